@@ -1,0 +1,148 @@
+//! Storage. One code path for SQLite (the embedded default) and PostgreSQL
+//! (for several app instances), chosen by the scheme of `DATABASE_URL`.
+//! All calls are synchronous diesel; the web layer runs them in `web::block`.
+
+pub mod schema;
+pub mod tickets;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::{MultiConnection, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConn>>;
+pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("DATABASE_URL must start with sqlite:// or postgres:// (got scheme {0:?})")]
+    UnknownScheme(String),
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(String),
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A file path (created when absent).
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, DbError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            Ok(DatabaseUrl::Sqlite(path.to_string()))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseUrl::Postgres(url.to_string()))
+        } else {
+            let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or(url);
+            Err(DbError::UnknownScheme(scheme.to_string()))
+        }
+    }
+
+    fn connection_string(&self) -> &str {
+        match self {
+            DatabaseUrl::Sqlite(path) | DatabaseUrl::Postgres(path) => path,
+        }
+    }
+}
+
+/// Settings every SQLite connection needs; they do not persist in the file.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        if let DbConn::Sqlite(c) = conn {
+            // Writers wait for each other instead of failing with SQLITE_BUSY.
+            c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+                .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens a pool, creating and migrating the database first.
+pub fn connect(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
+    let url = DatabaseUrl::parse(url)?;
+    migrate(&url)?;
+    let manager = ConnectionManager::<DbConn>::new(url.connection_string());
+    Pool::builder()
+        .max_size(pool_size)
+        // Fail fast (503) when the database is away instead of hanging requests.
+        .connection_timeout(Duration::from_secs(5))
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(manager)
+        .map_err(|e| DbError::Connect(e.to_string()))
+}
+
+/// Creates the database file (SQLite) and runs pending migrations.
+pub fn migrate(url: &DatabaseUrl) -> Result<(), DbError> {
+    use diesel::Connection;
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            if let Some(parent) = std::path::Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| DbError::Connect(format!("{}: {e}", parent.display())))?;
+            }
+            let mut conn =
+                SqliteConnection::establish(path).map_err(|e| DbError::Connect(e.to_string()))?;
+            // WAL lets readers go on while one writer writes; it is a property
+            // of the file, so setting it once here is enough.
+            conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000;")
+                .map_err(|e| DbError::Migrate(e.to_string()))?;
+            conn.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(|e| DbError::Migrate(e.to_string()))?;
+        }
+        DatabaseUrl::Postgres(url) => {
+            let mut conn =
+                PgConnection::establish(url).map_err(|e| DbError::Connect(e.to_string()))?;
+            conn.run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map_err(|e| DbError::Migrate(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_picks_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/paydesk.db").unwrap(),
+            DatabaseUrl::Sqlite("data/paydesk.db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://postgres@127.0.0.1/x"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://h/x"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        let err = DatabaseUrl::parse("mysql://root@localhost/x").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "DATABASE_URL must start with sqlite:// or postgres:// (got scheme \"mysql\")"
+        );
+    }
+}

@@ -1,0 +1,363 @@
+//! Tickets, their timeline and their screenshots.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::schema::{screenshot_drafts, screenshots, ticket_events, tickets};
+use super::DbConn;
+use crate::domain::codes::Status;
+use crate::domain::intake::NewTicket;
+use crate::domain::reference::{hash_secret, new_reference, TrackingToken};
+use crate::domain::screenshot::{ImageKind, Screenshot};
+
+/// How long a screenshot chosen on a form that failed validation is kept for
+/// the customer's next try.
+pub const DRAFT_LIFETIME_HOURS: i64 = 24;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tickets)]
+pub struct Ticket {
+    pub id: String,
+    pub reference: String,
+    pub status: String,
+    pub language: String,
+    pub platform: String,
+    pub payment_scenario: String,
+    pub payment_method: Option<String>,
+    pub failing_step: String,
+    pub symptom: String,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub city: String,
+    pub account_masked: String,
+    pub checks_tried: String,
+    pub occurred_at: Option<NaiveDateTime>,
+    pub amount_cents: Option<i64>,
+    pub order_number: Option<String>,
+    pub contact_email: String,
+    pub description: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ticket_events)]
+pub struct Event {
+    pub id: String,
+    pub kind: String,
+    pub author_kind: String,
+    pub is_public: bool,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A screenshot's description, without its bytes.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = screenshots)]
+pub struct ScreenshotInfo {
+    pub id: String,
+    pub event_id: Option<String>,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub width: i32,
+    pub height: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// What a customer gets back once their ticket is stored.
+pub struct Created {
+    pub reference: String,
+    pub token: TrackingToken,
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Timeline entry kinds.
+pub mod event_kind {
+    pub const CREATED: &str = "created";
+    pub const CUSTOMER_MESSAGE: &str = "customer_message";
+    pub const STATUS_CHANGED: &str = "status_changed";
+}
+
+/// Stores a new ticket with its screenshot and first timeline entry in one
+/// transaction, and consumes the screenshot draft it used, if any.
+pub fn create(
+    conn: &mut DbConn,
+    ticket: &NewTicket,
+    draft_token: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<Created> {
+    // References are short, so a collision is possible; retry with a new one.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let created = Created {
+            reference: new_reference(),
+            token: TrackingToken::generate(),
+        };
+        match conn.transaction(|conn| insert_ticket(conn, ticket, &created, draft_token, now)) {
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+                if attempts < 5 =>
+            {
+                continue
+            }
+            Err(e) => return Err(e),
+            Ok(()) => return Ok(created),
+        }
+    }
+}
+
+fn insert_ticket(
+    conn: &mut DbConn,
+    t: &NewTicket,
+    created: &Created,
+    draft_token: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let ticket_id = new_id();
+    let checks: Vec<&str> = t.checks_tried.iter().map(|c| c.as_str()).collect();
+    // The first statement writes, so SQLite takes its write lock at once and
+    // never has to upgrade a read lock (which could fail with SQLITE_BUSY).
+    diesel::insert_into(tickets::table)
+        .values((
+            tickets::id.eq(&ticket_id),
+            tickets::reference.eq(&created.reference),
+            tickets::tracking_token_hash.eq(created.token.hash()),
+            tickets::status.eq(Status::New.as_str()),
+            tickets::language.eq(t.language.code()),
+            tickets::platform.eq(t.platform.as_str()),
+            tickets::payment_scenario.eq(t.payment_scenario.as_str()),
+            tickets::payment_method.eq(t.payment_method.map(|m| m.as_str())),
+            tickets::failing_step.eq(t.failing_step.as_str()),
+            tickets::symptom.eq(t.symptom.as_str()),
+            tickets::error_code.eq(&t.error_code),
+            tickets::error_message.eq(&t.error_message),
+            tickets::city.eq(&t.city),
+            tickets::account_masked.eq(t.account.as_str()),
+            tickets::checks_tried.eq(checks.join(",")),
+            tickets::occurred_at.eq(t.occurred_at),
+            tickets::amount_cents.eq(t.amount_cents),
+            tickets::order_number.eq(&t.order_number),
+            tickets::contact_email.eq(&t.contact_email),
+            tickets::description.eq(&t.description),
+            tickets::created_at.eq(now),
+            tickets::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    let event_id = insert_event(conn, &ticket_id, event_kind::CREATED, "customer", "", now)?;
+    if let Some(shot) = &t.screenshot {
+        insert_screenshot(conn, &ticket_id, Some(&event_id), shot, now)?;
+    }
+    if let Some(token) = draft_token {
+        diesel::delete(
+            screenshot_drafts::table.filter(screenshot_drafts::token_hash.eq(hash_secret(token))),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn insert_event(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    kind: &str,
+    author_kind: &str,
+    body: &str,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
+    let id = new_id();
+    diesel::insert_into(ticket_events::table)
+        .values((
+            ticket_events::id.eq(&id),
+            ticket_events::ticket_id.eq(ticket_id),
+            ticket_events::kind.eq(kind),
+            ticket_events::author_kind.eq(author_kind),
+            ticket_events::is_public.eq(true),
+            ticket_events::body.eq(body),
+            ticket_events::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+fn insert_screenshot(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    event_id: Option<&str>,
+    shot: &Screenshot,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(screenshots::table)
+        .values((
+            screenshots::id.eq(new_id()),
+            screenshots::ticket_id.eq(ticket_id),
+            screenshots::event_id.eq(event_id),
+            screenshots::content_type.eq(shot.kind.content_type()),
+            screenshots::byte_size.eq(shot.data.len() as i64),
+            screenshots::width.eq(shot.width as i32),
+            screenshots::height.eq(shot.height as i32),
+            screenshots::sha256.eq(shot.sha256_hex()),
+            screenshots::data.eq(&shot.data),
+            screenshots::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_by_token(conn: &mut DbConn, token: &str) -> QueryResult<Option<Ticket>> {
+    tickets::table
+        .filter(tickets::tracking_token_hash.eq(hash_secret(token)))
+        .select(Ticket::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<Ticket>> {
+    tickets::table
+        .filter(tickets::reference.eq(reference))
+        .select(Ticket::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The timeline a customer may see, oldest first.
+pub fn public_timeline(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<Event>> {
+    ticket_events::table
+        .filter(ticket_events::ticket_id.eq(ticket_id))
+        .filter(ticket_events::is_public.eq(true))
+        .order((ticket_events::created_at.asc(), ticket_events::id.asc()))
+        .select(Event::as_select())
+        .load(conn)
+}
+
+pub fn screenshot_list(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<ScreenshotInfo>> {
+    screenshots::table
+        .filter(screenshots::ticket_id.eq(ticket_id))
+        .order((screenshots::created_at.asc(), screenshots::id.asc()))
+        .select(ScreenshotInfo::as_select())
+        .load(conn)
+}
+
+/// A screenshot's type and bytes, only if it belongs to the given ticket.
+pub fn screenshot_data(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    id: &str,
+) -> QueryResult<Option<(ImageKind, Vec<u8>)>> {
+    let row: Option<(String, Vec<u8>)> = screenshots::table
+        .filter(screenshots::id.eq(id))
+        .filter(screenshots::ticket_id.eq(ticket_id))
+        .select((screenshots::content_type, screenshots::data))
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|(ct, data)| ImageKind::from_content_type(&ct).map(|kind| (kind, data))))
+}
+
+/// A customer adds information from their tracking page. A reply to a
+/// ticket that waited on them, or was resolved, puts it back in the queue.
+pub fn add_customer_message(
+    conn: &mut DbConn,
+    ticket: &Ticket,
+    body: &str,
+    screenshot: Option<&Screenshot>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        let current = Status::parse(&ticket.status).unwrap_or(Status::Open);
+        let next = current.after_customer_reply();
+        diesel::update(tickets::table.find(&ticket.id))
+            .set((
+                tickets::status.eq(next.as_str()),
+                tickets::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let event_id = insert_event(
+            conn,
+            &ticket.id,
+            event_kind::CUSTOMER_MESSAGE,
+            "customer",
+            body,
+            now,
+        )?;
+        if let Some(shot) = screenshot {
+            insert_screenshot(conn, &ticket.id, Some(&event_id), shot, now)?;
+        }
+        if next != current {
+            insert_event(
+                conn,
+                &ticket.id,
+                event_kind::STATUS_CHANGED,
+                "system",
+                next.as_str(),
+                now,
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Keeps a valid screenshot from a form that failed validation, so the
+/// customer does not have to pick it again. Returns the secret that names it.
+pub fn save_draft(
+    conn: &mut DbConn,
+    file_name: &str,
+    shot: &Screenshot,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
+    let token = TrackingToken::generate();
+    conn.transaction(|conn| {
+        diesel::insert_into(screenshot_drafts::table)
+            .values((
+                screenshot_drafts::id.eq(new_id()),
+                screenshot_drafts::token_hash.eq(token.hash()),
+                screenshot_drafts::file_name.eq(file_name),
+                screenshot_drafts::content_type.eq(shot.kind.content_type()),
+                screenshot_drafts::width.eq(shot.width as i32),
+                screenshot_drafts::height.eq(shot.height as i32),
+                screenshot_drafts::data.eq(&shot.data),
+                screenshot_drafts::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        // Drafts nobody came back for are dropped here rather than by a job.
+        let expired = now - chrono::Duration::hours(DRAFT_LIFETIME_HOURS);
+        diesel::delete(screenshot_drafts::table.filter(screenshot_drafts::created_at.lt(expired)))
+            .execute(conn)?;
+        Ok(token.as_str().to_string())
+    })
+}
+
+/// A kept screenshot and its file name, if it exists and has not expired.
+pub fn load_draft(
+    conn: &mut DbConn,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(String, Screenshot)>> {
+    let expired = now - chrono::Duration::hours(DRAFT_LIFETIME_HOURS);
+    let row: Option<(String, String, i32, i32, Vec<u8>)> = screenshot_drafts::table
+        .filter(screenshot_drafts::token_hash.eq(hash_secret(token)))
+        .filter(screenshot_drafts::created_at.ge(expired))
+        .select((
+            screenshot_drafts::file_name,
+            screenshot_drafts::content_type,
+            screenshot_drafts::width,
+            screenshot_drafts::height,
+            screenshot_drafts::data,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|(name, ct, width, height, data)| {
+        let kind = ImageKind::from_content_type(&ct)?;
+        Some((
+            name,
+            Screenshot {
+                kind,
+                width: width as u32,
+                height: height as u32,
+                data,
+            },
+        ))
+    }))
+}

@@ -1,0 +1,205 @@
+//! The fixed vocabularies of a help request. Their string codes are the API's
+//! and the database's vocabulary; their labels live in the translation files
+//! under the key `<prefix>-<code>` (e.g. `step-tap_pay`).
+
+/// Declares an enum whose variants each have one stable string code.
+macro_rules! code_enum {
+    ($(#[$meta:meta])* $name:ident, $prefix:literal { $($variant:ident => $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Prefix of this vocabulary's label keys in the translation files.
+            pub const LABEL_PREFIX: &'static str = $prefix;
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn parse(code: &str) -> Option<Self> {
+                match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+
+            /// The translation key of this value's label.
+            pub fn label_key(self) -> String {
+                format!("{}-{}", $prefix, self.as_str())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+code_enum!(
+    /// The app the payment product runs inside.
+    Platform, "platform" {
+        Wechat => "wechat",
+        Alipay => "alipay",
+        UtilityApp => "utility_app",
+        BankApp => "bank_app",
+        Other => "other",
+    }
+);
+
+code_enum!(
+    /// What was being paid. Platforms allow only some scenarios (routing).
+    PaymentScenario, "scenario" {
+        ElectricityBill => "electricity_bill",
+        WaterBill => "water_bill",
+        GasBill => "gas_bill",
+        PrepaidPackage => "prepaid_package",
+        OutpatientFee => "outpatient_fee",
+        HospitalDeposit => "hospital_deposit",
+        Other => "other",
+    }
+);
+
+code_enum!(
+    PaymentMethod, "method" {
+        WechatPay => "wechat_pay",
+        Alipay => "alipay",
+        BankCard => "bank_card",
+        Other => "other",
+    }
+);
+
+code_enum!(
+    /// The step of the payment flow at which it failed, in flow order.
+    FailingStep, "step" {
+        OpenOrLogin => "open_or_login",
+        ChooseBill => "choose_bill",
+        EnterAccount => "enter_account",
+        ConfirmAmount => "confirm_amount",
+        TapPay => "tap_pay",
+        WalletHandoff => "wallet_handoff",
+        Verification => "verification",
+        ResultPage => "result_page",
+    }
+);
+
+code_enum!(
+    /// What the customer saw go wrong.
+    Symptom, "symptom" {
+        ErrorShown => "error_shown",
+        StuckLoading => "stuck_loading",
+        ButtonInert => "button_inert",
+        MoneyTakenNotPaid => "money_taken_not_paid",
+        Other => "other",
+    }
+);
+
+code_enum!(
+    /// Checks the customer already tried before asking for help.
+    CheckTried, "check" {
+        SwitchedNetwork => "switched_network",
+        ReloggedIn => "relogged_in",
+        OtherCard => "other_card",
+        OtherWallet => "other_wallet",
+        UpdatedApp => "updated_app",
+        RetriedLater => "retried_later",
+        SmallPurchaseTest => "small_purchase_test",
+    }
+);
+
+code_enum!(
+    /// Where a ticket is in its life. Staff move it (agent workspace);
+    /// intake only ever creates `new`.
+    Status, "status" {
+        New => "new",
+        Open => "open",
+        PendingCustomer => "pending_customer",
+        PendingPlatform => "pending_platform",
+        Resolved => "resolved",
+        Closed => "closed",
+    }
+);
+
+code_enum!(
+    /// Self-help steps offered before a customer files (DOMAIN.md).
+    SelfCheck, "selfcheck" {
+        OtherNetwork => "other_network",
+        UpdateApp => "update_app",
+        ClearCache => "clear_cache",
+        LogInAgain => "log_in_again",
+        BalanceAndLimits => "balance_and_limits",
+        SmallPurchase => "small_purchase",
+        RetryLater => "retry_later",
+        OtherWallet => "other_wallet",
+        CheckBankRecord => "check_bank_record",
+        WaitForRefund => "wait_for_refund",
+        OtherChannels => "other_channels",
+    }
+);
+
+impl Status {
+    /// A customer's reply puts a ticket that waited on them, or that was
+    /// resolved, back in front of an agent.
+    pub fn after_customer_reply(self) -> Status {
+        match self {
+            Status::PendingCustomer | Status::Resolved => Status::Open,
+            other => other,
+        }
+    }
+}
+
+impl Symptom {
+    /// The self-checks that fit this symptom, most likely fix first.
+    pub fn self_checks(self) -> &'static [SelfCheck] {
+        use SelfCheck::*;
+        match self {
+            Symptom::ErrorShown => &[
+                BalanceAndLimits,
+                LogInAgain,
+                OtherNetwork,
+                RetryLater,
+                OtherWallet,
+            ],
+            Symptom::StuckLoading => {
+                &[OtherNetwork, RetryLater, UpdateApp, ClearCache, OtherWallet]
+            }
+            Symptom::ButtonInert => &[UpdateApp, LogInAgain, OtherChannels],
+            Symptom::MoneyTakenNotPaid => &[CheckBankRecord, WaitForRefund],
+            Symptom::Other => &[OtherNetwork, LogInAgain, UpdateApp, RetryLater],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_parses_back_to_its_value() {
+        for s in FailingStep::ALL {
+            assert_eq!(FailingStep::parse(s.as_str()), Some(*s));
+        }
+        for s in Symptom::ALL {
+            assert_eq!(Symptom::parse(s.as_str()), Some(*s));
+            assert!(!s.self_checks().is_empty());
+        }
+        assert_eq!(
+            CheckTried::parse("switched_network"),
+            Some(CheckTried::SwitchedNetwork)
+        );
+        assert_eq!(CheckTried::parse("Switched_Network"), None);
+        assert_eq!(Status::New.label_key(), "status-new");
+    }
+
+    #[test]
+    fn a_customer_reply_reopens_what_waited_on_them() {
+        assert_eq!(Status::PendingCustomer.after_customer_reply(), Status::Open);
+        assert_eq!(Status::Resolved.after_customer_reply(), Status::Open);
+        assert_eq!(Status::New.after_customer_reply(), Status::New);
+        assert_eq!(
+            Status::PendingPlatform.after_customer_reply(),
+            Status::PendingPlatform
+        );
+        assert_eq!(Status::Closed.after_customer_reply(), Status::Closed);
+    }
+}

@@ -1,0 +1,559 @@
+//! What makes a help request complete (DOMAIN.md, "What a complete request
+//! holds"). One code path for the web form and the JSON API: both build an
+//! [`IntakeInput`] and call [`validate`], which reports every problem at once.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime};
+
+use super::account::{AccountError, MaskedAccount};
+use super::codes::{CheckTried, FailingStep, PaymentMethod, PaymentScenario, Platform, Symptom};
+use super::screenshot::{Screenshot, ScreenshotError};
+use super::text::{self, TextError};
+use crate::i18n::Lang;
+
+/// Limits on free text, in characters.
+pub const CITY_MAX: usize = 40;
+pub const ERROR_CODE_MAX: usize = 32;
+pub const ERROR_MESSAGE_MAX: usize = 500;
+pub const ORDER_NUMBER_MAX: usize = 64;
+pub const EMAIL_MAX: usize = 254;
+pub const DESCRIPTION_MAX: usize = 4000;
+/// Largest amount accepted, in cents (one million yuan): a typo guard.
+const AMOUNT_MAX_CENTS: i64 = 100_000_000;
+
+/// Customers state local times; our customers are in China (UTC+8, no DST).
+const CUSTOMER_UTC_OFFSET_SECS: i32 = 8 * 3600;
+
+/// Everything a customer sent, as sent. Blank strings mean "not given".
+#[derive(Debug, Default, Clone)]
+pub struct IntakeInput {
+    pub platform: String,
+    pub payment_scenario: String,
+    pub payment_method: String,
+    pub failing_step: String,
+    pub symptom: String,
+    pub error_code: String,
+    pub error_message: String,
+    pub city: String,
+    pub account_number: String,
+    pub checks_tried: Vec<String>,
+    pub occurred_at: String,
+    pub amount: String,
+    pub order_number: String,
+    pub contact_email: String,
+    pub description: String,
+    /// `None`: no file chosen; `Some(Err)`: a file that is not an acceptable image.
+    pub screenshot: Option<Result<Screenshot, ScreenshotError>>,
+}
+
+/// A complete, valid help request. Holds only the masked account number.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub language: Lang,
+    pub platform: Platform,
+    pub payment_scenario: PaymentScenario,
+    pub payment_method: Option<PaymentMethod>,
+    pub failing_step: FailingStep,
+    pub symptom: Symptom,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub city: String,
+    pub account: MaskedAccount,
+    pub checks_tried: Vec<CheckTried>,
+    /// UTC.
+    pub occurred_at: Option<NaiveDateTime>,
+    pub amount_cents: Option<i64>,
+    pub order_number: Option<String>,
+    pub contact_email: String,
+    pub description: String,
+    pub screenshot: Option<Screenshot>,
+}
+
+/// Why a field was refused. Each has a message in every language
+/// (`err-…` keys in the translation files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    Required,
+    Choose,
+    UnknownChoice,
+    ChecksRequired,
+    TooLong { max: usize },
+    BadCharacters,
+    Email,
+    Account(AccountError),
+    ErrorDetailRequired,
+    ScreenshotRequired,
+    Screenshot(ScreenshotError),
+    ScreenshotExpired,
+    DateFormat,
+    DateInFuture,
+    AmountFormat,
+    AmountRange,
+    OrderNumberFormat,
+    MessageRequired,
+}
+
+impl Problem {
+    pub fn message_key(self) -> &'static str {
+        match self {
+            Problem::Required => "err-required",
+            Problem::Choose => "err-choose",
+            Problem::UnknownChoice => "err-unknown-choice",
+            Problem::ChecksRequired => "err-checks-required",
+            Problem::TooLong { .. } => "err-too-long",
+            Problem::BadCharacters => "err-bad-characters",
+            Problem::Email => "err-email",
+            Problem::Account(AccountError::Missing) => "err-required",
+            Problem::Account(AccountError::BadCharacters) => "err-account-characters",
+            Problem::Account(AccountError::BadLength) => "err-account-length",
+            Problem::Account(AccountError::TooHidden) => "err-account-too-hidden",
+            Problem::ErrorDetailRequired => "err-error-detail-required",
+            Problem::ScreenshotRequired => "err-screenshot-required",
+            Problem::Screenshot(ScreenshotError::Empty) => "err-screenshot-empty",
+            Problem::Screenshot(ScreenshotError::TooLarge) => "err-screenshot-too-large",
+            Problem::Screenshot(ScreenshotError::NotAnImage) => "err-screenshot-not-image",
+            Problem::Screenshot(ScreenshotError::BadDimensions) => "err-screenshot-dimensions",
+            Problem::ScreenshotExpired => "err-screenshot-expired",
+            Problem::DateFormat => "err-date-format",
+            Problem::DateInFuture => "err-date-future",
+            Problem::AmountFormat => "err-amount-format",
+            Problem::AmountRange => "err-amount-range",
+            Problem::OrderNumberFormat => "err-order-number-format",
+            Problem::MessageRequired => "err-message-required",
+        }
+    }
+
+    /// The number a message mentions, if any (`$max`).
+    pub fn max(self) -> Option<usize> {
+        match self {
+            Problem::TooLong { max } => Some(max),
+            _ => None,
+        }
+    }
+}
+
+impl From<TextError> for Problem {
+    fn from(e: TextError) -> Self {
+        match e {
+            TextError::TooLong { max } => Problem::TooLong { max },
+            TextError::BadCharacters => Problem::BadCharacters,
+        }
+    }
+}
+
+/// Problems by field name (the form's and the API's field names).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldErrors(pub BTreeMap<&'static str, Vec<Problem>>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, problem: Problem) {
+        let list = self.0.entry(field).or_default();
+        if !list.contains(&problem) {
+            list.push(problem);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> &[Problem] {
+        self.0.get(field).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Runs a field check, recording its problem; the value if it passed.
+    fn check<T>(&mut self, field: &'static str, result: Result<T, Problem>) -> Option<T> {
+        result.map_err(|p| self.add(field, p)).ok()
+    }
+}
+
+/// Checks a help request for completeness and validity, reporting every
+/// problem at once. `now` is UTC.
+pub fn validate(
+    input: IntakeInput,
+    language: Lang,
+    now: NaiveDateTime,
+) -> Result<NewTicket, FieldErrors> {
+    let mut errors = FieldErrors::default();
+
+    let platform = errors.check("platform", choice(&input.platform, Platform::parse));
+    let payment_scenario = errors.check(
+        "payment_scenario",
+        choice(&input.payment_scenario, PaymentScenario::parse),
+    );
+    let payment_method = errors.check(
+        "payment_method",
+        optional_choice(&input.payment_method, PaymentMethod::parse),
+    );
+    let failing_step = errors.check(
+        "failing_step",
+        choice(&input.failing_step, FailingStep::parse),
+    );
+    let symptom = errors.check("symptom", choice(&input.symptom, Symptom::parse));
+    let error_code = errors.check(
+        "error_code",
+        optional_text(&input.error_code, ERROR_CODE_MAX, false),
+    );
+    let error_message = errors.check(
+        "error_message",
+        optional_text(&input.error_message, ERROR_MESSAGE_MAX, false),
+    );
+    let city = errors.check("city", required_text(&input.city, CITY_MAX));
+    let account = errors.check(
+        "account_number",
+        MaskedAccount::parse(&input.account_number).map_err(Problem::Account),
+    );
+    let checks_tried = errors.check("checks_tried", checks(&input.checks_tried));
+    let occurred_at = errors.check("occurred_at", occurred_at(&input.occurred_at, now));
+    let amount_cents = errors.check("amount", amount(&input.amount));
+    let order_number = errors.check("order_number", order_number(&input.order_number));
+    let contact_email = errors.check("contact_email", email(&input.contact_email));
+    let description = errors.check(
+        "description",
+        optional_text(&input.description, DESCRIPTION_MAX, true),
+    );
+    let screenshot = match input.screenshot {
+        None => Some(None),
+        Some(Ok(shot)) => Some(Some(shot)),
+        Some(Err(e)) => errors.check("screenshot", Err(Problem::Screenshot(e))),
+    };
+
+    // What each symptom needs before an agent can act on it.
+    match symptom {
+        Some(Symptom::ErrorShown) => {
+            if matches!((&error_code, &error_message), (Some(None), Some(None))) {
+                errors.add("error_message", Problem::ErrorDetailRequired);
+            }
+            if matches!(screenshot, Some(None)) {
+                errors.add("screenshot", Problem::ScreenshotRequired);
+            }
+        }
+        Some(Symptom::MoneyTakenNotPaid) => {
+            if matches!(occurred_at, Some(None)) {
+                errors.add("occurred_at", Problem::Required);
+            }
+            if matches!(amount_cents, Some(None)) {
+                errors.add("amount", Problem::Required);
+            }
+            if matches!(order_number, Some(None)) {
+                errors.add("order_number", Problem::Required);
+            }
+        }
+        _ => {}
+    }
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // Every `check` above succeeded, so every value is present.
+    match (
+        platform,
+        payment_scenario,
+        payment_method,
+        failing_step,
+        symptom,
+        error_code,
+        error_message,
+        city,
+        account,
+        checks_tried,
+        occurred_at,
+        amount_cents,
+        order_number,
+        contact_email,
+        description,
+        screenshot,
+    ) {
+        (
+            Some(platform),
+            Some(payment_scenario),
+            Some(payment_method),
+            Some(failing_step),
+            Some(symptom),
+            Some(error_code),
+            Some(error_message),
+            Some(city),
+            Some(account),
+            Some(checks_tried),
+            Some(occurred_at),
+            Some(amount_cents),
+            Some(order_number),
+            Some(contact_email),
+            Some(description),
+            Some(screenshot),
+        ) => Ok(NewTicket {
+            language,
+            platform,
+            payment_scenario,
+            payment_method,
+            failing_step,
+            symptom,
+            error_code,
+            error_message,
+            city,
+            account,
+            checks_tried,
+            occurred_at,
+            amount_cents,
+            order_number,
+            contact_email,
+            description: description.unwrap_or_default(),
+            screenshot,
+        }),
+        _ => unreachable!("validate: a field passed its check but holds no value"),
+    }
+}
+
+fn choice<T>(value: &str, parse: fn(&str) -> Option<T>) -> Result<T, Problem> {
+    match value.trim() {
+        "" => Err(Problem::Choose),
+        code => parse(code).ok_or(Problem::UnknownChoice),
+    }
+}
+
+fn optional_choice<T>(value: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, Problem> {
+    match value.trim() {
+        "" => Ok(None),
+        code => parse(code).map(Some).ok_or(Problem::UnknownChoice),
+    }
+}
+
+fn optional_text(value: &str, max: usize, multiline: bool) -> Result<Option<String>, Problem> {
+    text::clean(value, max, multiline).map_err(Problem::from)
+}
+
+fn required_text(value: &str, max: usize) -> Result<String, Problem> {
+    optional_text(value, max, false)?.ok_or(Problem::Required)
+}
+
+fn checks(values: &[String]) -> Result<Vec<CheckTried>, Problem> {
+    let mut checks = Vec::new();
+    for value in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        let check = CheckTried::parse(value).ok_or(Problem::UnknownChoice)?;
+        if !checks.contains(&check) {
+            checks.push(check);
+        }
+    }
+    if checks.is_empty() {
+        return Err(Problem::ChecksRequired);
+    }
+    checks.sort();
+    Ok(checks)
+}
+
+fn email(value: &str) -> Result<String, Problem> {
+    use validator::ValidateEmail;
+    let email = required_text(value, EMAIL_MAX)?;
+    if email.validate_email() {
+        Ok(email)
+    } else {
+        Err(Problem::Email)
+    }
+}
+
+/// Accepts what a `datetime-local` input sends (`2026-11-21T09:30`, China
+/// time), with or without seconds, or an RFC 3339 time with its own offset.
+/// Returns UTC.
+fn occurred_at(value: &str, now: NaiveDateTime) -> Result<Option<NaiveDateTime>, Problem> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let utc = if let Ok(with_offset) = DateTime::parse_from_rfc3339(value) {
+        with_offset.naive_utc()
+    } else {
+        let local = [
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%d %H:%M:%S",
+        ]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(value, format).ok())
+        .ok_or(Problem::DateFormat)?;
+        let china =
+            FixedOffset::east_opt(CUSTOMER_UTC_OFFSET_SECS).expect("UTC+8 is a valid offset");
+        local
+            .and_local_timezone(china)
+            .single()
+            .ok_or(Problem::DateFormat)?
+            .naive_utc()
+    };
+    // A phone's clock may run a little fast; more than that is a typo.
+    if utc > now + Duration::minutes(10) {
+        return Err(Problem::DateInFuture);
+    }
+    Ok(Some(utc))
+}
+
+/// `128`, `128.5`, `¥1,280.00` → cents.
+fn amount(value: &str) -> Result<Option<i64>, Problem> {
+    let cleaned: String = value
+        .trim()
+        .trim_start_matches(['¥', '￥'])
+        .chars()
+        .filter(|c| *c != ',' && !c.is_whitespace())
+        .collect();
+    if cleaned.is_empty() {
+        return Ok(None);
+    }
+    let (whole, fraction) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+    let digits_only = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 9
+        || fraction.len() > 2
+        || !digits_only(whole)
+        || !digits_only(fraction)
+    {
+        return Err(Problem::AmountFormat);
+    }
+    let whole: i64 = whole.parse().map_err(|_| Problem::AmountFormat)?;
+    let fraction: i64 = format!("{fraction:0<2}")
+        .parse()
+        .map_err(|_| Problem::AmountFormat)?;
+    let cents = whole * 100 + fraction;
+    if cents == 0 || cents > AMOUNT_MAX_CENTS {
+        return Err(Problem::AmountRange);
+    }
+    Ok(Some(cents))
+}
+
+fn order_number(value: &str) -> Result<Option<String>, Problem> {
+    let Some(order) = optional_text(value, ORDER_NUMBER_MAX, false)? else {
+        return Ok(None);
+    };
+    if order
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Ok(Some(order))
+    } else {
+        Err(Problem::OrderNumberFormat)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::screenshot::samples;
+
+    fn now() -> NaiveDateTime {
+        NaiveDateTime::parse_from_str("2026-11-21 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap()
+    }
+
+    fn complete() -> IntakeInput {
+        IntakeInput {
+            platform: "wechat".into(),
+            payment_scenario: "electricity_bill".into(),
+            failing_step: "tap_pay".into(),
+            symptom: "stuck_loading".into(),
+            city: "上海".into(),
+            account_number: "310012344821".into(),
+            checks_tried: vec!["switched_network".into()],
+            contact_email: "li@example.com".into(),
+            ..Default::default()
+        }
+    }
+
+    fn problems(input: IntakeInput) -> FieldErrors {
+        validate(input, Lang::En, now()).unwrap_err()
+    }
+
+    #[test]
+    fn a_complete_request_is_accepted_with_the_account_masked() {
+        let ticket = validate(complete(), Lang::ZhCn, now()).unwrap();
+        assert_eq!(ticket.account.as_str(), "31******4821");
+        assert_eq!(ticket.checks_tried, vec![CheckTried::SwitchedNetwork]);
+        assert_eq!(ticket.city, "上海");
+    }
+
+    #[test]
+    fn every_missing_required_field_is_reported_at_once() {
+        let errors = problems(IntakeInput::default());
+        let fields: Vec<_> = errors.0.keys().copied().collect();
+        assert_eq!(
+            fields,
+            [
+                "account_number",
+                "checks_tried",
+                "city",
+                "contact_email",
+                "failing_step",
+                "payment_scenario",
+                "platform",
+                "symptom"
+            ]
+        );
+        assert_eq!(errors.get("checks_tried"), [Problem::ChecksRequired]);
+        assert_eq!(errors.get("platform"), [Problem::Choose]);
+    }
+
+    #[test]
+    fn an_error_shown_needs_the_error_and_a_screenshot() {
+        let mut input = complete();
+        input.symptom = "error_shown".into();
+        let errors = problems(input.clone());
+        assert_eq!(errors.get("error_message"), [Problem::ErrorDetailRequired]);
+        assert_eq!(errors.get("screenshot"), [Problem::ScreenshotRequired]);
+
+        input.error_code = "101".into();
+        input.screenshot = Some(Screenshot::parse(samples::png(), 1 << 20));
+        assert!(validate(input, Lang::En, now()).is_ok());
+    }
+
+    #[test]
+    fn money_taken_needs_time_amount_and_order() {
+        let mut input = complete();
+        input.symptom = "money_taken_not_paid".into();
+        let errors = problems(input.clone());
+        assert_eq!(
+            errors.0.keys().copied().collect::<Vec<_>>(),
+            ["amount", "occurred_at", "order_number"]
+        );
+
+        input.occurred_at = "2026-11-21T09:30".into();
+        input.amount = "¥1,280.5".into();
+        input.order_number = "WX2026112100123".into();
+        let ticket = validate(input, Lang::En, now()).unwrap();
+        assert_eq!(ticket.amount_cents, Some(128_050));
+        // 09:30 in China is 01:30 UTC.
+        assert_eq!(
+            ticket.occurred_at.unwrap().to_string(),
+            "2026-11-21 01:30:00"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let mut input = complete();
+        input.platform = "myspace".into();
+        input.contact_email = "not an email".into();
+        input.amount = "12.345".into();
+        input.occurred_at = "2027-01-01T00:00".into();
+        input.order_number = "<script>".into();
+        input.checks_tried = vec!["prayed".into()];
+        input.screenshot = Some(Err(ScreenshotError::NotAnImage));
+        let errors = problems(input);
+        assert_eq!(errors.get("platform"), [Problem::UnknownChoice]);
+        assert_eq!(errors.get("contact_email"), [Problem::Email]);
+        assert_eq!(errors.get("amount"), [Problem::AmountFormat]);
+        assert_eq!(errors.get("occurred_at"), [Problem::DateInFuture]);
+        assert_eq!(errors.get("order_number"), [Problem::OrderNumberFormat]);
+        assert_eq!(errors.get("checks_tried"), [Problem::UnknownChoice]);
+        assert_eq!(
+            errors.get("screenshot"),
+            [Problem::Screenshot(ScreenshotError::NotAnImage)]
+        );
+    }
+
+    #[test]
+    fn amounts() {
+        assert_eq!(amount("128"), Ok(Some(12_800)));
+        assert_eq!(amount("0.5"), Ok(Some(50)));
+        assert_eq!(amount("0"), Err(Problem::AmountRange));
+        assert_eq!(amount("-5"), Err(Problem::AmountFormat));
+        assert_eq!(amount("1e5"), Err(Problem::AmountFormat));
+        assert_eq!(amount(""), Ok(None));
+    }
+}

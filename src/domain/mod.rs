@@ -1,0 +1,9 @@
+//! Domain rules: pure Rust, no I/O. Once a value of these types exists it is
+//! valid; the web layer parses into them and storage writes them.
+
+pub mod account;
+pub mod codes;
+pub mod intake;
+pub mod reference;
+pub mod screenshot;
+pub mod text;

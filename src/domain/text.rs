@@ -1,0 +1,74 @@
+//! Free text typed by customers: trimmed, bounded, and free of characters
+//! that could disguise what an agent reads (control characters, bidi
+//! overrides). Markup is fine here: every page escapes it on output.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextError {
+    TooLong { max: usize },
+    BadCharacters,
+}
+
+/// Returns `None` for blank input.
+pub fn clean(input: &str, max_chars: usize, multiline: bool) -> Result<Option<String>, TextError> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    if trimmed.chars().count() > max_chars {
+        return Err(TextError::TooLong { max: max_chars });
+    }
+    if trimmed.chars().any(|c| is_forbidden(c, multiline)) {
+        return Err(TextError::BadCharacters);
+    }
+    // One line-ending convention in storage, whatever the browser sent.
+    let text = if multiline {
+        trimmed.replace("\r\n", "\n")
+    } else {
+        trimmed.to_string()
+    };
+    Ok(Some(text))
+}
+
+fn is_forbidden(c: char, multiline: bool) -> bool {
+    let allowed_control = multiline && (c == '\n' || c == '\r' || c == '\t');
+    (c.is_control() && !allowed_control)
+        // Bidirectional embeddings, overrides and isolates.
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_treats_blank_as_absent() {
+        assert_eq!(clean("  上海 ", 10, false), Ok(Some("上海".into())));
+        assert_eq!(clean(" \t ", 10, false), Ok(None));
+    }
+
+    #[test]
+    fn counts_characters_not_bytes() {
+        assert_eq!(clean("系统繁忙", 4, false), Ok(Some("系统繁忙".into())));
+        assert_eq!(
+            clean("系统繁忙了", 4, false),
+            Err(TextError::TooLong { max: 4 })
+        );
+    }
+
+    #[test]
+    fn refuses_control_and_bidi_characters() {
+        assert_eq!(clean("a\u{0007}b", 10, true), Err(TextError::BadCharacters));
+        assert_eq!(clean("a\nb", 10, false), Err(TextError::BadCharacters));
+        assert_eq!(clean("a\r\nb", 10, true), Ok(Some("a\nb".into())));
+        assert_eq!(
+            clean("abc\u{202E}gpj.exe", 20, false),
+            Err(TextError::BadCharacters)
+        );
+    }
+
+    #[test]
+    fn keeps_markup_as_plain_text() {
+        assert_eq!(clean("<b>x</b>", 20, false), Ok(Some("<b>x</b>".into())));
+    }
+}

@@ -1,0 +1,145 @@
+//! Errors a request can end in, mapped once to HTTP. Pages get a calm,
+//! bilingual error page; the API gets JSON. Internal causes are logged,
+//! never shown.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// Stable machine-readable code, and the message in both languages.
+    fn describe(&self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            AppError::NotFound => (
+                "not_found",
+                "This page does not exist, or the link is incomplete. Please check the whole link was copied.",
+                "页面不存在，或链接不完整。请确认复制了完整的链接。",
+            ),
+            AppError::BadRequest(_) => (
+                "bad_request",
+                "The request could not be read. Please go back and try again.",
+                "无法读取您的请求。请返回后重试。",
+            ),
+            AppError::PayloadTooLarge => (
+                "payload_too_large",
+                "What you sent is too large. Please go back and send a smaller screenshot.",
+                "您发送的内容太大。请返回并换一张较小的截图。",
+            ),
+            AppError::UnsupportedMediaType => (
+                "unsupported_media_type",
+                "Send the request as multipart/form-data.",
+                "请以 multipart/form-data 格式发送请求。",
+            ),
+            AppError::Unavailable(_) => (
+                "unavailable",
+                "We cannot reach our records right now. Nothing you sent was lost; please try again in a minute.",
+                "暂时无法访问我们的记录。您发送的内容没有丢失，请一分钟后重试。",
+            ),
+            AppError::Internal(_) => (
+                "internal",
+                "Something went wrong on our side. Please try again in a moment.",
+                "我们这边出了问题，请稍后重试。",
+            ),
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            AppError::Internal(cause) => tracing::error!(%cause, "request failed"),
+            AppError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            _ => {}
+        }
+    }
+
+    /// The same error as a JSON body, for the API.
+    pub fn json_response(&self) -> HttpResponse {
+        self.log();
+        let (code, en, _) = self.describe();
+        HttpResponse::build(self.status_code())
+            .json(json!({ "error": { "code": code, "message": en } }))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    en: &'static str,
+    zh: &'static str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.log();
+        let (_, en, zh) = self.describe();
+        let page = ErrorPage {
+            status: self.status_code().as_u16(),
+            en,
+            zh,
+        };
+        let body = page.render().unwrap_or_else(|_| format!("{} / {}", zh, en));
+        HttpResponse::build(self.status_code())
+            .content_type("text/html; charset=utf-8")
+            .body(body)
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => AppError::Unavailable(info.message().to_string()),
+            Error::NotFound => AppError::NotFound,
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for AppError {
+    fn from(e: r2d2::Error) -> Self {
+        AppError::Unavailable(e.to_string())
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(format!("template: {e}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}

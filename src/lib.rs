@@ -1,0 +1,14 @@
+//! paydesk: the help desk for people whose bill or wallet payment failed.
+//!
+//! - `domain`: the rules (what a complete request is, masking, vocabularies), pure.
+//! - `db`: storage on SQLite or PostgreSQL.
+//! - `web`: routes, pages and the JSON API.
+//! - `i18n`: Simplified Chinese and English texts.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod startup;
+pub mod web;

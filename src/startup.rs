@@ -1,0 +1,139 @@
+//! Builds the HTTP server around a bound listener, so tests can start it on
+//! port 0 and ask which port they got.
+
+use std::net::TcpListener;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
+use actix_web::{web, App, HttpResponse, HttpServer};
+
+use crate::config::Config;
+use crate::db::{self, DbError};
+use crate::error::AppError;
+use crate::web::{self as routes, AppState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+}
+
+pub struct Application {
+    port: u16,
+    public_url: String,
+    server: Server,
+}
+
+impl Application {
+    /// Opens (creating and migrating) the database and binds the address.
+    pub fn build(config: Config) -> Result<Self, StartError> {
+        let pool = db::connect(&config.database_url, config.db_pool_size)?;
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"))
+            .trim_end_matches('/')
+            .to_string();
+        let state = web::Data::new(AppState {
+            pool,
+            config: config.clone(),
+            public_url: public_url.clone(),
+        });
+
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|_, _| AppError::BadRequest("query").into()),
+                )
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
+                )
+                .wrap(security_headers())
+                .wrap(from_fn(log_request))
+                .route("/static/style.css", web::get().to(stylesheet))
+                .configure(routes::routes)
+                .default_service(web::to(|| async {
+                    Err::<HttpResponse, _>(AppError::NotFound)
+                }))
+        })
+        .listen(listener)
+        .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        if let Some(workers) = config.workers {
+            server = server.workers(workers);
+        }
+        tracing::info!(%address, "paydesk listening");
+        Ok(Application {
+            port: address.port(),
+            public_url,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// On every response. The CSP allows no inline script and no framing.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; \
+             base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        // Tracking links carry a secret: never send them to another site.
+        .add(("Referrer-Policy", "no-referrer"))
+}
+
+/// One log line per request. It names the route pattern (`/t/{token}`), not
+/// the path, so no tracking secret or personal data reaches the logs.
+async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let res = next.call(req).await?;
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "-".to_string());
+    tracing::info!(
+        %method,
+        route,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    Ok(res)
+}
+
+/// The one stylesheet, compiled in so the binary runs from any directory.
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../static/style.css"))
+}

@@ -1,0 +1,80 @@
+//! Which language a page is shown in: the `lang` query parameter, then the
+//! remembered choice (cookie), then the browser's `Accept-Language`, then
+//! Chinese.
+
+use std::future::{ready, Ready};
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use crate::i18n::Lang;
+
+pub const COOKIE: &str = "paydesk_lang";
+
+/// The language of the page being answered, and the path it was asked for
+/// (for the switch link).
+#[derive(Debug, Clone)]
+pub struct PageLang {
+    pub lang: Lang,
+    pub path: String,
+}
+
+pub fn negotiate(req: &HttpRequest) -> Lang {
+    let from_query = web::Query::<LangQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.lang.as_deref().and_then(Lang::parse));
+    from_query
+        .or_else(|| req.cookie(COOKIE).and_then(|c| Lang::parse(c.value())))
+        .or_else(|| {
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|h| h.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+impl FromRequest for PageLang {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(PageLang {
+            lang: negotiate(req),
+            path: req.path().to_string(),
+        }))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SwitchQuery {
+    next: Option<String>,
+}
+
+/// `GET /lang/{code}?next=/path`: remembers the choice and goes back.
+pub async fn switch(code: web::Path<String>, query: web::Query<SwitchQuery>) -> HttpResponse {
+    let lang = Lang::parse(&code).unwrap_or_default();
+    // Only paths on this site: never an open redirect.
+    let next = query
+        .next
+        .as_deref()
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or("/");
+    let cookie = Cookie::build(COOKIE, lang.code())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish();
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, next.to_string()))
+        .cookie(cookie)
+        .finish()
+}

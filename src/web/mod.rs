@@ -1,0 +1,75 @@
+//! The HTTP layer: routes, pages and the JSON API. Handlers parse input into
+//! domain types, call storage inside `web::block`, and render templates.
+
+pub mod api;
+pub mod format;
+pub mod health;
+pub mod lang;
+pub mod multipart;
+pub mod pages;
+pub mod tickets;
+pub mod tracking;
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use crate::config::Config;
+use crate::db::{DbConn, DbPool};
+use crate::error::AppError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Config,
+    /// Absolute base of the links we hand out, without a trailing slash.
+    pub public_url: String,
+}
+
+impl AppState {
+    /// Runs storage code on the blocking pool with a pooled connection.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// Every route, in one place.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(pages::home))
+        .route("/help/{symptom}", web::get().to(pages::help))
+        .route("/lang/{code}", web::get().to(lang::switch))
+        .route("/tickets/new", web::get().to(tickets::new_form))
+        .route("/tickets", web::post().to(tickets::create))
+        .route("/t/{token}", web::get().to(tracking::show))
+        .route("/t/{token}/created", web::get().to(tracking::created))
+        .route("/t/{token}/messages", web::post().to(tracking::add_message))
+        .route(
+            "/t/{token}/screenshots/{id}",
+            web::get().to(tracking::screenshot),
+        )
+        .route("/api/v1/tickets", web::post().to(api::create_ticket))
+        .route("/healthz", web::get().to(health::healthz));
+}
+
+/// Renders a page template as an HTML response.
+pub fn html(page: impl Template) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+pub use format::{china_time, image_response, mask_email, yuan};
+
+/// `now`, in UTC, as stored.
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

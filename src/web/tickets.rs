@@ -1,0 +1,397 @@
+//! The help request form: `GET /tickets/new`, `POST /tickets`. A refused
+//! form comes back with every problem next to its field, every typed value,
+//! and the chosen screenshot kept.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::lang::PageLang;
+use super::multipart::{self, FormData};
+use super::{now, AppState};
+use crate::db::tickets as store;
+use crate::domain::account::MaskedAccount;
+use crate::domain::codes::*;
+use crate::domain::intake::{self, FieldErrors, IntakeInput, NewTicket, Problem};
+use crate::domain::screenshot::{Screenshot, ScreenshotError};
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+/// Text fields of the form, in page order.
+const TEXT_FIELDS: &[&str] = &[
+    "platform",
+    "payment_scenario",
+    "payment_method",
+    "failing_step",
+    "symptom",
+    "error_code",
+    "error_message",
+    "city",
+    "account_number",
+    "occurred_at",
+    "amount",
+    "order_number",
+    "contact_email",
+    "description",
+];
+/// Every field, in page order, for the error summary.
+const ALL_FIELDS: &[&str] = &[
+    "symptom",
+    "platform",
+    "payment_scenario",
+    "payment_method",
+    "failing_step",
+    "error_code",
+    "error_message",
+    "screenshot",
+    "city",
+    "account_number",
+    "checks_tried",
+    "occurred_at",
+    "amount",
+    "order_number",
+    "contact_email",
+    "description",
+];
+
+/// The intake fields of a multipart form, as typed.
+pub fn intake_input(form: &FormData, max_file: usize) -> IntakeInput {
+    IntakeInput {
+        platform: form.text("platform"),
+        payment_scenario: form.text("payment_scenario"),
+        payment_method: form.text("payment_method"),
+        failing_step: form.text("failing_step"),
+        symptom: form.text("symptom"),
+        error_code: form.text("error_code"),
+        error_message: form.text("error_message"),
+        city: form.text("city"),
+        account_number: form.text("account_number"),
+        checks_tried: form.all("checks_tried"),
+        occurred_at: form.text("occurred_at"),
+        amount: form.text("amount"),
+        order_number: form.text("order_number"),
+        contact_email: form.text("contact_email"),
+        description: form.text("description"),
+        screenshot: form.file.as_ref().map(|file| match &file.data {
+            Some(data) => Screenshot::parse(data.clone(), max_file),
+            None => Err(ScreenshotError::TooLarge),
+        }),
+    }
+}
+
+/// A screenshot kept from an earlier, refused submit.
+pub struct KeptScreenshot {
+    pub token: String,
+    pub file_name: String,
+}
+
+pub struct FieldView {
+    pub name: &'static str,
+    pub label: String,
+    pub hint: String,
+    pub errors: Vec<String>,
+    pub value: String,
+    /// "required" or "optional", in the page's language.
+    pub marker: String,
+}
+
+impl FieldView {
+    /// Ids of the hint and error texts, for `aria-describedby`.
+    pub fn described_by(&self) -> String {
+        let mut ids = Vec::new();
+        if !self.hint.is_empty() {
+            ids.push(format!("{}-hint", self.name));
+        }
+        if !self.errors.is_empty() {
+            ids.push(format!("{}-error", self.name));
+        }
+        ids.join(" ")
+    }
+}
+
+pub struct OptionView {
+    pub code: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "tickets/new.html")]
+pub struct NewTicketPage {
+    lang: Lang,
+    path: String,
+    /// Values to show, by field name.
+    values: std::collections::HashMap<&'static str, String>,
+    checks: Vec<String>,
+    errors: FieldErrors,
+    kept: Option<KeptScreenshot>,
+    max_screenshot_bytes: usize,
+}
+
+impl NewTicketPage {
+    fn new(lang: Lang, path: String, max_screenshot_bytes: usize) -> Self {
+        NewTicketPage {
+            lang,
+            path,
+            values: Default::default(),
+            checks: Vec::new(),
+            errors: FieldErrors::default(),
+            kept: None,
+            max_screenshot_bytes,
+        }
+    }
+
+    fn field(&self, name: &'static str, required: bool) -> FieldView {
+        let hint_key = format!("hint-{name}");
+        let hint = match name {
+            "screenshot" => {
+                self.lang
+                    .t_with(&hint_key, "max", human_size(self.max_screenshot_bytes))
+            }
+            // Fields without a hint have none in the translation files.
+            _ => self.lang.try_t(&hint_key).unwrap_or_default(),
+        };
+        FieldView {
+            name,
+            label: self.lang.t(&format!("field-{name}")),
+            hint,
+            errors: self
+                .errors
+                .get(name)
+                .iter()
+                .map(|p| message(self.lang, *p, self.max_screenshot_bytes))
+                .collect(),
+            value: self.values.get(name).cloned().unwrap_or_default(),
+            marker: self.lang.t(if required {
+                "form-required"
+            } else {
+                "form-optional"
+            }),
+        }
+    }
+
+    fn options(&self, name: &str) -> Vec<OptionView> {
+        let current = self.values.get(name).map(String::as_str).unwrap_or("");
+        choices(name)
+            .into_iter()
+            .map(|(code, key)| OptionView {
+                code,
+                label: self.lang.t(&key),
+                selected: code == current,
+            })
+            .collect()
+    }
+
+    fn check_options(&self) -> Vec<OptionView> {
+        CheckTried::ALL
+            .iter()
+            .map(|c| OptionView {
+                code: c.as_str(),
+                label: self.lang.t(&c.label_key()),
+                selected: self.checks.iter().any(|v| v == c.as_str()),
+            })
+            .collect()
+    }
+
+    /// Problems for the summary at the top, in page order: (field, label, message).
+    fn summary(&self) -> Vec<(&'static str, String, String)> {
+        ALL_FIELDS
+            .iter()
+            .flat_map(|name| {
+                self.errors.get(name).iter().map(move |p| {
+                    (
+                        *name,
+                        self.lang.t(&format!("field-{name}")),
+                        message(self.lang, *p, self.max_screenshot_bytes),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn kept_note(&self) -> String {
+        match &self.kept {
+            Some(k) => self
+                .lang
+                .t_with("form-screenshot-kept", "name", &k.file_name),
+            None => String::new(),
+        }
+    }
+}
+
+/// The (code, label key) pairs of a choice field.
+fn choices(name: &str) -> Vec<(&'static str, String)> {
+    fn pairs<T: Copy>(
+        all: &[T],
+        code: fn(T) -> &'static str,
+        key: fn(T) -> String,
+    ) -> Vec<(&'static str, String)> {
+        all.iter().map(|v| (code(*v), key(*v))).collect()
+    }
+    match name {
+        "platform" => pairs(Platform::ALL, Platform::as_str, Platform::label_key),
+        "payment_scenario" => pairs(
+            PaymentScenario::ALL,
+            PaymentScenario::as_str,
+            PaymentScenario::label_key,
+        ),
+        "payment_method" => pairs(
+            PaymentMethod::ALL,
+            PaymentMethod::as_str,
+            PaymentMethod::label_key,
+        ),
+        "failing_step" => pairs(
+            FailingStep::ALL,
+            FailingStep::as_str,
+            FailingStep::label_key,
+        ),
+        "symptom" => pairs(Symptom::ALL, Symptom::as_str, Symptom::label_key),
+        _ => Vec::new(),
+    }
+}
+
+/// `5 MB`, `64 KB`.
+pub fn human_size(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KB", bytes / 1024)
+    }
+}
+
+/// A problem's message in a language.
+pub fn message(lang: Lang, problem: Problem, max_screenshot_bytes: usize) -> String {
+    match problem {
+        Problem::Screenshot(ScreenshotError::TooLarge) => lang.t_with(
+            problem.message_key(),
+            "max",
+            human_size(max_screenshot_bytes),
+        ),
+        _ => match problem.max() {
+            Some(max) => lang.t_with(problem.message_key(), "max", max),
+            None => lang.t(problem.message_key()),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    symptom: Option<String>,
+}
+
+/// `GET /tickets/new?symptom=…`: the form, with the symptom picked on the
+/// help page already chosen.
+pub async fn new_form(
+    page: PageLang,
+    state: web::Data<AppState>,
+    query: web::Query<NewQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut view = NewTicketPage::new(page.lang, page.path, state.config.max_screenshot_bytes);
+    if let Some(symptom) = query.symptom.as_deref().and_then(Symptom::parse) {
+        view.values.insert("symptom", symptom.as_str().to_string());
+    }
+    super::html(view)
+}
+
+/// `POST /tickets`: stores a complete request and sends the customer to its
+/// confirmation page, or shows the form again with what to fix.
+pub async fn create(
+    req: HttpRequest,
+    page: PageLang,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let max_file = state.config.max_screenshot_bytes;
+    let form = multipart::read(&req, payload, state.config.max_body_bytes(), max_file).await?;
+    let lang = Lang::parse(&form.text("lang")).unwrap_or(page.lang);
+    let mut input = intake_input(&form, max_file);
+    let upload = match &input.screenshot {
+        Some(Ok(shot)) => form
+            .file
+            .as_ref()
+            .map(|f| (f.file_name.clone(), shot.clone())),
+        _ => None,
+    };
+
+    // No new file chosen: use the one kept from the last try, if any.
+    let draft_token = form.text("screenshot_token");
+    let mut kept = None;
+    let mut draft_lost = false;
+    if input.screenshot.is_none() && !draft_token.is_empty() {
+        let token = draft_token.clone();
+        match state
+            .db(move |c| Ok(store::load_draft(c, &token, now())?))
+            .await?
+        {
+            Some((file_name, shot)) => {
+                input.screenshot = Some(Ok(shot));
+                kept = Some(KeptScreenshot {
+                    token: draft_token.clone(),
+                    file_name,
+                });
+            }
+            None => draft_lost = true,
+        }
+    }
+
+    let mut result = intake::validate(input, lang, now());
+    if draft_lost {
+        // Say why the screenshot they believe attached is missing, rather
+        // than file the ticket without it.
+        let mut errors = result.err().unwrap_or_default();
+        errors.0.remove("screenshot");
+        errors.add("screenshot", Problem::ScreenshotExpired);
+        result = Err(errors);
+    }
+    match result {
+        Ok(ticket) => {
+            let used_draft = kept.as_ref().map(|k| k.token.clone());
+            let created = store_ticket(&state, ticket, used_draft).await?;
+            let location = format!("/t/{}/created", created.token.as_str());
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, location))
+                .finish())
+        }
+        Err(errors) => {
+            // Keep a newly chosen, valid screenshot for the next try.
+            if let Some((file_name, shot)) = upload {
+                let name = file_name.clone();
+                let token = state
+                    .db(move |c| Ok(store::save_draft(c, &name, &shot, now())?))
+                    .await?;
+                kept = Some(KeptScreenshot { token, file_name });
+            }
+            let mut view = NewTicketPage::new(lang, page.path, max_file);
+            for name in TEXT_FIELDS {
+                view.values.insert(name, form.text(name));
+            }
+            // The full account number is never shown back: its masked form
+            // is, and it is accepted again as it stands.
+            let account = MaskedAccount::parse(&form.text("account_number"))
+                .map(|m| m.to_string())
+                .unwrap_or_default();
+            view.values.insert("account_number", account);
+            view.checks = form.all("checks_tried");
+            view.errors = errors;
+            view.kept = kept;
+            let body = view.render()?;
+            Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
+                .content_type("text/html; charset=utf-8")
+                .body(body))
+        }
+    }
+}
+
+/// Stores a validated ticket; shared by the form and the API.
+pub async fn store_ticket(
+    state: &AppState,
+    ticket: NewTicket,
+    draft_token: Option<String>,
+) -> Result<store::Created, AppError> {
+    let created = state
+        .db(move |c| Ok(store::create(c, &ticket, draft_token.as_deref(), now())?))
+        .await?;
+    tracing::info!(reference = %created.reference, "ticket filed");
+    Ok(created)
+}

@@ -1,0 +1,361 @@
+//! The customer's private tracking page, reached only with the secret token
+//! from their link: status, what they told us (masked), the public timeline,
+//! and a form to add information or another screenshot.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::lang::PageLang;
+use super::tickets::message;
+use super::{html, multipart, now, AppState};
+use crate::db::tickets::{self as store, event_kind, Ticket};
+use crate::domain::codes::*;
+use crate::domain::intake::{FieldErrors, Problem};
+use crate::domain::screenshot::{Screenshot, ScreenshotError};
+use crate::domain::text;
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+const MESSAGE_MAX: usize = 4000;
+
+#[derive(Template)]
+#[template(path = "tracking/created.html")]
+struct CreatedPage {
+    lang: Lang,
+    path: String,
+    reference: String,
+    tracking_url: String,
+    token: String,
+}
+
+/// `GET /t/{token}/created`: the confirmation after filing.
+pub async fn created(
+    page: PageLang,
+    token: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let ticket = load(&state, &token).await?;
+    html(CreatedPage {
+        lang: page.lang,
+        path: page.path,
+        reference: ticket.reference,
+        tracking_url: format!("{}/t/{}", state.public_url, token),
+        token,
+    })
+}
+
+pub struct EventView {
+    pub when: String,
+    pub title: String,
+    pub body: String,
+}
+
+pub struct ShotView {
+    pub id: String,
+    pub width: i32,
+    pub height: i32,
+}
+
+#[derive(Template)]
+#[template(path = "tracking/show.html")]
+struct TrackingPage {
+    lang: Lang,
+    path: String,
+    token: String,
+    reference: String,
+    status: String,
+    filed: String,
+    facts: Vec<(String, String)>,
+    screenshots: Vec<ShotView>,
+    events: Vec<EventView>,
+    sent: bool,
+    message: String,
+    errors: Vec<(&'static str, Vec<String>)>,
+}
+
+impl TrackingPage {
+    fn errors_for(&self, field: &str) -> Vec<String> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    }
+}
+
+async fn load(state: &AppState, token: &str) -> Result<Ticket, AppError> {
+    let token = token.to_string();
+    state
+        .db(move |c| store::find_by_token(c, &token)?.ok_or(AppError::NotFound))
+        .await
+}
+
+/// Builds the page for a ticket; `form` carries a refused message back.
+async fn tracking_page(
+    state: &AppState,
+    page: PageLang,
+    token: String,
+    sent: bool,
+    form: Option<(String, FieldErrors)>,
+) -> Result<TrackingPage, AppError> {
+    let lang = page.lang;
+    let ticket = load(state, &token).await?;
+    let ticket_id = ticket.id.clone();
+    let (events, shots) = state
+        .db(move |c| {
+            Ok((
+                store::public_timeline(c, &ticket_id)?,
+                store::screenshot_list(c, &ticket_id)?,
+            ))
+        })
+        .await?;
+    let (message_value, errors) = form.unwrap_or_default();
+    Ok(TrackingPage {
+        lang,
+        path: page.path,
+        reference: ticket.reference.clone(),
+        status: label(lang, &ticket.status, Status::parse, Status::label_key),
+        filed: super::china_time(ticket.created_at),
+        facts: facts(lang, &ticket),
+        screenshots: shots
+            .into_iter()
+            .map(|s| ShotView {
+                id: s.id,
+                width: s.width,
+                height: s.height,
+            })
+            .collect(),
+        events: events.into_iter().map(|e| event_view(lang, e)).collect(),
+        sent,
+        message: message_value,
+        errors: errors
+            .0
+            .iter()
+            .map(|(f, ps)| {
+                (
+                    *f,
+                    ps.iter()
+                        .map(|p| message(lang, *p, state.config.max_screenshot_bytes))
+                        .collect(),
+                )
+            })
+            .collect(),
+        token,
+    })
+}
+
+/// A stored code's label, or the code itself if it is no longer known.
+fn label<T: Copy>(
+    lang: Lang,
+    code: &str,
+    parse: fn(&str) -> Option<T>,
+    key: fn(T) -> String,
+) -> String {
+    parse(code)
+        .map(|v| lang.t(&key(v)))
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// What the customer told us, as they may see it again: account and email
+/// masked.
+fn facts(lang: Lang, t: &Ticket) -> Vec<(String, String)> {
+    let none = lang.t("track-none");
+    let opt = |v: &Option<String>| {
+        v.clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| none.clone())
+    };
+    let checks = t
+        .checks_tried
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(|c| label(lang, c, CheckTried::parse, CheckTried::label_key))
+        .collect::<Vec<_>>()
+        .join(lang_separator(lang));
+    let rows = [
+        (
+            "field-symptom",
+            label(lang, &t.symptom, Symptom::parse, Symptom::label_key),
+        ),
+        (
+            "field-failing_step",
+            label(
+                lang,
+                &t.failing_step,
+                FailingStep::parse,
+                FailingStep::label_key,
+            ),
+        ),
+        (
+            "field-platform",
+            label(lang, &t.platform, Platform::parse, Platform::label_key),
+        ),
+        (
+            "field-payment_scenario",
+            label(
+                lang,
+                &t.payment_scenario,
+                PaymentScenario::parse,
+                PaymentScenario::label_key,
+            ),
+        ),
+        (
+            "field-payment_method",
+            t.payment_method
+                .as_deref()
+                .map(|m| label(lang, m, PaymentMethod::parse, PaymentMethod::label_key))
+                .unwrap_or_else(|| none.clone()),
+        ),
+        ("field-error_code", opt(&t.error_code)),
+        ("field-error_message", opt(&t.error_message)),
+        ("field-city", t.city.clone()),
+        ("field-account_number", t.account_masked.clone()),
+        ("field-checks_tried", checks),
+        (
+            "field-occurred_at",
+            t.occurred_at
+                .map(super::china_time)
+                .unwrap_or_else(|| none.clone()),
+        ),
+        (
+            "field-amount",
+            t.amount_cents
+                .map(super::yuan)
+                .unwrap_or_else(|| none.clone()),
+        ),
+        ("field-order_number", opt(&t.order_number)),
+        ("field-contact_email", super::mask_email(&t.contact_email)),
+        (
+            "field-description",
+            if t.description.is_empty() {
+                none.clone()
+            } else {
+                t.description.clone()
+            },
+        ),
+    ];
+    rows.into_iter()
+        .map(|(key, value)| (lang.t(key), value))
+        .collect()
+}
+
+fn lang_separator(lang: Lang) -> &'static str {
+    match lang {
+        Lang::ZhCn => "、",
+        Lang::En => ", ",
+    }
+}
+
+fn event_view(lang: Lang, e: store::Event) -> EventView {
+    let when = super::china_time(e.created_at);
+    match e.kind.as_str() {
+        event_kind::CREATED => EventView {
+            when,
+            title: lang.t("event-created"),
+            body: String::new(),
+        },
+        event_kind::STATUS_CHANGED => EventView {
+            when,
+            title: lang.t("event-status_changed"),
+            body: label(lang, &e.body, Status::parse, Status::label_key),
+        },
+        kind => EventView {
+            when,
+            title: lang.t(&format!("event-{kind}")),
+            body: e.body,
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    sent: Option<String>,
+}
+
+/// `GET /t/{token}`.
+pub async fn show(
+    page: PageLang,
+    token: web::Path<String>,
+    query: web::Query<ShowQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    html(tracking_page(&state, page, token.into_inner(), query.sent.is_some(), None).await?)
+}
+
+/// `POST /t/{token}/messages`: the customer adds a message and/or a screenshot.
+pub async fn add_message(
+    req: HttpRequest,
+    page: PageLang,
+    token: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let ticket = load(&state, &token).await?;
+    let max_file = state.config.max_screenshot_bytes;
+    let form = multipart::read(&req, payload, state.config.max_body_bytes(), max_file).await?;
+    let raw = form.text("message");
+
+    let mut errors = FieldErrors::default();
+    let body = match text::clean(&raw, MESSAGE_MAX, true) {
+        Ok(body) => body.unwrap_or_default(),
+        Err(e) => {
+            errors.add("message", Problem::from(e));
+            String::new()
+        }
+    };
+    let screenshot = match &form.file {
+        None => None,
+        Some(file) => match file.data.clone().map(|d| Screenshot::parse(d, max_file)) {
+            Some(Ok(shot)) => Some(shot),
+            Some(Err(e)) => {
+                errors.add("screenshot", Problem::Screenshot(e));
+                None
+            }
+            None => {
+                errors.add("screenshot", Problem::Screenshot(ScreenshotError::TooLarge));
+                None
+            }
+        },
+    };
+    if errors.is_empty() && body.is_empty() && screenshot.is_none() {
+        errors.add("message", Problem::MessageRequired);
+    }
+    if !errors.is_empty() {
+        let view = tracking_page(&state, page, token, false, Some((raw, errors))).await?;
+        return Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
+            .content_type("text/html; charset=utf-8")
+            .body(view.render()?));
+    }
+    state
+        .db(move |c| {
+            Ok(store::add_customer_message(
+                c,
+                &ticket,
+                &body,
+                screenshot.as_ref(),
+                now(),
+            )?)
+        })
+        .await?;
+    let location = format!("/t/{token}?sent=1#timeline");
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish())
+}
+
+/// `GET /t/{token}/screenshots/{id}`: only the token's holder gets the bytes.
+pub async fn screenshot(
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let (token, id) = path.into_inner();
+    let ticket = load(&state, &token).await?;
+    let (kind, data) = state
+        .db(move |c| store::screenshot_data(c, &ticket.id, &id)?.ok_or(AppError::NotFound))
+        .await?;
+    Ok(super::image_response(kind, data))
+}

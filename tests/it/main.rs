@@ -1,0 +1,11 @@
+//! Integration tests: what customers and integrations do, over HTTP, against
+//! a real server and a real database (SQLite, or PostgreSQL when
+//! `PAYDESK_TEST_DATABASE_URL` is set).
+
+mod api;
+mod cli;
+mod intake_form;
+mod pages;
+mod schema;
+mod support;
+mod tracking;

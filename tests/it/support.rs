@@ -1,0 +1,262 @@
+//! A real paydesk server on a random port, on a fresh database: a temporary
+//! SQLite file by default, or a fresh PostgreSQL database when
+//! `PAYDESK_TEST_DATABASE_URL` names a server (`postgres://user@host/prefix`:
+//! each test creates `prefix_<random>` there and drops it afterwards).
+
+use std::path::PathBuf;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use paydesk::config::Config;
+use paydesk::startup::Application;
+use reqwest::multipart::{Form, Part};
+use reqwest::redirect::Policy;
+
+pub use paydesk::domain::screenshot::samples;
+
+pub enum TestDb {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    },
+    Postgres {
+        server: String,
+        name: String,
+    },
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        match std::env::var("PAYDESK_TEST_DATABASE_URL") {
+            Ok(url) if url.starts_with("postgres") => {
+                let (server, prefix) = url
+                    .rsplit_once('/')
+                    .expect("PAYDESK_TEST_DATABASE_URL needs a /database");
+                let name = format!(
+                    "{prefix}_{}",
+                    &uuid::Uuid::new_v4().simple().to_string()[..12]
+                );
+                let mut admin = PgConnection::establish(&format!("{server}/postgres"))
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {server} is unreachable: {e}"));
+                admin
+                    .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                    .expect("create test database");
+                TestDb::Postgres {
+                    server: server.to_string(),
+                    name,
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let path = dir.path().join("paydesk.db");
+                TestDb::Sqlite { _dir: dir, path }
+            }
+        }
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            TestDb::Sqlite { path, .. } => format!("sqlite://{}", path.display()),
+            TestDb::Postgres { server, name } => format!("{server}/{name}"),
+        }
+    }
+
+    /// Everything the database holds, as text, to search for data that must
+    /// never be stored. SQLite: the raw bytes of the database files (WAL
+    /// included). PostgreSQL: every row of every table, as JSON.
+    pub fn dump(&self) -> String {
+        match self {
+            TestDb::Sqlite { path, .. } => {
+                let mut all = Vec::new();
+                for suffix in ["", "-wal", "-shm"] {
+                    let file = PathBuf::from(format!("{}{suffix}", path.display()));
+                    if let Ok(bytes) = std::fs::read(&file) {
+                        all.extend(bytes);
+                    }
+                }
+                String::from_utf8_lossy(&all).into_owned()
+            }
+            TestDb::Postgres { .. } => {
+                use diesel::sql_types::Text;
+                #[derive(diesel::QueryableByName)]
+                struct Row {
+                    #[diesel(sql_type = Text)]
+                    row: String,
+                }
+                let mut conn = PgConnection::establish(&self.url()).expect("connect");
+                let tables = [
+                    "tickets",
+                    "ticket_events",
+                    "screenshots",
+                    "screenshot_drafts",
+                ];
+                let mut all = String::new();
+                for table in tables {
+                    let rows: Vec<Row> = diesel::sql_query(format!(
+                        "SELECT row_to_json(t)::text AS row FROM {table} t"
+                    ))
+                    .load(&mut conn)
+                    .expect("dump");
+                    for r in rows {
+                        all.push_str(&r.row);
+                    }
+                }
+                all
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { server, name } = self {
+            if let Ok(mut admin) = PgConnection::establish(&format!("{server}/postgres")) {
+                let _ = admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+}
+
+pub async fn spawn() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let db = TestDb::new();
+    let mut config = Config::new(db.url());
+    config.bind = "127.0.0.1:0".into();
+    config.workers = Some(2);
+    adjust(&mut config);
+    let app = Application::build(config).expect("server starts");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    TestApp { base, client, db }
+}
+
+/// The fields of a complete request, as (name, value) pairs.
+pub fn complete_fields() -> Vec<(&'static str, String)> {
+    [
+        ("platform", "wechat"),
+        ("payment_scenario", "electricity_bill"),
+        ("payment_method", "wechat_pay"),
+        ("failing_step", "tap_pay"),
+        ("symptom", "error_shown"),
+        ("error_code", "101"),
+        ("error_message", "余额不足"),
+        ("city", "上海"),
+        ("account_number", "3100 1234 4821"),
+        ("checks_tried", "switched_network"),
+        ("checks_tried", "other_card"),
+        ("contact_email", "li.wei@example.com"),
+        ("description", "Tried twice this morning."),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .collect()
+}
+
+pub fn png_part(name: &str, bytes: Vec<u8>) -> Part {
+    Part::bytes(bytes)
+        .file_name(name.to_string())
+        .mime_str("image/png")
+        .unwrap()
+}
+
+/// A multipart form from fields, plus an optional screenshot.
+pub fn form(fields: &[(&str, String)], screenshot: Option<Part>) -> Form {
+    let mut form = Form::new();
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.clone());
+    }
+    if let Some(part) = screenshot {
+        form = form.part("screenshot", part);
+    }
+    form
+}
+
+/// The complete request with one field replaced (or removed, with "").
+pub fn with(
+    fields: &[(&'static str, String)],
+    name: &'static str,
+    value: &str,
+) -> Vec<(&'static str, String)> {
+    let mut out: Vec<_> = fields.iter().filter(|(k, _)| *k != name).cloned().collect();
+    if !value.is_empty() {
+        out.push((name, value.to_string()));
+    }
+    out
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_lang(&self, path: &str, lang: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("Accept-Language", lang)
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// Files through the API; returns the status and the JSON body.
+    pub async fn api_file(&self, form: Form, lang: &str) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .post(self.url("/api/v1/tickets"))
+            .header("Accept-Language", lang)
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST /api/v1/tickets");
+        let status = res.status().as_u16();
+        let body = res.json().await.unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+
+    /// Files through the web form; returns the response (303 or 422 page).
+    pub async fn form_file(&self, form: Form, lang: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/tickets"))
+            .header("Accept-Language", lang)
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST /tickets")
+    }
+
+    /// Files a complete request through the form and returns the tracking
+    /// path (`/t/{token}`).
+    pub async fn file_complete(&self) -> String {
+        let res = self
+            .form_file(
+                form(
+                    &complete_fields(),
+                    Some(png_part("error.png", samples::png())),
+                ),
+                "en",
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 303, "complete form is accepted");
+        let location = res.headers()["location"].to_str().unwrap().to_string();
+        location.trim_end_matches("/created").to_string()
+    }
+}
