@@ -8,9 +8,10 @@ use tokio::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_paydesk");
 
 #[tokio::test]
-async fn serve_creates_and_migrates_a_fresh_sqlite_database() {
+async fn serve_creates_the_database_and_logs_no_personal_data() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("nested/dir/paydesk.db");
+    let log_path = dir.path().join("server.log");
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
@@ -19,23 +20,56 @@ async fn serve_creates_and_migrates_a_fresh_sqlite_database() {
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .env("PAYDESK_WORKERS", "1")
+        .env("RUST_LOG", "trace")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let url = format!("http://127.0.0.1:{port}/healthz");
+    let base = format!("http://127.0.0.1:{port}");
     let mut healthy = false;
     for _ in 0..100 {
-        if let Ok(res) = reqwest::get(&url).await {
+        if let Ok(res) = reqwest::get(format!("{base}/healthz")).await {
             healthy = res.status().as_u16() == 200;
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    child.kill().await.unwrap();
     assert!(healthy, "paydesk serve answered /healthz");
     assert!(db.exists(), "the database file was created");
+
+    // A ticket filed and followed: nothing personal may reach the log.
+    let fields = crate::support::complete_fields();
+    let shot = Some(crate::support::png_part(
+        "e.png",
+        crate::support::samples::png(),
+    ));
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/tickets"))
+        .multipart(crate::support::form(&fields, shot))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let tracking_url = body["tracking_url"].as_str().unwrap();
+    assert_eq!(
+        reqwest::get(tracking_url).await.unwrap().status().as_u16(),
+        200
+    );
+    child.kill().await.unwrap();
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("ticket filed"), "the log is written: {log}");
+    let token = tracking_url.rsplit('/').next().unwrap();
+    for secret in [
+        "310012344821",
+        "3100 1234 4821",
+        "li.wei@example.com",
+        token,
+    ] {
+        assert!(!log.contains(secret), "{secret} reached the log");
+    }
 }
 
 #[tokio::test]

@@ -212,19 +212,18 @@ async fn markup_in_any_text_field_is_shown_as_text() {
             &format!("{evil}{}", if name == "city" { "" } else { "\"'&" }),
         );
     }
-    // Fields shown back on a refused form.
-    let refused = app
-        .form_file(
-            form(
-                &with(&fields, "contact_email", "\"><img src=x onerror=alert(1)>"),
-                None,
-            ),
-            "en",
-        )
-        .await;
+    // Fields shown back on a refused form, including ones refused for
+    // their format.
+    let mut shown_back = with(&fields, "contact_email", "\"><img src=x onerror=alert(1)>");
+    shown_back = with(&shown_back, "order_number", evil);
+    shown_back = with(&shown_back, "amount", "<b>1</b>");
+    shown_back = with(&shown_back, "occurred_at", evil);
+    let refused = app.form_file(form(&shown_back, None), "en").await;
     assert_eq!(refused.status().as_u16(), 422);
     let refused = refused.text().await.unwrap();
-    assert!(!refused.contains(evil) && !refused.contains("<img src=x"));
+    assert!(
+        !refused.contains(evil) && !refused.contains("<img src=x") && !refused.contains("<b>1")
+    );
     assert!(refused.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
 
     let res = app
