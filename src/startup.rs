@@ -134,6 +134,7 @@ async fn log_request(
 async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
+        // Short, so a new release's styles reach phones within minutes.
+        .insert_header(("Cache-Control", "public, max-age=300"))
         .body(include_str!("../static/style.css"))
 }

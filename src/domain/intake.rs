@@ -243,11 +243,26 @@ pub fn validate(
         _ => {}
     }
 
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    // Every `check` above succeeded, so every value is present.
-    match (
+    // A failed check recorded a problem and left its value `None`, so
+    // whenever a value is missing `errors` is not empty.
+    let (
+        Some(platform),
+        Some(payment_scenario),
+        Some(payment_method),
+        Some(failing_step),
+        Some(symptom),
+        Some(error_code),
+        Some(error_message),
+        Some(city),
+        Some(account),
+        Some(checks_tried),
+        Some(occurred_at),
+        Some(amount_cents),
+        Some(order_number),
+        Some(contact_email),
+        Some(description),
+        Some(screenshot),
+    ) = (
         platform,
         payment_scenario,
         payment_method,
@@ -264,45 +279,32 @@ pub fn validate(
         contact_email,
         description,
         screenshot,
-    ) {
-        (
-            Some(platform),
-            Some(payment_scenario),
-            Some(payment_method),
-            Some(failing_step),
-            Some(symptom),
-            Some(error_code),
-            Some(error_message),
-            Some(city),
-            Some(account),
-            Some(checks_tried),
-            Some(occurred_at),
-            Some(amount_cents),
-            Some(order_number),
-            Some(contact_email),
-            Some(description),
-            Some(screenshot),
-        ) => Ok(NewTicket {
-            language,
-            platform,
-            payment_scenario,
-            payment_method,
-            failing_step,
-            symptom,
-            error_code,
-            error_message,
-            city,
-            account,
-            checks_tried,
-            occurred_at,
-            amount_cents,
-            order_number,
-            contact_email,
-            description: description.unwrap_or_default(),
-            screenshot,
-        }),
-        _ => unreachable!("validate: a field passed its check but holds no value"),
+    )
+    else {
+        return Err(errors);
+    };
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    Ok(NewTicket {
+        language,
+        platform,
+        payment_scenario,
+        payment_method,
+        failing_step,
+        symptom,
+        error_code,
+        error_message,
+        city,
+        account,
+        checks_tried,
+        occurred_at,
+        amount_cents,
+        order_number,
+        contact_email,
+        description: description.unwrap_or_default(),
+        screenshot,
+    })
 }
 
 fn choice<T>(value: &str, parse: fn(&str) -> Option<T>) -> Result<T, Problem> {
