@@ -13,6 +13,8 @@ pub struct Config {
     pub db_pool_size: u32,
     /// HTTP worker threads; the number of cores when unset.
     pub workers: Option<usize>,
+    /// Mark cookies `Secure` (served over HTTPS).
+    pub secure_cookies: bool,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -29,6 +31,7 @@ impl Config {
             max_screenshot_bytes: DEFAULT_MAX_SCREENSHOT_BYTES,
             db_pool_size: 8,
             workers: None,
+            secure_cookies: false,
         }
     }
 

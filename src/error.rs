@@ -11,6 +11,22 @@ use serde_json::json;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// A page for staff, asked without a session: go and sign in, then come
+    /// back to the path held here.
+    #[error("sign-in required")]
+    SignInRequired(String),
+    /// An API call without a valid token.
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    /// A form whose CSRF field did not match its cookie.
+    #[error("csrf check failed")]
+    Csrf,
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after_secs: i64 },
     #[error("bad request: {0}")]
     BadRequest(&'static str),
     #[error("request body too large")]
@@ -31,6 +47,29 @@ impl AppError {
                 "not_found",
                 "This page does not exist, or the link is incomplete. Please check the whole link was copied.",
                 "页面不存在，或链接不完整。请确认复制了完整的链接。",
+            ),
+            AppError::SignInRequired(_) | AppError::Unauthorized => {
+                ("unauthorized", "Please sign in first.", "请先登录。")
+            }
+            AppError::Forbidden => (
+                "forbidden",
+                "Your account may not do this. Ask a supervisor or an administrator if you need to.",
+                "您的账户无权执行此操作。如有需要，请联系主管或管理员。",
+            ),
+            AppError::Csrf => (
+                "csrf",
+                "This form has expired or did not come from this site. Go back, reload the page and send it again.",
+                "此表单已过期或并非来自本网站。请返回、刷新页面后重新提交。",
+            ),
+            AppError::Conflict(_) => (
+                "conflict",
+                "This cannot be done in the ticket's current state. Reload the page to see it as it is now.",
+                "工单当前状态下无法执行此操作。请刷新页面查看最新状态。",
+            ),
+            AppError::TooManyAttempts { .. } => (
+                "too_many_attempts",
+                "Too many attempts. Please wait a little and try again.",
+                "尝试次数过多，请稍候再试。",
             ),
             AppError::BadRequest(_) => (
                 "bad_request",
@@ -72,8 +111,7 @@ impl AppError {
     pub fn json_response(&self) -> HttpResponse {
         self.log();
         let (code, en, _) = self.describe();
-        HttpResponse::build(self.status_code())
-            .json(json!({ "error": { "code": code, "message": en } }))
+        HttpResponse::build(self.status_code()).json(json!({ "error": { "code": code, "message": en } }))
     }
 }
 
@@ -89,6 +127,11 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::SignInRequired(_) => StatusCode::SEE_OTHER,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -98,17 +141,15 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let AppError::SignInRequired(next) = self {
+            let location = format!("/login?next={}", urlencode(next));
+            return HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location)).finish();
+        }
         self.log();
         let (_, en, zh) = self.describe();
-        let page = ErrorPage {
-            status: self.status_code().as_u16(),
-            en,
-            zh,
-        };
+        let page = ErrorPage { status: self.status_code().as_u16(), en, zh };
         let body = page.render().unwrap_or_else(|_| format!("{} / {}", zh, en));
-        HttpResponse::build(self.status_code())
-            .content_type("text/html; charset=utf-8")
-            .body(body)
+        HttpResponse::build(self.status_code()).content_type("text/html; charset=utf-8").body(body)
     }
 }
 
@@ -142,4 +183,9 @@ impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         AppError::Internal(e.to_string())
     }
+}
+
+/// Percent-encodes a path for a query parameter.
+fn urlencode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

@@ -5,6 +5,7 @@
 //! - `web`: routes, pages and the JSON API.
 //! - `i18n`: Simplified Chinese and English texts.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -6,11 +6,7 @@ use paydesk::db;
 use paydesk::startup::Application;
 
 #[derive(Parser)]
-#[command(
-    name = "paydesk",
-    version,
-    about = "Help desk for failed bill and wallet payments"
-)]
+#[command(name = "paydesk", version, about = "Help desk for failed bill and wallet payments")]
 struct Cli {
     /// sqlite://path (created when absent) or postgres://user@host/db
     #[arg(long, env = "DATABASE_URL", default_value = config::DEFAULT_DATABASE_URL, global = true)]
@@ -37,9 +33,49 @@ enum Command {
         /// HTTP worker threads (default: one per core).
         #[arg(long, env = "PAYDESK_WORKERS")]
         workers: Option<usize>,
+        /// Mark cookies Secure (default: when the public URL is https).
+        #[arg(long, env = "PAYDESK_SECURE_COOKIES")]
+        secure_cookies: Option<bool>,
     },
     /// Create the database if needed and apply pending migrations, then exit.
     Migrate,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage personal API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff account (the first admin of a fresh install, say).
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// agent, supervisor or admin
+        #[arg(long)]
+        role: String,
+        /// Queues served, comma-separated (default: general)
+        #[arg(long, default_value = "general")]
+        queues: String,
+        /// Read the password from standard input (one line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a personal API token for a user and print it (shown once).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -47,24 +83,24 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,actix_server=warn".into()),
         )
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::User(UserCommand::Add { email, name, role, queues, password_stdin: _ }) => {
+            add_user(&cli.database_url, &email, &name, &role, &queues)
+        }
+        Command::Token(TokenCommand::Create { email, name }) => create_token(&cli.database_url, &email, &name),
         Command::Migrate => db::DatabaseUrl::parse(&cli.database_url)
             .and_then(|url| db::migrate(&url))
             .map(|()| tracing::info!("database is up to date"))
             .map_err(|e| e.to_string()),
-        Command::Serve {
-            bind,
-            public_url,
-            max_screenshot_mb,
-            db_pool,
-            workers,
-        } => {
+        Command::Serve { bind, public_url, max_screenshot_mb, db_pool, workers, secure_cookies } => {
+            let secure_cookies =
+                secure_cookies.unwrap_or_else(|| public_url.as_deref().is_some_and(|u| u.starts_with("https://")));
             let config = Config {
+                secure_cookies,
                 bind,
                 public_url,
                 max_screenshot_bytes: max_screenshot_mb * 1024 * 1024,
@@ -89,4 +125,46 @@ fn serve(config: Config) -> Result<(), String> {
         let app = Application::build(config).map_err(|e| e.to_string())?;
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+fn open(database_url: &str) -> Result<db::PooledConn, String> {
+    let pool = db::connect(database_url, 1).map_err(|e| e.to_string())?;
+    pool.get().map_err(|e| e.to_string())
+}
+
+fn add_user(database_url: &str, email: &str, name: &str, role: &str, queues: &str) -> Result<(), String> {
+    use paydesk::auth::password;
+    use paydesk::db::users::{self, NewUser};
+    use paydesk::domain::codes::{Queue, Role};
+
+    let role = Role::parse(role).ok_or("--role must be agent, supervisor or admin")?;
+    let queues = queues
+        .split(',')
+        .map(|q| Queue::parse(q.trim()).ok_or(format!("unknown queue {q:?}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !email.contains('@') || name.trim().is_empty() {
+        return Err("--email and --name are required".into());
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+    let pw = line.trim_end_matches(['\n', '\r']);
+    if !password::acceptable(pw) {
+        return Err(format!("the password needs at least {} characters", password::MIN_LEN));
+    }
+    let hash = password::hash(pw);
+    let mut conn = open(database_url)?;
+    let new = NewUser { email, name, role, password_hash: &hash, queues: &queues };
+    let user = users::create(&mut conn, new, chrono::Utc::now().naive_utc()).map_err(|e| e.to_string())?;
+    println!("added {} ({}) as {}", user.email, user.name, user.role);
+    Ok(())
+}
+
+fn create_token(database_url: &str, email: &str, name: &str) -> Result<(), String> {
+    use paydesk::db::users;
+    let mut conn = open(database_url)?;
+    let user = users::find_by_email(&mut conn, email).map_err(|e| e.to_string())?.ok_or("no user with that email")?;
+    let token =
+        users::create_token(&mut conn, &user.id, name, chrono::Utc::now().naive_utc()).map_err(|e| e.to_string())?;
+    println!("{token}");
+    Ok(())
 }

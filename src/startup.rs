@@ -32,40 +32,28 @@ impl Application {
     /// Opens (creating and migrating) the database and binds the address.
     pub fn build(config: Config) -> Result<Self, StartError> {
         let pool = db::connect(&config.database_url, config.db_pool_size)?;
-        let listener = TcpListener::bind(&config.bind)
-            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
-        let address = listener
-            .local_addr()
-            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
-        let public_url = config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{address}"))
-            .trim_end_matches('/')
-            .to_string();
-        let state = web::Data::new(AppState {
-            pool,
-            config: config.clone(),
-            public_url: public_url.clone(),
-        });
+        let listener = TcpListener::bind(&config.bind).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        let address = listener.local_addr().map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        let public_url =
+            config.public_url.clone().unwrap_or_else(|| format!("http://{address}")).trim_end_matches('/').to_string();
+        let state = web::Data::new(AppState { pool, config: config.clone(), public_url: public_url.clone() });
 
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest("query").into()))
+                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
                 .app_data(
-                    web::QueryConfig::default()
-                        .error_handler(|_, _| AppError::BadRequest("query").into()),
+                    web::FormConfig::default()
+                        .limit(64 * 1024)
+                        .error_handler(|_, _| AppError::BadRequest("form").into()),
                 )
-                .app_data(
-                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
-                )
+                .wrap(from_fn(crate::auth::csrf::layer))
                 .wrap(security_headers())
                 .wrap(from_fn(log_request))
                 .route("/static/style.css", web::get().to(stylesheet))
                 .configure(routes::routes)
-                .default_service(web::to(|| async {
-                    Err::<HttpResponse, _>(AppError::NotFound)
-                }))
+                .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
         })
         .listen(listener)
         .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
@@ -73,11 +61,7 @@ impl Application {
             server = server.workers(workers);
         }
         tracing::info!(%address, "paydesk listening");
-        Ok(Application {
-            port: address.port(),
-            public_url,
-            server: server.run(),
-        })
+        Ok(Application { port: address.port(), public_url, server: server.run() })
     }
 
     pub fn port(&self) -> u16 {
@@ -116,10 +100,7 @@ async fn log_request(
     let started = Instant::now();
     let method = req.method().clone();
     let res = next.call(req).await?;
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "-".to_string());
+    let route = res.request().match_pattern().unwrap_or_else(|| "-".to_string());
     tracing::info!(
         %method,
         route,

@@ -2,8 +2,13 @@
 //! (for several app instances), chosen by the scheme of `DATABASE_URL`.
 //! All calls are synchronous diesel; the web layer runs them in `web::block`.
 
+pub mod actions;
+pub mod audit;
+pub mod canned;
+pub mod queue;
 pub mod schema;
 pub mod tickets;
+pub mod users;
 
 use std::time::Duration;
 
@@ -81,13 +86,17 @@ pub fn connect(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
     let url = DatabaseUrl::parse(url)?;
     migrate(&url)?;
     let manager = ConnectionManager::<DbConn>::new(url.connection_string());
-    Pool::builder()
+    let pool = Pool::builder()
         .max_size(pool_size)
         // Fail fast (503) when the database is away instead of hanging requests.
         .connection_timeout(Duration::from_secs(5))
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)
-        .map_err(|e| DbError::Connect(e.to_string()))
+        .map_err(|e| DbError::Connect(e.to_string()))?;
+    let mut conn = pool.get().map_err(|e| DbError::Connect(e.to_string()))?;
+    canned::seed_if_empty(&mut conn, chrono::Utc::now().naive_utc()).map_err(|e| DbError::Migrate(e.to_string()))?;
+    drop(conn);
+    Ok(pool)
 }
 
 /// Creates the database file (SQLite) and runs pending migrations.
@@ -95,27 +104,19 @@ pub fn migrate(url: &DatabaseUrl) -> Result<(), DbError> {
     use diesel::Connection;
     match url {
         DatabaseUrl::Sqlite(path) => {
-            if let Some(parent) = std::path::Path::new(path)
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| DbError::Connect(format!("{}: {e}", parent.display())))?;
+            if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| DbError::Connect(format!("{}: {e}", parent.display())))?;
             }
-            let mut conn =
-                SqliteConnection::establish(path).map_err(|e| DbError::Connect(e.to_string()))?;
+            let mut conn = SqliteConnection::establish(path).map_err(|e| DbError::Connect(e.to_string()))?;
             // WAL lets readers go on while one writer writes; it is a property
             // of the file, so setting it once here is enough.
             conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000;")
                 .map_err(|e| DbError::Migrate(e.to_string()))?;
-            conn.run_pending_migrations(SQLITE_MIGRATIONS)
-                .map_err(|e| DbError::Migrate(e.to_string()))?;
+            conn.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| DbError::Migrate(e.to_string()))?;
         }
         DatabaseUrl::Postgres(url) => {
-            let mut conn =
-                PgConnection::establish(url).map_err(|e| DbError::Connect(e.to_string()))?;
-            conn.run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map_err(|e| DbError::Migrate(e.to_string()))?;
+            let mut conn = PgConnection::establish(url).map_err(|e| DbError::Connect(e.to_string()))?;
+            conn.run_pending_migrations(POSTGRES_MIGRATIONS).map_err(|e| DbError::Migrate(e.to_string()))?;
         }
     }
     Ok(())
@@ -131,18 +132,9 @@ mod tests {
             DatabaseUrl::parse("sqlite://data/paydesk.db").unwrap(),
             DatabaseUrl::Sqlite("data/paydesk.db".into())
         );
-        assert!(matches!(
-            DatabaseUrl::parse("postgres://postgres@127.0.0.1/x"),
-            Ok(DatabaseUrl::Postgres(_))
-        ));
-        assert!(matches!(
-            DatabaseUrl::parse("postgresql://h/x"),
-            Ok(DatabaseUrl::Postgres(_))
-        ));
+        assert!(matches!(DatabaseUrl::parse("postgres://postgres@127.0.0.1/x"), Ok(DatabaseUrl::Postgres(_))));
+        assert!(matches!(DatabaseUrl::parse("postgresql://h/x"), Ok(DatabaseUrl::Postgres(_))));
         let err = DatabaseUrl::parse("mysql://root@localhost/x").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "DATABASE_URL must start with sqlite:// or postgres:// (got scheme \"mysql\")"
-        );
+        assert_eq!(err.to_string(), "DATABASE_URL must start with sqlite:// or postgres:// (got scheme \"mysql\")");
     }
 }

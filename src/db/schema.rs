@@ -26,6 +26,14 @@ diesel::table! {
         description -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        case_kind -> Text,
+        queue -> Text,
+        priority -> Text,
+        assignee_id -> Nullable<Text>,
+        due_at -> Timestamp,
+        first_response_at -> Nullable<Timestamp>,
+        screenshot_count -> Integer,
+        merged_into -> Nullable<Text>,
     }
 }
 
@@ -38,6 +46,7 @@ diesel::table! {
         is_public -> Bool,
         body -> Text,
         created_at -> Timestamp,
+        author_id -> Nullable<Text>,
     }
 }
 
@@ -69,11 +78,88 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        queues -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_throttles (key) {
+        key -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        ticket_id -> Nullable<Text>,
+        before_value -> Text,
+        after_value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    canned_replies (id) {
+        id -> Text,
+        case_kind -> Text,
+        language -> Text,
+        title -> Text,
+        body -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ticket_events -> tickets (ticket_id));
 diesel::joinable!(screenshots -> tickets (ticket_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(tickets -> users (assignee_id));
+diesel::joinable!(audit_log -> users (actor_id));
+diesel::joinable!(audit_log -> tickets (ticket_id));
 diesel::allow_tables_to_appear_in_same_query!(
     tickets,
     ticket_events,
     screenshots,
-    screenshot_drafts
+    screenshot_drafts,
+    users,
+    sessions,
+    login_throttles,
+    api_tokens,
+    audit_log,
+    canned_replies,
 );

@@ -6,10 +6,13 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::schema::{screenshot_drafts, screenshots, ticket_events, tickets};
 use super::DbConn;
-use crate::domain::codes::Status;
+use crate::domain::codes::{Priority, Status, Symptom};
+use crate::domain::facts::{self, Fact, Known};
 use crate::domain::intake::NewTicket;
 use crate::domain::reference::{hash_secret, new_reference, TrackingToken};
 use crate::domain::screenshot::{ImageKind, Screenshot};
+use crate::domain::sla;
+use crate::i18n::Lang;
 
 /// How long a screenshot chosen on a form that failed validation is kept for
 /// the customer's next try.
@@ -39,6 +42,40 @@ pub struct Ticket {
     pub description: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub case_kind: String,
+    pub queue: String,
+    pub priority: String,
+    pub assignee_id: Option<String>,
+    pub due_at: NaiveDateTime,
+    pub first_response_at: Option<NaiveDateTime>,
+    pub screenshot_count: i32,
+    pub merged_into: Option<String>,
+}
+
+impl Ticket {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Open)
+    }
+
+    pub fn priority(&self) -> Priority {
+        Priority::parse(&self.priority).unwrap_or(Priority::Normal)
+    }
+
+    pub fn language(&self) -> Lang {
+        Lang::parse(&self.language).unwrap_or_default()
+    }
+
+    pub fn missing_facts(&self) -> Vec<Fact> {
+        facts::missing(&Known {
+            symptom: Symptom::parse(&self.symptom),
+            screenshots: self.screenshot_count,
+            has_error_detail: self.error_code.is_some() || self.error_message.is_some(),
+            has_payment_method: self.payment_method.is_some(),
+            has_occurred_at: self.occurred_at.is_some(),
+            has_amount: self.amount_cents.is_some(),
+            has_order_number: self.order_number.is_some(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -50,6 +87,7 @@ pub struct Event {
     pub is_public: bool,
     pub body: String,
     pub created_at: NaiveDateTime,
+    pub author_id: Option<String>,
 }
 
 /// A screenshot's description, without its bytes.
@@ -80,6 +118,19 @@ pub mod event_kind {
     pub const CREATED: &str = "created";
     pub const CUSTOMER_MESSAGE: &str = "customer_message";
     pub const STATUS_CHANGED: &str = "status_changed";
+    pub const PUBLIC_REPLY: &str = "public_reply";
+    pub const INTERNAL_NOTE: &str = "internal_note";
+    pub const INFO_REQUESTED: &str = "info_requested";
+    pub const ASSIGNED: &str = "assigned";
+    pub const PRIORITY_CHANGED: &str = "priority_changed";
+    pub const MERGED: &str = "merged";
+}
+
+/// Who wrote a timeline entry.
+pub mod author {
+    pub const CUSTOMER: &str = "customer";
+    pub const STAFF: &str = "staff";
+    pub const SYSTEM: &str = "system";
 }
 
 /// Stores a new ticket with its screenshot and first timeline entry in one
@@ -94,16 +145,9 @@ pub fn create(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let created = Created {
-            reference: new_reference(),
-            token: TrackingToken::generate(),
-        };
+        let created = Created { reference: new_reference(), token: TrackingToken::generate() };
         match conn.transaction(|conn| insert_ticket(conn, ticket, &created, draft_token, now)) {
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
-                if attempts < 5 =>
-            {
-                continue
-            }
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) if attempts < 5 => continue,
             Err(e) => return Err(e),
             Ok(()) => return Ok(created),
         }
@@ -145,38 +189,47 @@ fn insert_ticket(
             tickets::description.eq(&t.description),
             tickets::created_at.eq(now),
             tickets::updated_at.eq(now),
+            tickets::due_at.eq(sla::due_at(now, Priority::Normal, false)),
         ))
         .execute(conn)?;
-    let event_id = insert_event(conn, &ticket_id, event_kind::CREATED, "customer", "", now)?;
+    let event_id = insert_event(conn, &ticket_id, NewEvent::public(event_kind::CREATED, author::CUSTOMER, ""), now)?;
     if let Some(shot) = &t.screenshot {
         insert_screenshot(conn, &ticket_id, Some(&event_id), shot, now)?;
     }
     if let Some(token) = draft_token {
-        diesel::delete(
-            screenshot_drafts::table.filter(screenshot_drafts::token_hash.eq(hash_secret(token))),
-        )
-        .execute(conn)?;
+        diesel::delete(screenshot_drafts::table.filter(screenshot_drafts::token_hash.eq(hash_secret(token))))
+            .execute(conn)?;
     }
     Ok(())
 }
 
-fn insert_event(
-    conn: &mut DbConn,
-    ticket_id: &str,
-    kind: &str,
-    author_kind: &str,
-    body: &str,
-    now: NaiveDateTime,
-) -> QueryResult<String> {
+/// A timeline entry to add.
+pub struct NewEvent<'a> {
+    pub kind: &'a str,
+    pub author_kind: &'a str,
+    pub author_id: Option<&'a str>,
+    /// Shown to the customer; internal notes are not.
+    pub is_public: bool,
+    pub body: &'a str,
+}
+
+impl<'a> NewEvent<'a> {
+    pub fn public(kind: &'a str, author_kind: &'a str, body: &'a str) -> Self {
+        NewEvent { kind, author_kind, author_id: None, is_public: true, body }
+    }
+}
+
+pub fn insert_event(conn: &mut DbConn, ticket_id: &str, e: NewEvent<'_>, now: NaiveDateTime) -> QueryResult<String> {
     let id = new_id();
     diesel::insert_into(ticket_events::table)
         .values((
             ticket_events::id.eq(&id),
             ticket_events::ticket_id.eq(ticket_id),
-            ticket_events::kind.eq(kind),
-            ticket_events::author_kind.eq(author_kind),
-            ticket_events::is_public.eq(true),
-            ticket_events::body.eq(body),
+            ticket_events::kind.eq(e.kind),
+            ticket_events::author_kind.eq(e.author_kind),
+            ticket_events::author_id.eq(e.author_id),
+            ticket_events::is_public.eq(e.is_public),
+            ticket_events::body.eq(e.body),
             ticket_events::created_at.eq(now),
         ))
         .execute(conn)?;
@@ -204,6 +257,9 @@ fn insert_screenshot(
             screenshots::created_at.eq(now),
         ))
         .execute(conn)?;
+    diesel::update(tickets::table.find(ticket_id))
+        .set(tickets::screenshot_count.eq(tickets::screenshot_count + 1))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -215,12 +271,21 @@ pub fn find_by_token(conn: &mut DbConn, token: &str) -> QueryResult<Option<Ticke
         .optional()
 }
 
+pub fn find_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<Ticket>> {
+    tickets::table.find(id).select(Ticket::as_select()).first(conn).optional()
+}
+
 pub fn find_by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<Ticket>> {
-    tickets::table
-        .filter(tickets::reference.eq(reference))
-        .select(Ticket::as_select())
-        .first(conn)
-        .optional()
+    tickets::table.filter(tickets::reference.eq(reference)).select(Ticket::as_select()).first(conn).optional()
+}
+
+/// The whole timeline, internal notes included (staff only), oldest first.
+pub fn full_timeline(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<Event>> {
+    ticket_events::table
+        .filter(ticket_events::ticket_id.eq(ticket_id))
+        .order((ticket_events::created_at.asc(), ticket_events::id.asc()))
+        .select(Event::as_select())
+        .load(conn)
 }
 
 /// The timeline a customer may see, oldest first.
@@ -242,11 +307,7 @@ pub fn screenshot_list(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<Sc
 }
 
 /// A screenshot's type and bytes, only if it belongs to the given ticket.
-pub fn screenshot_data(
-    conn: &mut DbConn,
-    ticket_id: &str,
-    id: &str,
-) -> QueryResult<Option<(ImageKind, Vec<u8>)>> {
+pub fn screenshot_data(conn: &mut DbConn, ticket_id: &str, id: &str) -> QueryResult<Option<(ImageKind, Vec<u8>)>> {
     let row: Option<(String, Vec<u8>)> = screenshots::table
         .filter(screenshots::id.eq(id))
         .filter(screenshots::ticket_id.eq(ticket_id))
@@ -269,31 +330,16 @@ pub fn add_customer_message(
         let current = Status::parse(&ticket.status).unwrap_or(Status::Open);
         let next = current.after_customer_reply();
         diesel::update(tickets::table.find(&ticket.id))
-            .set((
-                tickets::status.eq(next.as_str()),
-                tickets::updated_at.eq(now),
-            ))
+            .set((tickets::status.eq(next.as_str()), tickets::updated_at.eq(now)))
             .execute(conn)?;
-        let event_id = insert_event(
-            conn,
-            &ticket.id,
-            event_kind::CUSTOMER_MESSAGE,
-            "customer",
-            body,
-            now,
-        )?;
+        let message = NewEvent::public(event_kind::CUSTOMER_MESSAGE, author::CUSTOMER, body);
+        let event_id = insert_event(conn, &ticket.id, message, now)?;
         if let Some(shot) = screenshot {
             insert_screenshot(conn, &ticket.id, Some(&event_id), shot, now)?;
         }
         if next != current {
-            insert_event(
-                conn,
-                &ticket.id,
-                event_kind::STATUS_CHANGED,
-                "system",
-                next.as_str(),
-                now,
-            )?;
+            let change = NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, next.as_str());
+            insert_event(conn, &ticket.id, change, now)?;
         }
         Ok(())
     })
@@ -301,12 +347,7 @@ pub fn add_customer_message(
 
 /// Keeps a valid screenshot from a form that failed validation, so the
 /// customer does not have to pick it again. Returns the secret that names it.
-pub fn save_draft(
-    conn: &mut DbConn,
-    file_name: &str,
-    shot: &Screenshot,
-    now: NaiveDateTime,
-) -> QueryResult<String> {
+pub fn save_draft(conn: &mut DbConn, file_name: &str, shot: &Screenshot, now: NaiveDateTime) -> QueryResult<String> {
     let token = TrackingToken::generate();
     conn.transaction(|conn| {
         diesel::insert_into(screenshot_drafts::table)
@@ -323,18 +364,13 @@ pub fn save_draft(
             .execute(conn)?;
         // Drafts nobody came back for are dropped here rather than by a job.
         let expired = now - chrono::Duration::hours(DRAFT_LIFETIME_HOURS);
-        diesel::delete(screenshot_drafts::table.filter(screenshot_drafts::created_at.lt(expired)))
-            .execute(conn)?;
+        diesel::delete(screenshot_drafts::table.filter(screenshot_drafts::created_at.lt(expired))).execute(conn)?;
         Ok(token.as_str().to_string())
     })
 }
 
 /// A kept screenshot and its file name, if it exists and has not expired.
-pub fn load_draft(
-    conn: &mut DbConn,
-    token: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Option<(String, Screenshot)>> {
+pub fn load_draft(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> QueryResult<Option<(String, Screenshot)>> {
     let expired = now - chrono::Duration::hours(DRAFT_LIFETIME_HOURS);
     let row: Option<(String, String, i32, i32, Vec<u8>)> = screenshot_drafts::table
         .filter(screenshot_drafts::token_hash.eq(hash_secret(token)))
@@ -350,14 +386,6 @@ pub fn load_draft(
         .optional()?;
     Ok(row.and_then(|(name, ct, width, height, data)| {
         let kind = ImageKind::from_content_type(&ct)?;
-        Some((
-            name,
-            Screenshot {
-                kind,
-                width: width as u32,
-                height: height as u32,
-                data,
-            },
-        ))
+        Some((name, Screenshot { kind, width: width as u32, height: height as u32, data }))
     }))
 }

@@ -53,21 +53,11 @@ impl MaskedAccount {
         if chars[len - VISIBLE_SUFFIX..].contains(&'*') {
             return Err(AccountError::TooHidden);
         }
-        let prefix = if len >= PREFIX_FROM_LEN {
-            VISIBLE_PREFIX
-        } else {
-            0
-        };
+        let prefix = if len >= PREFIX_FROM_LEN { VISIBLE_PREFIX } else { 0 };
         let masked = chars
             .iter()
             .enumerate()
-            .map(|(i, c)| {
-                if i < prefix || i >= len - VISIBLE_SUFFIX {
-                    c.to_ascii_uppercase()
-                } else {
-                    '*'
-                }
-            })
+            .map(|(i, c)| if i < prefix || i >= len - VISIBLE_SUFFIX { c.to_ascii_uppercase() } else { '*' })
             .collect();
         Ok(MaskedAccount(masked))
     }
@@ -106,60 +96,30 @@ mod tests {
 
     #[test]
     fn keeps_first_two_and_last_four_of_a_long_number() {
-        assert_eq!(
-            MaskedAccount::parse("3100 1234 4821").unwrap().as_str(),
-            "31******4821"
-        );
-        assert_eq!(
-            MaskedAccount::parse("31-0012-344821").unwrap().as_str(),
-            "31******4821"
-        );
+        assert_eq!(MaskedAccount::parse("3100 1234 4821").unwrap().as_str(), "31******4821");
+        assert_eq!(MaskedAccount::parse("31-0012-344821").unwrap().as_str(), "31******4821");
     }
 
     #[test]
     fn short_numbers_keep_only_the_last_four() {
-        assert_eq!(
-            MaskedAccount::parse("12344821").unwrap().as_str(),
-            "****4821"
-        );
+        assert_eq!(MaskedAccount::parse("12344821").unwrap().as_str(), "****4821");
     }
 
     #[test]
     fn accepts_what_the_customer_already_hid() {
-        assert_eq!(
-            MaskedAccount::parse("31******4821").unwrap().as_str(),
-            "31******4821"
-        );
-        assert_eq!(
-            MaskedAccount::parse("**********4821").unwrap().as_str(),
-            "**********4821"
-        );
-        assert_eq!(
-            MaskedAccount::parse("31＊＊＊＊＊＊4821").unwrap().as_str(),
-            "31******4821"
-        );
+        assert_eq!(MaskedAccount::parse("31******4821").unwrap().as_str(), "31******4821");
+        assert_eq!(MaskedAccount::parse("**********4821").unwrap().as_str(), "**********4821");
+        assert_eq!(MaskedAccount::parse("31＊＊＊＊＊＊4821").unwrap().as_str(), "31******4821");
     }
 
     #[test]
     fn refuses_what_cannot_be_an_account_number() {
         assert_eq!(MaskedAccount::parse("  "), Err(AccountError::Missing));
-        assert_eq!(
-            MaskedAccount::parse("31<b>4821"),
-            Err(AccountError::BadCharacters)
-        );
-        assert_eq!(
-            MaskedAccount::parse("账号12345678"),
-            Err(AccountError::BadCharacters)
-        );
+        assert_eq!(MaskedAccount::parse("31<b>4821"), Err(AccountError::BadCharacters));
+        assert_eq!(MaskedAccount::parse("账号12345678"), Err(AccountError::BadCharacters));
         assert_eq!(MaskedAccount::parse("4821"), Err(AccountError::BadLength));
-        assert_eq!(
-            MaskedAccount::parse(&"1".repeat(33)),
-            Err(AccountError::BadLength)
-        );
-        assert_eq!(
-            MaskedAccount::parse("3100123448**"),
-            Err(AccountError::TooHidden)
-        );
+        assert_eq!(MaskedAccount::parse(&"1".repeat(33)), Err(AccountError::BadLength));
+        assert_eq!(MaskedAccount::parse("3100123448**"), Err(AccountError::TooHidden));
     }
 
     proptest! {

@@ -137,7 +137,72 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// What kind of case a ticket is (DOMAIN.md, "The kinds of case"). Set
+    /// by routing; `other` until then.
+    CaseKind, "kind" {
+        ClientConnectivity => "client_connectivity",
+        LoginExpired => "login_expired",
+        InsufficientFunds => "insufficient_funds",
+        TimeoutBusy => "timeout_busy",
+        RiskControl => "risk_control",
+        DeductedNotCredited => "deducted_not_credited",
+        OutOfScope => "out_of_scope",
+        ProductBug => "product_bug",
+        Other => "other",
+    }
+);
+
+code_enum!(
+    /// The team a ticket waits with; agents serve one or more.
+    Queue, "queue" {
+        General => "general",
+        Payments => "payments",
+        Refunds => "refunds",
+        Platform => "platform",
+        Engineering => "engineering",
+    }
+);
+
+code_enum!(
+    Priority, "priority" {
+        Low => "low",
+        Normal => "normal",
+        High => "high",
+        Urgent => "urgent",
+    }
+);
+
+code_enum!(
+    /// What a staff member may do: each role can do all the one before can.
+    Role, "role" {
+        Agent => "agent",
+        Supervisor => "supervisor",
+        Admin => "admin",
+    }
+);
+
+impl Role {
+    /// Whether this role includes everything `needed` may do.
+    pub fn includes(self, needed: Role) -> bool {
+        self >= needed
+    }
+}
+
 impl Status {
+    /// Still needs someone's work (shown in the "all open" view).
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Resolved | Status::Closed)
+    }
+
+    /// Statuses an agent may set by hand. `pending_platform` comes only with
+    /// an escalation, `new` only with intake; a closed ticket stays closed.
+    pub fn can_be_set_by_staff(self, to: Status) -> bool {
+        self != Status::Closed
+            && self != to
+            && matches!(to, Status::Open | Status::PendingCustomer | Status::Resolved | Status::Closed)
+    }
+
     /// A customer's reply puts a ticket that waited on them, or that was
     /// resolved, back in front of an agent.
     pub fn after_customer_reply(self) -> Status {
@@ -153,16 +218,8 @@ impl Symptom {
     pub fn self_checks(self) -> &'static [SelfCheck] {
         use SelfCheck::*;
         match self {
-            Symptom::ErrorShown => &[
-                BalanceAndLimits,
-                LogInAgain,
-                OtherNetwork,
-                RetryLater,
-                OtherWallet,
-            ],
-            Symptom::StuckLoading => {
-                &[OtherNetwork, RetryLater, UpdateApp, ClearCache, OtherWallet]
-            }
+            Symptom::ErrorShown => &[BalanceAndLimits, LogInAgain, OtherNetwork, RetryLater, OtherWallet],
+            Symptom::StuckLoading => &[OtherNetwork, RetryLater, UpdateApp, ClearCache, OtherWallet],
             Symptom::ButtonInert => &[UpdateApp, LogInAgain, OtherChannels],
             Symptom::MoneyTakenNotPaid => &[CheckBankRecord, WaitForRefund],
             Symptom::Other => &[OtherNetwork, LogInAgain, UpdateApp, RetryLater],
@@ -183,12 +240,28 @@ mod tests {
             assert_eq!(Symptom::parse(s.as_str()), Some(*s));
             assert!(!s.self_checks().is_empty());
         }
-        assert_eq!(
-            CheckTried::parse("switched_network"),
-            Some(CheckTried::SwitchedNetwork)
-        );
+        assert_eq!(CheckTried::parse("switched_network"), Some(CheckTried::SwitchedNetwork));
         assert_eq!(CheckTried::parse("Switched_Network"), None);
         assert_eq!(Status::New.label_key(), "status-new");
+    }
+
+    #[test]
+    fn roles_include_the_ones_below() {
+        assert!(Role::Admin.includes(Role::Supervisor));
+        assert!(Role::Supervisor.includes(Role::Agent));
+        assert!(!Role::Agent.includes(Role::Supervisor));
+        assert!(!Role::Supervisor.includes(Role::Admin));
+    }
+
+    #[test]
+    fn staff_status_changes() {
+        assert!(Status::New.can_be_set_by_staff(Status::Open));
+        assert!(Status::Open.can_be_set_by_staff(Status::PendingCustomer));
+        assert!(Status::Resolved.can_be_set_by_staff(Status::Open));
+        assert!(!Status::Open.can_be_set_by_staff(Status::New));
+        assert!(!Status::Open.can_be_set_by_staff(Status::PendingPlatform));
+        assert!(!Status::Closed.can_be_set_by_staff(Status::Open));
+        assert!(!Status::Open.can_be_set_by_staff(Status::Open));
     }
 
     #[test]
@@ -196,10 +269,7 @@ mod tests {
         assert_eq!(Status::PendingCustomer.after_customer_reply(), Status::Open);
         assert_eq!(Status::Resolved.after_customer_reply(), Status::Open);
         assert_eq!(Status::New.after_customer_reply(), Status::New);
-        assert_eq!(
-            Status::PendingPlatform.after_customer_reply(),
-            Status::PendingPlatform
-        );
+        assert_eq!(Status::PendingPlatform.after_customer_reply(), Status::PendingPlatform);
         assert_eq!(Status::Closed.after_customer_reply(), Status::Closed);
     }
 }

@@ -170,49 +170,24 @@ impl FieldErrors {
 
 /// Checks a help request for completeness and validity, reporting every
 /// problem at once. `now` is UTC.
-pub fn validate(
-    input: IntakeInput,
-    language: Lang,
-    now: NaiveDateTime,
-) -> Result<NewTicket, FieldErrors> {
+pub fn validate(input: IntakeInput, language: Lang, now: NaiveDateTime) -> Result<NewTicket, FieldErrors> {
     let mut errors = FieldErrors::default();
 
     let platform = errors.check("platform", choice(&input.platform, Platform::parse));
-    let payment_scenario = errors.check(
-        "payment_scenario",
-        choice(&input.payment_scenario, PaymentScenario::parse),
-    );
-    let payment_method = errors.check(
-        "payment_method",
-        optional_choice(&input.payment_method, PaymentMethod::parse),
-    );
-    let failing_step = errors.check(
-        "failing_step",
-        choice(&input.failing_step, FailingStep::parse),
-    );
+    let payment_scenario = errors.check("payment_scenario", choice(&input.payment_scenario, PaymentScenario::parse));
+    let payment_method = errors.check("payment_method", optional_choice(&input.payment_method, PaymentMethod::parse));
+    let failing_step = errors.check("failing_step", choice(&input.failing_step, FailingStep::parse));
     let symptom = errors.check("symptom", choice(&input.symptom, Symptom::parse));
-    let error_code = errors.check(
-        "error_code",
-        optional_text(&input.error_code, ERROR_CODE_MAX, false),
-    );
-    let error_message = errors.check(
-        "error_message",
-        optional_text(&input.error_message, ERROR_MESSAGE_MAX, false),
-    );
+    let error_code = errors.check("error_code", optional_text(&input.error_code, ERROR_CODE_MAX, false));
+    let error_message = errors.check("error_message", optional_text(&input.error_message, ERROR_MESSAGE_MAX, false));
     let city = errors.check("city", required_text(&input.city, CITY_MAX));
-    let account = errors.check(
-        "account_number",
-        MaskedAccount::parse(&input.account_number).map_err(Problem::Account),
-    );
+    let account = errors.check("account_number", MaskedAccount::parse(&input.account_number).map_err(Problem::Account));
     let checks_tried = errors.check("checks_tried", checks(&input.checks_tried));
     let occurred_at = errors.check("occurred_at", occurred_at(&input.occurred_at, now));
     let amount_cents = errors.check("amount", amount(&input.amount));
     let order_number = errors.check("order_number", order_number(&input.order_number));
     let contact_email = errors.check("contact_email", email(&input.contact_email));
-    let description = errors.check(
-        "description",
-        optional_text(&input.description, DESCRIPTION_MAX, true),
-    );
+    let description = errors.check("description", optional_text(&input.description, DESCRIPTION_MAX, true));
     let screenshot = match input.screenshot {
         None => Some(None),
         Some(Ok(shot)) => Some(Some(shot)),
@@ -365,22 +340,12 @@ fn occurred_at(value: &str, now: NaiveDateTime) -> Result<Option<NaiveDateTime>,
     let utc = if let Ok(with_offset) = DateTime::parse_from_rfc3339(value) {
         with_offset.naive_utc()
     } else {
-        let local = [
-            "%Y-%m-%dT%H:%M",
-            "%Y-%m-%dT%H:%M:%S",
-            "%Y-%m-%d %H:%M",
-            "%Y-%m-%d %H:%M:%S",
-        ]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(value, format).ok())
-        .ok_or(Problem::DateFormat)?;
-        let china =
-            FixedOffset::east_opt(CUSTOMER_UTC_OFFSET_SECS).expect("UTC+8 is a valid offset");
-        local
-            .and_local_timezone(china)
-            .single()
-            .ok_or(Problem::DateFormat)?
-            .naive_utc()
+        let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(value, format).ok())
+            .ok_or(Problem::DateFormat)?;
+        let china = FixedOffset::east_opt(CUSTOMER_UTC_OFFSET_SECS).expect("UTC+8 is a valid offset");
+        local.and_local_timezone(china).single().ok_or(Problem::DateFormat)?.naive_utc()
     };
     // A phone's clock may run a little fast; more than that is a typo.
     if utc > now + Duration::minutes(10) {
@@ -391,29 +356,18 @@ fn occurred_at(value: &str, now: NaiveDateTime) -> Result<Option<NaiveDateTime>,
 
 /// `128`, `128.5`, `¥1,280.00` → cents.
 fn amount(value: &str) -> Result<Option<i64>, Problem> {
-    let cleaned: String = value
-        .trim()
-        .trim_start_matches(['¥', '￥'])
-        .chars()
-        .filter(|c| *c != ',' && !c.is_whitespace())
-        .collect();
+    let cleaned: String =
+        value.trim().trim_start_matches(['¥', '￥']).chars().filter(|c| *c != ',' && !c.is_whitespace()).collect();
     if cleaned.is_empty() {
         return Ok(None);
     }
     let (whole, fraction) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
     let digits_only = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if whole.is_empty()
-        || whole.len() > 9
-        || fraction.len() > 2
-        || !digits_only(whole)
-        || !digits_only(fraction)
-    {
+    if whole.is_empty() || whole.len() > 9 || fraction.len() > 2 || !digits_only(whole) || !digits_only(fraction) {
         return Err(Problem::AmountFormat);
     }
     let whole: i64 = whole.parse().map_err(|_| Problem::AmountFormat)?;
-    let fraction: i64 = format!("{fraction:0<2}")
-        .parse()
-        .map_err(|_| Problem::AmountFormat)?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| Problem::AmountFormat)?;
     let cents = whole * 100 + fraction;
     if cents == 0 || cents > AMOUNT_MAX_CENTS {
         return Err(Problem::AmountRange);
@@ -425,10 +379,7 @@ fn order_number(value: &str) -> Result<Option<String>, Problem> {
     let Some(order) = optional_text(value, ORDER_NUMBER_MAX, false)? else {
         return Ok(None);
     };
-    if order
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if order.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         Ok(Some(order))
     } else {
         Err(Problem::OrderNumberFormat)
@@ -509,10 +460,7 @@ mod tests {
         let mut input = complete();
         input.symptom = "money_taken_not_paid".into();
         let errors = problems(input.clone());
-        assert_eq!(
-            errors.0.keys().copied().collect::<Vec<_>>(),
-            ["amount", "occurred_at", "order_number"]
-        );
+        assert_eq!(errors.0.keys().copied().collect::<Vec<_>>(), ["amount", "occurred_at", "order_number"]);
 
         input.occurred_at = "2026-11-21T09:30".into();
         input.amount = "¥1,280.5".into();
@@ -520,10 +468,7 @@ mod tests {
         let ticket = validate(input, Lang::En, now()).unwrap();
         assert_eq!(ticket.amount_cents, Some(128_050));
         // 09:30 in China is 01:30 UTC.
-        assert_eq!(
-            ticket.occurred_at.unwrap().to_string(),
-            "2026-11-21 01:30:00"
-        );
+        assert_eq!(ticket.occurred_at.unwrap().to_string(), "2026-11-21 01:30:00");
     }
 
     #[test]
@@ -543,10 +488,7 @@ mod tests {
         assert_eq!(errors.get("occurred_at"), [Problem::DateInFuture]);
         assert_eq!(errors.get("order_number"), [Problem::OrderNumberFormat]);
         assert_eq!(errors.get("checks_tried"), [Problem::UnknownChoice]);
-        assert_eq!(
-            errors.get("screenshot"),
-            [Problem::Screenshot(ScreenshotError::NotAnImage)]
-        );
+        assert_eq!(errors.get("screenshot"), [Problem::Screenshot(ScreenshotError::NotAnImage)]);
     }
 
     #[test]

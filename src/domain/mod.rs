@@ -2,8 +2,11 @@
 //! valid; the web layer parses into them and storage writes them.
 
 pub mod account;
+pub mod canned;
 pub mod codes;
+pub mod facts;
 pub mod intake;
 pub mod reference;
 pub mod screenshot;
+pub mod sla;
 pub mod text;

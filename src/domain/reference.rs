@@ -13,9 +13,8 @@ const REFERENCE_LEN: usize = 6;
 /// storage retries on the rare collision.
 pub fn new_reference() -> String {
     let mut rng = rand::rng();
-    let code: String = (0..REFERENCE_LEN)
-        .map(|_| REFERENCE_ALPHABET[rng.random_range(0..REFERENCE_ALPHABET.len())] as char)
-        .collect();
+    let code: String =
+        (0..REFERENCE_LEN).map(|_| REFERENCE_ALPHABET[rng.random_range(0..REFERENCE_ALPHABET.len())] as char).collect();
     format!("PD-{code}")
 }
 
@@ -28,8 +27,7 @@ pub fn normalize_reference(input: &str) -> Option<String> {
         .chars()
         .filter(|c| !matches!(c, '-' | ' '))
         .collect();
-    let valid =
-        code.len() == REFERENCE_LEN && code.bytes().all(|b| REFERENCE_ALPHABET.contains(&b));
+    let valid = code.len() == REFERENCE_LEN && code.bytes().all(|b| REFERENCE_ALPHABET.contains(&b));
     valid.then(|| format!("PD-{code}"))
 }
 

@@ -76,12 +76,7 @@ impl Screenshot {
         {
             return Err(ScreenshotError::BadDimensions);
         }
-        Ok(Screenshot {
-            kind,
-            width: size.width as u32,
-            height: size.height as u32,
-            data,
-        })
+        Ok(Screenshot { kind, width: size.width as u32, height: size.height as u32, data })
     }
 
     pub fn sha256_hex(&self) -> String {
@@ -91,14 +86,7 @@ impl Screenshot {
 
 impl std::fmt::Debug for Screenshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Screenshot({:?}, {}x{}, {} bytes)",
-            self.kind,
-            self.width,
-            self.height,
-            self.data.len()
-        )
+        write!(f, "Screenshot({:?}, {}x{}, {} bytes)", self.kind, self.width, self.height, self.data.len())
     }
 }
 
@@ -112,9 +100,7 @@ pub mod samples {
         v.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
         v.extend_from_slice(&[0x1f, 0x15, 0xc4, 0x89]);
         v.extend_from_slice(&[0, 0, 0, 13, b'I', b'D', b'A', b'T']);
-        v.extend_from_slice(&[
-            0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4,
-        ]);
+        v.extend_from_slice(&[0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4]);
         v.extend_from_slice(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82]);
         v
     }
@@ -130,12 +116,8 @@ pub mod samples {
 
     /// A minimal baseline JPEG header (SOI, APP0, SOF0) for a 2×2 image.
     pub fn jpeg() -> Vec<u8> {
-        let mut v = vec![
-            0xff, 0xd8, 0xff, 0xe0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
-        ];
-        v.extend_from_slice(&[
-            0xff, 0xc0, 0, 17, 8, 0, 2, 0, 2, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1,
-        ]);
+        let mut v = vec![0xff, 0xd8, 0xff, 0xe0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
+        v.extend_from_slice(&[0xff, 0xc0, 0, 17, 8, 0, 2, 0, 2, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
         v.extend_from_slice(&[0xff, 0xd9]);
         v
     }
@@ -152,56 +134,28 @@ mod tests {
         let png = Screenshot::parse(samples::png(), MAX).unwrap();
         assert_eq!((png.kind, png.width, png.height), (ImageKind::Png, 1, 1));
         let jpeg = Screenshot::parse(samples::jpeg(), MAX).unwrap();
-        assert_eq!(
-            (jpeg.kind, jpeg.width, jpeg.height),
-            (ImageKind::Jpeg, 2, 2)
-        );
+        assert_eq!((jpeg.kind, jpeg.width, jpeg.height), (ImageKind::Jpeg, 2, 2));
     }
 
     #[test]
     fn refuses_what_is_not_a_png_jpeg_or_webp() {
-        let svg =
-            b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec();
-        assert_eq!(
-            Screenshot::parse(svg, MAX).unwrap_err(),
-            ScreenshotError::NotAnImage
-        );
+        let svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec();
+        assert_eq!(Screenshot::parse(svg, MAX).unwrap_err(), ScreenshotError::NotAnImage);
         let html = b"<html><body>hi</body></html>".to_vec();
-        assert_eq!(
-            Screenshot::parse(html, MAX).unwrap_err(),
-            ScreenshotError::NotAnImage
-        );
+        assert_eq!(Screenshot::parse(html, MAX).unwrap_err(), ScreenshotError::NotAnImage);
         let pdf = b"%PDF-1.4\n1 0 obj\n".to_vec();
-        assert_eq!(
-            Screenshot::parse(pdf, MAX).unwrap_err(),
-            ScreenshotError::NotAnImage
-        );
+        assert_eq!(Screenshot::parse(pdf, MAX).unwrap_err(), ScreenshotError::NotAnImage);
         let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec();
-        assert_eq!(
-            Screenshot::parse(gif, MAX).unwrap_err(),
-            ScreenshotError::NotAnImage
-        );
-        assert_eq!(
-            Screenshot::parse(vec![], MAX).unwrap_err(),
-            ScreenshotError::Empty
-        );
+        assert_eq!(Screenshot::parse(gif, MAX).unwrap_err(), ScreenshotError::NotAnImage);
+        assert_eq!(Screenshot::parse(vec![], MAX).unwrap_err(), ScreenshotError::Empty);
     }
 
     #[test]
     fn refuses_truncated_and_oversized_images() {
         let truncated = samples::png()[..12].to_vec();
-        assert_eq!(
-            Screenshot::parse(truncated, MAX).unwrap_err(),
-            ScreenshotError::NotAnImage
-        );
-        assert_eq!(
-            Screenshot::parse(samples::png(), 10).unwrap_err(),
-            ScreenshotError::TooLarge
-        );
+        assert_eq!(Screenshot::parse(truncated, MAX).unwrap_err(), ScreenshotError::NotAnImage);
+        assert_eq!(Screenshot::parse(samples::png(), 10).unwrap_err(), ScreenshotError::TooLarge);
         let bomb = samples::png_with_size(100_000, 100_000);
-        assert_eq!(
-            Screenshot::parse(bomb, MAX).unwrap_err(),
-            ScreenshotError::BadDimensions
-        );
+        assert_eq!(Screenshot::parse(bomb, MAX).unwrap_err(), ScreenshotError::BadDimensions);
     }
 }

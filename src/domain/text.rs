@@ -21,11 +21,7 @@ pub fn clean(input: &str, max_chars: usize, multiline: bool) -> Result<Option<St
         return Err(TextError::BadCharacters);
     }
     // One line-ending convention in storage, whatever the browser sent.
-    let text = if multiline {
-        trimmed.replace("\r\n", "\n")
-    } else {
-        trimmed.to_string()
-    };
+    let text = if multiline { trimmed.replace("\r\n", "\n") } else { trimmed.to_string() };
     Ok(Some(text))
 }
 
@@ -50,10 +46,7 @@ mod tests {
     #[test]
     fn counts_characters_not_bytes() {
         assert_eq!(clean("系统繁忙", 4, false), Ok(Some("系统繁忙".into())));
-        assert_eq!(
-            clean("系统繁忙了", 4, false),
-            Err(TextError::TooLong { max: 4 })
-        );
+        assert_eq!(clean("系统繁忙了", 4, false), Err(TextError::TooLong { max: 4 }));
     }
 
     #[test]
@@ -61,10 +54,7 @@ mod tests {
         assert_eq!(clean("a\u{0007}b", 10, true), Err(TextError::BadCharacters));
         assert_eq!(clean("a\nb", 10, false), Err(TextError::BadCharacters));
         assert_eq!(clean("a\r\nb", 10, true), Ok(Some("a\nb".into())));
-        assert_eq!(
-            clean("abc\u{202E}gpj.exe", 20, false),
-            Err(TextError::BadCharacters)
-        );
+        assert_eq!(clean("abc\u{202E}gpj.exe", 20, false), Err(TextError::BadCharacters));
     }
 
     #[test]

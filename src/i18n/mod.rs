@@ -54,10 +54,7 @@ impl Lang {
             let Some(lang) = parts.next().and_then(Lang::parse) else {
                 continue;
             };
-            let q = parts
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
+            let q = parts.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
             if q > 0.0 && best.is_none_or(|(best_q, _)| q > best_q) {
                 best = Some((q, lang));
             }
@@ -74,9 +71,7 @@ impl Lang {
     }
 
     fn id(self) -> LanguageIdentifier {
-        self.code()
-            .parse()
-            .expect("language codes are valid identifiers")
+        self.code().parse().expect("language codes are valid identifiers")
     }
 
     /// The text for `key` in this language.
@@ -103,10 +98,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     fn keys(lang: &str) -> BTreeSet<String> {
-        let path = format!(
-            "{}/src/i18n/locales/{lang}/main.ftl",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path = format!("{}/src/i18n/locales/{lang}/main.ftl", env!("CARGO_MANIFEST_DIR"));
         std::fs::read_to_string(path)
             .unwrap()
             .lines()
@@ -120,16 +112,8 @@ mod tests {
         let en = keys("en");
         let zh = keys("zh-CN");
         assert!(en.len() > 100);
-        assert_eq!(
-            en.difference(&zh).collect::<Vec<_>>(),
-            Vec::<&String>::new(),
-            "missing in zh-CN"
-        );
-        assert_eq!(
-            zh.difference(&en).collect::<Vec<_>>(),
-            Vec::<&String>::new(),
-            "missing in en"
-        );
+        assert_eq!(en.difference(&zh).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in zh-CN");
+        assert_eq!(zh.difference(&en).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in en");
     }
 
     #[test]
@@ -154,22 +138,13 @@ mod tests {
     fn translates_with_arguments() {
         assert_eq!(Lang::En.t("form-submit"), "Send my request");
         assert_eq!(Lang::ZhCn.t("form-submit"), "提交求助");
-        assert_eq!(
-            Lang::En.t_with("err-too-long", "max", 40),
-            "Please shorten this to 40 characters or fewer."
-        );
+        assert_eq!(Lang::En.t_with("err-too-long", "max", 40), "Please shorten this to 40 characters or fewer.");
     }
 
     #[test]
     fn negotiates_from_accept_language() {
-        assert_eq!(
-            Lang::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"),
-            Some(Lang::En)
-        );
-        assert_eq!(
-            Lang::from_accept_language("fr;q=1, zh-Hans-CN;q=0.5, en;q=0.4"),
-            Some(Lang::ZhCn)
-        );
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("fr;q=1, zh-Hans-CN;q=0.5, en;q=0.4"), Some(Lang::ZhCn));
         assert_eq!(Lang::from_accept_language("fr, de"), None);
         assert_eq!(Lang::parse("ZH_cn"), Some(Lang::ZhCn));
     }

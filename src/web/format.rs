@@ -7,10 +7,8 @@ use chrono::{Duration, NaiveDateTime};
 use crate::domain::screenshot::ImageKind;
 
 /// UTC → China time (UTC+8), the time our customers live in.
-pub fn china_time(utc: NaiveDateTime) -> String {
-    (utc + Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+pub fn china_time(utc: impl std::borrow::Borrow<NaiveDateTime>) -> String {
+    (*utc.borrow() + Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Cents → `¥128.50`.
@@ -39,10 +37,7 @@ pub fn image_response(kind: ImageKind, data: Vec<u8>) -> HttpResponse {
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
         .insert_header((header::CONTENT_DISPOSITION, "inline"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; sandbox",
-        ))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"))
         .body(data)
 }
 
@@ -52,8 +47,7 @@ mod tests {
 
     #[test]
     fn formats() {
-        let utc =
-            NaiveDateTime::parse_from_str("2026-11-21 01:30:00", "%Y-%m-%d %H:%M:%S").unwrap();
+        let utc = NaiveDateTime::parse_from_str("2026-11-21 01:30:00", "%Y-%m-%d %H:%M:%S").unwrap();
         assert_eq!(china_time(utc), "2026-11-21 09:30");
         assert_eq!(yuan(128_050), "¥1280.50");
         assert_eq!(yuan(5), "¥0.05");

@@ -41,10 +41,7 @@ impl FromRequest for PageLang {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(PageLang {
-            lang: negotiate(req),
-            path: req.path().to_string(),
-        }))
+        ready(Ok(PageLang { lang: negotiate(req), path: req.path().to_string() }))
     }
 }
 
@@ -73,8 +70,5 @@ pub async fn switch(code: web::Path<String>, query: web::Query<SwitchQuery>) -> 
         .same_site(SameSite::Lax)
         .max_age(actix_web::cookie::time::Duration::days(365))
         .finish();
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, next.to_string()))
-        .cookie(cookie)
-        .finish()
+    HttpResponse::SeeOther().insert_header((header::LOCATION, next.to_string())).cookie(cookie).finish()
 }

@@ -7,6 +7,7 @@ pub mod health;
 pub mod lang;
 pub mod multipart;
 pub mod pages;
+pub mod staff;
 pub mod tickets;
 pub mod tracking;
 
@@ -52,24 +53,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/t/{token}", web::get().to(tracking::show))
         .route("/t/{token}/created", web::get().to(tracking::created))
         .route("/t/{token}/messages", web::post().to(tracking::add_message))
-        .route(
-            "/t/{token}/screenshots/{id}",
-            web::get().to(tracking::screenshot),
-        )
+        .route("/t/{token}/screenshots/{id}", web::get().to(tracking::screenshot))
         .route("/api/v1/tickets", web::post().to(api::create_ticket))
-        .route("/healthz", web::get().to(health::healthz));
+        .route("/api/v1/tickets", web::get().to(api::staff::list))
+        .route("/api/v1/tickets/{reference}", web::get().to(api::staff::show))
+        .route("/api/v1/tickets/{reference}", web::patch().to(api::staff::update))
+        .route("/api/v1/tickets/{reference}/replies", web::post().to(api::staff::reply))
+        .route("/api/v1/openapi.json", web::get().to(api::openapi))
+        .route("/healthz", web::get().to(health::healthz))
+        .configure(staff::routes);
 }
 
 /// Renders a page template as an HTML response.
 pub fn html(page: impl Template) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
 }
 
 pub use format::{china_time, image_response, mask_email, yuan};
 
-/// `now`, in UTC, as stored.
+/// `now`, in UTC, as stored: to the microsecond, the precision both
+/// databases keep, so a time read back equals the time written.
 pub fn now() -> chrono::NaiveDateTime {
-    chrono::Utc::now().naive_utc()
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
 }

@@ -33,11 +33,7 @@ pub struct FormData {
 impl FormData {
     /// The first value of a text field, or "".
     pub fn text(&self, name: &str) -> String {
-        self.fields
-            .get(name)
-            .and_then(|v| v.first())
-            .cloned()
-            .unwrap_or_default()
+        self.fields.get(name).and_then(|v| v.first()).cloned().unwrap_or_default()
     }
 
     /// Every value of a repeated field.
@@ -72,11 +68,8 @@ pub async fn read(
         return Err(AppError::UnsupportedMediaType);
     }
     // A declared length over the limit is refused before reading anything.
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > max_body) {
         return Err(AppError::PayloadTooLarge);
     }
@@ -102,17 +95,10 @@ pub async fn read(
             return Err(AppError::PayloadTooLarge);
         }
         let name = field.name().unwrap_or_default().to_string();
-        let file_name = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .map(str::to_string);
+        let file_name = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string);
         let mut data = Vec::new();
         let mut too_large = false;
-        let cap = if name == FILE_FIELD {
-            max_file
-        } else {
-            max_body
-        };
+        let cap = if name == FILE_FIELD { max_file } else { max_body };
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(map_error)?;
             if too_large || data.len() + chunk.len() > cap {
@@ -130,10 +116,7 @@ pub async fn read(
             if file_name.is_empty() && data.is_empty() && !too_large {
                 continue;
             }
-            form.file = Some(UploadedFile {
-                file_name,
-                data: (!too_large).then_some(data),
-            });
+            form.file = Some(UploadedFile { file_name, data: (!too_large).then_some(data) });
         } else {
             // Invalid UTF-8 is kept visibly replaced (U+FFFD), never guessed at.
             let value = String::from_utf8_lossy(&data).into_owned();

@@ -19,11 +19,7 @@ struct HomePage {
 }
 
 pub async fn home(page: PageLang) -> Result<HttpResponse, AppError> {
-    html(HomePage {
-        lang: page.lang,
-        path: page.path,
-        symptoms: Symptom::ALL,
-    })
+    html(HomePage { lang: page.lang, path: page.path, symptoms: Symptom::ALL })
 }
 
 #[derive(Template)]
@@ -37,10 +33,5 @@ struct HelpPage {
 
 pub async fn help(page: PageLang, symptom: web::Path<String>) -> Result<HttpResponse, AppError> {
     let symptom = Symptom::parse(&symptom).ok_or(AppError::NotFound)?;
-    html(HelpPage {
-        lang: page.lang,
-        path: page.path,
-        symptom,
-        checks: symptom.self_checks(),
-    })
+    html(HelpPage { lang: page.lang, path: page.path, symptom, checks: symptom.self_checks() })
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::lang::PageLang;
 use super::multipart::{self, FormData};
 use super::{now, AppState};
+use crate::auth::csrf::CsrfToken;
 use crate::db::tickets as store;
 use crate::domain::account::MaskedAccount;
 use crate::domain::codes::*;
@@ -121,6 +122,7 @@ pub struct OptionView {
 pub struct NewTicketPage {
     lang: Lang,
     path: String,
+    csrf: String,
     /// Values to show, by field name.
     values: std::collections::HashMap<&'static str, String>,
     checks: Vec<String>,
@@ -130,10 +132,11 @@ pub struct NewTicketPage {
 }
 
 impl NewTicketPage {
-    fn new(lang: Lang, path: String, max_screenshot_bytes: usize) -> Self {
+    fn new(lang: Lang, path: String, csrf: String, max_screenshot_bytes: usize) -> Self {
         NewTicketPage {
             lang,
             path,
+            csrf,
             values: Default::default(),
             checks: Vec::new(),
             errors: FieldErrors::default(),
@@ -145,10 +148,7 @@ impl NewTicketPage {
     fn field(&self, name: &'static str, required: bool) -> FieldView {
         let hint_key = format!("hint-{name}");
         let hint = match name {
-            "screenshot" => {
-                self.lang
-                    .t_with(&hint_key, "max", human_size(self.max_screenshot_bytes))
-            }
+            "screenshot" => self.lang.t_with(&hint_key, "max", human_size(self.max_screenshot_bytes)),
             // Fields without a hint have none in the translation files.
             _ => self.lang.try_t(&hint_key).unwrap_or_default(),
         };
@@ -156,18 +156,9 @@ impl NewTicketPage {
             name,
             label: self.lang.t(&format!("field-{name}")),
             hint,
-            errors: self
-                .errors
-                .get(name)
-                .iter()
-                .map(|p| message(self.lang, *p, self.max_screenshot_bytes))
-                .collect(),
+            errors: self.errors.get(name).iter().map(|p| message(self.lang, *p, self.max_screenshot_bytes)).collect(),
             value: self.values.get(name).cloned().unwrap_or_default(),
-            marker: self.lang.t(if required {
-                "form-required"
-            } else {
-                "form-optional"
-            }),
+            marker: self.lang.t(if required { "form-required" } else { "form-optional" }),
         }
     }
 
@@ -175,11 +166,7 @@ impl NewTicketPage {
         let current = self.values.get(name).map(String::as_str).unwrap_or("");
         choices(name)
             .into_iter()
-            .map(|(code, key)| OptionView {
-                code,
-                label: self.lang.t(&key),
-                selected: code == current,
-            })
+            .map(|(code, key)| OptionView { code, label: self.lang.t(&key), selected: code == current })
             .collect()
     }
 
@@ -200,11 +187,7 @@ impl NewTicketPage {
             .iter()
             .flat_map(|name| {
                 self.errors.get(name).iter().map(move |p| {
-                    (
-                        *name,
-                        self.lang.t(&format!("field-{name}")),
-                        message(self.lang, *p, self.max_screenshot_bytes),
-                    )
+                    (*name, self.lang.t(&format!("field-{name}")), message(self.lang, *p, self.max_screenshot_bytes))
                 })
             })
             .collect()
@@ -212,9 +195,7 @@ impl NewTicketPage {
 
     fn kept_note(&self) -> String {
         match &self.kept {
-            Some(k) => self
-                .lang
-                .t_with("form-screenshot-kept", "name", &k.file_name),
+            Some(k) => self.lang.t_with("form-screenshot-kept", "name", &k.file_name),
             None => String::new(),
         }
     }
@@ -222,30 +203,14 @@ impl NewTicketPage {
 
 /// The (code, label key) pairs of a choice field.
 fn choices(name: &str) -> Vec<(&'static str, String)> {
-    fn pairs<T: Copy>(
-        all: &[T],
-        code: fn(T) -> &'static str,
-        key: fn(T) -> String,
-    ) -> Vec<(&'static str, String)> {
+    fn pairs<T: Copy>(all: &[T], code: fn(T) -> &'static str, key: fn(T) -> String) -> Vec<(&'static str, String)> {
         all.iter().map(|v| (code(*v), key(*v))).collect()
     }
     match name {
         "platform" => pairs(Platform::ALL, Platform::as_str, Platform::label_key),
-        "payment_scenario" => pairs(
-            PaymentScenario::ALL,
-            PaymentScenario::as_str,
-            PaymentScenario::label_key,
-        ),
-        "payment_method" => pairs(
-            PaymentMethod::ALL,
-            PaymentMethod::as_str,
-            PaymentMethod::label_key,
-        ),
-        "failing_step" => pairs(
-            FailingStep::ALL,
-            FailingStep::as_str,
-            FailingStep::label_key,
-        ),
+        "payment_scenario" => pairs(PaymentScenario::ALL, PaymentScenario::as_str, PaymentScenario::label_key),
+        "payment_method" => pairs(PaymentMethod::ALL, PaymentMethod::as_str, PaymentMethod::label_key),
+        "failing_step" => pairs(FailingStep::ALL, FailingStep::as_str, FailingStep::label_key),
         "symptom" => pairs(Symptom::ALL, Symptom::as_str, Symptom::label_key),
         _ => Vec::new(),
     }
@@ -263,11 +228,9 @@ pub fn human_size(bytes: usize) -> String {
 /// A problem's message in a language.
 pub fn message(lang: Lang, problem: Problem, max_screenshot_bytes: usize) -> String {
     match problem {
-        Problem::Screenshot(ScreenshotError::TooLarge) => lang.t_with(
-            problem.message_key(),
-            "max",
-            human_size(max_screenshot_bytes),
-        ),
+        Problem::Screenshot(ScreenshotError::TooLarge) => {
+            lang.t_with(problem.message_key(), "max", human_size(max_screenshot_bytes))
+        }
         _ => match problem.max() {
             Some(max) => lang.t_with(problem.message_key(), "max", max),
             None => lang.t(problem.message_key()),
@@ -284,10 +247,11 @@ pub struct NewQuery {
 /// help page already chosen.
 pub async fn new_form(
     page: PageLang,
+    csrf: CsrfToken,
     state: web::Data<AppState>,
     query: web::Query<NewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let mut view = NewTicketPage::new(page.lang, page.path, state.config.max_screenshot_bytes);
+    let mut view = NewTicketPage::new(page.lang, page.path, csrf.0, state.config.max_screenshot_bytes);
     if let Some(symptom) = query.symptom.as_deref().and_then(Symptom::parse) {
         view.values.insert("symptom", symptom.as_str().to_string());
     }
@@ -299,18 +263,17 @@ pub async fn new_form(
 pub async fn create(
     req: HttpRequest,
     page: PageLang,
+    csrf: CsrfToken,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let max_file = state.config.max_screenshot_bytes;
     let form = multipart::read(&req, payload, state.config.max_body_bytes(), max_file).await?;
+    csrf.check(&form.text(crate::auth::csrf::FIELD))?;
     let lang = Lang::parse(&form.text("lang")).unwrap_or(page.lang);
     let mut input = intake_input(&form, max_file);
     let upload = match &input.screenshot {
-        Some(Ok(shot)) => form
-            .file
-            .as_ref()
-            .map(|f| (f.file_name.clone(), shot.clone())),
+        Some(Ok(shot)) => form.file.as_ref().map(|f| (f.file_name.clone(), shot.clone())),
         _ => None,
     };
 
@@ -320,16 +283,10 @@ pub async fn create(
     let mut draft_lost = false;
     if input.screenshot.is_none() && !draft_token.is_empty() {
         let token = draft_token.clone();
-        match state
-            .db(move |c| Ok(store::load_draft(c, &token, now())?))
-            .await?
-        {
+        match state.db(move |c| Ok(store::load_draft(c, &token, now())?)).await? {
             Some((file_name, shot)) => {
                 input.screenshot = Some(Ok(shot));
-                kept = Some(KeptScreenshot {
-                    token: draft_token.clone(),
-                    file_name,
-                });
+                kept = Some(KeptScreenshot { token: draft_token.clone(), file_name });
             }
             None => draft_lost = true,
         }
@@ -349,28 +306,22 @@ pub async fn create(
             let used_draft = kept.as_ref().map(|k| k.token.clone());
             let created = store_ticket(&state, ticket, used_draft).await?;
             let location = format!("/t/{}/created", created.token.as_str());
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, location))
-                .finish())
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
         }
         Err(errors) => {
             // Keep a newly chosen, valid screenshot for the next try.
             if let Some((file_name, shot)) = upload {
                 let name = file_name.clone();
-                let token = state
-                    .db(move |c| Ok(store::save_draft(c, &name, &shot, now())?))
-                    .await?;
+                let token = state.db(move |c| Ok(store::save_draft(c, &name, &shot, now())?)).await?;
                 kept = Some(KeptScreenshot { token, file_name });
             }
-            let mut view = NewTicketPage::new(lang, page.path, max_file);
+            let mut view = NewTicketPage::new(lang, page.path, csrf.0, max_file);
             for name in TEXT_FIELDS {
                 view.values.insert(name, form.text(name));
             }
             // The full account number is never shown back: its masked form
             // is, and it is accepted again as it stands.
-            let account = MaskedAccount::parse(&form.text("account_number"))
-                .map(|m| m.to_string())
-                .unwrap_or_default();
+            let account = MaskedAccount::parse(&form.text("account_number")).map(|m| m.to_string()).unwrap_or_default();
             view.values.insert("account_number", account);
             view.checks = form.all("checks_tried");
             view.errors = errors;
@@ -389,9 +340,7 @@ pub async fn store_ticket(
     ticket: NewTicket,
     draft_token: Option<String>,
 ) -> Result<store::Created, AppError> {
-    let created = state
-        .db(move |c| Ok(store::create(c, &ticket, draft_token.as_deref(), now())?))
-        .await?;
+    let created = state.db(move |c| Ok(store::create(c, &ticket, draft_token.as_deref(), now())?)).await?;
     tracing::info!(reference = %created.reference, "ticket filed");
     Ok(created)
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::lang::PageLang;
 use super::tickets::message;
 use super::{html, multipart, now, AppState};
+use crate::auth::csrf::CsrfToken;
 use crate::db::tickets::{self as store, event_kind, Ticket};
 use crate::domain::codes::*;
 use crate::domain::intake::{FieldErrors, Problem};
@@ -64,6 +65,7 @@ pub struct ShotView {
 struct TrackingPage {
     lang: Lang,
     path: String,
+    csrf: String,
     token: String,
     reference: String,
     status: String,
@@ -78,25 +80,20 @@ struct TrackingPage {
 
 impl TrackingPage {
     fn errors_for(&self, field: &str) -> Vec<String> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.clone())
-            .unwrap_or_default()
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone()).unwrap_or_default()
     }
 }
 
 async fn load(state: &AppState, token: &str) -> Result<Ticket, AppError> {
     let token = token.to_string();
-    state
-        .db(move |c| store::find_by_token(c, &token)?.ok_or(AppError::NotFound))
-        .await
+    state.db(move |c| store::find_by_token(c, &token)?.ok_or(AppError::NotFound)).await
 }
 
 /// Builds the page for a ticket; `form` carries a refused message back.
 async fn tracking_page(
     state: &AppState,
     page: PageLang,
+    csrf: String,
     token: String,
     sent: bool,
     form: Option<(String, FieldErrors)>,
@@ -104,70 +101,40 @@ async fn tracking_page(
     let lang = page.lang;
     let ticket = load(state, &token).await?;
     let ticket_id = ticket.id.clone();
-    let (events, shots) = state
-        .db(move |c| {
-            Ok((
-                store::public_timeline(c, &ticket_id)?,
-                store::screenshot_list(c, &ticket_id)?,
-            ))
-        })
-        .await?;
+    let (events, shots) =
+        state.db(move |c| Ok((store::public_timeline(c, &ticket_id)?, store::screenshot_list(c, &ticket_id)?))).await?;
     let (message_value, errors) = form.unwrap_or_default();
     Ok(TrackingPage {
         lang,
+        csrf,
         path: page.path,
         reference: ticket.reference.clone(),
         status: label(lang, &ticket.status, Status::parse, Status::label_key),
         filed: super::china_time(ticket.created_at),
-        facts: facts(lang, &ticket),
-        screenshots: shots
-            .into_iter()
-            .map(|s| ShotView {
-                id: s.id,
-                width: s.width,
-                height: s.height,
-            })
-            .collect(),
+        facts: facts(lang, &ticket, false),
+        screenshots: shots.into_iter().map(|s| ShotView { id: s.id, width: s.width, height: s.height }).collect(),
         events: events.into_iter().map(|e| event_view(lang, e)).collect(),
         sent,
         message: message_value,
         errors: errors
             .0
             .iter()
-            .map(|(f, ps)| {
-                (
-                    *f,
-                    ps.iter()
-                        .map(|p| message(lang, *p, state.config.max_screenshot_bytes))
-                        .collect(),
-                )
-            })
+            .map(|(f, ps)| (*f, ps.iter().map(|p| message(lang, *p, state.config.max_screenshot_bytes)).collect()))
             .collect(),
         token,
     })
 }
 
 /// A stored code's label, or the code itself if it is no longer known.
-fn label<T: Copy>(
-    lang: Lang,
-    code: &str,
-    parse: fn(&str) -> Option<T>,
-    key: fn(T) -> String,
-) -> String {
-    parse(code)
-        .map(|v| lang.t(&key(v)))
-        .unwrap_or_else(|| code.to_string())
+fn label<T: Copy>(lang: Lang, code: &str, parse: fn(&str) -> Option<T>, key: fn(T) -> String) -> String {
+    parse(code).map(|v| lang.t(&key(v))).unwrap_or_else(|| code.to_string())
 }
 
-/// What the customer told us, as they may see it again: account and email
-/// masked.
-fn facts(lang: Lang, t: &Ticket) -> Vec<(String, String)> {
+/// What the customer told us. The account number is always masked; the
+/// email too, unless staff are reading (they need it to write back).
+pub fn facts(lang: Lang, t: &Ticket, for_staff: bool) -> Vec<(String, String)> {
     let none = lang.t("track-none");
-    let opt = |v: &Option<String>| {
-        v.clone()
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| none.clone())
-    };
+    let opt = |v: &Option<String>| v.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| none.clone());
     let checks = t
         .checks_tried
         .split(',')
@@ -176,31 +143,12 @@ fn facts(lang: Lang, t: &Ticket) -> Vec<(String, String)> {
         .collect::<Vec<_>>()
         .join(lang_separator(lang));
     let rows = [
-        (
-            "field-symptom",
-            label(lang, &t.symptom, Symptom::parse, Symptom::label_key),
-        ),
-        (
-            "field-failing_step",
-            label(
-                lang,
-                &t.failing_step,
-                FailingStep::parse,
-                FailingStep::label_key,
-            ),
-        ),
-        (
-            "field-platform",
-            label(lang, &t.platform, Platform::parse, Platform::label_key),
-        ),
+        ("field-symptom", label(lang, &t.symptom, Symptom::parse, Symptom::label_key)),
+        ("field-failing_step", label(lang, &t.failing_step, FailingStep::parse, FailingStep::label_key)),
+        ("field-platform", label(lang, &t.platform, Platform::parse, Platform::label_key)),
         (
             "field-payment_scenario",
-            label(
-                lang,
-                &t.payment_scenario,
-                PaymentScenario::parse,
-                PaymentScenario::label_key,
-            ),
+            label(lang, &t.payment_scenario, PaymentScenario::parse, PaymentScenario::label_key),
         ),
         (
             "field-payment_method",
@@ -214,32 +162,13 @@ fn facts(lang: Lang, t: &Ticket) -> Vec<(String, String)> {
         ("field-city", t.city.clone()),
         ("field-account_number", t.account_masked.clone()),
         ("field-checks_tried", checks),
-        (
-            "field-occurred_at",
-            t.occurred_at
-                .map(super::china_time)
-                .unwrap_or_else(|| none.clone()),
-        ),
-        (
-            "field-amount",
-            t.amount_cents
-                .map(super::yuan)
-                .unwrap_or_else(|| none.clone()),
-        ),
+        ("field-occurred_at", t.occurred_at.map(super::china_time).unwrap_or_else(|| none.clone())),
+        ("field-amount", t.amount_cents.map(super::yuan).unwrap_or_else(|| none.clone())),
         ("field-order_number", opt(&t.order_number)),
-        ("field-contact_email", super::mask_email(&t.contact_email)),
-        (
-            "field-description",
-            if t.description.is_empty() {
-                none.clone()
-            } else {
-                t.description.clone()
-            },
-        ),
+        ("field-contact_email", if for_staff { t.contact_email.clone() } else { super::mask_email(&t.contact_email) }),
+        ("field-description", if t.description.is_empty() { none.clone() } else { t.description.clone() }),
     ];
-    rows.into_iter()
-        .map(|(key, value)| (lang.t(key), value))
-        .collect()
+    rows.into_iter().map(|(key, value)| (lang.t(key), value)).collect()
 }
 
 fn lang_separator(lang: Lang) -> &'static str {
@@ -249,24 +178,26 @@ fn lang_separator(lang: Lang) -> &'static str {
     }
 }
 
-fn event_view(lang: Lang, e: store::Event) -> EventView {
+pub fn event_view(lang: Lang, e: store::Event) -> EventView {
     let when = super::china_time(e.created_at);
     match e.kind.as_str() {
-        event_kind::CREATED => EventView {
+        event_kind::CREATED => EventView { when, title: lang.t("event-created"), body: String::new() },
+        event_kind::MERGED if e.is_public => EventView {
             when,
-            title: lang.t("event-created"),
-            body: String::new(),
+            title: lang.t("event-merged"),
+            body: lang.t_with("ticket-merged-into", "reference", &e.body),
+        },
+        event_kind::PRIORITY_CHANGED => EventView {
+            when,
+            title: lang.t("event-priority_changed"),
+            body: label(lang, &e.body, Priority::parse, Priority::label_key),
         },
         event_kind::STATUS_CHANGED => EventView {
             when,
             title: lang.t("event-status_changed"),
             body: label(lang, &e.body, Status::parse, Status::label_key),
         },
-        kind => EventView {
-            when,
-            title: lang.t(&format!("event-{kind}")),
-            body: e.body,
-        },
+        kind => EventView { when, title: lang.t(&format!("event-{kind}")), body: e.body },
     }
 }
 
@@ -278,17 +209,19 @@ pub struct ShowQuery {
 /// `GET /t/{token}`.
 pub async fn show(
     page: PageLang,
+    csrf: CsrfToken,
     token: web::Path<String>,
     query: web::Query<ShowQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    html(tracking_page(&state, page, token.into_inner(), query.sent.is_some(), None).await?)
+    html(tracking_page(&state, page, csrf.0, token.into_inner(), query.sent.is_some(), None).await?)
 }
 
 /// `POST /t/{token}/messages`: the customer adds a message and/or a screenshot.
 pub async fn add_message(
     req: HttpRequest,
     page: PageLang,
+    csrf: CsrfToken,
     token: web::Path<String>,
     payload: web::Payload,
     state: web::Data<AppState>,
@@ -297,6 +230,7 @@ pub async fn add_message(
     let ticket = load(&state, &token).await?;
     let max_file = state.config.max_screenshot_bytes;
     let form = multipart::read(&req, payload, state.config.max_body_bytes(), max_file).await?;
+    csrf.check(&form.text(crate::auth::csrf::FIELD))?;
     let raw = form.text("message");
 
     let mut errors = FieldErrors::default();
@@ -325,26 +259,14 @@ pub async fn add_message(
         errors.add("message", Problem::MessageRequired);
     }
     if !errors.is_empty() {
-        let view = tracking_page(&state, page, token, false, Some((raw, errors))).await?;
+        let view = tracking_page(&state, page, csrf.0, token, false, Some((raw, errors))).await?;
         return Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
             .content_type("text/html; charset=utf-8")
             .body(view.render()?));
     }
-    state
-        .db(move |c| {
-            Ok(store::add_customer_message(
-                c,
-                &ticket,
-                &body,
-                screenshot.as_ref(),
-                now(),
-            )?)
-        })
-        .await?;
+    state.db(move |c| Ok(store::add_customer_message(c, &ticket, &body, screenshot.as_ref(), now())?)).await?;
     let location = format!("/t/{token}?sent=1#timeline");
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish())
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
 }
 
 /// `GET /t/{token}/screenshots/{id}`: only the token's holder gets the bytes.
@@ -354,8 +276,6 @@ pub async fn screenshot(
 ) -> Result<HttpResponse, AppError> {
     let (token, id) = path.into_inner();
     let ticket = load(&state, &token).await?;
-    let (kind, data) = state
-        .db(move |c| store::screenshot_data(c, &ticket.id, &id)?.ok_or(AppError::NotFound))
-        .await?;
+    let (kind, data) = state.db(move |c| store::screenshot_data(c, &ticket.id, &id)?.ok_or(AppError::NotFound)).await?;
     Ok(super::image_response(kind, data))
 }

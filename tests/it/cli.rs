@@ -40,10 +40,7 @@ async fn serve_creates_the_database_and_logs_no_personal_data() {
 
     // A ticket filed and followed: nothing personal may reach the log.
     let fields = crate::support::complete_fields();
-    let shot = Some(crate::support::png_part(
-        "e.png",
-        crate::support::samples::png(),
-    ));
+    let shot = Some(crate::support::png_part("e.png", crate::support::samples::png()));
     let res = reqwest::Client::new()
         .post(format!("{base}/api/v1/tickets"))
         .multipart(crate::support::form(&fields, shot))
@@ -53,21 +50,13 @@ async fn serve_creates_the_database_and_logs_no_personal_data() {
     assert_eq!(res.status().as_u16(), 201);
     let body: serde_json::Value = res.json().await.unwrap();
     let tracking_url = body["tracking_url"].as_str().unwrap();
-    assert_eq!(
-        reqwest::get(tracking_url).await.unwrap().status().as_u16(),
-        200
-    );
+    assert_eq!(reqwest::get(tracking_url).await.unwrap().status().as_u16(), 200);
     child.kill().await.unwrap();
 
     let log = std::fs::read_to_string(&log_path).unwrap();
     assert!(log.contains("ticket filed"), "the log is written: {log}");
     let token = tracking_url.rsplit('/').next().unwrap();
-    for secret in [
-        "310012344821",
-        "3100 1234 4821",
-        "li.wei@example.com",
-        token,
-    ] {
+    for secret in ["310012344821", "3100 1234 4821", "li.wei@example.com", token] {
         assert!(!log.contains(secret), "{secret} reached the log");
     }
 }
@@ -82,10 +71,7 @@ async fn an_unknown_database_scheme_is_refused_with_a_clear_message() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("DATABASE_URL must start with sqlite:// or postgres://"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("DATABASE_URL must start with sqlite:// or postgres://"), "{stderr}");
 }
 
 #[tokio::test]
@@ -93,16 +79,7 @@ async fn migrate_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("m.db").display());
     for _ in 0..2 {
-        let out = Command::new(BIN)
-            .arg("migrate")
-            .env("DATABASE_URL", &url)
-            .output()
-            .await
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = Command::new(BIN).arg("migrate").env("DATABASE_URL", &url).output().await.unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
 }

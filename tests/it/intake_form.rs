@@ -4,57 +4,31 @@ use crate::support::*;
 
 /// The value of the hidden `screenshot_token` field on a refused form.
 fn kept_token(page: &str) -> Option<String> {
-    let start = page.find("name=\"screenshot_token\" value=\"")?
-        + "name=\"screenshot_token\" value=\"".len();
+    let start = page.find("name=\"screenshot_token\" value=\"")? + "name=\"screenshot_token\" value=\"".len();
     Some(page[start..].split('"').next()?.to_string())
 }
 
 #[tokio::test]
 async fn a_complete_request_leads_to_its_reference_and_private_link() {
     let app = spawn().await;
-    let res = app
-        .form_file(
-            form(
-                &complete_fields(),
-                Some(png_part("error.png", samples::png())),
-            ),
-            "en",
-        )
-        .await;
+    let res = app.form_file(form(&complete_fields(), Some(png_part("error.png", samples::png()))), "en").await;
     assert_eq!(res.status().as_u16(), 303);
     let created = res.headers()["location"].to_str().unwrap().to_string();
-    assert!(
-        created.starts_with("/t/") && created.ends_with("/created"),
-        "{created}"
-    );
-    let token = created
-        .trim_start_matches("/t/")
-        .trim_end_matches("/created");
+    assert!(created.starts_with("/t/") && created.ends_with("/created"), "{created}");
+    let token = created.trim_start_matches("/t/").trim_end_matches("/created");
     assert!(token.len() >= 43, "at least 256 bits, base64: {token}");
 
     let page = app.get_lang(&created, "en").await.text().await.unwrap();
     assert!(page.contains("Request received"));
     assert!(page.contains("What happens next"));
-    let reference = page
-        .split("id=\"reference\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap();
+    let reference = page.split("id=\"reference\">").nth(1).unwrap().split('<').next().unwrap();
     assert!(reference.starts_with("PD-"), "{reference}");
-    assert!(
-        page.contains(&format!("{}/t/{token}", app.base)),
-        "the absolute private link is shown"
-    );
+    assert!(page.contains(&format!("{}/t/{token}", app.base)), "the absolute private link is shown");
 
     // The token is stored only as a hash.
     let dump = app.db.dump();
     assert!(dump.contains(reference));
-    assert!(
-        !dump.contains(token),
-        "the tracking token itself is never stored"
-    );
+    assert!(!dump.contains(token), "the tracking token itself is never stored");
 }
 
 #[tokio::test]
@@ -62,22 +36,14 @@ async fn the_full_account_number_is_never_stored_or_shown() {
     let app = spawn().await;
     let full = "310012344821";
     let fields = with(&complete_fields(), "account_number", "3100-1234-4821");
-    let res = app
-        .form_file(form(&fields, Some(png_part("e.png", samples::png()))), "en")
-        .await;
-    let tracking = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_end_matches("/created")
-        .to_string();
+    let res = app.form_file(form(&fields, Some(png_part("e.png", samples::png()))), "en").await;
+    let tracking = res.headers()["location"].to_str().unwrap().trim_end_matches("/created").to_string();
     let page = app.get(&tracking).await.text().await.unwrap();
     assert!(page.contains("31******4821"));
     assert!(!page.contains(full) && !page.contains("3100-1234"));
 
     // A refused form shows the masked form back, never the full number.
-    let refused = app
-        .form_file(form(&with(&fields, "city", ""), None), "en")
-        .await;
+    let refused = app.form_file(form(&with(&fields, "city", ""), None), "en").await;
     assert_eq!(refused.status().as_u16(), 422);
     let refused = refused.text().await.unwrap();
     assert!(refused.contains("value=\"31******4821\""));
@@ -85,21 +51,14 @@ async fn the_full_account_number_is_never_stored_or_shown() {
 
     let dump = app.db.dump();
     assert!(dump.contains("31******4821"));
-    assert!(
-        !dump.contains(full),
-        "the full account number reached the database"
-    );
+    assert!(!dump.contains(full), "the full account number reached the database");
     assert!(!dump.contains("3100-1234"));
 }
 
 #[tokio::test]
 async fn a_refused_form_keeps_every_value_and_says_what_to_fix() {
     let app = spawn().await;
-    let fields = with(
-        &with(&complete_fields(), "contact_email", "li.wei@"),
-        "platform",
-        "",
-    );
+    let fields = with(&with(&complete_fields(), "contact_email", "li.wei@"), "platform", "");
     let res = app.form_file(form(&fields, None), "en").await;
     assert_eq!(res.status().as_u16(), 422);
     let page = res.text().await.unwrap();
@@ -127,12 +86,7 @@ async fn a_chosen_screenshot_survives_a_failed_submit() {
     let app = spawn().await;
     let png = samples::png();
     let missing_email = with(&complete_fields(), "contact_email", "");
-    let res = app
-        .form_file(
-            form(&missing_email, Some(png_part("my-error.png", png.clone()))),
-            "en",
-        )
-        .await;
+    let res = app.form_file(form(&missing_email, Some(png_part("my-error.png", png.clone()))), "en").await;
     assert_eq!(res.status().as_u16(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("Your screenshot my-error.png is kept."));
@@ -142,24 +96,10 @@ async fn a_chosen_screenshot_survives_a_failed_submit() {
     let mut fields = complete_fields();
     fields.push(("screenshot_token", token.clone()));
     let res = app.form_file(form(&fields, None), "en").await;
-    assert_eq!(
-        res.status().as_u16(),
-        303,
-        "accepted with the kept screenshot"
-    );
-    let tracking = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_end_matches("/created")
-        .to_string();
+    assert_eq!(res.status().as_u16(), 303, "accepted with the kept screenshot");
+    let tracking = res.headers()["location"].to_str().unwrap().trim_end_matches("/created").to_string();
     let page = app.get(&tracking).await.text().await.unwrap();
-    let src = page
-        .split("<img src=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
+    let src = page.split("<img src=\"").nth(1).unwrap().split('"').next().unwrap();
     let image = app.get(src).await;
     assert_eq!(image.status().as_u16(), 200);
     assert_eq!(image.bytes().await.unwrap().to_vec(), png);
@@ -174,29 +114,13 @@ async fn a_chosen_screenshot_survives_a_failed_submit() {
 #[tokio::test]
 async fn a_kept_screenshot_that_fails_again_is_kept_again() {
     let app = spawn().await;
-    let first = app
-        .form_file(
-            form(
-                &with(&complete_fields(), "city", ""),
-                Some(png_part("a.png", samples::png())),
-            ),
-            "en",
-        )
-        .await;
+    let first =
+        app.form_file(form(&with(&complete_fields(), "city", ""), Some(png_part("a.png", samples::png()))), "en").await;
     let token = kept_token(&first.text().await.unwrap()).unwrap();
     let mut fields = with(&complete_fields(), "contact_email", "");
     fields.push(("screenshot_token", token.clone()));
-    let second = app
-        .form_file(form(&fields, None), "en")
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(
-        kept_token(&second),
-        Some(token),
-        "still kept, still the same"
-    );
+    let second = app.form_file(form(&fields, None), "en").await.text().await.unwrap();
+    assert_eq!(kept_token(&second), Some(token), "still kept, still the same");
     assert!(!second.contains("screenshot-error"));
 }
 
@@ -206,11 +130,7 @@ async fn markup_in_any_text_field_is_shown_as_text() {
     let evil = "<script>alert(1)</script>";
     let mut fields = complete_fields();
     for name in ["city", "error_code", "error_message", "description"] {
-        fields = with(
-            &fields,
-            name,
-            &format!("{evil}{}", if name == "city" { "" } else { "\"'&" }),
-        );
+        fields = with(&fields, name, &format!("{evil}{}", if name == "city" { "" } else { "\"'&" }));
     }
     // Fields shown back on a refused form, including ones refused for
     // their format.
@@ -221,37 +141,19 @@ async fn markup_in_any_text_field_is_shown_as_text() {
     let refused = app.form_file(form(&shown_back, None), "en").await;
     assert_eq!(refused.status().as_u16(), 422);
     let refused = refused.text().await.unwrap();
-    assert!(
-        !refused.contains(evil) && !refused.contains("<img src=x") && !refused.contains("<b>1")
-    );
+    assert!(!refused.contains(evil) && !refused.contains("<img src=x") && !refused.contains("<b>1"));
     assert!(refused.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
 
-    let res = app
-        .form_file(form(&fields, Some(png_part("e.png", samples::png()))), "en")
-        .await;
+    let res = app.form_file(form(&fields, Some(png_part("e.png", samples::png()))), "en").await;
     assert_eq!(res.status().as_u16(), 303);
-    let tracking = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_end_matches("/created")
-        .to_string();
+    let tracking = res.headers()["location"].to_str().unwrap().trim_end_matches("/created").to_string();
     let page = app.get(&tracking).await.text().await.unwrap();
     assert!(!page.contains(evil), "markup reached the page unescaped");
-    assert!(
-        page.matches("&#60;script&#62;alert(1)&#60;/script&#62;")
-            .count()
-            >= 4
-    );
+    assert!(page.matches("&#60;script&#62;alert(1)&#60;/script&#62;").count() >= 4);
 
     // The tracking page's own form shows a refused message escaped too.
     let msg = reqwest::multipart::Form::new().text("message", "\u{202E}".to_string() + evil);
-    let res = app
-        .client
-        .post(app.url(&format!("{tracking}/messages")))
-        .multipart(msg)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_multipart(&format!("{tracking}/messages"), msg, "en").await;
     assert_eq!(res.status().as_u16(), 422);
     assert!(!res.text().await.unwrap().contains(evil));
 }
@@ -259,27 +161,15 @@ async fn markup_in_any_text_field_is_shown_as_text() {
 #[tokio::test]
 async fn the_form_speaks_both_languages() {
     let app = spawn().await;
-    let zh = app
-        .get_lang("/tickets/new", "zh-CN,zh;q=0.9")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let zh = app.get_lang("/tickets/new", "zh-CN,zh;q=0.9").await.text().await.unwrap();
     assert!(zh.contains("<html lang=\"zh-CN\">"));
     assert!(zh.contains("提交求助") && zh.contains("户号"));
-    let en = app
-        .get_lang("/tickets/new", "en-GB,en;q=0.9")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let en = app.get_lang("/tickets/new", "en-GB,en;q=0.9").await.text().await.unwrap();
     assert!(en.contains("<html lang=\"en\">"));
     assert!(en.contains("Send my request") && en.contains("Account number"));
 
     // Errors in the page's language.
-    let res = app
-        .form_file(form(&with(&complete_fields(), "city", ""), None), "zh-CN")
-        .await;
+    let res = app.form_file(form(&with(&complete_fields(), "city", ""), None), "zh-CN").await;
     let page = res.text().await.unwrap();
     assert!(page.contains("请填写此项。"));
     assert!(page.contains("请添加错误提示的截图。"));
@@ -288,17 +178,10 @@ async fn the_form_speaks_both_languages() {
 #[tokio::test]
 async fn the_symptom_picked_on_the_help_page_is_already_chosen() {
     let app = spawn().await;
-    let page = app
-        .get_lang("/tickets/new?symptom=button_inert", "en")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_lang("/tickets/new?symptom=button_inert", "en").await.text().await.unwrap();
     assert!(page.contains("<option value=\"button_inert\" selected>"));
     // An unknown one is simply not chosen.
-    let page = app
-        .get_lang("/tickets/new?symptom=%3Cscript%3E", "en")
-        .await;
+    let page = app.get_lang("/tickets/new?symptom=%3Cscript%3E", "en").await;
     assert_eq!(page.status().as_u16(), 200);
     assert!(!page.text().await.unwrap().contains("<script>"));
 }
@@ -308,17 +191,9 @@ async fn an_oversized_form_gets_a_clear_413_page() {
     let app = spawn_with(|c| c.max_screenshot_bytes = 64 * 1024).await;
     let mut huge = samples::png();
     huge.resize(1024 * 1024, 0);
-    let res = app
-        .form_file(
-            form(&complete_fields(), Some(png_part("huge.png", huge))),
-            "en",
-        )
-        .await;
+    let res = app.form_file(form(&complete_fields(), Some(png_part("huge.png", huge))), "en").await;
     assert_eq!(res.status().as_u16(), 413);
-    assert!(res.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let page = res.text().await.unwrap();
     assert!(page.contains("您发送的内容太大") && page.contains("What you sent is too large"));
 }

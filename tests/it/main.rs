@@ -7,5 +7,6 @@ mod cli;
 mod intake_form;
 mod pages;
 mod schema;
+mod staff;
 mod support;
 mod tracking;

@@ -15,36 +15,20 @@ use reqwest::redirect::Policy;
 pub use paydesk::domain::screenshot::samples;
 
 pub enum TestDb {
-    Sqlite {
-        _dir: tempfile::TempDir,
-        path: PathBuf,
-    },
-    Postgres {
-        server: String,
-        name: String,
-    },
+    Sqlite { _dir: tempfile::TempDir, path: PathBuf },
+    Postgres { server: String, name: String },
 }
 
 impl TestDb {
     pub fn new() -> Self {
         match std::env::var("PAYDESK_TEST_DATABASE_URL") {
             Ok(url) if url.starts_with("postgres") => {
-                let (server, prefix) = url
-                    .rsplit_once('/')
-                    .expect("PAYDESK_TEST_DATABASE_URL needs a /database");
-                let name = format!(
-                    "{prefix}_{}",
-                    &uuid::Uuid::new_v4().simple().to_string()[..12]
-                );
+                let (server, prefix) = url.rsplit_once('/').expect("PAYDESK_TEST_DATABASE_URL needs a /database");
+                let name = format!("{prefix}_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
                 let mut admin = PgConnection::establish(&format!("{server}/postgres"))
                     .unwrap_or_else(|e| panic!("PostgreSQL at {server} is unreachable: {e}"));
-                admin
-                    .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-                    .expect("create test database");
-                TestDb::Postgres {
-                    server: server.to_string(),
-                    name,
-                }
+                admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("create test database");
+                TestDb::Postgres { server: server.to_string(), name }
             }
             _ => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -84,19 +68,13 @@ impl TestDb {
                     row: String,
                 }
                 let mut conn = PgConnection::establish(&self.url()).expect("connect");
-                let tables = [
-                    "tickets",
-                    "ticket_events",
-                    "screenshots",
-                    "screenshot_drafts",
-                ];
+                let tables = ["tickets", "ticket_events", "screenshots", "screenshot_drafts"];
                 let mut all = String::new();
                 for table in tables {
-                    let rows: Vec<Row> = diesel::sql_query(format!(
-                        "SELECT row_to_json(t)::text AS row FROM {table} t"
-                    ))
-                    .load(&mut conn)
-                    .expect("dump");
+                    let rows: Vec<Row> =
+                        diesel::sql_query(format!("SELECT row_to_json(t)::text AS row FROM {table} t"))
+                            .load(&mut conn)
+                            .expect("dump");
                     for r in rows {
                         all.push_str(&r.row);
                     }
@@ -111,8 +89,7 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let TestDb::Postgres { server, name } = self {
             if let Ok(mut admin) = PgConnection::establish(&format!("{server}/postgres")) {
-                let _ = admin
-                    .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
             }
         }
     }
@@ -137,11 +114,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let app = Application::build(config).expect("server starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let client = reqwest::Client::builder().redirect(Policy::none()).cookie_store(true).build().unwrap();
     TestApp { base, client, db }
 }
 
@@ -168,10 +141,7 @@ pub fn complete_fields() -> Vec<(&'static str, String)> {
 }
 
 pub fn png_part(name: &str, bytes: Vec<u8>) -> Part {
-    Part::bytes(bytes)
-        .file_name(name.to_string())
-        .mime_str("image/png")
-        .unwrap()
+    Part::bytes(bytes).file_name(name.to_string()).mime_str("image/png").unwrap()
 }
 
 /// A multipart form from fields, plus an optional screenshot.
@@ -187,11 +157,7 @@ pub fn form(fields: &[(&str, String)], screenshot: Option<Part>) -> Form {
 }
 
 /// The complete request with one field replaced (or removed, with "").
-pub fn with(
-    fields: &[(&'static str, String)],
-    name: &'static str,
-    value: &str,
-) -> Vec<(&'static str, String)> {
+pub fn with(fields: &[(&'static str, String)], name: &'static str, value: &str) -> Vec<(&'static str, String)> {
     let mut out: Vec<_> = fields.iter().filter(|(k, _)| *k != name).cloned().collect();
     if !value.is_empty() {
         out.push((name, value.to_string()));
@@ -209,12 +175,7 @@ impl TestApp {
     }
 
     pub async fn get_lang(&self, path: &str, lang: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .header("Accept-Language", lang)
-            .send()
-            .await
-            .expect("GET")
+        self.client.get(self.url(path)).header("Accept-Language", lang).send().await.expect("GET")
     }
 
     /// Files through the API; returns the status and the JSON body.
@@ -232,8 +193,16 @@ impl TestApp {
         (status, body)
     }
 
+    /// The CSRF token our pages put in their forms (the client keeps the
+    /// matching cookie).
+    pub async fn csrf(&self) -> String {
+        let page = self.get("/tickets/new").await.text().await.unwrap();
+        hidden_value(&page, "csrf").expect("pages carry a csrf field")
+    }
+
     /// Files through the web form; returns the response (303 or 422 page).
     pub async fn form_file(&self, form: Form, lang: &str) -> reqwest::Response {
+        let form = form.text("csrf", self.csrf().await);
         self.client
             .post(self.url("/tickets"))
             .header("Accept-Language", lang)
@@ -243,20 +212,113 @@ impl TestApp {
             .expect("POST /tickets")
     }
 
+    /// Posts a multipart form as a page would (with its CSRF field).
+    pub async fn post_multipart(&self, path: &str, form: Form, lang: &str) -> reqwest::Response {
+        let form = form.text("csrf", self.csrf().await);
+        self.client.post(self.url(path)).header("Accept-Language", lang).multipart(form).send().await.expect("POST")
+    }
+
+    /// Posts a urlencoded form as a page would (with its CSRF field).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut pairs: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        pairs.push(("csrf".into(), self.csrf().await));
+        self.client.post(self.url(path)).form(&pairs).send().await.expect("POST")
+    }
+
     /// Files a complete request through the form and returns the tracking
     /// path (`/t/{token}`).
     pub async fn file_complete(&self) -> String {
-        let res = self
-            .form_file(
-                form(
-                    &complete_fields(),
-                    Some(png_part("error.png", samples::png())),
-                ),
-                "en",
-            )
-            .await;
+        let res = self.form_file(form(&complete_fields(), Some(png_part("error.png", samples::png()))), "en").await;
         assert_eq!(res.status().as_u16(), 303, "complete form is accepted");
         let location = res.headers()["location"].to_str().unwrap().to_string();
         location.trim_end_matches("/created").to_string()
+    }
+}
+
+/// The value of a named hidden input in a page.
+pub fn hidden_value(page: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker)? + marker.len();
+    Some(page[start..].split('"').next()?.to_string())
+}
+
+/// A separate person at a browser: their own cookies (session, CSRF).
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl Browser {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).header("Accept-Language", "en").send().await.expect("GET")
+    }
+
+    pub async fn text(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
+    pub async fn csrf(&self) -> String {
+        hidden_value(&self.text("/tickets/new").await, "csrf").expect("csrf field")
+    }
+
+    /// Posts a form with this browser's CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = self.csrf().await;
+        let mut pairs: Vec<(&str, &str)> = fields.to_vec();
+        pairs.push(("csrf", &csrf));
+        self.client.post(self.url(path)).header("Accept-Language", "en").form(&pairs).send().await.expect("POST")
+    }
+}
+
+pub const PASSWORD: &str = "a long enough password";
+
+impl TestApp {
+    pub fn browser(&self) -> Browser {
+        let client = reqwest::Client::builder().redirect(Policy::none()).cookie_store(true).build().unwrap();
+        Browser { base: self.base.clone(), client }
+    }
+
+    pub fn conn(&self) -> paydesk::db::PooledConn {
+        paydesk::db::connect(&self.db.url(), 1).unwrap().get().unwrap()
+    }
+
+    /// Adds a staff account (password [`PASSWORD`]); returns its id.
+    pub fn add_staff(&self, email: &str, name: &str, role: &str, queues: &[&str]) -> String {
+        use paydesk::db::users::{create, NewUser};
+        use paydesk::domain::codes::{Queue, Role};
+        let queues: Vec<Queue> = queues.iter().map(|q| Queue::parse(q).unwrap()).collect();
+        let hash = paydesk::auth::password::hash(PASSWORD);
+        let new = NewUser { email, name, role: Role::parse(role).unwrap(), password_hash: &hash, queues: &queues };
+        create(&mut self.conn(), new, chrono::Utc::now().naive_utc()).unwrap().id
+    }
+
+    /// A browser signed in as a new staff member of that role.
+    pub async fn staff(&self, role: &str) -> Browser {
+        let email = format!("{role}-{}@paydesk.test", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        self.add_staff(&email, &format!("{role} {}", &email[..12]), role, &["general", "payments"]);
+        let browser = self.browser();
+        let res = browser.post("/login", &[("email", &email), ("password", PASSWORD)]).await;
+        assert_eq!(res.status().as_u16(), 303, "sign-in works");
+        browser
+    }
+
+    /// Files through the API without a screenshot; returns the reference.
+    pub async fn api_file_no_shot(&self, fields: &[(&'static str, String)]) -> String {
+        let (status, body) = self.api_file(form(fields, None), "en").await;
+        assert_eq!(status, 201, "{body}");
+        body["reference"].as_str().unwrap().to_string()
+    }
+
+    /// Files a complete request through the API; returns its reference and
+    /// tracking path.
+    pub async fn file_api(&self, fields: &[(&'static str, String)]) -> (String, String) {
+        let (status, body) = self.api_file(form(fields, Some(png_part("e.png", samples::png()))), "en").await;
+        assert_eq!(status, 201, "{body}");
+        let url = body["tracking_url"].as_str().unwrap();
+        (body["reference"].as_str().unwrap().to_string(), url.trim_start_matches(&self.base).to_string())
     }
 }

@@ -27,47 +27,17 @@ async fn a_customer_adds_a_message_and_a_screenshot() {
     let tracking = app.file_complete().await;
     let jpeg = samples::jpeg();
     let form = Form::new()
-        .text(
-            "message",
-            "The bank says the money left at 09:31.\nOrder WX123.",
-        )
-        .part(
-            "screenshot",
-            reqwest::multipart::Part::bytes(jpeg.clone()).file_name("bank.jpg"),
-        );
-    let res = app
-        .client
-        .post(app.url(&format!("{tracking}/messages")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+        .text("message", "The bank says the money left at 09:31.\nOrder WX123.")
+        .part("screenshot", reqwest::multipart::Part::bytes(jpeg.clone()).file_name("bank.jpg"));
+    let res = app.post_multipart(&format!("{tracking}/messages"), form, "en").await;
     assert_eq!(res.status().as_u16(), 303);
-    assert_eq!(
-        res.headers()["location"],
-        format!("{tracking}?sent=1#timeline").as_str()
-    );
+    assert_eq!(res.headers()["location"], format!("{tracking}?sent=1#timeline").as_str());
 
-    let page = app
-        .get_lang(&format!("{tracking}?sent=1"), "en")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_lang(&format!("{tracking}?sent=1"), "en").await.text().await.unwrap();
     assert!(page.contains("Thank you, your message was added."));
     assert!(page.contains("The bank says the money left at 09:31.\nOrder WX123."));
-    assert_eq!(
-        page.matches("/screenshots/").count(),
-        4,
-        "two screenshots, each linked and shown"
-    );
-    let second = page
-        .rsplit("<img src=\"")
-        .next()
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
+    assert_eq!(page.matches("/screenshots/").count(), 4, "two screenshots, each linked and shown");
+    let second = page.rsplit("<img src=\"").next().unwrap().split('"').next().unwrap();
     let image = app.get(second).await;
     assert_eq!(image.headers()["content-type"], "image/jpeg");
     assert_eq!(image.bytes().await.unwrap().to_vec(), jpeg);
@@ -77,45 +47,23 @@ async fn a_customer_adds_a_message_and_a_screenshot() {
 async fn an_empty_or_bad_message_is_refused_with_a_reason() {
     let app = spawn().await;
     let tracking = app.file_complete().await;
-    let post = |form: Form| {
-        app.client
-            .post(app.url(&format!("{tracking}/messages")))
-            .header("Accept-Language", "en")
-            .multipart(form)
-            .send()
-    };
-    let res = post(Form::new().text("message", "   ")).await.unwrap();
+    let path = format!("{tracking}/messages");
+    let post = |form: Form| app.post_multipart(&path, form, "en");
+    let res = post(Form::new().text("message", "   ")).await;
     assert_eq!(res.status().as_u16(), 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("Write a message or add a screenshot."));
+    assert!(res.text().await.unwrap().contains("Write a message or add a screenshot."));
 
     let svg = reqwest::multipart::Part::bytes(b"<svg/>".to_vec()).file_name("x.png");
-    let res = post(
-        Form::new()
-            .text("message", "see attached")
-            .part("screenshot", svg),
-    )
-    .await
-    .unwrap();
+    let res = post(Form::new().text("message", "see attached").part("screenshot", svg)).await;
     assert_eq!(res.status().as_u16(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("This file is not a PNG, JPEG or WebP image."));
-    assert!(
-        page.contains(">see attached</textarea>"),
-        "the message is kept"
-    );
+    assert!(page.contains(">see attached</textarea>"), "the message is kept");
 
     let long = "字".repeat(4001);
-    let res = post(Form::new().text("message", long)).await.unwrap();
+    let res = post(Form::new().text("message", long)).await;
     assert_eq!(res.status().as_u16(), 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("Please shorten this to 4000 characters or fewer."));
+    assert!(res.text().await.unwrap().contains("Please shorten this to 4000 characters or fewer."));
 }
 
 #[tokio::test]
@@ -124,57 +72,27 @@ async fn screenshots_are_served_only_to_the_tokens_holder() {
     let mine = app.file_complete().await;
     let theirs = app.file_complete().await;
     let page = app.get(&mine).await.text().await.unwrap();
-    let src = page
-        .split("<img src=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let src = page.split("<img src=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     let shot_id = src.rsplit('/').next().unwrap();
 
     let res = app.get(&src).await;
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(res.headers()["content-type"], "image/png");
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
-    assert!(res.headers()["cache-control"]
-        .to_str()
-        .unwrap()
-        .contains("private"));
+    assert!(res.headers()["cache-control"].to_str().unwrap().contains("private"));
 
     // Another ticket's token does not open my screenshot, nor does a guess.
-    assert_eq!(
-        app.get(&format!("{theirs}/screenshots/{shot_id}"))
-            .await
-            .status()
-            .as_u16(),
-        404
-    );
-    assert_eq!(
-        app.get(&format!("/t/not-a-real-token/screenshots/{shot_id}"))
-            .await
-            .status()
-            .as_u16(),
-        404
-    );
+    assert_eq!(app.get(&format!("{theirs}/screenshots/{shot_id}")).await.status().as_u16(), 404);
+    assert_eq!(app.get(&format!("/t/not-a-real-token/screenshots/{shot_id}")).await.status().as_u16(), 404);
 }
 
 #[tokio::test]
 async fn an_unknown_token_is_a_calm_404() {
     let app = spawn().await;
-    let res = app
-        .get("/t/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
-        .await;
+    let res = app.get("/t/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
     assert_eq!(res.status().as_u16(), 404);
     let page = res.text().await.unwrap();
     assert!(page.contains("页面不存在") && page.contains("This page does not exist"));
-    let res = app
-        .client
-        .post(app.url("/t/nope/messages"))
-        .multipart(Form::new().text("message", "hi"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_multipart("/t/nope/messages", Form::new().text("message", "hi"), "en").await;
     assert_eq!(res.status().as_u16(), 404);
 }

@@ -30,10 +30,7 @@ impl ResponseError for ApiError {
 pub fn field_errors_json(errors: &FieldErrors, lang: Lang, max_screenshot_bytes: usize) -> Value {
     let mut fields = Map::new();
     for (field, problems) in &errors.0 {
-        let messages = problems
-            .iter()
-            .map(|p| Value::String(message(lang, *p, max_screenshot_bytes)))
-            .collect();
+        let messages = problems.iter().map(|p| Value::String(message(lang, *p, max_screenshot_bytes))).collect();
         fields.insert((*field).to_string(), Value::Array(messages));
     }
     json!({ "errors": fields })
@@ -59,8 +56,14 @@ pub async fn create_ticket(
                 "status": "new",
             })))
         }
-        Err(errors) => Ok(
-            HttpResponse::UnprocessableEntity().json(field_errors_json(&errors, lang, max_file))
-        ),
+        Err(errors) => Ok(HttpResponse::UnprocessableEntity().json(field_errors_json(&errors, lang, max_file))),
     }
+}
+
+pub mod staff;
+
+/// `GET /api/v1/openapi.json`: the API's description, kept beside the code
+/// and checked against the running server by the tests.
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(include_str!("openapi.json"))
 }

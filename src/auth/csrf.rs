@@ -1,0 +1,78 @@
+//! CSRF protection for every form, staff and customer alike, by the
+//! double-submit pattern: a random cookie that another site can neither read
+//! nor set, repeated in a hidden `csrf` field of every form we render. A
+//! request whose field does not match the cookie is refused.
+
+use std::future::{ready, Ready};
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use sha2::{Digest, Sha256};
+
+use crate::domain::reference::TrackingToken;
+use crate::error::AppError;
+use crate::web::AppState;
+
+pub const COOKIE: &str = "paydesk_csrf";
+pub const FIELD: &str = "csrf";
+
+/// This request's CSRF token, to put in the forms a page renders.
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+impl CsrfToken {
+    /// Refuses a form whose `csrf` field does not match the cookie.
+    pub fn check(&self, submitted: &str) -> Result<(), AppError> {
+        // Compare digests, so the comparison takes the same time whatever
+        // prefix matches.
+        if !submitted.is_empty() && Sha256::digest(submitted.as_bytes()) == Sha256::digest(self.0.as_bytes()) {
+            Ok(())
+        } else {
+            Err(AppError::Csrf)
+        }
+    }
+}
+
+fn well_formed(token: &str) -> bool {
+    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Gives every visitor a CSRF cookie and makes the token available to
+/// handlers.
+pub async fn layer(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let existing = req.cookie(COOKIE).map(|c| c.value().to_string()).filter(|t| well_formed(t));
+    let fresh = existing.is_none();
+    let token = existing.unwrap_or_else(|| TrackingToken::generate().as_str().to_string());
+    let secure = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.secure_cookies);
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut res = next.call(req).await?;
+    if fresh {
+        let cookie = Cookie::build(COOKIE, token)
+            .path("/")
+            .http_only(true)
+            .secure(secure)
+            .same_site(SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::days(30))
+            .finish();
+        // A response that failed to take the cookie still works: the next
+        // page view sets it.
+        let _ = res.response_mut().add_cookie(&cookie);
+    }
+    Ok(res)
+}
+
+impl FromRequest for CsrfToken {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = req.extensions().get::<CsrfToken>().cloned();
+        ready(token.ok_or_else(|| AppError::Internal("CSRF layer missing".into()).into()))
+    }
+}

@@ -1,0 +1,89 @@
+//! Extractors for signed-in staff: `Staff` from the session cookie (pages),
+//! `ApiStaff` from a Bearer token (the REST API). Every staff route takes one
+//! and checks the role it needs on the server.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+
+use crate::db::users::{self, User};
+use crate::domain::codes::{Queue, Role};
+use crate::error::AppError;
+use crate::web::api::ApiError;
+use crate::web::{now, AppState};
+
+pub const SESSION_COOKIE: &str = "paydesk_session";
+
+/// A signed-in, active staff member.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub queues: Vec<Queue>,
+}
+
+impl From<User> for Staff {
+    fn from(u: User) -> Self {
+        Staff { role: u.role(), queues: u.queues(), id: u.id, name: u.name, email: u.email }
+    }
+}
+
+impl Staff {
+    /// Refuses (403) unless the role includes `needed`.
+    pub fn require(&self, needed: Role) -> Result<(), AppError> {
+        if self.role.includes(needed) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn is(&self, role: Role) -> bool {
+        self.role.includes(role)
+    }
+}
+
+impl FromRequest for Staff {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let next = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/agent".into());
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::Internal("no app state".into()))?;
+            let Some(token) = token else { return Err(AppError::SignInRequired(next)) };
+            let user = state.db(move |c| Ok(users::session_user(c, &token, now())?)).await?;
+            user.map(Staff::from).ok_or(AppError::SignInRequired(next))
+        })
+    }
+}
+
+/// A staff member calling the REST API with a personal token.
+#[derive(Debug, Clone)]
+pub struct ApiStaff(pub Staff);
+
+impl FromRequest for ApiStaff {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string());
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::Internal("no app state".into()))?;
+            let Some(token) = token else { return Err(AppError::Unauthorized.into()) };
+            let user = state.db(move |c| Ok(users::token_user(c, &token, now())?)).await?;
+            user.map(|u| ApiStaff(Staff::from(u))).ok_or_else(|| AppError::Unauthorized.into())
+        })
+    }
+}

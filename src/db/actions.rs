@@ -1,0 +1,168 @@
+//! What staff do to a ticket. Each action changes the ticket, adds its
+//! timeline entry and its audit entry in one transaction, and starts with a
+//! write (so SQLite never has to upgrade a read lock).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::audit::{self, Entry};
+use super::schema::tickets;
+use super::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
+use super::DbConn;
+use crate::domain::codes::{Priority, Status};
+use crate::domain::sla;
+
+/// The staff member acting.
+pub struct Actor<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+}
+
+fn staff_event<'a>(actor: &'a Actor<'a>, kind: &'a str, is_public: bool, body: &'a str) -> NewEvent<'a> {
+    NewEvent { kind, author_kind: author::STAFF, author_id: Some(actor.id), is_public, body }
+}
+
+fn audit_entry(
+    conn: &mut DbConn,
+    actor: &Actor<'_>,
+    action: &str,
+    t: &Ticket,
+    before: &str,
+    after: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    audit::record(conn, Entry { actor_id: Some(actor.id), action, ticket_id: Some(&t.id), before, after }, now)
+}
+
+/// Assigns to a staff member (by id and name), or to nobody.
+pub fn assign(
+    conn: &mut DbConn,
+    t: &Ticket,
+    to: Option<(&str, &str)>,
+    before_name: &str,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::update(tickets::table.find(&t.id))
+            .set((tickets::assignee_id.eq(to.map(|(id, _)| id)), tickets::updated_at.eq(now)))
+            .execute(conn)?;
+        let after = to.map(|(_, name)| name).unwrap_or("");
+        insert_event(conn, &t.id, staff_event(actor, event_kind::ASSIGNED, false, after), now)?;
+        audit_entry(conn, actor, "assign", t, before_name, after, now)
+    })
+}
+
+pub fn set_status(conn: &mut DbConn, t: &Ticket, to: Status, actor: &Actor<'_>, now: NaiveDateTime) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::update(tickets::table.find(&t.id))
+            .set((tickets::status.eq(to.as_str()), tickets::updated_at.eq(now)))
+            .execute(conn)?;
+        insert_event(conn, &t.id, staff_event(actor, event_kind::STATUS_CHANGED, true, to.as_str()), now)?;
+        audit_entry(conn, actor, "status", t, &t.status, to.as_str(), now)
+    })
+}
+
+pub fn set_priority(
+    conn: &mut DbConn,
+    t: &Ticket,
+    to: Priority,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        let due = sla::due_at(t.created_at, to, t.first_response_at.is_some());
+        diesel::update(tickets::table.find(&t.id))
+            .set((tickets::priority.eq(to.as_str()), tickets::due_at.eq(due), tickets::updated_at.eq(now)))
+            .execute(conn)?;
+        insert_event(conn, &t.id, staff_event(actor, event_kind::PRIORITY_CHANGED, false, to.as_str()), now)?;
+        audit_entry(conn, actor, "priority", t, &t.priority, to.as_str(), now)
+    })
+}
+
+/// A public reply, then the status the agent chose (usually waiting on the
+/// customer). The first reply meets the first-response target; the ticket is
+/// then due for resolution.
+pub fn reply(
+    conn: &mut DbConn,
+    t: &Ticket,
+    body: &str,
+    then: Status,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    public_message(conn, t, event_kind::PUBLIC_REPLY, "reply", body, then, actor, now)
+}
+
+/// Asks the customer for the listed facts (the message is already written
+/// in their language) and waits for them.
+pub fn ask_for_information(
+    conn: &mut DbConn,
+    t: &Ticket,
+    body: &str,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    public_message(conn, t, event_kind::INFO_REQUESTED, "ask_missing", body, Status::PendingCustomer, actor, now)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn public_message(
+    conn: &mut DbConn,
+    t: &Ticket,
+    kind: &str,
+    action: &str,
+    body: &str,
+    then: Status,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        let first_response = t.first_response_at.unwrap_or(now);
+        diesel::update(tickets::table.find(&t.id))
+            .set((
+                tickets::status.eq(then.as_str()),
+                tickets::first_response_at.eq(first_response),
+                tickets::due_at.eq(sla::due_at(t.created_at, t.priority(), true)),
+                tickets::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        insert_event(conn, &t.id, staff_event(actor, kind, true, body), now)?;
+        if then != t.status() {
+            insert_event(conn, &t.id, staff_event(actor, event_kind::STATUS_CHANGED, true, then.as_str()), now)?;
+        }
+        audit_entry(conn, actor, action, t, &t.status, then.as_str(), now)
+    })
+}
+
+/// An internal note: never shown to the customer.
+pub fn note(conn: &mut DbConn, t: &Ticket, body: &str, actor: &Actor<'_>, now: NaiveDateTime) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
+        insert_event(conn, &t.id, staff_event(actor, event_kind::INTERNAL_NOTE, false, body), now)?;
+        audit_entry(conn, actor, "note", t, "", "", now)
+    })
+}
+
+/// Closes a duplicate into the ticket that goes on; both timelines say so.
+pub fn merge(
+    conn: &mut DbConn,
+    duplicate: &Ticket,
+    into: &Ticket,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::update(tickets::table.find(&duplicate.id))
+            .set((
+                tickets::status.eq(Status::Closed.as_str()),
+                tickets::merged_into.eq(&into.id),
+                tickets::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        insert_event(conn, &duplicate.id, staff_event(actor, event_kind::MERGED, true, &into.reference), now)?;
+        let note = format!("{} ←", duplicate.reference);
+        insert_event(conn, &into.id, staff_event(actor, event_kind::MERGED, false, &note), now)?;
+        audit_entry(conn, actor, "merge", duplicate, &duplicate.status, &into.reference, now)
+    })
+}

@@ -1,0 +1,70 @@
+//! Canned replies per case kind and language.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::canned_replies;
+use super::tickets::new_id;
+use super::DbConn;
+use crate::domain::canned::SEEDS;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = canned_replies)]
+pub struct Canned {
+    pub id: String,
+    pub case_kind: String,
+    pub language: String,
+    pub title: String,
+    pub body: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Fills the table on a fresh install.
+pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<()> {
+    let count: i64 = canned_replies::table.count().get_result(conn)?;
+    if count > 0 {
+        return Ok(());
+    }
+    conn.transaction(|conn| {
+        for s in SEEDS {
+            diesel::insert_into(canned_replies::table)
+                .values((
+                    canned_replies::id.eq(new_id()),
+                    canned_replies::case_kind.eq(s.case_kind.as_str()),
+                    canned_replies::language.eq(s.language),
+                    canned_replies::title.eq(s.title),
+                    canned_replies::body.eq(s.body),
+                    canned_replies::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Canned>> {
+    canned_replies::table
+        .order((canned_replies::case_kind.asc(), canned_replies::language.asc(), canned_replies::title.asc()))
+        .select(Canned::as_select())
+        .load(conn)
+}
+
+/// The replies that fit a ticket: its kind first, in its customer's language.
+pub fn for_ticket(conn: &mut DbConn, language: &str) -> QueryResult<Vec<Canned>> {
+    canned_replies::table
+        .filter(canned_replies::language.eq(language))
+        .order((canned_replies::case_kind.asc(), canned_replies::title.asc()))
+        .select(Canned::as_select())
+        .load(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Canned>> {
+    canned_replies::table.find(id).select(Canned::as_select()).first(conn).optional()
+}
+
+pub fn update(conn: &mut DbConn, id: &str, title: &str, body: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(canned_replies::table.find(id))
+        .set((canned_replies::title.eq(title), canned_replies::body.eq(body), canned_replies::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(n > 0)
+}

@@ -1,0 +1,282 @@
+//! The agents' queue: four views, filters, search, ordered by what needs
+//! attention first (due time, then age), paged by keyset so page 1000 costs
+//! what page 1 costs. Every view and filter is served by an index
+//! (migration 2).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{tickets, users};
+use super::DbConn;
+use crate::domain::codes::{CaseKind, Priority, Queue, Status, Symptom};
+use crate::domain::facts::{self, Fact, Known};
+use crate::domain::reference::normalize_reference;
+use crate::domain::sla::SlaState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    /// Assigned to me, new or open.
+    #[default]
+    Mine,
+    /// Nobody's yet, in a queue I serve.
+    Unassigned,
+    /// Mine, waiting on the customer's answer.
+    Waiting,
+    /// Everything not resolved or closed.
+    AllOpen,
+}
+
+impl View {
+    pub const ALL: [View; 4] = [View::Mine, View::Unassigned, View::Waiting, View::AllOpen];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Mine => "mine",
+            View::Unassigned => "unassigned",
+            View::Waiting => "waiting",
+            View::AllOpen => "open",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<View> {
+        View::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Who is looking: views depend on it.
+pub struct Viewer<'a> {
+    pub id: &'a str,
+    pub queues: &'a [Queue],
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub status: Option<Status>,
+    pub case_kind: Option<CaseKind>,
+    pub queue: Option<Queue>,
+    pub city: Option<String>,
+    pub priority: Option<Priority>,
+    /// `Some(None)`: unassigned; `Some(Some(id))`: that user's.
+    pub assignee: Option<Option<String>>,
+    pub sla: Option<SlaState>,
+    pub search: Option<String>,
+}
+
+/// Where a page starts: just after this (due time, id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub due_at: NaiveDateTime,
+    pub id: String,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        format!("{}~{}", self.due_at.and_utc().timestamp_micros(), self.id)
+    }
+
+    pub fn decode(s: &str) -> Option<Cursor> {
+        let (micros, id) = s.split_once('~')?;
+        let due_at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+        uuid::Uuid::parse_str(id).ok()?;
+        Some(Cursor { due_at, id: id.to_string() })
+    }
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct RowData {
+    pub id: String,
+    pub reference: String,
+    pub status: String,
+    pub case_kind: String,
+    pub queue: String,
+    pub priority: String,
+    pub city: String,
+    pub failing_step: String,
+    pub symptom: String,
+    pub created_at: NaiveDateTime,
+    pub due_at: NaiveDateTime,
+    pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
+    pub screenshot_count: i32,
+    pub has_error_code: bool,
+    pub has_error_message: bool,
+    pub has_payment_method: bool,
+    pub has_occurred_at: bool,
+    pub has_amount: bool,
+    pub has_order_number: bool,
+}
+
+impl RowData {
+    pub fn missing_facts(&self) -> Vec<Fact> {
+        facts::missing(&Known {
+            symptom: Symptom::parse(&self.symptom),
+            screenshots: self.screenshot_count,
+            has_error_detail: self.has_error_code || self.has_error_message,
+            has_payment_method: self.has_payment_method,
+            has_occurred_at: self.has_occurred_at,
+            has_amount: self.has_amount,
+            has_order_number: self.has_order_number,
+        })
+    }
+}
+
+type Db = <DbConn as diesel::Connection>::Backend;
+type Boxed<'a> = tickets::BoxedQuery<'a, Db>;
+
+const ACTIVE: [&str; 2] = ["new", "open"];
+const OPEN: [&str; 4] = ["new", "open", "pending_customer", "pending_platform"];
+
+fn queue_codes(queues: &[Queue]) -> Vec<&'static str> {
+    queues.iter().map(|q| q.as_str()).collect()
+}
+
+/// The tickets of a view, before filters.
+fn view_query<'a>(viewer: &Viewer<'_>, view: View) -> Boxed<'a> {
+    let q = tickets::table.into_boxed();
+    match view {
+        View::Mine => q.filter(tickets::assignee_id.eq(viewer.id.to_string())).filter(tickets::status.eq_any(ACTIVE)),
+        View::Unassigned => q
+            .filter(tickets::assignee_id.is_null())
+            .filter(tickets::status.eq_any(ACTIVE))
+            .filter(tickets::queue.eq_any(queue_codes(viewer.queues))),
+        View::Waiting => q
+            .filter(tickets::assignee_id.eq(viewer.id.to_string()))
+            .filter(tickets::status.eq(Status::PendingCustomer.as_str())),
+        View::AllOpen => q.filter(tickets::status.eq_any(OPEN)),
+    }
+}
+
+/// `%` and `_` typed by a person match themselves.
+fn like_pattern(s: &str) -> String {
+    let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn apply_filter<'a>(mut q: Boxed<'a>, f: &Filter, now: NaiveDateTime) -> Boxed<'a> {
+    if let Some(s) = f.status {
+        q = q.filter(tickets::status.eq(s.as_str()));
+    }
+    if let Some(k) = f.case_kind {
+        q = q.filter(tickets::case_kind.eq(k.as_str()));
+    }
+    if let Some(qu) = f.queue {
+        q = q.filter(tickets::queue.eq(qu.as_str()));
+    }
+    if let Some(city) = &f.city {
+        q = q.filter(tickets::city.eq(city.clone()));
+    }
+    if let Some(p) = f.priority {
+        q = q.filter(tickets::priority.eq(p.as_str()));
+    }
+    match &f.assignee {
+        Some(None) => q = q.filter(tickets::assignee_id.is_null()),
+        Some(Some(id)) => q = q.filter(tickets::assignee_id.eq(id.clone())),
+        None => {}
+    }
+    match f.sla {
+        Some(SlaState::Breached) => q = q.filter(tickets::due_at.lt(now)),
+        Some(SlaState::DueSoon) => {
+            q = q.filter(tickets::due_at.ge(now)).filter(tickets::due_at.lt(now + SlaState::SOON))
+        }
+        Some(SlaState::Ok) => q = q.filter(tickets::due_at.ge(now + SlaState::SOON)),
+        None => {}
+    }
+    if let Some(text) = f.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(reference) = normalize_reference(text) {
+            q = q.filter(tickets::reference.eq(reference));
+        } else {
+            let pattern = like_pattern(text);
+            // Masked account numbers are searched by what they show (the
+            // last four, say); order numbers exactly; words in the text.
+            let account = like_pattern(&text.to_ascii_uppercase());
+            q = q.filter(
+                tickets::account_masked
+                    .like(account)
+                    .escape('\\')
+                    .or(tickets::order_number.assume_not_null().eq(text.to_string()))
+                    .or(tickets::city.like(pattern.clone()).escape('\\'))
+                    .or(tickets::description.like(pattern.clone()).escape('\\'))
+                    .or(tickets::error_message.assume_not_null().like(pattern.clone()).escape('\\'))
+                    .or(tickets::error_code.assume_not_null().like(pattern).escape('\\')),
+            );
+        }
+    }
+    q
+}
+
+/// One page of a view, most urgent first.
+pub fn page(
+    conn: &mut DbConn,
+    viewer: &Viewer<'_>,
+    view: View,
+    filter: &Filter,
+    after: Option<&Cursor>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<RowData>> {
+    let mut q = apply_filter(view_query(viewer, view), filter, now);
+    if let Some(c) = after {
+        q = q.filter(tickets::due_at.gt(c.due_at).or(tickets::due_at.eq(c.due_at).and(tickets::id.gt(c.id.clone()))));
+    }
+    let ids: Vec<String> =
+        q.select(tickets::id).order((tickets::due_at.asc(), tickets::id.asc())).limit(limit).load(conn)?;
+    rows(conn, &ids)
+}
+
+/// The rows for these ids, in that order.
+pub fn rows(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<RowData>> {
+    let mut found: Vec<RowData> = tickets::table
+        .left_join(users::table)
+        .filter(tickets::id.eq_any(ids))
+        .select((
+            tickets::id,
+            tickets::reference,
+            tickets::status,
+            tickets::case_kind,
+            tickets::queue,
+            tickets::priority,
+            tickets::city,
+            tickets::failing_step,
+            tickets::symptom,
+            tickets::created_at,
+            tickets::due_at,
+            tickets::assignee_id,
+            users::name.nullable(),
+            tickets::screenshot_count,
+            tickets::error_code.is_not_null(),
+            tickets::error_message.is_not_null(),
+            tickets::payment_method.is_not_null(),
+            tickets::occurred_at.is_not_null(),
+            tickets::amount_cents.is_not_null(),
+            tickets::order_number.is_not_null(),
+        ))
+        .load(conn)?;
+    found.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    Ok(found)
+}
+
+/// How many tickets each view holds, for the tabs.
+pub fn counts(conn: &mut DbConn, viewer: &Viewer<'_>) -> QueryResult<Vec<(View, i64)>> {
+    View::ALL.into_iter().map(|v| Ok((v, view_query(viewer, v).count().get_result(conn)?))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_garbage() {
+        let c = Cursor {
+            due_at: NaiveDateTime::parse_from_str("2026-11-21 12:00:00.123456", "%Y-%m-%d %H:%M:%S%.f").unwrap(),
+            id: uuid::Uuid::now_v7().to_string(),
+        };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        assert_eq!(Cursor::decode("12~'; drop table tickets"), None);
+        assert_eq!(Cursor::decode("nonsense"), None);
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("50%_off"), "%50\\%\\_off%");
+    }
+}

@@ -1,0 +1,303 @@
+//! Staff accounts, their sessions, sign-in throttling and API tokens.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::schema::{api_tokens, login_throttles, sessions, tickets, users};
+use super::tickets::new_id;
+use super::DbConn;
+use crate::domain::codes::{Queue, Role, Status};
+use crate::domain::reference::{hash_secret, TrackingToken};
+
+/// A session ends after this long without use…
+pub const SESSION_IDLE_HOURS: i64 = 12;
+/// …and after this long in any case.
+pub const SESSION_MAX_DAYS: i64 = 7;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub queues: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Agent)
+    }
+
+    pub fn queues(&self) -> Vec<Queue> {
+        self.queues.split(',').filter_map(Queue::parse).collect()
+    }
+}
+
+pub fn join_queues(queues: &[Queue]) -> String {
+    queues.iter().map(|q| q.as_str()).collect::<Vec<_>>().join(",")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Db(#[from] DieselError),
+}
+
+/// Emails are compared without case.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub password_hash: &'a str,
+    pub queues: &'a [Queue],
+}
+
+pub fn create(conn: &mut DbConn, u: NewUser<'_>, now: NaiveDateTime) -> Result<User, UserError> {
+    let id = new_id();
+    let inserted = diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&id),
+            users::email.eq(normalize_email(u.email)),
+            users::name.eq(u.name.trim()),
+            users::role.eq(u.role.as_str()),
+            users::password_hash.eq(u.password_hash),
+            users::active.eq(true),
+            users::queues.eq(join_queues(u.queues)),
+            users::created_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn);
+    match inserted {
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Err(UserError::EmailTaken),
+        Err(e) => Err(e.into()),
+        Ok(_) => Ok(find(conn, &id)?.expect("just inserted")),
+    }
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
+    users::table.find(id).select(User::as_select()).first(conn).optional()
+}
+
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    users::table.filter(users::email.eq(normalize_email(email))).select(User::as_select()).first(conn).optional()
+}
+
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<User>> {
+    users::table.order((users::active.desc(), users::name.asc())).select(User::as_select()).load(conn)
+}
+
+/// Active staff, for assignment menus.
+pub fn active(conn: &mut DbConn) -> QueryResult<Vec<User>> {
+    users::table.filter(users::active.eq(true)).order(users::name.asc()).select(User::as_select()).load(conn)
+}
+
+pub struct UserUpdate<'a> {
+    pub name: &'a str,
+    pub role: Role,
+    pub queues: &'a [Queue],
+    pub active: bool,
+}
+
+/// Saves an admin's edit. Deactivating a user ends all their sessions at
+/// once and puts their open tickets back to be assigned again.
+pub fn update(conn: &mut DbConn, id: &str, u: UserUpdate<'_>, now: NaiveDateTime) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::update(users::table.find(id))
+            .set((
+                users::name.eq(u.name.trim()),
+                users::role.eq(u.role.as_str()),
+                users::queues.eq(join_queues(u.queues)),
+                users::active.eq(u.active),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        if !u.active {
+            diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)?;
+            let closed = [Status::Resolved.as_str(), Status::Closed.as_str()];
+            diesel::update(tickets::table.filter(tickets::assignee_id.eq(id)).filter(tickets::status.ne_all(closed)))
+                .set(tickets::assignee_id.eq(None::<String>))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn set_password(conn: &mut DbConn, id: &str, password_hash: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(password_hash), users::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+// --- Sessions -------------------------------------------------------------
+
+/// Starts a session; returns the secret for the cookie (stored only hashed).
+pub fn create_session(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> QueryResult<String> {
+    let token = TrackingToken::generate();
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::token_hash.eq(token.hash()),
+            sessions::user_id.eq(user_id),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(token.as_str().to_string())
+}
+
+/// The active user of a live session, marking it used.
+pub fn session_user(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> QueryResult<Option<User>> {
+    let hash = hash_secret(token);
+    let found: Option<(NaiveDateTime, NaiveDateTime, User)> = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::token_hash.eq(&hash))
+        .filter(users::active.eq(true))
+        .select((sessions::created_at, sessions::last_seen_at, User::as_select()))
+        .first(conn)
+        .optional()?;
+    let Some((created, last_seen, user)) = found else { return Ok(None) };
+    if last_seen < now - chrono::Duration::hours(SESSION_IDLE_HOURS)
+        || created < now - chrono::Duration::days(SESSION_MAX_DAYS)
+    {
+        diesel::delete(sessions::table.find(&hash)).execute(conn)?;
+        return Ok(None);
+    }
+    // Written at most every few minutes: not a write per page view.
+    if last_seen < now - chrono::Duration::minutes(5) {
+        diesel::update(sessions::table.find(&hash)).set(sessions::last_seen_at.eq(now)).execute(conn)?;
+    }
+    Ok(Some(user))
+}
+
+pub fn end_session(conn: &mut DbConn, token: &str) -> QueryResult<()> {
+    diesel::delete(sessions::table.find(hash_secret(token))).execute(conn)?;
+    Ok(())
+}
+
+// --- Sign-in throttling ---------------------------------------------------
+
+/// Failures recorded for a key, if not yet forgotten.
+pub fn failures(conn: &mut DbConn, key: &str) -> QueryResult<Option<(i32, NaiveDateTime)>> {
+    login_throttles::table
+        .find(key)
+        .select((login_throttles::failures, login_throttles::last_failure_at))
+        .first(conn)
+        .optional()
+}
+
+pub fn record_failure(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> QueryResult<()> {
+    let forgotten = now - crate::auth::throttle::FORGET_AFTER;
+    // Written first, never read-then-write, so SQLite need not upgrade a lock.
+    let old = diesel::update(login_throttles::table.find(key).filter(login_throttles::last_failure_at.lt(forgotten)))
+        .set((login_throttles::failures.eq(1), login_throttles::last_failure_at.eq(now)))
+        .execute(conn)?;
+    if old > 0 {
+        return Ok(());
+    }
+    let bumped = diesel::update(login_throttles::table.find(key))
+        .set((login_throttles::failures.eq(login_throttles::failures + 1), login_throttles::last_failure_at.eq(now)))
+        .execute(conn)?;
+    if bumped == 0 {
+        let inserted = diesel::insert_into(login_throttles::table)
+            .values((
+                login_throttles::key.eq(key),
+                login_throttles::failures.eq(1),
+                login_throttles::last_failure_at.eq(now),
+            ))
+            .execute(conn);
+        match inserted {
+            // Another failure for the same key got there first.
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                return record_failure(conn, key, now)
+            }
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn clear_failures(conn: &mut DbConn, key: &str) -> QueryResult<()> {
+    diesel::delete(login_throttles::table.find(key)).execute(conn)?;
+    Ok(())
+}
+
+// --- API tokens -----------------------------------------------------------
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiToken {
+    pub id: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// Creates a personal API token; returns it (shown once) and stores its hash.
+pub fn create_token(conn: &mut DbConn, user_id: &str, name: &str, now: NaiveDateTime) -> QueryResult<String> {
+    let token = TrackingToken::generate();
+    diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::id.eq(new_id()),
+            api_tokens::user_id.eq(user_id),
+            api_tokens::name.eq(name),
+            api_tokens::token_hash.eq(token.hash()),
+            api_tokens::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(format!("pdk_{}", token.as_str()))
+}
+
+pub fn tokens(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<ApiToken>> {
+    api_tokens::table
+        .filter(api_tokens::user_id.eq(user_id))
+        .order(api_tokens::created_at.desc())
+        .select(ApiToken::as_select())
+        .load(conn)
+}
+
+/// Revokes one of the user's own tokens; false if there is no such token.
+pub fn revoke_token(conn: &mut DbConn, user_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        api_tokens::table
+            .filter(api_tokens::id.eq(id))
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(now))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// The active user holding a live token.
+pub fn token_user(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> QueryResult<Option<User>> {
+    let Some(secret) = token.strip_prefix("pdk_") else { return Ok(None) };
+    let hash = hash_secret(secret);
+    let found: Option<(String, Option<NaiveDateTime>, User)> = api_tokens::table
+        .inner_join(users::table)
+        .filter(api_tokens::token_hash.eq(&hash))
+        .filter(api_tokens::revoked_at.is_null())
+        .filter(users::active.eq(true))
+        .select((api_tokens::id, api_tokens::last_used_at, User::as_select()))
+        .first(conn)
+        .optional()?;
+    let Some((id, last_used, user)) = found else { return Ok(None) };
+    if last_used.is_none_or(|t| t < now - chrono::Duration::minutes(1)) {
+        diesel::update(api_tokens::table.find(&id)).set(api_tokens::last_used_at.eq(now)).execute(conn)?;
+    }
+    Ok(Some(user))
+}

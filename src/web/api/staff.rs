@@ -1,0 +1,251 @@
+//! The REST API for integrations: the queue, a ticket, replies and changes.
+//! Bearer tokens (personal API tokens), the same role checks as the pages,
+//! JSON errors with the right status codes.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::ApiError;
+use crate::auth::ApiStaff;
+use crate::db::actions::{self, Actor};
+use crate::db::queue::{self, Cursor, Viewer};
+use crate::db::tickets::{self as store, Ticket};
+use crate::db::users;
+use crate::domain::codes::{Priority, Role, Status};
+use crate::domain::reference::normalize_reference;
+use crate::domain::text;
+use crate::error::AppError;
+use crate::web::staff::queue::{QueueQuery, PAGE_SIZE};
+use crate::web::{now, AppState};
+
+fn rfc3339(t: chrono::NaiveDateTime) -> String {
+    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Every fact of a ticket, as staff see it.
+fn ticket_json(t: &Ticket, assignee_name: Option<String>, state: &AppState) -> Value {
+    json!({
+        "reference": t.reference,
+        "status": t.status,
+        "case_kind": t.case_kind,
+        "queue": t.queue,
+        "priority": t.priority,
+        "assignee": t.assignee_id.as_ref().map(|id| json!({ "id": id, "name": assignee_name })),
+        "due_at": rfc3339(t.due_at),
+        "first_response_at": t.first_response_at.map(rfc3339),
+        "created_at": rfc3339(t.created_at),
+        "updated_at": rfc3339(t.updated_at),
+        "language": t.language,
+        "platform": t.platform,
+        "payment_scenario": t.payment_scenario,
+        "payment_method": t.payment_method,
+        "failing_step": t.failing_step,
+        "symptom": t.symptom,
+        "error_code": t.error_code,
+        "error_message": t.error_message,
+        "city": t.city,
+        "account_number": t.account_masked,
+        "checks_tried": t.checks_tried.split(',').filter(|c| !c.is_empty()).collect::<Vec<_>>(),
+        "occurred_at": t.occurred_at.map(rfc3339),
+        "amount": t.amount_cents.map(|c| format!("{}.{:02}", c / 100, c % 100)),
+        "order_number": t.order_number,
+        "contact_email": t.contact_email,
+        "description": t.description,
+        "missing_facts": t.missing_facts().iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        "screenshot_count": t.screenshot_count,
+        // Escalations arrive with routing; until then there are none.
+        "escalation": Value::Null,
+        "url": format!("{}/agent/tickets/{}", state.public_url, t.reference),
+    })
+}
+
+async fn load(state: &AppState, reference: &str) -> Result<(Ticket, Option<String>), AppError> {
+    let reference = normalize_reference(reference).ok_or(AppError::NotFound)?;
+    state
+        .db(move |c| {
+            let t = store::find_by_reference(c, &reference)?.ok_or(AppError::NotFound)?;
+            let name = match &t.assignee_id {
+                Some(id) => users::find(c, id)?.map(|u| u.name),
+                None => None,
+            };
+            Ok((t, name))
+        })
+        .await
+}
+
+/// `GET /api/v1/tickets`: the queue's views and filters; `view` defaults to
+/// all open tickets.
+pub async fn list(
+    ApiStaff(me): ApiStaff,
+    q: web::Query<QueueQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    me.require(Role::Agent)?;
+    let mut q = q.into_inner();
+    q.view = q.view.or(Some("open".into()));
+    let (view, filter, after) = q.parse()?;
+    let rows = state
+        .db(move |c| {
+            let viewer = Viewer { id: &me.id, queues: &me.queues };
+            Ok(queue::page(c, &viewer, view, &filter, after.as_ref(), PAGE_SIZE, now())?)
+        })
+        .await?;
+    let next = (rows.len() as i64 == PAGE_SIZE)
+        .then(|| rows.last().map(|r| Cursor { due_at: r.due_at, id: r.id.clone() }.encode()))
+        .flatten();
+    let tickets: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "reference": r.reference,
+                "status": r.status,
+                "case_kind": r.case_kind,
+                "queue": r.queue,
+                "priority": r.priority,
+                "city": r.city,
+                "failing_step": r.failing_step,
+                "assignee": r.assignee_id.as_ref().map(|id| json!({ "id": id, "name": r.assignee_name })),
+                "created_at": rfc3339(r.created_at),
+                "due_at": rfc3339(r.due_at),
+                "missing_facts": r.missing_facts().iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "tickets": tickets, "next": next })))
+}
+
+/// `GET /api/v1/tickets/{reference}`.
+pub async fn show(
+    ApiStaff(me): ApiStaff,
+    reference: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    me.require(Role::Agent)?;
+    let (t, name) = load(&state, &reference).await?;
+    Ok(HttpResponse::Ok().json(ticket_json(&t, name, &state)))
+}
+
+#[derive(Deserialize)]
+pub struct ReplyBody {
+    body: String,
+    /// An internal note instead of a public reply.
+    #[serde(default)]
+    internal: bool,
+    /// The status after a public reply (default `pending_customer`).
+    status: Option<String>,
+}
+
+fn unprocessable(field: &str, message: &str) -> HttpResponse {
+    HttpResponse::UnprocessableEntity().json(json!({ "errors": { field: [message] } }))
+}
+
+/// `POST /api/v1/tickets/{reference}/replies`.
+pub async fn reply(
+    ApiStaff(me): ApiStaff,
+    reference: web::Path<String>,
+    body: web::Json<ReplyBody>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    me.require(Role::Agent)?;
+    let (t, _) = load(&state, &reference).await?;
+    let Ok(Some(text)) = text::clean(&body.body, 8000, true) else {
+        return Ok(unprocessable("body", "Write the reply's text (at most 8000 characters, no control characters)."));
+    };
+    let then = match body.status.as_deref() {
+        None => Status::PendingCustomer,
+        Some(s) => match Status::parse(s) {
+            Some(s @ (Status::Open | Status::PendingCustomer | Status::Resolved)) => s,
+            _ => return Ok(unprocessable("status", "Use open, pending_customer or resolved.")),
+        },
+    };
+    if t.status() == Status::Closed {
+        return Err(AppError::Conflict("closed").into());
+    }
+    let internal = body.internal;
+    let t2 = t.clone();
+    state
+        .db(move |c| {
+            let actor = Actor { id: &me.id, name: &me.name };
+            if internal {
+                actions::note(c, &t2, &text, &actor, now())?;
+            } else {
+                actions::reply(c, &t2, &text, then, &actor, now())?;
+            }
+            Ok(())
+        })
+        .await?;
+    let (t, name) = load(&state, &t.reference).await?;
+    Ok(HttpResponse::Created().json(ticket_json(&t, name, &state)))
+}
+
+#[derive(Deserialize)]
+pub struct Patch {
+    status: Option<String>,
+    priority: Option<String>,
+    /// A user id, or null to unassign.
+    #[serde(default, deserialize_with = "present")]
+    assignee: Option<Option<String>>,
+}
+
+/// Tells an absent field (`None`) from an explicit null (`Some(None)`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// `PATCH /api/v1/tickets/{reference}`: status, priority, assignee.
+pub async fn update(
+    ApiStaff(me): ApiStaff,
+    reference: web::Path<String>,
+    body: web::Json<Patch>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    me.require(Role::Agent)?;
+    let (t, assignee_name) = load(&state, &reference).await?;
+    let status = match body.status.as_deref() {
+        None => None,
+        Some(s) => match Status::parse(s) {
+            Some(s) if s == t.status() => None,
+            Some(s) if t.status().can_be_set_by_staff(s) => Some(s),
+            Some(_) => return Err(AppError::Conflict("status").into()),
+            None => return Ok(unprocessable("status", "Unknown status.")),
+        },
+    };
+    let priority = match body.priority.as_deref() {
+        None => None,
+        Some(p) => match Priority::parse(p) {
+            Some(p) => Some(p),
+            None => return Ok(unprocessable("priority", "Use low, normal, high or urgent.")),
+        },
+    };
+    let assignee = body.assignee.clone();
+    let t2 = t.clone();
+    let result = state
+        .db(move |c| {
+            let actor = Actor { id: &me.id, name: &me.name };
+            if let Some(to) = assignee {
+                let to = match to {
+                    Some(id) => match users::find(c, &id)?.filter(|u| u.active) {
+                        Some(u) => Some((u.id, u.name)),
+                        None => return Ok(Some("assignee")),
+                    },
+                    None => None,
+                };
+                let before = assignee_name.unwrap_or_default();
+                actions::assign(c, &t2, to.as_ref().map(|(i, n)| (i.as_str(), n.as_str())), &before, &actor, now())?;
+            }
+            if let Some(p) = priority {
+                actions::set_priority(c, &t2, p, &actor, now())?;
+            }
+            if let Some(s) = status {
+                actions::set_status(c, &t2, s, &actor, now())?;
+            }
+            Ok(None)
+        })
+        .await?;
+    if let Some(field) = result {
+        return Ok(unprocessable(field, "No active user has this id."));
+    }
+    let (t, name) = load(&state, &t.reference).await?;
+    Ok(HttpResponse::Ok().json(ticket_json(&t, name, &state)))
+}

@@ -1,0 +1,268 @@
+//! Admins manage staff accounts: add, edit, deactivate, and set the queues
+//! each agent serves.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use std::collections::HashMap;
+
+use super::Chrome;
+use crate::auth::csrf::CsrfToken;
+use crate::auth::{password, Staff};
+use crate::db::audit::{self, Entry};
+use crate::db::users::{self, NewUser, User, UserError, UserUpdate};
+use crate::domain::codes::{Queue, Role};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::web::lang::PageLang;
+use crate::web::{now, AppState};
+
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub queues: String,
+    pub active: bool,
+}
+
+/// The values of the add/edit form.
+#[derive(Default)]
+pub struct UserForm {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub queues: Vec<String>,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/users.html")]
+struct UsersPage {
+    lang: Lang,
+    path: String,
+    me: Staff,
+    csrf: String,
+    users: Vec<UserRow>,
+    /// Set when editing one user.
+    editing: Option<String>,
+    form: UserForm,
+    problem: String,
+    saved: bool,
+}
+
+impl UsersPage {
+    fn roles(&self) -> Vec<(&'static str, String, bool)> {
+        Role::ALL.iter().map(|r| (r.as_str(), self.lang.t(&r.label_key()), self.form.role == r.as_str())).collect()
+    }
+
+    fn queue_choices(&self) -> Vec<(&'static str, String, bool)> {
+        Queue::ALL
+            .iter()
+            .map(|q| (q.as_str(), self.lang.t(&q.label_key()), self.form.queues.iter().any(|x| x == q.as_str())))
+            .collect()
+    }
+}
+
+fn rows(lang: Lang, list: Vec<User>) -> Vec<UserRow> {
+    list.into_iter()
+        .map(|u| UserRow {
+            role: lang.t(&u.role().label_key()),
+            queues: u.queues().iter().map(|q| lang.t(&q.label_key())).collect::<Vec<_>>().join(", "),
+            id: u.id,
+            name: u.name,
+            email: u.email,
+            active: u.active,
+        })
+        .collect()
+}
+
+/// What the page shows besides the list: the form, and how the last save went.
+struct FormState {
+    editing: Option<String>,
+    form: UserForm,
+    problem: String,
+    saved: bool,
+}
+
+async fn render(state: &AppState, chrome: Chrome, f: FormState) -> Result<UsersPage, AppError> {
+    let list = state.db(|c| Ok(users::list(c)?)).await?;
+    let Chrome { lang, path, me, csrf } = chrome;
+    let FormState { editing, form, problem, saved } = f;
+    Ok(UsersPage { users: rows(lang, list), lang, path, me, csrf, editing, form, problem, saved })
+}
+
+fn chrome(p: PageLang, me: Staff, csrf: CsrfToken) -> Chrome {
+    Chrome { lang: p.lang, path: p.path, me, csrf: csrf.0 }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    saved: Option<String>,
+}
+
+pub async fn list(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    q: web::Query<ListQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    me.require(Role::Admin)?;
+    let form = UserForm { role: "agent".into(), queues: vec!["general".into()], active: true, ..Default::default() };
+    let f = FormState { editing: None, form, problem: String::new(), saved: q.saved.is_some() };
+    crate::web::html(render(&state, chrome(p, me, csrf), f).await?)
+}
+
+pub async fn edit(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    me.require(Role::Admin)?;
+    let id = id.into_inner();
+    let id2 = id.clone();
+    let user = state.db(move |c| users::find(c, &id2)?.ok_or(AppError::NotFound)).await?;
+    let form = UserForm {
+        queues: user.queues().iter().map(|q| q.as_str().to_string()).collect(),
+        email: user.email,
+        name: user.name,
+        role: user.role,
+        active: user.active,
+    };
+    let f = FormState { editing: Some(id), form, problem: String::new(), saved: false };
+    crate::web::html(render(&state, chrome(p, me, csrf), f).await?)
+}
+
+/// The posted form as pairs (queues repeat).
+type Pairs = web::Form<Vec<(String, String)>>;
+
+fn parse_form(pairs: &[(String, String)]) -> (HashMap<String, String>, UserForm) {
+    let map: HashMap<String, String> = pairs.iter().cloned().collect();
+    let get = |k: &str| map.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let form = UserForm {
+        email: get("email"),
+        name: get("name"),
+        role: get("role"),
+        queues: pairs.iter().filter(|(k, _)| k == "queues").map(|(_, v)| v.clone()).collect(),
+        active: map.contains_key("active"),
+    };
+    (map, form)
+}
+
+fn queues_of(form: &UserForm) -> Vec<Queue> {
+    form.queues.iter().filter_map(|q| Queue::parse(q)).collect()
+}
+
+pub async fn create(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    pairs: Pairs,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    me.require(Role::Admin)?;
+    let (map, form) = parse_form(&pairs);
+    csrf.check(map.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let role = Role::parse(&form.role).ok_or(AppError::BadRequest("role"))?;
+    let pw = map.get("password").cloned().unwrap_or_default();
+    let problem = if form.name.is_empty() {
+        Some("users-name-required")
+    } else if !form.email.contains('@') {
+        Some("err-email")
+    } else if !password::acceptable(&pw) {
+        Some("users-password-short")
+    } else {
+        None
+    };
+    if let Some(key) = problem {
+        let f = FormState { editing: None, form, problem: p.lang.t(key), saved: false };
+        return unprocessable(render(&state, chrome(p, me, csrf), f).await?);
+    }
+    let hash = password::hash(&pw);
+    let queues = queues_of(&form);
+    let (email, name, actor) = (form.email.clone(), form.name.clone(), me.id.clone());
+    let created = state
+        .db(move |c| {
+            let new = NewUser { email: &email, name: &name, role, password_hash: &hash, queues: &queues };
+            match users::create(c, new, now()) {
+                Ok(u) => {
+                    let entry = Entry {
+                        actor_id: Some(&actor),
+                        action: "user_add",
+                        ticket_id: None,
+                        before: "",
+                        after: &u.email,
+                    };
+                    audit::record(c, entry, now())?;
+                    Ok(true)
+                }
+                Err(UserError::EmailTaken) => Ok(false),
+                Err(UserError::Db(e)) => Err(e.into()),
+            }
+        })
+        .await?;
+    if !created {
+        let f = FormState { editing: None, form, problem: p.lang.t("users-email-taken"), saved: false };
+        return unprocessable(render(&state, chrome(p, me, csrf), f).await?);
+    }
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/admin/users?saved=1")).finish())
+}
+
+pub async fn update(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    pairs: Pairs,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    me.require(Role::Admin)?;
+    let (map, form) = parse_form(&pairs);
+    csrf.check(map.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let role = Role::parse(&form.role).ok_or(AppError::BadRequest("role"))?;
+    let pw = map.get("password").cloned().unwrap_or_default();
+    let problem = if form.name.is_empty() {
+        Some("users-name-required")
+    } else if !pw.is_empty() && !password::acceptable(&pw) {
+        Some("users-password-short")
+    } else {
+        None
+    };
+    if let Some(key) = problem {
+        let f = FormState { editing: Some(id.into_inner()), form, problem: p.lang.t(key), saved: false };
+        return unprocessable(render(&state, chrome(p, me, csrf), f).await?);
+    }
+    let hash = (!pw.is_empty()).then(|| password::hash(&pw));
+    let (id, actor, queues) = (id.into_inner(), me.id.clone(), queues_of(&form));
+    state
+        .db(move |c| {
+            let before = users::find(c, &id)?.ok_or(AppError::NotFound)?;
+            let update = UserUpdate { name: &form.name, role, queues: &queues, active: form.active };
+            users::update(c, &id, update, now())?;
+            if let Some(hash) = &hash {
+                users::set_password(c, &id, hash, now())?;
+            }
+            let describe = |role: &str, queues: &str, active: bool| format!("{role} [{queues}] active={active}");
+            let after = describe(role.as_str(), &users::join_queues(&queues), form.active);
+            let entry = Entry {
+                actor_id: Some(&actor),
+                action: "user_edit",
+                ticket_id: None,
+                before: &format!("{} {}", before.email, describe(&before.role, &before.queues, before.active)),
+                after: &format!("{} {}", before.email, after),
+            };
+            audit::record(c, entry, now())?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/admin/users?saved=1")).finish())
+}
+
+fn unprocessable(page: UsersPage) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}

@@ -1,0 +1,174 @@
+//! Staff sign-in and sign-out. Failed sign-ins are throttled per account and
+//! per client address, and no answer tells whether an account exists.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::local_path;
+use crate::auth::csrf::CsrfToken;
+use crate::auth::staff::SESSION_COOKIE;
+use crate::auth::{password, throttle};
+use crate::db::audit::{self, Entry};
+use crate::db::users;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::web::lang::PageLang;
+use crate::web::{now, AppState};
+
+#[derive(Template)]
+#[template(path = "staff/login.html")]
+struct LoginPage {
+    lang: Lang,
+    path: String,
+    csrf: String,
+    next: String,
+    email: String,
+    message: String,
+    signed_out: bool,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    signed_out: Option<String>,
+}
+
+pub async fn form(page: PageLang, csrf: CsrfToken, q: web::Query<LoginQuery>) -> Result<HttpResponse, AppError> {
+    let next = local_path(q.next.as_deref().unwrap_or("/agent")).to_string();
+    crate::web::html(LoginPage {
+        lang: page.lang,
+        path: page.path,
+        csrf: csrf.0,
+        next,
+        email: String::new(),
+        message: String::new(),
+        signed_out: q.signed_out.is_some(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+enum Outcome {
+    Ok(String),
+    Wrong,
+    Wait(i64),
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    page: PageLang,
+    csrf: CsrfToken,
+    form: web::Form<LoginForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    csrf.check(&form.csrf)?;
+    let form = form.into_inner();
+    let email = users::normalize_email(&form.email);
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let (account_key, address_key) = (format!("account:{email}"), format!("address:{address}"));
+    let password_typed = form.password.clone();
+    let email_for_db = email.clone();
+
+    let outcome = state
+        .db(move |c| {
+            let now = now();
+            // Waiting applies whether or not the account exists.
+            for (key, free) in
+                [(&account_key, throttle::ACCOUNT_FREE_FAILURES), (&address_key, throttle::ADDRESS_FREE_FAILURES)]
+            {
+                if let Some((failures, last)) = users::failures(c, key)? {
+                    let until = last + throttle::delay(failures, free);
+                    if last > now - throttle::FORGET_AFTER && until > now {
+                        return Ok(Outcome::Wait((until - now).num_seconds().max(1)));
+                    }
+                }
+            }
+            let user = users::find_by_email(c, &email_for_db)?.filter(|u| u.active);
+            let ok = match &user {
+                Some(u) => password::verify(&password_typed, &u.password_hash),
+                None => {
+                    password::verify_nothing(&password_typed);
+                    false
+                }
+            };
+            match user.filter(|_| ok) {
+                Some(u) => {
+                    users::clear_failures(c, &account_key)?;
+                    let token = users::create_session(c, &u.id, now)?;
+                    let entry =
+                        Entry { actor_id: Some(&u.id), action: "sign_in", ticket_id: None, before: "", after: "" };
+                    audit::record(c, entry, now)?;
+                    Ok(Outcome::Ok(token))
+                }
+                None => {
+                    users::record_failure(c, &account_key, now)?;
+                    users::record_failure(c, &address_key, now)?;
+                    Ok(Outcome::Wrong)
+                }
+            }
+        })
+        .await?;
+
+    let next = local_path(form.next.as_deref().unwrap_or("/agent")).to_string();
+    let (status, message, retry_after) = match outcome {
+        Outcome::Ok(token) => {
+            let cookie = Cookie::build(SESSION_COOKIE, token)
+                .path("/")
+                .http_only(true)
+                .secure(state.config.secure_cookies)
+                .same_site(SameSite::Lax)
+                .finish();
+            return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, next)).cookie(cookie).finish());
+        }
+        Outcome::Wrong => (StatusCode::UNAUTHORIZED, page.lang.t("login-failed"), None),
+        Outcome::Wait(secs) => {
+            (StatusCode::TOO_MANY_REQUESTS, page.lang.t_with("login-throttled", "seconds", secs), Some(secs))
+        }
+    };
+    let body = LoginPage {
+        lang: page.lang,
+        path: page.path,
+        csrf: csrf.0,
+        next,
+        email: form.email,
+        message,
+        signed_out: false,
+    }
+    .render()?;
+    let mut res = HttpResponse::build(status);
+    if let Some(secs) = retry_after {
+        res.insert_header((header::RETRY_AFTER, secs.to_string()));
+    }
+    Ok(res.content_type("text/html; charset=utf-8").body(body))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+pub async fn logout(
+    req: HttpRequest,
+    csrf: CsrfToken,
+    form: web::Form<CsrfOnly>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    csrf.check(&form.csrf)?;
+    if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
+        state.db(move |c| Ok(users::end_session(c, &token)?)).await?;
+    }
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/login?signed_out=1")).cookie(gone).finish())
+}

@@ -1,0 +1,415 @@
+//! The staff ticket page: every fact, the screenshots, the whole timeline
+//! (internal notes included) and the actions.
+
+use std::collections::HashMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::queue::label;
+use super::Chrome;
+use crate::auth::csrf::CsrfToken;
+use crate::auth::Staff;
+use crate::db::actions::{self, Actor};
+use crate::db::canned::{self, Canned};
+use crate::db::tickets::{self as store, event_kind, Ticket};
+use crate::db::users::{self, User};
+use crate::domain::codes::*;
+use crate::domain::facts::Fact;
+use crate::domain::reference::normalize_reference;
+use crate::domain::sla::SlaState;
+use crate::domain::text;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::web::lang::PageLang;
+use crate::web::tracking::{event_view, facts, EventView, ShotView};
+use crate::web::{china_time, now, AppState};
+
+const BODY_MAX: usize = 8000;
+
+pub struct StaffEvent {
+    pub view: EventView,
+    pub internal: bool,
+    pub author: String,
+}
+
+pub struct Option_ {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/ticket.html")]
+struct TicketPage {
+    lang: Lang,
+    path: String,
+    me: Staff,
+    csrf: String,
+    t: Ticket,
+    status: String,
+    kind: String,
+    queue: String,
+    priority_label: String,
+    assignee: String,
+    due: String,
+    sla: SlaState,
+    customer_language: String,
+    merged_into: Option<String>,
+    facts: Vec<(String, String)>,
+    missing: Vec<(&'static str, String)>,
+    screenshots: Vec<ShotView>,
+    events: Vec<StaffEvent>,
+    staff: Vec<Option_>,
+    statuses: Vec<Option_>,
+    priorities: Vec<Option_>,
+    canned: Vec<Canned>,
+    reply_draft: String,
+    note_draft: String,
+    /// A refused action: (action, message).
+    problem: Option<(String, String)>,
+}
+
+impl TicketPage {
+    fn problem_for(&self, action: &str) -> String {
+        match &self.problem {
+            Some((a, m)) if a == action => m.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
+async fn load(state: &AppState, reference: &str) -> Result<Ticket, AppError> {
+    let reference = normalize_reference(reference).ok_or(AppError::NotFound)?;
+    state.db(move |c| store::find_by_reference(c, &reference)?.ok_or(AppError::NotFound)).await
+}
+
+fn options<T: Copy + PartialEq>(
+    lang: Lang,
+    all: &[T],
+    code: fn(T) -> &'static str,
+    key: fn(T) -> String,
+    current: T,
+) -> Vec<Option_> {
+    all.iter().map(|v| Option_ { value: code(*v).into(), label: lang.t(&key(*v)), selected: *v == current }).collect()
+}
+
+struct Draft {
+    reply: String,
+    note: String,
+    problem: Option<(String, String)>,
+}
+
+async fn page(
+    state: &AppState,
+    chrome: Chrome,
+    t: Ticket,
+    canned_id: Option<String>,
+    draft: Draft,
+) -> Result<TicketPage, AppError> {
+    let Chrome { lang, path, me, csrf } = chrome;
+    let (ticket_id, language, merged_into) = (t.id.clone(), t.language.clone(), t.merged_into.clone());
+    let (events, shots, staff, canned, chosen, merged_ref) = state
+        .db(move |c| {
+            let merged_ref = match merged_into {
+                Some(id) => store::find_by_id(c, &id)?.map(|m| m.reference),
+                None => None,
+            };
+            let chosen = match canned_id {
+                Some(id) => canned::find(c, &id)?,
+                None => None,
+            };
+            Ok((
+                store::full_timeline(c, &ticket_id)?,
+                store::screenshot_list(c, &ticket_id)?,
+                users::list(c)?,
+                canned::for_ticket(c, &language)?,
+                chosen,
+                merged_ref,
+            ))
+        })
+        .await?;
+    let names: HashMap<&str, &str> = staff.iter().map(|u| (u.id.as_str(), u.name.as_str())).collect();
+    let events = events
+        .into_iter()
+        .map(|e| {
+            let internal = !e.is_public;
+            let author = e.author_id.as_deref().and_then(|id| names.get(id)).map(|n| n.to_string()).unwrap_or_default();
+            let kind = e.kind.clone();
+            let mut view = event_view(lang, e);
+            // Staff see what assignment entries hold: the new assignee.
+            if kind == event_kind::ASSIGNED && view.body.is_empty() {
+                view.body = lang.t("agent-nobody");
+            }
+            StaffEvent { view, internal, author }
+        })
+        .collect();
+    let active: Vec<&User> = staff.iter().filter(|u| u.active).collect();
+    let mut staff_options =
+        vec![Option_ { value: String::new(), label: lang.t("agent-nobody"), selected: t.assignee_id.is_none() }];
+    staff_options.extend(active.iter().map(|u| Option_ {
+        value: u.id.clone(),
+        label: u.name.clone(),
+        selected: t.assignee_id.as_deref() == Some(u.id.as_str()),
+    }));
+    let now = now();
+    let settable: Vec<Status> = Status::ALL.iter().copied().filter(|s| t.status().can_be_set_by_staff(*s)).collect();
+    Ok(TicketPage {
+        lang,
+        path,
+        csrf,
+        status: label(lang, &t.status, Status::parse, Status::label_key),
+        kind: label(lang, &t.case_kind, CaseKind::parse, CaseKind::label_key),
+        queue: label(lang, &t.queue, Queue::parse, Queue::label_key),
+        priority_label: label(lang, &t.priority, Priority::parse, Priority::label_key),
+        assignee: t
+            .assignee_id
+            .as_deref()
+            .and_then(|id| names.get(id))
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| lang.t("agent-nobody")),
+        due: china_time(t.due_at),
+        sla: SlaState::of(t.due_at, now),
+        customer_language: t.language().t("lang-name"),
+        merged_into: merged_ref,
+        facts: facts(lang, &t, true),
+        missing: t.missing_facts().into_iter().map(|f| (f.as_str(), lang.t(&f.label_key()))).collect(),
+        screenshots: shots.into_iter().map(|s| ShotView { id: s.id, width: s.width, height: s.height }).collect(),
+        events,
+        staff: staff_options,
+        statuses: settable
+            .iter()
+            .map(|s| Option_ { value: s.as_str().into(), label: lang.t(&s.label_key()), selected: false })
+            .collect(),
+        priorities: options(lang, Priority::ALL, Priority::as_str, Priority::label_key, t.priority()),
+        canned,
+        reply_draft: chosen.map(|c| c.body).unwrap_or(draft.reply),
+        note_draft: draft.note,
+        problem: draft.problem,
+        t,
+        me,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    canned: Option<String>,
+}
+
+/// `GET /agent/tickets/{reference}` (`?canned=<id>` puts that canned reply
+/// in the reply box, without JavaScript).
+pub async fn show(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    reference: web::Path<String>,
+    q: web::Query<ShowQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let t = load(&state, &reference).await?;
+    let draft = Draft { reply: String::new(), note: String::new(), problem: None };
+    crate::web::html(
+        page(&state, Chrome { lang: p.lang, path: p.path, me, csrf: csrf.0 }, t, q.canned.clone(), draft).await?,
+    )
+}
+
+/// `GET /agent/tickets/{reference}/screenshots/{id}`: staff only.
+pub async fn screenshot(
+    _me: Staff,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let (reference, id) = path.into_inner();
+    let t = load(&state, &reference).await?;
+    let (kind, data) = state.db(move |c| store::screenshot_data(c, &t.id, &id)?.ok_or(AppError::NotFound)).await?;
+    Ok(crate::web::image_response(kind, data))
+}
+
+/// The message asking a customer for facts, in their language.
+pub fn ask_message(lang: Lang, facts: &[Fact]) -> String {
+    let mut text = lang.t("ask-intro");
+    for f in facts {
+        text.push_str("\n- ");
+        text.push_str(&lang.t(&f.label_key()));
+    }
+    text.push('\n');
+    text.push_str(&lang.t("ask-outro"));
+    text
+}
+
+/// `POST /agent/tickets/{reference}/{action}`: claim, assign, status,
+/// priority, reply, note, ask, merge.
+pub async fn act(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    me.require(Role::Agent)?;
+    let form: HashMap<String, String> = form.into_inner().into_iter().collect();
+    let field = |name: &str| form.get(name).map(|v| v.trim().to_string()).unwrap_or_default();
+    csrf.check(&field("csrf"))?;
+    let (reference, action) = path.into_inner();
+    let t = load(&state, &reference).await?;
+    let lang = p.lang;
+    let refuse = |problem_key: &str, reply: String, note: String| Draft {
+        reply,
+        note,
+        problem: Some((action.clone(), lang.t(problem_key))),
+    };
+
+    let actor_id = me.id.clone();
+    let actor_name = me.name.clone();
+    let draft: Option<Draft> = match action.as_str() {
+        "claim" => {
+            let before = assignee_name(&state, &t).await?;
+            let t2 = t.clone();
+            let (id, name) = (actor_id.clone(), actor_name.clone());
+            state
+                .db(move |c| {
+                    let actor = Actor { id: &id, name: &name };
+                    Ok(actions::assign(c, &t2, Some((&id, &name)), &before, &actor, now())?)
+                })
+                .await?;
+            None
+        }
+        "assign" => {
+            let to_id = field("assignee");
+            let before = assignee_name(&state, &t).await?;
+            let t2 = t.clone();
+            let (id, name) = (actor_id.clone(), actor_name.clone());
+            state
+                .db(move |c| {
+                    let to = if to_id.is_empty() {
+                        None
+                    } else {
+                        let user =
+                            users::find(c, &to_id)?.filter(|u| u.active).ok_or(AppError::BadRequest("assignee"))?;
+                        Some((user.id, user.name))
+                    };
+                    let actor = Actor { id: &id, name: &name };
+                    Ok(actions::assign(
+                        c,
+                        &t2,
+                        to.as_ref().map(|(i, n)| (i.as_str(), n.as_str())),
+                        &before,
+                        &actor,
+                        now(),
+                    )?)
+                })
+                .await?;
+            None
+        }
+        "status" => {
+            let to = Status::parse(&field("status")).ok_or(AppError::BadRequest("status"))?;
+            if !t.status().can_be_set_by_staff(to) {
+                return Err(AppError::Conflict("status"));
+            }
+            let t2 = t.clone();
+            let (id, name) = (actor_id.clone(), actor_name.clone());
+            state.db(move |c| Ok(actions::set_status(c, &t2, to, &Actor { id: &id, name: &name }, now())?)).await?;
+            None
+        }
+        "priority" => {
+            let to = Priority::parse(&field("priority")).ok_or(AppError::BadRequest("priority"))?;
+            let t2 = t.clone();
+            let (id, name) = (actor_id.clone(), actor_name.clone());
+            state.db(move |c| Ok(actions::set_priority(c, &t2, to, &Actor { id: &id, name: &name }, now())?)).await?;
+            None
+        }
+        "reply" => {
+            let raw = form.get("body").cloned().unwrap_or_default();
+            let then = Status::parse(&field("then")).unwrap_or(Status::PendingCustomer);
+            if !matches!(then, Status::Open | Status::PendingCustomer | Status::Resolved)
+                || t.status() == Status::Closed
+            {
+                return Err(AppError::Conflict("reply"));
+            }
+            match text::clean(&raw, BODY_MAX, true) {
+                Ok(Some(body)) => {
+                    let t2 = t.clone();
+                    let (id, name) = (actor_id.clone(), actor_name.clone());
+                    state
+                        .db(move |c| Ok(actions::reply(c, &t2, &body, then, &Actor { id: &id, name: &name }, now())?))
+                        .await?;
+                    None
+                }
+                Ok(None) => Some(refuse("ticket-body-required", raw, String::new())),
+                Err(_) => Some(refuse("err-bad-characters", raw, String::new())),
+            }
+        }
+        "note" => {
+            let raw = form.get("body").cloned().unwrap_or_default();
+            match text::clean(&raw, BODY_MAX, true) {
+                Ok(Some(body)) => {
+                    let t2 = t.clone();
+                    let (id, name) = (actor_id.clone(), actor_name.clone());
+                    state
+                        .db(move |c| Ok(actions::note(c, &t2, &body, &Actor { id: &id, name: &name }, now())?))
+                        .await?;
+                    None
+                }
+                Ok(None) => Some(refuse("ticket-body-required", String::new(), raw)),
+                Err(_) => Some(refuse("err-bad-characters", String::new(), raw)),
+            }
+        }
+        "ask" => {
+            let facts: Vec<Fact> =
+                Fact::ALL.into_iter().filter(|f| form.contains_key(&format!("fact_{}", f.as_str()))).collect();
+            if facts.is_empty() || t.status() == Status::Closed {
+                Some(refuse("ticket-facts-required", String::new(), String::new()))
+            } else {
+                let body = ask_message(t.language(), &facts);
+                let t2 = t.clone();
+                let (id, name) = (actor_id.clone(), actor_name.clone());
+                state
+                    .db(move |c| {
+                        Ok(actions::ask_for_information(c, &t2, &body, &Actor { id: &id, name: &name }, now())?)
+                    })
+                    .await?;
+                None
+            }
+        }
+        "merge" => {
+            let into = normalize_reference(&field("into")).filter(|r| *r != t.reference);
+            let target = match into {
+                Some(r) => state.db(move |c| Ok(store::find_by_reference(c, &r)?)).await?,
+                None => None,
+            };
+            match target {
+                Some(into) if t.status() != Status::Closed && into.merged_into.is_none() => {
+                    let t2 = t.clone();
+                    let (id, name) = (actor_id.clone(), actor_name.clone());
+                    state
+                        .db(move |c| Ok(actions::merge(c, &t2, &into, &Actor { id: &id, name: &name }, now())?))
+                        .await?;
+                    None
+                }
+                _ => Some(refuse("ticket-merge-unknown", String::new(), String::new())),
+            }
+        }
+        _ => return Err(AppError::NotFound),
+    };
+
+    match draft {
+        None => {
+            let location = format!("/agent/tickets/{}#timeline", t.reference);
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
+        }
+        Some(draft) => {
+            let view = page(&state, Chrome { lang, path: p.path, me, csrf: csrf.0 }, t, None, draft).await?;
+            Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
+                .content_type("text/html; charset=utf-8")
+                .body(view.render()?))
+        }
+    }
+}
+
+async fn assignee_name(state: &AppState, t: &Ticket) -> Result<String, AppError> {
+    let Some(id) = t.assignee_id.clone() else { return Ok(String::new()) };
+    state.db(move |c| Ok(users::find(c, &id)?.map(|u| u.name).unwrap_or_default())).await
+}
