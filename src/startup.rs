@@ -43,6 +43,13 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest("query").into()))
                 .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+                .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|e, _| {
+                    let error = match e {
+                        actix_web::error::JsonPayloadError::ContentType => AppError::UnsupportedMediaType,
+                        _ => AppError::BadRequest("json"),
+                    };
+                    crate::web::api::ApiError::from(error).into()
+                }))
                 .app_data(
                     web::FormConfig::default()
                         .limit(64 * 1024)

@@ -3,9 +3,11 @@
 //! `PAYDESK_TEST_DATABASE_URL` is set).
 
 mod api;
+mod authz;
 mod cli;
 mod intake_form;
 mod pages;
+mod rest_api;
 mod schema;
 mod staff;
 mod support;

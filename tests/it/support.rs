@@ -218,13 +218,6 @@ impl TestApp {
         self.client.post(self.url(path)).header("Accept-Language", lang).multipart(form).send().await.expect("POST")
     }
 
-    /// Posts a urlencoded form as a page would (with its CSRF field).
-    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let mut pairs: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        pairs.push(("csrf".into(), self.csrf().await));
-        self.client.post(self.url(path)).form(&pairs).send().await.expect("POST")
-    }
-
     /// Files a complete request through the form and returns the tracking
     /// path (`/t/{token}`).
     pub async fn file_complete(&self) -> String {
