@@ -49,13 +49,16 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Canned>> {
         .load(conn)
 }
 
-/// The replies that fit a ticket: its kind first, in its customer's language.
-pub fn for_ticket(conn: &mut DbConn, language: &str) -> QueryResult<Vec<Canned>> {
-    canned_replies::table
+/// The replies that fit a ticket: in its customer's language, those for its
+/// kind of case first.
+pub fn for_ticket(conn: &mut DbConn, language: &str, case_kind: &str) -> QueryResult<Vec<Canned>> {
+    let mut replies: Vec<Canned> = canned_replies::table
         .filter(canned_replies::language.eq(language))
         .order((canned_replies::case_kind.asc(), canned_replies::title.asc()))
         .select(Canned::as_select())
-        .load(conn)
+        .load(conn)?;
+    replies.sort_by_key(|c| c.case_kind != case_kind);
+    Ok(replies)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Canned>> {

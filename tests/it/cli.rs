@@ -75,6 +75,51 @@ async fn an_unknown_database_scheme_is_refused_with_a_clear_message() {
 }
 
 #[tokio::test]
+async fn the_first_admin_and_a_token_come_from_the_shell() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let mut child = Command::new(BIN)
+        .args(["user", "add", "--email", "boss@paydesk.test", "--name", "Boss", "--role", "admin", "--password-stdin"])
+        .env("DATABASE_URL", &url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"correct horse battery staple\n").await.unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("added boss@paydesk.test"));
+
+    let out = Command::new(BIN).args(["token", "create", "--email", "boss@paydesk.test"]).env("DATABASE_URL", &url).output().await.unwrap();
+    assert!(out.status.success());
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(token.starts_with("pdk_") && token.len() > 40);
+
+    // The account and its token work against a server on that database.
+    let pool = paydesk::db::connect(&url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let user = paydesk::db::users::find_by_email(&mut conn, "boss@paydesk.test").unwrap().unwrap();
+    assert!(paydesk::auth::password::verify("correct horse battery staple", &user.password_hash));
+    let holder = paydesk::db::users::token_user(&mut conn, &token, chrono::Utc::now().naive_utc()).unwrap();
+    assert_eq!(holder.map(|u| u.email), Some("boss@paydesk.test".to_string()));
+
+    // A short password is refused, and nothing is created.
+    let mut child = Command::new(BIN)
+        .args(["user", "add", "--email", "x@paydesk.test", "--name", "X", "--role", "agent", "--password-stdin"])
+        .env("DATABASE_URL", &url)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"short\n").await.unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
+}
+
+#[tokio::test]
 async fn migrate_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("m.db").display());

@@ -165,6 +165,25 @@ fn refs_in(page: &str) -> Vec<String> {
 }
 
 #[tokio::test]
+async fn staff_pages_speak_both_languages() {
+    let app = spawn().await;
+    let agent = app.staff("agent").await;
+    let (reference, _) = app.file_api(&complete_fields()).await;
+    let zh = |path: String| {
+        let agent = &agent;
+        async move { agent.client.get(agent.url(&path)).header("Accept-Language", "zh-CN").send().await.unwrap().text().await.unwrap() }
+    };
+    let queue = zh("/agent?view=open".into()).await;
+    assert!(queue.contains("<html lang=\"zh-CN\">") && queue.contains("全部未关闭") && queue.contains("点击“支付”"));
+    let ticket = zh(format!("/agent/tickets/{reference}")).await;
+    assert!(ticket.contains("回复客户") && ticket.contains("请客户补充信息") && ticket.contains("31******4821"));
+    let login = app.browser().client.get(app.url("/login")).header("Accept-Language", "zh-CN").send().await.unwrap();
+    assert!(login.text().await.unwrap().contains("客服登录"));
+    let en = agent.text(&format!("/agent/tickets/{reference}")).await;
+    assert!(en.contains("Reply to the customer") && en.contains("Ask for the missing information"));
+}
+
+#[tokio::test]
 async fn queue_views_filters_and_search() {
     let app = spawn().await;
     let agent = app.staff("agent").await;
@@ -204,6 +223,11 @@ async fn queue_views_filters_and_search() {
     agent.post(&format!("/agent/tickets/{b}/claim"), &[]).await;
     assert_eq!(refs_in(&agent.text("/agent?view=mine").await), vec![b.clone()]);
     assert_eq!(refs_in(&agent.text("/agent?view=unassigned").await).len(), 2);
+    let mine = agent.text("/agent?view=mine").await;
+    let my_id = mine.split("<option value=\"").filter_map(|s| s.split_once("\" selected>")).next();
+    assert!(my_id.is_none(), "no assignee filter chosen yet");
+    let me = paydesk::db::users::list(&mut app.conn()).unwrap().into_iter().find(|u| u.role == "agent").unwrap();
+    check(&agent, &format!("assignee={}", me.id), &[&b]).await;
     let page = agent.text("/agent?view=mine").await;
     assert!(page.contains("Mine <span class=\"count\">(1)</span>"));
     assert!(page.contains("All open <span class=\"count\">(3)</span>"));

@@ -111,6 +111,7 @@ async fn page(
 ) -> Result<TicketPage, AppError> {
     let Chrome { lang, path, me, csrf } = chrome;
     let (ticket_id, language, merged_into) = (t.id.clone(), t.language.clone(), t.merged_into.clone());
+    let case_kind = t.case_kind.clone();
     let (events, shots, staff, canned, chosen, merged_ref) = state
         .db(move |c| {
             let merged_ref = match merged_into {
@@ -125,7 +126,7 @@ async fn page(
                 store::full_timeline(c, &ticket_id)?,
                 store::screenshot_list(c, &ticket_id)?,
                 users::list(c)?,
-                canned::for_ticket(c, &language)?,
+                canned::for_ticket(c, &language, &case_kind)?,
                 chosen,
                 merged_ref,
             ))
