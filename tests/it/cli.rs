@@ -92,7 +92,12 @@ async fn the_first_admin_and_a_token_come_from_the_shell() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("added boss@paydesk.test"));
 
-    let out = Command::new(BIN).args(["token", "create", "--email", "boss@paydesk.test"]).env("DATABASE_URL", &url).output().await.unwrap();
+    let out = Command::new(BIN)
+        .args(["token", "create", "--email", "boss@paydesk.test"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .await
+        .unwrap();
     assert!(out.status.success());
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(token.starts_with("pdk_") && token.len() > 40);

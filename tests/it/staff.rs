@@ -171,7 +171,18 @@ async fn staff_pages_speak_both_languages() {
     let (reference, _) = app.file_api(&complete_fields()).await;
     let zh = |path: String| {
         let agent = &agent;
-        async move { agent.client.get(agent.url(&path)).header("Accept-Language", "zh-CN").send().await.unwrap().text().await.unwrap() }
+        async move {
+            agent
+                .client
+                .get(agent.url(&path))
+                .header("Accept-Language", "zh-CN")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
     };
     let queue = zh("/agent?view=open".into()).await;
     assert!(queue.contains("<html lang=\"zh-CN\">") && queue.contains("全部未关闭") && queue.contains("点击“支付”"));
