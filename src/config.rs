@@ -15,6 +15,17 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Mark cookies `Secure` (served over HTTPS).
     pub secure_cookies: bool,
+    /// `smtp://…`; none: messages are written to `mail_dir` as `.eml` files.
+    pub smtp_url: Option<String>,
+    pub mail_dir: String,
+    /// The sender of every message.
+    pub mail_from: String,
+    /// How often the sending worker looks for due messages.
+    pub mail_poll_ms: u64,
+    /// The first retry's wait; each next one doubles it.
+    pub mail_retry_base_secs: i64,
+    /// Tries before a message goes to the dead letters.
+    pub mail_max_attempts: i32,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -32,6 +43,12 @@ impl Config {
             db_pool_size: 8,
             workers: None,
             secure_cookies: false,
+            smtp_url: None,
+            mail_dir: "mail-outbox".to_string(),
+            mail_from: "paydesk <noreply@paydesk.localhost>".to_string(),
+            mail_poll_ms: 1000,
+            mail_retry_base_secs: 30,
+            mail_max_attempts: 8,
         }
     }
 

@@ -11,5 +11,6 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod mail;
 pub mod startup;
 pub mod web;

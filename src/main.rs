@@ -36,6 +36,14 @@ enum Command {
         /// Mark cookies Secure (default: when the public URL is https).
         #[arg(long, env = "PAYDESK_SECURE_COOKIES")]
         secure_cookies: Option<bool>,
+        /// smtp://host:port, smtp://user:pass@host:587?tls=required, smtps://host:465
+        /// (default: write messages as .eml files to --mail-dir)
+        #[arg(long, env = "PAYDESK_SMTP_URL")]
+        smtp_url: Option<String>,
+        #[arg(long, env = "PAYDESK_MAIL_DIR", default_value = "mail-outbox")]
+        mail_dir: String,
+        #[arg(long, env = "PAYDESK_MAIL_FROM", default_value = "paydesk <noreply@paydesk.localhost>")]
+        mail_from: String,
     },
     /// Create the database if needed and apply pending migrations, then exit.
     Migrate,
@@ -96,11 +104,24 @@ fn main() -> ExitCode {
             .and_then(|url| db::migrate(&url))
             .map(|()| tracing::info!("database is up to date"))
             .map_err(|e| e.to_string()),
-        Command::Serve { bind, public_url, max_screenshot_mb, db_pool, workers, secure_cookies } => {
+        Command::Serve {
+            bind,
+            public_url,
+            max_screenshot_mb,
+            db_pool,
+            workers,
+            secure_cookies,
+            smtp_url,
+            mail_dir,
+            mail_from,
+        } => {
             let secure_cookies =
                 secure_cookies.unwrap_or_else(|| public_url.as_deref().is_some_and(|u| u.starts_with("https://")));
             let config = Config {
                 secure_cookies,
+                smtp_url,
+                mail_dir,
+                mail_from,
                 bind,
                 public_url,
                 max_screenshot_bytes: max_screenshot_mb * 1024 * 1024,

@@ -12,6 +12,8 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use crate::config::Config;
 use crate::db::{self, DbError};
 use crate::error::AppError;
+use crate::mail::worker::Worker;
+use crate::mail::Transport_;
 use crate::web::{self as routes, AppState};
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +22,10 @@ pub enum StartError {
     Db(#[from] DbError),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
+    #[error("PAYDESK_MAIL_FROM is not a valid address: {0}")]
+    MailFrom(String),
 }
 
 pub struct Application {
@@ -36,7 +42,20 @@ impl Application {
         let address = listener.local_addr().map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         let public_url =
             config.public_url.clone().unwrap_or_else(|| format!("http://{address}")).trim_end_matches('/').to_string();
-        let state = web::Data::new(AppState { pool, config: config.clone(), public_url: public_url.clone() });
+        let transport = Transport_::new(config.smtp_url.as_deref(), &config.mail_dir)?;
+        let worker = Worker {
+            pool: pool.clone(),
+            from: config.mail_from.parse().map_err(|_| StartError::MailFrom(config.mail_from.clone()))?,
+            mail_dir: transport.describe(),
+            transport,
+            public_url: public_url.clone(),
+            poll: std::time::Duration::from_millis(config.mail_poll_ms),
+            retry_base: chrono::Duration::seconds(config.mail_retry_base_secs),
+            max_attempts: config.mail_max_attempts,
+        };
+        let mail_dir = worker.mail_dir.clone();
+        tokio::spawn(std::sync::Arc::new(worker).run());
+        let state = web::Data::new(AppState { pool, config: config.clone(), public_url: public_url.clone(), mail_dir });
 
         let mut server = HttpServer::new(move || {
             App::new()

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::audit::{self, Entry};
+use super::outbox;
 use super::schema::tickets;
 use super::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
 use super::DbConn;
@@ -59,6 +60,9 @@ pub fn set_status(conn: &mut DbConn, t: &Ticket, to: Status, actor: &Actor<'_>, 
             .set((tickets::status.eq(to.as_str()), tickets::updated_at.eq(now)))
             .execute(conn)?;
         insert_event(conn, &t.id, staff_event(actor, event_kind::STATUS_CHANGED, true, to.as_str()), now)?;
+        if to == Status::Resolved {
+            outbox::enqueue(conn, outbox::kind::RESOLVED, &t.id, None, &t.contact_email, &t.language, now)?;
+        }
         audit_entry(conn, actor, "status", t, &t.status, to.as_str(), now)
     })
 }
@@ -127,7 +131,14 @@ fn public_message(
                 tickets::updated_at.eq(now),
             ))
             .execute(conn)?;
-        insert_event(conn, &t.id, staff_event(actor, kind, true, body), now)?;
+        let event_id = insert_event(conn, &t.id, staff_event(actor, kind, true, body), now)?;
+        // One email says it all: the message, and "resolved" when it is.
+        let mail = match (kind, then) {
+            (_, Status::Resolved) => outbox::kind::RESOLVED,
+            (event_kind::INFO_REQUESTED, _) => outbox::kind::INFO_REQUEST,
+            _ => outbox::kind::REPLY,
+        };
+        outbox::enqueue(conn, mail, &t.id, Some(&event_id), &t.contact_email, &t.language, now)?;
         if then != t.status() {
             insert_event(conn, &t.id, staff_event(actor, event_kind::STATUS_CHANGED, true, then.as_str()), now)?;
         }

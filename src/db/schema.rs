@@ -144,7 +144,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tracking_links (token_hash) {
+        token_hash -> Text,
+        ticket_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        message_id -> Text,
+        kind -> Text,
+        ticket_id -> Nullable<Text>,
+        event_id -> Nullable<Text>,
+        recipient -> Text,
+        language -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(tracking_links -> tickets (ticket_id));
 diesel::joinable!(screenshots -> tickets (ticket_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -162,4 +190,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_log,
     canned_replies,
+    tracking_links,
+    outbox,
 );

@@ -4,7 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::schema::{screenshot_drafts, screenshots, ticket_events, tickets};
+use super::outbox;
+use super::schema::{screenshot_drafts, screenshots, ticket_events, tickets, tracking_links};
 use super::DbConn;
 use crate::domain::codes::{Priority, Status, Symptom};
 use crate::domain::facts::{self, Fact, Known};
@@ -192,7 +193,9 @@ fn insert_ticket(
             tickets::due_at.eq(sla::due_at(now, Priority::Normal, false)),
         ))
         .execute(conn)?;
+    insert_link(conn, &ticket_id, &created.token, now)?;
     let event_id = insert_event(conn, &ticket_id, NewEvent::public(event_kind::CREATED, author::CUSTOMER, ""), now)?;
+    outbox::enqueue(conn, outbox::kind::RECEIVED, &ticket_id, None, &t.contact_email, t.language.code(), now)?;
     if let Some(shot) = &t.screenshot {
         insert_screenshot(conn, &ticket_id, Some(&event_id), shot, now)?;
     }
@@ -263,12 +266,32 @@ fn insert_screenshot(
     Ok(())
 }
 
+/// The ticket a tracking link opens (any link it was ever given).
 pub fn find_by_token(conn: &mut DbConn, token: &str) -> QueryResult<Option<Ticket>> {
     tickets::table
-        .filter(tickets::tracking_token_hash.eq(hash_secret(token)))
+        .inner_join(tracking_links::table)
+        .filter(tracking_links::token_hash.eq(hash_secret(token)))
         .select(Ticket::as_select())
         .first(conn)
         .optional()
+}
+
+/// A fresh tracking link for a ticket (for an email); stored only hashed.
+pub fn mint_link(conn: &mut DbConn, ticket_id: &str, now: NaiveDateTime) -> QueryResult<String> {
+    let token = TrackingToken::generate();
+    insert_link(conn, ticket_id, &token, now)?;
+    Ok(token.as_str().to_string())
+}
+
+fn insert_link(conn: &mut DbConn, ticket_id: &str, token: &TrackingToken, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::insert_into(tracking_links::table)
+        .values((
+            tracking_links::token_hash.eq(token.hash()),
+            tracking_links::ticket_id.eq(ticket_id),
+            tracking_links::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn find_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<Ticket>> {
@@ -277,6 +300,11 @@ pub fn find_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<Ticket>> {
 
 pub fn find_by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<Ticket>> {
     tickets::table.filter(tickets::reference.eq(reference)).select(Ticket::as_select()).first(conn).optional()
+}
+
+/// The text of one timeline entry.
+pub fn event_body(conn: &mut DbConn, id: &str) -> QueryResult<Option<String>> {
+    ticket_events::table.find(id).select(ticket_events::body).first(conn).optional()
 }
 
 /// The whole timeline, internal notes included (staff only), oldest first.

@@ -25,6 +25,8 @@ pub struct AppState {
     pub config: Config,
     /// Absolute base of the links we hand out, without a trailing slash.
     pub public_url: String,
+    /// Where email goes when no SMTP server is configured.
+    pub mail_dir: Option<String>,
 }
 
 impl AppState {

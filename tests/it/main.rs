@@ -6,6 +6,7 @@ mod api;
 mod authz;
 mod cli;
 mod intake_form;
+mod mail;
 mod pages;
 mod rest_api;
 mod schema;

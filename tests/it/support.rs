@@ -99,6 +99,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub db: TestDb,
+    /// Where email goes when no SMTP server is configured.
+    pub mail_dir: tempfile::TempDir,
 }
 
 pub async fn spawn() -> TestApp {
@@ -107,15 +109,99 @@ pub async fn spawn() -> TestApp {
 
 pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let db = TestDb::new();
-    let mut config = Config::new(db.url());
+    let mail_dir = tempfile::tempdir().unwrap();
+    let base = start_server(&db.url(), mail_dir.path(), adjust);
+    let client = reqwest::Client::builder().redirect(Policy::none()).cookie_store(true).build().unwrap();
+    TestApp { base, client, db, mail_dir }
+}
+
+/// Starts a server on a database; returns its base URL.
+pub fn start_server(url: &str, mail_dir: &std::path::Path, adjust: impl FnOnce(&mut Config)) -> String {
+    let mut config = Config::new(url);
     config.bind = "127.0.0.1:0".into();
     config.workers = Some(2);
+    config.mail_dir = mail_dir.display().to_string();
+    config.mail_poll_ms = 100;
+    config.mail_retry_base_secs = 1;
     adjust(&mut config);
     let app = Application::build(config).expect("server starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder().redirect(Policy::none()).cookie_store(true).build().unwrap();
-    TestApp { base, client, db }
+    base
+}
+
+/// A real SMTP server (Python's aiosmtpd) keeping what it receives in a
+/// maildir.
+pub struct SmtpSink {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        SmtpSink::start_on(free_port())
+    }
+
+    pub fn start_on(port: u16) -> SmtpSink {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(dir.path().join("maildir"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return SmtpSink { port, dir, child };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("aiosmtpd did not start on port {port}");
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, raw.
+    pub fn messages(&self) -> Vec<String> {
+        let mut all = Vec::new();
+        for sub in ["new", "cur"] {
+            if let Ok(entries) = std::fs::read_dir(self.dir.path().join("maildir").join(sub)) {
+                for e in entries.flatten() {
+                    all.push(std::fs::read_to_string(e.path()).unwrap_or_default());
+                }
+            }
+        }
+        all
+    }
+
+    /// Waits until at least `n` messages arrived (at most 20 s).
+    pub async fn wait_for(&self, n: usize) -> Vec<String> {
+        for _ in 0..200 {
+            let got = self.messages();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("expected {n} messages, got {}", self.messages().len());
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// The fields of a complete request, as (name, value) pairs.

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod login;
+pub mod outbox;
 pub mod queue;
 pub mod settings;
 pub mod supervisor;
@@ -37,6 +38,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/users", web::post().to(admin::create))
         .route("/admin/users/{id}", web::get().to(admin::edit))
         .route("/admin/users/{id}", web::post().to(admin::update))
+        .route("/admin/outbox", web::get().to(outbox::show))
+        .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry))
         .route("/settings", web::get().to(settings::show))
         .route("/settings/tokens", web::post().to(settings::create_token))
         .route("/settings/tokens/{id}/revoke", web::post().to(settings::revoke_token));

@@ -64,6 +64,7 @@ pub const ACTIONS: &[&str] = &[
     "canned_edit",
     "token_create",
     "token_revoke",
+    "mail_retry",
 ];
 
 pub async fn audit(

@@ -1,0 +1,183 @@
+//! The transactional outbox: messages queued in the same transaction as the
+//! change that causes them, claimed by a sending worker, retried with
+//! exponential backoff, and set aside (dead) after too many failures.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use super::schema::outbox;
+use super::tickets::new_id;
+use super::DbConn;
+
+/// What a message is about; each has its texts in the translation files
+/// (`mail-<kind>-…`).
+pub mod kind {
+    pub const RECEIVED: &str = "received";
+    pub const REPLY: &str = "reply";
+    pub const INFO_REQUEST: &str = "info_request";
+    pub const RESOLVED: &str = "resolved";
+}
+
+pub mod status {
+    pub const PENDING: &str = "pending";
+    pub const SENT: &str = "sent";
+    pub const DEAD: &str = "dead";
+}
+
+/// Queues a message. Call it on the connection (and in the transaction) of
+/// the change that causes it: both are stored, or neither.
+pub fn enqueue(
+    conn: &mut DbConn,
+    kind: &str,
+    ticket_id: &str,
+    event_id: Option<&str>,
+    recipient: &str,
+    language: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let id = new_id();
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::message_id.eq(format!("<{id}@paydesk>")),
+            outbox::id.eq(&id),
+            outbox::kind.eq(kind),
+            outbox::ticket_id.eq(ticket_id),
+            outbox::event_id.eq(event_id),
+            outbox::recipient.eq(recipient),
+            outbox::language.eq(language),
+            outbox::status.eq(status::PENDING),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct Message {
+    pub id: String,
+    pub message_id: String,
+    pub kind: String,
+    pub ticket_id: Option<String>,
+    pub event_id: Option<String>,
+    pub recipient: String,
+    pub language: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+#[derive(QueryableByName)]
+struct ClaimedId {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+/// Takes up to `limit` due messages for this worker until `now + lease`.
+/// Several workers never hold the same message: PostgreSQL skips rows
+/// another transaction has locked; SQLite has a single writer.
+pub fn claim(conn: &mut DbConn, now: NaiveDateTime, lease: Duration, limit: i64) -> QueryResult<Vec<Message>> {
+    const PICK: &str = "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+                        AND (locked_until IS NULL OR locked_until < $2) ORDER BY next_attempt_at LIMIT $3";
+    let until = now + lease;
+    let ids: Vec<ClaimedId> = match conn {
+        DbConn::Postgres(c) => diesel::sql_query(format!(
+            "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN ({PICK} FOR UPDATE SKIP LOCKED) RETURNING id"
+        ))
+        .bind::<Timestamp, _>(until)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(format!(
+            "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN ({PICK}) RETURNING id"
+        ))
+        .bind::<Timestamp, _>(until)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load(c)?,
+    };
+    let ids: Vec<String> = ids.into_iter().map(|c| c.id).collect();
+    outbox::table.filter(outbox::id.eq_any(&ids)).select(Message::as_select()).load(conn)
+}
+
+pub fn mark_sent(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq(status::SENT),
+            outbox::sent_at.eq(now),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The wait before the next try: base, 2×base, 4×base… at most an hour.
+pub fn backoff(attempts: i32, base: Duration) -> Duration {
+    let factor = 1i64 << attempts.clamp(1, 12).saturating_sub(1);
+    (base * factor as i32).min(Duration::hours(1))
+}
+
+/// Records a failed try: retried later, or dead after `max_attempts`.
+pub fn mark_failed(
+    conn: &mut DbConn,
+    m: &Message,
+    error: &str,
+    now: NaiveDateTime,
+    max_attempts: i32,
+    base: Duration,
+) -> QueryResult<()> {
+    let dead = m.attempts >= max_attempts;
+    let error: String = error.chars().take(500).collect();
+    diesel::update(outbox::table.find(&m.id))
+        .set((
+            outbox::status.eq(if dead { status::DEAD } else { status::PENDING }),
+            outbox::next_attempt_at.eq(now + backoff(m.attempts, base)),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Puts a dead message back in the queue ("send again").
+pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(outbox::table.find(id).filter(outbox::status.eq(status::DEAD)))
+        .set((outbox::status.eq(status::PENDING), outbox::attempts.eq(0), outbox::next_attempt_at.eq(now)))
+        .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// The newest messages of a status.
+pub fn list(conn: &mut DbConn, status: &str, limit: i64) -> QueryResult<Vec<Message>> {
+    outbox::table
+        .filter(outbox::status.eq(status))
+        .order(outbox::created_at.desc())
+        .limit(limit)
+        .select(Message::as_select())
+        .load(conn)
+}
+
+pub fn count(conn: &mut DbConn, status: &str) -> QueryResult<i64> {
+    outbox::table.filter(outbox::status.eq(status)).count().get_result(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        let base = Duration::seconds(10);
+        assert_eq!(backoff(1, base), Duration::seconds(10));
+        assert_eq!(backoff(2, base), Duration::seconds(20));
+        assert_eq!(backoff(4, base), Duration::seconds(80));
+        assert_eq!(backoff(30, base), Duration::hours(1));
+    }
+}

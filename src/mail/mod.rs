@@ -1,0 +1,82 @@
+//! Email: messages are queued in the outbox (`db::outbox`) with the change
+//! that causes them; the worker here renders each in its recipient's
+//! language, sends it over SMTP (or, with no SMTP configured, writes it as an
+//! `.eml` file) and records the outcome.
+//!
+//! Messages are rendered when sent, not when queued, so the database never
+//! holds a working tracking link: each email gets a fresh one, stored hashed.
+
+pub mod render;
+pub mod worker;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{FileTransport, Message, SmtpTransport, Transport};
+
+/// Where messages go.
+#[derive(Clone)]
+pub enum Transport_ {
+    Smtp(SmtpTransport),
+    Directory(PathBuf),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("PAYDESK_SMTP_URL is not a valid SMTP URL: {0}")]
+    BadUrl(String),
+    #[error("cannot create the mail folder {0}: {1}")]
+    Folder(String, std::io::Error),
+}
+
+impl Transport_ {
+    /// `smtp://host:port`, `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://host:465` (TLS); none: a folder of `.eml` files.
+    pub fn new(smtp_url: Option<&str>, dir: &str) -> Result<Self, MailError> {
+        match smtp_url {
+            Some(url) => {
+                let builder = SmtpTransport::from_url(url).map_err(|e| MailError::BadUrl(e.to_string()))?;
+                Ok(Transport_::Smtp(builder.timeout(Some(Duration::from_secs(15))).build()))
+            }
+            None => {
+                std::fs::create_dir_all(dir).map_err(|e| MailError::Folder(dir.to_string(), e))?;
+                Ok(Transport_::Directory(PathBuf::from(dir)))
+            }
+        }
+    }
+
+    pub fn describe(&self) -> Option<String> {
+        match self {
+            Transport_::Smtp(_) => None,
+            Transport_::Directory(dir) => Some(dir.display().to_string()),
+        }
+    }
+
+    pub fn send(&self, message: &Message) -> Result<(), String> {
+        match self {
+            Transport_::Smtp(t) => t.send(message).map(|_| ()).map_err(|e| e.to_string()),
+            Transport_::Directory(dir) => FileTransport::new(dir).send(message).map(|_| ()).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// A rendered message, ready for a transport.
+pub struct Outgoing {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub message_id: String,
+}
+
+pub fn build(from: &Mailbox, m: Outgoing) -> Result<Message, String> {
+    let to: Mailbox = m.to.parse().map_err(|e| format!("recipient: {e}"))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(m.subject)
+        .message_id(Some(m.message_id))
+        .multipart(MultiPart::alternative_plain_html(m.text, m.html))
+        .map_err(|e| e.to_string())
+}

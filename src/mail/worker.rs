@@ -1,0 +1,87 @@
+//! The sending worker, inside the server: claims due messages, renders and
+//! sends them, and records each outcome. Several servers on one database
+//! never send the same message at once (see `db::outbox::claim`).
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use lettre::message::Mailbox;
+
+use super::render::{render, Facts};
+use super::{build, Outgoing, Transport_};
+use crate::db::outbox::{self, Message};
+use crate::db::tickets as store;
+use crate::db::{DbConn, DbPool};
+use crate::i18n::Lang;
+
+pub struct Worker {
+    pub pool: DbPool,
+    pub transport: Transport_,
+    /// The folder messages are written to, when there is no SMTP server.
+    pub mail_dir: Option<String>,
+    pub from: Mailbox,
+    pub public_url: String,
+    pub poll: StdDuration,
+    pub retry_base: Duration,
+    pub max_attempts: i32,
+}
+
+/// A worker holds a claimed message this long; a crashed worker's messages
+/// are taken by another after it.
+const LEASE: Duration = Duration::seconds(120);
+const BATCH: i64 = 20;
+
+impl Worker {
+    /// Runs until the process ends.
+    pub async fn run(self: Arc<Self>) {
+        loop {
+            let me = self.clone();
+            let sent = tokio::task::spawn_blocking(move || me.send_due()).await;
+            match sent {
+                Ok(Ok(n)) if n > 0 => continue,
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "outbox: cannot reach the database"),
+                Err(e) => tracing::error!(error = %e, "outbox worker task failed"),
+            }
+            tokio::time::sleep(self.poll).await;
+        }
+    }
+
+    /// Sends what is due; returns how many messages it handled.
+    pub fn send_due(&self) -> Result<usize, String> {
+        let mut conn = self.pool.get().map_err(|e| e.to_string())?;
+        let now = crate::web::now();
+        let batch = outbox::claim(&mut conn, now, LEASE, BATCH).map_err(|e| e.to_string())?;
+        for m in &batch {
+            let outcome = self.prepare(&mut conn, m).and_then(|msg| self.transport.send(&msg));
+            let now = crate::web::now();
+            let recorded = match &outcome {
+                Ok(()) => outbox::mark_sent(&mut conn, &m.id, now),
+                Err(e) => {
+                    // Recipients are personal data: log the message, not them.
+                    tracing::warn!(message = %m.message_id, attempt = m.attempts, error = %e, "email not sent");
+                    outbox::mark_failed(&mut conn, m, e, now, self.max_attempts, self.retry_base)
+                }
+            };
+            recorded.map_err(|e| e.to_string())?;
+        }
+        Ok(batch.len())
+    }
+
+    fn prepare(&self, conn: &mut DbConn, m: &Message) -> Result<lettre::Message, String> {
+        let ticket_id = m.ticket_id.as_deref().ok_or("no ticket")?;
+        let ticket = store::find_by_id(conn, ticket_id).map_err(|e| e.to_string())?.ok_or("ticket gone")?;
+        let body = match &m.event_id {
+            Some(id) => store::event_body(conn, id).map_err(|e| e.to_string())?,
+            None => None,
+        };
+        let token = store::mint_link(conn, &ticket.id, crate::web::now()).map_err(|e| e.to_string())?;
+        let link = format!("{}/t/{}", self.public_url, token);
+        let lang = Lang::parse(&m.language).unwrap_or_default();
+        let facts = Facts { reference: &ticket.reference, body, link: &link };
+        let (subject, text, html) = render(&m.kind, lang, facts).map_err(|e| e.to_string())?;
+        let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
+        build(&self.from, outgoing)
+    }
+}

@@ -1,0 +1,72 @@
+//! Admins watch outgoing email: what waits, what was given up on (with the
+//! last error and "send again"), and what went out.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use crate::auth::csrf::CsrfToken;
+use crate::auth::Staff;
+use crate::db::audit::{self, Entry};
+use crate::db::outbox::{self, status, Message};
+use crate::domain::codes::Role;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::web::lang::PageLang;
+use crate::web::staff::login::CsrfOnly;
+use crate::web::{now, AppState};
+
+#[derive(Template)]
+#[template(path = "staff/outbox.html")]
+struct OutboxPage {
+    lang: Lang,
+    path: String,
+    me: Staff,
+    csrf: String,
+    mail_dir: Option<String>,
+    sections: Vec<(&'static str, Vec<Message>)>,
+}
+
+pub async fn show(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    me.require(Role::Admin)?;
+    let sections = state
+        .db(|c| {
+            Ok(vec![
+                ("outbox-dead", outbox::list(c, status::DEAD, 200)?),
+                ("outbox-pending", outbox::list(c, status::PENDING, 200)?),
+                ("outbox-sent", outbox::list(c, status::SENT, 50)?),
+            ])
+        })
+        .await?;
+    let mail_dir = state.mail_dir.clone();
+    crate::web::html(OutboxPage { lang: p.lang, path: p.path, me, csrf: csrf.0, mail_dir, sections })
+}
+
+pub async fn retry(
+    me: Staff,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    me.require(Role::Admin)?;
+    csrf.check(&form.csrf)?;
+    let (id, actor) = (id.into_inner(), me.id.clone());
+    state
+        .db(move |c| {
+            if !outbox::retry(c, &id, now())? {
+                return Err(AppError::NotFound);
+            }
+            let entry =
+                Entry { actor_id: Some(&actor), action: "mail_retry", ticket_id: None, before: "dead", after: &id };
+            audit::record(c, entry, now())?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/admin/outbox")).finish())
+}
