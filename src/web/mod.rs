@@ -68,7 +68,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// Renders a page template as an HTML response.
 pub fn html(page: impl Template) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
+    html_status(actix_web::http::StatusCode::OK, page)
+}
+
+/// A page shown back with what to fix (422), or with another status.
+pub fn html_status(status: actix_web::http::StatusCode, page: impl Template) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
 }
 
 pub use format::{china_time, image_response, mask_email, yuan};

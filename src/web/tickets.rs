@@ -326,10 +326,7 @@ pub async fn create(
             view.checks = form.all("checks_tried");
             view.errors = errors;
             view.kept = kept;
-            let body = view.render()?;
-            Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
-                .content_type("text/html; charset=utf-8")
-                .body(body))
+            super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view)
         }
     }
 }

@@ -260,9 +260,7 @@ pub async fn add_message(
     }
     if !errors.is_empty() {
         let view = tracking_page(&state, page, csrf.0, token, false, Some((raw, errors))).await?;
-        return Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
-            .content_type("text/html; charset=utf-8")
-            .body(view.render()?));
+        return super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
     }
     state.db(move |c| Ok(store::add_customer_message(c, &ticket, &body, screenshot.as_ref(), now())?)).await?;
     let location = format!("/t/{token}?sent=1#timeline");

@@ -262,7 +262,5 @@ pub async fn update(
 }
 
 fn unprocessable(page: UsersPage) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+    crate::web::html_status(StatusCode::UNPROCESSABLE_ENTITY, page)
 }

@@ -403,9 +403,7 @@ pub async fn act(
         }
         Some(draft) => {
             let view = page(&state, Chrome { lang, path: p.path, me, csrf: csrf.0 }, t, None, draft).await?;
-            Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
-                .content_type("text/html; charset=utf-8")
-                .body(view.render()?))
+            crate::web::html_status(StatusCode::UNPROCESSABLE_ENTITY, view)
         }
     }
 }
