@@ -26,6 +26,8 @@ pub struct Config {
     pub mail_retry_base_secs: i64,
     /// Tries before a message goes to the dead letters.
     pub mail_max_attempts: i32,
+    /// A routing rules file; none: the built-in `src/routing/default_rules.toml`.
+    pub rules_path: Option<String>,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -49,6 +51,7 @@ impl Config {
             mail_poll_ms: 1000,
             mail_retry_base_secs: 30,
             mail_max_attempts: 8,
+            rules_path: None,
         }
     }
 

@@ -12,5 +12,6 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod mail;
+pub mod routing;
 pub mod startup;
 pub mod web;

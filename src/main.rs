@@ -44,6 +44,9 @@ enum Command {
         mail_dir: String,
         #[arg(long, env = "PAYDESK_MAIL_FROM", default_value = "paydesk <noreply@paydesk.localhost>")]
         mail_from: String,
+        /// Routing rules file (default: the built-in rules)
+        #[arg(long, env = "PAYDESK_RULES")]
+        rules: Option<String>,
     },
     /// Create the database if needed and apply pending migrations, then exit.
     Migrate,
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
             smtp_url,
             mail_dir,
             mail_from,
+            rules,
         } => {
             let secure_cookies =
                 secure_cookies.unwrap_or_else(|| public_url.as_deref().is_some_and(|u| u.starts_with("https://")));
@@ -122,6 +126,7 @@ fn main() -> ExitCode {
                 smtp_url,
                 mail_dir,
                 mail_from,
+                rules_path: rules,
                 bind,
                 public_url,
                 max_screenshot_bytes: max_screenshot_mb * 1024 * 1024,

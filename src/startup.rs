@@ -14,6 +14,7 @@ use crate::db::{self, DbError};
 use crate::error::AppError;
 use crate::mail::worker::Worker;
 use crate::mail::Transport_;
+use crate::routing::Rules;
 use crate::web::{self as routes, AppState};
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +27,10 @@ pub enum StartError {
     Mail(#[from] crate::mail::MailError),
     #[error("PAYDESK_MAIL_FROM is not a valid address: {0}")]
     MailFrom(String),
+    #[error(transparent)]
+    Rules(#[from] crate::routing::RulesError),
+    #[error("cannot read the routing rules {0}: {1}")]
+    RulesFile(String, std::io::Error),
 }
 
 pub struct Application {
@@ -37,6 +42,13 @@ pub struct Application {
 impl Application {
     /// Opens (creating and migrating) the database and binds the address.
     pub fn build(config: Config) -> Result<Self, StartError> {
+        let rules = match &config.rules_path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| StartError::RulesFile(path.clone(), e))?;
+                Rules::parse(&text)?
+            }
+            None => Rules::default_rules(),
+        };
         let pool = db::connect(&config.database_url, config.db_pool_size)?;
         let listener = TcpListener::bind(&config.bind).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         let address = listener.local_addr().map_err(|e| StartError::Bind(config.bind.clone(), e))?;
@@ -55,7 +67,13 @@ impl Application {
         };
         let mail_dir = worker.mail_dir.clone();
         tokio::spawn(std::sync::Arc::new(worker).run());
-        let state = web::Data::new(AppState { pool, config: config.clone(), public_url: public_url.clone(), mail_dir });
+        let state = web::Data::new(AppState {
+            pool,
+            config: config.clone(),
+            public_url: public_url.clone(),
+            mail_dir,
+            rules: std::sync::Arc::new(rules),
+        });
 
         let mut server = HttpServer::new(move || {
             App::new()

@@ -12,6 +12,7 @@ use super::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
 use super::DbConn;
 use crate::domain::codes::{Priority, Status};
 use crate::domain::sla;
+use crate::routing::Rules;
 
 /// The staff member acting.
 pub struct Actor<'a> {
@@ -56,8 +57,14 @@ pub fn assign(
 
 pub fn set_status(conn: &mut DbConn, t: &Ticket, to: Status, actor: &Actor<'_>, now: NaiveDateTime) -> QueryResult<()> {
     conn.transaction(|conn| {
+        let (due, paused) = clock(t, t.due_at, to, now);
         diesel::update(tickets::table.find(&t.id))
-            .set((tickets::status.eq(to.as_str()), tickets::updated_at.eq(now)))
+            .set((
+                tickets::status.eq(to.as_str()),
+                tickets::due_at.eq(due),
+                tickets::paused_at.eq(paused),
+                tickets::updated_at.eq(now),
+            ))
             .execute(conn)?;
         insert_event(conn, &t.id, staff_event(actor, event_kind::STATUS_CHANGED, true, to.as_str()), now)?;
         if to == Status::Resolved {
@@ -71,11 +78,15 @@ pub fn set_priority(
     conn: &mut DbConn,
     t: &Ticket,
     to: Priority,
+    rules: &Rules,
     actor: &Actor<'_>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     conn.transaction(|conn| {
-        let due = sla::due_at(t.created_at, to, t.first_response_at.is_some());
+        // The new target, keeping any paused time already added.
+        let responded = t.first_response_at.is_some();
+        let paused_so_far = t.due_at - rules.due_at(t.created_at, t.priority(), responded);
+        let due = rules.due_at(t.created_at, to, responded) + paused_so_far;
         diesel::update(tickets::table.find(&t.id))
             .set((tickets::priority.eq(to.as_str()), tickets::due_at.eq(due), tickets::updated_at.eq(now)))
             .execute(conn)?;
@@ -92,10 +103,11 @@ pub fn reply(
     t: &Ticket,
     body: &str,
     then: Status,
+    rules: &Rules,
     actor: &Actor<'_>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    public_message(conn, t, event_kind::PUBLIC_REPLY, "reply", body, then, actor, now)
+    public_message(conn, t, (event_kind::PUBLIC_REPLY, "reply"), body, then, rules, actor, now)
 }
 
 /// Asks the customer for the listed facts (the message is already written
@@ -104,30 +116,42 @@ pub fn ask_for_information(
     conn: &mut DbConn,
     t: &Ticket,
     body: &str,
+    rules: &Rules,
     actor: &Actor<'_>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    public_message(conn, t, event_kind::INFO_REQUESTED, "ask_missing", body, Status::PendingCustomer, actor, now)
+    let kinds = (event_kind::INFO_REQUESTED, "ask_missing");
+    public_message(conn, t, kinds, body, Status::PendingCustomer, rules, actor, now)
 }
 
 #[allow(clippy::too_many_arguments)]
 fn public_message(
     conn: &mut DbConn,
     t: &Ticket,
-    kind: &str,
-    action: &str,
+    (kind, action): (&str, &str),
     body: &str,
     then: Status,
+    rules: &Rules,
     actor: &Actor<'_>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     conn.transaction(|conn| {
         let first_response = t.first_response_at.unwrap_or(now);
+        // The first answer meets the first-response target; the ticket is
+        // then due for resolution (plus any time it already waited paused).
+        let base = if t.first_response_at.is_some() {
+            t.due_at
+        } else {
+            rules.due_at(t.created_at, t.priority(), true)
+                + (t.due_at - rules.due_at(t.created_at, t.priority(), false))
+        };
+        let (due, paused) = clock(t, base, then, now);
         diesel::update(tickets::table.find(&t.id))
             .set((
                 tickets::status.eq(then.as_str()),
                 tickets::first_response_at.eq(first_response),
-                tickets::due_at.eq(sla::due_at(t.created_at, t.priority(), true)),
+                tickets::due_at.eq(due),
+                tickets::paused_at.eq(paused),
                 tickets::updated_at.eq(now),
             ))
             .execute(conn)?;
@@ -144,6 +168,17 @@ fn public_message(
         }
         audit_entry(conn, actor, action, t, &t.status, then.as_str(), now)
     })
+}
+
+/// The SLA clock around a status change: it stops when a ticket starts
+/// waiting on the customer and, when it stops waiting, the time waited is
+/// added to its due time. Returns (due time, paused since).
+pub fn clock(t: &Ticket, due: NaiveDateTime, to: Status, now: NaiveDateTime) -> (NaiveDateTime, Option<NaiveDateTime>) {
+    match (t.paused_at, to == Status::PendingCustomer) {
+        (Some(since), true) => (due, Some(since)),
+        (None, true) => (due, Some(now)),
+        (paused, false) => (sla::resume(due, paused, now), None),
+    }
 }
 
 /// An internal note: never shown to the customer.

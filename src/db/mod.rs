@@ -7,6 +7,7 @@ pub mod audit;
 pub mod canned;
 pub mod outbox;
 pub mod queue;
+pub mod routing;
 pub mod schema;
 pub mod tickets;
 pub mod users;

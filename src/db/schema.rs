@@ -34,6 +34,10 @@ diesel::table! {
         first_response_at -> Nullable<Timestamp>,
         screenshot_count -> Integer,
         merged_into -> Nullable<Text>,
+        routing_rule -> Text,
+        routing_facts -> Text,
+        escalation_id -> Nullable<Text>,
+        paused_at -> Nullable<Timestamp>,
     }
 }
 
@@ -89,6 +93,7 @@ diesel::table! {
         queues -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        last_assigned_at -> Nullable<Timestamp>,
     }
 }
 
@@ -171,7 +176,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    platforms (code) {
+        code -> Text,
+        restricted -> Bool,
+        contact_email -> Text,
+    }
+}
+
+diesel::table! {
+    platform_scenarios (platform, scenario) {
+        platform -> Text,
+        scenario -> Text,
+    }
+}
+
+diesel::table! {
+    escalations (id) {
+        id -> Text,
+        target -> Text,
+        platform -> Text,
+        scenario -> Text,
+        rule -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_note -> Text,
+        answer_reference -> Text,
+        answer_text -> Text,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(tickets -> escalations (escalation_id));
 diesel::joinable!(tracking_links -> tickets (ticket_id));
 diesel::joinable!(screenshots -> tickets (ticket_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -192,4 +231,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     canned_replies,
     tracking_links,
     outbox,
+    platforms,
+    platform_scenarios,
+    escalations,
 );

@@ -5,15 +5,17 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::outbox;
+use super::routing;
 use super::schema::{screenshot_drafts, screenshots, ticket_events, tickets, tracking_links};
 use super::DbConn;
+use crate::domain::codes::CaseKind;
 use crate::domain::codes::{Priority, Status, Symptom};
 use crate::domain::facts::{self, Fact, Known};
 use crate::domain::intake::NewTicket;
 use crate::domain::reference::{hash_secret, new_reference, TrackingToken};
 use crate::domain::screenshot::{ImageKind, Screenshot};
-use crate::domain::sla;
 use crate::i18n::Lang;
+use crate::routing::{Decision, Rules};
 
 /// How long a screenshot chosen on a form that failed validation is kept for
 /// the customer's next try.
@@ -51,6 +53,10 @@ pub struct Ticket {
     pub first_response_at: Option<NaiveDateTime>,
     pub screenshot_count: i32,
     pub merged_into: Option<String>,
+    pub routing_rule: String,
+    pub routing_facts: String,
+    pub escalation_id: Option<String>,
+    pub paused_at: Option<NaiveDateTime>,
 }
 
 impl Ticket {
@@ -125,6 +131,12 @@ pub mod event_kind {
     pub const ASSIGNED: &str = "assigned";
     pub const PRIORITY_CHANGED: &str = "priority_changed";
     pub const MERGED: &str = "merged";
+    /// Only the platform can enable this payment (shown to the customer).
+    pub const OUT_OF_SCOPE: &str = "out_of_scope";
+    /// Sent to supervisor review (staff only).
+    pub const ESCALATED: &str = "escalated";
+    pub const ESCALATION_SENT_BACK: &str = "escalation_sent_back";
+    pub const PLATFORM_ANSWER: &str = "platform_answer";
 }
 
 /// Who wrote a timeline entry.
@@ -139,6 +151,7 @@ pub mod author {
 pub fn create(
     conn: &mut DbConn,
     ticket: &NewTicket,
+    routed: &Routed<'_>,
     draft_token: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<Created> {
@@ -147,7 +160,7 @@ pub fn create(
     loop {
         attempts += 1;
         let created = Created { reference: new_reference(), token: TrackingToken::generate() };
-        match conn.transaction(|conn| insert_ticket(conn, ticket, &created, draft_token, now)) {
+        match conn.transaction(|conn| insert_ticket(conn, ticket, routed, &created, draft_token, now)) {
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) if attempts < 5 => continue,
             Err(e) => return Err(e),
             Ok(()) => return Ok(created),
@@ -155,14 +168,37 @@ pub fn create(
     }
 }
 
+/// What routing decided for a new ticket, and the SLA targets to apply.
+pub struct Routed<'a> {
+    pub decision: &'a Decision,
+    pub rules: &'a Rules,
+}
+
+impl Routed<'_> {
+    /// Where a new ticket starts: with the platform when only it can help,
+    /// with the customer when they can fix it alone, else new.
+    pub fn status(&self) -> Status {
+        if self.decision.kind == CaseKind::OutOfScope {
+            Status::PendingPlatform
+        } else if self.decision.self_service {
+            Status::PendingCustomer
+        } else {
+            Status::New
+        }
+    }
+}
+
 fn insert_ticket(
     conn: &mut DbConn,
     t: &NewTicket,
+    routed: &Routed<'_>,
     created: &Created,
     draft_token: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let ticket_id = new_id();
+    let d = routed.decision;
+    let status = routed.status();
     let checks: Vec<&str> = t.checks_tried.iter().map(|c| c.as_str()).collect();
     // The first statement writes, so SQLite takes its write lock at once and
     // never has to upgrade a read lock (which could fail with SQLITE_BUSY).
@@ -171,7 +207,7 @@ fn insert_ticket(
             tickets::id.eq(&ticket_id),
             tickets::reference.eq(&created.reference),
             tickets::tracking_token_hash.eq(created.token.hash()),
-            tickets::status.eq(Status::New.as_str()),
+            tickets::status.eq(status.as_str()),
             tickets::language.eq(t.language.code()),
             tickets::platform.eq(t.platform.as_str()),
             tickets::payment_scenario.eq(t.payment_scenario.as_str()),
@@ -190,9 +226,42 @@ fn insert_ticket(
             tickets::description.eq(&t.description),
             tickets::created_at.eq(now),
             tickets::updated_at.eq(now),
-            tickets::due_at.eq(sla::due_at(now, Priority::Normal, false)),
+            tickets::due_at.eq(now + routed.rules.first_response(d.priority)),
+            tickets::case_kind.eq(d.kind.as_str()),
+            tickets::queue.eq(d.queue.as_str()),
+            tickets::priority.eq(d.priority.as_str()),
+            tickets::routing_rule.eq(&d.rule),
+            tickets::routing_facts.eq(d.used.join("; ")),
+            tickets::paused_at.eq((status == Status::PendingCustomer).then_some(now)),
         ))
         .execute(conn)?;
+    if let Some(agent) = routing::pick_assignee(conn, d.queue, now)? {
+        diesel::update(tickets::table.find(&ticket_id)).set(tickets::assignee_id.eq(&agent.id)).execute(conn)?;
+        insert_event(
+            conn,
+            &ticket_id,
+            NewEvent { is_public: false, ..NewEvent::public(event_kind::ASSIGNED, author::SYSTEM, &agent.name) },
+            now,
+        )?;
+    }
+    let escalate_to = match d.kind {
+        CaseKind::OutOfScope => Some(routing::target::PLATFORM),
+        CaseKind::ProductBug => Some(routing::target::ENGINEERING),
+        _ => None,
+    };
+    if let Some(target) = escalate_to {
+        let esc =
+            routing::escalation_for(conn, target, t.platform.as_str(), t.payment_scenario.as_str(), &d.rule, now)?;
+        diesel::update(tickets::table.find(&ticket_id)).set(tickets::escalation_id.eq(&esc)).execute(conn)?;
+        let kind = if target == routing::target::PLATFORM { event_kind::OUT_OF_SCOPE } else { event_kind::ESCALATED };
+        let public = target == routing::target::PLATFORM;
+        insert_event(
+            conn,
+            &ticket_id,
+            NewEvent { is_public: public, ..NewEvent::public(kind, author::SYSTEM, &d.rule) },
+            now,
+        )?;
+    }
     insert_link(conn, &ticket_id, &created.token, now)?;
     let event_id = insert_event(conn, &ticket_id, NewEvent::public(event_kind::CREATED, author::CUSTOMER, ""), now)?;
     outbox::enqueue(conn, outbox::kind::RECEIVED, &ticket_id, None, &t.contact_email, t.language.code(), now)?;
@@ -357,8 +426,14 @@ pub fn add_customer_message(
     conn.transaction(|conn| {
         let current = Status::parse(&ticket.status).unwrap_or(Status::Open);
         let next = current.after_customer_reply();
+        let (due, paused) = super::actions::clock(ticket, ticket.due_at, next, now);
         diesel::update(tickets::table.find(&ticket.id))
-            .set((tickets::status.eq(next.as_str()), tickets::updated_at.eq(now)))
+            .set((
+                tickets::status.eq(next.as_str()),
+                tickets::due_at.eq(due),
+                tickets::paused_at.eq(paused),
+                tickets::updated_at.eq(now),
+            ))
             .execute(conn)?;
         let message = NewEvent::public(event_kind::CUSTOMER_MESSAGE, author::CUSTOMER, body);
         let event_id = insert_event(conn, &ticket.id, message, now)?;

@@ -27,6 +27,7 @@ pub struct User {
     pub queues: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub last_assigned_at: Option<NaiveDateTime>,
 }
 
 impl User {

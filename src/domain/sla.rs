@@ -2,35 +2,12 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::codes::Priority;
-
-/// Time to the first answer, by priority. (Routing makes these configurable.)
-pub fn first_response_target(priority: Priority) -> Duration {
-    match priority {
-        Priority::Urgent => Duration::hours(1),
-        Priority::High => Duration::hours(4),
-        Priority::Normal => Duration::hours(24),
-        Priority::Low => Duration::hours(72),
-    }
-}
-
-/// Time to resolution, by priority: the due time once a first answer was given.
-pub fn resolution_target(priority: Priority) -> Duration {
-    match priority {
-        Priority::Urgent => Duration::hours(8),
-        Priority::High => Duration::hours(24),
-        Priority::Normal => Duration::hours(72),
-        Priority::Low => Duration::days(7),
-    }
-}
-
-/// When the next answer is due: the first response until one was given,
-/// then the resolution.
-pub fn due_at(created_at: NaiveDateTime, priority: Priority, first_response_given: bool) -> NaiveDateTime {
-    if first_response_given {
-        created_at + resolution_target(priority)
-    } else {
-        created_at + first_response_target(priority)
+/// The due time after a pause: the clock stopped while the ticket waited on
+/// the customer, so the time waited is added back.
+pub fn resume(due_at: NaiveDateTime, paused_at: Option<NaiveDateTime>, now: NaiveDateTime) -> NaiveDateTime {
+    match paused_at {
+        Some(since) if now > since => due_at + (now - since),
+        _ => due_at,
     }
 }
 
@@ -84,6 +61,14 @@ mod tests {
         assert_eq!(SlaState::of(now - Duration::minutes(1), now), SlaState::Breached);
         assert_eq!(SlaState::of(now + Duration::minutes(90), now), SlaState::DueSoon);
         assert_eq!(SlaState::of(now + Duration::hours(3), now), SlaState::Ok);
-        assert!(first_response_target(Priority::Urgent) < first_response_target(Priority::Normal));
+    }
+
+    #[test]
+    fn a_pause_moves_the_due_time_by_the_time_waited() {
+        let t = |h: i64| {
+            NaiveDateTime::parse_from_str("2026-11-21 00:00:00", "%Y-%m-%d %H:%M:%S").unwrap() + Duration::hours(h)
+        };
+        assert_eq!(resume(t(24), Some(t(2)), t(12)), t(34));
+        assert_eq!(resume(t(24), None, t(12)), t(24));
     }
 }

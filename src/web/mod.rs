@@ -27,6 +27,8 @@ pub struct AppState {
     pub public_url: String,
     /// Where email goes when no SMTP server is configured.
     pub mail_dir: Option<String>,
+    /// The routing rules and SLA targets, checked at start.
+    pub rules: std::sync::Arc<crate::routing::Rules>,
 }
 
 impl AppState {

@@ -11,6 +11,7 @@ use super::lang::PageLang;
 use super::multipart::{self, FormData};
 use super::{now, AppState};
 use crate::auth::csrf::CsrfToken;
+use crate::db::routing as db_routing;
 use crate::db::tickets as store;
 use crate::domain::account::MaskedAccount;
 use crate::domain::codes::*;
@@ -18,6 +19,7 @@ use crate::domain::intake::{self, FieldErrors, IntakeInput, NewTicket, Problem};
 use crate::domain::screenshot::{Screenshot, ScreenshotError};
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::routing;
 
 /// Text fields of the form, in page order.
 const TEXT_FIELDS: &[&str] = &[
@@ -337,7 +339,25 @@ pub async fn store_ticket(
     ticket: NewTicket,
     draft_token: Option<String>,
 ) -> Result<store::Created, AppError> {
-    let created = state.db(move |c| Ok(store::create(c, &ticket, draft_token.as_deref(), now())?)).await?;
-    tracing::info!(reference = %created.reference, "ticket filed");
+    let rules = state.rules.clone();
+    let (created, decision) = state
+        .db(move |c| {
+            // Read before the write transaction starts (SQLite takes its
+            // write lock with the first write).
+            let allowed = db_routing::allows(c, ticket.platform.as_str(), ticket.payment_scenario.as_str())?;
+            let decision = rules.route(&routing::Facts {
+                symptom: ticket.symptom,
+                failing_step: ticket.failing_step,
+                error_code: ticket.error_code.as_deref(),
+                error_message: ticket.error_message.as_deref(),
+                description: &ticket.description,
+                checks_tried: &ticket.checks_tried,
+                scenario_allowed: allowed,
+            });
+            let routed = store::Routed { decision: &decision, rules: &rules };
+            Ok((store::create(c, &ticket, &routed, draft_token.as_deref(), now())?, decision))
+        })
+        .await?;
+    tracing::info!(reference = %created.reference, kind = %decision.kind, rule = %decision.rule, "ticket filed");
     Ok(created)
 }

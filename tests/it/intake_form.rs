@@ -71,8 +71,8 @@ async fn a_refused_form_keeps_every_value_and_says_what_to_fix() {
     // Everything typed is still there.
     assert!(page.contains("value=\"li.wei@\""));
     assert!(page.contains("value=\"上海\""));
-    assert!(page.contains("value=\"101\""));
-    assert!(page.contains("value=\"余额不足\""));
+    assert!(page.contains("value=\"E1003\""));
+    assert!(page.contains("value=\"支付失败\""));
     assert!(page.contains("<option value=\"tap_pay\" selected>"));
     assert!(page.contains("<option value=\"electricity_bill\" selected>"));
     assert!(page.contains("value=\"switched_network\" checked"));

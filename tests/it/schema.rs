@@ -38,6 +38,7 @@ async fn schema_rs_matches_the_migrated_database() {
             updated_at,
         ),
         (case_kind, queue, priority, assignee_id, due_at, first_response_at, screenshot_count, merged_into),
+        (routing_rule, routing_facts, escalation_id, paused_at),
     );
     tickets::table.select(ticket_cols).limit(1).load::<TicketCols>(&mut conn).unwrap();
     ticket_events::table.select(ticket_events::all_columns).limit(1).load::<EventCols>(&mut conn).unwrap();
@@ -49,6 +50,15 @@ async fn schema_rs_matches_the_migrated_database() {
     api_tokens::table.select(api_tokens::all_columns).limit(1).load::<TokenCols>(&mut conn).unwrap();
     audit_log::table.select(audit_log::all_columns).limit(1).load::<AuditCols>(&mut conn).unwrap();
     canned_replies::table.select(canned_replies::all_columns).limit(1).load::<CannedCols>(&mut conn).unwrap();
+    tracking_links::table.select(tracking_links::all_columns).limit(1).load::<(String, String, Ts)>(&mut conn).unwrap();
+    outbox::table.select(outbox::all_columns).limit(1).load::<OutboxCols>(&mut conn).unwrap();
+    platforms::table.select(platforms::all_columns).limit(1).load::<(String, bool, String)>(&mut conn).unwrap();
+    platform_scenarios::table
+        .select(platform_scenarios::all_columns)
+        .limit(1)
+        .load::<(String, String)>(&mut conn)
+        .unwrap();
+    escalations::table.select(escalations::all_columns).limit(1).load::<EscalationCols>(&mut conn).unwrap();
 }
 
 type Ts = chrono::NaiveDateTime;
@@ -56,13 +66,45 @@ type TicketCols = (
     (String, String, String, String, String, String, String, Option<String>, String, String, Option<String>),
     (Option<String>, String, String, String, Option<Ts>, Option<i64>, Option<String>, String, String, Ts, Ts),
     (String, String, String, Option<String>, Ts, Option<Ts>, i32, Option<String>),
+    (String, String, Option<String>, Option<Ts>),
 );
 type EventCols = (String, String, String, String, bool, String, Ts, Option<String>);
 type ShotCols = (String, String, Option<String>, String, i64, i32, i32, String, Vec<u8>, Ts);
 type DraftCols = (String, String, String, String, i32, i32, Vec<u8>, Ts);
-type UserCols = (String, String, String, String, String, bool, String, Ts, Ts);
+type UserCols = (String, String, String, String, String, bool, String, Ts, Ts, Option<Ts>);
 type SessionCols = (String, String, Ts, Ts);
 type ThrottleCols = (String, i32, Ts);
 type TokenCols = (String, String, String, String, Ts, Option<Ts>, Option<Ts>);
 type AuditCols = (String, Option<String>, String, Option<String>, String, String, Ts);
 type CannedCols = (String, String, String, String, String, Ts);
+type OutboxCols = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    i32,
+    Ts,
+    Option<Ts>,
+    Option<String>,
+    Ts,
+    Option<Ts>,
+);
+type EscalationCols = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Ts,
+    Option<String>,
+    Option<Ts>,
+    String,
+    String,
+    String,
+    Option<Ts>,
+);

@@ -212,8 +212,10 @@ pub fn complete_fields() -> Vec<(&'static str, String)> {
         ("payment_method", "wechat_pay"),
         ("failing_step", "tap_pay"),
         ("symptom", "error_shown"),
-        ("error_code", "101"),
-        ("error_message", "余额不足"),
+        // No routing rule knows this error: the ticket is `other`, new, and
+        // waits for an agent (routing tests pick their own facts).
+        ("error_code", "E1003"),
+        ("error_message", "支付失败"),
         ("city", "上海"),
         ("account_number", "3100 1234 4821"),
         ("checks_tried", "switched_network"),

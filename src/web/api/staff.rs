@@ -163,6 +163,7 @@ pub async fn reply(
         return Err(AppError::Conflict("closed").into());
     }
     let internal = body.internal;
+    let rules = state.rules.clone();
     let t2 = t.clone();
     state
         .db(move |c| {
@@ -170,7 +171,7 @@ pub async fn reply(
             if internal {
                 actions::note(c, &t2, &text, &actor, now())?;
             } else {
-                actions::reply(c, &t2, &text, then, &actor, now())?;
+                actions::reply(c, &t2, &text, then, &rules, &actor, now())?;
             }
             Ok(())
         })
@@ -219,6 +220,7 @@ pub async fn update(
         },
     };
     let assignee = body.assignee.clone();
+    let rules = state.rules.clone();
     let t2 = t.clone();
     let result = state
         .db(move |c| {
@@ -235,7 +237,7 @@ pub async fn update(
                 actions::assign(c, &t2, to.as_ref().map(|(i, n)| (i.as_str(), n.as_str())), &before, &actor, now())?;
             }
             if let Some(p) = priority {
-                actions::set_priority(c, &t2, p, &actor, now())?;
+                actions::set_priority(c, &t2, p, &rules, &actor, now())?;
             }
             if let Some(s) = status {
                 actions::set_status(c, &t2, s, &actor, now())?;

@@ -265,6 +265,7 @@ pub async fn act(
 
     let actor_id = me.id.clone();
     let actor_name = me.name.clone();
+    let rules = state.rules.clone();
     let draft: Option<Draft> = match action.as_str() {
         "claim" => {
             let before = assignee_name(&state, &t).await?;
@@ -319,7 +320,9 @@ pub async fn act(
             let to = Priority::parse(&field("priority")).ok_or(AppError::BadRequest("priority"))?;
             let t2 = t.clone();
             let (id, name) = (actor_id.clone(), actor_name.clone());
-            state.db(move |c| Ok(actions::set_priority(c, &t2, to, &Actor { id: &id, name: &name }, now())?)).await?;
+            state
+                .db(move |c| Ok(actions::set_priority(c, &t2, to, &rules, &Actor { id: &id, name: &name }, now())?))
+                .await?;
             None
         }
         "reply" => {
@@ -335,7 +338,9 @@ pub async fn act(
                     let t2 = t.clone();
                     let (id, name) = (actor_id.clone(), actor_name.clone());
                     state
-                        .db(move |c| Ok(actions::reply(c, &t2, &body, then, &Actor { id: &id, name: &name }, now())?))
+                        .db(move |c| {
+                            Ok(actions::reply(c, &t2, &body, then, &rules, &Actor { id: &id, name: &name }, now())?)
+                        })
                         .await?;
                     None
                 }
@@ -369,7 +374,7 @@ pub async fn act(
                 let (id, name) = (actor_id.clone(), actor_name.clone());
                 state
                     .db(move |c| {
-                        Ok(actions::ask_for_information(c, &t2, &body, &Actor { id: &id, name: &name }, now())?)
+                        Ok(actions::ask_for_information(c, &t2, &body, &rules, &Actor { id: &id, name: &name }, now())?)
                     })
                     .await?;
                 None

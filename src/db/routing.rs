@@ -1,0 +1,203 @@
+//! What routing needs from storage: platform allow-lists, fair assignment,
+//! and grouping out-of-scope tickets into one escalation per platform and
+//! payment scenario.
+
+use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use super::schema::{escalations, platform_scenarios, platforms, tickets, users};
+use super::tickets::new_id;
+use super::users::User;
+use super::DbConn;
+use crate::domain::codes::{Queue, Role};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = platforms)]
+pub struct Platform {
+    pub code: String,
+    pub restricted: bool,
+    pub contact_email: String,
+}
+
+pub fn platforms(conn: &mut DbConn) -> QueryResult<Vec<(Platform, Vec<String>)>> {
+    let list: Vec<Platform> = platforms::table.order(platforms::code.asc()).select(Platform::as_select()).load(conn)?;
+    let allowed: Vec<(String, String)> = platform_scenarios::table.load(conn)?;
+    Ok(list
+        .into_iter()
+        .map(|p| {
+            let scenarios = allowed.iter().filter(|(pl, _)| *pl == p.code).map(|(_, s)| s.clone()).collect();
+            (p, scenarios)
+        })
+        .collect())
+}
+
+pub fn platform(conn: &mut DbConn, code: &str) -> QueryResult<Option<Platform>> {
+    platforms::table.find(code).select(Platform::as_select()).first(conn).optional()
+}
+
+/// Whether a platform lets a mini-program take this payment scenario. An
+/// unknown or unrestricted platform allows every scenario.
+pub fn allows(conn: &mut DbConn, platform: &str, scenario: &str) -> QueryResult<bool> {
+    let restricted = platforms::table.find(platform).select(platforms::restricted).first::<bool>(conn).optional()?;
+    if restricted != Some(true) {
+        return Ok(true);
+    }
+    let listed: i64 = platform_scenarios::table
+        .filter(platform_scenarios::platform.eq(platform))
+        .filter(platform_scenarios::scenario.eq(scenario))
+        .count()
+        .get_result(conn)?;
+    Ok(listed > 0)
+}
+
+/// Replaces a platform's settings and allow-list.
+pub fn save_platform(
+    conn: &mut DbConn,
+    code: &str,
+    restricted: bool,
+    contact: &str,
+    scenarios: &[String],
+) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::update(platforms::table.find(code))
+            .set((platforms::restricted.eq(restricted), platforms::contact_email.eq(contact)))
+            .execute(conn)?;
+        diesel::delete(platform_scenarios::table.filter(platform_scenarios::platform.eq(code))).execute(conn)?;
+        for s in scenarios {
+            diesel::insert_into(platform_scenarios::table)
+                .values((platform_scenarios::platform.eq(code), platform_scenarios::scenario.eq(s)))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+const OPEN: [&str; 4] = ["new", "open", "pending_customer", "pending_platform"];
+
+/// The active agent (or supervisor) serving `queue` with the fewest open
+/// tickets; among equals, the one who got a ticket longest ago. Marks the
+/// choice. Call inside the transaction that assigns.
+pub fn pick_assignee(conn: &mut DbConn, queue: Queue, now: NaiveDateTime) -> QueryResult<Option<User>> {
+    // Two PostgreSQL servers assigning at once would both see the same
+    // counts; one lock per transaction makes them take turns. SQLite's
+    // single writer already does.
+    if let DbConn::Postgres(c) = conn {
+        c.batch_execute("SELECT pg_advisory_xact_lock(7262)")?;
+    }
+    let candidates: Vec<User> = users::table
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any([Role::Agent.as_str(), Role::Supervisor.as_str()]))
+        .select(User::as_select())
+        .load::<User>(conn)?
+        .into_iter()
+        .filter(|u| u.queues().contains(&queue))
+        .collect();
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let ids: Vec<&str> = candidates.iter().map(|u| u.id.as_str()).collect();
+    let counts: Vec<(Option<String>, i64)> = tickets::table
+        .filter(tickets::assignee_id.eq_any(&ids))
+        .filter(tickets::status.eq_any(OPEN))
+        .group_by(tickets::assignee_id)
+        .select((tickets::assignee_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let load =
+        |u: &User| counts.iter().find(|(id, _)| id.as_deref() == Some(u.id.as_str())).map(|(_, n)| *n).unwrap_or(0);
+    let chosen = candidates.into_iter().min_by_key(|u| (load(u), u.last_assigned_at, u.id.clone())).expect("not empty");
+    diesel::update(users::table.find(&chosen.id)).set(users::last_assigned_at.eq(now)).execute(conn)?;
+    Ok(Some(chosen))
+}
+
+pub mod target {
+    pub const PLATFORM: &str = "platform";
+    pub const ENGINEERING: &str = "engineering";
+    pub const PROVIDER: &str = "provider";
+}
+
+pub mod status {
+    pub const PENDING_REVIEW: &str = "pending_review";
+    pub const SENT: &str = "sent";
+    pub const SENT_BACK: &str = "sent_back";
+    pub const APPROVED: &str = "approved";
+    pub const DECLINED: &str = "declined";
+}
+
+/// The open escalation for this target, platform and scenario, or a new one.
+pub fn escalation_for(
+    conn: &mut DbConn,
+    target: &str,
+    platform: &str,
+    scenario: &str,
+    rule: &str,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
+    let open: Option<String> = escalations::table
+        .filter(escalations::target.eq(target))
+        .filter(escalations::platform.eq(platform))
+        .filter(escalations::scenario.eq(scenario))
+        .filter(escalations::status.eq_any([status::PENDING_REVIEW, status::SENT]))
+        .select(escalations::id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = open {
+        return Ok(id);
+    }
+    let id = new_id();
+    diesel::insert_into(escalations::table)
+        .values((
+            escalations::id.eq(&id),
+            escalations::target.eq(target),
+            escalations::platform.eq(platform),
+            escalations::scenario.eq(scenario),
+            escalations::rule.eq(rule),
+            escalations::status.eq(status::PENDING_REVIEW),
+            escalations::created_at.eq(now),
+            escalations::review_note.eq(""),
+            escalations::answer_reference.eq(""),
+            escalations::answer_text.eq(""),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = escalations)]
+pub struct Escalation {
+    pub id: String,
+    pub target: String,
+    pub platform: String,
+    pub scenario: String,
+    pub rule: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub review_note: String,
+    pub answer_reference: String,
+    pub answer_text: String,
+    pub answered_at: Option<NaiveDateTime>,
+}
+
+pub fn escalation(conn: &mut DbConn, id: &str) -> QueryResult<Option<Escalation>> {
+    escalations::table.find(id).select(Escalation::as_select()).first(conn).optional()
+}
+
+/// Escalations in these states, oldest first.
+pub fn escalations_in(conn: &mut DbConn, states: &[&str]) -> QueryResult<Vec<Escalation>> {
+    escalations::table
+        .filter(escalations::status.eq_any(states))
+        .order(escalations::created_at.asc())
+        .select(Escalation::as_select())
+        .load(conn)
+}
+
+/// The tickets grouped in an escalation.
+pub fn escalation_tickets(conn: &mut DbConn, id: &str) -> QueryResult<Vec<super::tickets::Ticket>> {
+    tickets::table
+        .filter(tickets::escalation_id.eq(id))
+        .order(tickets::created_at.asc())
+        .select(super::tickets::Ticket::as_select())
+        .load(conn)
+}

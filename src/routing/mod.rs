@@ -1,0 +1,267 @@
+//! Routing: which kind of case a ticket is, which queue and priority it gets,
+//! and when it is due. The rules are data (`default_rules.toml`, or the file
+//! named by `PAYDESK_RULES`), loaded and checked at start; this module is
+//! the pure engine that applies them, with a test for every default rule.
+
+use std::collections::HashSet;
+
+use chrono::Duration;
+use serde::Deserialize;
+
+use crate::domain::codes::{CaseKind, CheckTried, FailingStep, Priority, Queue, Symptom};
+
+pub const DEFAULT_RULES: &str = include_str!("default_rules.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    sla: SlaFile,
+    #[serde(rename = "rule")]
+    rules: Vec<RuleFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlaFile {
+    urgent: Target,
+    high: Target,
+    normal: Target,
+    low: Target,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub first_response: i64,
+    pub resolution: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    name: String,
+    kind: String,
+    queue: String,
+    priority: String,
+    #[serde(default)]
+    self_service: bool,
+    #[serde(default)]
+    when: WhenFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhenFile {
+    symptom: Option<Vec<String>>,
+    failing_step: Option<Vec<String>>,
+    error_code: Option<Vec<String>>,
+    text_contains: Option<Vec<String>>,
+    scenario_allowed: Option<bool>,
+    checks_not_tried: Option<Vec<String>>,
+}
+
+/// One checked rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub name: String,
+    pub kind: CaseKind,
+    pub queue: Queue,
+    pub priority: Priority,
+    pub self_service: bool,
+    pub symptom: Option<Vec<Symptom>>,
+    pub failing_step: Option<Vec<FailingStep>>,
+    pub error_code: Option<Vec<String>>,
+    /// Lower-cased.
+    pub text_contains: Option<Vec<String>>,
+    pub scenario_allowed: Option<bool>,
+    pub checks_not_tried: Option<Vec<CheckTried>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub rules: Vec<Rule>,
+    sla: [Target; 4],
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    #[error("routing rules: {0}")]
+    Syntax(String),
+    #[error("routing rule {rule:?}: {problem}")]
+    Rule { rule: String, problem: String },
+    #[error("routing rules: no rule")]
+    Empty,
+}
+
+fn codes<T>(
+    rule: &str,
+    field: &str,
+    values: Option<Vec<String>>,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<Vec<T>>, RulesError> {
+    values
+        .map(|vs| {
+            vs.iter()
+                .map(|v| {
+                    parse(v).ok_or_else(|| RulesError::Rule {
+                        rule: rule.into(),
+                        problem: format!("unknown {field} {v:?}"),
+                    })
+                })
+                .collect()
+        })
+        .transpose()
+}
+
+impl Rules {
+    /// Parses and checks a rules file; an error names the broken rule.
+    pub fn parse(text: &str) -> Result<Rules, RulesError> {
+        let file: File = toml::from_str(text).map_err(|e| RulesError::Syntax(e.to_string()))?;
+        if file.rules.is_empty() {
+            return Err(RulesError::Empty);
+        }
+        let mut names = HashSet::new();
+        let mut rules = Vec::new();
+        for r in file.rules {
+            let bad = |problem: String| RulesError::Rule { rule: r.name.clone(), problem };
+            if !names.insert(r.name.clone()) {
+                return Err(bad("the name is used twice".into()));
+            }
+            let kind = CaseKind::parse(&r.kind).ok_or_else(|| bad(format!("unknown kind {:?}", r.kind)))?;
+            let queue = Queue::parse(&r.queue).ok_or_else(|| bad(format!("unknown queue {:?}", r.queue)))?;
+            let priority =
+                Priority::parse(&r.priority).ok_or_else(|| bad(format!("unknown priority {:?}", r.priority)))?;
+            let w = r.when;
+            if [&w.error_code, &w.text_contains]
+                .iter()
+                .any(|l| l.as_ref().is_some_and(|l| l.iter().any(|v| v.trim().is_empty())))
+            {
+                return Err(bad("an empty error code or text".into()));
+            }
+            rules.push(Rule {
+                symptom: codes(&r.name, "symptom", w.symptom, Symptom::parse)?,
+                failing_step: codes(&r.name, "failing_step", w.failing_step, FailingStep::parse)?,
+                checks_not_tried: codes(&r.name, "check", w.checks_not_tried, CheckTried::parse)?,
+                error_code: w.error_code,
+                text_contains: w.text_contains.map(|ts| ts.iter().map(|t| t.to_lowercase()).collect()),
+                scenario_allowed: w.scenario_allowed,
+                name: r.name,
+                kind,
+                queue,
+                priority,
+                self_service: r.self_service,
+            });
+        }
+        let s = file.sla;
+        for (name, t) in [("urgent", s.urgent), ("high", s.high), ("normal", s.normal), ("low", s.low)] {
+            if t.first_response <= 0 || t.resolution < t.first_response {
+                return Err(RulesError::Syntax(format!(
+                    "sla.{name}: targets must be positive, resolution ≥ first response"
+                )));
+            }
+        }
+        Ok(Rules { rules, sla: [s.low, s.normal, s.high, s.urgent] })
+    }
+
+    pub fn default_rules() -> Rules {
+        Rules::parse(DEFAULT_RULES).expect("the default rules are valid (tested)")
+    }
+
+    pub fn target(&self, p: Priority) -> Target {
+        self.sla[p as usize]
+    }
+
+    pub fn first_response(&self, p: Priority) -> Duration {
+        Duration::hours(self.target(p).first_response)
+    }
+
+    pub fn resolution(&self, p: Priority) -> Duration {
+        Duration::hours(self.target(p).resolution)
+    }
+
+    /// When the next answer is due: the first response until one was given,
+    /// then the resolution (before any pauses are added back).
+    pub fn due_at(&self, created_at: chrono::NaiveDateTime, p: Priority, responded: bool) -> chrono::NaiveDateTime {
+        created_at + if responded { self.resolution(p) } else { self.first_response(p) }
+    }
+
+    /// The first rule that holds for these facts, and what it looked at.
+    pub fn route(&self, f: &Facts<'_>) -> Decision {
+        for rule in &self.rules {
+            if let Some(used) = rule.matches(f) {
+                return Decision {
+                    rule: rule.name.clone(),
+                    kind: rule.kind,
+                    queue: rule.queue,
+                    priority: rule.priority,
+                    self_service: rule.self_service,
+                    used,
+                };
+            }
+        }
+        Decision {
+            rule: "none".into(),
+            kind: CaseKind::Other,
+            queue: Queue::General,
+            priority: Priority::Normal,
+            self_service: false,
+            used: vec![],
+        }
+    }
+}
+
+/// What routing looks at.
+pub struct Facts<'a> {
+    pub symptom: Symptom,
+    pub failing_step: FailingStep,
+    pub error_code: Option<&'a str>,
+    pub error_message: Option<&'a str>,
+    pub description: &'a str,
+    pub checks_tried: &'a [CheckTried],
+    /// Whether the platform allows the payment scenario.
+    pub scenario_allowed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub rule: String,
+    pub kind: CaseKind,
+    pub queue: Queue,
+    pub priority: Priority,
+    pub self_service: bool,
+    /// The facts the rule used, e.g. `error_code=101`.
+    pub used: Vec<String>,
+}
+
+impl Rule {
+    /// `Some(facts used)` when every condition holds.
+    fn matches(&self, f: &Facts<'_>) -> Option<Vec<String>> {
+        let mut used = Vec::new();
+        if let Some(s) = &self.symptom {
+            s.contains(&f.symptom).then(|| used.push(format!("symptom={}", f.symptom)))?;
+        }
+        if let Some(s) = &self.failing_step {
+            s.contains(&f.failing_step).then(|| used.push(format!("failing_step={}", f.failing_step)))?;
+        }
+        if let Some(codes) = &self.error_code {
+            let code = f.error_code.map(str::trim)?;
+            codes.iter().any(|c| c == code).then(|| used.push(format!("error_code={code}")))?;
+        }
+        if let Some(words) = &self.text_contains {
+            let text = format!("{} {}", f.error_message.unwrap_or(""), f.description).to_lowercase();
+            let word = words.iter().find(|w| text.contains(w.as_str()))?;
+            used.push(format!("text contains \"{word}\""));
+        }
+        if let Some(allowed) = self.scenario_allowed {
+            (allowed == f.scenario_allowed).then(|| used.push(format!("scenario_allowed={allowed}")))?;
+        }
+        if let Some(checks) = &self.checks_not_tried {
+            let missing: Vec<_> = checks.iter().filter(|c| !f.checks_tried.contains(c)).collect();
+            (!missing.is_empty()).then(|| used.push(format!("not tried: {}", missing[0])))?;
+        }
+        Some(used)
+    }
+}
+
+#[cfg(test)]
+mod tests;
