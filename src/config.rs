@@ -28,6 +28,10 @@ pub struct Config {
     pub mail_max_attempts: i32,
     /// A routing rules file; none: the built-in `src/routing/default_rules.toml`.
     pub rules_path: Option<String>,
+    /// Where approved escalations to engineering go.
+    pub engineering_email: String,
+    /// Where approved escalations to the payment provider go.
+    pub provider_email: String,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -52,6 +56,8 @@ impl Config {
             mail_retry_base_secs: 30,
             mail_max_attempts: 8,
             rules_path: None,
+            engineering_email: "engineering@paydesk.localhost".to_string(),
+            provider_email: "payment-provider@paydesk.localhost".to_string(),
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod audit;
 pub mod canned;
+pub mod escalations;
 pub mod outbox;
 pub mod queue;
 pub mod routing;

@@ -17,6 +17,9 @@ pub mod kind {
     pub const REPLY: &str = "reply";
     pub const INFO_REQUEST: &str = "info_request";
     pub const RESOLVED: &str = "resolved";
+    pub const PLATFORM_ANSWER: &str = "platform_answer";
+    /// An approved escalation, to the platform, engineering or provider.
+    pub const ESCALATION_PACKET: &str = "escalation_packet";
 }
 
 pub mod status {
@@ -71,12 +74,33 @@ pub struct Message {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    pub escalation_id: Option<String>,
 }
 
 #[derive(QueryableByName)]
 struct ClaimedId {
     #[diesel(sql_type = Text)]
     id: String,
+}
+
+/// Queues an approved escalation's packet to its recipient.
+pub fn enqueue_packet(conn: &mut DbConn, escalation_id: &str, recipient: &str, now: NaiveDateTime) -> QueryResult<()> {
+    let id = new_id();
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::message_id.eq(format!("<{id}@paydesk>")),
+            outbox::id.eq(&id),
+            outbox::kind.eq(kind::ESCALATION_PACKET),
+            outbox::escalation_id.eq(escalation_id),
+            outbox::recipient.eq(recipient),
+            outbox::language.eq("zh-CN"),
+            outbox::status.eq(status::PENDING),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Takes up to `limit` due messages for this worker until `now + lease`.

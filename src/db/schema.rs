@@ -173,6 +173,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        escalation_id -> Nullable<Text>,
     }
 }
 

@@ -126,10 +126,33 @@ pub fn update(conn: &mut DbConn, id: &str, u: UserUpdate<'_>, now: NaiveDateTime
             .execute(conn)?;
         if !u.active {
             diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)?;
+            // Their open tickets go to whoever is next in each queue (or
+            // wait unassigned when nobody serves it).
             let closed = [Status::Resolved.as_str(), Status::Closed.as_str()];
-            diesel::update(tickets::table.filter(tickets::assignee_id.eq(id)).filter(tickets::status.ne_all(closed)))
-                .set(tickets::assignee_id.eq(None::<String>))
-                .execute(conn)?;
+            let open: Vec<(String, String)> = tickets::table
+                .filter(tickets::assignee_id.eq(id))
+                .filter(tickets::status.ne_all(closed))
+                .select((tickets::id, tickets::queue))
+                .load(conn)?;
+            for (ticket_id, queue) in open {
+                let next = match Queue::parse(&queue) {
+                    Some(q) => super::routing::pick_assignee(conn, q, now)?,
+                    None => None,
+                };
+                diesel::update(tickets::table.find(&ticket_id))
+                    .set(tickets::assignee_id.eq(next.as_ref().map(|u| u.id.clone())))
+                    .execute(conn)?;
+                let name = next.map(|u| u.name).unwrap_or_default();
+                let entry = super::tickets::NewEvent {
+                    is_public: false,
+                    ..super::tickets::NewEvent::public(
+                        super::tickets::event_kind::ASSIGNED,
+                        super::tickets::author::SYSTEM,
+                        &name,
+                    )
+                };
+                super::tickets::insert_event(conn, &ticket_id, entry, now)?;
+            }
         }
         Ok(())
     })

@@ -12,7 +12,8 @@ pub mod worker;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
 
 /// Where messages go.
@@ -70,13 +71,26 @@ pub struct Outgoing {
     pub message_id: String,
 }
 
-pub fn build(from: &Mailbox, m: Outgoing) -> Result<Message, String> {
+/// A file attached to a message (screenshots in an escalation packet).
+pub struct Attached {
+    pub name: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+pub fn build(from: &Mailbox, m: Outgoing, attachments: Vec<Attached>) -> Result<Message, String> {
     let to: Mailbox = m.to.parse().map_err(|e| format!("recipient: {e}"))?;
-    Message::builder()
-        .from(from.clone())
-        .to(to)
-        .subject(m.subject)
-        .message_id(Some(m.message_id))
-        .multipart(MultiPart::alternative_plain_html(m.text, m.html))
-        .map_err(|e| e.to_string())
+    let body = MultiPart::alternative_plain_html(m.text, m.html);
+    let builder = Message::builder().from(from.clone()).to(to).subject(m.subject).message_id(Some(m.message_id));
+    let built = if attachments.is_empty() {
+        builder.multipart(body)
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for a in attachments {
+            let ct = ContentType::parse(&a.content_type).map_err(|e| e.to_string())?;
+            mixed = mixed.singlepart(Attachment::new(a.name).body(a.data, ct));
+        }
+        builder.multipart(mixed)
+    };
+    built.map_err(|e| e.to_string())
 }

@@ -42,6 +42,8 @@ pub struct Facts<'a> {
     pub body: Option<String>,
     /// An absolute link to the customer's request page.
     pub link: &'a str,
+    /// What the customer can do now (self-service and out-of-scope kinds).
+    pub guide: Option<String>,
 }
 
 /// Subject, text and HTML.
@@ -49,7 +51,8 @@ pub fn render(kind_: &str, lang: Lang, f: Facts<'_>) -> Result<(String, String, 
     let t = |key: &str| lang.t(&format!("mail-{kind_}-{key}"));
     let subject = lang.t_with(&format!("mail-{kind_}-subject"), "reference", f.reference);
     let (paragraphs, after) = match kind_ {
-        kind::RECEIVED => (vec![t("body")], vec![]),
+        kind::RECEIVED => (vec![t("body")], f.guide.iter().cloned().collect()),
+        kind::PLATFORM_ANSWER => (vec![t("body")], vec![]),
         kind::REPLY => (vec![t("body")], vec![t("answer")]),
         kind::INFO_REQUEST => (vec![t("body")], vec![]),
         kind::RESOLVED => (vec![t("body")], vec![t("reopen")]),
@@ -86,16 +89,72 @@ pub fn render(kind_: &str, lang: Lang, f: Facts<'_>) -> Result<(String, String, 
     Ok((subject, text, html))
 }
 
+/// One grouped ticket, as the packet shows it: masked facts only.
+pub struct PacketLine {
+    pub reference: String,
+    pub city: String,
+    pub step: String,
+    pub symptom: String,
+    pub error: String,
+    pub account: String,
+    pub checks: String,
+    pub filed: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/packet.txt")]
+struct PacketText<'a> {
+    intro: &'a str,
+    platform: &'a str,
+    scenario: &'a str,
+    count: usize,
+    rule: &'a str,
+    tickets: &'a [PacketLine],
+    closing: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/packet.html")]
+struct PacketHtml<'a> {
+    subject: &'a str,
+    intro: &'a str,
+    platform: &'a str,
+    scenario: &'a str,
+    count: usize,
+    rule: &'a str,
+    tickets: &'a [PacketLine],
+    closing: &'a str,
+}
+
+/// The escalation packet: bilingual, for the platform's (or engineering's,
+/// or the provider's) reviewers.
+pub fn render_packet(
+    platform: &str,
+    scenario: &str,
+    rule: &str,
+    tickets: &[PacketLine],
+) -> Result<(String, String, String), askama::Error> {
+    let subject = format!("[paydesk] 请审核支付场景 / Please review a payment scenario: {scenario} @ {platform}");
+    let intro = "您好：以下客户无法完成这一支付场景。请审核并开通该场景，或告知原因。附件为客户提供的错误截图。\n\
+                 Hello: the customers below cannot complete this payment scenario. Please review and enable it, \
+                 or tell us why not. The customers' screenshots are attached.";
+    let closing = "请回复您的审核结果和编号。Please reply with your decision and its reference. — paydesk";
+    let count = tickets.len();
+    let text = PacketText { intro, platform, scenario, count, rule, tickets, closing }.render()?;
+    let html = PacketHtml { subject: &subject, intro, platform, scenario, count, rule, tickets, closing }.render()?;
+    Ok((subject, text, html))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_kind_renders_in_both_languages_and_escapes_html() {
-        for k in [kind::RECEIVED, kind::REPLY, kind::INFO_REQUEST, kind::RESOLVED] {
+        for k in [kind::RECEIVED, kind::REPLY, kind::INFO_REQUEST, kind::RESOLVED, kind::PLATFORM_ANSWER] {
             for lang in Lang::ALL {
-                let f =
-                    Facts { reference: "PD-7KM3QX", body: Some("<b>retry</b> & wait".into()), link: "https://x/t/abc" };
+                let body = Some("<b>retry</b> & wait".into());
+                let f = Facts { reference: "PD-7KM3QX", body, link: "https://x/t/abc", guide: None };
                 let (subject, text, html) = render(k, lang, f).unwrap();
                 assert!(subject.contains("PD-7KM3QX"), "{k} {lang:?}");
                 assert!(!subject.contains("mail-"), "{k} {lang:?}: {subject}");

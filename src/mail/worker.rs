@@ -8,9 +8,10 @@ use std::time::Duration as StdDuration;
 use chrono::Duration;
 use lettre::message::Mailbox;
 
-use super::render::{render, Facts};
-use super::{build, Outgoing, Transport_};
+use super::render::{render, render_packet, Facts, PacketLine};
+use super::{build, Attached, Outgoing, Transport_};
 use crate::db::outbox::{self, Message};
+use crate::db::routing;
 use crate::db::tickets as store;
 use crate::db::{DbConn, DbPool};
 use crate::i18n::Lang;
@@ -31,6 +32,8 @@ pub struct Worker {
 /// are taken by another after it.
 const LEASE: Duration = Duration::seconds(120);
 const BATCH: i64 = 20;
+/// Screenshots of this many tickets go with a packet; the rest are listed.
+const MAX_PACKET_TICKETS_WITH_SCREENSHOTS: usize = 10;
 
 impl Worker {
     /// Runs until the process ends.
@@ -70,6 +73,9 @@ impl Worker {
     }
 
     fn prepare(&self, conn: &mut DbConn, m: &Message) -> Result<lettre::Message, String> {
+        if m.kind == outbox::kind::ESCALATION_PACKET {
+            return self.packet(conn, m);
+        }
         let ticket_id = m.ticket_id.as_deref().ok_or("no ticket")?;
         let ticket = store::find_by_id(conn, ticket_id).map_err(|e| e.to_string())?.ok_or("ticket gone")?;
         let body = match &m.event_id {
@@ -79,9 +85,49 @@ impl Worker {
         let token = store::mint_link(conn, &ticket.id, crate::web::now()).map_err(|e| e.to_string())?;
         let link = format!("{}/t/{}", self.public_url, token);
         let lang = Lang::parse(&m.language).unwrap_or_default();
-        let facts = Facts { reference: &ticket.reference, body, link: &link };
+        let guide = lang.try_t(&format!("guide-{}", ticket.case_kind));
+        let facts = Facts { reference: &ticket.reference, body, link: &link, guide };
         let (subject, text, html) = render(&m.kind, lang, facts).map_err(|e| e.to_string())?;
         let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
-        build(&self.from, outgoing)
+        build(&self.from, outgoing, Vec::new())
+    }
+
+    /// An approved escalation: the grouped tickets' masked facts, how many
+    /// customers it affects, what they tried, and their screenshots.
+    fn packet(&self, conn: &mut DbConn, m: &Message) -> Result<lettre::Message, String> {
+        let id = m.escalation_id.as_deref().ok_or("no escalation")?;
+        let e = routing::escalation(conn, id).map_err(|e| e.to_string())?.ok_or("escalation gone")?;
+        let tickets = routing::escalation_tickets(conn, id).map_err(|e| e.to_string())?;
+        let lines: Vec<PacketLine> = tickets
+            .iter()
+            .map(|t| PacketLine {
+                reference: t.reference.clone(),
+                city: t.city.clone(),
+                step: t.failing_step.clone(),
+                symptom: t.symptom.clone(),
+                error: [t.error_code.clone(), t.error_message.clone()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                account: t.account_masked.clone(),
+                checks: t.checks_tried.clone(),
+                filed: crate::web::china_time(t.created_at),
+            })
+            .collect();
+        let (subject, text, html) =
+            render_packet(&e.platform, &e.scenario, &e.rule, &lines).map_err(|e| e.to_string())?;
+        let mut attachments = Vec::new();
+        for t in tickets.iter().take(MAX_PACKET_TICKETS_WITH_SCREENSHOTS) {
+            for s in store::screenshot_list(conn, &t.id).map_err(|e| e.to_string())? {
+                if let Some((kind, data)) = store::screenshot_data(conn, &t.id, &s.id).map_err(|e| e.to_string())? {
+                    let ext = kind.content_type().trim_start_matches("image/");
+                    let name = format!("{}-{}.{ext}", t.reference, attachments.len() + 1);
+                    attachments.push(Attached { name, content_type: kind.content_type().into(), data });
+                }
+            }
+        }
+        let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
+        build(&self.from, outgoing, attachments)
     }
 }

@@ -26,6 +26,9 @@ const MESSAGE_MAX: usize = 4000;
 struct CreatedPage {
     lang: Lang,
     path: String,
+    /// What the customer can do now, for kinds they can fix alone or that
+    /// only the platform can.
+    guide: Option<String>,
     reference: String,
     tracking_url: String,
     token: String,
@@ -40,6 +43,7 @@ pub async fn created(
     let token = token.into_inner();
     let ticket = load(&state, &token).await?;
     html(CreatedPage {
+        guide: page.lang.try_t(&format!("guide-{}", ticket.case_kind)),
         lang: page.lang,
         path: page.path,
         reference: ticket.reference,
@@ -65,6 +69,7 @@ pub struct ShotView {
 struct TrackingPage {
     lang: Lang,
     path: String,
+    guide: Option<String>,
     csrf: String,
     token: String,
     reference: String,
@@ -104,7 +109,12 @@ async fn tracking_page(
     let (events, shots) =
         state.db(move |c| Ok((store::public_timeline(c, &ticket_id)?, store::screenshot_list(c, &ticket_id)?))).await?;
     let (message_value, errors) = form.unwrap_or_default();
+    let guide = match ticket.status() {
+        Status::PendingCustomer | Status::PendingPlatform => lang.try_t(&format!("guide-{}", ticket.case_kind)),
+        _ => None,
+    };
     Ok(TrackingPage {
+        guide,
         lang,
         csrf,
         path: page.path,
@@ -187,6 +197,10 @@ pub fn event_view(lang: Lang, e: store::Event) -> EventView {
             title: lang.t("event-merged"),
             body: lang.t_with("ticket-merged-into", "reference", &e.body),
         },
+        event_kind::OUT_OF_SCOPE => {
+            EventView { when, title: lang.t("event-out_of_scope"), body: lang.t("guide-out_of_scope") }
+        }
+        event_kind::PLATFORM_ANSWER => EventView { when, title: lang.t("event-platform_answer"), body: e.body },
         event_kind::PRIORITY_CHANGED => EventView {
             when,
             title: lang.t("event-priority_changed"),

@@ -92,6 +92,7 @@ type OutboxCols = (
     Option<String>,
     Ts,
     Option<Ts>,
+    Option<String>,
 );
 type EscalationCols = (
     String,

@@ -1,3 +1,4 @@
+ALTER TABLE outbox DROP COLUMN escalation_id;
 ALTER TABLE users DROP COLUMN last_assigned_at;
 DROP INDEX tickets_escalation;
 ALTER TABLE tickets DROP COLUMN paused_at;

@@ -53,3 +53,6 @@ ALTER TABLE tickets ADD COLUMN paused_at TIMESTAMP;
 CREATE INDEX tickets_escalation ON tickets (escalation_id);
 
 ALTER TABLE users ADD COLUMN last_assigned_at TIMESTAMP;
+
+-- The escalation an outgoing packet is about.
+ALTER TABLE outbox ADD COLUMN escalation_id TEXT REFERENCES escalations (id);

@@ -10,6 +10,7 @@ use super::ApiError;
 use crate::auth::ApiStaff;
 use crate::db::actions::{self, Actor};
 use crate::db::queue::{self, Cursor, Viewer};
+use crate::db::routing::{self, Escalation};
 use crate::db::tickets::{self as store, Ticket};
 use crate::db::users;
 use crate::domain::codes::{Priority, Role, Status};
@@ -24,7 +25,7 @@ fn rfc3339(t: chrono::NaiveDateTime) -> String {
 }
 
 /// Every fact of a ticket, as staff see it.
-fn ticket_json(t: &Ticket, assignee_name: Option<String>, state: &AppState) -> Value {
+fn ticket_json(t: &Ticket, assignee_name: Option<String>, escalation: Option<Escalation>, state: &AppState) -> Value {
     json!({
         "reference": t.reference,
         "status": t.status,
@@ -54,13 +55,13 @@ fn ticket_json(t: &Ticket, assignee_name: Option<String>, state: &AppState) -> V
         "description": t.description,
         "missing_facts": t.missing_facts().iter().map(|f| f.as_str()).collect::<Vec<_>>(),
         "screenshot_count": t.screenshot_count,
-        // Escalations arrive with routing; until then there are none.
-        "escalation": Value::Null,
+        "routing": { "rule": t.routing_rule, "facts": t.routing_facts },
+        "escalation": escalation.map(|e| json!({ "id": e.id, "target": e.target, "status": e.status })),
         "url": format!("{}/agent/tickets/{}", state.public_url, t.reference),
     })
 }
 
-async fn load(state: &AppState, reference: &str) -> Result<(Ticket, Option<String>), AppError> {
+async fn load(state: &AppState, reference: &str) -> Result<(Ticket, Option<String>, Option<Escalation>), AppError> {
     let reference = normalize_reference(reference).ok_or(AppError::NotFound)?;
     state
         .db(move |c| {
@@ -69,7 +70,11 @@ async fn load(state: &AppState, reference: &str) -> Result<(Ticket, Option<Strin
                 Some(id) => users::find(c, id)?.map(|u| u.name),
                 None => None,
             };
-            Ok((t, name))
+            let escalation = match &t.escalation_id {
+                Some(id) => routing::escalation(c, id)?,
+                None => None,
+            };
+            Ok((t, name, escalation))
         })
         .await
 }
@@ -122,8 +127,8 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     me.require(Role::Agent)?;
-    let (t, name) = load(&state, &reference).await?;
-    Ok(HttpResponse::Ok().json(ticket_json(&t, name, &state)))
+    let (t, name, esc) = load(&state, &reference).await?;
+    Ok(HttpResponse::Ok().json(ticket_json(&t, name, esc, &state)))
 }
 
 #[derive(Deserialize)]
@@ -148,7 +153,7 @@ pub async fn reply(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     me.require(Role::Agent)?;
-    let (t, _) = load(&state, &reference).await?;
+    let (t, _, _) = load(&state, &reference).await?;
     let Ok(Some(text)) = text::clean(&body.body, 8000, true) else {
         return Ok(unprocessable("body", "Write the reply's text (at most 8000 characters, no control characters)."));
     };
@@ -176,8 +181,8 @@ pub async fn reply(
             Ok(())
         })
         .await?;
-    let (t, name) = load(&state, &t.reference).await?;
-    Ok(HttpResponse::Created().json(ticket_json(&t, name, &state)))
+    let (t, name, esc) = load(&state, &t.reference).await?;
+    Ok(HttpResponse::Created().json(ticket_json(&t, name, esc, &state)))
 }
 
 #[derive(Deserialize)]
@@ -202,7 +207,7 @@ pub async fn update(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     me.require(Role::Agent)?;
-    let (t, assignee_name) = load(&state, &reference).await?;
+    let (t, assignee_name, _) = load(&state, &reference).await?;
     let status = match body.status.as_deref() {
         None => None,
         Some(s) => match Status::parse(s) {
@@ -248,6 +253,6 @@ pub async fn update(
     if let Some(field) = result {
         return Ok(unprocessable(field, "No active user has this id."));
     }
-    let (t, name) = load(&state, &t.reference).await?;
-    Ok(HttpResponse::Ok().json(ticket_json(&t, name, &state)))
+    let (t, name, esc) = load(&state, &t.reference).await?;
+    Ok(HttpResponse::Ok().json(ticket_json(&t, name, esc, &state)))
 }

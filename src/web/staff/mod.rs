@@ -3,9 +3,11 @@
 //! each user's settings. Every handler takes `Staff` and checks its role.
 
 pub mod admin;
+pub mod escalations;
 pub mod login;
 pub mod outbox;
 pub mod queue;
+pub mod routing;
 pub mod settings;
 pub mod supervisor;
 pub mod ticket;
@@ -32,12 +34,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/agent/tickets/{reference}/screenshots/{id}", web::get().to(ticket::screenshot))
         .route("/agent/tickets/{reference}/{action}", web::post().to(ticket::act))
         .route("/supervisor/audit", web::get().to(supervisor::audit))
+        .route("/supervisor/escalations", web::get().to(escalations::list))
+        .route("/supervisor/escalations/{id}/{action}", web::post().to(escalations::act))
         .route("/supervisor/canned", web::get().to(supervisor::canned))
         .route("/supervisor/canned/{id}", web::post().to(supervisor::save_canned))
         .route("/admin/users", web::get().to(admin::list))
         .route("/admin/users", web::post().to(admin::create))
         .route("/admin/users/{id}", web::get().to(admin::edit))
         .route("/admin/users/{id}", web::post().to(admin::update))
+        .route("/admin/platforms", web::get().to(routing::platforms))
+        .route("/admin/platforms/{code}", web::post().to(routing::save_platform))
+        .route("/admin/routing", web::get().to(routing::rules))
         .route("/admin/outbox", web::get().to(outbox::show))
         .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry))
         .route("/settings", web::get().to(settings::show))

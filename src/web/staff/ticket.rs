@@ -58,6 +58,8 @@ struct TicketPage {
     sla: SlaState,
     customer_language: String,
     merged_into: Option<String>,
+    /// The escalation's target and state, when it has one.
+    escalation: Option<String>,
     facts: Vec<(String, String)>,
     missing: Vec<(&'static str, String)>,
     screenshots: Vec<ShotView>,
@@ -112,10 +114,15 @@ async fn page(
     let Chrome { lang, path, me, csrf } = chrome;
     let (ticket_id, language, merged_into) = (t.id.clone(), t.language.clone(), t.merged_into.clone());
     let case_kind = t.case_kind.clone();
-    let (events, shots, staff, canned, chosen, merged_ref) = state
+    let escalation_id = t.escalation_id.clone();
+    let (events, shots, staff, canned, chosen, merged_ref, escalation) = state
         .db(move |c| {
             let merged_ref = match merged_into {
                 Some(id) => store::find_by_id(c, &id)?.map(|m| m.reference),
+                None => None,
+            };
+            let escalation = match &escalation_id {
+                Some(id) => crate::db::routing::escalation(c, id)?.map(|e| format!("{} · {}", e.target, e.status)),
                 None => None,
             };
             let chosen = match canned_id {
@@ -129,6 +136,7 @@ async fn page(
                 canned::for_ticket(c, &language, &case_kind)?,
                 chosen,
                 merged_ref,
+                escalation,
             ))
         })
         .await?;
@@ -175,6 +183,7 @@ async fn page(
         sla: SlaState::of(t.due_at, now),
         customer_language: t.language().t("lang-name"),
         merged_into: merged_ref,
+        escalation,
         facts: facts(lang, &t, true),
         missing: t.missing_facts().into_iter().map(|f| (f.as_str(), lang.t(&f.label_key()))).collect(),
         screenshots: shots.into_iter().map(|s| ShotView { id: s.id, width: s.width, height: s.height }).collect(),
