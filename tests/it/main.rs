@@ -9,6 +9,7 @@ mod intake_form;
 mod mail;
 mod pages;
 mod rest_api;
+mod routing;
 mod schema;
 mod staff;
 mod support;

@@ -1,0 +1,348 @@
+//! Routing over HTTP: classification at intake, out-of-scope escalations
+//! through supervisor review, allow-lists, fair assignment, the SLA pause.
+
+use std::time::Duration;
+
+use crate::support::*;
+use diesel::prelude::*;
+use paydesk::db::schema::{escalations, tickets};
+
+/// A pay button that does nothing, on a platform that does not allow the
+/// scenario (alipay allows only outpatient fees and hospital deposits).
+fn out_of_scope(scenario: &str) -> Vec<(&'static str, String)> {
+    let f = with(&complete_fields(), "platform", "alipay");
+    let f = with(&f, "payment_scenario", scenario);
+    let f = with(&f, "symptom", "button_inert");
+    let f = with(&f, "error_code", "");
+    with(&f, "error_message", "")
+}
+
+fn ticket_row(app: &TestApp, reference: &str) -> (String, String, String, Option<String>, Option<String>) {
+    tickets::table
+        .filter(tickets::reference.eq(reference))
+        .select((
+            tickets::status,
+            tickets::case_kind,
+            tickets::routing_rule,
+            tickets::escalation_id,
+            tickets::assignee_id,
+        ))
+        .first(&mut app.conn())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn tickets_are_classified_and_say_why() {
+    let app = spawn().await;
+    let agent = app.staff("agent").await;
+    let cases = [
+        (
+            with(&complete_fields(), "error_code", "101"),
+            "insufficient_funds",
+            "pending_customer",
+            "code-101-insufficient-balance",
+        ),
+        (
+            with(&complete_fields(), "error_message", "系统繁忙，请稍后再试"),
+            "timeout_busy",
+            "pending_customer",
+            "busy-message",
+        ),
+        (
+            with(&complete_fields(), "symptom", "money_taken_not_paid"),
+            "deducted_not_credited",
+            "new",
+            "money-taken-bill-unpaid",
+        ),
+        (out_of_scope("electricity_bill"), "out_of_scope", "pending_platform", "scenario-not-allowed-by-platform"),
+        (complete_fields(), "other", "new", "everything-else"),
+    ];
+    for (fields, kind, status, rule) in cases {
+        let mut fields = fields;
+        if kind == "deducted_not_credited" {
+            fields.push(("occurred_at", "2026-01-05T09:30".into()));
+            fields.push(("amount", "88".into()));
+            fields.push(("order_number", "ORD1".into()));
+        }
+        let (reference, _) = app.file_api(&fields).await;
+        let (s, k, r, _, _) = ticket_row(&app, &reference);
+        assert_eq!((s.as_str(), k.as_str(), r.as_str()), (status, kind, rule), "{reference}");
+        let page = agent.text(&format!("/agent/tickets/{reference}")).await;
+        assert!(page.contains(rule), "the ticket page says which rule");
+    }
+    // The API says why too.
+    let (reference, _) = app.file_api(&with(&complete_fields(), "error_code", "202")).await;
+    let id = app.add_staff("api@paydesk.test", "API", "agent", &["general"]);
+    let token = paydesk::db::users::create_token(&mut app.conn(), &id, "t", chrono::Utc::now().naive_utc()).unwrap();
+    let t: serde_json::Value = app
+        .client
+        .get(app.url(&format!("/api/v1/tickets/{reference}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["case_kind"], "timeout_busy");
+    assert_eq!(t["queue"], "payments");
+    assert_eq!(t["routing"]["rule"], "code-202-timeout");
+    assert_eq!(t["routing"]["facts"], "error_code=202");
+}
+
+#[tokio::test]
+async fn self_service_customers_get_guidance_at_once_and_the_clock_pauses() {
+    let app = spawn().await;
+    let res = app
+        .form_file(form(&with(&complete_fields(), "error_code", "101"), Some(png_part("e.png", samples::png()))), "en")
+        .await;
+    let created = res.headers()["location"].to_str().unwrap().to_string();
+    let page = app.get_lang(&created, "en").await.text().await.unwrap();
+    assert!(page.contains("What you can do now") && page.contains("Check your balance and the card&#39;s limits"));
+    let tracking = created.trim_end_matches("/created").to_string();
+    let token = tracking.trim_start_matches("/t/").to_string();
+    let _ = token;
+    let reference = page.split("id=\"reference\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+
+    // Waiting on the customer: the clock is paused. Pretend two hours passed.
+    let (due_before, paused): (chrono::NaiveDateTime, Option<chrono::NaiveDateTime>) = tickets::table
+        .filter(tickets::reference.eq(&reference))
+        .select((tickets::due_at, tickets::paused_at))
+        .first(&mut app.conn())
+        .unwrap();
+    let paused = paused.expect("paused while waiting on the customer");
+    diesel::update(tickets::table.filter(tickets::reference.eq(&reference)))
+        .set(tickets::paused_at.eq(paused - chrono::Duration::hours(2)))
+        .execute(&mut app.conn())
+        .unwrap();
+    let res = app
+        .post_multipart(
+            &format!("{tracking}/messages"),
+            reqwest::multipart::Form::new().text("message", "Still fails."),
+            "en",
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let (status, due_after, paused_after): (String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>) =
+        tickets::table
+            .filter(tickets::reference.eq(&reference))
+            .select((tickets::status, tickets::due_at, tickets::paused_at))
+            .first(&mut app.conn())
+            .unwrap();
+    assert_eq!(status, "open");
+    assert_eq!(paused_after, None);
+    let moved = due_after - due_before;
+    assert!(
+        moved >= chrono::Duration::hours(2) && moved < chrono::Duration::hours(2) + chrono::Duration::minutes(1),
+        "{moved}"
+    );
+}
+
+#[tokio::test]
+async fn out_of_scope_cases_are_grouped_reviewed_sent_and_answered() {
+    let smtp = SmtpSink::start();
+    let app = spawn_with(|c| c.smtp_url = Some(smtp.url())).await;
+    let supervisor = app.staff("supervisor").await;
+    let agent = app.staff("agent").await;
+
+    let (first, first_tracking) = app.file_api(&out_of_scope("electricity_bill")).await;
+    let (second, _) = app.file_api(&with(&out_of_scope("electricity_bill"), "lang", "zh-CN")).await;
+    let (other, _) = app.file_api(&out_of_scope("water_bill")).await;
+    let (_, _, _, esc1, _) = ticket_row(&app, &first);
+    let (_, _, _, esc2, _) = ticket_row(&app, &second);
+    let (_, _, _, esc3, _) = ticket_row(&app, &other);
+    assert_eq!(esc1, esc2, "one escalation for the same platform and scenario");
+    assert_ne!(esc1, esc3);
+    let esc1 = esc1.unwrap();
+    let esc3 = esc3.unwrap();
+
+    // The customer is told at once that only the platform can help, with
+    // the alternatives.
+    let page = app.get_lang(&first_tracking, "en").await.text().await.unwrap();
+    assert!(page.contains("Only the platform can enable this payment"));
+    assert!(page.contains("service hall"));
+    assert!(page.contains("id=\"status\">Waiting for the platform<"));
+
+    // Supervisors only.
+    assert_eq!(agent.get("/supervisor/escalations").await.status().as_u16(), 403);
+    assert_eq!(agent.post(&format!("/supervisor/escalations/{esc1}/approve"), &[]).await.status().as_u16(), 403);
+    let list = supervisor.text("/supervisor/escalations").await;
+    assert!(list.contains(&first) && list.contains(&second) && list.contains(&other));
+    assert!(list.contains("2 tickets"));
+
+    // Send one back, approve the other.
+    let res = supervisor
+        .post(
+            &format!("/supervisor/escalations/{esc3}/send-back"),
+            &[("reason", "Water bills are handled by the city office, not the platform.")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let (status, _, _, esc, _) = ticket_row(&app, &other);
+    assert_eq!((status.as_str(), esc), ("open", None), "back with the agents");
+    let page = agent.text(&format!("/agent/tickets/{other}")).await;
+    assert!(page.contains("Water bills are handled by the city office"));
+
+    let res = supervisor.post(&format!("/supervisor/escalations/{esc1}/approve"), &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let again = supervisor.post(&format!("/supervisor/escalations/{esc1}/approve"), &[]).await;
+    assert_eq!(again.status().as_u16(), 409, "approved once only");
+
+    // The packet reaches the platform's contact, with the screenshots.
+    let mut packet = None;
+    for _ in 0..100 {
+        packet = smtp.messages().into_iter().find(|m| m.contains("mini-program-review@alipay.example"));
+        if packet.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let raw = packet.expect("the packet was sent");
+    let packet = mailparse::parse_mail(raw.as_bytes()).unwrap();
+    let mut text = String::new();
+    let mut images = 0;
+    fn walk(p: &mailparse::ParsedMail, text: &mut String, images: &mut usize) {
+        match p.ctype.mimetype.as_str() {
+            "text/plain" => *text = p.get_body().unwrap(),
+            t if t.starts_with("image/") => *images += 1,
+            _ => {}
+        }
+        for s in &p.subparts {
+            walk(s, text, images);
+        }
+    }
+    walk(&packet, &mut text, &mut images);
+    assert!(text.contains("Customers affected: 2"), "{text}");
+    assert!(text.contains(&first) && text.contains(&second));
+    assert!(text.contains("31******4821") && !text.contains("310012344821"));
+    assert_eq!(images, 2, "one screenshot per ticket");
+
+    // The platform's answer reaches every grouped ticket and customer.
+    let res = supervisor
+        .post(
+            &format!("/supervisor/escalations/{esc1}/answer"),
+            &[("outcome", "approved"), ("reference", "ALI-2026-77"), ("text", "Enabled.")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let page = app.get_lang(&first_tracking, "en").await.text().await.unwrap();
+    assert!(page.contains("The platform has enabled this payment."));
+    assert!(page.contains("id=\"status\">Resolved<"));
+    let (status, _, _, _, _) = ticket_row(&app, &second);
+    assert_eq!(status, "resolved");
+    let state: String = escalations::table.find(&esc1).select(escalations::status).first(&mut app.conn()).unwrap();
+    assert_eq!(state, "approved");
+    let mut answered = 0;
+    for _ in 0..100 {
+        answered = smtp
+            .messages()
+            .iter()
+            .filter(|m| {
+                mailparse::parse_mail(m.as_bytes())
+                    .map(|p| {
+                        use mailparse::MailHeaderMap;
+                        let s = p.headers.get_first_value("Subject").unwrap_or_default();
+                        s.contains("The platform answered") || s.contains("平台已就您的缴费作出答复")
+                    })
+                    .unwrap_or(false)
+            })
+            .count();
+        if answered == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(answered, 2, "both customers are mailed, each in their language");
+
+    // Every transition is audited.
+    let audit = supervisor.text("/supervisor/audit?action=escalation_approve").await;
+    assert!(audit.contains("sent to mini-program-review@alipay.example"));
+    assert!(supervisor.text("/supervisor/audit?action=escalation_send_back").await.contains("city office"));
+    assert!(supervisor.text("/supervisor/audit?action=escalation_answer").await.contains("approved ALI-2026-77"));
+}
+
+#[tokio::test]
+async fn allow_lists_are_data_that_admins_keep() {
+    let app = spawn().await;
+    let admin = app.staff("admin").await;
+    // Allowed on its platform, and any scenario on an unrestricted one.
+    let (a, _) = app.file_api(&with(&out_of_scope("outpatient_fee"), "platform", "alipay")).await;
+    assert_ne!(ticket_row(&app, &a).1, "out_of_scope");
+    let (b, _) = app.file_api(&with(&out_of_scope("prepaid_package"), "platform", "utility_app")).await;
+    assert_ne!(ticket_row(&app, &b).1, "out_of_scope");
+    let (c, _) = app.file_api(&with(&out_of_scope("prepaid_package"), "platform", "wechat")).await;
+    assert_eq!(ticket_row(&app, &c).1, "out_of_scope");
+
+    // The admin allows prepaid packages on wechat: the next one is in scope.
+    let page = admin.text("/admin/platforms").await;
+    assert!(page.contains("id=\"platform-wechat\""));
+    let res = admin
+        .post(
+            "/admin/platforms/wechat",
+            &[
+                ("restricted", "on"),
+                ("scenarios", "electricity_bill"),
+                ("scenarios", "prepaid_package"),
+                ("contact_email", "review@wechat.example"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let (d, _) = app.file_api(&with(&out_of_scope("prepaid_package"), "platform", "wechat")).await;
+    assert_eq!(ticket_row(&app, &d).1, "product_bug", "allowed now: an inert button is our bug");
+    let (e, _) = app.file_api(&with(&out_of_scope("water_bill"), "platform", "wechat")).await;
+    assert_eq!(ticket_row(&app, &e).1, "out_of_scope", "water is no longer ticked");
+
+    // The rules page shows the rules and tests a ticket against them.
+    let rules = admin.text(&format!("/admin/routing?reference={d}")).await;
+    assert!(rules.contains("scenario-not-allowed-by-platform") && rules.contains("everything-else"));
+    assert!(rules.contains("pay-button-inert-on-allowed-scenario"));
+    let agent = app.staff("agent").await;
+    assert_eq!(agent.get("/admin/platforms").await.status().as_u16(), 403);
+    assert_eq!(agent.get("/admin/routing").await.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn new_tickets_go_fairly_to_the_agents_serving_their_queue() {
+    let app = spawn().await;
+    let ids: Vec<String> = (0..3)
+        .map(|i| app.add_staff(&format!("a{i}@paydesk.test"), &format!("Agent {i}"), "agent", &["general"]))
+        .collect();
+    let outsider = app.add_staff("refunds@paydesk.test", "Refunds only", "agent", &["refunds"]);
+    let fields = with(&complete_fields(), "symptom", "other");
+    let filed = futures_util::future::join_all((0..30).map(|_| app.api_file_no_shot(&fields))).await;
+    assert_eq!(filed.len(), 30);
+    let assigned: Vec<Option<String>> = tickets::table.select(tickets::assignee_id).load(&mut app.conn()).unwrap();
+    for id in &ids {
+        let n = assigned.iter().filter(|a| a.as_deref() == Some(id.as_str())).count();
+        assert_eq!(n, 10, "each of three agents gets a third");
+    }
+    assert!(!assigned.iter().any(|a| a.as_deref() == Some(outsider.as_str())));
+
+    // A deactivated agent's open tickets go to the others.
+    let admin = app.staff("admin").await;
+    let res = admin
+        .post(&format!("/admin/users/{}", ids[0]), &[("name", "Agent 0"), ("role", "agent"), ("queues", "general")])
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let assigned: Vec<Option<String>> = tickets::table.select(tickets::assignee_id).load(&mut app.conn()).unwrap();
+    assert!(assigned.iter().all(|a| a.as_deref() != Some(ids[0].as_str()) && a.is_some()));
+    assert_eq!(assigned.iter().filter(|a| a.as_deref() == Some(ids[1].as_str())).count(), 15);
+}
+
+#[test]
+fn a_broken_rules_file_stops_start_up_naming_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    let broken = paydesk::routing::DEFAULT_RULES.replace("queue = \"refunds\"", "queue = \"refundz\"");
+    std::fs::write(&rules, broken).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paydesk"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("x.db").display()))
+        .env("PAYDESK_RULES", &rules)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("routing rule \"money-taken-bill-unpaid\": unknown queue \"refundz\""), "{stderr}");
+}
