@@ -32,6 +32,13 @@ pub struct Config {
     pub engineering_email: String,
     /// Where approved escalations to the payment provider go.
     pub provider_email: String,
+    /// How often time-driven work runs (resolving silent self-service
+    /// tickets, provider escalations, breach notices), in seconds.
+    pub sweep_secs: u64,
+    /// A self-service ticket with no answer for this long is resolved.
+    pub self_service_timeout_hours: i64,
+    /// Money taken and not credited for this long goes to the provider.
+    pub provider_after_days: i64,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -58,6 +65,9 @@ impl Config {
             rules_path: None,
             engineering_email: "engineering@paydesk.localhost".to_string(),
             provider_email: "payment-provider@paydesk.localhost".to_string(),
+            sweep_secs: 60,
+            self_service_timeout_hours: 72,
+            provider_after_days: 3,
         }
     }
 

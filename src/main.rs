@@ -47,6 +47,18 @@ enum Command {
         /// Routing rules file (default: the built-in rules)
         #[arg(long, env = "PAYDESK_RULES")]
         rules: Option<String>,
+        /// Where approved escalations to engineering go
+        #[arg(long, env = "PAYDESK_ENGINEERING_EMAIL", default_value = "engineering@paydesk.localhost")]
+        engineering_email: String,
+        /// Where approved escalations to the payment provider go
+        #[arg(long, env = "PAYDESK_PROVIDER_EMAIL", default_value = "payment-provider@paydesk.localhost")]
+        provider_email: String,
+        /// Self-service tickets with no answer for this many hours are resolved
+        #[arg(long, env = "PAYDESK_SELF_SERVICE_TIMEOUT_HOURS", default_value_t = 72)]
+        self_service_timeout_hours: i64,
+        /// Money taken and not credited for this many days goes to the provider (after review)
+        #[arg(long, env = "PAYDESK_PROVIDER_AFTER_DAYS", default_value_t = 3)]
+        provider_after_days: i64,
     },
     /// Create the database if needed and apply pending migrations, then exit.
     Migrate,
@@ -118,6 +130,10 @@ fn main() -> ExitCode {
             mail_dir,
             mail_from,
             rules,
+            engineering_email,
+            provider_email,
+            self_service_timeout_hours,
+            provider_after_days,
         } => {
             let secure_cookies =
                 secure_cookies.unwrap_or_else(|| public_url.as_deref().is_some_and(|u| u.starts_with("https://")));
@@ -127,6 +143,10 @@ fn main() -> ExitCode {
                 mail_dir,
                 mail_from,
                 rules_path: rules,
+                engineering_email,
+                provider_email,
+                self_service_timeout_hours,
+                provider_after_days,
                 bind,
                 public_url,
                 max_screenshot_bytes: max_screenshot_mb * 1024 * 1024,

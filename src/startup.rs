@@ -64,6 +64,11 @@ impl Application {
             poll: std::time::Duration::from_millis(config.mail_poll_ms),
             retry_base: chrono::Duration::seconds(config.mail_retry_base_secs),
             max_attempts: config.mail_max_attempts,
+            sweep_every: std::time::Duration::from_secs(config.sweep_secs),
+            limits: crate::db::sweeps::Limits {
+                self_service_timeout: chrono::Duration::hours(config.self_service_timeout_hours),
+                provider_after: chrono::Duration::days(config.provider_after_days),
+            },
         };
         let mail_dir = worker.mail_dir.clone();
         tokio::spawn(std::sync::Arc::new(worker).run());

@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod queue;
 pub mod routing;
 pub mod schema;
+pub mod sweeps;
 pub mod tickets;
 pub mod users;
 

@@ -18,6 +18,10 @@ pub mod kind {
     pub const INFO_REQUEST: &str = "info_request";
     pub const RESOLVED: &str = "resolved";
     pub const PLATFORM_ANSWER: &str = "platform_answer";
+    /// To supervisors: a ticket is past its due time.
+    pub const SLA_BREACH: &str = "sla_breach";
+    /// To supervisors: an escalation waits for review.
+    pub const ESCALATION_WAITING: &str = "escalation_waiting";
     /// An approved escalation, to the platform, engineering or provider.
     pub const ESCALATION_PACKET: &str = "escalation_packet";
 }

@@ -173,10 +173,15 @@ fn apply_filter<'a>(mut q: Boxed<'a>, f: &Filter, now: NaiveDateTime) -> Boxed<'
         Some(Some(id)) => q = q.filter(tickets::assignee_id.eq(id.clone())),
         None => {}
     }
+    // A ticket waiting on the customer has its clock paused: never late.
+    let paused = Status::PendingCustomer.as_str();
     match f.sla {
-        Some(SlaState::Breached) => q = q.filter(tickets::due_at.lt(now)),
+        Some(SlaState::Breached) => q = q.filter(tickets::due_at.lt(now)).filter(tickets::status.ne(paused)),
         Some(SlaState::DueSoon) => {
-            q = q.filter(tickets::due_at.ge(now)).filter(tickets::due_at.lt(now + SlaState::SOON))
+            q = q
+                .filter(tickets::due_at.ge(now))
+                .filter(tickets::due_at.lt(now + SlaState::SOON))
+                .filter(tickets::status.ne(paused))
         }
         Some(SlaState::Ok) => q = q.filter(tickets::due_at.ge(now + SlaState::SOON)),
         None => {}

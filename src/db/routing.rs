@@ -124,7 +124,8 @@ pub mod status {
     pub const DECLINED: &str = "declined";
 }
 
-/// The open escalation for this target, platform and scenario, or a new one.
+/// The open escalation for this target, platform and scenario, or a new one
+/// (supervisors are told of a new one).
 pub fn escalation_for(
     conn: &mut DbConn,
     target: &str,
@@ -132,7 +133,7 @@ pub fn escalation_for(
     scenario: &str,
     rule: &str,
     now: NaiveDateTime,
-) -> QueryResult<String> {
+) -> QueryResult<(String, bool)> {
     let open: Option<String> = escalations::table
         .filter(escalations::target.eq(target))
         .filter(escalations::platform.eq(platform))
@@ -142,7 +143,7 @@ pub fn escalation_for(
         .first(conn)
         .optional()?;
     if let Some(id) = open {
-        return Ok(id);
+        return Ok((id, false));
     }
     let id = new_id();
     diesel::insert_into(escalations::table)
@@ -159,7 +160,16 @@ pub fn escalation_for(
             escalations::answer_text.eq(""),
         ))
         .execute(conn)?;
-    Ok(id)
+    Ok((id, true))
+}
+
+/// Tells supervisors a new escalation waits for their review (the ticket
+/// that opened it names it in the message).
+pub fn notify_new_escalation(conn: &mut DbConn, ticket_id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    for email in super::sweeps::supervisors(conn)? {
+        super::outbox::enqueue(conn, super::outbox::kind::ESCALATION_WAITING, ticket_id, None, &email, "zh-CN", now)?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

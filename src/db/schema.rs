@@ -38,6 +38,7 @@ diesel::table! {
         routing_facts -> Text,
         escalation_id -> Nullable<Text>,
         paused_at -> Nullable<Timestamp>,
+        breach_notified_at -> Nullable<Timestamp>,
     }
 }
 

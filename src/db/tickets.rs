@@ -57,6 +57,7 @@ pub struct Ticket {
     pub routing_facts: String,
     pub escalation_id: Option<String>,
     pub paused_at: Option<NaiveDateTime>,
+    pub breach_notified_at: Option<NaiveDateTime>,
 }
 
 impl Ticket {
@@ -250,8 +251,11 @@ fn insert_ticket(
         _ => None,
     };
     if let Some(target) = escalate_to {
-        let esc =
+        let (esc, new) =
             routing::escalation_for(conn, target, t.platform.as_str(), t.payment_scenario.as_str(), &d.rule, now)?;
+        if new {
+            routing::notify_new_escalation(conn, &ticket_id, now)?;
+        }
         diesel::update(tickets::table.find(&ticket_id)).set(tickets::escalation_id.eq(&esc)).execute(conn)?;
         let kind = if target == routing::target::PLATFORM { event_kind::OUT_OF_SCOPE } else { event_kind::ESCALATED };
         let public = target == routing::target::PLATFORM;

@@ -53,15 +53,17 @@ pub fn render(kind_: &str, lang: Lang, f: Facts<'_>) -> Result<(String, String, 
     let (paragraphs, after) = match kind_ {
         kind::RECEIVED => (vec![t("body")], f.guide.iter().cloned().collect()),
         kind::PLATFORM_ANSWER => (vec![t("body")], vec![]),
+        kind::SLA_BREACH | kind::ESCALATION_WAITING => (vec![t("body")], vec![]),
         kind::REPLY => (vec![t("body")], vec![t("answer")]),
         kind::INFO_REQUEST => (vec![t("body")], vec![]),
         kind::RESOLVED => (vec![t("body")], vec![t("reopen")]),
         _ => (vec![], vec![]),
     };
     let greeting = lang.t("mail-greeting");
-    let link_label = lang.t("mail-link");
+    let staff = [kind::SLA_BREACH, kind::ESCALATION_WAITING].contains(&kind_);
+    let link_label = lang.t(if staff { "mail-staff-link" } else { "mail-link" });
     let reference = lang.t_with("mail-reference", "reference", f.reference);
-    let footer = lang.t("mail-footer");
+    let footer = lang.t(if staff { "mail-staff-footer" } else { "mail-footer" });
     let text = Text {
         greeting: &greeting,
         paragraphs: &paragraphs,
@@ -151,7 +153,16 @@ mod tests {
 
     #[test]
     fn every_kind_renders_in_both_languages_and_escapes_html() {
-        for k in [kind::RECEIVED, kind::REPLY, kind::INFO_REQUEST, kind::RESOLVED, kind::PLATFORM_ANSWER] {
+        let all = [
+            kind::RECEIVED,
+            kind::REPLY,
+            kind::INFO_REQUEST,
+            kind::RESOLVED,
+            kind::PLATFORM_ANSWER,
+            kind::SLA_BREACH,
+            kind::ESCALATION_WAITING,
+        ];
+        for k in all {
             for lang in Lang::ALL {
                 let body = Some("<b>retry</b> & wait".into());
                 let f = Facts { reference: "PD-7KM3QX", body, link: "https://x/t/abc", guide: None };

@@ -11,8 +11,8 @@ use lettre::message::Mailbox;
 use super::render::{render, render_packet, Facts, PacketLine};
 use super::{build, Attached, Outgoing, Transport_};
 use crate::db::outbox::{self, Message};
-use crate::db::routing;
 use crate::db::tickets as store;
+use crate::db::{routing, sweeps};
 use crate::db::{DbConn, DbPool};
 use crate::i18n::Lang;
 
@@ -26,6 +26,8 @@ pub struct Worker {
     pub poll: StdDuration,
     pub retry_base: Duration,
     pub max_attempts: i32,
+    pub sweep_every: StdDuration,
+    pub limits: sweeps::Limits,
 }
 
 /// A worker holds a claimed message this long; a crashed worker's messages
@@ -38,7 +40,20 @@ const MAX_PACKET_TICKETS_WITH_SCREENSHOTS: usize = 10;
 impl Worker {
     /// Runs until the process ends.
     pub async fn run(self: Arc<Self>) {
+        let mut last_sweep: Option<std::time::Instant> = None;
         loop {
+            if last_sweep.is_none_or(|t| t.elapsed() >= self.sweep_every) {
+                last_sweep = Some(std::time::Instant::now());
+                let me = self.clone();
+                let swept = tokio::task::spawn_blocking(move || {
+                    let mut conn = me.pool.get().map_err(|e| e.to_string())?;
+                    sweeps::run(&mut conn, &me.limits, crate::web::now()).map_err(|e| e.to_string())
+                })
+                .await;
+                if let Ok(Err(e)) = swept {
+                    tracing::warn!(error = %e, "sweep failed");
+                }
+            }
             let me = self.clone();
             let sent = tokio::task::spawn_blocking(move || me.send_due()).await;
             match sent {
@@ -82,10 +97,16 @@ impl Worker {
             Some(id) => store::event_body(conn, id).map_err(|e| e.to_string())?,
             None => None,
         };
-        let token = store::mint_link(conn, &ticket.id, crate::web::now()).map_err(|e| e.to_string())?;
-        let link = format!("{}/t/{}", self.public_url, token);
+        // Staff get the ticket page; customers a fresh private link.
+        let for_staff = [outbox::kind::SLA_BREACH, outbox::kind::ESCALATION_WAITING].contains(&m.kind.as_str());
+        let link = if for_staff {
+            format!("{}/agent/tickets/{}", self.public_url, ticket.reference)
+        } else {
+            let token = store::mint_link(conn, &ticket.id, crate::web::now()).map_err(|e| e.to_string())?;
+            format!("{}/t/{}", self.public_url, token)
+        };
         let lang = Lang::parse(&m.language).unwrap_or_default();
-        let guide = lang.try_t(&format!("guide-{}", ticket.case_kind));
+        let guide = if for_staff { None } else { lang.try_t(&format!("guide-{}", ticket.case_kind)) };
         let facts = Facts { reference: &ticket.reference, body, link: &link, guide };
         let (subject, text, html) = render(&m.kind, lang, facts).map_err(|e| e.to_string())?;
         let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };

@@ -346,3 +346,96 @@ fn a_broken_rules_file_stops_start_up_naming_the_rule() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("routing rule \"money-taken-bill-unpaid\": unknown queue \"refundz\""), "{stderr}");
 }
+
+/// Moves a ticket's clock: as if `field` happened `hours` ago.
+fn age_ticket(app: &TestApp, reference: &str, field: &str, hours: i64) {
+    let at = chrono::Utc::now().naive_utc() - chrono::Duration::hours(hours);
+    let target = tickets::table.filter(tickets::reference.eq(reference));
+    let mut conn = app.conn();
+    match field {
+        "paused_at" => diesel::update(target).set(tickets::paused_at.eq(at)).execute(&mut conn),
+        "created_at" => diesel::update(target).set(tickets::created_at.eq(at)).execute(&mut conn),
+        _ => diesel::update(target).set(tickets::due_at.eq(at)).execute(&mut conn),
+    }
+    .unwrap();
+}
+
+async fn eventually(mut check: impl FnMut() -> bool, what: &str) {
+    for _ in 0..100 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what} did not happen");
+}
+
+#[tokio::test]
+async fn time_resolves_silent_self_service_escalates_old_deductions_and_flags_breaches() {
+    let smtp = SmtpSink::start();
+    let app = spawn_with(|c| {
+        c.smtp_url = Some(smtp.url());
+        c.sweep_secs = 0;
+    })
+    .await;
+    let supervisor_id = app.add_staff("boss@paydesk.test", "Boss", "supervisor", &["general"]);
+    let _ = supervisor_id;
+
+    // A self-service ticket nobody answered for longer than allowed.
+    let (silent, silent_tracking) = app.file_api(&with(&complete_fields(), "error_code", "101")).await;
+    age_ticket(&app, &silent, "paused_at", 73);
+    // Money taken and not credited for four days.
+    let mut money = with(&complete_fields(), "symptom", "money_taken_not_paid");
+    money.extend([
+        ("occurred_at", "2026-01-05T09:30".to_string()),
+        ("amount", "50".into()),
+        ("order_number", "X1".into()),
+    ]);
+    let (deducted, _) = app.file_api(&money).await;
+    age_ticket(&app, &deducted, "created_at", 4 * 24);
+    // A ticket past its due time.
+    let (late, _) = app.file_api(&complete_fields()).await;
+    age_ticket(&app, &late, "due_at", 1);
+
+    eventually(|| ticket_row(&app, &silent).0 == "resolved", "resolving the silent self-service ticket").await;
+    let page = app.get_lang(&silent_tracking, "en").await.text().await.unwrap();
+    assert!(page.contains("We have not heard back, so we consider this resolved."));
+
+    eventually(|| ticket_row(&app, &deducted).3.is_some(), "escalating the old deduction").await;
+    let esc = ticket_row(&app, &deducted).3.unwrap();
+    let target: String = escalations::table.find(&esc).select(escalations::target).first(&mut app.conn()).unwrap();
+    assert_eq!(target, "provider");
+
+    let notified = || {
+        tickets::table
+            .filter(tickets::reference.eq(&late))
+            .select(tickets::breach_notified_at)
+            .first::<Option<chrono::NaiveDateTime>>(&mut app.conn())
+            .unwrap()
+            .is_some()
+    };
+    eventually(notified, "flagging the breach").await;
+    // Supervisors hear of the breach and of the provider escalation, with a
+    // link to the staff page, never a customer's private link.
+    let mails = smtp.wait_for(5).await;
+    let to_boss: Vec<String> = mails.into_iter().filter(|m| m.contains("boss@paydesk.test")).collect();
+    assert!(to_boss.len() >= 2, "{}", to_boss.len());
+    let bodies: Vec<String> = to_boss
+        .iter()
+        .map(|m| {
+            let p = mailparse::parse_mail(m.as_bytes()).unwrap();
+            p.subparts
+                .iter()
+                .find(|s| s.ctype.mimetype == "text/plain")
+                .map(|s| s.get_body().unwrap())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert!(bodies.iter().any(|b| b.contains("此工单已超过处理时限") && b.contains(&format!("/agent/tickets/{late}"))));
+    assert!(bodies.iter().any(|b| b.contains("等待主管审核")));
+    assert!(bodies.iter().all(|b| !b.contains("/t/")));
+    // The queue flags it too.
+    let agent = app.staff("agent").await;
+    let breached = agent.text("/agent?view=open&sla=breached").await;
+    assert!(breached.contains(&late));
+}

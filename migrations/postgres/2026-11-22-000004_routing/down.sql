@@ -1,6 +1,7 @@
 ALTER TABLE outbox DROP COLUMN escalation_id;
 ALTER TABLE users DROP COLUMN last_assigned_at;
 DROP INDEX tickets_escalation;
+ALTER TABLE tickets DROP COLUMN breach_notified_at;
 ALTER TABLE tickets DROP COLUMN paused_at;
 ALTER TABLE tickets DROP COLUMN escalation_id;
 ALTER TABLE tickets DROP COLUMN routing_facts;

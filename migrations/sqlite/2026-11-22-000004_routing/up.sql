@@ -50,6 +50,8 @@ ALTER TABLE tickets ADD COLUMN routing_facts TEXT NOT NULL DEFAULT '';
 ALTER TABLE tickets ADD COLUMN escalation_id TEXT REFERENCES escalations (id);
 -- Set while the ticket waits on the customer: the SLA clock is paused.
 ALTER TABLE tickets ADD COLUMN paused_at TIMESTAMP;
+-- Supervisors were told this ticket is past its due time.
+ALTER TABLE tickets ADD COLUMN breach_notified_at TIMESTAMP;
 CREATE INDEX tickets_escalation ON tickets (escalation_id);
 
 ALTER TABLE users ADD COLUMN last_assigned_at TIMESTAMP;

@@ -125,7 +125,8 @@ fn row_view(lang: Lang, r: &RowData, now: NaiveDateTime) -> RowView {
         priority: label(lang, &r.priority, Priority::parse, Priority::label_key),
         age: age(r.created_at, now),
         due: china_time(r.due_at),
-        sla: SlaState::of(r.due_at, now),
+        // Paused while waiting on the customer: never shown as late.
+        sla: if r.status == Status::PendingCustomer.as_str() { SlaState::Ok } else { SlaState::of(r.due_at, now) },
         assignee: r.assignee_name.clone().unwrap_or_else(|| lang.t("agent-nobody")),
         missing: r.missing_facts().len(),
     }

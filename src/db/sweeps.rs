@@ -1,0 +1,134 @@
+//! Work that time alone makes due, done by the worker every little while:
+//! self-service tickets nobody answered are resolved; money taken and not
+//! credited for too long goes to the payment provider, through review;
+//! supervisors hear of tickets past their due time.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::outbox;
+use super::routing::{self, target};
+use super::schema::{tickets, users};
+use super::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
+use super::DbConn;
+use crate::domain::codes::{CaseKind, Role, Status};
+use crate::i18n::Lang;
+
+/// Kinds a customer can fix alone (routing sends them to wait on the customer).
+pub const SELF_SERVICE: [CaseKind; 4] =
+    [CaseKind::InsufficientFunds, CaseKind::TimeoutBusy, CaseKind::ClientConnectivity, CaseKind::LoginExpired];
+
+pub struct Limits {
+    /// A self-service ticket with no answer for this long is resolved.
+    pub self_service_timeout: Duration,
+    /// Money taken and not credited for this long goes to the provider.
+    pub provider_after: Duration,
+}
+
+/// Runs every sweep once; returns how many tickets it touched.
+pub fn run(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> QueryResult<usize> {
+    Ok(resolve_silent_self_service(conn, limits, now)?
+        + escalate_old_deductions(conn, limits, now)?
+        + notify_breaches(conn, now)?)
+}
+
+fn resolve_silent_self_service(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> QueryResult<usize> {
+    let kinds: Vec<&str> = SELF_SERVICE.iter().map(|k| k.as_str()).collect();
+    let silent: Vec<Ticket> = tickets::table
+        .filter(tickets::status.eq(Status::PendingCustomer.as_str()))
+        .filter(tickets::case_kind.eq_any(kinds))
+        .filter(tickets::paused_at.lt(now - limits.self_service_timeout))
+        .select(Ticket::as_select())
+        .limit(100)
+        .load(conn)?;
+    for t in &silent {
+        conn.transaction(|conn| {
+            diesel::update(tickets::table.find(&t.id).filter(tickets::status.eq(Status::PendingCustomer.as_str())))
+                .set((
+                    tickets::status.eq(Status::Resolved.as_str()),
+                    tickets::paused_at.eq(None::<NaiveDateTime>),
+                    tickets::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            let lang = Lang::parse(&t.language).unwrap_or_default();
+            let message = lang.t("auto-resolved");
+            let id =
+                insert_event(conn, &t.id, NewEvent::public(event_kind::PUBLIC_REPLY, author::SYSTEM, &message), now)?;
+            insert_event(
+                conn,
+                &t.id,
+                NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, Status::Resolved.as_str()),
+                now,
+            )?;
+            outbox::enqueue(conn, outbox::kind::RESOLVED, &t.id, Some(&id), &t.contact_email, &t.language, now)
+        })?;
+    }
+    Ok(silent.len())
+}
+
+fn escalate_old_deductions(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> QueryResult<usize> {
+    let open = [Status::New.as_str(), Status::Open.as_str(), Status::PendingCustomer.as_str()];
+    let old: Vec<Ticket> = tickets::table
+        .filter(tickets::case_kind.eq(CaseKind::DeductedNotCredited.as_str()))
+        .filter(tickets::status.eq_any(open))
+        .filter(tickets::escalation_id.is_null())
+        .filter(tickets::created_at.lt(now - limits.provider_after))
+        .select(Ticket::as_select())
+        .limit(100)
+        .load(conn)?;
+    for t in &old {
+        conn.transaction(|conn| {
+            diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
+            let rule = "deducted-not-credited-too-long";
+            let (esc, new) =
+                routing::escalation_for(conn, target::PROVIDER, &t.platform, &t.payment_scenario, rule, now)?;
+            if new {
+                routing::notify_new_escalation(conn, &t.id, now)?;
+            }
+            diesel::update(tickets::table.find(&t.id)).set(tickets::escalation_id.eq(&esc)).execute(conn)?;
+            let note = NewEvent {
+                is_public: false,
+                ..NewEvent::public(event_kind::ESCALATED, author::SYSTEM, target::PROVIDER)
+            };
+            insert_event(conn, &t.id, note, now).map(|_| ())
+        })?;
+    }
+    Ok(old.len())
+}
+
+/// Tells every active supervisor, once per ticket, that it is past due. A
+/// ticket waiting on the customer is paused, so it is not counted.
+fn notify_breaches(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
+    let counted = [Status::New.as_str(), Status::Open.as_str(), Status::PendingPlatform.as_str()];
+    let late: Vec<(String, String)> = tickets::table
+        .filter(tickets::status.eq_any(counted))
+        .filter(tickets::due_at.lt(now))
+        .filter(tickets::breach_notified_at.is_null())
+        .select((tickets::id, tickets::reference))
+        .limit(100)
+        .load(conn)?;
+    if late.is_empty() {
+        return Ok(0);
+    }
+    let supervisors = supervisors(conn)?;
+    for (id, _) in &late {
+        conn.transaction(|conn| {
+            diesel::update(tickets::table.find(id)).set(tickets::breach_notified_at.eq(now)).execute(conn)?;
+            for email in &supervisors {
+                outbox::enqueue(conn, outbox::kind::SLA_BREACH, id, None, email, "zh-CN", now)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+    }
+    Ok(late.len())
+}
+
+/// Active supervisors' addresses (admins included: they can do all a
+/// supervisor can).
+pub fn supervisors(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    users::table
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any([Role::Supervisor.as_str(), Role::Admin.as_str()]))
+        .select(users::email)
+        .load(conn)
+}
