@@ -2,11 +2,9 @@
 //! port 0 and ask which port they got.
 
 use std::net::TcpListener;
-use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{from_fn, DefaultHeaders, Next};
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpResponse, HttpServer};
 
 use crate::config::Config;
@@ -78,6 +76,7 @@ impl Application {
             public_url: public_url.clone(),
             mail_dir,
             rules: std::sync::Arc::new(rules),
+            metrics: Default::default(),
         });
 
         let mut server = HttpServer::new(move || {
@@ -99,7 +98,7 @@ impl Application {
                 )
                 .wrap(from_fn(crate::auth::csrf::layer))
                 .wrap(security_headers())
-                .wrap(from_fn(log_request))
+                .wrap(from_fn(crate::web::ops::trace))
                 .route("/static/style.css", web::get().to(stylesheet))
                 .configure(routes::routes)
                 .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
@@ -138,26 +137,6 @@ fn security_headers() -> DefaultHeaders {
         .add(("X-Frame-Options", "DENY"))
         // Tracking links carry a secret: never send them to another site.
         .add(("Referrer-Policy", "no-referrer"))
-}
-
-/// One log line per request. It names the route pattern (`/t/{token}`), not
-/// the path, so no tracking secret or personal data reaches the logs.
-async fn log_request(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let method = req.method().clone();
-    let res = next.call(req).await?;
-    let route = res.request().match_pattern().unwrap_or_else(|| "-".to_string());
-    tracing::info!(
-        %method,
-        route,
-        status = res.status().as_u16(),
-        ms = started.elapsed().as_secs_f64() * 1000.0,
-        "request"
-    );
-    Ok(res)
 }
 
 /// The one stylesheet, compiled in so the binary runs from any directory.

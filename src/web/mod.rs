@@ -6,6 +6,7 @@ pub mod format;
 pub mod health;
 pub mod lang;
 pub mod multipart;
+pub mod ops;
 pub mod pages;
 pub mod staff;
 pub mod tickets;
@@ -29,6 +30,7 @@ pub struct AppState {
     pub mail_dir: Option<String>,
     /// The routing rules and SLA targets, checked at start.
     pub rules: std::sync::Arc<crate::routing::Rules>,
+    pub metrics: std::sync::Arc<ops::Metrics>,
 }
 
 impl AppState {
@@ -65,6 +67,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/tickets/{reference}/replies", web::post().to(api::staff::reply))
         .route("/api/v1/openapi.json", web::get().to(api::openapi))
         .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/metrics", web::get().to(ops::metrics))
         .configure(staff::routes);
 }
 

@@ -359,5 +359,6 @@ pub async fn store_ticket(
         })
         .await?;
     tracing::info!(reference = %created.reference, kind = %decision.kind, rule = %decision.rule, "ticket filed");
+    state.metrics.filed.with_label_values(&[decision.kind.as_str()]).inc();
     Ok(created)
 }

@@ -7,6 +7,7 @@ mod authz;
 mod cli;
 mod intake_form;
 mod mail;
+mod ops;
 mod pages;
 mod rest_api;
 mod routing;

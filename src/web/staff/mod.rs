@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod escalations;
+pub mod export;
 pub mod login;
 pub mod outbox;
 pub mod queue;
@@ -30,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(login::submit))
         .route("/logout", web::post().to(login::logout))
         .route("/agent", web::get().to(queue::show))
+        .route("/agent/export.csv", web::get().to(export::queue_csv))
         .route("/agent/tickets/{reference}", web::get().to(ticket::show))
         .route("/agent/tickets/{reference}/screenshots/{id}", web::get().to(ticket::screenshot))
         .route("/agent/tickets/{reference}/{action}", web::post().to(ticket::act))

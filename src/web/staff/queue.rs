@@ -158,6 +158,8 @@ struct QueuePage {
     search: String,
     rows: Vec<RowView>,
     next: Option<String>,
+    /// This view with its filters, as CSV.
+    export: String,
 }
 
 fn select<T: Copy>(
@@ -238,7 +240,9 @@ pub async fn show(
         select(lang, "sla", "field-sla", &sla_states, SlaState::as_str, |s| format!("sla-{}", s.as_str()), &q.sla),
         assignee,
     ];
+    let export = query.link(None, None).replacen("/agent?", "/agent/export.csv?", 1);
     crate::web::html(QueuePage {
+        export,
         lang,
         view: view.as_str(),
         path: page.path,

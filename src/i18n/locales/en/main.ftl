@@ -410,3 +410,4 @@ mail-escalation_waiting-subject = [{ $reference }] An escalation waits for your 
 mail-escalation_waiting-body = A new escalation waits for a supervisor's review before it leaves the company.
 auto-resolved = We have not heard back, so we consider this resolved. If the payment still fails, write here and your request reopens.
 mail-staff-footer = You get this because you are a paydesk supervisor.
+agent-export = Download this view as CSV

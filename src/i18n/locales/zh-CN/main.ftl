@@ -410,3 +410,4 @@ mail-escalation_waiting-subject = [{ $reference }] 有升级申请等待您审�
 mail-escalation_waiting-body = 有新的升级申请在提交外部之前等待主管审核。
 auto-resolved = 我们没有收到您的回复，因此认为问题已解决。如果支付仍然失败，请在这里留言，求助将重新打开。
 mail-staff-footer = 您收到这封邮件，是因为您是 paydesk 的主管。
+agent-export = 下载此视图（CSV）
