@@ -7,32 +7,30 @@ use askama::Template;
 use crate::db::outbox::kind;
 use crate::i18n::Lang;
 
+/// One message's words, shared by its text and HTML parts.
+struct Parts {
+    lang: &'static str,
+    subject: String,
+    greeting: String,
+    paragraphs: Vec<String>,
+    quote: Option<String>,
+    after: Vec<String>,
+    link_label: String,
+    link: String,
+    reference: String,
+    footer: String,
+}
+
 #[derive(Template)]
 #[template(path = "email/message.txt")]
 struct Text<'a> {
-    greeting: &'a str,
-    paragraphs: &'a [String],
-    quote: &'a Option<String>,
-    after: &'a [String],
-    link_label: &'a str,
-    link: &'a str,
-    reference: &'a str,
-    footer: &'a str,
+    p: &'a Parts,
 }
 
 #[derive(Template)]
 #[template(path = "email/message.html")]
 struct Html<'a> {
-    lang: &'a str,
-    subject: &'a str,
-    greeting: &'a str,
-    paragraphs: &'a [String],
-    quote: &'a Option<String>,
-    after: &'a [String],
-    link_label: &'a str,
-    link: &'a str,
-    reference: &'a str,
-    footer: &'a str,
+    p: &'a Parts,
 }
 
 /// What a message needs from its ticket.
@@ -59,35 +57,22 @@ pub fn render(kind_: &str, lang: Lang, f: Facts<'_>) -> Result<(String, String, 
         kind::RESOLVED => (vec![t("body")], vec![t("reopen")]),
         _ => (vec![], vec![]),
     };
-    let greeting = lang.t("mail-greeting");
     let staff = [kind::SLA_BREACH, kind::ESCALATION_WAITING].contains(&kind_);
-    let link_label = lang.t(if staff { "mail-staff-link" } else { "mail-link" });
-    let reference = lang.t_with("mail-reference", "reference", f.reference);
-    let footer = lang.t(if staff { "mail-staff-footer" } else { "mail-footer" });
-    let text = Text {
-        greeting: &greeting,
-        paragraphs: &paragraphs,
-        quote: &f.body,
-        after: &after,
-        link_label: &link_label,
-        link: f.link,
-        reference: &reference,
-        footer: &footer,
-    }
-    .render()?;
-    let html = Html {
+    let parts = Parts {
         lang: lang.code(),
-        subject: &subject,
-        greeting: &greeting,
-        paragraphs: &paragraphs,
-        quote: &f.body,
-        after: &after,
-        link_label: &link_label,
-        link: f.link,
-        reference: &reference,
-        footer: &footer,
-    }
-    .render()?;
+        greeting: lang.t("mail-greeting"),
+        paragraphs,
+        quote: f.body,
+        after,
+        link_label: lang.t(if staff { "mail-staff-link" } else { "mail-link" }),
+        link: f.link.to_string(),
+        reference: lang.t_with("mail-reference", "reference", f.reference),
+        footer: lang.t(if staff { "mail-staff-footer" } else { "mail-footer" }),
+        subject,
+    };
+    let text = Text { p: &parts }.render()?;
+    let html = Html { p: &parts }.render()?;
+    let subject = parts.subject;
     Ok((subject, text, html))
 }
 
@@ -103,9 +88,9 @@ pub struct PacketLine {
     pub filed: String,
 }
 
-#[derive(Template)]
-#[template(path = "email/packet.txt")]
-struct PacketText<'a> {
+/// An escalation packet's content, shared by its text and HTML parts.
+struct Packet<'a> {
+    subject: String,
     intro: &'a str,
     platform: &'a str,
     scenario: &'a str,
@@ -116,16 +101,15 @@ struct PacketText<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "email/packet.txt")]
+struct PacketText<'a> {
+    p: &'a Packet<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "email/packet.html")]
 struct PacketHtml<'a> {
-    subject: &'a str,
-    intro: &'a str,
-    platform: &'a str,
-    scenario: &'a str,
-    count: usize,
-    rule: &'a str,
-    tickets: &'a [PacketLine],
-    closing: &'a str,
+    p: &'a Packet<'a>,
 }
 
 /// The escalation packet: bilingual, for the platform's (or engineering's,
@@ -141,10 +125,10 @@ pub fn render_packet(
                  Hello: the customers below cannot complete this payment scenario. Please review and enable it, \
                  or tell us why not. The customers' screenshots are attached.";
     let closing = "请回复您的审核结果和编号。Please reply with your decision and its reference. — paydesk";
-    let count = tickets.len();
-    let text = PacketText { intro, platform, scenario, count, rule, tickets, closing }.render()?;
-    let html = PacketHtml { subject: &subject, intro, platform, scenario, count, rule, tickets, closing }.render()?;
-    Ok((subject, text, html))
+    let packet = Packet { subject, intro, platform, scenario, count: tickets.len(), rule, tickets, closing };
+    let text = PacketText { p: &packet }.render()?;
+    let html = PacketHtml { p: &packet }.render()?;
+    Ok((packet.subject, text, html))
 }
 
 #[cfg(test)]
