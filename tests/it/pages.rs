@@ -68,3 +68,45 @@ async fn health_and_the_stylesheet() {
     assert_eq!(missing.status().as_u16(), 404);
     assert!(missing.text().await.unwrap().contains("This page does not exist"));
 }
+
+/// Every page a person can reach, in both languages, with every text found.
+#[tokio::test]
+async fn every_page_speaks_both_languages_with_no_missing_text() {
+    let app = spawn().await;
+    let admin = app.staff("admin").await;
+    let (reference, tracking) = app.file_api(&complete_fields()).await;
+    let oos = with(&with(&with(&complete_fields(), "platform", "alipay"), "symptom", "button_inert"), "error_code", "");
+    app.file_api(&oos).await;
+    let users = admin.text("/admin/users").await;
+    let user_id = users.split("href=\"/admin/users/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let customer_pages = [
+        "/".to_string(),
+        "/help/error_shown".into(),
+        "/tickets/new".into(),
+        tracking.clone(),
+        format!("{tracking}/created"),
+    ];
+    let staff_pages = [
+        "/login".to_string(),
+        "/agent?view=open".into(),
+        format!("/agent/tickets/{reference}"),
+        "/supervisor/escalations".into(),
+        "/supervisor/audit".into(),
+        "/supervisor/canned".into(),
+        "/admin/users".into(),
+        format!("/admin/users/{user_id}"),
+        "/admin/platforms".into(),
+        format!("/admin/routing?reference={reference}"),
+        "/admin/outbox".into(),
+        "/settings".into(),
+    ];
+    for (lang, code) in [("zh-CN", "zh-CN"), ("en", "en")] {
+        for path in customer_pages.iter().chain(staff_pages.iter()) {
+            let res = admin.client.get(admin.url(path)).header("Accept-Language", lang).send().await.unwrap();
+            assert_eq!(res.status().as_u16(), 200, "{path} in {lang}");
+            let page = res.text().await.unwrap();
+            assert!(page.contains(&format!("<html lang=\"{code}\">")), "{path} in {lang}");
+            assert!(!page.contains("Unknown localization"), "{path} in {lang} misses a text");
+        }
+    }
+}
