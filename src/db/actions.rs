@@ -84,9 +84,7 @@ pub fn set_priority(
 ) -> QueryResult<()> {
     conn.transaction(|conn| {
         // The new target, keeping any paused time already added.
-        let responded = t.first_response_at.is_some();
-        let paused_so_far = t.due_at - rules.due_at(t.created_at, t.priority(), responded);
-        let due = rules.due_at(t.created_at, to, responded) + paused_so_far;
+        let due = rules.due_at(t.created_at, to, t.first_response_at.is_some()) + paused_so_far(t, rules);
         diesel::update(tickets::table.find(&t.id))
             .set((tickets::priority.eq(to.as_str()), tickets::due_at.eq(due), tickets::updated_at.eq(now)))
             .execute(conn)?;
@@ -142,8 +140,7 @@ fn public_message(
         let base = if t.first_response_at.is_some() {
             t.due_at
         } else {
-            rules.due_at(t.created_at, t.priority(), true)
-                + (t.due_at - rules.due_at(t.created_at, t.priority(), false))
+            rules.due_at(t.created_at, t.priority(), true) + paused_so_far(t, rules)
         };
         let (due, paused) = clock(t, base, then, now);
         diesel::update(tickets::table.find(&t.id))
@@ -168,6 +165,12 @@ fn public_message(
         }
         audit_entry(conn, actor, action, t, &t.status, then.as_str(), now)
     })
+}
+
+/// How much later than its target a ticket is due: the time it already
+/// waited, paused, on the customer.
+fn paused_so_far(t: &Ticket, rules: &Rules) -> chrono::Duration {
+    t.due_at - rules.due_at(t.created_at, t.priority(), t.first_response_at.is_some())
 }
 
 /// The SLA clock around a status change: it stops when a ticket starts

@@ -152,6 +152,35 @@ fn parse_form(pairs: &[(String, String)]) -> (HashMap<String, String>, UserForm)
     (map, form)
 }
 
+/// Checks the admin and the form's CSRF field; the form, its role and the
+/// password typed ("" when none).
+fn read_form(
+    me: &Staff,
+    csrf: &CsrfToken,
+    pairs: &[(String, String)],
+) -> Result<(HashMap<String, String>, UserForm, Role, String), AppError> {
+    me.require(Role::Admin)?;
+    let (map, form) = parse_form(pairs);
+    csrf.check(map.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let role = Role::parse(&form.role).ok_or(AppError::BadRequest("role"))?;
+    let pw = map.get("password").cloned().unwrap_or_default();
+    Ok((map, form, role, pw))
+}
+
+/// What is wrong with an add (`creating`) or edit form, as a message key.
+/// An edit may leave the password empty to keep it.
+fn problem(form: &UserForm, pw: &str, creating: bool) -> Option<&'static str> {
+    if form.name.is_empty() {
+        Some("users-name-required")
+    } else if creating && !form.email.contains('@') {
+        Some("err-email")
+    } else if (creating || !pw.is_empty()) && !password::acceptable(pw) {
+        Some("users-password-short")
+    } else {
+        None
+    }
+}
+
 fn queues_of(form: &UserForm) -> Vec<Queue> {
     form.queues.iter().filter_map(|q| Queue::parse(q)).collect()
 }
@@ -163,20 +192,8 @@ pub async fn create(
     pairs: Pairs,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    me.require(Role::Admin)?;
-    let (map, form) = parse_form(&pairs);
-    csrf.check(map.get("csrf").map(String::as_str).unwrap_or(""))?;
-    let role = Role::parse(&form.role).ok_or(AppError::BadRequest("role"))?;
-    let pw = map.get("password").cloned().unwrap_or_default();
-    let problem = if form.name.is_empty() {
-        Some("users-name-required")
-    } else if !form.email.contains('@') {
-        Some("err-email")
-    } else if !password::acceptable(&pw) {
-        Some("users-password-short")
-    } else {
-        None
-    };
+    let (_, form, role, pw) = read_form(&me, &csrf, &pairs)?;
+    let problem = problem(&form, &pw, true);
     if let Some(key) = problem {
         let f = FormState { editing: None, form, problem: p.lang.t(key), saved: false };
         return unprocessable(render(&state, chrome(p, me, csrf), f).await?);
@@ -219,18 +236,8 @@ pub async fn update(
     pairs: Pairs,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    me.require(Role::Admin)?;
-    let (map, form) = parse_form(&pairs);
-    csrf.check(map.get("csrf").map(String::as_str).unwrap_or(""))?;
-    let role = Role::parse(&form.role).ok_or(AppError::BadRequest("role"))?;
-    let pw = map.get("password").cloned().unwrap_or_default();
-    let problem = if form.name.is_empty() {
-        Some("users-name-required")
-    } else if !pw.is_empty() && !password::acceptable(&pw) {
-        Some("users-password-short")
-    } else {
-        None
-    };
+    let (_, form, role, pw) = read_form(&me, &csrf, &pairs)?;
+    let problem = problem(&form, &pw, false);
     if let Some(key) = problem {
         let f = FormState { editing: Some(id.into_inner()), form, problem: p.lang.t(key), saved: false };
         return unprocessable(render(&state, chrome(p, me, csrf), f).await?);
