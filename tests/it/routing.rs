@@ -100,8 +100,6 @@ async fn self_service_customers_get_guidance_at_once_and_the_clock_pauses() {
     let page = app.get_lang(&created, "en").await.text().await.unwrap();
     assert!(page.contains("What you can do now") && page.contains("Check your balance and the card&#39;s limits"));
     let tracking = created.trim_end_matches("/created").to_string();
-    let token = tracking.trim_start_matches("/t/").to_string();
-    let _ = token;
     let reference = page.split("id=\"reference\">").nth(1).unwrap().split('<').next().unwrap().to_string();
 
     // Waiting on the customer: the clock is paused. Pretend two hours passed.

@@ -117,7 +117,3 @@ pub async fn revoke_token(
     }
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/settings")).finish())
 }
-
-/// Keeps `Role` in scope for the shared staff layout.
-#[allow(dead_code)]
-const _ROLE: Option<Role> = None;
