@@ -66,6 +66,7 @@ impl Application {
             limits: crate::db::sweeps::Limits {
                 self_service_timeout: chrono::Duration::hours(config.self_service_timeout_hours),
                 provider_after: chrono::Duration::days(config.provider_after_days),
+                spikes: rules.spikes,
             },
         };
         let mail_dir = worker.mail_dir.clone();

@@ -7,6 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
+use crate::db::incidents;
 use crate::db::users::{self, User};
 use crate::domain::codes::{Queue, Role};
 use crate::error::AppError;
@@ -23,11 +24,14 @@ pub struct Staff {
     pub email: String,
     pub role: Role,
     pub queues: Vec<Queue>,
+    /// Spike alerts waiting for a supervisor (always 0 for agents): the
+    /// banner on every staff page.
+    pub alerts: i64,
 }
 
 impl From<User> for Staff {
     fn from(u: User) -> Self {
-        Staff { role: u.role(), queues: u.queues(), id: u.id, name: u.name, email: u.email }
+        Staff { role: u.role(), queues: u.queues(), id: u.id, name: u.name, email: u.email, alerts: 0 }
     }
 }
 
@@ -57,8 +61,16 @@ impl FromRequest for Staff {
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal("no app state".into()))?;
             let Some(token) = token else { return Err(AppError::SignInRequired(next)) };
-            let user = state.db(move |c| Ok(users::session_user(c, &token, now())?)).await?;
-            user.map(Staff::from).ok_or(AppError::SignInRequired(next))
+            let staff = state
+                .db(move |c| {
+                    let Some(mut staff) = users::session_user(c, &token, now())?.map(Staff::from) else { return Ok(None) };
+                    if staff.is(Role::Supervisor) {
+                        staff.alerts = incidents::proposed_count(c)?;
+                    }
+                    Ok(Some(staff))
+                })
+                .await?;
+            staff.ok_or(AppError::SignInRequired(next))
         })
     }
 }

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::audit::{self, Entry};
 use super::outbox;
+use super::stats;
 use super::schema::tickets;
 use super::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
 use super::DbConn;
@@ -68,6 +69,7 @@ pub fn set_status(conn: &mut DbConn, t: &Ticket, to: Status, actor: &Actor<'_>, 
             .execute(conn)?;
         insert_event(conn, &t.id, staff_event(actor, event_kind::STATUS_CHANGED, true, to.as_str()), now)?;
         if to == Status::Resolved {
+            stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
             outbox::enqueue(conn, outbox::kind::RESOLVED, &t.id, None, &t.contact_email, &t.language, now)?;
         }
         audit_entry(conn, actor, "status", t, &t.status, to.as_str(), now)
@@ -152,6 +154,12 @@ fn public_message(
                 tickets::updated_at.eq(now),
             ))
             .execute(conn)?;
+        if t.first_response_at.is_none() {
+            stats::first_response(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
+        }
+        if then == Status::Resolved {
+            stats::resolved(conn, t, sla::resume(due, paused, now), now)?;
+        }
         let event_id = insert_event(conn, &t.id, staff_event(actor, kind, true, body), now)?;
         // One email says it all: the message, and "resolved" when it is.
         let mail = match (kind, then) {

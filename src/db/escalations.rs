@@ -9,6 +9,8 @@ use diesel::prelude::*;
 use super::actions::Actor;
 use super::audit::{self, Entry};
 use super::outbox;
+use super::stats;
+use crate::domain::sla;
 use super::routing::{escalation_tickets, status, Escalation};
 use super::schema::{escalations, tickets};
 use super::tickets::{author, event_kind, insert_event, NewEvent};
@@ -146,6 +148,7 @@ pub fn answer(
                     tickets::updated_at.eq(now),
                 ))
                 .execute(conn)?;
+            stats::resolved(conn, &t, sla::resume(t.due_at, t.paused_at, now), now)?;
             let told = NewEvent {
                 author_id: Some(actor.id),
                 ..NewEvent::public(event_kind::PLATFORM_ANSWER, author::STAFF, &message)

@@ -24,6 +24,10 @@ pub mod kind {
     pub const ESCALATION_WAITING: &str = "escalation_waiting";
     /// An approved escalation, to the platform, engineering or provider.
     pub const ESCALATION_PACKET: &str = "escalation_packet";
+    /// To supervisors: spike detection proposes an incident.
+    pub const SPIKE_ALERT: &str = "spike_alert";
+    /// To a customer: an incident their ticket is part of has news.
+    pub const INCIDENT_UPDATE: &str = "incident_update";
 }
 
 pub mod status {
@@ -79,12 +83,33 @@ pub struct Message {
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
     pub escalation_id: Option<String>,
+    pub incident_id: Option<String>,
 }
 
 #[derive(QueryableByName)]
 struct ClaimedId {
     #[diesel(sql_type = Text)]
     id: String,
+}
+
+/// Queues a message about an incident (no ticket) to a staff member.
+pub fn enqueue_incident(conn: &mut DbConn, kind: &str, incident_id: &str, recipient: &str, now: NaiveDateTime) -> QueryResult<()> {
+    let id = new_id();
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::message_id.eq(format!("<{id}@paydesk>")),
+            outbox::id.eq(&id),
+            outbox::kind.eq(kind),
+            outbox::incident_id.eq(incident_id),
+            outbox::recipient.eq(recipient),
+            outbox::language.eq("zh-CN"),
+            outbox::status.eq(status::PENDING),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Queues an approved escalation's packet to its recipient.

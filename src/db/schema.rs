@@ -39,6 +39,8 @@ diesel::table! {
         escalation_id -> Nullable<Text>,
         paused_at -> Nullable<Timestamp>,
         breach_notified_at -> Nullable<Timestamp>,
+        incident_id -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
     }
 }
 
@@ -175,6 +177,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         escalation_id -> Nullable<Text>,
+        incident_id -> Nullable<Text>,
     }
 }
 
@@ -211,7 +214,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    daily_stats (day, queue, case_kind, city, failing_step) {
+        day -> Text,
+        queue -> Text,
+        case_kind -> Text,
+        city -> Text,
+        failing_step -> Text,
+        filed -> BigInt,
+        first_response_met -> BigInt,
+        first_response_missed -> BigInt,
+        resolved_met -> BigInt,
+        resolved_missed -> BigInt,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> Text,
+        title -> Text,
+        status -> Text,
+        dimension -> Text,
+        value -> Text,
+        window_start -> Timestamp,
+        spike_count -> BigInt,
+        expected_count -> BigInt,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        accepted_by -> Nullable<Text>,
+        accepted_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    incident_updates (id) {
+        id -> Text,
+        incident_id -> Text,
+        kind -> Text,
+        body_zh -> Text,
+        body_en -> Text,
+        recipients -> BigInt,
+        author_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(tickets -> incidents (incident_id));
+diesel::joinable!(incident_updates -> incidents (incident_id));
 diesel::joinable!(tickets -> escalations (escalation_id));
 diesel::joinable!(tracking_links -> tickets (ticket_id));
 diesel::joinable!(screenshots -> tickets (ticket_id));
@@ -236,4 +288,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     platforms,
     platform_scenarios,
     escalations,
+    daily_stats,
+    incidents,
+    incident_updates,
 );

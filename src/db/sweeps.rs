@@ -1,12 +1,15 @@
 //! Work that time alone makes due, done by the worker every little while:
 //! self-service tickets nobody answered are resolved; money taken and not
 //! credited for too long goes to the payment provider, through review;
-//! supervisors hear of tickets past their due time.
+//! supervisors hear of tickets past their due time, and of spikes.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::outbox;
+use super::{incidents, stats};
+use crate::domain::sla;
+use crate::domain::spikes::SpikeRules;
 use super::routing::{self, target};
 use super::schema::{tickets, users};
 use super::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
@@ -23,13 +26,15 @@ pub struct Limits {
     pub self_service_timeout: Duration,
     /// Money taken and not credited for this long goes to the provider.
     pub provider_after: Duration,
+    pub spikes: SpikeRules,
 }
 
 /// Runs every sweep once; returns how many tickets it touched.
 pub fn run(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> QueryResult<usize> {
     Ok(resolve_silent_self_service(conn, limits, now)?
         + escalate_old_deductions(conn, limits, now)?
-        + notify_breaches(conn, now)?)
+        + notify_breaches(conn, now)?
+        + incidents::propose_for_spikes(conn, &limits.spikes, now)?)
 }
 
 fn resolve_silent_self_service(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> QueryResult<usize> {
@@ -50,6 +55,7 @@ fn resolve_silent_self_service(conn: &mut DbConn, limits: &Limits, now: NaiveDat
                     tickets::updated_at.eq(now),
                 ))
                 .execute(conn)?;
+            stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
             let lang = Lang::parse(&t.language).unwrap_or_default();
             let message = lang.t("auto-resolved");
             let id =

@@ -6,6 +6,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::outbox;
 use super::routing;
+use super::{incidents, stats};
 use super::schema::{screenshot_drafts, screenshots, ticket_events, tickets, tracking_links};
 use super::DbConn;
 use crate::domain::codes::CaseKind;
@@ -58,6 +59,8 @@ pub struct Ticket {
     pub escalation_id: Option<String>,
     pub paused_at: Option<NaiveDateTime>,
     pub breach_notified_at: Option<NaiveDateTime>,
+    pub incident_id: Option<String>,
+    pub resolved_at: Option<NaiveDateTime>,
 }
 
 impl Ticket {
@@ -138,6 +141,11 @@ pub mod event_kind {
     pub const ESCALATED: &str = "escalated";
     pub const ESCALATION_SENT_BACK: &str = "escalation_sent_back";
     pub const PLATFORM_ANSWER: &str = "platform_answer";
+    /// Joined or left an incident (staff only).
+    pub const INCIDENT_LINKED: &str = "incident_linked";
+    pub const INCIDENT_UNLINKED: &str = "incident_unlinked";
+    /// An incident's public update, told to every linked customer.
+    pub const INCIDENT_UPDATE: &str = "incident_update";
 }
 
 /// Who wrote a timeline entry.
@@ -167,6 +175,31 @@ pub fn create(
             Ok(()) => return Ok(created),
         }
     }
+}
+
+/// Routes a validated ticket and stores it; the form, the API and the demo
+/// data all file tickets through here.
+pub fn file(
+    conn: &mut DbConn,
+    ticket: &NewTicket,
+    rules: &Rules,
+    draft_token: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<(Created, Decision)> {
+    // Read before the write transaction starts (SQLite takes its write lock
+    // with the first write).
+    let allowed = routing::allows(conn, ticket.platform.as_str(), ticket.payment_scenario.as_str())?;
+    let decision = rules.route(&crate::routing::Facts {
+        symptom: ticket.symptom,
+        failing_step: ticket.failing_step,
+        error_code: ticket.error_code.as_deref(),
+        error_message: ticket.error_message.as_deref(),
+        description: &ticket.description,
+        checks_tried: &ticket.checks_tried,
+        scenario_allowed: allowed,
+    });
+    let created = create(conn, ticket, &Routed { decision: &decision, rules }, draft_token, now)?;
+    Ok((created, decision))
 }
 
 /// What routing decided for a new ticket, and the SLA targets to apply.
@@ -266,6 +299,17 @@ fn insert_ticket(
             now,
         )?;
     }
+    stats::filed(
+        conn,
+        &stats::Key {
+            filed: now,
+            queue: d.queue.as_str(),
+            case_kind: d.kind.as_str(),
+            city: &t.city,
+            failing_step: t.failing_step.as_str(),
+        },
+    )?;
+    incidents::join_at_intake(conn, &ticket_id, d.kind.as_str(), &t.city, t.failing_step.as_str(), now)?;
     insert_link(conn, &ticket_id, &created.token, now)?;
     let event_id = insert_event(conn, &ticket_id, NewEvent::public(event_kind::CREATED, author::CUSTOMER, ""), now)?;
     outbox::enqueue(conn, outbox::kind::RECEIVED, &ticket_id, None, &t.contact_email, t.language.code(), now)?;

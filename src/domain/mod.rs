@@ -3,10 +3,12 @@
 
 pub mod account;
 pub mod canned;
+pub mod china;
 pub mod codes;
 pub mod facts;
 pub mod intake;
 pub mod reference;
 pub mod screenshot;
 pub mod sla;
+pub mod spikes;
 pub mod text;

@@ -86,8 +86,13 @@ impl Lang {
 
     /// The text for `key` with one named argument.
     pub fn t_with(self, key: &str, name: &'static str, value: impl ToString) -> String {
+        self.t_args(key, &[(name, value.to_string())])
+    }
+
+    /// A text with several named values.
+    pub fn t_args(self, key: &str, values: &[(&'static str, String)]) -> String {
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
-            HashMap::from([(Cow::Borrowed(name), FluentValue::from(value.to_string()))]);
+            values.iter().map(|(name, value)| (Cow::Borrowed(*name), FluentValue::from(value.clone()))).collect();
         LOCALES.lookup_with_args(&self.id(), key, &args)
     }
 }

@@ -51,20 +51,23 @@ pub fn render(kind_: &str, lang: Lang, f: Facts<'_>) -> Result<(String, String, 
     let (paragraphs, after) = match kind_ {
         kind::RECEIVED => (vec![t("body")], f.guide.iter().cloned().collect()),
         kind::PLATFORM_ANSWER => (vec![t("body")], vec![]),
-        kind::SLA_BREACH | kind::ESCALATION_WAITING => (vec![t("body")], vec![]),
+        kind::SLA_BREACH | kind::ESCALATION_WAITING | kind::SPIKE_ALERT => (vec![t("body")], vec![]),
+        kind::INCIDENT_UPDATE => (vec![t("body")], vec![t("answer")]),
         kind::REPLY => (vec![t("body")], vec![t("answer")]),
         kind::INFO_REQUEST => (vec![t("body")], vec![]),
         kind::RESOLVED => (vec![t("body")], vec![t("reopen")]),
         _ => (vec![], vec![]),
     };
-    let staff = [kind::SLA_BREACH, kind::ESCALATION_WAITING].contains(&kind_);
+    let staff = [kind::SLA_BREACH, kind::ESCALATION_WAITING, kind::SPIKE_ALERT].contains(&kind_);
     let parts = Parts {
         lang: lang.code(),
         greeting: lang.t("mail-greeting"),
         paragraphs,
         quote: f.body,
         after,
-        link_label: lang.t(if staff { "mail-staff-link" } else { "mail-link" }),
+        link_label: lang
+            .try_t(&format!("mail-{kind_}-link"))
+            .unwrap_or_else(|| lang.t(if staff { "mail-staff-link" } else { "mail-link" })),
         link: f.link.to_string(),
         reference: lang.t_with("mail-reference", "reference", f.reference),
         footer: lang.t(if staff { "mail-staff-footer" } else { "mail-footer" }),
@@ -145,6 +148,8 @@ mod tests {
             kind::PLATFORM_ANSWER,
             kind::SLA_BREACH,
             kind::ESCALATION_WAITING,
+            kind::SPIKE_ALERT,
+            kind::INCIDENT_UPDATE,
         ];
         for k in all {
             for lang in Lang::ALL {

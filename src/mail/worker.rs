@@ -12,7 +12,7 @@ use super::render::{render, render_packet, Facts, PacketLine};
 use super::{build, Attached, Outgoing, Transport_};
 use crate::db::outbox::{self, Message};
 use crate::db::tickets as store;
-use crate::db::{routing, sweeps};
+use crate::db::{incidents, routing, sweeps};
 use crate::db::{DbConn, DbPool};
 use crate::i18n::Lang;
 
@@ -91,6 +91,9 @@ impl Worker {
         if m.kind == outbox::kind::ESCALATION_PACKET {
             return self.packet(conn, m);
         }
+        if m.kind == outbox::kind::SPIKE_ALERT {
+            return self.spike_alert(conn, m);
+        }
         let ticket_id = m.ticket_id.as_deref().ok_or("no ticket")?;
         let ticket = store::find_by_id(conn, ticket_id).map_err(|e| e.to_string())?.ok_or("ticket gone")?;
         let body = match &m.event_id {
@@ -108,6 +111,22 @@ impl Worker {
         let lang = Lang::parse(&m.language).unwrap_or_default();
         let guide = if for_staff { None } else { lang.try_t(&format!("guide-{}", ticket.case_kind)) };
         let facts = Facts { reference: &ticket.reference, body, link: &link, guide };
+        let (subject, text, html) = render(&m.kind, lang, facts).map_err(|e| e.to_string())?;
+        let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
+        build(&self.from, outgoing, Vec::new())
+    }
+
+    /// To a supervisor: a spike, and the proposed incident to accept.
+    fn spike_alert(&self, conn: &mut DbConn, m: &Message) -> Result<lettre::Message, String> {
+        let id = m.incident_id.as_deref().ok_or("no incident")?;
+        let i = incidents::find(conn, id).map_err(|e| e.to_string())?.ok_or("incident gone")?;
+        let lang = Lang::parse(&m.language).unwrap_or_default();
+        let link = format!("{}/supervisor/incidents/{}", self.public_url, i.id);
+        let summary = lang.t_args(
+            "mail-spike_alert-counts",
+            &[("count", i.spike_count.to_string()), ("expected", i.expected_count.to_string())],
+        );
+        let facts = Facts { reference: &i.title, body: Some(summary), link: &link, guide: None };
         let (subject, text, html) = render(&m.kind, lang, facts).map_err(|e| e.to_string())?;
         let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
         build(&self.from, outgoing, Vec::new())

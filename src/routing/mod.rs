@@ -9,6 +9,7 @@ use chrono::Duration;
 use serde::Deserialize;
 
 use crate::domain::codes::{CaseKind, CheckTried, FailingStep, Priority, Queue, Symptom};
+use crate::domain::spikes::SpikeRules;
 
 pub const DEFAULT_RULES: &str = include_str!("default_rules.toml");
 
@@ -16,6 +17,8 @@ pub const DEFAULT_RULES: &str = include_str!("default_rules.toml");
 #[serde(deny_unknown_fields)]
 struct File {
     sla: SlaFile,
+    #[serde(default)]
+    spikes: SpikeRules,
     #[serde(rename = "rule")]
     rules: Vec<RuleFile>,
 }
@@ -81,6 +84,8 @@ pub struct Rule {
 pub struct Rules {
     pub rules: Vec<Rule>,
     sla: [Target; 4],
+    /// When supervisors hear of a spike.
+    pub spikes: SpikeRules,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -160,7 +165,8 @@ impl Rules {
                 )));
             }
         }
-        Ok(Rules { rules, sla: [s.low, s.normal, s.high, s.urgent] })
+        file.spikes.check().map_err(RulesError::Syntax)?;
+        Ok(Rules { rules, sla: [s.low, s.normal, s.high, s.urgent], spikes: file.spikes })
     }
 
     pub fn default_rules() -> Rules {

@@ -2,6 +2,7 @@
 //! domain types, call storage inside `web::block`, and render templates.
 
 pub mod api;
+pub mod charts;
 pub mod format;
 pub mod health;
 pub mod lang;

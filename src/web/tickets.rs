@@ -11,7 +11,6 @@ use super::lang::PageLang;
 use super::multipart::{self, FormData};
 use super::{now, AppState};
 use crate::auth::csrf::CsrfToken;
-use crate::db::routing as db_routing;
 use crate::db::tickets as store;
 use crate::domain::account::MaskedAccount;
 use crate::domain::codes::*;
@@ -19,7 +18,6 @@ use crate::domain::intake::{self, FieldErrors, IntakeInput, NewTicket, Problem};
 use crate::domain::screenshot::{Screenshot, ScreenshotError};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::routing;
 
 /// Text fields of the form, in page order.
 const TEXT_FIELDS: &[&str] = &[
@@ -341,22 +339,7 @@ pub async fn store_ticket(
 ) -> Result<store::Created, AppError> {
     let rules = state.rules.clone();
     let (created, decision) = state
-        .db(move |c| {
-            // Read before the write transaction starts (SQLite takes its
-            // write lock with the first write).
-            let allowed = db_routing::allows(c, ticket.platform.as_str(), ticket.payment_scenario.as_str())?;
-            let decision = rules.route(&routing::Facts {
-                symptom: ticket.symptom,
-                failing_step: ticket.failing_step,
-                error_code: ticket.error_code.as_deref(),
-                error_message: ticket.error_message.as_deref(),
-                description: &ticket.description,
-                checks_tried: &ticket.checks_tried,
-                scenario_allowed: allowed,
-            });
-            let routed = store::Routed { decision: &decision, rules: &rules };
-            Ok((store::create(c, &ticket, &routed, draft_token.as_deref(), now())?, decision))
-        })
+        .db(move |c| Ok(store::file(c, &ticket, &rules, draft_token.as_deref(), now())?))
         .await?;
     tracing::info!(reference = %created.reference, kind = %decision.kind, rule = %decision.rule, "ticket filed");
     state.metrics.filed.with_label_values(&[decision.kind.as_str()]).inc();

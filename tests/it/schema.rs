@@ -38,7 +38,7 @@ async fn schema_rs_matches_the_migrated_database() {
             updated_at,
         ),
         (case_kind, queue, priority, assignee_id, due_at, first_response_at, screenshot_count, merged_into),
-        (routing_rule, routing_facts, escalation_id, paused_at, breach_notified_at),
+        (routing_rule, routing_facts, escalation_id, paused_at, breach_notified_at, incident_id, resolved_at),
     );
     tickets::table.select(ticket_cols).limit(1).load::<TicketCols>(&mut conn).unwrap();
     ticket_events::table.select(ticket_events::all_columns).limit(1).load::<EventCols>(&mut conn).unwrap();
@@ -59,14 +59,25 @@ async fn schema_rs_matches_the_migrated_database() {
         .load::<(String, String)>(&mut conn)
         .unwrap();
     escalations::table.select(escalations::all_columns).limit(1).load::<EscalationCols>(&mut conn).unwrap();
+    daily_stats::table.select(daily_stats::all_columns).limit(1).load::<StatsCols>(&mut conn).unwrap();
+    incidents::table.select(incidents::all_columns).limit(1).load::<IncidentCols>(&mut conn).unwrap();
+    incident_updates::table
+        .select(incident_updates::all_columns)
+        .limit(1)
+        .load::<(String, String, String, String, String, i64, Option<String>, Ts)>(&mut conn)
+        .unwrap();
 }
+
+type StatsCols = (String, String, String, String, String, i64, i64, i64, i64, i64);
+type IncidentCols =
+    (String, String, String, String, String, Ts, i64, i64, Ts, Option<String>, Option<String>, Option<Ts>, Option<String>, Option<Ts>);
 
 type Ts = chrono::NaiveDateTime;
 type TicketCols = (
     (String, String, String, String, String, String, String, Option<String>, String, String, Option<String>),
     (Option<String>, String, String, String, Option<Ts>, Option<i64>, Option<String>, String, String, Ts, Ts),
     (String, String, String, Option<String>, Ts, Option<Ts>, i32, Option<String>),
-    (String, String, Option<String>, Option<Ts>, Option<Ts>),
+    (String, String, Option<String>, Option<Ts>, Option<Ts>, Option<String>, Option<Ts>),
 );
 type EventCols = (String, String, String, String, bool, String, Ts, Option<String>);
 type ShotCols = (String, String, Option<String>, String, i64, i32, i32, String, Vec<u8>, Ts);
@@ -92,6 +103,7 @@ type OutboxCols = (
     Option<String>,
     Ts,
     Option<Ts>,
+    Option<String>,
     Option<String>,
 );
 type EscalationCols = (

@@ -3,8 +3,10 @@
 //! each user's settings. Every handler takes `Staff` and checks its role.
 
 pub mod admin;
+pub mod dashboard;
 pub mod escalations;
 pub mod export;
+pub mod incidents;
 pub mod login;
 pub mod outbox;
 pub mod queue;
@@ -35,6 +37,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/agent/tickets/{reference}", web::get().to(ticket::show))
         .route("/agent/tickets/{reference}/screenshots/{id}", web::get().to(ticket::screenshot))
         .route("/agent/tickets/{reference}/{action}", web::post().to(ticket::act))
+        .route("/supervisor", web::get().to(dashboard::show))
+        .route("/supervisor/dashboard/{file}", web::get().to(dashboard::csv))
+        .route("/supervisor/incidents", web::get().to(incidents::list))
+        .route("/supervisor/incidents", web::post().to(incidents::create))
+        .route("/supervisor/incidents/{id}", web::get().to(incidents::show))
+        .route("/supervisor/incidents/{id}/{action}", web::post().to(incidents::act))
         .route("/supervisor/audit", web::get().to(supervisor::audit))
         .route("/supervisor/escalations", web::get().to(escalations::list))
         .route("/supervisor/escalations/{id}/{action}", web::post().to(escalations::act))

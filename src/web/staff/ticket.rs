@@ -14,6 +14,7 @@ use crate::auth::csrf::CsrfToken;
 use crate::auth::Staff;
 use crate::db::actions::{self, Actor};
 use crate::db::canned::{self, Canned};
+use crate::db::incidents;
 use crate::db::tickets::{self as store, event_kind, Ticket};
 use crate::db::users::{self, User};
 use crate::domain::codes::*;
@@ -60,6 +61,8 @@ struct TicketPage {
     merged_into: Option<String>,
     /// The escalation's target and state, when it has one.
     escalation: Option<String>,
+    /// The incident it belongs to: (id, title, state, its latest public update).
+    incident: Option<(String, String, String, Option<String>)>,
     facts: Vec<(String, String)>,
     missing: Vec<(&'static str, String)>,
     screenshots: Vec<ShotView>,
@@ -115,7 +118,8 @@ async fn page(
     let (ticket_id, language, merged_into) = (t.id.clone(), t.language.clone(), t.merged_into.clone());
     let case_kind = t.case_kind.clone();
     let escalation_id = t.escalation_id.clone();
-    let (events, shots, staff, canned, chosen, merged_ref, escalation) = state
+    let incident_id = t.incident_id.clone();
+    let (events, shots, staff, canned, chosen, merged_ref, escalation, incident) = state
         .db(move |c| {
             let merged_ref = match merged_into {
                 Some(id) => store::find_by_id(c, &id)?.map(|m| m.reference),
@@ -123,6 +127,17 @@ async fn page(
             };
             let escalation = match &escalation_id {
                 Some(id) => crate::db::routing::escalation(c, id)?.map(|e| format!("{} · {}", e.target, e.status)),
+                None => None,
+            };
+            let incident = match &incident_id {
+                Some(id) => match incidents::find(c, id)? {
+                    Some(i) => {
+                        let last = incidents::updates(c, id)?.pop();
+                        let text = last.map(|u| if lang == Lang::En && !u.body_en.is_empty() { u.body_en } else { u.body_zh });
+                        Some((i.id, i.title, lang.t(&format!("inc-status-{}", i.status)), text))
+                    }
+                    None => None,
+                },
                 None => None,
             };
             let chosen = match canned_id {
@@ -137,6 +152,7 @@ async fn page(
                 chosen,
                 merged_ref,
                 escalation,
+                incident,
             ))
         })
         .await?;
@@ -184,6 +200,7 @@ async fn page(
         customer_language: t.language().t("lang-name"),
         merged_into: merged_ref,
         escalation,
+        incident,
         facts: facts(lang, &t, true),
         missing: t.missing_facts().into_iter().map(|f| (f.as_str(), lang.t(&f.label_key()))).collect(),
         screenshots: shots.into_iter().map(|s| ShotView { id: s.id, width: s.width, height: s.height }).collect(),

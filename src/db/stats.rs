@@ -1,0 +1,346 @@
+//! The supervisor dashboard's numbers. Counts per day are kept current in
+//! `daily_stats` by the writes that change them (a ticket filed, its first
+//! answer, its resolution), in the same transaction, so the dashboard reads
+//! a few thousand rows however many tickets there are. The backlog and the
+//! workload are read from open tickets through their indexes.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+
+use super::schema::tickets;
+use super::tickets::Ticket;
+use super::DbConn;
+use crate::domain::china;
+
+/// Runs one raw SQL statement (the same text on both backends).
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            DbConn::Postgres($c) => $body,
+            DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// Which row of `daily_stats` a ticket counts in.
+pub struct Key<'a> {
+    pub filed: NaiveDateTime,
+    pub queue: &'a str,
+    pub case_kind: &'a str,
+    pub city: &'a str,
+    pub failing_step: &'a str,
+}
+
+impl<'a> Key<'a> {
+    pub fn of(t: &'a Ticket) -> Self {
+        Key { filed: t.created_at, queue: &t.queue, case_kind: &t.case_kind, city: &t.city, failing_step: &t.failing_step }
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Delta {
+    filed: i64,
+    first_response: Option<bool>,
+    resolved: Option<bool>,
+}
+
+fn bump(conn: &mut DbConn, key: &Key<'_>, d: Delta) -> QueryResult<()> {
+    let one = |v: Option<bool>, met: bool| i64::from(v == Some(met));
+    let q = diesel::sql_query(
+        "INSERT INTO daily_stats (day, queue, case_kind, city, failing_step, filed, first_response_met, \
+         first_response_missed, resolved_met, resolved_missed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (day, queue, case_kind, city, failing_step) DO UPDATE SET \
+         filed = daily_stats.filed + excluded.filed, \
+         first_response_met = daily_stats.first_response_met + excluded.first_response_met, \
+         first_response_missed = daily_stats.first_response_missed + excluded.first_response_missed, \
+         resolved_met = daily_stats.resolved_met + excluded.resolved_met, \
+         resolved_missed = daily_stats.resolved_missed + excluded.resolved_missed",
+    )
+    .bind::<Text, _>(china::day(key.filed).to_string())
+    .bind::<Text, _>(key.queue)
+    .bind::<Text, _>(key.case_kind)
+    .bind::<Text, _>(key.city)
+    .bind::<Text, _>(key.failing_step)
+    .bind::<BigInt, _>(d.filed)
+    .bind::<BigInt, _>(one(d.first_response, true))
+    .bind::<BigInt, _>(one(d.first_response, false))
+    .bind::<BigInt, _>(one(d.resolved, true))
+    .bind::<BigInt, _>(one(d.resolved, false));
+    on_backend!(conn, |c| q.execute(c)).map(|_| ())
+}
+
+/// A new ticket: call in its transaction.
+pub fn filed(conn: &mut DbConn, key: &Key<'_>) -> QueryResult<()> {
+    bump(conn, key, Delta { filed: 1, ..Delta::default() })
+}
+
+/// A ticket's first answer, `due` being its first-response due time.
+pub fn first_response(conn: &mut DbConn, t: &Ticket, due: NaiveDateTime, now: NaiveDateTime) -> QueryResult<()> {
+    bump(conn, &Key::of(t), Delta { first_response: Some(now <= due), ..Delta::default() })
+}
+
+/// A ticket resolved, `due` being the time it was due then (paused time
+/// included). Only the first resolution counts: a reopened ticket resolved
+/// again keeps its first outcome.
+pub fn resolved(conn: &mut DbConn, t: &Ticket, due: NaiveDateTime, now: NaiveDateTime) -> QueryResult<()> {
+    let first = diesel::update(tickets::table.find(&t.id).filter(tickets::resolved_at.is_null()))
+        .set(tickets::resolved_at.eq(now))
+        .execute(conn)?;
+    if first == 0 {
+        return Ok(());
+    }
+    bump(conn, &Key::of(t), Delta { resolved: Some(now <= due), ..Delta::default() })
+}
+
+/// What the dashboard shows: China calendar days, both ends included, and
+/// one queue or all.
+#[derive(Debug, Clone)]
+pub struct Range {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub queue: Option<String>,
+}
+
+impl Range {
+    fn queue(&self) -> String {
+        self.queue.clone().unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DayKind {
+    #[diesel(sql_type = Text)]
+    pub day: String,
+    #[diesel(sql_type = Text)]
+    pub case_kind: String,
+    #[diesel(sql_type = BigInt)]
+    pub filed: i64,
+}
+
+/// Tickets filed per day and kind of case.
+pub fn per_day_and_kind(conn: &mut DbConn, r: &Range) -> QueryResult<Vec<DayKind>> {
+    let q = diesel::sql_query(
+        "SELECT day, case_kind, CAST(SUM(filed) AS BIGINT) AS filed FROM daily_stats \
+         WHERE day >= $1 AND day <= $2 AND ($3 = '' OR queue = $3) \
+         GROUP BY day, case_kind ORDER BY day, case_kind",
+    )
+    .bind::<Text, _>(r.from.to_string())
+    .bind::<Text, _>(r.to.to_string())
+    .bind::<Text, _>(r.queue());
+    on_backend!(conn, |c| q.load(c))
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Tally {
+    #[diesel(sql_type = Text)]
+    pub value: String,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// Which column of `daily_stats` to rank by.
+#[derive(Debug, Clone, Copy)]
+pub enum By {
+    City,
+    FailingStep,
+}
+
+/// The values with most tickets filed, most first.
+pub fn top(conn: &mut DbConn, r: &Range, by: By, limit: i64) -> QueryResult<Vec<Tally>> {
+    // The column name comes from this enum, never from a request.
+    let column = match by {
+        By::City => "city",
+        By::FailingStep => "failing_step",
+    };
+    let q = diesel::sql_query(format!(
+        "SELECT {column} AS value, CAST(SUM(filed) AS BIGINT) AS count FROM daily_stats \
+         WHERE day >= $1 AND day <= $2 AND ($3 = '' OR queue = $3) \
+         GROUP BY {column} ORDER BY count DESC, value LIMIT $4"
+    ))
+    .bind::<Text, _>(r.from.to_string())
+    .bind::<Text, _>(r.to.to_string())
+    .bind::<Text, _>(r.queue())
+    .bind::<BigInt, _>(limit);
+    on_backend!(conn, |c| q.load(c))
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct SlaRow {
+    #[diesel(sql_type = Text)]
+    pub queue: String,
+    #[diesel(sql_type = BigInt)]
+    pub first_response_met: i64,
+    #[diesel(sql_type = BigInt)]
+    pub first_response_missed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub resolved_met: i64,
+    #[diesel(sql_type = BigInt)]
+    pub resolved_missed: i64,
+}
+
+impl SlaRow {
+    /// Share met, in percent; none when nothing was judged yet.
+    pub fn percent(met: i64, missed: i64) -> Option<i64> {
+        let all = met + missed;
+        (all > 0).then(|| (met * 100 + all / 2) / all)
+    }
+}
+
+/// SLA attainment per queue, for tickets filed in the range.
+pub fn sla_by_queue(conn: &mut DbConn, r: &Range) -> QueryResult<Vec<SlaRow>> {
+    let q = diesel::sql_query(
+        "SELECT queue, CAST(SUM(first_response_met) AS BIGINT) AS first_response_met, \
+         CAST(SUM(first_response_missed) AS BIGINT) AS first_response_missed, \
+         CAST(SUM(resolved_met) AS BIGINT) AS resolved_met, \
+         CAST(SUM(resolved_missed) AS BIGINT) AS resolved_missed FROM daily_stats \
+         WHERE day >= $1 AND day <= $2 AND ($3 = '' OR queue = $3) GROUP BY queue ORDER BY queue",
+    )
+    .bind::<Text, _>(r.from.to_string())
+    .bind::<Text, _>(r.to.to_string())
+    .bind::<Text, _>(r.queue());
+    on_backend!(conn, |c| q.load(c))
+}
+
+/// Age buckets of the open backlog, youngest first: (key, upper bound).
+pub const AGE_BUCKETS: [(&str, Option<Duration>); 5] = [
+    ("age-4h", Some(Duration::hours(4))),
+    ("age-1d", Some(Duration::days(1))),
+    ("age-3d", Some(Duration::days(3))),
+    ("age-7d", Some(Duration::days(7))),
+    ("age-older", None),
+];
+
+#[derive(QueryableByName)]
+struct Buckets {
+    #[diesel(sql_type = Nullable<BigInt>)]
+    b0: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    b1: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    b2: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    b3: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    b4: Option<i64>,
+}
+
+/// Open tickets by age now, per `AGE_BUCKETS`; one scan of the open
+/// tickets' (status, queue, created_at) index.
+pub fn backlog_by_age(conn: &mut DbConn, queue: Option<&str>, now: NaiveDateTime) -> QueryResult<Vec<(String, i64)>> {
+    let at = |i: usize| now - AGE_BUCKETS[i].1.unwrap_or_default();
+    let q = diesel::sql_query(
+        "SELECT CAST(SUM(CASE WHEN created_at >= $1 THEN 1 ELSE 0 END) AS BIGINT) AS b0, \
+         CAST(SUM(CASE WHEN created_at < $1 AND created_at >= $2 THEN 1 ELSE 0 END) AS BIGINT) AS b1, \
+         CAST(SUM(CASE WHEN created_at < $2 AND created_at >= $3 THEN 1 ELSE 0 END) AS BIGINT) AS b2, \
+         CAST(SUM(CASE WHEN created_at < $3 AND created_at >= $4 THEN 1 ELSE 0 END) AS BIGINT) AS b3, \
+         CAST(SUM(CASE WHEN created_at < $4 THEN 1 ELSE 0 END) AS BIGINT) AS b4 \
+         FROM tickets WHERE status IN ('new', 'open', 'pending_customer', 'pending_platform') \
+         AND ($5 = '' OR queue = $5)",
+    )
+    .bind::<Timestamp, _>(at(0))
+    .bind::<Timestamp, _>(at(1))
+    .bind::<Timestamp, _>(at(2))
+    .bind::<Timestamp, _>(at(3))
+    .bind::<Text, _>(queue.unwrap_or(""));
+    let rows: Vec<Buckets> = on_backend!(conn, |c| q.load(c))?;
+    let b = rows.into_iter().next().map(|b| [b.b0, b.b1, b.b2, b.b3, b.b4]).unwrap_or_default();
+    Ok(AGE_BUCKETS.iter().zip(b).map(|((key, _), n)| (key.to_string(), n.unwrap_or(0))).collect())
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Workload {
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = BigInt)]
+    pub open: i64,
+    #[diesel(sql_type = BigInt)]
+    pub breached: i64,
+}
+
+/// Open tickets per active staff member, and how many are past due (a
+/// ticket waiting on the customer is paused, so never past due).
+pub fn workload(conn: &mut DbConn, queue: Option<&str>, now: NaiveDateTime) -> QueryResult<Vec<Workload>> {
+    let q = diesel::sql_query(
+        "SELECT u.name AS name, CAST(COUNT(t.id) AS BIGINT) AS open, \
+         CAST(SUM(CASE WHEN t.due_at < $1 AND t.status <> 'pending_customer' THEN 1 ELSE 0 END) AS BIGINT) AS breached \
+         FROM users u JOIN tickets t ON t.assignee_id = u.id \
+         WHERE t.status IN ('new', 'open', 'pending_customer', 'pending_platform') AND ($2 = '' OR t.queue = $2) \
+         GROUP BY u.id, u.name ORDER BY open DESC, name",
+    )
+    .bind::<Timestamp, _>(now)
+    .bind::<Text, _>(queue.unwrap_or(""));
+    on_backend!(conn, |c| q.load(c))
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct EscalationRow {
+    #[diesel(sql_type = Text)]
+    pub platform: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// Escalations created in the range, per platform and state.
+pub fn escalations_by_state(conn: &mut DbConn, r: &Range) -> QueryResult<Vec<EscalationRow>> {
+    let q = diesel::sql_query(
+        "SELECT platform, status, CAST(COUNT(*) AS BIGINT) AS count FROM escalations \
+         WHERE created_at >= $1 AND created_at < $2 GROUP BY platform, status ORDER BY platform, status",
+    )
+    .bind::<Timestamp, _>(china::start_of(r.from))
+    .bind::<Timestamp, _>(china::start_of(r.to) + Duration::days(1));
+    on_backend!(conn, |c| q.load(c))
+}
+
+/// Each platform's answers to escalations created in the range: (platform,
+/// answers, median hours from sending to the answer).
+pub fn platform_answer_times(conn: &mut DbConn, r: &Range) -> QueryResult<Vec<(String, i64, f64)>> {
+    use super::schema::escalations as e;
+    let rows: Vec<(String, Option<NaiveDateTime>, Option<NaiveDateTime>)> = e::table
+        .filter(e::created_at.ge(china::start_of(r.from)))
+        .filter(e::created_at.lt(china::start_of(r.to) + Duration::days(1)))
+        .filter(e::answered_at.is_not_null())
+        .select((e::platform, e::reviewed_at, e::answered_at))
+        .order(e::platform)
+        .load(conn)?;
+    let mut out: Vec<(String, Vec<f64>)> = Vec::new();
+    for (platform, sent, answered) in rows {
+        let (Some(sent), Some(answered)) = (sent, answered) else { continue };
+        let hours = (answered - sent).num_minutes() as f64 / 60.0;
+        match out.last_mut() {
+            Some((p, hs)) if *p == platform => hs.push(hours),
+            _ => out.push((platform, vec![hours])),
+        }
+    }
+    Ok(out.into_iter().map(|(p, hs)| (p, hs.len() as i64, median(hs))).collect())
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    match xs.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => xs[n / 2],
+        n => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_rounds_and_knows_nothing_judged() {
+        assert_eq!(SlaRow::percent(2, 1), Some(67));
+        assert_eq!(SlaRow::percent(0, 0), None);
+        assert_eq!(SlaRow::percent(5, 0), Some(100));
+    }
+
+    #[test]
+    fn median_of_even_and_odd() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0]), 2.5);
+        assert_eq!(median(vec![]), 0.0);
+    }
+}

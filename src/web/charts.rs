@@ -1,0 +1,181 @@
+//! Chart geometry for server-drawn SVG (the markup is in
+//! `templates/staff/chart.html`, escaped by askama). A stacked column chart
+//! and a horizontal bar chart are all the dashboard needs; both scale with
+//! their `viewBox`, so they fit a phone, and each sits above a table with
+//! the same numbers. (plotters would need a font backend to measure text
+//! and draws at a fixed pixel size; these few shapes do not need it.)
+
+/// Colour classes in `static/style.css`, one per series.
+const PALETTE: usize = 9;
+
+#[derive(Debug, Clone)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+    pub class: String,
+    /// Shown on hover: what the shape stands for.
+    pub tip: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub x: f64,
+    pub y: f64,
+    pub text: String,
+    /// `start`, `middle` or `end`.
+    pub anchor: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub title: String,
+    pub width: u32,
+    pub height: u32,
+    pub rects: Vec<Rect>,
+    pub labels: Vec<Label>,
+    /// Grid lines: (x1, y1, x2, y2).
+    pub lines: Vec<(f64, f64, f64, f64)>,
+    /// Series names and their colour class, drawn as an HTML list.
+    pub legend: Vec<(String, String)>,
+}
+
+fn round(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+/// A round number at or above `max`, for the top of a scale.
+pub fn nice_max(max: i64) -> i64 {
+    if max <= 5 {
+        return 5;
+    }
+    let magnitude = 10_i64.pow((max as f64).log10().floor() as u32);
+    [1, 2, 5, 10].iter().map(|m| m * magnitude).find(|&v| v >= max).unwrap_or(10 * magnitude)
+}
+
+/// Columns along `xs`, each stacked from the series (name, one value per x).
+pub fn stacked_columns(title: &str, xs: &[String], series: &[(String, Vec<i64>)]) -> Chart {
+    let (width, height) = (640.0, 260.0);
+    let (left, right, top, bottom) = (40.0, 8.0, 10.0, 30.0);
+    let plot_w = width - left - right;
+    let plot_h = height - top - bottom;
+    let totals: Vec<i64> = (0..xs.len()).map(|i| series.iter().map(|(_, v)| v.get(i).copied().unwrap_or(0)).sum()).collect();
+    let max = nice_max(totals.iter().copied().max().unwrap_or(0));
+    let slot = plot_w / xs.len().max(1) as f64;
+    let bar_w = (slot * 0.7).max(1.0);
+    let mut rects = Vec::new();
+    for (i, x) in xs.iter().enumerate() {
+        let mut y = top + plot_h;
+        for (s, (name, values)) in series.iter().enumerate() {
+            let v = values.get(i).copied().unwrap_or(0);
+            if v == 0 {
+                continue;
+            }
+            let h = plot_h * v as f64 / max as f64;
+            y -= h;
+            rects.push(Rect {
+                x: round(left + slot * i as f64 + (slot - bar_w) / 2.0),
+                y: round(y),
+                w: round(bar_w),
+                h: round(h),
+                class: format!("s{}", s % PALETTE),
+                tip: format!("{x} · {name}: {v}"),
+            });
+        }
+    }
+    // At most about eight x labels, so they never overlap.
+    let every = xs.len().div_ceil(8).max(1);
+    let mut labels: Vec<Label> = xs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % every == 0)
+        .map(|(i, x)| Label {
+            x: round(left + slot * (i as f64 + 0.5)),
+            y: height - 10.0,
+            text: x.clone(),
+            anchor: "middle",
+        })
+        .collect();
+    let mut lines = Vec::new();
+    for k in 0..=2 {
+        let y = round(top + plot_h * (1.0 - k as f64 / 2.0));
+        lines.push((left, y, width - right, y));
+        labels.push(Label { x: left - 6.0, y: y + 4.0, text: (max * k / 2).to_string(), anchor: "end" });
+    }
+    let legend = series.iter().enumerate().map(|(s, (name, _))| (name.clone(), format!("s{}", s % PALETTE))).collect();
+    Chart { title: title.into(), width: width as u32, height: height as u32, rects, labels, lines, legend }
+}
+
+/// One horizontal bar per row (label, value), longest first as given;
+/// `suffix` follows each value (e.g. "%"); `max` fixes the scale (100 for
+/// percentages), else the largest value sets it.
+pub fn bars(title: &str, rows: &[(String, i64)], suffix: &str, max: Option<i64>) -> Chart {
+    let (width, row_h, left, right) = (640.0, 28.0, 150.0, 60.0);
+    let height = (row_h * rows.len().max(1) as f64 + 8.0).round();
+    let max = max.unwrap_or_else(|| rows.iter().map(|r| r.1).max().unwrap_or(0)).max(1);
+    let plot_w = width - left - right;
+    let mut rects = Vec::new();
+    let mut labels = Vec::new();
+    for (i, (label, v)) in rows.iter().enumerate() {
+        let y = 4.0 + row_h * i as f64;
+        let w = plot_w * (*v).clamp(0, max) as f64 / max as f64;
+        rects.push(Rect {
+            x: left,
+            y: round(y + 4.0),
+            w: round(w),
+            h: row_h - 8.0,
+            class: "s0".into(),
+            tip: format!("{label}: {v}{suffix}"),
+        });
+        // Long labels are cut so they stay left of the bars.
+        let short: String = if label.chars().count() > 14 {
+            label.chars().take(13).chain(['…']).collect()
+        } else {
+            label.clone()
+        };
+        labels.push(Label { x: left - 8.0, y: round(y + row_h / 2.0 + 5.0), text: short, anchor: "end" });
+        labels.push(Label { x: round(left + w + 6.0), y: round(y + row_h / 2.0 + 5.0), text: format!("{v}{suffix}"), anchor: "start" });
+    }
+    Chart { title: title.into(), width: width as u32, height: height as u32, rects, labels, lines: Vec::new(), legend: Vec::new() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scales_end_on_round_numbers() {
+        assert_eq!(nice_max(0), 5);
+        assert_eq!(nice_max(7), 10);
+        assert_eq!(nice_max(11), 20);
+        assert_eq!(nice_max(48), 50);
+        assert_eq!(nice_max(51), 100);
+        assert_eq!(nice_max(1000), 1000);
+        assert_eq!(nice_max(1001), 2000);
+    }
+
+    #[test]
+    fn columns_stack_their_series_within_the_plot() {
+        let xs = vec!["11-20".to_string(), "11-21".to_string()];
+        let series = vec![("a".to_string(), vec![3, 0]), ("b".to_string(), vec![2, 10])];
+        let c = stacked_columns("t", &xs, &series);
+        // Three non-zero parts; the tallest column (10) reaches the top (max 10).
+        assert_eq!(c.rects.len(), 3);
+        let top = c.rects.iter().map(|r| r.y).fold(f64::MAX, f64::min);
+        assert_eq!(top, 10.0);
+        // The first column's parts sit one on the other.
+        assert_eq!(round(c.rects[0].y - c.rects[1].h), c.rects[1].y);
+        assert!(c.rects[1].tip.contains("11-20 · b: 2"));
+        assert_eq!(c.legend.len(), 2);
+    }
+
+    #[test]
+    fn bars_scale_to_their_maximum_and_cut_long_labels() {
+        let rows = vec![("上海".to_string(), 50), ("一个非常非常非常非常长的城市名字".to_string(), 25)];
+        let c = bars("t", &rows, "%", Some(100));
+        assert_eq!(c.rects[0].w, round(430.0 * 0.5));
+        assert!(c.labels.iter().any(|l| l.text.ends_with('…')));
+        assert!(c.labels.iter().any(|l| l.text == "50%"));
+    }
+}

@@ -1,0 +1,375 @@
+//! `/supervisor`: the dashboard. Each section is a chart drawn on the server
+//! and a table with the same numbers; each table downloads as CSV
+//! (`/supervisor/dashboard/{section}.csv`) with the same filters.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{Duration, NaiveDate};
+use serde::Deserialize;
+
+use super::export::{csv_bytes, csv_response};
+use super::queue::label;
+use crate::auth::csrf::CsrfToken;
+use crate::auth::Staff;
+use crate::db::incidents::{self, Incident};
+use crate::db::stats::{self, By, Range, SlaRow};
+use crate::domain::china;
+use crate::domain::codes::*;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::web::charts::{self, Chart};
+use crate::web::lang::PageLang;
+use crate::web::{now, AppState};
+
+/// The longest range one page shows.
+const MAX_DAYS: i64 = 366;
+const DEFAULT_DAYS: i64 = 14;
+const TOP: i64 = 10;
+
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct DashQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub queue: Option<String>,
+}
+
+impl DashQuery {
+    /// The range asked for, or why it cannot be shown.
+    fn range(&self, today: NaiveDate) -> Result<Range, &'static str> {
+        let day = |v: &Option<String>| -> Result<Option<NaiveDate>, &'static str> {
+            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Some).map_err(|_| "dash-bad-date"),
+            }
+        };
+        let to = day(&self.to)?.unwrap_or(today);
+        let from = day(&self.from)?.unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
+        if from > to {
+            return Err("dash-bad-order");
+        }
+        if (to - from).num_days() >= MAX_DAYS {
+            return Err("dash-too-long");
+        }
+        let queue = match self.queue.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(q) => Some(Queue::parse(q).ok_or("dash-bad-queue")?.as_str().to_string()),
+        };
+        Ok(Range { from, to, queue })
+    }
+}
+
+/// A table of the dashboard: its header and rows, as shown and as CSV.
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+pub struct Section {
+    /// Also the CSV file's name.
+    pub key: &'static str,
+    pub title: String,
+    pub charts: Vec<Chart>,
+    pub table: Table,
+}
+
+#[derive(Template)]
+#[template(path = "staff/dashboard.html")]
+struct DashboardPage {
+    lang: Lang,
+    path: String,
+    me: Staff,
+    csrf: String,
+    from: String,
+    to: String,
+    queue: String,
+    queues: Vec<(String, String)>,
+    error: Option<String>,
+    /// The filters as a query string, for the CSV links.
+    query: String,
+    sections: Vec<Section>,
+    incidents: Vec<Incident>,
+}
+
+/// Everything the sections are drawn from, read in one go.
+struct Data {
+    per_day: Vec<stats::DayKind>,
+    cities: Vec<stats::Tally>,
+    steps: Vec<stats::Tally>,
+    sla: Vec<SlaRow>,
+    backlog: Vec<(String, i64)>,
+    workload: Vec<stats::Workload>,
+    escalations: Vec<stats::EscalationRow>,
+    answers: Vec<(String, i64, f64)>,
+    incidents: Vec<Incident>,
+}
+
+async fn load(state: &AppState, r: Range) -> Result<Data, AppError> {
+    state
+        .db(move |c| {
+            let n = now();
+            let q = r.queue.clone();
+            Ok(Data {
+                per_day: stats::per_day_and_kind(c, &r)?,
+                cities: stats::top(c, &r, By::City, TOP)?,
+                steps: stats::top(c, &r, By::FailingStep, TOP)?,
+                sla: stats::sla_by_queue(c, &r)?,
+                backlog: stats::backlog_by_age(c, q.as_deref(), n)?,
+                workload: stats::workload(c, q.as_deref(), n)?,
+                escalations: stats::escalations_by_state(c, &r)?,
+                answers: stats::platform_answer_times(c, &r)?,
+                incidents: incidents::list(c, 20)?.into_iter().filter(|i| i.is_active()).collect(),
+            })
+        })
+        .await
+}
+
+fn percent(v: Option<i64>) -> String {
+    v.map(|p| format!("{p}%")).unwrap_or_else(|| "—".into())
+}
+
+fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
+    let kind = |k: &str| label(lang, k, CaseKind::parse, CaseKind::label_key);
+    let mut out = Vec::new();
+
+    // Tickets per day, stacked by kind of case.
+    let days: Vec<NaiveDate> = r.from.iter_days().take_while(|d| *d <= r.to).collect();
+    let mut kinds: Vec<&str> = d.per_day.iter().map(|x| x.case_kind.as_str()).collect();
+    kinds.sort_by_key(|k| CaseKind::parse(k));
+    kinds.dedup();
+    let value = |day: &NaiveDate, k: &str| {
+        let day = day.to_string();
+        d.per_day.iter().find(|x| x.day == day && x.case_kind == k).map(|x| x.filed).unwrap_or(0)
+    };
+    let series: Vec<(String, Vec<i64>)> =
+        kinds.iter().map(|k| (kind(k), days.iter().map(|day| value(day, k)).collect())).collect();
+    let xs: Vec<String> = days.iter().map(|d| d.format("%m-%d").to_string()).collect();
+    let title = lang.t("dash-per-day");
+    out.push(Section {
+        key: "per-day",
+        charts: vec![charts::stacked_columns(&title, &xs, &series)],
+        table: Table {
+            header: std::iter::once(lang.t("dash-day"))
+                .chain(kinds.iter().map(|k| kind(k)))
+                .chain([lang.t("dash-total")])
+                .collect(),
+            rows: days
+                .iter()
+                .map(|day| {
+                    let values: Vec<i64> = kinds.iter().map(|k| value(day, k)).collect();
+                    std::iter::once(day.to_string())
+                        .chain(values.iter().map(i64::to_string))
+                        .chain([values.iter().sum::<i64>().to_string()])
+                        .collect()
+                })
+                .collect(),
+        },
+        title,
+    });
+
+    let tally = |key: &'static str, title_key: &str, col: &str, rows: Vec<(String, i64)>| {
+        let title = lang.t(title_key);
+        Section {
+            key,
+            charts: vec![charts::bars(&title, &rows, "", None)],
+            table: Table {
+                header: vec![lang.t(col), lang.t("dash-tickets")],
+                rows: rows.into_iter().map(|(v, n)| vec![v, n.to_string()]).collect(),
+            },
+            title,
+        }
+    };
+    out.push(tally("cities", "dash-cities", "col-city", d.cities.iter().map(|t| (t.value.clone(), t.count)).collect()));
+    out.push(tally(
+        "steps",
+        "dash-steps",
+        "col-step",
+        d.steps.iter().map(|t| (label(lang, &t.value, FailingStep::parse, FailingStep::label_key), t.count)).collect(),
+    ));
+
+    // SLA attainment per queue.
+    let queue = |q: &str| label(lang, q, Queue::parse, Queue::label_key);
+    let title = lang.t("dash-sla");
+    let first: Vec<(String, i64)> = d
+        .sla
+        .iter()
+        .filter_map(|s| SlaRow::percent(s.first_response_met, s.first_response_missed).map(|p| (queue(&s.queue), p)))
+        .collect();
+    let resolved: Vec<(String, i64)> = d
+        .sla
+        .iter()
+        .filter_map(|s| SlaRow::percent(s.resolved_met, s.resolved_missed).map(|p| (queue(&s.queue), p)))
+        .collect();
+    out.push(Section {
+        key: "sla",
+        charts: vec![
+            charts::bars(&lang.t("dash-sla-first"), &first, "%", Some(100)),
+            charts::bars(&lang.t("dash-sla-resolution"), &resolved, "%", Some(100)),
+        ],
+        table: Table {
+            header: [
+                "field-queue",
+                "dash-first-met",
+                "dash-first-missed",
+                "dash-sla-first",
+                "dash-res-met",
+                "dash-res-missed",
+                "dash-sla-resolution",
+            ]
+            .iter()
+            .map(|k| lang.t(k))
+            .collect(),
+            rows: d
+                .sla
+                .iter()
+                .map(|s| {
+                    vec![
+                        queue(&s.queue),
+                        s.first_response_met.to_string(),
+                        s.first_response_missed.to_string(),
+                        percent(SlaRow::percent(s.first_response_met, s.first_response_missed)),
+                        s.resolved_met.to_string(),
+                        s.resolved_missed.to_string(),
+                        percent(SlaRow::percent(s.resolved_met, s.resolved_missed)),
+                    ]
+                })
+                .collect(),
+        },
+        title,
+    });
+
+    out.push(tally(
+        "backlog",
+        "dash-backlog",
+        "dash-age",
+        d.backlog.iter().map(|(k, n)| (lang.t(&format!("dash-{k}")), *n)).collect(),
+    ));
+
+    let title = lang.t("dash-workload");
+    out.push(Section {
+        key: "workload",
+        charts: vec![charts::bars(&title, &d.workload.iter().map(|w| (w.name.clone(), w.open)).collect::<Vec<_>>(), "", None)],
+        table: Table {
+            header: vec![lang.t("col-assignee"), lang.t("dash-open"), lang.t("dash-breached")],
+            rows: d.workload.iter().map(|w| vec![w.name.clone(), w.open.to_string(), w.breached.to_string()]).collect(),
+        },
+        title,
+    });
+
+    let platform = |p: &str| label(lang, p, Platform::parse, Platform::label_key);
+    let state = |s: &str| lang.t(&format!("esc-state-{s}"));
+    let title = lang.t("dash-escalations");
+    out.push(Section {
+        key: "escalations",
+        charts: vec![charts::bars(
+            &title,
+            &d.escalations.iter().map(|e| (format!("{} · {}", platform(&e.platform), state(&e.status)), e.count)).collect::<Vec<_>>(),
+            "",
+            None,
+        )],
+        table: Table {
+            header: vec![lang.t("dash-platform"), lang.t("field-status"), lang.t("dash-count")],
+            rows: d.escalations.iter().map(|e| vec![platform(&e.platform), state(&e.status), e.count.to_string()]).collect(),
+        },
+        title,
+    });
+
+    let title = lang.t("dash-answer-time");
+    let hours = |h: f64| format!("{h:.1}");
+    out.push(Section {
+        key: "answer-time",
+        charts: vec![charts::bars(
+            &title,
+            &d.answers.iter().map(|(p, _, h)| (platform(p), h.round() as i64)).collect::<Vec<_>>(),
+            " h",
+            None,
+        )],
+        table: Table {
+            header: vec![lang.t("dash-platform"), lang.t("dash-answers"), lang.t("dash-median-hours")],
+            rows: d.answers.iter().map(|(p, n, h)| vec![platform(p), n.to_string(), hours(*h)]).collect(),
+        },
+        title,
+    });
+    out
+}
+
+fn today() -> NaiveDate {
+    china::day(now())
+}
+
+pub async fn show(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    q: web::Query<DashQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    me.require(Role::Supervisor)?;
+    let lang = p.lang;
+    let (range, error) = match q.range(today()) {
+        Ok(r) => (r, None),
+        Err(key) => (DashQuery::default().range(today()).map_err(|_| AppError::Internal("default range".into()))?, Some(lang.t(key))),
+    };
+    let d = load(&state, range.clone()).await?;
+    let query = serde_urlencoded::to_string([
+        ("from", range.from.to_string()),
+        ("to", range.to.to_string()),
+        ("queue", range.queue.clone().unwrap_or_default()),
+    ])
+    .unwrap_or_default();
+    let page = DashboardPage {
+        lang,
+        path: p.path,
+        csrf: csrf.0,
+        from: range.from.to_string(),
+        to: range.to.to_string(),
+        queue: range.queue.clone().unwrap_or_default(),
+        queues: Queue::ALL.iter().map(|q| (q.as_str().to_string(), lang.t(&q.label_key()))).collect(),
+        sections: sections(lang, &range, &d),
+        incidents: d.incidents,
+        me,
+        error: error.clone(),
+        query,
+    };
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    crate::web::html_status(status, page)
+}
+
+/// `GET /supervisor/dashboard/{section}.csv`
+pub async fn csv(
+    p: PageLang,
+    me: Staff,
+    path: web::Path<String>,
+    q: web::Query<DashQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    me.require(Role::Supervisor)?;
+    let name = path.into_inner();
+    let key = name.strip_suffix(".csv").ok_or(AppError::NotFound)?.to_string();
+    let range = q.range(today()).map_err(|_| AppError::BadRequest("from"))?;
+    let d = load(&state, range.clone()).await?;
+    let section = sections(p.lang, &range, &d).into_iter().find(|s| s.key == key).ok_or(AppError::NotFound)?;
+    let file = format!("paydesk-{}-{}-{}.csv", section.key, range.from, range.to);
+    Ok(csv_response(&file, csv_bytes(&section.table.header, &section.table.rows)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(from: &str, to: &str, queue: &str) -> DashQuery {
+        DashQuery { from: Some(from.into()), to: Some(to.into()), queue: Some(queue.into()) }
+    }
+
+    #[test]
+    fn ranges_default_to_two_weeks_and_refuse_nonsense() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let r = DashQuery::default().range(today).unwrap();
+        assert_eq!((r.from.to_string(), r.to.to_string(), r.queue), ("2026-11-09".into(), "2026-11-22".into(), None));
+        assert_eq!(q("2026-11-01", "2026-11-02", "refunds").range(today).unwrap().queue.as_deref(), Some("refunds"));
+        assert_eq!(q("2026-11-03", "2026-11-02", "").range(today).unwrap_err(), "dash-bad-order");
+        assert_eq!(q("yesterday", "", "").range(today).unwrap_err(), "dash-bad-date");
+        assert_eq!(q("2024-01-01", "2026-01-01", "").range(today).unwrap_err(), "dash-too-long");
+        assert_eq!(q("", "", "nope").range(today).unwrap_err(), "dash-bad-queue");
+    }
+}
