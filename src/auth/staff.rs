@@ -63,7 +63,9 @@ impl FromRequest for Staff {
             let Some(token) = token else { return Err(AppError::SignInRequired(next)) };
             let staff = state
                 .db(move |c| {
-                    let Some(mut staff) = users::session_user(c, &token, now())?.map(Staff::from) else { return Ok(None) };
+                    let Some(mut staff) = users::session_user(c, &token, now())?.map(Staff::from) else {
+                        return Ok(None);
+                    };
                     if staff.is(Role::Supervisor) {
                         staff.alerts = incidents::proposed_count(c)?;
                     }

@@ -7,8 +7,8 @@ use diesel::prelude::*;
 
 use super::audit::{self, Entry};
 use super::outbox;
-use super::stats;
 use super::schema::tickets;
+use super::stats;
 use super::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
 use super::DbConn;
 use crate::domain::codes::{Priority, Status};

@@ -9,13 +9,13 @@ use diesel::prelude::*;
 use super::actions::Actor;
 use super::audit::{self, Entry};
 use super::outbox;
-use super::stats;
-use crate::domain::sla;
 use super::routing::{escalation_tickets, status, Escalation};
 use super::schema::{escalations, tickets};
+use super::stats;
 use super::tickets::{author, event_kind, insert_event, NewEvent};
 use super::DbConn;
 use crate::domain::codes::Status;
+use crate::domain::sla;
 use crate::i18n::Lang;
 
 fn record(

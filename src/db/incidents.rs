@@ -87,13 +87,12 @@ pub fn counts_between(conn: &mut DbConn, from: NaiveDateTime, to: NaiveDateTime)
     let count = diesel::dsl::count_star();
     add(
         Dimension::CaseKind,
-        tickets::table
-            .filter(in_window)
-            .group_by(tickets::case_kind)
-            .select((tickets::case_kind, count))
-            .load(conn)?,
+        tickets::table.filter(in_window).group_by(tickets::case_kind).select((tickets::case_kind, count)).load(conn)?,
     );
-    add(Dimension::City, tickets::table.filter(in_window).group_by(tickets::city).select((tickets::city, count)).load(conn)?);
+    add(
+        Dimension::City,
+        tickets::table.filter(in_window).group_by(tickets::city).select((tickets::city, count)).load(conn)?,
+    );
     add(
         Dimension::FailingStep,
         tickets::table
@@ -112,7 +111,7 @@ pub fn detect(conn: &mut DbConn, rules: &SpikeRules, now: NaiveDateTime) -> Quer
         return Ok(Vec::new());
     }
     let (weekly, monthly) = spikes::baseline_windows(now, rules);
-    let load = |conn: &mut DbConn, ws: Vec<(NaiveDateTime, NaiveDateTime)>| -> QueryResult<Vec<Vec<Count>>> {
+    let load = |conn: &mut DbConn, ws: Vec<spikes::Window>| -> QueryResult<Vec<Vec<Count>>> {
         ws.into_iter().map(|(from, to)| counts_between(conn, from, to)).collect()
     };
     let weekly = load(conn, weekly)?;
@@ -126,18 +125,15 @@ pub fn detect(conn: &mut DbConn, rules: &SpikeRules, now: NaiveDateTime) -> Quer
 pub fn propose_for_spikes(conn: &mut DbConn, rules: &SpikeRules, now: NaiveDateTime) -> QueryResult<usize> {
     let mut raised = 0;
     for spike in detect(conn, rules, now)? {
-        let covered: i64 = incidents::table
-            .filter(incidents::dimension.eq(spike.dimension.as_str()))
-            .filter(incidents::value.eq(&spike.value))
-            .filter(
-                incidents::status
-                    .eq_any([status::PROPOSED, status::OPEN])
-                    .or(incidents::status
-                        .eq(status::DISMISSED)
-                        .and(incidents::created_at.gt(now - QUIET_AFTER_DISMISSAL))),
-            )
-            .count()
-            .get_result(conn)?;
+        let covered: i64 =
+            incidents::table
+                .filter(incidents::dimension.eq(spike.dimension.as_str()))
+                .filter(incidents::value.eq(&spike.value))
+                .filter(incidents::status.eq_any([status::PROPOSED, status::OPEN]).or(
+                    incidents::status.eq(status::DISMISSED).and(incidents::created_at.gt(now - QUIET_AFTER_DISMISSAL)),
+                ))
+                .count()
+                .get_result(conn)?;
         if covered > 0 {
             continue;
         }
@@ -206,7 +202,15 @@ fn insert(conn: &mut DbConn, n: New<'_>, now: NaiveDateTime) -> QueryResult<Stri
     Ok(id)
 }
 
-fn record(conn: &mut DbConn, actor: &Actor<'_>, action: &str, i: &Incident, ticket_id: Option<&str>, after: &str, now: NaiveDateTime) -> QueryResult<()> {
+fn record(
+    conn: &mut DbConn,
+    actor: &Actor<'_>,
+    action: &str,
+    i: &Incident,
+    ticket_id: Option<&str>,
+    after: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     audit::record(conn, Entry { actor_id: Some(actor.id), action, ticket_id, before: &i.title, after }, now)
 }
 
@@ -249,7 +253,13 @@ pub fn create(
 
 /// Accepts a proposal: it opens, and the open tickets that made the spike
 /// join it. False if it was no longer proposed.
-pub fn accept(conn: &mut DbConn, i: &Incident, title: &str, actor: &Actor<'_>, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn accept(
+    conn: &mut DbConn,
+    i: &Incident,
+    title: &str,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     conn.transaction(|conn| {
         let n = diesel::update(incidents::table.find(&i.id).filter(incidents::status.eq(status::PROPOSED)))
             .set((
@@ -271,7 +281,11 @@ pub fn accept(conn: &mut DbConn, i: &Incident, title: &str, actor: &Actor<'_>, n
 pub fn dismiss(conn: &mut DbConn, i: &Incident, actor: &Actor<'_>, now: NaiveDateTime) -> QueryResult<bool> {
     conn.transaction(|conn| {
         let n = diesel::update(incidents::table.find(&i.id).filter(incidents::status.eq(status::PROPOSED)))
-            .set((incidents::status.eq(status::DISMISSED), incidents::resolved_by.eq(actor.id), incidents::resolved_at.eq(now)))
+            .set((
+                incidents::status.eq(status::DISMISSED),
+                incidents::resolved_by.eq(actor.id),
+                incidents::resolved_at.eq(now),
+            ))
             .execute(conn)?;
         if n > 0 {
             record(conn, actor, "incident_dismiss", i, None, status::DISMISSED, now)?;
@@ -318,7 +332,8 @@ fn attach(
 ) -> QueryResult<()> {
     diesel::update(tickets::table.find(ticket_id)).set(tickets::incident_id.eq(incident_id)).execute(conn)?;
     let author_kind = if actor_id.is_some() { author::STAFF } else { author::SYSTEM };
-    let e = NewEvent { kind: event_kind::INCIDENT_LINKED, author_kind, author_id: actor_id, is_public: false, body: title };
+    let e =
+        NewEvent { kind: event_kind::INCIDENT_LINKED, author_kind, author_id: actor_id, is_public: false, body: title };
     insert_event(conn, ticket_id, e, now).map(|_| ())
 }
 
@@ -432,10 +447,21 @@ pub fn post_update(
         let open = open_tickets(conn, &i.id)?;
         for t in &open {
             let body = body_for(t, words.0, words.1);
-            let e = NewEvent { author_id: Some(actor.id), ..NewEvent::public(event_kind::INCIDENT_UPDATE, author::STAFF, body) };
+            let e = NewEvent {
+                author_id: Some(actor.id),
+                ..NewEvent::public(event_kind::INCIDENT_UPDATE, author::STAFF, body)
+            };
             let event_id = insert_event(conn, &t.id, e, now)?;
             diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
-            outbox::enqueue(conn, outbox::kind::INCIDENT_UPDATE, &t.id, Some(&event_id), &t.contact_email, &t.language, now)?;
+            outbox::enqueue(
+                conn,
+                outbox::kind::INCIDENT_UPDATE,
+                &t.id,
+                Some(&event_id),
+                &t.contact_email,
+                &t.language,
+                now,
+            )?;
         }
         insert_update(conn, i, update_kind::UPDATE, words, open.len(), actor, now)?;
         record(conn, actor, "incident_update", i, None, &open.len().to_string(), now)?;
@@ -454,7 +480,11 @@ pub fn resolve(
 ) -> QueryResult<Option<usize>> {
     conn.transaction(|conn| {
         let n = diesel::update(incidents::table.find(&i.id).filter(incidents::status.eq(status::OPEN)))
-            .set((incidents::status.eq(status::RESOLVED), incidents::resolved_by.eq(actor.id), incidents::resolved_at.eq(now)))
+            .set((
+                incidents::status.eq(status::RESOLVED),
+                incidents::resolved_by.eq(actor.id),
+                incidents::resolved_at.eq(now),
+            ))
             .execute(conn)?;
         if n == 0 {
             return Ok(None);
@@ -470,7 +500,10 @@ pub fn resolve(
                 .execute(conn)?;
             stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
             let body = body_for(t, words.0, words.1);
-            let e = NewEvent { author_id: Some(actor.id), ..NewEvent::public(event_kind::PUBLIC_REPLY, author::STAFF, body) };
+            let e = NewEvent {
+                author_id: Some(actor.id),
+                ..NewEvent::public(event_kind::PUBLIC_REPLY, author::STAFF, body)
+            };
             let event_id = insert_event(conn, &t.id, e, now)?;
             let e = NewEvent {
                 author_id: Some(actor.id),

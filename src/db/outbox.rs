@@ -93,7 +93,13 @@ struct ClaimedId {
 }
 
 /// Queues a message about an incident (no ticket) to a staff member.
-pub fn enqueue_incident(conn: &mut DbConn, kind: &str, incident_id: &str, recipient: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn enqueue_incident(
+    conn: &mut DbConn,
+    kind: &str,
+    incident_id: &str,
+    recipient: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     let id = new_id();
     diesel::insert_into(outbox::table)
         .values((

@@ -34,7 +34,13 @@ pub struct Key<'a> {
 
 impl<'a> Key<'a> {
     pub fn of(t: &'a Ticket) -> Self {
-        Key { filed: t.created_at, queue: &t.queue, case_kind: &t.case_kind, city: &t.city, failing_step: &t.failing_step }
+        Key {
+            filed: t.created_at,
+            queue: &t.queue,
+            case_kind: &t.case_kind,
+            city: &t.city,
+            failing_step: &t.failing_step,
+        }
     }
 }
 

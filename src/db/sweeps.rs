@@ -7,14 +7,14 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::outbox;
-use super::{incidents, stats};
-use crate::domain::sla;
-use crate::domain::spikes::SpikeRules;
 use super::routing::{self, target};
 use super::schema::{tickets, users};
 use super::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
 use super::DbConn;
+use super::{incidents, stats};
 use crate::domain::codes::{CaseKind, Role, Status};
+use crate::domain::sla;
+use crate::domain::spikes::SpikeRules;
 use crate::i18n::Lang;
 
 /// Kinds a customer can fix alone (routing sends them to wait on the customer).

@@ -6,9 +6,9 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::outbox;
 use super::routing;
-use super::{incidents, stats};
 use super::schema::{screenshot_drafts, screenshots, ticket_events, tickets, tracking_links};
 use super::DbConn;
+use super::{incidents, stats};
 use crate::domain::codes::CaseKind;
 use crate::domain::codes::{Priority, Status, Symptom};
 use crate::domain::facts::{self, Fact, Known};

@@ -39,7 +39,12 @@ impl Default for SpikeRules {
 
 impl SpikeRules {
     pub fn check(&self) -> Result<(), String> {
-        if self.window_minutes <= 0 || self.min_count <= 0 || !(self.ratio >= 1.0) || self.weeks + self.months == 0 {
+        if self.window_minutes <= 0
+            || self.min_count <= 0
+            || self.ratio.is_nan()
+            || self.ratio < 1.0
+            || self.weeks + self.months == 0
+        {
             return Err("spikes: window_minutes and min_count must be positive, ratio ≥ 1, \
                         and weeks or months at least 1"
                 .into());
@@ -77,6 +82,9 @@ impl Dimension {
     }
 }
 
+/// A time window, [start, end), in UTC.
+pub type Window = (NaiveDateTime, NaiveDateTime);
+
 /// Tickets in one window with one value of one dimension.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Count {
@@ -97,10 +105,7 @@ pub struct Spike {
 /// The windows each baseline counts, for the window ending at `now` (UTC):
 /// (weekly, monthly). Months are counted on the China calendar, so "the
 /// 1st, 9:00" stays the 1st at 9:00 there; a day a month lacks is skipped.
-pub fn baseline_windows(
-    now: NaiveDateTime,
-    rules: &SpikeRules,
-) -> (Vec<(NaiveDateTime, NaiveDateTime)>, Vec<(NaiveDateTime, NaiveDateTime)>) {
+pub fn baseline_windows(now: NaiveDateTime, rules: &SpikeRules) -> (Vec<Window>, Vec<Window>) {
     let w = rules.window();
     let weekly = (1..=rules.weeks as i64).map(|k| now - Duration::weeks(k)).map(|end| (end - w, end)).collect();
     let local = to_china_time(now);
@@ -184,8 +189,14 @@ mod tests {
         // 2026-12-01 09:30 in China.
         let now = at("2026-12-01 01:30");
         let (weekly, monthly) = baseline_windows(now, &rules);
-        assert_eq!(weekly, vec![(at("2026-11-24 00:30"), at("2026-11-24 01:30")), (at("2026-11-17 00:30"), at("2026-11-17 01:30"))]);
-        assert_eq!(monthly.iter().map(|w| w.1).collect::<Vec<_>>(), vec![at("2026-11-01 01:30"), at("2026-10-01 01:30"), at("2026-09-01 01:30")]);
+        assert_eq!(
+            weekly,
+            vec![(at("2026-11-24 00:30"), at("2026-11-24 01:30")), (at("2026-11-17 00:30"), at("2026-11-17 01:30"))]
+        );
+        assert_eq!(
+            monthly.iter().map(|w| w.1).collect::<Vec<_>>(),
+            vec![at("2026-11-01 01:30"), at("2026-10-01 01:30"), at("2026-09-01 01:30")]
+        );
         // Just after midnight in China is still the 1st there, the 30th in UTC.
         let (_, monthly) = baseline_windows(at("2026-11-30 16:30"), &rules);
         assert_eq!(monthly[0].1, at("2026-10-31 16:30"));

@@ -60,7 +60,8 @@ pub fn stacked_columns(title: &str, xs: &[String], series: &[(String, Vec<i64>)]
     let (left, right, top, bottom) = (40.0, 8.0, 10.0, 30.0);
     let plot_w = width - left - right;
     let plot_h = height - top - bottom;
-    let totals: Vec<i64> = (0..xs.len()).map(|i| series.iter().map(|(_, v)| v.get(i).copied().unwrap_or(0)).sum()).collect();
+    let totals: Vec<i64> =
+        (0..xs.len()).map(|i| series.iter().map(|(_, v)| v.get(i).copied().unwrap_or(0)).sum()).collect();
     let max = nice_max(totals.iter().copied().max().unwrap_or(0));
     let slot = plot_w / xs.len().max(1) as f64;
     let bar_w = (slot * 0.7).max(1.0);
@@ -129,15 +130,25 @@ pub fn bars(title: &str, rows: &[(String, i64)], suffix: &str, max: Option<i64>)
             tip: format!("{label}: {v}{suffix}"),
         });
         // Long labels are cut so they stay left of the bars.
-        let short: String = if label.chars().count() > 14 {
-            label.chars().take(13).chain(['…']).collect()
-        } else {
-            label.clone()
-        };
+        let short: String =
+            if label.chars().count() > 14 { label.chars().take(13).chain(['…']).collect() } else { label.clone() };
         labels.push(Label { x: left - 8.0, y: round(y + row_h / 2.0 + 5.0), text: short, anchor: "end" });
-        labels.push(Label { x: round(left + w + 6.0), y: round(y + row_h / 2.0 + 5.0), text: format!("{v}{suffix}"), anchor: "start" });
+        labels.push(Label {
+            x: round(left + w + 6.0),
+            y: round(y + row_h / 2.0 + 5.0),
+            text: format!("{v}{suffix}"),
+            anchor: "start",
+        });
     }
-    Chart { title: title.into(), width: width as u32, height: height as u32, rects, labels, lines: Vec::new(), legend: Vec::new() }
+    Chart {
+        title: title.into(),
+        width: width as u32,
+        height: height as u32,
+        rects,
+        labels,
+        lines: Vec::new(),
+        legend: Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod api;
 mod authz;
 mod cli;
+mod insight;
 mod intake_form;
 mod mail;
 mod ops;

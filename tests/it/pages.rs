@@ -77,6 +77,11 @@ async fn every_page_speaks_both_languages_with_no_missing_text() {
     let (reference, tracking) = app.file_api(&complete_fields()).await;
     let oos = with(&with(&with(&complete_fields(), "platform", "alipay"), "symptom", "button_inert"), "error_code", "");
     app.file_api(&oos).await;
+    let res = admin
+        .post("/supervisor/incidents", &[("title", "上海 outage"), ("dimension", "city"), ("value", "上海")])
+        .await;
+    let incident = res.headers()["location"].to_str().unwrap().to_string();
+    admin.post(&format!("{incident}/update"), &[("body_zh", "正在修复"), ("body_en", "")]).await;
     let users = admin.text("/admin/users").await;
     let user_id = users.split("href=\"/admin/users/").nth(1).unwrap().split('"').next().unwrap().to_string();
     let customer_pages = [
@@ -91,6 +96,9 @@ async fn every_page_speaks_both_languages_with_no_missing_text() {
         "/agent?view=open".into(),
         format!("/agent/tickets/{reference}"),
         "/supervisor/escalations".into(),
+        "/supervisor".into(),
+        "/supervisor/incidents".into(),
+        incident.clone(),
         "/supervisor/audit".into(),
         "/supervisor/canned".into(),
         "/admin/users".into(),

@@ -69,8 +69,22 @@ async fn schema_rs_matches_the_migrated_database() {
 }
 
 type StatsCols = (String, String, String, String, String, i64, i64, i64, i64, i64);
-type IncidentCols =
-    (String, String, String, String, String, Ts, i64, i64, Ts, Option<String>, Option<String>, Option<Ts>, Option<String>, Option<Ts>);
+type IncidentCols = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Ts,
+    i64,
+    i64,
+    Ts,
+    Option<String>,
+    Option<String>,
+    Option<Ts>,
+    Option<String>,
+    Option<Ts>,
+);
 
 type Ts = chrono::NaiveDateTime;
 type TicketCols = (

@@ -248,7 +248,12 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
     let title = lang.t("dash-workload");
     out.push(Section {
         key: "workload",
-        charts: vec![charts::bars(&title, &d.workload.iter().map(|w| (w.name.clone(), w.open)).collect::<Vec<_>>(), "", None)],
+        charts: vec![charts::bars(
+            &title,
+            &d.workload.iter().map(|w| (w.name.clone(), w.open)).collect::<Vec<_>>(),
+            "",
+            None,
+        )],
         table: Table {
             header: vec![lang.t("col-assignee"), lang.t("dash-open"), lang.t("dash-breached")],
             rows: d.workload.iter().map(|w| vec![w.name.clone(), w.open.to_string(), w.breached.to_string()]).collect(),
@@ -263,13 +268,20 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
         key: "escalations",
         charts: vec![charts::bars(
             &title,
-            &d.escalations.iter().map(|e| (format!("{} · {}", platform(&e.platform), state(&e.status)), e.count)).collect::<Vec<_>>(),
+            &d.escalations
+                .iter()
+                .map(|e| (format!("{} · {}", platform(&e.platform), state(&e.status)), e.count))
+                .collect::<Vec<_>>(),
             "",
             None,
         )],
         table: Table {
             header: vec![lang.t("dash-platform"), lang.t("field-status"), lang.t("dash-count")],
-            rows: d.escalations.iter().map(|e| vec![platform(&e.platform), state(&e.status), e.count.to_string()]).collect(),
+            rows: d
+                .escalations
+                .iter()
+                .map(|e| vec![platform(&e.platform), state(&e.status), e.count.to_string()])
+                .collect(),
         },
         title,
     });
@@ -308,7 +320,10 @@ pub async fn show(
     let lang = p.lang;
     let (range, error) = match q.range(today()) {
         Ok(r) => (r, None),
-        Err(key) => (DashQuery::default().range(today()).map_err(|_| AppError::Internal("default range".into()))?, Some(lang.t(key))),
+        Err(key) => (
+            DashQuery::default().range(today()).map_err(|_| AppError::Internal("default range".into()))?,
+            Some(lang.t(key)),
+        ),
     };
     let d = load(&state, range.clone()).await?;
     let query = serde_urlencoded::to_string([

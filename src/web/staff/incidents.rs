@@ -110,7 +110,12 @@ struct ShowPage {
     error: Option<String>,
 }
 
-pub async fn list(p: PageLang, me: Staff, csrf: CsrfToken, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn list(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     me.require(Role::Supervisor)?;
     list_page(&state, p, me, csrf.0, None, Default::default()).await
 }
@@ -137,8 +142,15 @@ async fn list_page(
         .iter()
         .map(|d| (d.as_str().to_string(), lang.t(&format!("inc-dim-{}", d.as_str())), d.as_str() == dimension))
         .collect();
-    let status = if error.is_some() { actix_web::http::StatusCode::UNPROCESSABLE_ENTITY } else { actix_web::http::StatusCode::OK };
-    crate::web::html_status(status, ListPage { lang, path: p.path, me, csrf, incidents, error, title, dimensions, value })
+    let status = if error.is_some() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    crate::web::html_status(
+        status,
+        ListPage { lang, path: p.path, me, csrf, incidents, error, title, dimensions, value },
+    )
 }
 
 fn form_map(form: web::Form<Vec<(String, String)>>) -> HashMap<String, String> {
@@ -227,7 +239,11 @@ async fn show_page(
         updates,
         error: error.clone(),
     };
-    let status = if error.is_some() { actix_web::http::StatusCode::UNPROCESSABLE_ENTITY } else { actix_web::http::StatusCode::OK };
+    let status = if error.is_some() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
     crate::web::html_status(status, page)
 }
 

@@ -65,6 +65,14 @@ pub const ACTIONS: &[&str] = &[
     "token_create",
     "token_revoke",
     "mail_retry",
+    "incident_proposed",
+    "incident_create",
+    "incident_accept",
+    "incident_dismiss",
+    "incident_link",
+    "incident_unlink",
+    "incident_update",
+    "incident_resolve",
 ];
 
 pub async fn audit(

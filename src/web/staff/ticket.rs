@@ -133,7 +133,8 @@ async fn page(
                 Some(id) => match incidents::find(c, id)? {
                     Some(i) => {
                         let last = incidents::updates(c, id)?.pop();
-                        let text = last.map(|u| if lang == Lang::En && !u.body_en.is_empty() { u.body_en } else { u.body_zh });
+                        let text =
+                            last.map(|u| if lang == Lang::En && !u.body_en.is_empty() { u.body_en } else { u.body_zh });
                         Some((i.id, i.title, lang.t(&format!("inc-status-{}", i.status)), text))
                     }
                     None => None,
