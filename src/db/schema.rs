@@ -215,12 +215,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    daily_stats (day, queue, case_kind, city, failing_step) {
+    daily_stats (dimension, day, queue, value) {
+        dimension -> Text,
         day -> Text,
         queue -> Text,
-        case_kind -> Text,
-        city -> Text,
-        failing_step -> Text,
+        value -> Text,
         filed -> BigInt,
         first_response_met -> BigInt,
         first_response_missed -> BigInt,

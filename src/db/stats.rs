@@ -51,23 +51,23 @@ struct Delta {
     resolved: Option<bool>,
 }
 
-fn bump(conn: &mut DbConn, key: &Key<'_>, d: Delta) -> QueryResult<()> {
+/// Adds to one row: a dimension's value on the key's day and queue.
+fn bump(conn: &mut DbConn, key: &Key<'_>, dimension: &str, value: &str, d: Delta) -> QueryResult<()> {
     let one = |v: Option<bool>, met: bool| i64::from(v == Some(met));
     let q = diesel::sql_query(
-        "INSERT INTO daily_stats (day, queue, case_kind, city, failing_step, filed, first_response_met, \
-         first_response_missed, resolved_met, resolved_missed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         ON CONFLICT (day, queue, case_kind, city, failing_step) DO UPDATE SET \
+        "INSERT INTO daily_stats (dimension, day, queue, value, filed, first_response_met, \
+         first_response_missed, resolved_met, resolved_missed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (dimension, day, queue, value) DO UPDATE SET \
          filed = daily_stats.filed + excluded.filed, \
          first_response_met = daily_stats.first_response_met + excluded.first_response_met, \
          first_response_missed = daily_stats.first_response_missed + excluded.first_response_missed, \
          resolved_met = daily_stats.resolved_met + excluded.resolved_met, \
          resolved_missed = daily_stats.resolved_missed + excluded.resolved_missed",
     )
+    .bind::<Text, _>(dimension)
     .bind::<Text, _>(china::day(key.filed).to_string())
     .bind::<Text, _>(key.queue)
-    .bind::<Text, _>(key.case_kind)
-    .bind::<Text, _>(key.city)
-    .bind::<Text, _>(key.failing_step)
+    .bind::<Text, _>(value)
     .bind::<BigInt, _>(d.filed)
     .bind::<BigInt, _>(one(d.first_response, true))
     .bind::<BigInt, _>(one(d.first_response, false))
@@ -78,12 +78,20 @@ fn bump(conn: &mut DbConn, key: &Key<'_>, d: Delta) -> QueryResult<()> {
 
 /// A new ticket: call in its transaction.
 pub fn filed(conn: &mut DbConn, key: &Key<'_>) -> QueryResult<()> {
-    bump(conn, key, Delta { filed: 1, ..Delta::default() })
+    let d = Delta { filed: 1, ..Delta::default() };
+    bump(conn, key, "case_kind", key.case_kind, d)?;
+    bump(conn, key, "city", key.city, d)?;
+    bump(conn, key, "failing_step", key.failing_step, d)
+}
+
+/// SLA outcomes are kept on the kind-of-case rows.
+fn sla(conn: &mut DbConn, key: &Key<'_>, d: Delta) -> QueryResult<()> {
+    bump(conn, key, "case_kind", key.case_kind, d)
 }
 
 /// A ticket's first answer, `due` being its first-response due time.
 pub fn first_response(conn: &mut DbConn, t: &Ticket, due: NaiveDateTime, now: NaiveDateTime) -> QueryResult<()> {
-    bump(conn, &Key::of(t), Delta { first_response: Some(now <= due), ..Delta::default() })
+    sla(conn, &Key::of(t), Delta { first_response: Some(now <= due), ..Delta::default() })
 }
 
 /// A ticket resolved, `due` being the time it was due then (paused time
@@ -96,7 +104,7 @@ pub fn resolved(conn: &mut DbConn, t: &Ticket, due: NaiveDateTime, now: NaiveDat
     if first == 0 {
         return Ok(());
     }
-    bump(conn, &Key::of(t), Delta { resolved: Some(now <= due), ..Delta::default() })
+    sla(conn, &Key::of(t), Delta { resolved: Some(now <= due), ..Delta::default() })
 }
 
 /// What the dashboard shows: China calendar days, both ends included, and
@@ -127,9 +135,9 @@ pub struct DayKind {
 /// Tickets filed per day and kind of case.
 pub fn per_day_and_kind(conn: &mut DbConn, r: &Range) -> QueryResult<Vec<DayKind>> {
     let q = diesel::sql_query(
-        "SELECT day, case_kind, CAST(SUM(filed) AS BIGINT) AS filed FROM daily_stats \
-         WHERE day >= $1 AND day <= $2 AND ($3 = '' OR queue = $3) \
-         GROUP BY day, case_kind ORDER BY day, case_kind",
+        "SELECT day, value AS case_kind, CAST(SUM(filed) AS BIGINT) AS filed FROM daily_stats \
+         WHERE dimension = 'case_kind' AND day >= $1 AND day <= $2 AND ($3 = '' OR queue = $3) \
+         GROUP BY day, value ORDER BY day, value",
     )
     .bind::<Text, _>(r.from.to_string())
     .bind::<Text, _>(r.to.to_string())
@@ -145,7 +153,7 @@ pub struct Tally {
     pub count: i64,
 }
 
-/// Which column of `daily_stats` to rank by.
+/// Which dimension to rank by.
 #[derive(Debug, Clone, Copy)]
 pub enum By {
     City,
@@ -154,16 +162,17 @@ pub enum By {
 
 /// The values with most tickets filed, most first.
 pub fn top(conn: &mut DbConn, r: &Range, by: By, limit: i64) -> QueryResult<Vec<Tally>> {
-    // The column name comes from this enum, never from a request.
     let column = match by {
         By::City => "city",
         By::FailingStep => "failing_step",
     };
-    let q = diesel::sql_query(format!(
-        "SELECT {column} AS value, CAST(SUM(filed) AS BIGINT) AS count FROM daily_stats \
-         WHERE day >= $1 AND day <= $2 AND ($3 = '' OR queue = $3) \
-         GROUP BY {column} ORDER BY count DESC, value LIMIT $4"
-    ))
+    let q = diesel::sql_query(
+        "SELECT value, CAST(SUM(filed) AS BIGINT) AS count FROM daily_stats \
+         WHERE dimension = $1 AND day >= $2 AND day <= $3 AND ($4 = '' OR queue = $4) \
+         GROUP BY value ORDER BY count DESC, value LIMIT $5",
+    )
+    // SQLite numbers parameters in the order they first appear: keep $n in order.
+    .bind::<Text, _>(column)
     .bind::<Text, _>(r.from.to_string())
     .bind::<Text, _>(r.to.to_string())
     .bind::<Text, _>(r.queue())
@@ -200,7 +209,8 @@ pub fn sla_by_queue(conn: &mut DbConn, r: &Range) -> QueryResult<Vec<SlaRow>> {
          CAST(SUM(first_response_missed) AS BIGINT) AS first_response_missed, \
          CAST(SUM(resolved_met) AS BIGINT) AS resolved_met, \
          CAST(SUM(resolved_missed) AS BIGINT) AS resolved_missed FROM daily_stats \
-         WHERE day >= $1 AND day <= $2 AND ($3 = '' OR queue = $3) GROUP BY queue ORDER BY queue",
+         WHERE dimension = 'case_kind' AND day >= $1 AND day <= $2 AND ($3 = '' OR queue = $3) \
+         GROUP BY queue ORDER BY queue",
     )
     .bind::<Text, _>(r.from.to_string())
     .bind::<Text, _>(r.to.to_string())

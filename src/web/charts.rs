@@ -57,7 +57,7 @@ pub fn nice_max(max: i64) -> i64 {
 /// Columns along `xs`, each stacked from the series (name, one value per x).
 pub fn stacked_columns(title: &str, xs: &[String], series: &[(String, Vec<i64>)]) -> Chart {
     let (width, height) = (640.0, 260.0);
-    let (left, right, top, bottom) = (40.0, 8.0, 10.0, 30.0);
+    let (left, right, top, bottom) = (48.0, 8.0, 12.0, 34.0);
     let plot_w = width - left - right;
     let plot_h = height - top - bottom;
     let totals: Vec<i64> =
@@ -93,7 +93,7 @@ pub fn stacked_columns(title: &str, xs: &[String], series: &[(String, Vec<i64>)]
         .filter(|(i, _)| i % every == 0)
         .map(|(i, x)| Label {
             x: round(left + slot * (i as f64 + 0.5)),
-            y: height - 10.0,
+            y: height - 8.0,
             text: x.clone(),
             anchor: "middle",
         })
@@ -102,7 +102,7 @@ pub fn stacked_columns(title: &str, xs: &[String], series: &[(String, Vec<i64>)]
     for k in 0..=2 {
         let y = round(top + plot_h * (1.0 - k as f64 / 2.0));
         lines.push((left, y, width - right, y));
-        labels.push(Label { x: left - 6.0, y: y + 4.0, text: (max * k / 2).to_string(), anchor: "end" });
+        labels.push(Label { x: left - 6.0, y: y + 6.0, text: (max * k / 2).to_string(), anchor: "end" });
     }
     let legend = series.iter().enumerate().map(|(s, (name, _))| (name.clone(), format!("s{}", s % PALETTE))).collect();
     Chart { title: title.into(), width: width as u32, height: height as u32, rects, labels, lines, legend }
@@ -112,7 +112,7 @@ pub fn stacked_columns(title: &str, xs: &[String], series: &[(String, Vec<i64>)]
 /// `suffix` follows each value (e.g. "%"); `max` fixes the scale (100 for
 /// percentages), else the largest value sets it.
 pub fn bars(title: &str, rows: &[(String, i64)], suffix: &str, max: Option<i64>) -> Chart {
-    let (width, row_h, left, right) = (640.0, 28.0, 150.0, 60.0);
+    let (width, row_h, left, right) = (640.0, 34.0, 200.0, 80.0);
     let height = (row_h * rows.len().max(1) as f64 + 8.0).round();
     let max = max.unwrap_or_else(|| rows.iter().map(|r| r.1).max().unwrap_or(0)).max(1);
     let plot_w = width - left - right;
@@ -131,11 +131,11 @@ pub fn bars(title: &str, rows: &[(String, i64)], suffix: &str, max: Option<i64>)
         });
         // Long labels are cut so they stay left of the bars.
         let short: String =
-            if label.chars().count() > 14 { label.chars().take(13).chain(['…']).collect() } else { label.clone() };
-        labels.push(Label { x: left - 8.0, y: round(y + row_h / 2.0 + 5.0), text: short, anchor: "end" });
+            if label.chars().count() > 10 { label.chars().take(9).chain(['…']).collect() } else { label.clone() };
+        labels.push(Label { x: left - 8.0, y: round(y + row_h / 2.0 + 6.0), text: short, anchor: "end" });
         labels.push(Label {
             x: round(left + w + 6.0),
-            y: round(y + row_h / 2.0 + 5.0),
+            y: round(y + row_h / 2.0 + 6.0),
             text: format!("{v}{suffix}"),
             anchor: "start",
         });
@@ -174,7 +174,7 @@ mod tests {
         // Three non-zero parts; the tallest column (10) reaches the top (max 10).
         assert_eq!(c.rects.len(), 3);
         let top = c.rects.iter().map(|r| r.y).fold(f64::MAX, f64::min);
-        assert_eq!(top, 10.0);
+        assert_eq!(top, 12.0);
         // The first column's parts sit one on the other.
         assert_eq!(round(c.rects[0].y - c.rects[1].h), c.rects[1].y);
         assert!(c.rects[1].tip.contains("11-20 · b: 2"));
@@ -185,7 +185,7 @@ mod tests {
     fn bars_scale_to_their_maximum_and_cut_long_labels() {
         let rows = vec![("上海".to_string(), 50), ("一个非常非常非常非常长的城市名字".to_string(), 25)];
         let c = bars("t", &rows, "%", Some(100));
-        assert_eq!(c.rects[0].w, round(430.0 * 0.5));
+        assert_eq!(c.rects[0].w, round(360.0 * 0.5));
         assert!(c.labels.iter().any(|l| l.text.ends_with('…')));
         assert!(c.labels.iter().any(|l| l.text == "50%"));
     }

@@ -5,6 +5,7 @@
 mod api;
 mod authz;
 mod cli;
+mod e2e;
 mod insight;
 mod intake_form;
 mod mail;

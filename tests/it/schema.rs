@@ -68,7 +68,7 @@ async fn schema_rs_matches_the_migrated_database() {
         .unwrap();
 }
 
-type StatsCols = (String, String, String, String, String, i64, i64, i64, i64, i64);
+type StatsCols = (String, String, String, String, i64, i64, i64, i64, i64);
 type IncidentCols = (
     String,
     String,

@@ -2,27 +2,31 @@
 -- them (so the dashboard reads a few thousand rows, not a million tickets),
 -- and incidents: many tickets with one cause, handled together.
 
--- One row per China-time day and ticket attributes. Filed counts a ticket on
--- the day it was filed; the SLA columns count it on that same day (a cohort)
--- once its first answer or its resolution came, in time or not.
+-- One row per China-time day, queue, and value of each dimension a chart
+-- groups by (case_kind, city, failing_step): a ticket counts once in each
+-- dimension, so every chart sums a few rows per day whatever the mix of
+-- cities and steps. Filed counts a ticket on the day it was filed; the SLA
+-- columns (kept on the case_kind rows only) count it on that same day, a
+-- cohort, once its first answer or its resolution came, in time or not.
 CREATE TABLE daily_stats (
+    dimension TEXT NOT NULL,
     day TEXT NOT NULL,
     queue TEXT NOT NULL,
-    case_kind TEXT NOT NULL,
-    city TEXT NOT NULL,
-    failing_step TEXT NOT NULL,
+    value TEXT NOT NULL,
     filed BIGINT NOT NULL,
     first_response_met BIGINT NOT NULL,
     first_response_missed BIGINT NOT NULL,
     resolved_met BIGINT NOT NULL,
     resolved_missed BIGINT NOT NULL,
-    PRIMARY KEY (day, queue, case_kind, city, failing_step)
+    PRIMARY KEY (dimension, day, queue, value)
 );
 -- Tickets filed before this table existed: their SLA outcomes are unknown.
-INSERT INTO daily_stats (day, queue, case_kind, city, failing_step, filed,
-    first_response_met, first_response_missed, resolved_met, resolved_missed)
-SELECT to_char(created_at + interval '8 hours', 'YYYY-MM-DD'), queue, case_kind, city, failing_step, COUNT(*), 0, 0, 0, 0
-FROM tickets GROUP BY to_char(created_at + interval '8 hours', 'YYYY-MM-DD'), queue, case_kind, city, failing_step;
+INSERT INTO daily_stats SELECT 'case_kind', to_char(created_at + interval '8 hours', 'YYYY-MM-DD'), queue, case_kind, COUNT(*), 0, 0, 0, 0
+FROM tickets GROUP BY to_char(created_at + interval '8 hours', 'YYYY-MM-DD'), queue, case_kind;
+INSERT INTO daily_stats SELECT 'city', to_char(created_at + interval '8 hours', 'YYYY-MM-DD'), queue, city, COUNT(*), 0, 0, 0, 0
+FROM tickets GROUP BY to_char(created_at + interval '8 hours', 'YYYY-MM-DD'), queue, city;
+INSERT INTO daily_stats SELECT 'failing_step', to_char(created_at + interval '8 hours', 'YYYY-MM-DD'), queue, failing_step, COUNT(*), 0, 0, 0, 0
+FROM tickets GROUP BY to_char(created_at + interval '8 hours', 'YYYY-MM-DD'), queue, failing_step;
 
 CREATE TABLE incidents (
     id TEXT PRIMARY KEY NOT NULL,

@@ -1,0 +1,361 @@
+//! Real-browser journeys: Debian's chromium, driven over WebDriver by
+//! fantoccini, against the real server, in a phone-sized window (390×844),
+//! in both languages. Each key step is saved as a screenshot under
+//! `target/e2e-screenshots/` and checked with axe-core (no serious or
+//! critical violations). The customer's journey also runs with JavaScript
+//! turned off: every page works without it.
+//!
+//! Needs `chromium`, `chromedriver` and axe-core (`npm install --prefix
+//! target/e2e axe-core@4`); `.ci/run` installs them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::support::{complete_fields, form, free_port, png_part, samples, spawn, with, TestApp, PASSWORD};
+
+/// A chromedriver of this test's own, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn chromedriver() -> String {
+    std::env::var("PAYDESK_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
+}
+
+fn axe_source() -> String {
+    let path = std::env::var("PAYDESK_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e/node_modules/axe-core/axe.min.js"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("axe-core at {} ({e}); run: npm install --prefix target/e2e axe-core@4", path.display())
+    })
+}
+
+struct Browser {
+    client: Client,
+    base: String,
+    /// Screenshot names start with this (journey and language).
+    name: String,
+    step: usize,
+    axe: Option<String>,
+    _driver: Driver,
+}
+
+async fn browser(app: &TestApp, name: &str, javascript: bool) -> Browser {
+    let port = free_port();
+    let child = Command::new(chromedriver())
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{} ({e}): apt-get install chromium chromium-driver", chromedriver()));
+    let profile = tempfile::tempdir().unwrap();
+    let driver = Driver { child, port, _profile: profile };
+    let mut args = vec![
+        "--headless".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--disable-dev-shm-usage".into(),
+        "--window-size=390,844".into(),
+        format!("--user-data-dir={}", driver._profile.path().display()),
+    ];
+    if !javascript {
+        args.push("--blink-settings=scriptEnabled=false".into());
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("chrome"));
+    let binary = std::env::var("PAYDESK_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    caps.insert("goog:chromeOptions".into(), json!({ "binary": binary, "args": args }));
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let mut client = None;
+    for _ in 0..100 {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    let client = client.expect("chromedriver starts a chromium session");
+    client.set_window_size(390, 844).await.unwrap();
+    Browser {
+        client,
+        base: app.base.clone(),
+        name: name.into(),
+        step: 0,
+        axe: javascript.then(axe_source),
+        _driver: driver,
+    }
+}
+
+impl Browser {
+    async fn go(&self, path: &str) {
+        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        e.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let e = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    async fn choose(&self, css: &str, value: &str) {
+        let e = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        e.select_by_value(value).await.unwrap();
+    }
+
+    async fn source(&self) -> String {
+        self.client.source().await.unwrap()
+    }
+
+    async fn has(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    /// Saves what the user sees, and checks the page with axe-core.
+    async fn check(&mut self, step: &str) {
+        self.step += 1;
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{}-{:02}-{step}.png", self.name, self.step)), png).unwrap();
+        if self.axe.is_none() {
+            return;
+        }
+        let violations = self.axe_violations().await;
+        let url = self.client.current_url().await.unwrap();
+        assert_eq!(violations, "[]", "axe-core: serious or critical violations on {url} ({})", self.name);
+    }
+
+    /// axe-core's serious and critical violations on this page, as JSON.
+    async fn axe_violations(&self) -> String {
+        let axe = self.axe.as_deref().expect("axe-core loaded");
+        let script = format!(
+            "{axe}\n;const done = arguments[arguments.length - 1];\
+             axe.run(document, {{ resultTypes: ['violations'] }}).then(r => done(JSON.stringify(\
+             r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')\
+             .map(v => ({{ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')) }})))))\
+             .catch(e => done(JSON.stringify([{{ id: 'axe-error', help: String(e) }}])));"
+        );
+        let out = self.client.execute_async(&script, vec![]).await.unwrap();
+        out.as_str().expect("axe-core answers with JSON text").to_string()
+    }
+}
+
+const LANGS: [&str; 2] = ["zh-CN", "en"];
+
+fn screenshot_file() -> tempfile::NamedTempFile {
+    let mut f = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
+    std::io::Write::write_all(&mut f, &samples::png()).unwrap();
+    f
+}
+
+/// Picks a symptom, reads the self-checks, files a request with a
+/// screenshot, hits a validation error without losing the screenshot, gets
+/// the reference, opens the tracking link, and answers an agent.
+async fn customer_journey(app: &TestApp, lang: &str, javascript: bool) {
+    let tag = if javascript { "customer" } else { "customer-nojs" };
+    let mut b = browser(app, &format!("{tag}-{lang}"), javascript).await;
+    b.go(&format!("/lang/{lang}?next=/")).await;
+    assert!(b.source().await.contains(&format!("<html lang=\"{lang}\"")));
+    b.check("symptoms").await;
+    b.click("a[href='/help/error_shown']").await;
+    b.check("self-checks").await;
+    b.click("a[href^='/tickets/new']").await;
+    b.check("form").await;
+
+    b.choose("#failing_step", "tap_pay").await;
+    b.fill("#error_code", "E1003").await;
+    b.choose("#platform", "wechat").await;
+    b.choose("#payment_scenario", "electricity_bill").await;
+    b.fill("#city", "上海").await;
+    b.fill("#account_number", "3100 1234 4821").await;
+    b.click("input[name=checks_tried][value=switched_network]").await;
+    let shot = screenshot_file();
+    b.client
+        .find(Locator::Css("#screenshot"))
+        .await
+        .unwrap()
+        .send_keys(&shot.path().display().to_string())
+        .await
+        .unwrap();
+    // No email yet: refused, with the field marked and the screenshot kept.
+    b.click("form[action='/tickets'] button[type=submit]").await;
+    assert!(b.has("#error-summary").await, "the error summary");
+    assert!(b.has("#contact_email[aria-invalid=true][aria-describedby~='contact_email-error']").await);
+    assert!(b.has("input[name=screenshot_token]").await, "the screenshot is kept");
+    let city = b.client.find(Locator::Css("#city")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(city.as_deref(), Some("上海"), "what was typed is kept");
+    b.check("refused").await;
+
+    b.fill("#contact_email", "li.wei@example.com").await;
+    b.click("form[action='/tickets'] button[type=submit]").await;
+    let created = b.source().await;
+    let reference = created.split("PD-").nth(1).map(|s| format!("PD-{}", &s[..6])).expect("a reference");
+    b.check("created").await;
+    b.click("#tracking-link").await;
+    assert!(b.source().await.contains(&reference));
+    b.check("tracking").await;
+
+    // An agent answers (over HTTP); the customer reads it and answers back.
+    let agent = app.staff("agent").await;
+    let res = agent
+        .post(
+            &format!("/agent/tickets/{reference}/reply"),
+            &[("body", "请稍后重试 / please retry"), ("then", "pending_customer")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    b.client.refresh().await.unwrap();
+    assert!(b.source().await.contains("请稍后重试 / please retry"));
+    b.fill("#message", "重试后仍然失败 / still failing").await;
+    b.click("form[action$='/messages'] button[type=submit]").await;
+    assert!(b.source().await.contains("重试后仍然失败 / still failing"));
+    b.check("answered").await;
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn customer_journey_in_a_phone_browser() {
+    let app = spawn().await;
+    for lang in LANGS {
+        customer_journey(&app, lang, true).await;
+    }
+}
+
+#[tokio::test]
+async fn customer_journey_without_javascript() {
+    let app = spawn().await;
+    for lang in LANGS {
+        customer_journey(&app, lang, false).await;
+    }
+}
+
+/// Signs in, finds the ticket in the queue, claims it, replies with a canned
+/// reply, asks for missing information.
+#[tokio::test]
+async fn agent_journey_in_a_phone_browser() {
+    let app = spawn().await;
+    for lang in LANGS {
+        let (reference, _) = app.file_api(&complete_fields()).await;
+        let email = format!("agent-{lang}@paydesk.test").to_lowercase();
+        app.add_staff(&email, &format!("Agent {lang}"), "agent", &["general"]);
+        let mut b = browser(&app, &format!("agent-{lang}"), true).await;
+        b.go(&format!("/lang/{lang}?next=/login")).await;
+        b.check("sign-in").await;
+        b.fill("#email", &email).await;
+        b.fill("#password", PASSWORD).await;
+        b.click("form[action='/login'] button[type=submit]").await;
+        b.check("queue").await;
+        b.fill("#q", &reference).await;
+        b.client.find(Locator::Css("#q")).await.unwrap().send_keys("\u{E007}").await.unwrap();
+        // Not this agent's yet (filed before they joined): all open tickets.
+        b.click("a[href^='/agent?view=open']").await;
+        b.check("search").await;
+        b.click(&format!("a[href='/agent/tickets/{reference}']")).await;
+        b.check("ticket").await;
+        b.click("form[action$='/claim'] button[type=submit]").await;
+        assert!(b.source().await.contains(&format!("Agent {lang}")), "claimed");
+        b.click("form[action$='/reply'] details > summary").await;
+        b.click("a[href*='?canned=']").await;
+        let draft =
+            b.client.find(Locator::Css("#reply-body")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+        assert!(!draft.trim().is_empty(), "the canned reply fills the reply box");
+        b.check("canned").await;
+        b.choose("#reply-then", "open").await;
+        b.click("form[action$='/reply'] button[type=submit]").await;
+        assert!(b.source().await.contains(draft.lines().next().unwrap_or_default().trim()));
+        // Ask for whatever is missing (ticked already), or for the order number.
+        if !b.has("form[action$='/ask'] input[type=checkbox]:checked").await {
+            b.click("form[action$='/ask'] input[type=checkbox]").await;
+        }
+        b.click("form[action$='/ask'] button[type=submit]").await;
+        b.check("asked").await;
+        let status: String = {
+            use diesel::prelude::*;
+            use paydesk::db::schema::tickets;
+            tickets::table
+                .filter(tickets::reference.eq(&reference))
+                .select(tickets::status)
+                .first(&mut app.conn())
+                .unwrap()
+        };
+        assert_eq!(status, "pending_customer");
+        b.client.close().await.unwrap();
+    }
+}
+
+/// Reviews and approves an out-of-scope escalation, then records the
+/// platform's answer.
+#[tokio::test]
+async fn supervisor_journey_in_a_phone_browser() {
+    let app = spawn().await;
+    for lang in LANGS {
+        let oos =
+            with(&with(&with(&complete_fields(), "platform", "alipay"), "symptom", "button_inert"), "error_code", "");
+        let (status, body) = app.api_file(form(&oos, Some(png_part("e.png", samples::png()))), "en").await;
+        assert_eq!(status, 201, "{body}");
+        let email = format!("boss-{lang}@paydesk.test").to_lowercase();
+        app.add_staff(&email, &format!("Boss {lang}"), "supervisor", &["general"]);
+        let mut b = browser(&app, &format!("supervisor-{lang}"), true).await;
+        // The checker itself works: an image without a text alternative is caught.
+        b.client.goto("data:text/html,<html><body><img src='x.png'></body></html>").await.unwrap();
+        assert!(b.axe_violations().await.contains("image-alt"), "axe-core finds a known violation");
+        b.go(&format!("/lang/{lang}?next=/login")).await;
+        b.fill("#email", &email).await;
+        b.fill("#password", PASSWORD).await;
+        b.click("form[action='/login'] button[type=submit]").await;
+        b.go("/supervisor").await;
+        b.check("dashboard").await;
+        b.go("/supervisor/escalations").await;
+        b.check("escalations").await;
+        b.click("form[action$='/approve'] button[type=submit]").await;
+        b.check("approved").await;
+        b.click("form[action$='/answer'] input[type=radio][value=approved]").await;
+        b.fill("form[action$='/answer'] input[name=reference]", "ALI-2026-0042").await;
+        b.fill("form[action$='/answer'] textarea[name=text]", "场景已开通 / scenario enabled").await;
+        b.click("form[action$='/answer'] button[type=submit]").await;
+        b.check("answered").await;
+        let reference = body["reference"].as_str().unwrap().to_string();
+        b.go(&format!("/agent/tickets/{reference}")).await;
+        let status: String = {
+            use diesel::prelude::*;
+            use paydesk::db::schema::tickets;
+            tickets::table
+                .filter(tickets::reference.eq(&reference))
+                .select(tickets::status)
+                .first(&mut app.conn())
+                .unwrap()
+        };
+        assert_eq!(status, "resolved", "the platform's answer resolves the ticket");
+        b.check("ticket-resolved").await;
+        b.client.close().await.unwrap();
+    }
+}
