@@ -20,7 +20,6 @@ use crate::support::{complete_fields, form, free_port, png_part, samples, spawn,
 /// A chromedriver of this test's own, stopped when dropped.
 struct Driver {
     child: Child,
-    port: u16,
     _profile: tempfile::TempDir,
 }
 
@@ -63,7 +62,7 @@ async fn browser(app: &TestApp, name: &str, javascript: bool) -> Browser {
         .spawn()
         .unwrap_or_else(|e| panic!("{} ({e}): apt-get install chromium chromium-driver", chromedriver()));
     let profile = tempfile::tempdir().unwrap();
-    let driver = Driver { child, port, _profile: profile };
+    let driver = Driver { child, _profile: profile };
     let mut args = vec![
         "--headless".to_string(),
         "--no-sandbox".into(),
