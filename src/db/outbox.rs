@@ -36,6 +36,45 @@ pub mod status {
     pub const DEAD: &str = "dead";
 }
 
+/// What a queued message is about: a ticket (and one of its timeline
+/// entries), an escalation's packet, or an incident.
+#[derive(Default)]
+struct About<'a> {
+    ticket_id: Option<&'a str>,
+    event_id: Option<&'a str>,
+    escalation_id: Option<&'a str>,
+    incident_id: Option<&'a str>,
+}
+
+fn insert(
+    conn: &mut DbConn,
+    kind: &str,
+    about: About<'_>,
+    recipient: &str,
+    language: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let id = new_id();
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::message_id.eq(format!("<{id}@paydesk>")),
+            outbox::id.eq(&id),
+            outbox::kind.eq(kind),
+            outbox::ticket_id.eq(about.ticket_id),
+            outbox::event_id.eq(about.event_id),
+            outbox::escalation_id.eq(about.escalation_id),
+            outbox::incident_id.eq(about.incident_id),
+            outbox::recipient.eq(recipient),
+            outbox::language.eq(language),
+            outbox::status.eq(status::PENDING),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Queues a message. Call it on the connection (and in the transaction) of
 /// the change that causes it: both are stored, or neither.
 pub fn enqueue(
@@ -47,23 +86,25 @@ pub fn enqueue(
     language: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let id = new_id();
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::message_id.eq(format!("<{id}@paydesk>")),
-            outbox::id.eq(&id),
-            outbox::kind.eq(kind),
-            outbox::ticket_id.eq(ticket_id),
-            outbox::event_id.eq(event_id),
-            outbox::recipient.eq(recipient),
-            outbox::language.eq(language),
-            outbox::status.eq(status::PENDING),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(now),
-            outbox::created_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
+    let about = About { ticket_id: Some(ticket_id), event_id, ..About::default() };
+    insert(conn, kind, about, recipient, language, now)
+}
+
+/// Queues a message about an incident (no ticket) to a staff member.
+pub fn enqueue_incident(
+    conn: &mut DbConn,
+    kind: &str,
+    incident_id: &str,
+    recipient: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    insert(conn, kind, About { incident_id: Some(incident_id), ..About::default() }, recipient, "zh-CN", now)
+}
+
+/// Queues an approved escalation's packet to its recipient.
+pub fn enqueue_packet(conn: &mut DbConn, escalation_id: &str, recipient: &str, now: NaiveDateTime) -> QueryResult<()> {
+    let about = About { escalation_id: Some(escalation_id), ..About::default() };
+    insert(conn, kind::ESCALATION_PACKET, about, recipient, "zh-CN", now)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -90,52 +131,6 @@ pub struct Message {
 struct ClaimedId {
     #[diesel(sql_type = Text)]
     id: String,
-}
-
-/// Queues a message about an incident (no ticket) to a staff member.
-pub fn enqueue_incident(
-    conn: &mut DbConn,
-    kind: &str,
-    incident_id: &str,
-    recipient: &str,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    let id = new_id();
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::message_id.eq(format!("<{id}@paydesk>")),
-            outbox::id.eq(&id),
-            outbox::kind.eq(kind),
-            outbox::incident_id.eq(incident_id),
-            outbox::recipient.eq(recipient),
-            outbox::language.eq("zh-CN"),
-            outbox::status.eq(status::PENDING),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(now),
-            outbox::created_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Queues an approved escalation's packet to its recipient.
-pub fn enqueue_packet(conn: &mut DbConn, escalation_id: &str, recipient: &str, now: NaiveDateTime) -> QueryResult<()> {
-    let id = new_id();
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::message_id.eq(format!("<{id}@paydesk>")),
-            outbox::id.eq(&id),
-            outbox::kind.eq(kind::ESCALATION_PACKET),
-            outbox::escalation_id.eq(escalation_id),
-            outbox::recipient.eq(recipient),
-            outbox::language.eq("zh-CN"),
-            outbox::status.eq(status::PENDING),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(now),
-            outbox::created_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// Takes up to `limit` due messages for this worker until `now + lease`.

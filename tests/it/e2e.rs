@@ -138,6 +138,23 @@ impl Browser {
         self.client.find(Locator::Css(css)).await.is_ok()
     }
 
+    /// Waits (up to 10 s) for an element: a click that submits a form returns
+    /// before the next page has loaded.
+    async fn wait_for(&self, css: &str) -> bool {
+        self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.is_ok()
+    }
+
+    /// Waits (up to 10 s) for the page to show a text.
+    async fn shows(&self, text: &str) -> bool {
+        for _ in 0..100 {
+            if self.source().await.contains(text) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
     /// Saves what the user sees, and checks the page with axe-core.
     async fn check(&mut self, step: &str) {
         self.step += 1;
@@ -169,6 +186,26 @@ impl Browser {
 }
 
 const LANGS: [&str; 2] = ["zh-CN", "en"];
+
+/// A ticket's status once it is `expected`, or after 10 s: a form the
+/// browser submitted may still be on its way.
+async fn status_soon(app: &TestApp, reference: &str, expected: &str) -> String {
+    use diesel::prelude::*;
+    use paydesk::db::schema::tickets;
+    let mut status = String::new();
+    for _ in 0..100 {
+        status = tickets::table
+            .filter(tickets::reference.eq(reference))
+            .select(tickets::status)
+            .first(&mut app.conn())
+            .unwrap();
+        if status == expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    status
+}
 
 fn screenshot_file() -> tempfile::NamedTempFile {
     let mut f = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
@@ -207,7 +244,7 @@ async fn customer_journey(app: &TestApp, lang: &str, javascript: bool) {
         .unwrap();
     // No email yet: refused, with the field marked and the screenshot kept.
     b.click("form[action='/tickets'] button[type=submit]").await;
-    assert!(b.has("#error-summary").await, "the error summary");
+    assert!(b.wait_for("#error-summary").await, "the error summary");
     assert!(b.has("#contact_email[aria-invalid=true][aria-describedby~='contact_email-error']").await);
     assert!(b.has("input[name=screenshot_token]").await, "the screenshot is kept");
     let city = b.client.find(Locator::Css("#city")).await.unwrap().prop("value").await.unwrap();
@@ -216,11 +253,12 @@ async fn customer_journey(app: &TestApp, lang: &str, javascript: bool) {
 
     b.fill("#contact_email", "li.wei@example.com").await;
     b.click("form[action='/tickets'] button[type=submit]").await;
+    assert!(b.wait_for("#tracking-link").await, "the confirmation page");
     let created = b.source().await;
     let reference = created.split("PD-").nth(1).map(|s| format!("PD-{}", &s[..6])).expect("a reference");
     b.check("created").await;
     b.click("#tracking-link").await;
-    assert!(b.source().await.contains(&reference));
+    assert!(b.shows(&reference).await);
     b.check("tracking").await;
 
     // An agent answers (over HTTP); the customer reads it and answers back.
@@ -233,10 +271,10 @@ async fn customer_journey(app: &TestApp, lang: &str, javascript: bool) {
         .await;
     assert_eq!(res.status().as_u16(), 303);
     b.client.refresh().await.unwrap();
-    assert!(b.source().await.contains("请稍后重试 / please retry"));
+    assert!(b.shows("请稍后重试 / please retry").await);
     b.fill("#message", "重试后仍然失败 / still failing").await;
     b.click("form[action$='/messages'] button[type=submit]").await;
-    assert!(b.source().await.contains("重试后仍然失败 / still failing"));
+    assert!(b.shows("重试后仍然失败 / still failing").await);
     b.check("answered").await;
     b.client.close().await.unwrap();
 }
@@ -272,6 +310,7 @@ async fn agent_journey_in_a_phone_browser() {
         b.fill("#email", &email).await;
         b.fill("#password", PASSWORD).await;
         b.click("form[action='/login'] button[type=submit]").await;
+        assert!(b.wait_for("#q").await, "signed in");
         b.check("queue").await;
         b.fill("#q", &reference).await;
         b.client.find(Locator::Css("#q")).await.unwrap().send_keys("\u{E007}").await.unwrap();
@@ -281,7 +320,7 @@ async fn agent_journey_in_a_phone_browser() {
         b.click(&format!("a[href='/agent/tickets/{reference}']")).await;
         b.check("ticket").await;
         b.click("form[action$='/claim'] button[type=submit]").await;
-        assert!(b.source().await.contains(&format!("Agent {lang}")), "claimed");
+        assert!(b.shows(&format!("Agent {lang}")).await, "claimed");
         b.click("form[action$='/reply'] details > summary").await;
         b.click("a[href*='?canned=']").await;
         let draft =
@@ -290,23 +329,14 @@ async fn agent_journey_in_a_phone_browser() {
         b.check("canned").await;
         b.choose("#reply-then", "open").await;
         b.click("form[action$='/reply'] button[type=submit]").await;
-        assert!(b.source().await.contains(draft.lines().next().unwrap_or_default().trim()));
+        assert!(b.shows(draft.lines().next().unwrap_or_default().trim()).await);
         // Ask for whatever is missing (ticked already), or for the order number.
         if !b.has("form[action$='/ask'] input[type=checkbox]:checked").await {
             b.click("form[action$='/ask'] input[type=checkbox]").await;
         }
         b.click("form[action$='/ask'] button[type=submit]").await;
+        assert_eq!(status_soon(&app, &reference, "pending_customer").await, "pending_customer");
         b.check("asked").await;
-        let status: String = {
-            use diesel::prelude::*;
-            use paydesk::db::schema::tickets;
-            tickets::table
-                .filter(tickets::reference.eq(&reference))
-                .select(tickets::status)
-                .first(&mut app.conn())
-                .unwrap()
-        };
-        assert_eq!(status, "pending_customer");
         b.client.close().await.unwrap();
     }
 }
@@ -331,29 +361,23 @@ async fn supervisor_journey_in_a_phone_browser() {
         b.fill("#email", &email).await;
         b.fill("#password", PASSWORD).await;
         b.click("form[action='/login'] button[type=submit]").await;
+        assert!(b.wait_for("form[action='/logout']").await, "signed in");
         b.go("/supervisor").await;
         b.check("dashboard").await;
         b.go("/supervisor/escalations").await;
         b.check("escalations").await;
         b.click("form[action$='/approve'] button[type=submit]").await;
+        assert!(b.wait_for("form[action$='/answer']").await, "approved, waiting for the answer");
         b.check("approved").await;
         b.click("form[action$='/answer'] input[type=radio][value=approved]").await;
         b.fill("form[action$='/answer'] input[name=reference]", "ALI-2026-0042").await;
         b.fill("form[action$='/answer'] textarea[name=text]", "场景已开通 / scenario enabled").await;
         b.click("form[action$='/answer'] button[type=submit]").await;
-        b.check("answered").await;
         let reference = body["reference"].as_str().unwrap().to_string();
-        b.go(&format!("/agent/tickets/{reference}")).await;
-        let status: String = {
-            use diesel::prelude::*;
-            use paydesk::db::schema::tickets;
-            tickets::table
-                .filter(tickets::reference.eq(&reference))
-                .select(tickets::status)
-                .first(&mut app.conn())
-                .unwrap()
-        };
+        let status = status_soon(&app, &reference, "resolved").await;
         assert_eq!(status, "resolved", "the platform's answer resolves the ticket");
+        b.check("answered").await;
+        b.go(&format!("/agent/tickets/{reference}")).await;
         b.check("ticket-resolved").await;
         b.client.close().await.unwrap();
     }

@@ -137,10 +137,9 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
     let mut kinds: Vec<&str> = d.per_day.iter().map(|x| x.case_kind.as_str()).collect();
     kinds.sort_by_key(|k| CaseKind::parse(k));
     kinds.dedup();
-    let value = |day: &NaiveDate, k: &str| {
-        let day = day.to_string();
-        d.per_day.iter().find(|x| x.day == day && x.case_kind == k).map(|x| x.filed).unwrap_or(0)
-    };
+    let filed: std::collections::HashMap<(&str, &str), i64> =
+        d.per_day.iter().map(|x| ((x.day.as_str(), x.case_kind.as_str()), x.filed)).collect();
+    let value = |day: &NaiveDate, k: &str| filed.get(&(day.to_string().as_str(), k)).copied().unwrap_or(0);
     let series: Vec<(String, Vec<i64>)> =
         kinds.iter().map(|k| (kind(k), days.iter().map(|day| value(day, k)).collect())).collect();
     let xs: Vec<String> = days.iter().map(|d| d.format("%m-%d").to_string()).collect();
