@@ -114,9 +114,21 @@ impl Browser {
         self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
     }
 
+    /// Clicks an element, waiting (up to 10 s) for it: the page may still
+    /// be loading after the last click, or be replaced while we look.
     async fn click(&self, css: &str) {
-        let e = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
-        e.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let mut last = String::new();
+        for _ in 0..100 {
+            match self.client.find(Locator::Css(css)).await {
+                Ok(e) => match e.click().await {
+                    Ok(()) => return,
+                    Err(err) => last = format!("click: {err}"),
+                },
+                Err(err) => last = err.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css}: {last}");
     }
 
     async fn fill(&self, css: &str, text: &str) {
