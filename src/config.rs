@@ -39,6 +39,20 @@ pub struct Config {
     pub self_service_timeout_hours: i64,
     /// Money taken and not credited for this long goes to the provider.
     pub provider_after_days: i64,
+    /// Tickets (and customer messages) one client address may send a
+    /// minute; 0: no limit.
+    pub intake_per_minute: u32,
+    /// Sign-in attempts one client address may make a minute; 0: no limit.
+    pub sign_in_per_minute: u32,
+    /// The header a reverse proxy sets to the client's address (e.g.
+    /// `X-Real-IP`); none: the peer address is the client's.
+    pub client_ip_header: Option<String>,
+    /// Screenshots of a closed ticket are deleted this many days after its
+    /// last change; 0: kept forever.
+    pub screenshot_retention_days: i64,
+    /// A closed ticket's contact email is anonymised this many days after
+    /// its last change; 0: kept forever.
+    pub email_retention_days: i64,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -68,6 +82,18 @@ impl Config {
             sweep_secs: 60,
             self_service_timeout_hours: 72,
             provider_after_days: 3,
+            intake_per_minute: 30,
+            sign_in_per_minute: 30,
+            client_ip_header: None,
+            screenshot_retention_days: 90,
+            email_retention_days: 365,
+        }
+    }
+
+    pub fn retention(&self) -> crate::domain::retention::Policy {
+        crate::domain::retention::Policy {
+            screenshot_days: self.screenshot_retention_days,
+            email_days: self.email_retention_days,
         }
     }
 

@@ -68,8 +68,8 @@ impl AppError {
             ),
             AppError::TooManyAttempts { .. } => (
                 "too_many_attempts",
-                "Too many attempts. Please wait a little and try again.",
-                "尝试次数过多，请稍候再试。",
+                "Too many requests from your network in a short time. Nothing you sent before was lost.",
+                "您的网络在短时间内发出的请求过多。之前发送的内容没有丢失。",
             ),
             AppError::BadRequest(_) => (
                 "bad_request",
@@ -107,11 +107,31 @@ impl AppError {
         }
     }
 
+    /// Seconds to wait before trying again, when that is the problem.
+    fn retry_after(&self) -> Option<i64> {
+        match self {
+            AppError::TooManyAttempts { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
+    fn builder(&self) -> actix_web::HttpResponseBuilder {
+        let mut builder = HttpResponse::build(self.status_code());
+        if let Some(secs) = self.retry_after() {
+            builder.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        builder
+    }
+
     /// The same error as a JSON body, for the API.
     pub fn json_response(&self) -> HttpResponse {
         self.log();
         let (code, en, _) = self.describe();
-        HttpResponse::build(self.status_code()).json(json!({ "error": { "code": code, "message": en } }))
+        let mut error = json!({ "code": code, "message": en });
+        if let Some(secs) = self.retry_after() {
+            error["retry_after_secs"] = json!(secs);
+        }
+        self.builder().json(json!({ "error": error }))
     }
 }
 
@@ -121,6 +141,7 @@ struct ErrorPage {
     status: u16,
     en: &'static str,
     zh: &'static str,
+    retry_after: Option<i64>,
 }
 
 impl ResponseError for AppError {
@@ -147,9 +168,9 @@ impl ResponseError for AppError {
         }
         self.log();
         let (_, en, zh) = self.describe();
-        let page = ErrorPage { status: self.status_code().as_u16(), en, zh };
+        let page = ErrorPage { status: self.status_code().as_u16(), en, zh, retry_after: self.retry_after() };
         let body = page.render().unwrap_or_else(|_| format!("{} / {}", zh, en));
-        HttpResponse::build(self.status_code()).content_type("text/html; charset=utf-8").body(body)
+        self.builder().content_type("text/html; charset=utf-8").body(body)
     }
 }
 

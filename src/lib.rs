@@ -4,10 +4,12 @@
 //! - `db`: storage on SQLite or PostgreSQL.
 //! - `web`: routes, pages and the JSON API.
 //! - `i18n`: Simplified Chinese and English texts.
+//! - `demo`: synthetic tickets for trying the product and for benchmarks.
 
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod i18n;

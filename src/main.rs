@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use paydesk::config::{self, Config};
 use paydesk::db;
 use paydesk::startup::Application;
@@ -59,7 +59,31 @@ enum Command {
         /// Money taken and not credited for this many days goes to the provider (after review)
         #[arg(long, env = "PAYDESK_PROVIDER_AFTER_DAYS", default_value_t = 3)]
         provider_after_days: i64,
+        /// Tickets and customer messages one client address may send a minute (0: no limit)
+        #[arg(long, env = "PAYDESK_INTAKE_PER_MINUTE", default_value_t = 30)]
+        intake_per_minute: u32,
+        /// Sign-in attempts one client address may make a minute (0: no limit)
+        #[arg(long, env = "PAYDESK_SIGN_IN_PER_MINUTE", default_value_t = 30)]
+        sign_in_per_minute: u32,
+        /// The header your reverse proxy sets to the client's address, e.g. X-Real-IP
+        /// (default: the connecting address is the client's)
+        #[arg(long, env = "PAYDESK_CLIENT_IP_HEADER")]
+        client_ip_header: Option<String>,
+        #[command(flatten)]
+        retention: RetentionArgs,
     },
+    /// Delete screenshots and anonymise contact emails of tickets closed long
+    /// ago (the server also does this every minute).
+    Purge {
+        /// Only list what would go.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        retention: RetentionArgs,
+    },
+    /// Demonstration data.
+    #[command(subcommand)]
+    Demo(DemoCommand),
     /// Create the database if needed and apply pending migrations, then exit.
     Migrate,
     /// Manage staff accounts.
@@ -68,6 +92,46 @@ enum Command {
     /// Manage personal API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+/// How long a closed ticket keeps its personal data.
+#[derive(Args)]
+struct RetentionArgs {
+    /// Days after a closed ticket's last change its screenshots are deleted (0: never)
+    #[arg(long, env = "PAYDESK_SCREENSHOT_RETENTION_DAYS", default_value_t = 90)]
+    screenshot_retention_days: i64,
+    /// Days after a closed ticket's last change its contact email is anonymised (0: never)
+    #[arg(long, env = "PAYDESK_EMAIL_RETENTION_DAYS", default_value_t = 365)]
+    email_retention_days: i64,
+}
+
+impl RetentionArgs {
+    fn policy(&self) -> paydesk::domain::retention::Policy {
+        paydesk::domain::retention::Policy {
+            screenshot_days: self.screenshot_retention_days,
+            email_days: self.email_retention_days,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Fill the database with realistic synthetic tickets (for trying the
+    /// product and for benchmarks); adds demo staff accounts when absent.
+    Seed {
+        /// How many tickets.
+        #[arg(long, default_value_t = 1000)]
+        tickets: u64,
+        /// Spread them over this many days before now.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        /// One ticket in this many carries a screenshot (0: none).
+        #[arg(long, default_value_t = 20)]
+        screenshot_every: u64,
+        /// Random seed, for the same data twice.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -115,6 +179,19 @@ fn main() -> ExitCode {
             add_user(&cli.database_url, &email, &name, &role, &queues)
         }
         Command::Token(TokenCommand::Create { email, name }) => create_token(&cli.database_url, &email, &name),
+        Command::Purge { dry_run, retention } => purge(&cli.database_url, &retention.policy(), dry_run),
+        Command::Demo(DemoCommand::Seed { tickets, days, screenshot_every, seed }) => {
+            let options = paydesk::demo::Options { tickets, days, screenshot_every, seed };
+            open(&cli.database_url).and_then(|mut conn| {
+                let report = paydesk::demo::seed(&mut conn, &options, &mut |done| {
+                    eprint!("\rseeded {done} of {tickets} tickets");
+                })
+                .map_err(|e| e.to_string())?;
+                eprintln!();
+                println!("{report}");
+                Ok(())
+            })
+        }
         Command::Migrate => db::DatabaseUrl::parse(&cli.database_url)
             .and_then(|url| db::migrate(&url))
             .map(|()| tracing::info!("database is up to date"))
@@ -134,6 +211,10 @@ fn main() -> ExitCode {
             provider_email,
             self_service_timeout_hours,
             provider_after_days,
+            intake_per_minute,
+            sign_in_per_minute,
+            client_ip_header,
+            retention,
         } => {
             let secure_cookies =
                 secure_cookies.unwrap_or_else(|| public_url.as_deref().is_some_and(|u| u.starts_with("https://")));
@@ -152,6 +233,11 @@ fn main() -> ExitCode {
                 max_screenshot_bytes: max_screenshot_mb * 1024 * 1024,
                 db_pool_size: db_pool,
                 workers,
+                intake_per_minute,
+                sign_in_per_minute,
+                client_ip_header,
+                screenshot_retention_days: retention.screenshot_retention_days,
+                email_retention_days: retention.email_retention_days,
                 ..Config::new(cli.database_url)
             };
             serve(config)
@@ -202,6 +288,40 @@ fn add_user(database_url: &str, email: &str, name: &str, role: &str, queues: &st
     let new = NewUser { email, name, role, password_hash: &hash, queues: &queues };
     let user = users::create(&mut conn, new, chrono::Utc::now().naive_utc()).map_err(|e| e.to_string())?;
     println!("added {} ({}) as {}", user.email, user.name, user.role);
+    Ok(())
+}
+
+fn purge(database_url: &str, policy: &paydesk::domain::retention::Policy, dry_run: bool) -> Result<(), String> {
+    use paydesk::db::retention;
+    let mut conn = open(database_url)?;
+    let now = chrono::Utc::now().naive_utc();
+    if dry_run {
+        let plan = retention::plan(&mut conn, policy, now, i64::MAX).map_err(|e| e.to_string())?;
+        println!("would delete the screenshots of {} closed tickets:", plan.screenshots.len());
+        for t in &plan.screenshots {
+            println!("  {}  last changed {}", t.reference, t.updated_at.format("%Y-%m-%d"));
+        }
+        println!("would anonymise the contact email of {} closed tickets:", plan.emails.len());
+        for t in &plan.emails {
+            println!("  {}  last changed {}", t.reference, t.updated_at.format("%Y-%m-%d"));
+        }
+        return Ok(());
+    }
+    let mut total = retention::Done::default();
+    // In batches, so each transaction stays short while a server runs.
+    loop {
+        let done = retention::purge(&mut conn, policy, now, 1000).map_err(|e| e.to_string())?;
+        if done == Default::default() {
+            break;
+        }
+        total.tickets_with_screenshots += done.tickets_with_screenshots;
+        total.screenshots += done.screenshots;
+        total.emails += done.emails;
+    }
+    println!(
+        "deleted {} screenshots of {} closed tickets; anonymised the contact email of {} closed tickets",
+        total.screenshots, total.tickets_with_screenshots, total.emails
+    );
     Ok(())
 }
 

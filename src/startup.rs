@@ -67,6 +67,7 @@ impl Application {
                 self_service_timeout: chrono::Duration::hours(config.self_service_timeout_hours),
                 provider_after: chrono::Duration::days(config.provider_after_days),
                 spikes: rules.spikes,
+                retention: config.retention(),
             },
         };
         let mail_dir = worker.mail_dir.clone();
@@ -78,6 +79,7 @@ impl Application {
             mail_dir,
             rules: std::sync::Arc::new(rules),
             metrics: Default::default(),
+            limits: std::sync::Arc::new(crate::web::rate_limit::RateLimits::new(&config)),
         });
 
         let mut server = HttpServer::new(move || {

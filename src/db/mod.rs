@@ -9,6 +9,7 @@ pub mod escalations;
 pub mod incidents;
 pub mod outbox;
 pub mod queue;
+pub mod retention;
 pub mod routing;
 pub mod schema;
 pub mod stats;
@@ -94,8 +95,10 @@ pub fn connect(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
     let manager = ConnectionManager::<DbConn>::new(url.connection_string());
     let pool = Pool::builder()
         .max_size(pool_size)
-        // Fail fast (503) when the database is away instead of hanging requests.
-        .connection_timeout(Duration::from_secs(5))
+        // Fail fast (503) when the database is away instead of hanging
+        // requests; a request that waits longer than this for a connection
+        // is better told to retry.
+        .connection_timeout(Duration::from_secs(2))
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)
         .map_err(|e| DbError::Connect(e.to_string()))?;

@@ -51,9 +51,46 @@ struct Delta {
     resolved: Option<bool>,
 }
 
+/// What one `daily_stats` row counts.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub filed: i64,
+    pub first_response_met: i64,
+    pub first_response_missed: i64,
+    pub resolved_met: i64,
+    pub resolved_missed: i64,
+}
+
+impl Counts {
+    /// A first answer and a resolution, each on time or late (or not yet).
+    pub fn outcomes(first_response_met: Option<bool>, resolved_met: Option<bool>) -> Self {
+        let one = |v: Option<bool>, met: bool| i64::from(v == Some(met));
+        Counts {
+            filed: 0,
+            first_response_met: one(first_response_met, true),
+            first_response_missed: one(first_response_met, false),
+            resolved_met: one(resolved_met, true),
+            resolved_missed: one(resolved_met, false),
+        }
+    }
+
+    pub fn add(&mut self, other: Counts) {
+        self.filed += other.filed;
+        self.first_response_met += other.first_response_met;
+        self.first_response_missed += other.first_response_missed;
+        self.resolved_met += other.resolved_met;
+        self.resolved_missed += other.resolved_missed;
+    }
+}
+
 /// Adds to one row: a dimension's value on the key's day and queue.
 fn bump(conn: &mut DbConn, key: &Key<'_>, dimension: &str, value: &str, d: Delta) -> QueryResult<()> {
-    let one = |v: Option<bool>, met: bool| i64::from(v == Some(met));
+    let counts = Counts { filed: d.filed, ..Counts::outcomes(d.first_response, d.resolved) };
+    add(conn, dimension, china::day(key.filed), key.queue, value, counts)
+}
+
+/// Adds counts to one row of `daily_stats` (creating it when absent).
+pub fn add(conn: &mut DbConn, dimension: &str, day: NaiveDate, queue: &str, value: &str, c: Counts) -> QueryResult<()> {
     let q = diesel::sql_query(
         "INSERT INTO daily_stats (dimension, day, queue, value, filed, first_response_met, \
          first_response_missed, resolved_met, resolved_missed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -65,14 +102,14 @@ fn bump(conn: &mut DbConn, key: &Key<'_>, dimension: &str, value: &str, d: Delta
          resolved_missed = daily_stats.resolved_missed + excluded.resolved_missed",
     )
     .bind::<Text, _>(dimension)
-    .bind::<Text, _>(china::day(key.filed).to_string())
-    .bind::<Text, _>(key.queue)
+    .bind::<Text, _>(day.to_string())
+    .bind::<Text, _>(queue)
     .bind::<Text, _>(value)
-    .bind::<BigInt, _>(d.filed)
-    .bind::<BigInt, _>(one(d.first_response, true))
-    .bind::<BigInt, _>(one(d.first_response, false))
-    .bind::<BigInt, _>(one(d.resolved, true))
-    .bind::<BigInt, _>(one(d.resolved, false));
+    .bind::<BigInt, _>(c.filed)
+    .bind::<BigInt, _>(c.first_response_met)
+    .bind::<BigInt, _>(c.first_response_missed)
+    .bind::<BigInt, _>(c.resolved_met)
+    .bind::<BigInt, _>(c.resolved_missed);
     on_backend!(conn, |c| q.execute(c)).map(|_| ())
 }
 

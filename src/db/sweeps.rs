@@ -27,14 +27,33 @@ pub struct Limits {
     /// Money taken and not credited for this long goes to the provider.
     pub provider_after: Duration,
     pub spikes: SpikeRules,
+    pub retention: crate::domain::retention::Policy,
 }
+
+/// Tickets purged per sweep at most, so one sweep never holds the database
+/// long; the backlog of a first run drains over the following minutes.
+const RETENTION_BATCH: i64 = 500;
 
 /// Runs every sweep once; returns how many tickets it touched.
 pub fn run(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> QueryResult<usize> {
     Ok(resolve_silent_self_service(conn, limits, now)?
         + escalate_old_deductions(conn, limits, now)?
         + notify_breaches(conn, now)?
-        + incidents::propose_for_spikes(conn, &limits.spikes, now)?)
+        + incidents::propose_for_spikes(conn, &limits.spikes, now)?
+        + purge_retention(conn, limits, now)?)
+}
+
+fn purge_retention(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> QueryResult<usize> {
+    let done = super::retention::purge(conn, &limits.retention, now, RETENTION_BATCH)?;
+    if done != Default::default() {
+        tracing::info!(
+            tickets = done.tickets_with_screenshots,
+            screenshots = done.screenshots,
+            emails = done.emails,
+            "retention purge"
+        );
+    }
+    Ok(done.tickets_with_screenshots + done.emails)
 }
 
 fn resolve_silent_self_service(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> QueryResult<usize> {

@@ -146,6 +146,8 @@ pub mod event_kind {
     pub const INCIDENT_UNLINKED: &str = "incident_unlinked";
     /// An incident's public update, told to every linked customer.
     pub const INCIDENT_UPDATE: &str = "incident_update";
+    /// Personal data removed under the retention policy (shown to the customer).
+    pub const RETENTION: &str = "retention";
 }
 
 /// Who wrote a timeline entry.

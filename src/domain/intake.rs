@@ -500,4 +500,143 @@ mod tests {
         assert_eq!(amount("1e5"), Err(Problem::AmountFormat));
         assert_eq!(amount(""), Ok(None));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use proptest::strategy::ValueTree;
+
+        /// Every field a problem may be reported on (the form's and the API's names).
+        const FIELDS: &[&str] = &[
+            "platform",
+            "payment_scenario",
+            "payment_method",
+            "failing_step",
+            "symptom",
+            "error_code",
+            "error_message",
+            "screenshot",
+            "city",
+            "account_number",
+            "checks_tried",
+            "occurred_at",
+            "amount",
+            "order_number",
+            "contact_email",
+            "description",
+        ];
+
+        /// A value as a customer, a bug or an attacker might send it: a valid
+        /// code, something close, or any Unicode at all (controls, bidi
+        /// overrides, markup, very long).
+        fn value(valid: &'static [&'static str]) -> impl Strategy<Value = String> {
+            prop_oneof![
+                30 => proptest::sample::select(valid).prop_map(str::to_string),
+                1 => Just(String::new()),
+                1 => "[ -~]{0,40}",
+                1 => any::<String>(),
+                1 => "[\u{0}-\u{1f}\u{202a}-\u{202e}\u{2066}-\u{2069}<>\"'&;a-z0-9]{1,20}",
+            ]
+        }
+
+        fn codes<T: Copy>(all: &'static [T], code: fn(T) -> &'static str) -> &'static [&'static str] {
+            Box::leak(all.iter().map(|v| code(*v)).collect::<Vec<_>>().into_boxed_slice())
+        }
+
+        fn input() -> impl Strategy<Value = IntakeInput> {
+            let choices = (
+                value(codes(Platform::ALL, Platform::as_str)),
+                value(codes(PaymentScenario::ALL, PaymentScenario::as_str)),
+                value(codes(PaymentMethod::ALL, PaymentMethod::as_str)),
+                value(codes(FailingStep::ALL, FailingStep::as_str)),
+                value(codes(Symptom::ALL, Symptom::as_str)),
+                proptest::collection::vec(value(codes(CheckTried::ALL, CheckTried::as_str)), 0..4),
+            );
+            let texts = (
+                value(&["101", "202", "E1003"]),
+                value(&["余额不足", "系统繁忙", "支付失败"]),
+                value(&["上海", "北京", "乌鲁木齐"]),
+                value(&["310012344821", "31******4821", "3100-1234-4821"]),
+                value(&["2026-11-21T08:30", "2026-11-20T23:59"]),
+                value(&["128", "0.5", "99.99"]),
+                value(&["4200001234567890", "A-1"]),
+                value(&["li@example.com", "wang.fang@example.cn"]),
+                value(&["Tried twice.", "换了网络也不行"]),
+            );
+            (choices, texts).prop_map(|(c, t)| IntakeInput {
+                platform: c.0,
+                payment_scenario: c.1,
+                payment_method: c.2,
+                failing_step: c.3,
+                symptom: c.4,
+                checks_tried: c.5,
+                error_code: t.0,
+                error_message: t.1,
+                city: t.2,
+                account_number: t.3,
+                occurred_at: t.4,
+                amount: t.5,
+                order_number: t.6,
+                contact_email: t.7,
+                description: t.8,
+                screenshot: Some(Screenshot::parse(samples::png(), 1 << 20)),
+            })
+        }
+
+        fn clean_text(s: &str) -> bool {
+            !s.chars().any(|c| {
+                (c.is_control() && c != '\n' && c != '\t')
+                    || ('\u{202A}'..='\u{202E}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c)
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            /// Whatever arrives, validation answers: a ticket whose every
+            /// value is clean and whose account number is masked, or
+            /// problems named on known fields. It never panics.
+            #[test]
+            fn any_input_is_a_clean_ticket_or_named_problems(input in input()) {
+                let typed_account: String =
+                    input.account_number.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+                match validate(input, Lang::En, now()) {
+                    Ok(t) => {
+                        let shown = t.account.as_str();
+                        prop_assert!(shown.chars().filter(|c| *c != '*').count() <= 6, "{shown}");
+                        if typed_account.len() >= 10 {
+                            prop_assert!(!shown.contains(&typed_account), "{shown}");
+                        }
+                        for text in [&t.city, &t.contact_email, &t.description] {
+                            prop_assert!(clean_text(text), "{text:?}");
+                        }
+                        for text in [&t.error_code, &t.error_message, &t.order_number].into_iter().flatten() {
+                            prop_assert!(clean_text(text), "{text:?}");
+                        }
+                    }
+                    Err(errors) => {
+                        prop_assert!(!errors.0.is_empty());
+                        for field in errors.0.keys() {
+                            prop_assert!(FIELDS.contains(field), "{field}");
+                        }
+                    }
+                }
+            }
+        }
+
+        /// The generator reaches both answers, so the property above says
+        /// something about accepted tickets too.
+        #[test]
+        fn the_generator_also_makes_acceptable_requests() {
+            let mut runner = proptest::test_runner::TestRunner::deterministic();
+            let accepted = (0..500)
+                .filter(|_| {
+                    let input = input().new_tree(&mut runner).unwrap().current();
+                    validate(input, Lang::En, now()).is_ok()
+                })
+                .count();
+            assert!(accepted >= 10, "only {accepted} of 500 generated requests were acceptable");
+        }
+    }
 }

@@ -8,6 +8,7 @@ pub mod codes;
 pub mod facts;
 pub mod intake;
 pub mod reference;
+pub mod retention;
 pub mod screenshot;
 pub mod sla;
 pub mod spikes;

@@ -9,6 +9,7 @@ pub mod lang;
 pub mod multipart;
 pub mod ops;
 pub mod pages;
+pub mod rate_limit;
 pub mod staff;
 pub mod tickets;
 pub mod tracking;
@@ -32,6 +33,14 @@ pub struct AppState {
     /// The routing rules and SLA targets, checked at start.
     pub rules: std::sync::Arc<crate::routing::Rules>,
     pub metrics: std::sync::Arc<ops::Metrics>,
+    pub limits: std::sync::Arc<rate_limit::RateLimits>,
+}
+
+impl AppState {
+    /// Counts a ticket or customer message from this request's client.
+    pub fn check_intake_rate(&self, req: &actix_web::HttpRequest) -> Result<(), AppError> {
+        self.limits.intake.check(rate_limit::client_address(req, &self.config))
+    }
 }
 
 impl AppState {

@@ -267,6 +267,7 @@ pub async fn create(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
+    state.check_intake_rate(&req)?;
     let max_file = state.config.max_screenshot_bytes;
     let form = multipart::read(&req, payload, state.config.max_body_bytes(), max_file).await?;
     csrf.check(&form.text(crate::auth::csrf::FIELD))?;

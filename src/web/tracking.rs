@@ -240,6 +240,7 @@ pub async fn add_message(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
+    state.check_intake_rate(&req)?;
     let token = token.into_inner();
     let ticket = load(&state, &token).await?;
     let max_file = state.config.max_screenshot_bytes;

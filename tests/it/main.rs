@@ -5,13 +5,16 @@
 mod api;
 mod authz;
 mod cli;
+mod durability;
 mod e2e;
+mod hostile;
 mod insight;
 mod intake_form;
 mod mail;
 mod ops;
 mod pages;
 mod rest_api;
+mod retention;
 mod routing;
 mod schema;
 mod staff;

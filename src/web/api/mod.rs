@@ -43,6 +43,7 @@ pub async fn create_ticket(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    state.check_intake_rate(&req)?;
     let max_file = state.config.max_screenshot_bytes;
     let form = multipart::read(&req, payload, state.config.max_body_bytes(), max_file).await?;
     let lang = Lang::parse(&form.text("lang")).unwrap_or_else(|| lang::negotiate(&req));

@@ -72,9 +72,11 @@ pub async fn submit(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     csrf.check(&form.csrf)?;
+    let client = crate::web::rate_limit::client_address(&req, &state.config);
+    state.limits.sign_in.check(client)?;
     let form = form.into_inner();
     let email = users::normalize_email(&form.email);
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let address = client.to_string();
     let (account_key, address_key) = (format!("account:{email}"), format!("address:{address}"));
     let password_typed = form.password.clone();
     let email_for_db = email.clone();

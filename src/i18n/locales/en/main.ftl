@@ -521,3 +521,7 @@ mail-spike_alert-link = Review the incident
 mail-incident_update-subject = [{ $reference }] An update on the problem you reported
 mail-incident_update-body = Many customers reported the same problem. Here is the latest:
 mail-incident_update-answer = You can answer on your request page.
+
+## Retention and rate limits
+event-retention = Personal data removed
+retention-screenshots-removed = The screenshots of this request were deleted { $days } days after it closed, as our data retention policy says.

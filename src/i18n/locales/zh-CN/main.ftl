@@ -521,3 +521,7 @@ mail-spike_alert-link = 查看事件
 mail-incident_update-subject = [{ $reference }] 您反映的问题有新进展
 mail-incident_update-body = 多位客户反映了同一问题。最新进展如下：
 mail-incident_update-answer = 您可以在求助页面上回复。
+
+## Retention and rate limits
+event-retention = 个人数据已删除
+retention-screenshots-removed = 根据我们的数据保留政策，本求助关闭 { $days } 天后，其截图已被删除。

@@ -1,0 +1,2 @@
+DROP INDEX tickets_retention_screenshots;
+DROP INDEX tickets_retention_email;

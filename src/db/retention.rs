@@ -1,0 +1,149 @@
+//! The retention job: deletes the screenshots of tickets closed long ago and
+//! anonymises their contact emails, as `domain::retention::Policy` says.
+//! Run by the worker's sweep and by `paydesk purge` (which can only show
+//! what would go). Each ticket is purged in its own short transaction, with
+//! a timeline entry and an audit row.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use super::audit::{self, Entry};
+use super::schema::{outbox, screenshot_drafts, screenshots, tickets};
+use super::tickets::{author, event_kind, insert_event, NewEvent};
+use super::DbConn;
+use crate::domain::retention::Policy;
+use crate::i18n::Lang;
+
+/// The literal conditions of the partial indexes `tickets_retention_*`
+/// (SQLite uses a partial index only when the query repeats its terms).
+const CLOSED_WITH_SCREENSHOTS: &str = "screenshot_count > 0 AND status IN ('resolved', 'closed')";
+const CLOSED_WITH_EMAIL: &str = "contact_email <> '' AND status IN ('resolved', 'closed')";
+
+pub mod action {
+    pub const SCREENSHOTS_PURGED: &str = "retention_screenshots_purged";
+    pub const EMAIL_ANONYMISED: &str = "retention_email_anonymised";
+}
+
+/// A ticket with something due to go.
+#[derive(Debug, Clone, Queryable)]
+pub struct Due {
+    pub id: String,
+    pub reference: String,
+    pub language: String,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub screenshots: Vec<Due>,
+    pub emails: Vec<Due>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.screenshots.is_empty() && self.emails.is_empty()
+    }
+}
+
+/// What is due now, at most `limit` tickets of each kind, oldest first.
+pub fn plan(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64) -> QueryResult<Plan> {
+    let due = |conn: &mut DbConn, condition: &'static str, cutoff: Option<NaiveDateTime>| match cutoff {
+        None => Ok(Vec::new()),
+        Some(cutoff) => tickets::table
+            .filter(sql::<Bool>(condition))
+            .filter(tickets::updated_at.lt(cutoff))
+            .order(tickets::updated_at)
+            .select((tickets::id, tickets::reference, tickets::language, tickets::updated_at))
+            .limit(limit)
+            .load::<Due>(conn),
+    };
+    Ok(Plan {
+        screenshots: due(conn, CLOSED_WITH_SCREENSHOTS, policy.screenshot_cutoff(now))?,
+        emails: due(conn, CLOSED_WITH_EMAIL, policy.email_cutoff(now))?,
+    })
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Done {
+    pub tickets_with_screenshots: usize,
+    pub screenshots: usize,
+    pub emails: usize,
+}
+
+/// Purges what `plan` finds. A ticket reopened meanwhile is left alone: each
+/// update re-checks the condition it was chosen by.
+pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64) -> QueryResult<Done> {
+    let plan = plan(conn, policy, now, limit)?;
+    let mut done = Done::default();
+    for t in &plan.screenshots {
+        let cutoff = policy.screenshot_cutoff(now).unwrap_or(now);
+        let removed = conn.transaction(|conn| {
+            let claimed = diesel::update(tickets::table.find(&t.id))
+                .filter(sql::<Bool>(CLOSED_WITH_SCREENSHOTS))
+                .filter(tickets::updated_at.lt(cutoff))
+                .set(tickets::screenshot_count.eq(0))
+                .execute(conn)?;
+            if claimed == 0 {
+                return Ok(0);
+            }
+            let removed = diesel::delete(screenshots::table.filter(screenshots::ticket_id.eq(&t.id))).execute(conn)?;
+            let lang = Lang::parse(&t.language).unwrap_or_default();
+            let note = lang.t_with("retention-screenshots-removed", "days", policy.screenshot_days);
+            insert_event(conn, &t.id, NewEvent::public(event_kind::RETENTION, author::SYSTEM, &note), now)?;
+            let count = removed.to_string();
+            let entry = Entry {
+                actor_id: None,
+                action: action::SCREENSHOTS_PURGED,
+                ticket_id: Some(&t.id),
+                before: &count,
+                after: "0",
+            };
+            audit::record(conn, entry, now)?;
+            Ok::<_, diesel::result::Error>(removed)
+        })?;
+        if removed > 0 {
+            done.tickets_with_screenshots += 1;
+            done.screenshots += removed;
+        }
+    }
+    for t in &plan.emails {
+        let cutoff = policy.email_cutoff(now).unwrap_or(now);
+        let anonymised = conn.transaction(|conn| {
+            let claimed = diesel::update(tickets::table.find(&t.id))
+                .filter(sql::<Bool>(CLOSED_WITH_EMAIL))
+                .filter(tickets::updated_at.lt(cutoff))
+                .set(tickets::contact_email.eq(""))
+                .execute(conn)?;
+            if claimed == 0 {
+                return Ok(false);
+            }
+            // The address also sits on the messages sent to it; one still
+            // waiting would go nowhere now.
+            diesel::update(outbox::table.filter(outbox::ticket_id.eq(&t.id)).filter(outbox::status.eq("pending")))
+                .set((outbox::status.eq("dead"), outbox::last_error.eq("contact email anonymised")))
+                .execute(conn)?;
+            diesel::update(outbox::table.filter(outbox::ticket_id.eq(&t.id)))
+                .set(outbox::recipient.eq(""))
+                .execute(conn)?;
+            // Never the address itself in the audit log.
+            let entry = Entry {
+                actor_id: None,
+                action: action::EMAIL_ANONYMISED,
+                ticket_id: Some(&t.id),
+                before: "contact email",
+                after: "",
+            };
+            audit::record(conn, entry, now)?;
+            Ok::<_, diesel::result::Error>(true)
+        })?;
+        if anonymised {
+            done.emails += 1;
+        }
+    }
+    // Screenshots kept for a refused form that was never sent again.
+    diesel::delete(screenshot_drafts::table.filter(screenshot_drafts::created_at.lt(now - chrono::Duration::days(1))))
+        .execute(conn)?;
+    Ok(done)
+}

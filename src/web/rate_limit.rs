@@ -1,0 +1,139 @@
+//! Per-address rate limits on the two doors anyone can knock on without an
+//! account: filing (the form, the API, a customer's message) and signing in.
+//! Each sign-in costs an argon2 hash and each ticket a write, so a single
+//! address must not be able to spend the server's time for everyone else.
+//!
+//! Limits are kept in memory, per server process (several servers behind a
+//! balancer each allow the quota). They are generous on purpose: Chinese
+//! mobile carriers put many customers behind one address.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use actix_web::HttpRequest;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::config::Config;
+use crate::error::AppError;
+
+/// One limit: so many requests a minute per address, all of them at once
+/// at most (the bucket refills evenly over the minute).
+pub struct Limit {
+    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Checks since the table of addresses was last pruned.
+    checks: AtomicU32,
+}
+
+/// Forget addresses that are back to a full bucket every so many checks, so
+/// the table stays as small as the set of recent clients.
+const PRUNE_EVERY: u32 = 4096;
+
+impl Limit {
+    /// `per_minute` 0: no limit.
+    pub fn per_minute(per_minute: u32) -> Self {
+        let limiter = NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n)));
+        Limit { limiter, checks: AtomicU32::new(0) }
+    }
+
+    /// Counts one request from `address`; too many: how long to wait.
+    pub fn check(&self, address: IpAddr) -> Result<(), AppError> {
+        let Some(limiter) = &self.limiter else { return Ok(()) };
+        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            limiter.retain_recent();
+        }
+        limiter.check_key(&address).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            // Round up: "try again in 0 seconds" would be a lie.
+            AppError::TooManyAttempts { retry_after_secs: wait.as_secs() as i64 + 1 }
+        })
+    }
+}
+
+pub struct RateLimits {
+    pub intake: Limit,
+    pub sign_in: Limit,
+}
+
+impl RateLimits {
+    pub fn new(config: &Config) -> Self {
+        RateLimits {
+            intake: Limit::per_minute(config.intake_per_minute),
+            sign_in: Limit::per_minute(config.sign_in_per_minute),
+        }
+    }
+}
+
+/// The client's address, as a rate-limit key. Behind a reverse proxy, the
+/// header it sets (`--client-ip-header`, e.g. `X-Real-IP`) names the client;
+/// otherwise the peer is the client. An IPv6 client is its /64: one
+/// subscriber gets a whole /64 and could otherwise take a fresh address for
+/// every request.
+pub fn client_address(req: &HttpRequest, config: &Config) -> IpAddr {
+    let from_header = config
+        .client_ip_header
+        .as_deref()
+        .and_then(|name| req.headers().get(name))
+        .and_then(|v| v.to_str().ok())
+        // X-Forwarded-For lists hops; the last one was added by our proxy.
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| v.trim().parse::<IpAddr>().ok());
+    let address =
+        from_header.or_else(|| req.peer_addr().map(|a| a.ip())).unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    match address {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_quota_is_per_address_and_says_how_long_to_wait() {
+        let limit = Limit::per_minute(3);
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        for _ in 0..3 {
+            assert!(limit.check(a).is_ok());
+        }
+        match limit.check(a) {
+            Err(AppError::TooManyAttempts { retry_after_secs }) => assert!((1..=21).contains(&retry_after_secs)),
+            other => panic!("expected a wait, got {other:?}"),
+        }
+        assert!(limit.check(b).is_ok(), "another address has its own quota");
+    }
+
+    #[test]
+    fn zero_means_no_limit() {
+        let limit = Limit::per_minute(0);
+        for _ in 0..10_000 {
+            assert!(limit.check("10.0.0.1".parse().unwrap()).is_ok());
+        }
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_slash_64_and_a_header_names_the_client_behind_a_proxy() {
+        let mut config = Config::new("sqlite://x");
+        let req = actix_web::test::TestRequest::default()
+            .peer_addr("[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:4000".parse().unwrap())
+            .to_http_request();
+        assert_eq!(client_address(&req, &config), "2001:db8:1:2::".parse::<IpAddr>().unwrap());
+        config.client_ip_header = Some("X-Forwarded-For".into());
+        let req = actix_web::test::TestRequest::default()
+            .peer_addr("127.0.0.1:4000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "198.51.100.7, 203.0.113.9"))
+            .to_http_request();
+        assert_eq!(client_address(&req, &config), "203.0.113.9".parse::<IpAddr>().unwrap());
+        // Without the header the peer counts.
+        let req = actix_web::test::TestRequest::default().peer_addr("192.0.2.1:1".parse().unwrap()).to_http_request();
+        assert_eq!(client_address(&req, &config), "192.0.2.1".parse::<IpAddr>().unwrap());
+    }
+}
