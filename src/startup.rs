@@ -47,14 +47,14 @@ impl Application {
             }
             None => Rules::default_rules(),
         };
-        let pool = db::connect(&config.database_url, config.db_pool_size)?;
+        let pools = db::Pools::open(&config.database_url, config.db_pool_size)?;
         let listener = TcpListener::bind(&config.bind).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         let address = listener.local_addr().map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         let public_url =
             config.public_url.clone().unwrap_or_else(|| format!("http://{address}")).trim_end_matches('/').to_string();
         let transport = Transport_::new(config.smtp_url.as_deref(), &config.mail_dir)?;
         let worker = Worker {
-            pool: pool.clone(),
+            pools: pools.clone(),
             from: config.mail_from.parse().map_err(|_| StartError::MailFrom(config.mail_from.clone()))?,
             mail_dir: transport.describe(),
             transport,
@@ -73,7 +73,8 @@ impl Application {
         let mail_dir = worker.mail_dir.clone();
         tokio::spawn(std::sync::Arc::new(worker).run());
         let state = web::Data::new(AppState {
-            pool,
+            pool: pools.read,
+            writer: pools.write,
             config: config.clone(),
             public_url: public_url.clone(),
             mail_dir,

@@ -88,12 +88,42 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
     }
 }
 
+/// The server's connections: `write` for work that writes, `read` for the
+/// rest. SQLite lets one connection write at a time and makes the others
+/// poll for the lock (sleeping up to 100 ms a try), so its writes share one
+/// connection, queued fairly by the pool; readers never wait for it (WAL).
+/// PostgreSQL handles concurrent writers itself: both are the same pool.
+#[derive(Clone)]
+pub struct Pools {
+    pub read: DbPool,
+    pub write: DbPool,
+}
+
+impl Pools {
+    pub fn open(url: &str, pool_size: u32) -> Result<Pools, DbError> {
+        let read = connect(url, pool_size)?;
+        let write = match DatabaseUrl::parse(url)? {
+            DatabaseUrl::Sqlite(path) => build_pool(&DatabaseUrl::Sqlite(path), 1)?,
+            DatabaseUrl::Postgres(_) => read.clone(),
+        };
+        Ok(Pools { read, write })
+    }
+}
+
 /// Opens a pool, creating and migrating the database first.
 pub fn connect(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
     let url = DatabaseUrl::parse(url)?;
     migrate(&url)?;
+    let pool = build_pool(&url, pool_size)?;
+    let mut conn = pool.get().map_err(|e| DbError::Connect(e.to_string()))?;
+    canned::seed_if_empty(&mut conn, chrono::Utc::now().naive_utc()).map_err(|e| DbError::Migrate(e.to_string()))?;
+    drop(conn);
+    Ok(pool)
+}
+
+fn build_pool(url: &DatabaseUrl, pool_size: u32) -> Result<DbPool, DbError> {
     let manager = ConnectionManager::<DbConn>::new(url.connection_string());
-    let pool = Pool::builder()
+    Pool::builder()
         .max_size(pool_size)
         // Fail fast (503) when the database is away instead of hanging
         // requests; a request that waits longer than this for a connection
@@ -101,11 +131,7 @@ pub fn connect(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
         .connection_timeout(Duration::from_secs(2))
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)
-        .map_err(|e| DbError::Connect(e.to_string()))?;
-    let mut conn = pool.get().map_err(|e| DbError::Connect(e.to_string()))?;
-    canned::seed_if_empty(&mut conn, chrono::Utc::now().naive_utc()).map_err(|e| DbError::Migrate(e.to_string()))?;
-    drop(conn);
-    Ok(pool)
+        .map_err(|e| DbError::Connect(e.to_string()))
 }
 
 /// Creates the database file (SQLite) and runs pending migrations.

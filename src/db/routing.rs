@@ -73,8 +73,6 @@ pub fn save_platform(
     })
 }
 
-const OPEN: [&str; 4] = ["new", "open", "pending_customer", "pending_platform"];
-
 /// The active agent (or supervisor) serving `queue` with the fewest open
 /// tickets; among equals, the one who got a ticket longest ago. Marks the
 /// choice. Call inside the transaction that assigns.
@@ -85,27 +83,19 @@ pub fn pick_assignee(conn: &mut DbConn, queue: Queue, now: NaiveDateTime) -> Que
     if let DbConn::Postgres(c) = conn {
         c.batch_execute("SELECT pg_advisory_xact_lock(7262)")?;
     }
-    let candidates: Vec<User> = users::table
+    // `open_tickets` is kept by triggers on `tickets` (migration 000008).
+    let candidates: Vec<(User, i64)> = users::table
         .filter(users::active.eq(true))
         .filter(users::role.eq_any([Role::Agent.as_str(), Role::Supervisor.as_str()]))
-        .select(User::as_select())
-        .load::<User>(conn)?
+        .select((User::as_select(), users::open_tickets))
+        .load::<(User, i64)>(conn)?
         .into_iter()
-        .filter(|u| u.queues().contains(&queue))
+        .filter(|(u, _)| u.queues().contains(&queue))
         .collect();
-    if candidates.is_empty() {
+    let Some((chosen, _)) = candidates.into_iter().min_by_key(|(u, open)| (*open, u.last_assigned_at, u.id.clone()))
+    else {
         return Ok(None);
-    }
-    let ids: Vec<&str> = candidates.iter().map(|u| u.id.as_str()).collect();
-    let counts: Vec<(Option<String>, i64)> = tickets::table
-        .filter(tickets::assignee_id.eq_any(&ids))
-        .filter(tickets::status.eq_any(OPEN))
-        .group_by(tickets::assignee_id)
-        .select((tickets::assignee_id, diesel::dsl::count_star()))
-        .load(conn)?;
-    let load =
-        |u: &User| counts.iter().find(|(id, _)| id.as_deref() == Some(u.id.as_str())).map(|(_, n)| *n).unwrap_or(0);
-    let chosen = candidates.into_iter().min_by_key(|u| (load(u), u.last_assigned_at, u.id.clone())).expect("not empty");
+    };
     diesel::update(users::table.find(&chosen.id)).set(users::last_assigned_at.eq(now)).execute(conn)?;
     Ok(Some(chosen))
 }

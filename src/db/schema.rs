@@ -97,6 +97,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_assigned_at -> Nullable<Timestamp>,
+        open_tickets -> BigInt,
     }
 }
 

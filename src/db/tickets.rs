@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use sha2::Digest;
 
 use super::outbox;
 use super::routing;
@@ -374,7 +375,7 @@ fn insert_screenshot(
             screenshots::byte_size.eq(shot.data.len() as i64),
             screenshots::width.eq(shot.width as i32),
             screenshots::height.eq(shot.height as i32),
-            screenshots::sha256.eq(shot.sha256_hex()),
+            screenshots::sha256.eq(&shot.sha256),
             screenshots::data.eq(&shot.data),
             screenshots::created_at.eq(now),
         ))
@@ -539,6 +540,7 @@ pub fn load_draft(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> QueryRe
         .optional()?;
     Ok(row.and_then(|(name, ct, width, height, data)| {
         let kind = ImageKind::from_content_type(&ct)?;
-        Some((name, Screenshot { kind, width: width as u32, height: height as u32, data }))
+        let sha256 = hex::encode(sha2::Sha256::digest(&data));
+        Some((name, Screenshot { kind, width: width as u32, height: height as u32, data, sha256 }))
     }))
 }

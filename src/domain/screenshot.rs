@@ -42,6 +42,9 @@ pub struct Screenshot {
     pub width: u32,
     pub height: u32,
     pub data: Vec<u8>,
+    /// Hex SHA-256 of `data`, computed once on arrival (outside any
+    /// database transaction).
+    pub sha256: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,11 +79,8 @@ impl Screenshot {
         {
             return Err(ScreenshotError::BadDimensions);
         }
-        Ok(Screenshot { kind, width: size.width as u32, height: size.height as u32, data })
-    }
-
-    pub fn sha256_hex(&self) -> String {
-        hex::encode(Sha256::digest(&self.data))
+        let sha256 = hex::encode(Sha256::digest(&data));
+        Ok(Screenshot { kind, width: size.width as u32, height: size.height as u32, data, sha256 })
     }
 }
 

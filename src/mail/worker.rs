@@ -12,12 +12,13 @@ use super::render::{render, render_packet, Facts, PacketLine};
 use super::{build, Attached, Outgoing, Transport_};
 use crate::db::outbox::{self, Message};
 use crate::db::tickets as store;
+use crate::db::DbConn;
 use crate::db::{incidents, routing, sweeps};
-use crate::db::{DbConn, DbPool};
 use crate::i18n::Lang;
+use diesel::Connection;
 
 pub struct Worker {
-    pub pool: DbPool,
+    pub pools: crate::db::Pools,
     pub transport: Transport_,
     /// The folder messages are written to, when there is no SMTP server.
     pub mail_dir: Option<String>,
@@ -46,7 +47,7 @@ impl Worker {
                 last_sweep = Some(std::time::Instant::now());
                 let me = self.clone();
                 let swept = tokio::task::spawn_blocking(move || {
-                    let mut conn = me.pool.get().map_err(|e| e.to_string())?;
+                    let mut conn = me.pools.write.get().map_err(|e| e.to_string())?;
                     sweeps::run(&mut conn, &me.limits, crate::web::now()).map_err(|e| e.to_string())
                 })
                 .await;
@@ -67,23 +68,38 @@ impl Worker {
     }
 
     /// Sends what is due; returns how many messages it handled.
+    /// The writers' connection is taken three times a batch (claim, prepare,
+    /// record) and never held while sending, so mail neither holds up nor
+    /// queues behind intake for long.
     pub fn send_due(&self) -> Result<usize, String> {
-        let mut conn = self.pool.get().map_err(|e| e.to_string())?;
-        let now = crate::web::now();
-        let batch = outbox::claim(&mut conn, now, LEASE, BATCH).map_err(|e| e.to_string())?;
-        for m in &batch {
-            let outcome = self.prepare(&mut conn, m).and_then(|msg| self.transport.send(&msg));
-            let now = crate::web::now();
-            let recorded = match &outcome {
-                Ok(()) => outbox::mark_sent(&mut conn, &m.id, now),
-                Err(e) => {
-                    // Recipients are personal data: log the message, not them.
-                    tracing::warn!(message = %m.message_id, attempt = m.attempts, error = %e, "email not sent");
-                    outbox::mark_failed(&mut conn, m, e, now, self.max_attempts, self.retry_base)
-                }
-            };
-            recorded.map_err(|e| e.to_string())?;
+        let write = || self.pools.write.get().map_err(|e| e.to_string());
+        let batch = outbox::claim(&mut *write()?, crate::web::now(), LEASE, BATCH).map_err(|e| e.to_string())?;
+        if batch.is_empty() {
+            return Ok(0);
         }
+        // Preparing mints each customer's tracking link, a write.
+        let prepared: Vec<_> = {
+            let mut conn = write()?;
+            batch.iter().map(|m| self.prepare(&mut conn, m)).collect()
+        };
+        let outcomes: Vec<Result<(), String>> =
+            prepared.into_iter().map(|msg| msg.and_then(|msg| self.transport.send(&msg))).collect();
+        let now = crate::web::now();
+        let mut conn = write()?;
+        conn.transaction(|conn| {
+            for (m, outcome) in batch.iter().zip(&outcomes) {
+                match outcome {
+                    Ok(()) => outbox::mark_sent(conn, &m.id, now)?,
+                    Err(e) => {
+                        // Recipients are personal data: log the message, not them.
+                        tracing::warn!(message = %m.message_id, attempt = m.attempts, error = %e, "email not sent");
+                        outbox::mark_failed(conn, m, e, now, self.max_attempts, self.retry_base)?
+                    }
+                }
+            }
+            diesel::QueryResult::Ok(())
+        })
+        .map_err(|e| e.to_string())?;
         Ok(batch.len())
     }
 

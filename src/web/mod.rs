@@ -24,7 +24,10 @@ use crate::error::AppError;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// For reads (and the odd small write); see `db::Pools`.
     pub pool: DbPool,
+    /// For work that writes.
+    pub writer: DbPool,
     pub config: Config,
     /// Absolute base of the links we hand out, without a trailing slash.
     pub public_url: String,
@@ -50,13 +53,29 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
+        run(self.pool.clone(), f).await
     }
+
+    /// Runs storage code that writes, on the writers' connection.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        run(self.writer.clone(), f).await
+    }
+}
+
+async fn run<T, F>(pool: DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
 }
 
 /// Every route, in one place.

@@ -284,7 +284,7 @@ pub async fn create(
     let mut draft_lost = false;
     if input.screenshot.is_none() && !draft_token.is_empty() {
         let token = draft_token.clone();
-        match state.db(move |c| Ok(store::load_draft(c, &token, now())?)).await? {
+        match state.write(move |c| Ok(store::load_draft(c, &token, now())?)).await? {
             Some((file_name, shot)) => {
                 input.screenshot = Some(Ok(shot));
                 kept = Some(KeptScreenshot { token: draft_token.clone(), file_name });
@@ -313,7 +313,7 @@ pub async fn create(
             // Keep a newly chosen, valid screenshot for the next try.
             if let Some((file_name, shot)) = upload {
                 let name = file_name.clone();
-                let token = state.db(move |c| Ok(store::save_draft(c, &name, &shot, now())?)).await?;
+                let token = state.write(move |c| Ok(store::save_draft(c, &name, &shot, now())?)).await?;
                 kept = Some(KeptScreenshot { token, file_name });
             }
             let mut view = NewTicketPage::new(lang, page.path, csrf.0, max_file);
@@ -340,7 +340,7 @@ pub async fn store_ticket(
 ) -> Result<store::Created, AppError> {
     let rules = state.rules.clone();
     let (created, decision) =
-        state.db(move |c| Ok(store::file(c, &ticket, &rules, draft_token.as_deref(), now())?)).await?;
+        state.write(move |c| Ok(store::file(c, &ticket, &rules, draft_token.as_deref(), now())?)).await?;
     tracing::info!(reference = %created.reference, kind = %decision.kind, rule = %decision.rule, "ticket filed");
     state.metrics.filed.with_label_values(&[decision.kind.as_str()]).inc();
     Ok(created)

@@ -277,7 +277,7 @@ pub async fn add_message(
         let view = tracking_page(&state, page, csrf.0, token, false, Some((raw, errors))).await?;
         return super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
     }
-    state.db(move |c| Ok(store::add_customer_message(c, &ticket, &body, screenshot.as_ref(), now())?)).await?;
+    state.write(move |c| Ok(store::add_customer_message(c, &ticket, &body, screenshot.as_ref(), now())?)).await?;
     let location = format!("/t/{token}?sent=1#timeline");
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
 }

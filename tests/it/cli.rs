@@ -133,3 +133,70 @@ async fn migrate_is_idempotent() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+#[tokio::test]
+async fn demo_seed_fills_every_kind_and_the_dashboard_agrees_with_the_tickets() {
+    use diesel::prelude::*;
+    use paydesk::db::schema::{daily_stats, screenshots, tickets, users};
+    let db = crate::support::TestDb::new();
+    let out = Command::new(BIN)
+        .args(["demo", "seed", "--tickets", "3000", "--screenshot-every", "10"])
+        .env("DATABASE_URL", db.url())
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("added 3000 tickets"), "{report}");
+
+    let mut conn = paydesk::db::connect(&db.url(), 1).unwrap().get().unwrap();
+    let kinds: Vec<String> = tickets::table.select(tickets::case_kind).distinct().load(&mut conn).unwrap();
+    for kind in paydesk::domain::codes::CaseKind::ALL {
+        assert!(kinds.contains(&kind.as_str().to_string()), "no {kind} ticket");
+    }
+    let statuses: Vec<String> = tickets::table.select(tickets::status).distinct().load(&mut conn).unwrap();
+    for status in ["open", "pending_customer", "resolved", "closed"] {
+        assert!(statuses.contains(&status.to_string()), "no {status} ticket");
+    }
+    let shots: i64 = screenshots::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(shots, 300);
+    // The dashboard's day counts add up to the tickets, per dimension.
+    for dimension in ["case_kind", "city", "failing_step"] {
+        let filed: Vec<i64> = daily_stats::table
+            .filter(daily_stats::dimension.eq(dimension))
+            .select(daily_stats::filed)
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(filed.iter().sum::<i64>(), 3000, "{dimension}");
+    }
+    // Each agent's open count (what assignment reads) is right.
+    let open: Vec<i64> = users::table.select(users::open_tickets).load(&mut conn).unwrap();
+    let assigned_open: i64 = tickets::table
+        .filter(tickets::assignee_id.is_not_null())
+        .filter(tickets::status.ne_all(["resolved", "closed"]))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(open.iter().sum::<i64>(), assigned_open);
+
+    // The demo staff can sign in and work the queue.
+    let mail_dir = tempfile::tempdir().unwrap();
+    let base = crate::support::start_server(&db.url(), mail_dir.path(), |_| {});
+    let client =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = crate::support::hidden_value(&page, "csrf").unwrap();
+    let res = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", "agent1@demo.paydesk.localhost"),
+            ("password", paydesk::demo::DEMO_PASSWORD),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let queue = client.get(format!("{base}/agent?view=open")).send().await.unwrap();
+    assert_eq!(queue.status().as_u16(), 200);
+}

@@ -326,6 +326,37 @@ async fn new_tickets_go_fairly_to_the_agents_serving_their_queue() {
     let assigned: Vec<Option<String>> = tickets::table.select(tickets::assignee_id).load(&mut app.conn()).unwrap();
     assert!(assigned.iter().all(|a| a.as_deref() != Some(ids[0].as_str()) && a.is_some()));
     assert_eq!(assigned.iter().filter(|a| a.as_deref() == Some(ids[1].as_str())).count(), 15);
+    assert_open_counts_match(&app);
+
+    // Resolving, reassigning and reopening keep each agent's open count,
+    // which assignment reads, equal to their open tickets.
+    let agent = app.staff("agent").await;
+    let refs: Vec<String> = tickets::table.select(tickets::reference).limit(3).load(&mut app.conn()).unwrap();
+    let res = agent.post(&format!("/agent/tickets/{}/status", refs[0]), &[("status", "resolved")]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let res = agent.post(&format!("/agent/tickets/{}/assign", refs[1]), &[("assignee", &ids[2])]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let res = agent.post(&format!("/agent/tickets/{}/claim", refs[2]), &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let res = agent.post(&format!("/agent/tickets/{}/status", refs[0]), &[("status", "open")]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_open_counts_match(&app);
+}
+
+/// `users.open_tickets` (kept by triggers) equals a count of open tickets.
+fn assert_open_counts_match(app: &TestApp) {
+    use paydesk::db::schema::users;
+    let mut conn = app.conn();
+    let kept: Vec<(String, i64)> = users::table.select((users::id, users::open_tickets)).load(&mut conn).unwrap();
+    for (id, open) in kept {
+        let counted: i64 = tickets::table
+            .filter(tickets::assignee_id.eq(&id))
+            .filter(tickets::status.ne_all(["resolved", "closed"]))
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(open, counted, "open tickets of {id}");
+    }
 }
 
 #[test]

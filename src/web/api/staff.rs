@@ -171,7 +171,7 @@ pub async fn reply(
     let rules = state.rules.clone();
     let t2 = t.clone();
     state
-        .db(move |c| {
+        .write(move |c| {
             let actor = Actor { id: &me.id, name: &me.name };
             if internal {
                 actions::note(c, &t2, &text, &actor, now())?;
@@ -228,7 +228,7 @@ pub async fn update(
     let rules = state.rules.clone();
     let t2 = t.clone();
     let result = state
-        .db(move |c| {
+        .write(move |c| {
             let actor = Actor { id: &me.id, name: &me.name };
             if let Some(to) = assignee {
                 let to = match to {

@@ -202,7 +202,7 @@ pub async fn create(
     let queues = queues_of(&form);
     let (email, name, actor) = (form.email.clone(), form.name.clone(), me.id.clone());
     let created = state
-        .db(move |c| {
+        .write(move |c| {
             let new = NewUser { email: &email, name: &name, role, password_hash: &hash, queues: &queues };
             match users::create(c, new, now()) {
                 Ok(u) => {
@@ -245,7 +245,7 @@ pub async fn update(
     let hash = (!pw.is_empty()).then(|| password::hash(&pw));
     let (id, actor, queues) = (id.into_inner(), me.id.clone(), queues_of(&form));
     state
-        .db(move |c| {
+        .write(move |c| {
             let before = users::find(c, &id)?.ok_or(AppError::NotFound)?;
             let update = UserUpdate { name: &form.name, role, queues: &queues, active: form.active };
             users::update(c, &id, update, now())?;

@@ -146,7 +146,7 @@ pub async fn act(
         .unwrap_or_default();
     let outcome = field("outcome");
     let done = state
-        .db(move |c| {
+        .write(move |c| {
             let e = routing::escalation(c, &id)?.ok_or(AppError::NotFound)?;
             let actor = Actor { id: &me_id, name: &me_name };
             match action.as_str() {

@@ -187,7 +187,7 @@ pub async fn create(
     let matching = dim.zip(value_ok);
     let (me_id, me_name) = (me.id.clone(), me.name.clone());
     let id = state
-        .db(move |c| {
+        .write(move |c| {
             let actor = Actor { id: &me_id, name: &me_name };
             let m = matching.as_ref().map(|(d, v)| (*d, v.as_str()));
             Ok(incidents::create(c, &title, m, MANUAL_LOOKBACK, &actor, now())?)
@@ -276,7 +276,7 @@ pub async fn act(
     let (me_id, me_name) = (me.id.clone(), me.name.clone());
     let back = format!("/supervisor/incidents/{id}");
     let outcome: Result<bool, &'static str> = state
-        .db(move |c| {
+        .write(move |c| {
             let i = incidents::find(c, &id)?.ok_or(AppError::NotFound)?;
             let actor = Actor { id: &me_id, name: &me_name };
             let ticket = |c: &mut crate::db::DbConn| -> Result<Result<Ticket, &'static str>, AppError> {

@@ -82,7 +82,7 @@ pub async fn submit(
     let email_for_db = email.clone();
 
     let outcome = state
-        .db(move |c| {
+        .write(move |c| {
             let now = now();
             // Waiting applies whether or not the account exists.
             for (key, free) in
@@ -168,7 +168,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, AppError> {
     csrf.check(&form.csrf)?;
     if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
-        state.db(move |c| Ok(users::end_session(c, &token)?)).await?;
+        state.write(move |c| Ok(users::end_session(c, &token)?)).await?;
     }
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     gone.make_removal();

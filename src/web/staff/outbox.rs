@@ -58,7 +58,7 @@ pub async fn retry(
     csrf.check(&form.csrf)?;
     let (id, actor) = (id.into_inner(), me.id.clone());
     state
-        .db(move |c| {
+        .write(move |c| {
             if !outbox::retry(c, &id, now())? {
                 return Err(AppError::NotFound);
             }

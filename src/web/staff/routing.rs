@@ -86,7 +86,7 @@ pub async fn save_platform(
         .collect::<Result<_, _>>()?;
     let actor = me.id.clone();
     state
-        .db(move |c| {
+        .write(move |c| {
             routing::save_platform(c, &code, restricted, &contact, &scenarios)?;
             let after = format!("{code} restricted={restricted} [{}] {contact}", scenarios.join(","));
             audit::record(

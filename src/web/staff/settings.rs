@@ -67,7 +67,7 @@ pub async fn create_token(
     let name = text::clean(&form.name, 80, false).ok().flatten().unwrap_or_else(|| "API".to_string());
     let id = me.id.clone();
     let token = state
-        .db(move |c| {
+        .write(move |c| {
             let token = users::create_token(c, &id, &name, now())?;
             audit::record(
                 c,
@@ -97,7 +97,7 @@ pub async fn revoke_token(
     csrf.check(&form.csrf)?;
     let (user, token_id) = (me.id.clone(), id.into_inner());
     let revoked = state
-        .db(move |c| {
+        .write(move |c| {
             let revoked = users::revoke_token(c, &user, &token_id, now())?;
             if revoked {
                 let entry = Entry {

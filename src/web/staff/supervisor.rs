@@ -166,7 +166,7 @@ pub async fn save_canned(
     let body = text::clean(&form.body, 8000, true).ok().flatten().ok_or(AppError::BadRequest("body"))?;
     let (id, actor) = (id.into_inner(), me.id.clone());
     state
-        .db(move |c| {
+        .write(move |c| {
             let before = canned::find(c, &id)?.ok_or(AppError::NotFound)?;
             canned::update(c, &id, &title, &body, now())?;
             let entry = Entry {

@@ -299,7 +299,7 @@ pub async fn act(
             let t2 = t.clone();
             let (id, name) = (actor_id.clone(), actor_name.clone());
             state
-                .db(move |c| {
+                .write(move |c| {
                     let actor = Actor { id: &id, name: &name };
                     Ok(actions::assign(c, &t2, Some((&id, &name)), &before, &actor, now())?)
                 })
@@ -312,7 +312,7 @@ pub async fn act(
             let t2 = t.clone();
             let (id, name) = (actor_id.clone(), actor_name.clone());
             state
-                .db(move |c| {
+                .write(move |c| {
                     let to = if to_id.is_empty() {
                         None
                     } else {
@@ -340,7 +340,7 @@ pub async fn act(
             }
             let t2 = t.clone();
             let (id, name) = (actor_id.clone(), actor_name.clone());
-            state.db(move |c| Ok(actions::set_status(c, &t2, to, &Actor { id: &id, name: &name }, now())?)).await?;
+            state.write(move |c| Ok(actions::set_status(c, &t2, to, &Actor { id: &id, name: &name }, now())?)).await?;
             None
         }
         "priority" => {
@@ -348,7 +348,7 @@ pub async fn act(
             let t2 = t.clone();
             let (id, name) = (actor_id.clone(), actor_name.clone());
             state
-                .db(move |c| Ok(actions::set_priority(c, &t2, to, &rules, &Actor { id: &id, name: &name }, now())?))
+                .write(move |c| Ok(actions::set_priority(c, &t2, to, &rules, &Actor { id: &id, name: &name }, now())?))
                 .await?;
             None
         }
@@ -365,7 +365,7 @@ pub async fn act(
                     let t2 = t.clone();
                     let (id, name) = (actor_id.clone(), actor_name.clone());
                     state
-                        .db(move |c| {
+                        .write(move |c| {
                             Ok(actions::reply(c, &t2, &body, then, &rules, &Actor { id: &id, name: &name }, now())?)
                         })
                         .await?;
@@ -382,7 +382,7 @@ pub async fn act(
                     let t2 = t.clone();
                     let (id, name) = (actor_id.clone(), actor_name.clone());
                     state
-                        .db(move |c| Ok(actions::note(c, &t2, &body, &Actor { id: &id, name: &name }, now())?))
+                        .write(move |c| Ok(actions::note(c, &t2, &body, &Actor { id: &id, name: &name }, now())?))
                         .await?;
                     None
                 }
@@ -400,7 +400,7 @@ pub async fn act(
                 let t2 = t.clone();
                 let (id, name) = (actor_id.clone(), actor_name.clone());
                 state
-                    .db(move |c| {
+                    .write(move |c| {
                         Ok(actions::ask_for_information(c, &t2, &body, &rules, &Actor { id: &id, name: &name }, now())?)
                     })
                     .await?;
@@ -418,7 +418,7 @@ pub async fn act(
                     let t2 = t.clone();
                     let (id, name) = (actor_id.clone(), actor_name.clone());
                     state
-                        .db(move |c| Ok(actions::merge(c, &t2, &into, &Actor { id: &id, name: &name }, now())?))
+                        .write(move |c| Ok(actions::merge(c, &t2, &into, &Actor { id: &id, name: &name }, now())?))
                         .await?;
                     None
                 }
