@@ -10,8 +10,8 @@ use super::outbox;
 use super::routing::{self, target};
 use super::schema::{tickets, users};
 use super::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
-use super::DbConn;
 use super::{incidents, stats};
+use super::{DbConn, DbPool};
 use crate::domain::codes::{CaseKind, Role, Status};
 use crate::domain::sla;
 use crate::domain::spikes::SpikeRules;
@@ -30,30 +30,52 @@ pub struct Limits {
     pub retention: crate::domain::retention::Policy,
 }
 
-/// Tickets purged per sweep at most, so one sweep never holds the database
-/// long; the backlog of a first run drains over the following minutes.
-const RETENTION_BATCH: i64 = 500;
+/// Tickets purged per transaction batch; the retention step goes on in such
+/// batches for at most `RETENTION_BUDGET` a sweep, so a first run on an old
+/// database drains its backlog over the following minutes.
+const RETENTION_BATCH: i64 = 50;
+const RETENTION_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Runs every sweep once; returns how many tickets it touched.
-pub fn run(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> QueryResult<usize> {
-    Ok(resolve_silent_self_service(conn, limits, now)?
-        + escalate_old_deductions(conn, limits, now)?
-        + notify_breaches(conn, now)?
-        + incidents::propose_for_spikes(conn, &limits.spikes, now)?
-        + purge_retention(conn, limits, now)?)
-}
+type Step = fn(&mut DbConn, &Limits, NaiveDateTime) -> QueryResult<usize>;
 
-fn purge_retention(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> QueryResult<usize> {
-    let done = super::retention::purge(conn, &limits.retention, now, RETENTION_BATCH)?;
-    if done != Default::default() {
+/// Runs every sweep once; returns how many tickets it touched. Each step
+/// (and each retention batch) takes the writers' connection for itself and
+/// gives it back, so intake waits at most for one step, never for the
+/// whole sweep.
+pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize, String> {
+    let steps: [Step; 4] = [
+        resolve_silent_self_service,
+        escalate_old_deductions,
+        |c, _, now| notify_breaches(c, now),
+        |c, limits, now| incidents::propose_for_spikes(c, &limits.spikes, now),
+    ];
+    let mut touched = 0;
+    for step in steps {
+        let mut conn = writer.get().map_err(|e| e.to_string())?;
+        touched += step(&mut conn, limits, now).map_err(|e| e.to_string())?;
+    }
+    let started = std::time::Instant::now();
+    let mut purged = super::retention::Done::default();
+    while started.elapsed() < RETENTION_BUDGET {
+        let mut conn = writer.get().map_err(|e| e.to_string())?;
+        let done =
+            super::retention::purge(&mut conn, &limits.retention, now, RETENTION_BATCH).map_err(|e| e.to_string())?;
+        if done == Default::default() {
+            break;
+        }
+        purged.tickets_with_screenshots += done.tickets_with_screenshots;
+        purged.screenshots += done.screenshots;
+        purged.emails += done.emails;
+    }
+    if purged != Default::default() {
         tracing::info!(
-            tickets = done.tickets_with_screenshots,
-            screenshots = done.screenshots,
-            emails = done.emails,
+            tickets = purged.tickets_with_screenshots,
+            screenshots = purged.screenshots,
+            emails = purged.emails,
             "retention purge"
         );
     }
-    Ok(done.tickets_with_screenshots + done.emails)
+    Ok(touched + purged.tickets_with_screenshots + purged.emails)
 }
 
 fn resolve_silent_self_service(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> QueryResult<usize> {

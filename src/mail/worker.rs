@@ -46,11 +46,9 @@ impl Worker {
             if last_sweep.is_none_or(|t| t.elapsed() >= self.sweep_every) {
                 last_sweep = Some(std::time::Instant::now());
                 let me = self.clone();
-                let swept = tokio::task::spawn_blocking(move || {
-                    let mut conn = me.pools.write.get().map_err(|e| e.to_string())?;
-                    sweeps::run(&mut conn, &me.limits, crate::web::now()).map_err(|e| e.to_string())
-                })
-                .await;
+                let swept =
+                    tokio::task::spawn_blocking(move || sweeps::run(&me.pools.write, &me.limits, crate::web::now()))
+                        .await;
                 if let Ok(Err(e)) = swept {
                     tracing::warn!(error = %e, "sweep failed");
                 }
