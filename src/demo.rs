@@ -350,6 +350,11 @@ pub fn seed(conn: &mut DbConn, options: &Options, progress: &mut dyn FnMut(u64))
         }
         Ok::<_, diesel::result::Error>(())
     })?;
+    if let DbConn::Postgres(c) = conn {
+        // Fresh statistics, or the planner takes a million rows for a few
+        // (autovacuum would get there, later).
+        diesel::connection::SimpleConnection::batch_execute(c, "ANALYZE;")?;
+    }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

@@ -272,15 +272,6 @@ fn insert_ticket(
             tickets::paused_at.eq((status == Status::PendingCustomer).then_some(now)),
         ))
         .execute(conn)?;
-    if let Some(agent) = routing::pick_assignee(conn, d.queue, now)? {
-        diesel::update(tickets::table.find(&ticket_id)).set(tickets::assignee_id.eq(&agent.id)).execute(conn)?;
-        insert_event(
-            conn,
-            &ticket_id,
-            NewEvent { is_public: false, ..NewEvent::public(event_kind::ASSIGNED, author::SYSTEM, &agent.name) },
-            now,
-        )?;
-    }
     let escalate_to = match d.kind {
         CaseKind::OutOfScope => Some(routing::target::PLATFORM),
         CaseKind::ProductBug => Some(routing::target::ENGINEERING),
@@ -322,6 +313,18 @@ fn insert_ticket(
     if let Some(token) = draft_token {
         diesel::delete(screenshot_drafts::table.filter(screenshot_drafts::token_hash.eq(hash_secret(token))))
             .execute(conn)?;
+    }
+    // Last: on PostgreSQL picking the agent takes a lock that every intake
+    // waits for until this transaction commits, so nothing else is done
+    // while holding it.
+    if let Some(agent) = routing::pick_assignee(conn, d.queue, now)? {
+        diesel::update(tickets::table.find(&ticket_id)).set(tickets::assignee_id.eq(&agent.id)).execute(conn)?;
+        insert_event(
+            conn,
+            &ticket_id,
+            NewEvent { is_public: false, ..NewEvent::public(event_kind::ASSIGNED, author::SYSTEM, &agent.name) },
+            now,
+        )?;
     }
     Ok(())
 }
