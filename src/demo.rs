@@ -351,9 +351,10 @@ pub fn seed(conn: &mut DbConn, options: &Options, progress: &mut dyn FnMut(u64))
         Ok::<_, diesel::result::Error>(())
     })?;
     if let DbConn::Postgres(c) = conn {
-        // Fresh statistics, or the planner takes a million rows for a few
+        // Fresh statistics and visibility map, or the planner takes a
+        // million rows for a few and index-only scans visit every row
         // (autovacuum would get there, later).
-        diesel::connection::SimpleConnection::batch_execute(c, "ANALYZE;")?;
+        diesel::connection::SimpleConnection::batch_execute(c, "VACUUM ANALYZE;")?;
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
