@@ -81,8 +81,11 @@ pub async fn submit(
     let password_typed = form.password.clone();
     let email_for_db = email.clone();
 
+    // On the readers' pool: the password check (argon2, tens of
+    // milliseconds) must not hold the SQLite writers' connection; the few
+    // small writes here wait for the lock instead.
     let outcome = state
-        .write(move |c| {
+        .db(move |c| {
             let now = now();
             // Waiting applies whether or not the account exists.
             for (key, free) in
