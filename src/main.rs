@@ -314,9 +314,7 @@ fn purge(database_url: &str, policy: &paydesk::domain::retention::Policy, dry_ru
         if done == Default::default() {
             break;
         }
-        total.tickets_with_screenshots += done.tickets_with_screenshots;
-        total.screenshots += done.screenshots;
-        total.emails += done.emails;
+        total.add(done);
     }
     println!(
         "deleted {} screenshots of {} closed tickets; anonymised the contact email of {} closed tickets",

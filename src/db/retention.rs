@@ -72,6 +72,14 @@ pub struct Done {
     pub emails: usize,
 }
 
+impl Done {
+    pub fn add(&mut self, other: Done) {
+        self.tickets_with_screenshots += other.tickets_with_screenshots;
+        self.screenshots += other.screenshots;
+        self.emails += other.emails;
+    }
+}
+
 /// Purges what `plan` finds. A ticket reopened meanwhile is left alone: each
 /// update re-checks the condition it was chosen by.
 pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64) -> QueryResult<Done> {

@@ -44,13 +44,6 @@ impl<'a> Key<'a> {
     }
 }
 
-#[derive(Debug, Default, Clone, Copy)]
-struct Delta {
-    filed: i64,
-    first_response: Option<bool>,
-    resolved: Option<bool>,
-}
-
 /// What one `daily_stats` row counts.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -84,9 +77,8 @@ impl Counts {
 }
 
 /// Adds to one row: a dimension's value on the key's day and queue.
-fn bump(conn: &mut DbConn, key: &Key<'_>, dimension: &str, value: &str, d: Delta) -> QueryResult<()> {
-    let counts = Counts { filed: d.filed, ..Counts::outcomes(d.first_response, d.resolved) };
-    add(conn, dimension, china::day(key.filed), key.queue, value, counts)
+fn bump(conn: &mut DbConn, key: &Key<'_>, dimension: &str, value: &str, c: Counts) -> QueryResult<()> {
+    add(conn, dimension, china::day(key.filed), key.queue, value, c)
 }
 
 /// Adds counts to one row of `daily_stats` (creating it when absent).
@@ -115,20 +107,20 @@ pub fn add(conn: &mut DbConn, dimension: &str, day: NaiveDate, queue: &str, valu
 
 /// A new ticket: call in its transaction.
 pub fn filed(conn: &mut DbConn, key: &Key<'_>) -> QueryResult<()> {
-    let d = Delta { filed: 1, ..Delta::default() };
+    let d = Counts { filed: 1, ..Counts::default() };
     bump(conn, key, "case_kind", key.case_kind, d)?;
     bump(conn, key, "city", key.city, d)?;
     bump(conn, key, "failing_step", key.failing_step, d)
 }
 
 /// SLA outcomes are kept on the kind-of-case rows.
-fn sla(conn: &mut DbConn, key: &Key<'_>, d: Delta) -> QueryResult<()> {
+fn sla(conn: &mut DbConn, key: &Key<'_>, d: Counts) -> QueryResult<()> {
     bump(conn, key, "case_kind", key.case_kind, d)
 }
 
 /// A ticket's first answer, `due` being its first-response due time.
 pub fn first_response(conn: &mut DbConn, t: &Ticket, due: NaiveDateTime, now: NaiveDateTime) -> QueryResult<()> {
-    sla(conn, &Key::of(t), Delta { first_response: Some(now <= due), ..Delta::default() })
+    sla(conn, &Key::of(t), Counts::outcomes(Some(now <= due), None))
 }
 
 /// A ticket resolved, `due` being the time it was due then (paused time
@@ -141,7 +133,7 @@ pub fn resolved(conn: &mut DbConn, t: &Ticket, due: NaiveDateTime, now: NaiveDat
     if first == 0 {
         return Ok(());
     }
-    sla(conn, &Key::of(t), Delta { resolved: Some(now <= due), ..Delta::default() })
+    sla(conn, &Key::of(t), Counts::outcomes(None, Some(now <= due)))
 }
 
 /// What the dashboard shows: China calendar days, both ends included, and

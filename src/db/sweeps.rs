@@ -63,9 +63,7 @@ pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize
         if done == Default::default() {
             break;
         }
-        purged.tickets_with_screenshots += done.tickets_with_screenshots;
-        purged.screenshots += done.screenshots;
-        purged.emails += done.emails;
+        purged.add(done);
     }
     if purged != Default::default() {
         tracing::info!(

@@ -25,6 +25,27 @@ const AMOUNT_MAX_CENTS: i64 = 100_000_000;
 /// Customers state local times; our customers are in China (UTC+8, no DST).
 const CUSTOMER_UTC_OFFSET_SECS: i32 = 8 * 3600;
 
+/// Every field of a help request, in page order: the names problems are
+/// reported on (the form's and the API's).
+pub const FIELDS: &[&str] = &[
+    "symptom",
+    "platform",
+    "payment_scenario",
+    "payment_method",
+    "failing_step",
+    "error_code",
+    "error_message",
+    "screenshot",
+    "city",
+    "account_number",
+    "checks_tried",
+    "occurred_at",
+    "amount",
+    "order_number",
+    "contact_email",
+    "description",
+];
+
 /// Everything a customer sent, as sent. Blank strings mean "not given".
 #[derive(Debug, Default, Clone)]
 pub struct IntakeInput {
@@ -505,26 +526,6 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
         use proptest::strategy::ValueTree;
-
-        /// Every field a problem may be reported on (the form's and the API's names).
-        const FIELDS: &[&str] = &[
-            "platform",
-            "payment_scenario",
-            "payment_method",
-            "failing_step",
-            "symptom",
-            "error_code",
-            "error_message",
-            "screenshot",
-            "city",
-            "account_number",
-            "checks_tried",
-            "occurred_at",
-            "amount",
-            "order_number",
-            "contact_email",
-            "description",
-        ];
 
         /// A value as a customer, a bug or an attacker might send it: a valid
         /// code, something close, or any Unicode at all (controls, bidi

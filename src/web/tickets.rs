@@ -36,25 +36,6 @@ const TEXT_FIELDS: &[&str] = &[
     "contact_email",
     "description",
 ];
-/// Every field, in page order, for the error summary.
-const ALL_FIELDS: &[&str] = &[
-    "symptom",
-    "platform",
-    "payment_scenario",
-    "payment_method",
-    "failing_step",
-    "error_code",
-    "error_message",
-    "screenshot",
-    "city",
-    "account_number",
-    "checks_tried",
-    "occurred_at",
-    "amount",
-    "order_number",
-    "contact_email",
-    "description",
-];
 
 /// The intake fields of a multipart form, as typed.
 pub fn intake_input(form: &FormData, max_file: usize) -> IntakeInput {
@@ -183,7 +164,7 @@ impl NewTicketPage {
 
     /// Problems for the summary at the top, in page order: (field, label, message).
     fn summary(&self) -> Vec<(&'static str, String, String)> {
-        ALL_FIELDS
+        intake::FIELDS
             .iter()
             .flat_map(|name| {
                 self.errors.get(name).iter().map(move |p| {

@@ -3,7 +3,7 @@
 //! error or stored and shown safely; never a 500, never a panic, and nothing
 //! already stored is harmed.
 
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 
 use crate::support::*;
 
@@ -12,10 +12,6 @@ fn ticket_count(app: &TestApp) -> i64 {
     use diesel::prelude::*;
     use paydesk::db::schema::tickets;
     tickets::table.count().get_result(&mut app.conn()).unwrap()
-}
-
-fn part(name: &str, bytes: Vec<u8>) -> Part {
-    Part::bytes(bytes).file_name(name.to_string()).mime_str("image/png").unwrap()
 }
 
 /// A WebP (VP8X) header declaring a canvas of the given size.
@@ -51,7 +47,7 @@ async fn hostile_uploads_are_refused_by_name_and_nothing_is_stored() {
         ("zero-width.png", samples::png_with_size(0, 10), bad_size),
     ];
     for (name, bytes, expected) in cases {
-        let (status, body) = app.api_file(form(&complete_fields(), Some(part(name, bytes))), "en").await;
+        let (status, body) = app.api_file(form(&complete_fields(), Some(png_part(name, bytes))), "en").await;
         assert_eq!(status, 422, "{name}: {body}");
         assert_eq!(body["errors"]["screenshot"][0], expected, "{name}");
     }
@@ -64,7 +60,8 @@ async fn a_polyglot_is_stored_as_an_image_and_served_so_no_browser_runs_it() {
     // A valid PNG with a page appended: a browser sniffing it could run it.
     let mut polyglot = samples::png();
     polyglot.extend_from_slice(b"<html><script>alert(document.cookie)</script></html>");
-    let (status, body) = app.api_file(form(&complete_fields(), Some(part("poly.png", polyglot.clone()))), "en").await;
+    let (status, body) =
+        app.api_file(form(&complete_fields(), Some(png_part("poly.png", polyglot.clone()))), "en").await;
     assert_eq!(status, 201, "{body}");
     let tracking = body["tracking_url"].as_str().unwrap();
     let page = app.client.get(tracking).send().await.unwrap().text().await.unwrap();
