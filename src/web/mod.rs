@@ -10,16 +10,20 @@ pub mod multipart;
 pub mod ops;
 pub mod pages;
 pub mod rate_limit;
+pub mod route_table;
 pub mod staff;
 pub mod tickets;
 pub mod tracking;
 
+use actix_web::http::Method;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::config::Config;
 use crate::db::{DbConn, DbPool};
+use crate::domain::codes::Role;
 use crate::error::AppError;
+pub use route_table::{Access, Endpoint, RouteTable};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -78,27 +82,40 @@ where
     .await?
 }
 
-/// Every route, in one place.
+/// Every route, in one table (see `route_table`): who may call it is
+/// declared beside it, and checked by the handler's extractor.
+pub fn table() -> RouteTable {
+    use Access::*;
+    let mut t = RouteTable::default();
+    t.get("/", Public, pages::home)
+        .get("/help/{symptom}", Public, pages::help)
+        .get("/lang/{code}", Public, lang::switch)
+        .get("/tickets/new", Public, tickets::new_form)
+        .post("/tickets", Public, tickets::create)
+        .get("/t/{token}", TrackingLink, tracking::show)
+        .get("/t/{token}/created", TrackingLink, tracking::created)
+        .post("/t/{token}/messages", TrackingLink, tracking::add_message)
+        .get("/t/{token}/screenshots/{id}", TrackingLink, tracking::screenshot)
+        .post("/api/v1/tickets", Public, api::create_ticket)
+        .get("/api/v1/tickets", Api(Role::Agent), api::staff::list)
+        .get("/api/v1/tickets/{reference}", Api(Role::Agent), api::staff::show)
+        .add(Method::PATCH, "/api/v1/tickets/{reference}", Api(Role::Agent), api::staff::update)
+        .post("/api/v1/tickets/{reference}/replies", Api(Role::Agent), api::staff::reply)
+        .get("/api/v1/openapi.json", Public, api::openapi)
+        .get("/healthz", Public, health::healthz)
+        .get("/readyz", Public, ops::readyz)
+        .get("/metrics", Public, ops::metrics);
+    staff::routes(&mut t);
+    t
+}
+
+/// Every route with who may call it, in registration order.
+pub fn endpoints() -> Vec<Endpoint> {
+    table().endpoints()
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(pages::home))
-        .route("/help/{symptom}", web::get().to(pages::help))
-        .route("/lang/{code}", web::get().to(lang::switch))
-        .route("/tickets/new", web::get().to(tickets::new_form))
-        .route("/tickets", web::post().to(tickets::create))
-        .route("/t/{token}", web::get().to(tracking::show))
-        .route("/t/{token}/created", web::get().to(tracking::created))
-        .route("/t/{token}/messages", web::post().to(tracking::add_message))
-        .route("/t/{token}/screenshots/{id}", web::get().to(tracking::screenshot))
-        .route("/api/v1/tickets", web::post().to(api::create_ticket))
-        .route("/api/v1/tickets", web::get().to(api::staff::list))
-        .route("/api/v1/tickets/{reference}", web::get().to(api::staff::show))
-        .route("/api/v1/tickets/{reference}", web::patch().to(api::staff::update))
-        .route("/api/v1/tickets/{reference}/replies", web::post().to(api::staff::reply))
-        .route("/api/v1/openapi.json", web::get().to(api::openapi))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(ops::readyz))
-        .route("/metrics", web::get().to(ops::metrics))
-        .configure(staff::routes);
+    table().register(cfg);
 }
 
 /// Renders a page template as an HTML response.

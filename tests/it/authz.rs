@@ -4,8 +4,10 @@
 
 use crate::support::*;
 use paydesk::db::users;
+use paydesk::domain::codes::Role;
+use paydesk::web::Access;
 
-#[derive(Clone, Copy, PartialEq, PartialOrd, Debug)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 enum Who {
     Anonymous,
     Customer,
@@ -14,25 +16,32 @@ enum Who {
     Admin,
 }
 
-enum Kind {
-    Page,
-    Api,
+impl Who {
+    fn role(self) -> Option<Role> {
+        match self {
+            Who::Anonymous | Who::Customer => None,
+            Who::Agent => Some(Role::Agent),
+            Who::Supervisor => Some(Role::Supervisor),
+            Who::Admin => Some(Role::Admin),
+        }
+    }
 }
 
-struct Route {
-    method: &'static str,
+/// A concrete request for one route of the table.
+struct Sample {
     path: String,
-    kind: Kind,
-    needs: Who,
     form: Vec<(&'static str, &'static str)>,
 }
 
-fn page(method: &'static str, path: String, needs: Who, form: Vec<(&'static str, &'static str)>) -> Route {
-    Route { method, path, kind: Kind::Page, needs, form }
+fn sample(path: impl Into<String>, form: Vec<(&'static str, &'static str)>) -> Sample {
+    Sample { path: path.into(), form }
 }
 
-fn api(method: &'static str, path: String) -> Route {
-    Route { method, path, kind: Kind::Api, needs: Who::Agent, form: vec![] }
+/// Whether a concrete path is an instance of a route pattern.
+fn matches(pattern: &str, path: &str) -> bool {
+    let path = path.split('?').next().unwrap();
+    let (p, c): (Vec<_>, Vec<_>) = (pattern.split('/').collect(), path.split('/').collect());
+    p.len() == c.len() && p.iter().zip(&c).all(|(p, c)| p.starts_with('{') || p == c)
 }
 
 #[tokio::test]
@@ -42,43 +51,94 @@ async fn every_staff_route_checks_the_role_on_the_server() {
     let admin = app.staff("admin").await;
     let tickets_page = admin.text(&format!("/agent/tickets/{reference}")).await;
     let shot = tickets_page.split("/screenshots/").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let users_page = admin.text("/admin/users").await;
-    let user_id = users_page.split("href=\"/admin/users/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    // An account of its own for the user forms, so no signed-in test user
+    // is changed.
+    let user_id = app.add_staff("authz-target@paydesk.test", "Target", "agent", &["general"]);
     let canned_page = admin.text("/supervisor/canned").await;
     let canned_id =
         canned_page.split("action=\"/supervisor/canned/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let t = format!("/agent/tickets/{reference}");
 
-    let routes = vec![
-        page("GET", "/agent".into(), Who::Agent, vec![]),
-        page("GET", "/agent?view=open".into(), Who::Agent, vec![]),
-        page("GET", format!("/agent/tickets/{reference}"), Who::Agent, vec![]),
-        page("GET", format!("/agent/tickets/{reference}/screenshots/{shot}"), Who::Agent, vec![]),
-        page("POST", format!("/agent/tickets/{reference}/note"), Who::Agent, vec![("body", "authz check")]),
-        page("POST", format!("/agent/tickets/{reference}/priority"), Who::Agent, vec![("priority", "high")]),
-        page("GET", "/settings".into(), Who::Agent, vec![]),
-        page("POST", "/settings/tokens".into(), Who::Agent, vec![("name", "t")]),
-        page("GET", "/supervisor/audit".into(), Who::Supervisor, vec![]),
-        page("GET", "/supervisor/canned".into(), Who::Supervisor, vec![]),
-        page("POST", format!("/supervisor/canned/{canned_id}"), Who::Supervisor, vec![("title", "T"), ("body", "B")]),
-        page("GET", "/supervisor/escalations".into(), Who::Supervisor, vec![]),
-        page("GET", "/supervisor".into(), Who::Supervisor, vec![]),
-        page("GET", "/supervisor/dashboard/cities.csv".into(), Who::Supervisor, vec![]),
-        page("GET", "/supervisor/incidents".into(), Who::Supervisor, vec![]),
-        page("POST", "/supervisor/incidents".into(), Who::Supervisor, vec![("title", "authz")]),
-        page("POST", "/supervisor/incidents/nope/accept".into(), Who::Supervisor, vec![]),
-        page("POST", "/supervisor/escalations/nope/approve".into(), Who::Supervisor, vec![]),
-        page("GET", "/admin/users".into(), Who::Admin, vec![]),
-        page("GET", "/admin/platforms".into(), Who::Admin, vec![]),
-        page("POST", "/admin/platforms/wechat".into(), Who::Admin, vec![("contact_email", "x"), ("restricted", "on")]),
-        page("GET", "/admin/routing".into(), Who::Admin, vec![]),
-        page("GET", "/admin/outbox".into(), Who::Admin, vec![]),
-        page("GET", format!("/admin/users/{user_id}"), Who::Admin, vec![]),
-        page("POST", "/admin/users".into(), Who::Admin, vec![("email", "x"), ("name", ""), ("role", "agent")]),
-        api("GET", "/api/v1/tickets".into()),
-        api("GET", format!("/api/v1/tickets/{reference}")),
-        api("PATCH", format!("/api/v1/tickets/{reference}")),
-        api("POST", format!("/api/v1/tickets/{reference}/replies")),
+    // Requests for each route of the table that needs a role: the route
+    // pattern, then one or more concrete requests (each action of a
+    // dispatching route). A route in the table without samples here fails
+    // the test below.
+    let samples: Vec<(&str, Vec<Sample>)> = vec![
+        ("/agent", vec![sample("/agent", vec![]), sample("/agent?view=open", vec![])]),
+        ("/agent/export.csv", vec![sample("/agent/export.csv", vec![])]),
+        ("/agent/tickets/{reference}", vec![sample(&t, vec![])]),
+        ("/agent/tickets/{reference}/screenshots/{id}", vec![sample(format!("{t}/screenshots/{shot}"), vec![])]),
+        (
+            "/agent/tickets/{reference}/{action}",
+            vec![
+                sample(format!("{t}/note"), vec![("body", "authz check")]),
+                sample(format!("{t}/priority"), vec![("priority", "high")]),
+                sample(format!("{t}/claim"), vec![]),
+                sample(format!("{t}/assign"), vec![("assignee", "")]),
+                sample(format!("{t}/status"), vec![("status", "no-such-status")]),
+                sample(format!("{t}/reply"), vec![("body", "")]),
+                sample(format!("{t}/ask"), vec![]),
+                sample(format!("{t}/merge"), vec![("into", "PD-NOPE00")]),
+                sample(format!("{t}/no-such-action"), vec![]),
+            ],
+        ),
+        ("/supervisor", vec![sample("/supervisor", vec![])]),
+        ("/supervisor/dashboard/{file}", vec![sample("/supervisor/dashboard/cities.csv", vec![])]),
+        ("/supervisor/incidents", vec![sample("/supervisor/incidents", vec![])]),
+        ("/supervisor/incidents/{id}", vec![sample("/supervisor/incidents/nope", vec![])]),
+        (
+            "/supervisor/incidents/{id}/{action}",
+            ["accept", "dismiss", "link", "unlink", "update", "resolve"]
+                .iter()
+                .map(|a| sample(format!("/supervisor/incidents/nope/{a}"), vec![("body", "b")]))
+                .collect(),
+        ),
+        ("/supervisor/audit", vec![sample("/supervisor/audit", vec![])]),
+        ("/supervisor/escalations", vec![sample("/supervisor/escalations", vec![])]),
+        (
+            "/supervisor/escalations/{id}/{action}",
+            ["approve", "send-back", "answer"]
+                .iter()
+                .map(|a| sample(format!("/supervisor/escalations/nope/{a}"), vec![("outcome", "approved")]))
+                .collect(),
+        ),
+        ("/supervisor/canned", vec![sample("/supervisor/canned", vec![])]),
+        (
+            "/supervisor/canned/{id}",
+            vec![sample(format!("/supervisor/canned/{canned_id}"), vec![("title", "T"), ("body", "B")])],
+        ),
+        ("/admin/users", vec![sample("/admin/users", vec![("email", "x"), ("name", ""), ("role", "agent")])]),
+        ("/admin/users/{id}", vec![sample(format!("/admin/users/{user_id}"), vec![("name", ""), ("role", "agent")])]),
+        ("/admin/platforms", vec![sample("/admin/platforms", vec![])]),
+        (
+            "/admin/platforms/{code}",
+            vec![sample("/admin/platforms/wechat", vec![("contact_email", "x"), ("restricted", "on")])],
+        ),
+        ("/admin/routing", vec![sample("/admin/routing", vec![])]),
+        ("/admin/outbox", vec![sample("/admin/outbox", vec![])]),
+        ("/admin/outbox/{id}/retry", vec![sample("/admin/outbox/nope/retry", vec![])]),
+        ("/settings", vec![sample("/settings", vec![])]),
+        ("/settings/tokens", vec![sample("/settings/tokens", vec![("name", "t")])]),
+        ("/settings/tokens/{id}/revoke", vec![sample("/settings/tokens/nope/revoke", vec![])]),
+        ("/api/v1/tickets", vec![sample("/api/v1/tickets", vec![])]),
+        ("/api/v1/tickets/{reference}", vec![sample(format!("/api/v1/tickets/{reference}"), vec![])]),
+        ("/api/v1/tickets/{reference}/replies", vec![sample(format!("/api/v1/tickets/{reference}/replies"), vec![])]),
     ];
+
+    // The table is the one source: every route that needs a role has
+    // samples, and every sample names a route that exists.
+    let endpoints = paydesk::web::endpoints();
+    let guarded: Vec<_> = endpoints.iter().filter(|e| matches!(e.access, Access::Staff(_) | Access::Api(_))).collect();
+    for e in &guarded {
+        let found = samples.iter().find(|(p, _)| *p == e.path);
+        assert!(found.is_some(), "{} {} needs a role: add requests for it to this test", e.method, e.path);
+    }
+    for (pattern, list) in &samples {
+        assert!(guarded.iter().any(|e| e.path == *pattern), "{pattern} is not a guarded route of the table");
+        for s in list {
+            assert!(matches(pattern, &s.path), "{} is not an instance of {pattern}", s.path);
+        }
+    }
 
     let customer = app.browser();
     assert_eq!(customer.get(&tracking).await.status().as_u16(), 200, "the customer holds a working link");
@@ -106,52 +166,57 @@ async fn every_staff_route_checks_the_role_on_the_server() {
         tokens.push((who, token));
     }
 
-    for route in &routes {
-        match route.kind {
-            Kind::Page => {
-                for (who, b) in &browsers {
-                    let res = if route.method == "GET" {
-                        b.get(&route.path).await
-                    } else {
-                        b.post(&route.path, &route.form).await
-                    };
-                    let status = res.status().as_u16();
-                    let location =
-                        res.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
-                    let outcome = match (status, location.starts_with("/login")) {
-                        (303, true) => "sign-in",
-                        (403, _) => "forbidden",
-                        // Past the role check: done, refused for its content
-                        // (422, 400) or not found (404).
-                        (200 | 303 | 400 | 404 | 422, false) => "allowed",
-                        other => panic!("{} {} as {who:?}: unexpected {other:?}", route.method, route.path),
-                    };
-                    let expected = if *who < Who::Agent {
-                        "sign-in"
-                    } else if *who >= route.needs {
-                        "allowed"
-                    } else {
-                        "forbidden"
-                    };
-                    assert_eq!(outcome, expected, "{} {} as {who:?}", route.method, route.path);
-                }
-            }
-            Kind::Api => {
-                for (who, token) in &tokens {
-                    let url = app.url(&route.path);
-                    let req = match route.method {
-                        "GET" => app.client.get(&url),
-                        "PATCH" => app.client.patch(&url).json(&serde_json::json!({ "priority": "high" })),
-                        _ => app.client.post(&url).json(&serde_json::json!({ "body": "authz", "internal": true })),
-                    };
-                    let req = if token.is_empty() { req } else { req.bearer_auth(token) };
-                    let status = req.send().await.unwrap().status().as_u16();
-                    if *who < Who::Agent {
-                        assert_eq!(status, 401, "{} {} as {who:?}", route.method, route.path);
-                    } else {
-                        assert!((200..300).contains(&status), "{} {} as {who:?}: {status}", route.method, route.path);
+    for e in &guarded {
+        let list = &samples.iter().find(|(p, _)| *p == e.path).unwrap().1;
+        for s in list {
+            let label = format!("{} {}", e.method, s.path);
+            match e.access {
+                Access::Staff(needs) => {
+                    for (who, b) in &browsers {
+                        let res = if e.method.as_str() == "GET" {
+                            b.get(&s.path).await
+                        } else {
+                            b.post(&s.path, &s.form).await
+                        };
+                        let status = res.status().as_u16();
+                        let location =
+                            res.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+                        let outcome = match (status, location.starts_with("/login")) {
+                            (303, true) => "sign-in",
+                            (403, _) => "forbidden",
+                            // Past the role check: done, refused for its
+                            // content (422, 400) or not found (404).
+                            (200 | 303 | 400 | 404 | 422, false) => "allowed",
+                            other => panic!("{label} as {who:?}: unexpected {other:?}"),
+                        };
+                        let expected = match who.role() {
+                            None => "sign-in",
+                            Some(role) if role.includes(needs) => "allowed",
+                            Some(_) => "forbidden",
+                        };
+                        assert_eq!(outcome, expected, "{label} as {who:?}");
                     }
                 }
+                Access::Api(needs) => {
+                    for (who, token) in &tokens {
+                        let url = app.url(&s.path);
+                        let req = match e.method.as_str() {
+                            "GET" => app.client.get(&url),
+                            "PATCH" => app.client.patch(&url).json(&serde_json::json!({ "priority": "high" })),
+                            _ => app.client.post(&url).json(&serde_json::json!({ "body": "authz", "internal": true })),
+                        };
+                        let req = if token.is_empty() { req } else { req.bearer_auth(token) };
+                        let status = req.send().await.unwrap().status().as_u16();
+                        match who.role() {
+                            None => assert_eq!(status, 401, "{label} as {who:?}"),
+                            Some(role) if role.includes(needs) => {
+                                assert!((200..300).contains(&status), "{label} as {who:?}: {status}")
+                            }
+                            Some(_) => assert_eq!(status, 403, "{label} as {who:?}"),
+                        }
+                    }
+                }
+                _ => unreachable!(),
             }
         }
     }

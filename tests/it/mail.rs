@@ -75,9 +75,10 @@ async fn replies_requests_and_resolution_are_mailed_with_text_escaped() {
     agent.post(&format!("{path}/ask"), &[("fact_order_number", "on")]).await;
     agent.post(&format!("{path}/note"), &[("body", "internal only: gateway timeout")]).await;
     agent.post(&format!("{path}/status"), &[("status", "resolved")]).await;
+    // Everything queued is delivered: the count is final.
+    app.wait_outbox_sent(4).await;
     let mails: Vec<Mail> = smtp.wait_for(4).await.iter().map(|r| parse(r)).collect();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(smtp.messages().len(), 4, "received, reply, request, resolved: no mail for a note");
+    assert_eq!(mails.len(), 4, "received, reply, request, resolved: no mail for a note");
     let reply = mails.iter().find(|m| m.subject.contains("Support replied")).unwrap();
     assert!(reply.text.contains("Try <b>Alipay</b> & retry"));
     assert!(reply.html.contains("Try &#60;b&#62;Alipay&#60;/b&#62; &#38; retry"), "{}", reply.html);
@@ -98,7 +99,10 @@ async fn tickets_are_accepted_while_smtp_is_down_and_mailed_when_it_is_back() {
     for _ in 0..5 {
         app.file_api(&complete_fields()).await;
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Each message failed once against the closed port before the server
+    // comes up.
+    app.wait_outbox_tried(5).await;
+    assert_eq!(app.outbox_count("sent"), 0);
     let smtp = SmtpSink::start_on(port);
     let mails = smtp.wait_for(5).await;
     let mut ids: Vec<String> = mails.iter().map(|r| parse(r).message_id).collect();
@@ -186,9 +190,10 @@ async fn two_workers_never_send_a_message_twice() {
     }))
     .await;
     assert!(filed.iter().all(|s| *s == 201));
-    smtp.wait_for(20).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    let mails = smtp.messages();
+    // All 20 delivered and marked sent, none pending: a second send of any
+    // of them would have happened by now.
+    app.wait_outbox_sent(20).await;
+    let mails = smtp.wait_for(20).await;
     let mut ids: Vec<String> = mails.iter().map(|r| parse(r).message_id).collect();
     ids.sort();
     ids.dedup();

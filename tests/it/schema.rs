@@ -1,8 +1,103 @@
-//! The hand-kept `src/db/schema.rs` matches what the migrations made: every
-//! column it names can be read, on this backend.
+//! The hand-kept `src/db/schema.rs` matches what the migrations made, on
+//! this backend: the same tables and columns, each of the same type and
+//! nullability (read from the database's own catalog), and every column it
+//! names can be read.
+
+use std::collections::BTreeMap;
 
 use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
 use paydesk::db::schema::*;
+
+/// table → column → (diesel type, nullable), as `src/db/schema.rs` declares.
+type Columns = BTreeMap<String, BTreeMap<String, (String, bool)>>;
+
+fn declared() -> Columns {
+    let source = include_str!("../../src/db/schema.rs");
+    let mut all = Columns::new();
+    let mut table: Option<String> = None;
+    for line in source.lines().map(str::trim) {
+        if let Some(name) = line.strip_suffix('{').map(str::trim).filter(|l| l.contains('(') && !l.contains('!')) {
+            table = Some(name.split_whitespace().next().unwrap().to_string());
+        } else if line == "}" {
+            table = None;
+        } else if let (Some(t), Some((column, ty))) = (&table, line.trim_end_matches(',').split_once(" -> ")) {
+            let (ty, nullable) = match ty.strip_prefix("Nullable<").and_then(|t| t.strip_suffix('>')) {
+                Some(inner) => (inner, true),
+                None => (ty, false),
+            };
+            all.entry(t.clone()).or_default().insert(column.to_string(), (ty.to_string(), nullable));
+        }
+    }
+    assert!(all.len() > 10 && all["tickets"].len() > 30, "parsed schema.rs: {all:?}");
+    all
+}
+
+#[derive(QueryableByName)]
+struct CatalogRow {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Text)]
+    data_type: String,
+    #[diesel(sql_type = Integer)]
+    nullable: i32,
+}
+
+/// What the migrated database holds, in diesel's type names.
+fn migrated(conn: &mut paydesk::db::DbConn) -> Columns {
+    let rows: Vec<CatalogRow> = match conn {
+        paydesk::db::DbConn::Sqlite(c) => diesel::sql_query(
+            "SELECT m.name AS table_name, p.name AS column_name, upper(p.type) AS data_type, \
+                    CASE WHEN p.\"notnull\" = 1 OR p.pk > 0 THEN 0 ELSE 1 END AS nullable \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '__diesel%'",
+        )
+        .load(c)
+        .unwrap(),
+        paydesk::db::DbConn::Postgres(c) => diesel::sql_query(
+            "SELECT table_name::text AS table_name, column_name::text AS column_name, \
+                    upper(data_type::text) AS data_type, \
+                    CASE WHEN is_nullable = 'YES' THEN 1 ELSE 0 END AS nullable \
+             FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name NOT LIKE '__diesel%'",
+        )
+        .load(c)
+        .unwrap(),
+    };
+    let mut all = Columns::new();
+    for r in rows {
+        let ty = match r.data_type.as_str() {
+            "TEXT" | "CHARACTER VARYING" => "Text",
+            "INTEGER" => "Integer",
+            "BIGINT" => "BigInt",
+            "BOOLEAN" => "Bool",
+            "TIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" => "Timestamp",
+            "BLOB" | "BYTEA" => "Binary",
+            other => other,
+        };
+        all.entry(r.table_name).or_default().insert(r.column_name, (ty.to_string(), r.nullable == 1));
+    }
+    all
+}
+
+#[tokio::test]
+async fn schema_rs_declares_each_column_with_the_migrated_type_and_nullability() {
+    let app = crate::support::spawn().await;
+    let pool = paydesk::db::connect(&app.db.url(), 1).unwrap();
+    let (declared, migrated) = (declared(), migrated(&mut pool.get().unwrap()));
+    let names = |c: &Columns| c.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&declared), names(&migrated), "tables in schema.rs vs the migrated database");
+    for (table, columns) in &declared {
+        for (column, want) in columns {
+            let got = migrated[table].get(column);
+            assert_eq!(got, Some(want), "{table}.{column}: schema.rs says {want:?}, the database has {got:?}");
+        }
+        let extra: Vec<_> = migrated[table].keys().filter(|c| !columns.contains_key(*c)).collect();
+        assert!(extra.is_empty(), "{table}: columns in the database but not in schema.rs: {extra:?}");
+    }
+}
 
 #[tokio::test]
 async fn schema_rs_matches_the_migrated_database() {

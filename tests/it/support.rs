@@ -320,6 +320,49 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Outbox rows by status (`pending`, `sent`, `dead`).
+    pub fn outbox_count(&self, status: &str) -> i64 {
+        use diesel::prelude::*;
+        use paydesk::db::schema::outbox;
+        outbox::table.filter(outbox::status.eq(status)).count().get_result(&mut self.conn()).unwrap()
+    }
+
+    /// Waits (at most 20 s) until the outbox holds `sent` messages and none
+    /// is still pending: every message queued so far was delivered, so a
+    /// count taken now is final.
+    pub async fn wait_outbox_sent(&self, sent: i64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let (now_sent, pending) = (self.outbox_count("sent"), self.outbox_count("pending"));
+            if now_sent >= sent && pending == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "outbox: {now_sent} sent, {pending} pending; waited for {sent} sent and none pending"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits (at most 20 s) until every one of `n` queued messages has been
+    /// tried at least once.
+    pub async fn wait_outbox_tried(&self, n: i64) {
+        use diesel::prelude::*;
+        use paydesk::db::schema::outbox;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let tried: i64 = outbox::table.filter(outbox::attempts.gt(0)).count().get_result(&mut self.conn()).unwrap();
+            if tried >= n {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "outbox: {tried} of {n} messages tried");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
 /// The value of a named hidden input in a page.
 pub fn hidden_value(page: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");

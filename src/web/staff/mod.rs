@@ -15,10 +15,10 @@ pub mod settings;
 pub mod supervisor;
 pub mod ticket;
 
-use actix_web::web;
-
 use crate::auth::Staff;
+use crate::domain::codes::Role;
 use crate::i18n::Lang;
+use crate::web::{Access, RouteTable};
 
 /// What every staff page shows around its content.
 pub struct Chrome {
@@ -28,38 +28,42 @@ pub struct Chrome {
     pub csrf: String,
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::get().to(login::form))
-        .route("/login", web::post().to(login::submit))
-        .route("/logout", web::post().to(login::logout))
-        .route("/agent", web::get().to(queue::show))
-        .route("/agent/export.csv", web::get().to(export::queue_csv))
-        .route("/agent/tickets/{reference}", web::get().to(ticket::show))
-        .route("/agent/tickets/{reference}/screenshots/{id}", web::get().to(ticket::screenshot))
-        .route("/agent/tickets/{reference}/{action}", web::post().to(ticket::act))
-        .route("/supervisor", web::get().to(dashboard::show))
-        .route("/supervisor/dashboard/{file}", web::get().to(dashboard::csv))
-        .route("/supervisor/incidents", web::get().to(incidents::list))
-        .route("/supervisor/incidents", web::post().to(incidents::create))
-        .route("/supervisor/incidents/{id}", web::get().to(incidents::show))
-        .route("/supervisor/incidents/{id}/{action}", web::post().to(incidents::act))
-        .route("/supervisor/audit", web::get().to(supervisor::audit))
-        .route("/supervisor/escalations", web::get().to(escalations::list))
-        .route("/supervisor/escalations/{id}/{action}", web::post().to(escalations::act))
-        .route("/supervisor/canned", web::get().to(supervisor::canned))
-        .route("/supervisor/canned/{id}", web::post().to(supervisor::save_canned))
-        .route("/admin/users", web::get().to(admin::list))
-        .route("/admin/users", web::post().to(admin::create))
-        .route("/admin/users/{id}", web::get().to(admin::edit))
-        .route("/admin/users/{id}", web::post().to(admin::update))
-        .route("/admin/platforms", web::get().to(routing::platforms))
-        .route("/admin/platforms/{code}", web::post().to(routing::save_platform))
-        .route("/admin/routing", web::get().to(routing::rules))
-        .route("/admin/outbox", web::get().to(outbox::show))
-        .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry))
-        .route("/settings", web::get().to(settings::show))
-        .route("/settings/tokens", web::post().to(settings::create_token))
-        .route("/settings/tokens/{id}/revoke", web::post().to(settings::revoke_token));
+pub fn routes(t: &mut RouteTable) {
+    const PUBLIC: Access = Access::Public;
+    const AGENT: Access = Access::Staff(Role::Agent);
+    const SUPERVISOR: Access = Access::Staff(Role::Supervisor);
+    const ADMIN: Access = Access::Staff(Role::Admin);
+    t.get("/login", PUBLIC, login::form)
+        .post("/login", PUBLIC, login::submit)
+        .post("/logout", PUBLIC, login::logout)
+        .get("/agent", AGENT, queue::show)
+        .get("/agent/export.csv", AGENT, export::queue_csv)
+        .get("/agent/tickets/{reference}", AGENT, ticket::show)
+        .get("/agent/tickets/{reference}/screenshots/{id}", AGENT, ticket::screenshot)
+        .post("/agent/tickets/{reference}/{action}", AGENT, ticket::act)
+        .get("/supervisor", SUPERVISOR, dashboard::show)
+        .get("/supervisor/dashboard/{file}", SUPERVISOR, dashboard::csv)
+        .get("/supervisor/incidents", SUPERVISOR, incidents::list)
+        .post("/supervisor/incidents", SUPERVISOR, incidents::create)
+        .get("/supervisor/incidents/{id}", SUPERVISOR, incidents::show)
+        .post("/supervisor/incidents/{id}/{action}", SUPERVISOR, incidents::act)
+        .get("/supervisor/audit", SUPERVISOR, supervisor::audit)
+        .get("/supervisor/escalations", SUPERVISOR, escalations::list)
+        .post("/supervisor/escalations/{id}/{action}", SUPERVISOR, escalations::act)
+        .get("/supervisor/canned", SUPERVISOR, supervisor::canned)
+        .post("/supervisor/canned/{id}", SUPERVISOR, supervisor::save_canned)
+        .get("/admin/users", ADMIN, admin::list)
+        .post("/admin/users", ADMIN, admin::create)
+        .get("/admin/users/{id}", ADMIN, admin::edit)
+        .post("/admin/users/{id}", ADMIN, admin::update)
+        .get("/admin/platforms", ADMIN, routing::platforms)
+        .post("/admin/platforms/{code}", ADMIN, routing::save_platform)
+        .get("/admin/routing", ADMIN, routing::rules)
+        .get("/admin/outbox", ADMIN, outbox::show)
+        .post("/admin/outbox/{id}/retry", ADMIN, outbox::retry)
+        .get("/settings", AGENT, settings::show)
+        .post("/settings/tokens", AGENT, settings::create_token)
+        .post("/settings/tokens/{id}/revoke", AGENT, settings::revoke_token);
 }
 
 /// A path on this site to go back to after sign-in; never elsewhere.

@@ -1,0 +1,120 @@
+//! Every route in one table: its method, its path and who may call it. The
+//! server registers its routes from this table and the authorisation test
+//! (`tests/it/authz.rs`) walks the same table, so a route added here without
+//! its role check fails that test.
+
+use actix_web::http::Method;
+use actix_web::{web, FromRequest, Handler, Responder, Route};
+
+use crate::domain::codes::Role;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: customers filing, sign-in, health checks.
+    Public,
+    /// Whoever holds a ticket's tracking link (the secret is in the path).
+    TrackingLink,
+    /// Signed-in staff (session cookie) whose role includes this one.
+    Staff(Role),
+    /// Staff calling the REST API with a personal token.
+    Api(Role),
+}
+
+/// One row of the table, without its handler.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// The routes as they are built: each endpoint with its actix route.
+#[derive(Default)]
+pub struct RouteTable {
+    routes: Vec<(Endpoint, Route)>,
+}
+
+impl RouteTable {
+    pub fn add<F, Args>(&mut self, method: Method, path: &'static str, access: Access, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let route = web::route().method(method.clone()).to(handler);
+        self.routes.push((Endpoint { method, path, access }, route));
+        self
+    }
+
+    pub fn get<F, Args>(&mut self, path: &'static str, access: Access, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::GET, path, access, handler)
+    }
+
+    pub fn post<F, Args>(&mut self, path: &'static str, access: Access, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::POST, path, access, handler)
+    }
+
+    pub fn endpoints(&self) -> Vec<Endpoint> {
+        self.routes.iter().map(|(e, _)| e.clone()).collect()
+    }
+
+    /// Registers every route, in the table's order.
+    pub fn register(self, cfg: &mut web::ServiceConfig) {
+        for (endpoint, route) in self.routes {
+            cfg.route(endpoint.path, route);
+        }
+    }
+}
+
+/// The access a path's first segment promises: staff areas need their role,
+/// the ticket API a token. `None` where the path alone does not say.
+pub fn expected_access(method: &Method, path: &str) -> Option<Access> {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    match first {
+        "agent" | "settings" => Some(Access::Staff(Role::Agent)),
+        "supervisor" => Some(Access::Staff(Role::Supervisor)),
+        "admin" => Some(Access::Staff(Role::Admin)),
+        "t" => Some(Access::TrackingLink),
+        // Customers and payment apps file without an account.
+        "api" if path == "/api/v1/tickets" && method == Method::POST => Some(Access::Public),
+        "api" if path == "/api/v1/openapi.json" => Some(Access::Public),
+        "api" => Some(Access::Api(Role::Agent)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each route's declared access is the one its area needs, so a staff
+    /// page cannot be declared public by mistake.
+    #[test]
+    fn every_route_declares_the_access_its_area_needs() {
+        let endpoints = crate::web::endpoints();
+        assert!(endpoints.len() > 40);
+        for e in &endpoints {
+            let expected = expected_access(&e.method, e.path).unwrap_or(Access::Public);
+            assert_eq!(e.access, expected, "{} {}", e.method, e.path);
+        }
+    }
+
+    #[test]
+    fn no_route_is_registered_twice() {
+        let mut seen = std::collections::HashSet::new();
+        for e in crate::web::endpoints() {
+            assert!(seen.insert((e.method.clone(), e.path)), "{} {} twice", e.method, e.path);
+        }
+    }
+}
