@@ -143,8 +143,32 @@ async fn messages_queued_before_a_restart_are_sent_after_it() {
             .unwrap();
         assert_eq!(res.status().as_u16(), 201);
     }
+    // The first server tried each one against the closed port and let it go
+    // (no lease left): then it dies.
+    use diesel::prelude::*;
+    use paydesk::db::schema::outbox;
+    let pool = paydesk::db::connect(&db.url(), 1).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let waiting: i64 = outbox::table
+            .filter(outbox::attempts.ge(1).and(outbox::locked_until.is_null()).and(outbox::status.eq("pending")))
+            .count()
+            .get_result(&mut pool.get().unwrap())
+            .unwrap();
+        if waiting == 3 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{waiting} of 3 messages tried and released");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     first.kill().unwrap();
     first.wait().unwrap();
+    // Their retry is due now, not in 30 s (the retry schedule has its own
+    // tests): what this test asks is that the next server sends them.
+    diesel::update(outbox::table)
+        .set(outbox::next_attempt_at.eq(chrono::Utc::now().naive_utc()))
+        .execute(&mut pool.get().unwrap())
+        .unwrap();
 
     let smtp = SmtpSink::start_on(smtp_port);
     let port = free_port();
