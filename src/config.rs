@@ -1,6 +1,7 @@
 //! Settings, from the command line or the environment (see README).
 
-#[derive(Debug, Clone)]
+/// `Debug` (below) prints the URLs without their credentials.
+#[derive(Clone)]
 pub struct Config {
     /// Address to listen on, e.g. `127.0.0.1:8080` (port 0: any free port).
     pub bind: String,
@@ -55,6 +56,33 @@ pub struct Config {
     pub email_retention_days: i64,
 }
 
+/// A URL with any `user:password@` replaced by `***@`, for logs and `Debug`.
+pub fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@') {
+                Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("public_url", &self.public_url)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_dir", &self.mail_dir)
+            .field("rules_path", &self.rules_path)
+            .finish_non_exhaustive()
+    }
+}
+
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://paydesk.db";
 pub const DEFAULT_MAX_SCREENSHOT_BYTES: usize = 5 * 1024 * 1024;
@@ -101,5 +129,21 @@ impl Config {
     /// text fields and multipart framing.
     pub fn max_body_bytes(&self) -> usize {
         self.max_screenshot_bytes + 512 * 1024
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_credentials() {
+        let mut c = Config::new("postgres://paydesk:db-secret@db.internal/paydesk");
+        c.smtp_url = Some("smtps://mailer:smtp-secret@mail.example.com:465".into());
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("db-secret") && !printed.contains("smtp-secret"), "{printed}");
+        assert!(printed.contains("postgres://***@db.internal/paydesk"), "{printed}");
+        assert_eq!(redact_url("sqlite://paydesk.db"), "sqlite://paydesk.db");
+        assert_eq!(redact_url("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525");
     }
 }

@@ -25,6 +25,13 @@ pub enum AppError {
     Csrf,
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// Someone changed the ticket since the page (or `If-Match`) the request
+    /// acted on; it is at version `current` now.
+    #[error("stale: the ticket is at version {current}")]
+    Stale { current: i64 },
+    /// `If-Match` named a version the ticket is no longer at.
+    #[error("precondition failed")]
+    PreconditionFailed,
     #[error("too many attempts")]
     TooManyAttempts { retry_after_secs: i64 },
     #[error("bad request: {0}")]
@@ -65,6 +72,16 @@ impl AppError {
                 "conflict",
                 "This cannot be done in the ticket's current state. Reload the page to see it as it is now.",
                 "工单当前状态下无法执行此操作。请刷新页面查看最新状态。",
+            ),
+            AppError::Stale { .. } => (
+                "stale",
+                "Someone changed this ticket since you opened it. Reload it to see what changed, then try again.",
+                "您打开此工单后，有人修改了它。请刷新查看变更后重试。",
+            ),
+            AppError::PreconditionFailed => (
+                "precondition_failed",
+                "The ticket changed since the version in If-Match. Read it again (its ETag) and retry.",
+                "工单已不是 If-Match 中的版本。请重新读取（ETag）后重试。",
             ),
             AppError::TooManyAttempts { .. } => (
                 "too_many_attempts",
@@ -151,7 +168,8 @@ impl ResponseError for AppError {
             AppError::SignInRequired(_) => StatusCode::SEE_OTHER,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Stale { .. } => StatusCode::CONFLICT,
+            AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -1,6 +1,10 @@
-//! What staff do to a ticket. Each action changes the ticket, adds its
-//! timeline entry and its audit entry in one transaction, and starts with a
-//! write (so SQLite never has to upgrade a read lock).
+//! What staff do to a ticket. Each action reads the ticket inside its own
+//! transaction (locked: see `backend::lock_ticket`), refuses when it changed
+//! since the person acting saw it (`Seen`) or when its state does not allow
+//! the action, then writes the change, its timeline entry, its audit entry
+//! and its mail, and commits once. Nothing is decided from a copy read
+//! before the transaction, so two people acting at once never undo each
+//! other: the second either applies on top of the first or is told.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -10,10 +14,31 @@ use super::outbox;
 use super::schema::tickets;
 use super::stats;
 use super::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
-use super::DbConn;
+use super::{backend, users, DbConn};
 use crate::domain::codes::{Priority, Status};
 use crate::domain::sla;
+use crate::error::AppError;
 use crate::routing::Rules;
+
+/// What the person acting saw of the ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// Act on the ticket as it is now (API calls without `If-Match`).
+    Latest,
+    /// The version their page or `If-Match` carried: refused
+    /// (`AppError::Stale`) when the ticket has changed since.
+    Version(i64),
+}
+
+/// The ticket as it is now, read and locked inside the caller's
+/// transaction; `Stale` when it changed since `seen`.
+pub fn current(conn: &mut DbConn, ticket_id: &str, seen: Seen) -> Result<Ticket, AppError> {
+    let t = backend::lock_ticket(conn, ticket_id)?.ok_or(AppError::NotFound)?;
+    match seen {
+        Seen::Version(v) if v != t.version => Err(AppError::Stale { current: t.version }),
+        _ => Ok(t),
+    }
+}
 
 /// The staff member acting.
 pub struct Actor<'a> {
@@ -37,27 +62,56 @@ fn audit_entry(
     audit::record(conn, Entry { actor_id: Some(actor.id), action, ticket_id: Some(&t.id), before, after }, now)
 }
 
-/// Assigns to a staff member (by id and name), or to nobody.
+/// Assigns to an active staff member (by id), or to nobody.
 pub fn assign(
     conn: &mut DbConn,
-    t: &Ticket,
-    to: Option<(&str, &str)>,
-    before_name: &str,
+    ticket_id: &str,
+    seen: Seen,
+    to: Option<&str>,
     actor: &Actor<'_>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> Result<(), AppError> {
     conn.transaction(|conn| {
+        let t = &current(conn, ticket_id, seen)?;
+        let to = match to {
+            Some(id) => {
+                let user = users::find(conn, id)?.filter(|u| u.active).ok_or(AppError::BadRequest("assignee"))?;
+                Some((user.id, user.name))
+            }
+            None => None,
+        };
+        let to = to.as_ref().map(|(id, name)| (id.as_str(), name.as_str()));
+        let before_name = match &t.assignee_id {
+            Some(id) => users::find(conn, id)?.map(|u| u.name).unwrap_or_default(),
+            None => String::new(),
+        };
         diesel::update(tickets::table.find(&t.id))
             .set((tickets::assignee_id.eq(to.map(|(id, _)| id)), tickets::updated_at.eq(now)))
             .execute(conn)?;
         let after = to.map(|(_, name)| name).unwrap_or("");
         insert_event(conn, &t.id, staff_event(actor, event_kind::ASSIGNED, false, after), now)?;
-        audit_entry(conn, actor, "assign", t, before_name, after, now)
+        Ok(audit_entry(conn, actor, "assign", t, &before_name, after, now)?)
     })
 }
 
-pub fn set_status(conn: &mut DbConn, t: &Ticket, to: Status, actor: &Actor<'_>, now: NaiveDateTime) -> QueryResult<()> {
+/// Sets a status staff may set from the ticket's current one (the same
+/// status again changes nothing); `Conflict` otherwise.
+pub fn set_status(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    seen: Seen,
+    to: Status,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     conn.transaction(|conn| {
+        let t = &current(conn, ticket_id, seen)?;
+        if t.status() == to {
+            return Ok(());
+        }
+        if !t.status().can_be_set_by_staff(to) {
+            return Err(AppError::Conflict("status"));
+        }
         let (due, paused) = clock(t, t.due_at, to, now);
         diesel::update(tickets::table.find(&t.id))
             .set((
@@ -72,70 +126,83 @@ pub fn set_status(conn: &mut DbConn, t: &Ticket, to: Status, actor: &Actor<'_>, 
             stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
             outbox::enqueue(conn, outbox::kind::RESOLVED, &t.id, None, &t.contact_email, &t.language, now)?;
         }
-        audit_entry(conn, actor, "status", t, &t.status, to.as_str(), now)
+        Ok(audit_entry(conn, actor, "status", t, &t.status, to.as_str(), now)?)
     })
 }
 
 pub fn set_priority(
     conn: &mut DbConn,
-    t: &Ticket,
+    ticket_id: &str,
+    seen: Seen,
     to: Priority,
     rules: &Rules,
     actor: &Actor<'_>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> Result<(), AppError> {
     conn.transaction(|conn| {
+        let t = &current(conn, ticket_id, seen)?;
         // The new target, keeping any paused time already added.
         let due = rules.due_at(t.created_at, to, t.first_response_at.is_some()) + paused_so_far(t, rules);
         diesel::update(tickets::table.find(&t.id))
             .set((tickets::priority.eq(to.as_str()), tickets::due_at.eq(due), tickets::updated_at.eq(now)))
             .execute(conn)?;
         insert_event(conn, &t.id, staff_event(actor, event_kind::PRIORITY_CHANGED, false, to.as_str()), now)?;
-        audit_entry(conn, actor, "priority", t, &t.priority, to.as_str(), now)
+        Ok(audit_entry(conn, actor, "priority", t, &t.priority, to.as_str(), now)?)
     })
 }
 
 /// A public reply, then the status the agent chose (usually waiting on the
 /// customer). The first reply meets the first-response target; the ticket is
 /// then due for resolution.
+#[allow(clippy::too_many_arguments)]
 pub fn reply(
     conn: &mut DbConn,
-    t: &Ticket,
+    ticket_id: &str,
+    seen: Seen,
     body: &str,
     then: Status,
     rules: &Rules,
     actor: &Actor<'_>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    public_message(conn, t, (event_kind::PUBLIC_REPLY, "reply"), body, then, rules, actor, now)
+) -> Result<(), AppError> {
+    if !matches!(then, Status::Open | Status::PendingCustomer | Status::Resolved) {
+        return Err(AppError::Conflict("reply"));
+    }
+    public_message(conn, (ticket_id, seen), (event_kind::PUBLIC_REPLY, "reply"), body, then, rules, actor, now)
 }
 
 /// Asks the customer for the listed facts (the message is already written
 /// in their language) and waits for them.
 pub fn ask_for_information(
     conn: &mut DbConn,
-    t: &Ticket,
+    ticket_id: &str,
+    seen: Seen,
     body: &str,
     rules: &Rules,
     actor: &Actor<'_>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> Result<(), AppError> {
     let kinds = (event_kind::INFO_REQUESTED, "ask_missing");
-    public_message(conn, t, kinds, body, Status::PendingCustomer, rules, actor, now)
+    public_message(conn, (ticket_id, seen), kinds, body, Status::PendingCustomer, rules, actor, now)
 }
 
 #[allow(clippy::too_many_arguments)]
 fn public_message(
     conn: &mut DbConn,
-    t: &Ticket,
+    (ticket_id, seen): (&str, Seen),
     (kind, action): (&str, &str),
     body: &str,
     then: Status,
     rules: &Rules,
     actor: &Actor<'_>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> Result<(), AppError> {
     conn.transaction(|conn| {
+        let t = &current(conn, ticket_id, seen)?;
+        // A closed (or merged) ticket takes no more messages.
+        if t.status() == Status::Closed {
+            return Err(AppError::Conflict("closed"));
+        }
         let first_response = t.first_response_at.unwrap_or(now);
         // The first answer meets the first-response target; the ticket is
         // then due for resolution (plus any time it already waited paused).
@@ -171,7 +238,7 @@ fn public_message(
         if then != t.status() {
             insert_event(conn, &t.id, staff_event(actor, event_kind::STATUS_CHANGED, true, then.as_str()), now)?;
         }
-        audit_entry(conn, actor, action, t, &t.status, then.as_str(), now)
+        Ok(audit_entry(conn, actor, action, t, &t.status, then.as_str(), now)?)
     })
 }
 
@@ -193,23 +260,39 @@ pub fn clock(t: &Ticket, due: NaiveDateTime, to: Status, now: NaiveDateTime) -> 
 }
 
 /// An internal note: never shown to the customer.
-pub fn note(conn: &mut DbConn, t: &Ticket, body: &str, actor: &Actor<'_>, now: NaiveDateTime) -> QueryResult<()> {
+pub fn note(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    seen: Seen,
+    body: &str,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     conn.transaction(|conn| {
+        let t = &current(conn, ticket_id, seen)?;
         diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
         insert_event(conn, &t.id, staff_event(actor, event_kind::INTERNAL_NOTE, false, body), now)?;
-        audit_entry(conn, actor, "note", t, "", "", now)
+        Ok(audit_entry(conn, actor, "note", t, "", "", now)?)
     })
 }
 
-/// Closes a duplicate into the ticket that goes on; both timelines say so.
+/// Closes a duplicate into the ticket that goes on (by id); both
+/// timelines say so. `Conflict` when the duplicate is already closed or the
+/// other ticket was itself merged away.
 pub fn merge(
     conn: &mut DbConn,
-    duplicate: &Ticket,
-    into: &Ticket,
+    ticket_id: &str,
+    seen: Seen,
+    into_id: &str,
     actor: &Actor<'_>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> Result<(), AppError> {
     conn.transaction(|conn| {
+        let duplicate = &current(conn, ticket_id, seen)?;
+        let into = &backend::lock_ticket(conn, into_id)?.ok_or(AppError::NotFound)?;
+        if duplicate.status() == Status::Closed || into.merged_into.is_some() || into.id == duplicate.id {
+            return Err(AppError::Conflict("merge"));
+        }
         diesel::update(tickets::table.find(&duplicate.id))
             .set((
                 tickets::status.eq(Status::Closed.as_str()),
@@ -220,6 +303,6 @@ pub fn merge(
         insert_event(conn, &duplicate.id, staff_event(actor, event_kind::MERGED, true, &into.reference), now)?;
         let note = format!("{} ←", duplicate.reference);
         insert_event(conn, &into.id, staff_event(actor, event_kind::MERGED, false, &note), now)?;
-        audit_entry(conn, actor, "merge", duplicate, &duplicate.status, &into.reference, now)
+        Ok(audit_entry(conn, actor, "merge", duplicate, &duplicate.status, &into.reference, now)?)
     })
 }

@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod audit;
+pub mod backend;
 pub mod canned;
 pub mod escalations;
 pub mod incidents;

@@ -41,6 +41,7 @@ diesel::table! {
         breach_notified_at -> Nullable<Timestamp>,
         incident_id -> Nullable<Text>,
         resolved_at -> Nullable<Timestamp>,
+        version -> BigInt,
     }
 }
 

@@ -62,6 +62,9 @@ pub struct Ticket {
     pub breach_notified_at: Option<NaiveDateTime>,
     pub incident_id: Option<String>,
     pub resolved_at: Option<NaiveDateTime>,
+    /// One more on every change (a database trigger keeps it): what a form
+    /// or an `If-Match` says it acted on.
+    pub version: i64,
 }
 
 impl Ticket {
@@ -119,6 +122,9 @@ pub struct ScreenshotInfo {
 pub struct Created {
     pub reference: String,
     pub token: TrackingToken,
+    /// Where routing put it: new, or already waiting on the customer or the
+    /// platform.
+    pub status: Status,
 }
 
 pub fn new_id() -> String {
@@ -171,7 +177,7 @@ pub fn create(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let created = Created { reference: new_reference(), token: TrackingToken::generate() };
+        let created = Created { reference: new_reference(), token: TrackingToken::generate(), status: routed.status() };
         match conn.transaction(|conn| insert_ticket(conn, ticket, routed, &created, draft_token, now)) {
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) if attempts < 5 => continue,
             Err(e) => return Err(e),

@@ -15,7 +15,8 @@ pub const SESSION_IDLE_HOURS: i64 = 12;
 /// …and after this long in any case.
 pub const SESSION_MAX_DAYS: i64 = 7;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// `Debug` (below) leaves out the password hash.
+#[derive(Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct User {
     pub id: String,
@@ -28,6 +29,18 @@ pub struct User {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_assigned_at: Option<NaiveDateTime>,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .field("active", &self.active)
+            .field("password_hash", &"***")
+            .finish_non_exhaustive()
+    }
 }
 
 impl User {

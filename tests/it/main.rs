@@ -5,6 +5,7 @@
 mod api;
 mod authz;
 mod cli;
+mod concurrency;
 mod durability;
 mod e2e;
 mod hostile;

@@ -1,7 +1,7 @@
 //! JSON API for integrations: the payment app files a ticket straight from
 //! its error screen. Same fields and the same validation as the web form.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde_json::{json, Map, Value};
 
@@ -51,11 +51,13 @@ pub async fn create_ticket(
         Ok(ticket) => {
             let created = store_ticket(&state, ticket, None).await?;
             let tracking_url = format!("{}/t/{}", state.public_url, created.token.as_str());
-            Ok(HttpResponse::Created().json(json!({
-                "reference": created.reference,
-                "tracking_url": tracking_url,
-                "status": "new",
-            })))
+            Ok(HttpResponse::Created()
+                .insert_header((header::LOCATION, format!("/api/v1/tickets/{}", created.reference)))
+                .json(json!({
+                    "reference": created.reference,
+                    "tracking_url": tracking_url,
+                    "status": created.status.as_str(),
+                })))
         }
         Err(errors) => Ok(HttpResponse::UnprocessableEntity().json(field_errors_json(&errors, lang, max_file))),
     }

@@ -2,13 +2,15 @@
 //! Bearer tokens (personal API tokens), the same role checks as the pages,
 //! JSON errors with the right status codes.
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::Connection;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::ApiError;
 use crate::auth::ApiStaff;
-use crate::db::actions::{self, Actor};
+use crate::db::actions::{self, Actor, Seen};
 use crate::db::queue::{self, Cursor, Viewer};
 use crate::db::routing::{self, Escalation};
 use crate::db::tickets::{self as store, Ticket};
@@ -22,6 +24,48 @@ use crate::web::{now, AppState};
 
 fn rfc3339(t: chrono::NaiveDateTime) -> String {
     t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A ticket's entity tag: its version, which every change raises.
+fn etag(t: &Ticket) -> String {
+    format!("\"{}\"", t.version)
+}
+
+/// A ticket as JSON with its `ETag`.
+fn ticket_response(
+    mut res: actix_web::HttpResponseBuilder,
+    t: &Ticket,
+    name: Option<String>,
+    esc: Option<Escalation>,
+    state: &AppState,
+) -> HttpResponse {
+    res.insert_header((header::ETAG, etag(t))).json(ticket_json(t, name, esc, state))
+}
+
+/// What `If-Match` says the client saw: absent or `*` is the ticket as it
+/// is; a tag is a version (weak `W/` tags compare the same). A list matches
+/// when any of its tags is the current version.
+fn if_match(req: &HttpRequest, current: &Ticket) -> Result<Seen, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(Seen::Latest) };
+    let value = value.to_str().map_err(|_| AppError::PreconditionFailed)?.trim();
+    if value == "*" {
+        return Ok(Seen::Latest);
+    }
+    let tags: Vec<Option<i64>> =
+        value.split(',').map(|tag| tag.trim().trim_start_matches("W/").trim_matches('"').parse().ok()).collect();
+    match tags.as_slice() {
+        [Some(v)] => Ok(Seen::Version(*v)),
+        _ if tags.contains(&Some(current.version)) => Ok(Seen::Version(current.version)),
+        _ => Err(AppError::PreconditionFailed.into()),
+    }
+}
+
+/// An action's refusal as the API says it: a stale `If-Match` is 412.
+fn precondition(e: AppError) -> ApiError {
+    match e {
+        AppError::Stale { .. } => AppError::PreconditionFailed.into(),
+        e => e.into(),
+    }
 }
 
 /// Every fact of a ticket, as staff see it.
@@ -128,7 +172,7 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     me.require(Role::Agent)?;
     let (t, name, esc) = load(&state, &reference).await?;
-    Ok(HttpResponse::Ok().json(ticket_json(&t, name, esc, &state)))
+    Ok(ticket_response(HttpResponse::Ok(), &t, name, esc, &state))
 }
 
 #[derive(Deserialize)]
@@ -148,6 +192,7 @@ fn unprocessable(field: &str, message: &str) -> HttpResponse {
 /// `POST /api/v1/tickets/{reference}/replies`.
 pub async fn reply(
     ApiStaff(me): ApiStaff,
+    req: HttpRequest,
     reference: web::Path<String>,
     body: web::Json<ReplyBody>,
     state: web::Data<AppState>,
@@ -164,25 +209,23 @@ pub async fn reply(
             _ => return Ok(unprocessable("status", "Use open, pending_customer or resolved.")),
         },
     };
-    if t.status() == Status::Closed {
-        return Err(AppError::Conflict("closed").into());
-    }
+    let seen = if_match(&req, &t)?;
     let internal = body.internal;
     let rules = state.rules.clone();
-    let t2 = t.clone();
+    let id = t.id.clone();
     state
         .write(move |c| {
             let actor = Actor { id: &me.id, name: &me.name };
             if internal {
-                actions::note(c, &t2, &text, &actor, now())?;
+                actions::note(c, &id, seen, &text, &actor, now())
             } else {
-                actions::reply(c, &t2, &text, then, &rules, &actor, now())?;
+                actions::reply(c, &id, seen, &text, then, &rules, &actor, now())
             }
-            Ok(())
         })
-        .await?;
+        .await
+        .map_err(precondition)?;
     let (t, name, esc) = load(&state, &t.reference).await?;
-    Ok(HttpResponse::Created().json(ticket_json(&t, name, esc, &state)))
+    Ok(ticket_response(HttpResponse::Created(), &t, name, esc, &state))
 }
 
 #[derive(Deserialize)]
@@ -199,21 +242,22 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Option::<String>::deserialize(d).map(Some)
 }
 
-/// `PATCH /api/v1/tickets/{reference}`: status, priority, assignee.
+/// `PATCH /api/v1/tickets/{reference}`: status, priority, assignee, all in
+/// one transaction on the ticket as it is then (or as `If-Match` says).
 pub async fn update(
     ApiStaff(me): ApiStaff,
+    req: HttpRequest,
     reference: web::Path<String>,
     body: web::Json<Patch>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     me.require(Role::Agent)?;
-    let (t, assignee_name, _) = load(&state, &reference).await?;
+    let (t, _, _) = load(&state, &reference).await?;
+    let seen = if_match(&req, &t)?;
     let status = match body.status.as_deref() {
         None => None,
         Some(s) => match Status::parse(s) {
-            Some(s) if s == t.status() => None,
-            Some(s) if t.status().can_be_set_by_staff(s) => Some(s),
-            Some(_) => return Err(AppError::Conflict("status").into()),
+            Some(s) => Some(s),
             None => return Ok(unprocessable("status", "Unknown status.")),
         },
     };
@@ -226,33 +270,32 @@ pub async fn update(
     };
     let assignee = body.assignee.clone();
     let rules = state.rules.clone();
-    let t2 = t.clone();
+    let id = t.id.clone();
     let result = state
         .write(move |c| {
-            let actor = Actor { id: &me.id, name: &me.name };
-            if let Some(to) = assignee {
-                let to = match to {
-                    Some(id) => match users::find(c, &id)?.filter(|u| u.active) {
-                        Some(u) => Some((u.id, u.name)),
-                        None => return Ok(Some("assignee")),
-                    },
-                    None => None,
-                };
-                let before = assignee_name.unwrap_or_default();
-                actions::assign(c, &t2, to.as_ref().map(|(i, n)| (i.as_str(), n.as_str())), &before, &actor, now())?;
-            }
-            if let Some(p) = priority {
-                actions::set_priority(c, &t2, p, &rules, &actor, now())?;
-            }
-            if let Some(s) = status {
-                actions::set_status(c, &t2, s, &actor, now())?;
-            }
-            Ok(None)
+            c.transaction(|c| {
+                let actor = Actor { id: &me.id, name: &me.name };
+                // The version is checked once; each change then reads the
+                // ticket as the one before left it.
+                actions::current(c, &id, seen)?;
+                if let Some(to) = assignee {
+                    actions::assign(c, &id, Seen::Latest, to.as_deref(), &actor, now())?;
+                }
+                if let Some(p) = priority {
+                    actions::set_priority(c, &id, Seen::Latest, p, &rules, &actor, now())?;
+                }
+                if let Some(s) = status {
+                    actions::set_status(c, &id, Seen::Latest, s, &actor, now())?;
+                }
+                Ok(())
+            })
         })
-        .await?;
-    if let Some(field) = result {
-        return Ok(unprocessable(field, "No active user has this id."));
+        .await;
+    match result {
+        Ok(()) => {}
+        Err(AppError::BadRequest("assignee")) => return Ok(unprocessable("assignee", "No active user has this id.")),
+        Err(e) => return Err(precondition(e)),
     }
     let (t, name, esc) = load(&state, &t.reference).await?;
-    Ok(HttpResponse::Ok().json(ticket_json(&t, name, esc, &state)))
+    Ok(ticket_response(HttpResponse::Ok(), &t, name, esc, &state))
 }

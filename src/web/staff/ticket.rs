@@ -12,11 +12,12 @@ use super::queue::label;
 use super::Chrome;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::Staff;
-use crate::db::actions::{self, Actor};
+use crate::db::actions::{self, Actor, Seen};
 use crate::db::canned::{self, Canned};
 use crate::db::incidents;
 use crate::db::tickets::{self as store, event_kind, Ticket};
 use crate::db::users::{self, User};
+use crate::db::DbConn;
 use crate::domain::codes::*;
 use crate::domain::facts::Fact;
 use crate::domain::reference::normalize_reference;
@@ -34,6 +35,8 @@ pub struct StaffEvent {
     pub view: EventView,
     pub internal: bool,
     pub author: String,
+    /// Happened after the agent's page was opened (shown after a collision).
+    pub changed: bool,
 }
 
 pub struct Option_ {
@@ -105,6 +108,9 @@ struct Draft {
     reply: String,
     note: String,
     problem: Option<(String, String)>,
+    /// After a collision: when the agent's page was opened; what happened
+    /// since is marked on the timeline.
+    since: Option<chrono::NaiveDateTime>,
 }
 
 async fn page(
@@ -164,12 +170,13 @@ async fn page(
             let internal = !e.is_public;
             let author = e.author_id.as_deref().and_then(|id| names.get(id)).map(|n| n.to_string()).unwrap_or_default();
             let kind = e.kind.clone();
+            let changed = draft.since.is_some_and(|since| e.created_at > since);
             let mut view = event_view(lang, e);
             // Staff see what assignment entries hold: the new assignee.
             if kind == event_kind::ASSIGNED && view.body.is_empty() {
                 view.body = lang.t("agent-nobody");
             }
-            StaffEvent { view, internal, author }
+            StaffEvent { view, internal, author, changed }
         })
         .collect();
     let active: Vec<&User> = staff.iter().filter(|u| u.active).collect();
@@ -237,7 +244,7 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let t = load(&state, &reference).await?;
-    let draft = Draft { reply: String::new(), note: String::new(), problem: None };
+    let draft = Draft { reply: String::new(), note: String::new(), problem: None, since: None };
     crate::web::html(
         page(&state, Chrome { lang: p.lang, path: p.path, me, csrf: csrf.0 }, t, q.canned.clone(), draft).await?,
     )
@@ -253,6 +260,16 @@ pub async fn screenshot(
     let t = load(&state, &reference).await?;
     let (kind, data) = state.db(move |c| store::screenshot_data(c, &t.id, &id)?.ok_or(AppError::NotFound)).await?;
     Ok(crate::web::image_response(kind, data))
+}
+
+/// Runs one action on the writer as this agent; the action reads the
+/// ticket afresh inside its transaction.
+async fn run<F>(state: &AppState, me: &Staff, ticket_id: &str, action: F) -> Result<(), AppError>
+where
+    F: FnOnce(&mut DbConn, &str, &Actor<'_>) -> Result<(), AppError> + Send + 'static,
+{
+    let (actor_id, actor_name, id) = (me.id.clone(), me.name.clone(), ticket_id.to_string());
+    state.write(move |c| action(c, &id, &Actor { id: &actor_id, name: &actor_name })).await
 }
 
 /// The message asking a customer for facts, in their language.
@@ -288,123 +305,83 @@ pub async fn act(
         reply,
         note,
         problem: Some((action.clone(), lang.t(problem_key))),
+        since: None,
     };
 
-    let actor_id = me.id.clone();
-    let actor_name = me.name.clone();
+    // What the agent saw: the version their page carried.
+    let seen = field("version").parse().map(Seen::Version).unwrap_or(Seen::Latest);
+    let seen_at = field("seen").parse::<i64>().ok().and_then(chrono::DateTime::from_timestamp_micros);
     let rules = state.rules.clone();
-    let draft: Option<Draft> = match action.as_str() {
+    let typed = (form.get("body").cloned().unwrap_or_default(), action.clone());
+    let result: Result<Option<Draft>, AppError> = match action.as_str() {
         "claim" => {
-            let before = assignee_name(&state, &t).await?;
-            let t2 = t.clone();
-            let (id, name) = (actor_id.clone(), actor_name.clone());
-            state
-                .write(move |c| {
-                    let actor = Actor { id: &id, name: &name };
-                    Ok(actions::assign(c, &t2, Some((&id, &name)), &before, &actor, now())?)
-                })
-                .await?;
-            None
+            let me_id = me.id.clone();
+            run(&state, &me, &t.id, move |c, id, actor| actions::assign(c, id, seen, Some(&me_id), actor, now()))
+                .await
+                .map(|_| None)
         }
         "assign" => {
             let to_id = field("assignee");
-            let before = assignee_name(&state, &t).await?;
-            let t2 = t.clone();
-            let (id, name) = (actor_id.clone(), actor_name.clone());
-            state
-                .write(move |c| {
-                    let to = if to_id.is_empty() {
-                        None
-                    } else {
-                        let user =
-                            users::find(c, &to_id)?.filter(|u| u.active).ok_or(AppError::BadRequest("assignee"))?;
-                        Some((user.id, user.name))
-                    };
-                    let actor = Actor { id: &id, name: &name };
-                    Ok(actions::assign(
-                        c,
-                        &t2,
-                        to.as_ref().map(|(i, n)| (i.as_str(), n.as_str())),
-                        &before,
-                        &actor,
-                        now(),
-                    )?)
-                })
-                .await?;
-            None
+            run(&state, &me, &t.id, move |c, id, actor| {
+                let to = (!to_id.is_empty()).then_some(to_id.as_str());
+                actions::assign(c, id, seen, to, actor, now())
+            })
+            .await
+            .map(|_| None)
         }
         "status" => {
             let to = Status::parse(&field("status")).ok_or(AppError::BadRequest("status"))?;
-            if !t.status().can_be_set_by_staff(to) {
-                return Err(AppError::Conflict("status"));
-            }
-            let t2 = t.clone();
-            let (id, name) = (actor_id.clone(), actor_name.clone());
-            state.write(move |c| Ok(actions::set_status(c, &t2, to, &Actor { id: &id, name: &name }, now())?)).await?;
-            None
+            run(&state, &me, &t.id, move |c, id, actor| actions::set_status(c, id, seen, to, actor, now()))
+                .await
+                .map(|_| None)
         }
         "priority" => {
             let to = Priority::parse(&field("priority")).ok_or(AppError::BadRequest("priority"))?;
-            let t2 = t.clone();
-            let (id, name) = (actor_id.clone(), actor_name.clone());
-            state
-                .write(move |c| Ok(actions::set_priority(c, &t2, to, &rules, &Actor { id: &id, name: &name }, now())?))
-                .await?;
-            None
+            run(&state, &me, &t.id, move |c, id, actor| actions::set_priority(c, id, seen, to, &rules, actor, now()))
+                .await
+                .map(|_| None)
         }
         "reply" => {
-            let raw = form.get("body").cloned().unwrap_or_default();
+            let raw = typed.0.clone();
             let then = Status::parse(&field("then")).unwrap_or(Status::PendingCustomer);
-            if !matches!(then, Status::Open | Status::PendingCustomer | Status::Resolved)
-                || t.status() == Status::Closed
-            {
-                return Err(AppError::Conflict("reply"));
-            }
             match text::clean(&raw, BODY_MAX, true) {
-                Ok(Some(body)) => {
-                    let t2 = t.clone();
-                    let (id, name) = (actor_id.clone(), actor_name.clone());
-                    state
-                        .write(move |c| {
-                            Ok(actions::reply(c, &t2, &body, then, &rules, &Actor { id: &id, name: &name }, now())?)
-                        })
-                        .await?;
-                    None
-                }
-                Ok(None) => Some(refuse("ticket-body-required", raw, String::new())),
-                Err(_) => Some(refuse("err-bad-characters", raw, String::new())),
+                Ok(Some(body)) => run(&state, &me, &t.id, move |c, id, actor| {
+                    actions::reply(c, id, seen, &body, then, &rules, actor, now())
+                })
+                .await
+                .map(|_| None),
+                Ok(None) => Ok(Some(refuse("ticket-body-required", raw, String::new()))),
+                Err(_) => Ok(Some(refuse("err-bad-characters", raw, String::new()))),
             }
         }
         "note" => {
-            let raw = form.get("body").cloned().unwrap_or_default();
+            let raw = typed.0.clone();
             match text::clean(&raw, BODY_MAX, true) {
                 Ok(Some(body)) => {
-                    let t2 = t.clone();
-                    let (id, name) = (actor_id.clone(), actor_name.clone());
-                    state
-                        .write(move |c| Ok(actions::note(c, &t2, &body, &Actor { id: &id, name: &name }, now())?))
-                        .await?;
-                    None
+                    run(&state, &me, &t.id, move |c, id, actor| actions::note(c, id, seen, &body, actor, now()))
+                        .await
+                        .map(|_| None)
                 }
-                Ok(None) => Some(refuse("ticket-body-required", String::new(), raw)),
-                Err(_) => Some(refuse("err-bad-characters", String::new(), raw)),
+                Ok(None) => Ok(Some(refuse("ticket-body-required", String::new(), raw))),
+                Err(_) => Ok(Some(refuse("err-bad-characters", String::new(), raw))),
             }
         }
         "ask" => {
             let facts: Vec<Fact> =
                 Fact::ALL.into_iter().filter(|f| form.contains_key(&format!("fact_{}", f.as_str()))).collect();
-            if facts.is_empty() || t.status() == Status::Closed {
-                Some(refuse("ticket-facts-required", String::new(), String::new()))
+            if facts.is_empty() {
+                Ok(Some(refuse("ticket-facts-required", String::new(), String::new())))
             } else {
                 let body = ask_message(t.language(), &facts);
-                let t2 = t.clone();
-                let (id, name) = (actor_id.clone(), actor_name.clone());
-                state
-                    .write(move |c| {
-                        Ok(actions::ask_for_information(c, &t2, &body, &rules, &Actor { id: &id, name: &name }, now())?)
-                    })
-                    .await?;
-                None
+                run(&state, &me, &t.id, move |c, id, actor| {
+                    actions::ask_for_information(c, id, seen, &body, &rules, actor, now())
+                })
+                .await
+                .map(|_| None)
+                .or_else(|e| match e {
+                    AppError::Conflict(_) => Ok(Some(refuse("ticket-facts-required", String::new(), String::new()))),
+                    other => Err(other),
+                })
             }
         }
         "merge" => {
@@ -414,33 +391,44 @@ pub async fn act(
                 None => None,
             };
             match target {
-                Some(into) if t.status() != Status::Closed && into.merged_into.is_none() => {
-                    let t2 = t.clone();
-                    let (id, name) = (actor_id.clone(), actor_name.clone());
-                    state
-                        .write(move |c| Ok(actions::merge(c, &t2, &into, &Actor { id: &id, name: &name }, now())?))
-                        .await?;
-                    None
+                Some(into) => {
+                    run(&state, &me, &t.id, move |c, id, actor| actions::merge(c, id, seen, &into.id, actor, now()))
+                        .await
+                        .map(|_| None)
+                        .or_else(|e| match e {
+                            AppError::Conflict(_) => {
+                                Ok(Some(refuse("ticket-merge-unknown", String::new(), String::new())))
+                            }
+                            other => Err(other),
+                        })
                 }
-                _ => Some(refuse("ticket-merge-unknown", String::new(), String::new())),
+                None => Ok(Some(refuse("ticket-merge-unknown", String::new(), String::new()))),
             }
         }
         _ => return Err(AppError::NotFound),
     };
 
-    match draft {
-        None => {
+    let (draft, status) = match result {
+        Ok(None) => {
             let location = format!("/agent/tickets/{}#timeline", t.reference);
-            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
+            return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish());
         }
-        Some(draft) => {
-            let view = page(&state, Chrome { lang, path: p.path, me, csrf: csrf.0 }, t, None, draft).await?;
-            crate::web::html_status(StatusCode::UNPROCESSABLE_ENTITY, view)
+        Ok(Some(draft)) => (draft, StatusCode::UNPROCESSABLE_ENTITY),
+        // Someone changed the ticket since this page was opened: show it as
+        // it is now, with what changed marked, and keep what was typed.
+        Err(AppError::Stale { .. }) => {
+            let (body, action) = typed;
+            let (reply, note) = match action.as_str() {
+                "reply" => (body, String::new()),
+                "note" => (String::new(), body),
+                _ => (String::new(), String::new()),
+            };
+            let problem = Some(("conflict".to_string(), lang.t("ticket-conflict")));
+            (Draft { reply, note, problem, since: seen_at.map(|d| d.naive_utc()) }, StatusCode::CONFLICT)
         }
-    }
-}
-
-async fn assignee_name(state: &AppState, t: &Ticket) -> Result<String, AppError> {
-    let Some(id) = t.assignee_id.clone() else { return Ok(String::new()) };
-    state.db(move |c| Ok(users::find(c, &id)?.map(|u| u.name).unwrap_or_default())).await
+        Err(e) => return Err(e),
+    };
+    let t = load(&state, &reference).await?;
+    let view = page(&state, Chrome { lang, path: p.path, me, csrf: csrf.0 }, t, None, draft).await?;
+    crate::web::html_status(status, view)
 }

@@ -1,0 +1,2 @@
+DROP TRIGGER tickets_version;
+ALTER TABLE tickets DROP COLUMN version;
