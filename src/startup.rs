@@ -102,6 +102,7 @@ impl Application {
                 )
                 .wrap(from_fn(crate::auth::csrf::layer))
                 .wrap(security_headers())
+                .wrap(from_fn(no_store))
                 .wrap(from_fn(crate::web::ops::trace))
                 .route("/static/style.css", web::get().to(stylesheet))
                 .configure(routes::routes)
@@ -141,6 +142,32 @@ fn security_headers() -> DefaultHeaders {
         .add(("X-Frame-Options", "DENY"))
         // Tracking links carry a secret: never send them to another site.
         .add(("Referrer-Policy", "no-referrer"))
+}
+
+/// Whether an answer may show a secret or personal data: staff pages, a
+/// customer's tracking pages, the API (intake answers with the tracking
+/// link), sign-in, and the intake form (a refused form shows what was
+/// typed). Only the public pages, the stylesheet and the API's document
+/// may be kept by a browser or a proxy.
+pub fn is_private(path: &str) -> bool {
+    const PRIVATE: [&str; 9] =
+        ["/t/", "/agent", "/supervisor", "/admin", "/settings", "/api/", "/login", "/logout", "/tickets"];
+    path != "/api/v1/openapi.json" && PRIVATE.iter().any(|p| path.starts_with(p))
+}
+
+/// `Cache-Control: no-store` on every private answer (see `is_private`),
+/// error pages included.
+async fn no_store(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::http::header::{HeaderValue, CACHE_CONTROL};
+    let private = is_private(req.path());
+    let mut res = next.call(req).await?;
+    if private {
+        res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
 }
 
 /// The one stylesheet, compiled in so the binary runs from any directory.

@@ -59,16 +59,12 @@ pub struct SwitchQuery {
 pub async fn switch(code: web::Path<String>, query: web::Query<SwitchQuery>) -> HttpResponse {
     let lang = Lang::parse(&code).unwrap_or_default();
     // Only paths on this site: never an open redirect.
-    let next = query
-        .next
-        .as_deref()
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/");
+    let next = super::redirect::local_target(query.next.as_deref(), "/");
     let cookie = Cookie::build(COOKIE, lang.code())
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .max_age(actix_web::cookie::time::Duration::days(365))
         .finish();
-    HttpResponse::SeeOther().insert_header((header::LOCATION, next.to_string())).cookie(cookie).finish()
+    HttpResponse::SeeOther().insert_header((header::LOCATION, next)).cookie(cookie).finish()
 }

@@ -10,6 +10,7 @@ pub mod multipart;
 pub mod ops;
 pub mod pages;
 pub mod rate_limit;
+pub mod redirect;
 pub mod route_table;
 pub mod staff;
 pub mod tickets;

@@ -18,6 +18,7 @@ mod rest_api;
 mod retention;
 mod routing;
 mod schema;
+mod security;
 mod staff;
 mod support;
 mod tracking;

@@ -7,7 +7,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::local_path;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::staff::SESSION_COOKIE;
 use crate::auth::{password, throttle};
@@ -16,6 +15,7 @@ use crate::db::users;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::lang::PageLang;
+use crate::web::redirect::local_target;
 use crate::web::{now, AppState};
 
 #[derive(Template)]
@@ -37,7 +37,7 @@ pub struct LoginQuery {
 }
 
 pub async fn form(page: PageLang, csrf: CsrfToken, q: web::Query<LoginQuery>) -> Result<HttpResponse, AppError> {
-    let next = local_path(q.next.as_deref().unwrap_or("/agent")).to_string();
+    let next = local_target(q.next.as_deref(), "/agent");
     crate::web::html(LoginPage {
         lang: page.lang,
         path: page.path,
@@ -124,7 +124,7 @@ pub async fn submit(
         })
         .await?;
 
-    let next = local_path(form.next.as_deref().unwrap_or("/agent")).to_string();
+    let next = local_target(form.next.as_deref(), "/agent");
     let (status, message, retry_after) = match outcome {
         Outcome::Ok(token) => {
             let cookie = Cookie::build(SESSION_COOKIE, token)

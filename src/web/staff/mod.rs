@@ -65,12 +65,3 @@ pub fn routes(t: &mut RouteTable) {
         .post("/settings/tokens", AGENT, settings::create_token)
         .post("/settings/tokens/{id}/revoke", AGENT, settings::revoke_token);
 }
-
-/// A path on this site to go back to after sign-in; never elsewhere.
-pub fn local_path(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/agent"
-    }
-}
