@@ -226,44 +226,56 @@ pub fn end_session(conn: &mut DbConn, token: &str) -> QueryResult<()> {
 // --- Sign-in throttling ---------------------------------------------------
 
 /// Failures recorded for a key, if not yet forgotten.
-pub fn failures(conn: &mut DbConn, key: &str) -> QueryResult<Option<(i32, NaiveDateTime)>> {
-    login_throttles::table
-        .find(key)
-        .select((login_throttles::failures, login_throttles::last_failure_at))
-        .first(conn)
-        .optional()
+/// Counts a sign-in attempt for `key` before its password is checked, in
+/// one statement, so that attempts racing each other each see a different
+/// count (a burst gets no more password checks than the limit allows).
+/// Returns the failures counted before this attempt (the ones still being
+/// checked included) and when the last one was. The attempt stays counted
+/// as a failure unless `attempt_succeeded` or `attempt_not_made` takes it
+/// back.
+pub fn begin_attempt(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> QueryResult<(i32, NaiveDateTime)> {
+    use login_throttles::dsl as lt;
+    let forgotten = now - crate::auth::throttle::FORGET_AFTER;
+    // Old failures are forgiven: start again at this attempt.
+    let reset = diesel::update(lt::login_throttles.find(key).filter(lt::last_failure_at.lt(forgotten)))
+        .set((lt::failures.eq(1), lt::last_failure_at.eq(now)))
+        .execute(conn)?;
+    if reset > 0 {
+        return Ok((0, now));
+    }
+    let bumped: Option<(i32, NaiveDateTime)> = diesel::update(lt::login_throttles.find(key))
+        .set(lt::failures.eq(lt::failures + 1))
+        .returning((lt::failures, lt::last_failure_at))
+        .get_result(conn)
+        .optional()?;
+    if let Some((failures, last)) = bumped {
+        return Ok((failures - 1, last));
+    }
+    let inserted = diesel::insert_into(lt::login_throttles)
+        .values((lt::key.eq(key), lt::failures.eq(1), lt::last_failure_at.eq(now)))
+        .execute(conn);
+    match inserted {
+        // Another attempt for the same key got there first.
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => begin_attempt(conn, key, now),
+        other => other.map(|_| (0, now)),
+    }
 }
 
-pub fn record_failure(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> QueryResult<()> {
-    let forgotten = now - crate::auth::throttle::FORGET_AFTER;
-    // Written first, never read-then-write, so SQLite need not upgrade a lock.
-    let old = diesel::update(login_throttles::table.find(key).filter(login_throttles::last_failure_at.lt(forgotten)))
-        .set((login_throttles::failures.eq(1), login_throttles::last_failure_at.eq(now)))
+/// The attempt counted by `begin_attempt` failed: its time is the last
+/// failure's.
+pub fn attempt_failed(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> QueryResult<()> {
+    use login_throttles::dsl as lt;
+    diesel::update(lt::login_throttles.find(key)).set(lt::last_failure_at.eq(now)).execute(conn)?;
+    Ok(())
+}
+
+/// The attempt counted by `begin_attempt` was not a failure (it was
+/// throttled before any check, or it succeeded): take it back.
+pub fn attempt_not_made(conn: &mut DbConn, key: &str) -> QueryResult<()> {
+    use login_throttles::dsl as lt;
+    diesel::update(lt::login_throttles.find(key).filter(lt::failures.gt(0)))
+        .set(lt::failures.eq(lt::failures - 1))
         .execute(conn)?;
-    if old > 0 {
-        return Ok(());
-    }
-    let bumped = diesel::update(login_throttles::table.find(key))
-        .set((login_throttles::failures.eq(login_throttles::failures + 1), login_throttles::last_failure_at.eq(now)))
-        .execute(conn)?;
-    if bumped == 0 {
-        let inserted = diesel::insert_into(login_throttles::table)
-            .values((
-                login_throttles::key.eq(key),
-                login_throttles::failures.eq(1),
-                login_throttles::last_failure_at.eq(now),
-            ))
-            .execute(conn);
-        match inserted {
-            // Another failure for the same key got there first.
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                return record_failure(conn, key, now)
-            }
-            other => {
-                other?;
-            }
-        }
-    }
     Ok(())
 }
 

@@ -99,3 +99,32 @@ async fn pages_with_secrets_or_personal_data_are_never_stored() {
     assert_eq!(home.headers()["referrer-policy"], "no-referrer");
     assert_eq!(customer.get(&tracking).await.headers()["referrer-policy"], "no-referrer");
 }
+
+/// Finding 4: 30 wrong passwords sent at once for one account got 12 real
+/// password checks where 5 are allowed (read count → check → write count).
+/// Each attempt is now counted before its check, in one statement.
+#[tokio::test]
+async fn a_burst_of_wrong_passwords_gets_no_more_checks_than_the_limit() {
+    let app = spawn().await;
+    app.add_staff("burst@paydesk.test", "Burst", "agent", &["general"]);
+    let browser = app.browser();
+    let csrf = browser.csrf().await;
+    let attempts = (0..30).map(|i| {
+        let (client, url, csrf) = (browser.client.clone(), browser.url("/login"), csrf.clone());
+        async move {
+            let password = format!("wrong password {i}");
+            let form = [("email", "burst@paydesk.test"), ("password", password.as_str()), ("csrf", csrf.as_str())];
+            client.post(url).header("Accept-Language", "en").form(&form).send().await.unwrap().status().as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    // A 401 is a password that was checked and refused; a 429 was held back
+    // before any check.
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let held = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(checked + held, 30, "{statuses:?}");
+    assert_eq!(checked, paydesk::auth::throttle::ACCOUNT_FREE_FAILURES as usize, "{statuses:?}");
+    // The right password is held back too, for now.
+    let res = browser.post("/login", &[("email", "burst@paydesk.test"), ("password", PASSWORD)]).await;
+    assert_eq!(res.status().as_u16(), 429);
+}

@@ -87,16 +87,24 @@ pub async fn submit(
     let outcome = state
         .db(move |c| {
             let now = now();
+            // Each attempt is counted before its password is checked, so
+            // attempts sent at once cannot all slip under the limit.
             // Waiting applies whether or not the account exists.
-            for (key, free) in
-                [(&account_key, throttle::ACCOUNT_FREE_FAILURES), (&address_key, throttle::ADDRESS_FREE_FAILURES)]
-            {
-                if let Some((failures, last)) = users::failures(c, key)? {
-                    let until = last + throttle::delay(failures, free);
-                    if last > now - throttle::FORGET_AFTER && until > now {
-                        return Ok(Outcome::Wait((until - now).num_seconds().max(1)));
-                    }
+            let keys =
+                [(&account_key, throttle::ACCOUNT_FREE_FAILURES), (&address_key, throttle::ADDRESS_FREE_FAILURES)];
+            let mut wait = None;
+            for (key, free) in keys {
+                let (failures, last) = users::begin_attempt(c, key, now)?;
+                let until = last + throttle::delay(failures, free);
+                if until > now {
+                    wait = wait.max(Some((until - now).num_seconds().max(1)));
                 }
+            }
+            if let Some(secs) = wait {
+                for (key, _) in keys {
+                    users::attempt_not_made(c, key)?;
+                }
+                return Ok(Outcome::Wait(secs));
             }
             let user = users::find_by_email(c, &email_for_db)?.filter(|u| u.active);
             let ok = match &user {
@@ -109,6 +117,7 @@ pub async fn submit(
             match user.filter(|_| ok) {
                 Some(u) => {
                     users::clear_failures(c, &account_key)?;
+                    users::attempt_not_made(c, &address_key)?;
                     let token = users::create_session(c, &u.id, now)?;
                     let entry =
                         Entry { actor_id: Some(&u.id), action: "sign_in", ticket_id: None, before: "", after: "" };
@@ -116,8 +125,8 @@ pub async fn submit(
                     Ok(Outcome::Ok(token))
                 }
                 None => {
-                    users::record_failure(c, &account_key, now)?;
-                    users::record_failure(c, &address_key, now)?;
+                    users::attempt_failed(c, &account_key, now)?;
+                    users::attempt_failed(c, &address_key, now)?;
                     Ok(Outcome::Wrong)
                 }
             }
