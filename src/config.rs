@@ -5,6 +5,9 @@
 pub struct Config {
     /// Address to listen on, e.g. `127.0.0.1:8080` (port 0: any free port).
     pub bind: String,
+    /// Where `/metrics` is served, never on `bind` (queue depths and volumes
+    /// are not for the public); none: not served.
+    pub metrics_bind: Option<String>,
     /// `sqlite://path` or `postgres://…`.
     pub database_url: String,
     /// Base of the absolute links we give out (tracking links). Defaults to
@@ -74,6 +77,7 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("bind", &self.bind)
+            .field("metrics_bind", &self.metrics_bind)
             .field("database_url", &redact_url(&self.database_url))
             .field("public_url", &self.public_url)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
@@ -84,6 +88,7 @@ impl std::fmt::Debug for Config {
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_METRICS_BIND: &str = "127.0.0.1:9898";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://paydesk.db";
 pub const DEFAULT_MAX_SCREENSHOT_BYTES: usize = 5 * 1024 * 1024;
 
@@ -92,6 +97,7 @@ impl Config {
     pub fn new(database_url: impl Into<String>) -> Self {
         Config {
             bind: DEFAULT_BIND.to_string(),
+            metrics_bind: Some(DEFAULT_METRICS_BIND.to_string()),
             database_url: database_url.into(),
             public_url: None,
             max_screenshot_bytes: DEFAULT_MAX_SCREENSHOT_BYTES,

@@ -15,12 +15,18 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start: the size of `Serve`'s settings costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server (migrates the database first).
     Serve {
         #[arg(long, env = "PAYDESK_BIND", default_value = config::DEFAULT_BIND)]
         bind: String,
+        /// Where Prometheus metrics are served (`/metrics`), apart from the
+        /// public listener; "off" serves none.
+        #[arg(long, env = "PAYDESK_METRICS_BIND", default_value = config::DEFAULT_METRICS_BIND)]
+        metrics_bind: String,
         /// Base of the links given to customers, e.g. https://help.example.com
         #[arg(long, env = "PAYDESK_PUBLIC_URL")]
         public_url: Option<String>,
@@ -198,6 +204,7 @@ fn main() -> ExitCode {
             .map_err(|e| e.to_string()),
         Command::Serve {
             bind,
+            metrics_bind,
             public_url,
             max_screenshot_mb,
             db_pool,
@@ -229,6 +236,7 @@ fn main() -> ExitCode {
                 self_service_timeout_hours,
                 provider_after_days,
                 bind,
+                metrics_bind: (metrics_bind != "off").then_some(metrics_bind),
                 public_url,
                 max_screenshot_bytes: max_screenshot_mb * 1024 * 1024,
                 db_pool_size: db_pool,

@@ -33,8 +33,11 @@ pub enum StartError {
 
 pub struct Application {
     port: u16,
+    metrics_port: Option<u16>,
     public_url: String,
     server: Server,
+    /// `/metrics`, on a listener of its own (`Config::metrics_bind`).
+    metrics: Option<Server>,
 }
 
 impl Application {
@@ -82,6 +85,7 @@ impl Application {
             metrics: Default::default(),
             limits: std::sync::Arc::new(crate::web::rate_limit::RateLimits::new(&config)),
         });
+        let metrics_state = state.clone();
 
         let mut server = HttpServer::new(move || {
             App::new()
@@ -114,11 +118,35 @@ impl Application {
             server = server.workers(workers);
         }
         tracing::info!(%address, "paydesk listening");
-        Ok(Application { port: address.port(), public_url, server: server.run() })
+        let (metrics, metrics_port) = match &config.metrics_bind {
+            Some(bind) => {
+                let listener = TcpListener::bind(bind).map_err(|e| StartError::Bind(bind.clone(), e))?;
+                let address = listener.local_addr().map_err(|e| StartError::Bind(bind.clone(), e))?;
+                let state = metrics_state;
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(state.clone())
+                        .route("/metrics", web::get().to(crate::web::ops::metrics))
+                        .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
+                })
+                .workers(1)
+                .listen(listener)
+                .map_err(|e| StartError::Bind(bind.clone(), e))?;
+                tracing::info!(%address, "metrics listening");
+                (Some(server.run()), Some(address.port()))
+            }
+            None => (None, None),
+        };
+        Ok(Application { port: address.port(), metrics_port, public_url, server: server.run(), metrics })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port `/metrics` is served on, when it is.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     pub fn public_url(&self) -> &str {
@@ -126,7 +154,10 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        match self.metrics {
+            Some(metrics) => futures_util::future::try_join(self.server, metrics).await.map(|_| ()),
+            None => self.server.await,
+        }
     }
 }
 

@@ -104,8 +104,7 @@ pub fn table() -> RouteTable {
         .post("/api/v1/tickets/{reference}/replies", Api(Role::Agent), api::staff::reply)
         .get("/api/v1/openapi.json", Public, api::openapi)
         .get("/healthz", Public, health::healthz)
-        .get("/readyz", Public, ops::readyz)
-        .get("/metrics", Public, ops::metrics);
+        .get("/readyz", Public, ops::readyz);
     staff::routes(&mut t);
     t
 }

@@ -176,7 +176,7 @@ async fn start_paydesk(database_url: &str, work: &Path) -> Server {
         .spawn()
         .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
     let child = Command::new(BIN)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(["serve", "--metrics-bind", "127.0.0.1:0", "--bind", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", database_url)
         .env("PAYDESK_INTAKE_PER_MINUTE", "0")
         .env("PAYDESK_SIGN_IN_PER_MINUTE", "0")

@@ -17,7 +17,7 @@ async fn serve_creates_the_database_and_logs_no_personal_data() {
         l.local_addr().unwrap().port()
     };
     let mut child = Command::new(BIN)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(["serve", "--metrics-bind", "127.0.0.1:0", "--bind", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .env("PAYDESK_WORKERS", "1")
         .env("RUST_LOG", "trace")

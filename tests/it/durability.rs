@@ -18,7 +18,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_paydesk");
 async fn serve(database_url: &str, log: &std::path::Path) -> (Child, String) {
     let port = free_port();
     let child = Command::new(BIN)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(["serve", "--metrics-bind", "127.0.0.1:0", "--bind", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", database_url)
         .env("PAYDESK_WORKERS", "2")
         .env("PAYDESK_INTAKE_PER_MINUTE", "0")

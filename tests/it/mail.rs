@@ -119,7 +119,7 @@ async fn messages_queued_before_a_restart_are_sent_after_it() {
     let smtp_port = free_port();
     let start = |port: u16| {
         std::process::Command::new(env!("CARGO_BIN_EXE_paydesk"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .args(["serve", "--metrics-bind", "127.0.0.1:0", "--bind", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", db.url())
             .env("PAYDESK_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
             .env("PAYDESK_MAIL_DIR", dir.path())

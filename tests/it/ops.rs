@@ -8,7 +8,10 @@ async fn metrics_count_tickets_queues_outbox_and_requests_without_secrets() {
     let (_, tracking) = app.file_api(&complete_fields()).await;
     app.file_api(&with(&complete_fields(), "error_code", "101")).await;
     assert_eq!(app.get(&tracking).await.status().as_u16(), 200);
-    let res = app.get("/metrics").await;
+    // Not on the public listener (security review, finding 7)…
+    assert_eq!(app.get("/metrics").await.status().as_u16(), 404);
+    // …only on its own.
+    let res = reqwest::get(format!("{}/metrics", app.metrics.as_ref().unwrap())).await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
     let text = res.text().await.unwrap();

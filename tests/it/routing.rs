@@ -366,7 +366,7 @@ fn a_broken_rules_file_stops_start_up_naming_the_rule() {
     let broken = paydesk::routing::DEFAULT_RULES.replace("queue = \"refunds\"", "queue = \"refundz\"");
     std::fs::write(&rules, broken).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_paydesk"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(["serve", "--metrics-bind", "127.0.0.1:0", "--bind", "127.0.0.1:0"])
         .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("x.db").display()))
         .env("PAYDESK_RULES", &rules)
         .output()

@@ -97,6 +97,8 @@ impl Drop for TestDb {
 
 pub struct TestApp {
     pub base: String,
+    /// The metrics listener's base URL (its own port, not `base`).
+    pub metrics: Option<String>,
     pub client: reqwest::Client,
     pub db: TestDb,
     /// Where email goes when no SMTP server is configured.
@@ -110,15 +112,26 @@ pub async fn spawn() -> TestApp {
 pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let db = TestDb::new();
     let mail_dir = tempfile::tempdir().unwrap();
-    let base = start_server(&db.url(), mail_dir.path(), adjust);
+    let (base, metrics) = start_server_with_metrics(&db.url(), mail_dir.path(), adjust);
     let client = reqwest::Client::builder().redirect(Policy::none()).cookie_store(true).build().unwrap();
-    TestApp { base, client, db, mail_dir }
+    TestApp { base, metrics, client, db, mail_dir }
 }
 
 /// Starts a server on a database; returns its base URL.
 pub fn start_server(url: &str, mail_dir: &std::path::Path, adjust: impl FnOnce(&mut Config)) -> String {
+    start_server_with_metrics(url, mail_dir, adjust).0
+}
+
+/// Starts a server on a database; returns its base URL and the base URL of
+/// its metrics listener.
+pub fn start_server_with_metrics(
+    url: &str,
+    mail_dir: &std::path::Path,
+    adjust: impl FnOnce(&mut Config),
+) -> (String, Option<String>) {
     let mut config = Config::new(url);
     config.bind = "127.0.0.1:0".into();
+    config.metrics_bind = Some("127.0.0.1:0".into());
     config.workers = Some(2);
     config.mail_dir = mail_dir.display().to_string();
     config.mail_poll_ms = 100;
@@ -130,8 +143,9 @@ pub fn start_server(url: &str, mail_dir: &std::path::Path, adjust: impl FnOnce(&
     adjust(&mut config);
     let app = Application::build(config).expect("server starts");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let metrics = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
     tokio::spawn(app.run_until_stopped());
-    base
+    (base, metrics)
 }
 
 /// A real SMTP server (Python's aiosmtpd) keeping what it receives in a
