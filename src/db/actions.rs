@@ -288,8 +288,16 @@ pub fn merge(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     conn.transaction(|conn| {
-        let duplicate = &current(conn, ticket_id, seen)?;
-        let into = &backend::lock_ticket(conn, into_id)?.ok_or(AppError::NotFound)?;
+        // Both rows locked in id order, so merging A into B while someone
+        // merges B into A waits instead of deadlocking.
+        let (duplicate, into) = if ticket_id < into_id {
+            let d = current(conn, ticket_id, seen)?;
+            (d, backend::lock_ticket(conn, into_id)?.ok_or(AppError::NotFound)?)
+        } else {
+            let i = backend::lock_ticket(conn, into_id)?.ok_or(AppError::NotFound)?;
+            (current(conn, ticket_id, seen)?, i)
+        };
+        let (duplicate, into) = (&duplicate, &into);
         if duplicate.status() == Status::Closed || into.merged_into.is_some() || into.id == duplicate.id {
             return Err(AppError::Conflict("merge"));
         }

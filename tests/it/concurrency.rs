@@ -89,8 +89,11 @@ async fn if_match_with_an_old_etag_is_refused_with_412_and_changes_nothing() {
     let (same_tag, after) = get(&app, &token, &reference).await;
     assert_eq!((same_tag, &after), (now_tag.clone(), &before), "nothing changed");
 
-    // The current tag (strong or weak) goes through, and answers the next.
-    let ok = patch(&app, &token, &reference, json!({ "priority": "low" }), Some(&format!("W/{now_tag}"))).await;
+    // A weak tag never matches If-Match (strong comparison); the current
+    // tag goes through, and answers the next.
+    let weak = patch(&app, &token, &reference, json!({ "priority": "low" }), Some(&format!("W/{now_tag}"))).await;
+    assert_eq!(weak.status().as_u16(), 412);
+    let ok = patch(&app, &token, &reference, json!({ "priority": "low" }), Some(&now_tag)).await;
     assert_eq!(ok.status().as_u16(), 200);
     let next = ok.headers()["etag"].to_str().unwrap().to_string();
     assert_eq!(get(&app, &token, &reference).await.0, next);
@@ -165,6 +168,22 @@ async fn simultaneous_api_changes_without_if_match_all_land() {
     let token = token(&app);
     let agent_id = app.add_staff("assignee@paydesk.test", "Assignee", "agent", &["general"]);
     let reference = app.file_api(&complete_fields()).await.0;
+    // A status change recomputes the due time from the ticket it reads:
+    // run at the same moment as a priority change, it must read the ticket
+    // after that change (the lock), or it writes the old due time back.
+    assert_eq!(patch(&app, &token, &reference, json!({ "priority": "urgent" }), None).await.status().as_u16(), 200);
+    let urgent_due = get(&app, &token, &reference).await.1["due_at"].clone();
+    for round in 0..40 {
+        assert_eq!(patch(&app, &token, &reference, json!({ "priority": "low" }), None).await.status().as_u16(), 200);
+        let status = if round % 2 == 0 { "resolved" } else { "open" };
+        let (p, s) = tokio::join!(
+            patch(&app, &token, &reference, json!({ "priority": "urgent" }), None),
+            patch(&app, &token, &reference, json!({ "status": status }), None),
+        );
+        assert_eq!((p.status().as_u16(), s.status().as_u16()), (200, 200), "round {round}");
+        let (_, t) = get(&app, &token, &reference).await;
+        assert_eq!((&t["priority"], &t["due_at"]), (&json!("urgent"), &urgent_due), "round {round}");
+    }
     let (p, s, n) = tokio::join!(
         patch(&app, &token, &reference, json!({ "priority": "urgent" }), None),
         patch(&app, &token, &reference, json!({ "assignee": agent_id }), None),

@@ -11,5 +11,16 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER tickets_version BEFORE UPDATE ON tickets
+-- Every column but the version itself and the supervisors' breach-notice
+-- mark (bookkeeping nobody acting on the ticket sees): a sweep noting a
+-- breach must not make an agent's open page stale.
+CREATE TRIGGER tickets_version BEFORE UPDATE OF
+    reference, tracking_token_hash, status, language, platform,
+    payment_scenario, payment_method, failing_step, symptom, error_code,
+    error_message, city, account_masked, checks_tried, occurred_at,
+    amount_cents, order_number, contact_email, description, created_at,
+    updated_at, case_kind, queue, priority, assignee_id, due_at,
+    first_response_at, screenshot_count, merged_into, routing_rule,
+    routing_facts, escalation_id, paused_at, incident_id, resolved_at
+ON tickets
 FOR EACH ROW EXECUTE FUNCTION tickets_bump_version();

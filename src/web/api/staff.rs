@@ -43,8 +43,9 @@ fn ticket_response(
 }
 
 /// What `If-Match` says the client saw: absent or `*` is the ticket as it
-/// is; a tag is a version (weak `W/` tags compare the same). A list matches
-/// when any of its tags is the current version.
+/// is; a tag is a version. A list matches when any of its tags is the
+/// current version. If-Match compares strongly (RFC 9110 §13.1.1): a weak
+/// `W/` tag never matches.
 fn if_match(req: &HttpRequest, current: &Ticket) -> Result<Seen, ApiError> {
     let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(Seen::Latest) };
     let value = value.to_str().map_err(|_| AppError::PreconditionFailed)?.trim();
@@ -52,7 +53,7 @@ fn if_match(req: &HttpRequest, current: &Ticket) -> Result<Seen, ApiError> {
         return Ok(Seen::Latest);
     }
     let tags: Vec<Option<i64>> =
-        value.split(',').map(|tag| tag.trim().trim_start_matches("W/").trim_matches('"').parse().ok()).collect();
+        value.split(',').map(|tag| tag.trim().strip_prefix('"')?.strip_suffix('"')?.parse().ok()).collect();
     match tags.as_slice() {
         [Some(v)] => Ok(Seen::Version(*v)),
         _ if tags.contains(&Some(current.version)) => Ok(Seen::Version(current.version)),
@@ -210,6 +211,11 @@ pub async fn reply(
         },
     };
     let seen = if_match(&req, &t)?;
+    // As documented: a closed ticket takes neither replies nor notes here
+    // (replies are checked again inside their transaction).
+    if t.status() == Status::Closed {
+        return Err(AppError::Conflict("closed").into());
+    }
     let internal = body.internal;
     let rules = state.rules.clone();
     let id = t.id.clone();
