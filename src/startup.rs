@@ -175,25 +175,14 @@ fn security_headers() -> DefaultHeaders {
         .add(("Referrer-Policy", "no-referrer"))
 }
 
-/// Whether an answer may show a secret or personal data: staff pages, a
-/// customer's tracking pages, the API (intake answers with the tracking
-/// link), sign-in, and the intake form (a refused form shows what was
-/// typed). Only the public pages, the stylesheet and the API's document
-/// may be kept by a browser or a proxy.
-pub fn is_private(path: &str) -> bool {
-    const PRIVATE: [&str; 9] =
-        ["/t/", "/agent", "/supervisor", "/admin", "/settings", "/api/", "/login", "/logout", "/tickets"];
-    path != "/api/v1/openapi.json" && PRIVATE.iter().any(|p| path.starts_with(p))
-}
-
-/// `Cache-Control: no-store` on every private answer (see `is_private`),
+/// `Cache-Control: no-store` on every private answer (`route_table::is_private`),
 /// error pages included.
 async fn no_store(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     use actix_web::http::header::{HeaderValue, CACHE_CONTROL};
-    let private = is_private(req.path());
+    let private = crate::web::route_table::is_private(req.path());
     let mut res = next.call(req).await?;
     if private {
         res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

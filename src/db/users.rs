@@ -231,8 +231,7 @@ pub fn end_session(conn: &mut DbConn, token: &str) -> QueryResult<()> {
 /// count (a burst gets no more password checks than the limit allows).
 /// Returns the failures counted before this attempt (the ones still being
 /// checked included) and when the last one was. The attempt stays counted
-/// as a failure unless `attempt_succeeded` or `attempt_not_made` takes it
-/// back.
+/// as a failure unless `attempt_not_made` takes it back.
 pub fn begin_attempt(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> QueryResult<(i32, NaiveDateTime)> {
     use login_throttles::dsl as lt;
     let forgotten = now - crate::auth::throttle::FORGET_AFTER;

@@ -80,8 +80,7 @@ impl RouteTable {
 /// The access a path's first segment promises: staff areas need their role,
 /// the ticket API a token. `None` where the path alone does not say.
 pub fn expected_access(method: &Method, path: &str) -> Option<Access> {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    match first {
+    match area(path) {
         "agent" | "settings" => Some(Access::Staff(Role::Agent)),
         "supervisor" => Some(Access::Staff(Role::Supervisor)),
         "admin" => Some(Access::Staff(Role::Admin)),
@@ -91,6 +90,24 @@ pub fn expected_access(method: &Method, path: &str) -> Option<Access> {
         "api" if path == "/api/v1/openapi.json" => Some(Access::Public),
         "api" => Some(Access::Api(Role::Agent)),
         _ => None,
+    }
+}
+
+/// A path's first segment: what part of the site it is in.
+fn area(path: &str) -> &str {
+    path.trim_start_matches('/').split('/').next().unwrap_or("")
+}
+
+/// Whether an answer may show a secret or personal data: staff pages, a
+/// customer's tracking pages, the API (intake answers with the tracking
+/// link), sign-in, and the intake form (a refused form shows what was
+/// typed). Only the public pages, the stylesheet and the API's document
+/// may be kept by a browser or a proxy.
+pub fn is_private(path: &str) -> bool {
+    match area(path) {
+        "agent" | "settings" | "supervisor" | "admin" | "t" | "login" | "logout" | "tickets" => true,
+        "api" => path != "/api/v1/openapi.json",
+        _ => false,
     }
 }
 

@@ -312,7 +312,7 @@ pub async fn act(
     let seen = field("version").parse().map(Seen::Version).unwrap_or(Seen::Latest);
     let seen_at = field("seen").parse::<i64>().ok().and_then(chrono::DateTime::from_timestamp_micros);
     let rules = state.rules.clone();
-    let typed = (form.get("body").cloned().unwrap_or_default(), action.clone());
+    let typed = form.get("body").cloned().unwrap_or_default();
     let result: Result<Option<Draft>, AppError> = match action.as_str() {
         "claim" => {
             let me_id = me.id.clone();
@@ -342,7 +342,7 @@ pub async fn act(
                 .map(|_| None)
         }
         "reply" => {
-            let raw = typed.0.clone();
+            let raw = typed.clone();
             let then = Status::parse(&field("then")).unwrap_or(Status::PendingCustomer);
             match text::clean(&raw, BODY_MAX, true) {
                 Ok(Some(body)) => run(&state, &me, &t.id, move |c, id, actor| {
@@ -355,7 +355,7 @@ pub async fn act(
             }
         }
         "note" => {
-            let raw = typed.0.clone();
+            let raw = typed.clone();
             match text::clean(&raw, BODY_MAX, true) {
                 Ok(Some(body)) => {
                     run(&state, &me, &t.id, move |c, id, actor| actions::note(c, id, seen, &body, actor, now()))
@@ -417,10 +417,9 @@ pub async fn act(
         // Someone changed the ticket since this page was opened: show it as
         // it is now, with what changed marked, and keep what was typed.
         Err(AppError::Stale { .. }) => {
-            let (body, action) = typed;
             let (reply, note) = match action.as_str() {
-                "reply" => (body, String::new()),
-                "note" => (String::new(), body),
+                "reply" => (typed, String::new()),
+                "note" => (String::new(), typed),
                 _ => (String::new(), String::new()),
             };
             let problem = Some(("conflict".to_string(), lang.t("ticket-conflict")));
@@ -428,7 +427,8 @@ pub async fn act(
         }
         Err(e) => return Err(e),
     };
-    let t = load(&state, &reference).await?;
+    // After a collision the page shows the ticket as it is now.
+    let t = if status == StatusCode::CONFLICT { load(&state, &reference).await? } else { t };
     let view = page(&state, Chrome { lang, path: p.path, me, csrf: csrf.0 }, t, None, draft).await?;
     crate::web::html_status(status, view)
 }
