@@ -1,62 +1,120 @@
-//! Settings, from the command line or the environment (see README).
+//! Settings, from the command line or the environment. Each is declared
+//! once, here: its flag, its variable, its default and its help text; the
+//! README's table is checked against `paydesk serve --help` by a test.
+
+use clap::{CommandFactory, FromArgMatches};
 
 /// `Debug` (below) prints the URLs without their credentials.
-#[derive(Clone)]
+#[derive(Clone, clap::Args)]
 pub struct Config {
-    /// Address to listen on, e.g. `127.0.0.1:8080` (port 0: any free port).
+    /// Address to listen on (port 0: any free port)
+    #[arg(long, env = "PAYDESK_BIND", default_value = DEFAULT_BIND)]
     pub bind: String,
-    /// Where `/metrics` is served, never on `bind` (queue depths and volumes
-    /// are not for the public); none: not served.
-    pub metrics_bind: Option<String>,
-    /// `sqlite://path` or `postgres://…`.
+    /// Where Prometheus metrics (`/metrics`) are served, apart from the public
+    /// listener, which never serves them; "off": not served
+    #[arg(long, env = "PAYDESK_METRICS_BIND", default_value = DEFAULT_METRICS_BIND)]
+    pub metrics_bind: String,
+    /// `sqlite://path` or `postgres://…`: the global `--database-url`.
+    #[arg(skip = DEFAULT_DATABASE_URL.to_string())]
     pub database_url: String,
-    /// Base of the absolute links we give out (tracking links). Defaults to
-    /// `http://` + the bound address.
+    /// Base of the links given to customers, e.g. https://help.example.com
+    /// (default: http:// + the bound address)
+    #[arg(long, env = "PAYDESK_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Largest screenshot accepted, in MiB
+    #[arg(
+        long = "max-screenshot-mb",
+        env = "PAYDESK_MAX_SCREENSHOT_MB",
+        value_name = "MIB",
+        default_value = "5",
+        value_parser = mebibytes
+    )]
     pub max_screenshot_bytes: usize,
+    /// Database connections kept open
+    #[arg(long = "db-pool", env = "PAYDESK_DB_POOL", value_name = "N", default_value_t = 8)]
     pub db_pool_size: u32,
-    /// HTTP worker threads; the number of cores when unset.
+    /// HTTP worker threads (default: one per core)
+    #[arg(long, env = "PAYDESK_WORKERS")]
     pub workers: Option<usize>,
-    /// Mark cookies `Secure` (served over HTTPS).
-    pub secure_cookies: bool,
-    /// `smtp://…`; none: messages are written to `mail_dir` as `.eml` files.
+    /// Mark cookies Secure (default: when the public URL is https)
+    #[arg(long = "secure-cookies", env = "PAYDESK_SECURE_COOKIES", value_name = "BOOL")]
+    pub secure_cookies_setting: Option<bool>,
+    /// smtp://host:port, smtp://user:pass@host:587?tls=required, smtps://host:465
+    /// (default: write messages as .eml files to --mail-dir)
+    #[arg(long, env = "PAYDESK_SMTP_URL")]
     pub smtp_url: Option<String>,
+    /// Folder for .eml files when no SMTP server is set
+    #[arg(long, env = "PAYDESK_MAIL_DIR", default_value = "mail-outbox")]
     pub mail_dir: String,
-    /// The sender of every message.
+    /// The sender of every message
+    #[arg(long, env = "PAYDESK_MAIL_FROM", default_value = "paydesk <noreply@paydesk.localhost>")]
     pub mail_from: String,
-    /// How often the sending worker looks for due messages.
+    /// How often the sending worker looks for due messages, in milliseconds
+    #[arg(long, env = "PAYDESK_MAIL_POLL_MS", default_value_t = 1000)]
     pub mail_poll_ms: u64,
-    /// The first retry's wait; each next one doubles it.
+    /// The first retry's wait in seconds; each next one doubles it
+    #[arg(long, env = "PAYDESK_MAIL_RETRY_BASE_SECS", default_value_t = 30)]
     pub mail_retry_base_secs: i64,
-    /// Tries before a message goes to the dead letters.
+    /// Tries before a message goes to the dead letters
+    #[arg(long, env = "PAYDESK_MAIL_MAX_ATTEMPTS", default_value_t = 8)]
     pub mail_max_attempts: i32,
-    /// A routing rules file; none: the built-in `src/routing/default_rules.toml`.
+    /// Routing rules file (default: the built-in rules)
+    #[arg(long = "rules", env = "PAYDESK_RULES", value_name = "FILE")]
     pub rules_path: Option<String>,
-    /// Where approved escalations to engineering go.
+    /// Where approved escalations to engineering go
+    #[arg(long, env = "PAYDESK_ENGINEERING_EMAIL", default_value = "engineering@paydesk.localhost")]
     pub engineering_email: String,
-    /// Where approved escalations to the payment provider go.
+    /// Where approved escalations to the payment provider go
+    #[arg(long, env = "PAYDESK_PROVIDER_EMAIL", default_value = "payment-provider@paydesk.localhost")]
     pub provider_email: String,
     /// How often time-driven work runs (resolving silent self-service
-    /// tickets, provider escalations, breach notices), in seconds.
+    /// tickets, provider escalations, breach notices), in seconds
+    #[arg(long, env = "PAYDESK_SWEEP_SECS", default_value_t = 60)]
     pub sweep_secs: u64,
-    /// A self-service ticket with no answer for this long is resolved.
+    /// Self-service tickets with no answer for this many hours are resolved
+    #[arg(long, env = "PAYDESK_SELF_SERVICE_TIMEOUT_HOURS", default_value_t = 72)]
     pub self_service_timeout_hours: i64,
-    /// Money taken and not credited for this long goes to the provider.
+    /// Money taken and not credited for this many days goes to the provider (after review)
+    #[arg(long, env = "PAYDESK_PROVIDER_AFTER_DAYS", default_value_t = 3)]
     pub provider_after_days: i64,
-    /// Tickets (and customer messages) one client address may send a
-    /// minute; 0: no limit.
+    /// Tickets and customer messages one client address may send a minute (0: no limit)
+    #[arg(long, env = "PAYDESK_INTAKE_PER_MINUTE", default_value_t = 30)]
     pub intake_per_minute: u32,
-    /// Sign-in attempts one client address may make a minute; 0: no limit.
+    /// Sign-in attempts one client address may make a minute (0: no limit)
+    #[arg(long, env = "PAYDESK_SIGN_IN_PER_MINUTE", default_value_t = 30)]
     pub sign_in_per_minute: u32,
-    /// The header a reverse proxy sets to the client's address (e.g.
-    /// `X-Real-IP`); none: the peer address is the client's.
+    /// The header your reverse proxy sets to the client's address, e.g. X-Real-IP
+    /// (default: the connecting address is the client's)
+    #[arg(long, env = "PAYDESK_CLIENT_IP_HEADER")]
     pub client_ip_header: Option<String>,
-    /// Screenshots of a closed ticket are deleted this many days after its
-    /// last change; 0: kept forever.
+    #[command(flatten)]
+    pub retention: Retention,
+}
+
+/// How long a closed ticket keeps its personal data (`serve` and `purge`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Retention {
+    /// Days after a closed ticket's last change its screenshots are deleted (0: never)
+    #[arg(long, env = "PAYDESK_SCREENSHOT_RETENTION_DAYS", default_value_t = 90)]
     pub screenshot_retention_days: i64,
-    /// A closed ticket's contact email is anonymised this many days after
-    /// its last change; 0: kept forever.
+    /// Days after a closed ticket's last change its contact email is anonymised (0: never)
+    #[arg(long, env = "PAYDESK_EMAIL_RETENTION_DAYS", default_value_t = 365)]
     pub email_retention_days: i64,
+}
+
+impl Retention {
+    pub fn policy(&self) -> crate::domain::retention::Policy {
+        crate::domain::retention::Policy {
+            screenshot_days: self.screenshot_retention_days,
+            email_days: self.email_retention_days,
+        }
+    }
+}
+
+/// `--max-screenshot-mb` → bytes.
+fn mebibytes(value: &str) -> Result<usize, String> {
+    let mib: usize = value.parse().map_err(|_| format!("{value:?} is not a whole number of MiB"))?;
+    mib.checked_mul(1024 * 1024).filter(|b| *b > 0).ok_or_else(|| format!("{value} MiB is out of range"))
 }
 
 /// A URL with any `user:password@` replaced by `***@`, for logs and `Debug`.
@@ -90,45 +148,39 @@ impl std::fmt::Debug for Config {
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_METRICS_BIND: &str = "127.0.0.1:9898";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://paydesk.db";
-pub const DEFAULT_MAX_SCREENSHOT_BYTES: usize = 5 * 1024 * 1024;
+
+/// Only to read the declared defaults.
+#[derive(clap::Parser)]
+struct Defaults {
+    #[command(flatten)]
+    config: Config,
+}
 
 impl Config {
-    /// Defaults for a database; what tests and `paydesk serve` start from.
+    /// The declared defaults, for a database; what tests start from. The
+    /// environment is not read here: only `paydesk serve` reads it.
     pub fn new(database_url: impl Into<String>) -> Self {
-        Config {
-            bind: DEFAULT_BIND.to_string(),
-            metrics_bind: Some(DEFAULT_METRICS_BIND.to_string()),
-            database_url: database_url.into(),
-            public_url: None,
-            max_screenshot_bytes: DEFAULT_MAX_SCREENSHOT_BYTES,
-            db_pool_size: 8,
-            workers: None,
-            secure_cookies: false,
-            smtp_url: None,
-            mail_dir: "mail-outbox".to_string(),
-            mail_from: "paydesk <noreply@paydesk.localhost>".to_string(),
-            mail_poll_ms: 1000,
-            mail_retry_base_secs: 30,
-            mail_max_attempts: 8,
-            rules_path: None,
-            engineering_email: "engineering@paydesk.localhost".to_string(),
-            provider_email: "payment-provider@paydesk.localhost".to_string(),
-            sweep_secs: 60,
-            self_service_timeout_hours: 72,
-            provider_after_days: 3,
-            intake_per_minute: 30,
-            sign_in_per_minute: 30,
-            client_ip_header: None,
-            screenshot_retention_days: 90,
-            email_retention_days: 365,
-        }
+        let command = Defaults::command().mut_args(|a| a.env(None::<&str>));
+        let matches = command.try_get_matches_from(["paydesk"]).expect("every setting has a valid default");
+        let mut config = Defaults::from_arg_matches(&matches).expect("the defaults parse").config;
+        config.database_url = database_url.into();
+        config
+    }
+
+    /// Where `/metrics` is served; none when set to "off".
+    pub fn metrics_listener(&self) -> Option<&str> {
+        (self.metrics_bind != "off").then_some(self.metrics_bind.as_str())
+    }
+
+    /// Cookies are marked `Secure` when set so, or else when the public URL
+    /// is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies_setting
+            .unwrap_or_else(|| self.public_url.as_deref().is_some_and(|u| u.starts_with("https://")))
     }
 
     pub fn retention(&self) -> crate::domain::retention::Policy {
-        crate::domain::retention::Policy {
-            screenshot_days: self.screenshot_retention_days,
-            email_days: self.email_retention_days,
-        }
+        self.retention.policy()
     }
 
     /// The largest request body accepted: a screenshot plus room for the
@@ -151,5 +203,22 @@ mod tests {
         assert!(printed.contains("postgres://***@db.internal/paydesk"), "{printed}");
         assert_eq!(redact_url("sqlite://paydesk.db"), "sqlite://paydesk.db");
         assert_eq!(redact_url("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525");
+    }
+
+    #[test]
+    fn defaults_come_from_the_declarations() {
+        let c = Config::new("sqlite://x.db");
+        assert_eq!(c.bind, DEFAULT_BIND);
+        assert_eq!(c.metrics_listener(), Some(DEFAULT_METRICS_BIND));
+        assert_eq!(c.max_screenshot_bytes, 5 * 1024 * 1024);
+        assert_eq!(c.retention.email_retention_days, 365);
+        assert!(!c.secure_cookies());
+        let https = Config { public_url: Some("https://help.example.com".into()), ..c.clone() };
+        assert!(https.secure_cookies());
+        let off = Config { metrics_bind: "off".into(), secure_cookies_setting: Some(false), ..https };
+        assert_eq!(off.metrics_listener(), None);
+        assert!(!off.secure_cookies());
+        assert_eq!(mebibytes("2"), Ok(2 * 1024 * 1024));
+        assert!(mebibytes("0").is_err() && mebibytes("x").is_err());
     }
 }

@@ -270,7 +270,7 @@ pub fn seed(conn: &mut DbConn, options: &Options, progress: &mut dyn FnMut(u64))
     let mut allowed = HashMap::new();
     for (p, _, _) in PLATFORMS {
         for (s, _) in SCENARIOS {
-            allowed.insert((*p, *s), routing::allows(conn, p.as_str(), s.as_str())?);
+            allowed.insert((*p, *s), routing::allows(conn, *p, *s)?);
         }
     }
     let mut references: HashSet<String> =
@@ -457,7 +457,7 @@ fn uuid_at(at: NaiveDateTime) -> String {
 fn created_at(rng: &mut StdRng, now: NaiveDateTime, days: i64) -> NaiveDateTime {
     loop {
         let at = now - Duration::seconds(rng.random_range(0..days.max(1) * 86_400));
-        let china = at + Duration::hours(8);
+        let china = crate::domain::china::to_china_time(at);
         let hour_weight = match china.hour() {
             0..=6 => 1,
             7..=9 | 22..=23 => 3,

@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use paydesk::config::{self, Config};
 use paydesk::db;
 use paydesk::startup::Application;
@@ -21,62 +21,8 @@ struct Cli {
 enum Command {
     /// Run the web server (migrates the database first).
     Serve {
-        #[arg(long, env = "PAYDESK_BIND", default_value = config::DEFAULT_BIND)]
-        bind: String,
-        /// Where Prometheus metrics are served (`/metrics`), apart from the
-        /// public listener; "off" serves none.
-        #[arg(long, env = "PAYDESK_METRICS_BIND", default_value = config::DEFAULT_METRICS_BIND)]
-        metrics_bind: String,
-        /// Base of the links given to customers, e.g. https://help.example.com
-        #[arg(long, env = "PAYDESK_PUBLIC_URL")]
-        public_url: Option<String>,
-        /// Largest screenshot accepted, in MiB.
-        #[arg(long, env = "PAYDESK_MAX_SCREENSHOT_MB", default_value_t = 5)]
-        max_screenshot_mb: usize,
-        /// Database connections kept open.
-        #[arg(long, env = "PAYDESK_DB_POOL", default_value_t = 8)]
-        db_pool: u32,
-        /// HTTP worker threads (default: one per core).
-        #[arg(long, env = "PAYDESK_WORKERS")]
-        workers: Option<usize>,
-        /// Mark cookies Secure (default: when the public URL is https).
-        #[arg(long, env = "PAYDESK_SECURE_COOKIES")]
-        secure_cookies: Option<bool>,
-        /// smtp://host:port, smtp://user:pass@host:587?tls=required, smtps://host:465
-        /// (default: write messages as .eml files to --mail-dir)
-        #[arg(long, env = "PAYDESK_SMTP_URL")]
-        smtp_url: Option<String>,
-        #[arg(long, env = "PAYDESK_MAIL_DIR", default_value = "mail-outbox")]
-        mail_dir: String,
-        #[arg(long, env = "PAYDESK_MAIL_FROM", default_value = "paydesk <noreply@paydesk.localhost>")]
-        mail_from: String,
-        /// Routing rules file (default: the built-in rules)
-        #[arg(long, env = "PAYDESK_RULES")]
-        rules: Option<String>,
-        /// Where approved escalations to engineering go
-        #[arg(long, env = "PAYDESK_ENGINEERING_EMAIL", default_value = "engineering@paydesk.localhost")]
-        engineering_email: String,
-        /// Where approved escalations to the payment provider go
-        #[arg(long, env = "PAYDESK_PROVIDER_EMAIL", default_value = "payment-provider@paydesk.localhost")]
-        provider_email: String,
-        /// Self-service tickets with no answer for this many hours are resolved
-        #[arg(long, env = "PAYDESK_SELF_SERVICE_TIMEOUT_HOURS", default_value_t = 72)]
-        self_service_timeout_hours: i64,
-        /// Money taken and not credited for this many days goes to the provider (after review)
-        #[arg(long, env = "PAYDESK_PROVIDER_AFTER_DAYS", default_value_t = 3)]
-        provider_after_days: i64,
-        /// Tickets and customer messages one client address may send a minute (0: no limit)
-        #[arg(long, env = "PAYDESK_INTAKE_PER_MINUTE", default_value_t = 30)]
-        intake_per_minute: u32,
-        /// Sign-in attempts one client address may make a minute (0: no limit)
-        #[arg(long, env = "PAYDESK_SIGN_IN_PER_MINUTE", default_value_t = 30)]
-        sign_in_per_minute: u32,
-        /// The header your reverse proxy sets to the client's address, e.g. X-Real-IP
-        /// (default: the connecting address is the client's)
-        #[arg(long, env = "PAYDESK_CLIENT_IP_HEADER")]
-        client_ip_header: Option<String>,
         #[command(flatten)]
-        retention: RetentionArgs,
+        config: Config,
     },
     /// Delete screenshots and anonymise contact emails of tickets closed long
     /// ago (the server also does this every minute).
@@ -85,7 +31,7 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
-        retention: RetentionArgs,
+        retention: config::Retention,
     },
     /// Demonstration data.
     #[command(subcommand)]
@@ -98,26 +44,6 @@ enum Command {
     /// Manage personal API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
-}
-
-/// How long a closed ticket keeps its personal data.
-#[derive(Args)]
-struct RetentionArgs {
-    /// Days after a closed ticket's last change its screenshots are deleted (0: never)
-    #[arg(long, env = "PAYDESK_SCREENSHOT_RETENTION_DAYS", default_value_t = 90)]
-    screenshot_retention_days: i64,
-    /// Days after a closed ticket's last change its contact email is anonymised (0: never)
-    #[arg(long, env = "PAYDESK_EMAIL_RETENTION_DAYS", default_value_t = 365)]
-    email_retention_days: i64,
-}
-
-impl RetentionArgs {
-    fn policy(&self) -> paydesk::domain::retention::Policy {
-        paydesk::domain::retention::Policy {
-            screenshot_days: self.screenshot_retention_days,
-            email_days: self.email_retention_days,
-        }
-    }
 }
 
 #[derive(Subcommand)]
@@ -202,52 +128,8 @@ fn main() -> ExitCode {
             .and_then(|url| db::migrate(&url))
             .map(|()| tracing::info!("database is up to date"))
             .map_err(|e| e.to_string()),
-        Command::Serve {
-            bind,
-            metrics_bind,
-            public_url,
-            max_screenshot_mb,
-            db_pool,
-            workers,
-            secure_cookies,
-            smtp_url,
-            mail_dir,
-            mail_from,
-            rules,
-            engineering_email,
-            provider_email,
-            self_service_timeout_hours,
-            provider_after_days,
-            intake_per_minute,
-            sign_in_per_minute,
-            client_ip_header,
-            retention,
-        } => {
-            let secure_cookies =
-                secure_cookies.unwrap_or_else(|| public_url.as_deref().is_some_and(|u| u.starts_with("https://")));
-            let config = Config {
-                secure_cookies,
-                smtp_url,
-                mail_dir,
-                mail_from,
-                rules_path: rules,
-                engineering_email,
-                provider_email,
-                self_service_timeout_hours,
-                provider_after_days,
-                bind,
-                metrics_bind: (metrics_bind != "off").then_some(metrics_bind),
-                public_url,
-                max_screenshot_bytes: max_screenshot_mb * 1024 * 1024,
-                db_pool_size: db_pool,
-                workers,
-                intake_per_minute,
-                sign_in_per_minute,
-                client_ip_header,
-                screenshot_retention_days: retention.screenshot_retention_days,
-                email_retention_days: retention.email_retention_days,
-                ..Config::new(cli.database_url)
-            };
+        Command::Serve { config } => {
+            let config = Config { database_url: cli.database_url, ..config };
             serve(config)
         }
     };

@@ -36,7 +36,7 @@ pub struct Application {
     metrics_port: Option<u16>,
     public_url: String,
     server: Server,
-    /// `/metrics`, on a listener of its own (`Config::metrics_bind`).
+    /// `/metrics`, on a listener of its own (`Config::metrics_listener`).
     metrics: Option<Server>,
 }
 
@@ -118,10 +118,10 @@ impl Application {
             server = server.workers(workers);
         }
         tracing::info!(%address, "paydesk listening");
-        let (metrics, metrics_port) = match &config.metrics_bind {
+        let (metrics, metrics_port) = match config.metrics_listener() {
             Some(bind) => {
-                let listener = TcpListener::bind(bind).map_err(|e| StartError::Bind(bind.clone(), e))?;
-                let address = listener.local_addr().map_err(|e| StartError::Bind(bind.clone(), e))?;
+                let listener = TcpListener::bind(bind).map_err(|e| StartError::Bind(bind.to_string(), e))?;
+                let address = listener.local_addr().map_err(|e| StartError::Bind(bind.to_string(), e))?;
                 let state = metrics_state;
                 let server = HttpServer::new(move || {
                     App::new()
@@ -131,7 +131,7 @@ impl Application {
                 })
                 .workers(1)
                 .listen(listener)
-                .map_err(|e| StartError::Bind(bind.clone(), e))?;
+                .map_err(|e| StartError::Bind(bind.to_string(), e))?;
                 tracing::info!(%address, "metrics listening");
                 (Some(server.run()), Some(address.port()))
             }

@@ -49,7 +49,7 @@ pub async fn layer(
     let existing = req.cookie(COOKIE).map(|c| c.value().to_string()).filter(|t| well_formed(t));
     let fresh = existing.is_none();
     let token = existing.unwrap_or_else(|| TrackingToken::generate().as_str().to_string());
-    let secure = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.secure_cookies);
+    let secure = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.secure_cookies());
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.call(req).await?;
     if fresh {

@@ -31,7 +31,7 @@ pub struct Staff {
 
 impl From<User> for Staff {
     fn from(u: User) -> Self {
-        Staff { role: u.role(), queues: u.queues(), id: u.id, name: u.name, email: u.email, alerts: 0 }
+        Staff { role: u.role, queues: u.queues(), id: u.id, name: u.name, email: u.email, alerts: 0 }
     }
 }
 

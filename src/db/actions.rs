@@ -106,10 +106,10 @@ pub fn set_status(
 ) -> Result<(), AppError> {
     conn.transaction(|conn| {
         let t = &current(conn, ticket_id, seen)?;
-        if t.status() == to {
+        if t.status == to {
             return Ok(());
         }
-        if !t.status().can_be_set_by_staff(to) {
+        if !t.status.can_be_set_by_staff(to) {
             return Err(AppError::Conflict("status"));
         }
         let (due, paused) = clock(t, t.due_at, to, now);
@@ -124,9 +124,9 @@ pub fn set_status(
         insert_event(conn, &t.id, staff_event(actor, event_kind::STATUS_CHANGED, true, to.as_str()), now)?;
         if to == Status::Resolved {
             stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
-            outbox::enqueue(conn, outbox::kind::RESOLVED, &t.id, None, &t.contact_email, &t.language, now)?;
+            outbox::enqueue(conn, outbox::kind::RESOLVED, &t.id, None, &t.contact_email, t.language, now)?;
         }
-        Ok(audit_entry(conn, actor, "status", t, &t.status, to.as_str(), now)?)
+        Ok(audit_entry(conn, actor, "status", t, t.status.as_str(), to.as_str(), now)?)
     })
 }
 
@@ -147,7 +147,7 @@ pub fn set_priority(
             .set((tickets::priority.eq(to.as_str()), tickets::due_at.eq(due), tickets::updated_at.eq(now)))
             .execute(conn)?;
         insert_event(conn, &t.id, staff_event(actor, event_kind::PRIORITY_CHANGED, false, to.as_str()), now)?;
-        Ok(audit_entry(conn, actor, "priority", t, &t.priority, to.as_str(), now)?)
+        Ok(audit_entry(conn, actor, "priority", t, t.priority.as_str(), to.as_str(), now)?)
     })
 }
 
@@ -200,7 +200,7 @@ fn public_message(
     conn.transaction(|conn| {
         let t = &current(conn, ticket_id, seen)?;
         // A closed (or merged) ticket takes no more messages.
-        if t.status() == Status::Closed {
+        if t.status == Status::Closed {
             return Err(AppError::Conflict("closed"));
         }
         let first_response = t.first_response_at.unwrap_or(now);
@@ -209,7 +209,7 @@ fn public_message(
         let base = if t.first_response_at.is_some() {
             t.due_at
         } else {
-            rules.due_at(t.created_at, t.priority(), true) + paused_so_far(t, rules)
+            rules.due_at(t.created_at, t.priority, true) + paused_so_far(t, rules)
         };
         let (due, paused) = clock(t, base, then, now);
         diesel::update(tickets::table.find(&t.id))
@@ -234,18 +234,18 @@ fn public_message(
             (event_kind::INFO_REQUESTED, _) => outbox::kind::INFO_REQUEST,
             _ => outbox::kind::REPLY,
         };
-        outbox::enqueue(conn, mail, &t.id, Some(&event_id), &t.contact_email, &t.language, now)?;
-        if then != t.status() {
+        outbox::enqueue(conn, mail, &t.id, Some(&event_id), &t.contact_email, t.language, now)?;
+        if then != t.status {
             insert_event(conn, &t.id, staff_event(actor, event_kind::STATUS_CHANGED, true, then.as_str()), now)?;
         }
-        Ok(audit_entry(conn, actor, action, t, &t.status, then.as_str(), now)?)
+        Ok(audit_entry(conn, actor, action, t, t.status.as_str(), then.as_str(), now)?)
     })
 }
 
 /// How much later than its target a ticket is due: the time it already
 /// waited, paused, on the customer.
 fn paused_so_far(t: &Ticket, rules: &Rules) -> chrono::Duration {
-    t.due_at - rules.due_at(t.created_at, t.priority(), t.first_response_at.is_some())
+    t.due_at - rules.due_at(t.created_at, t.priority, t.first_response_at.is_some())
 }
 
 /// The SLA clock around a status change: it stops when a ticket starts
@@ -298,7 +298,7 @@ pub fn merge(
             (current(conn, ticket_id, seen)?, i)
         };
         let (duplicate, into) = (&duplicate, &into);
-        if duplicate.status() == Status::Closed || into.merged_into.is_some() || into.id == duplicate.id {
+        if duplicate.status == Status::Closed || into.merged_into.is_some() || into.id == duplicate.id {
             return Err(AppError::Conflict("merge"));
         }
         diesel::update(tickets::table.find(&duplicate.id))
@@ -311,6 +311,6 @@ pub fn merge(
         insert_event(conn, &duplicate.id, staff_event(actor, event_kind::MERGED, true, &into.reference), now)?;
         let note = format!("{} ←", duplicate.reference);
         insert_event(conn, &into.id, staff_event(actor, event_kind::MERGED, false, &note), now)?;
-        Ok(audit_entry(conn, actor, "merge", duplicate, &duplicate.status, &into.reference, now)?)
+        Ok(audit_entry(conn, actor, "merge", duplicate, duplicate.status.as_str(), &into.reference, now)?)
     })
 }

@@ -7,13 +7,15 @@ use super::schema::canned_replies;
 use super::tickets::new_id;
 use super::DbConn;
 use crate::domain::canned::SEEDS;
+use crate::domain::codes::CaseKind;
+use crate::i18n::Lang;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = canned_replies)]
 pub struct Canned {
     pub id: String,
-    pub case_kind: String,
-    pub language: String,
+    pub case_kind: CaseKind,
+    pub language: Lang,
     pub title: String,
     pub body: String,
     pub updated_at: NaiveDateTime,
@@ -51,7 +53,7 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Canned>> {
 
 /// The replies that fit a ticket: in its customer's language, those for its
 /// kind of case first.
-pub fn for_ticket(conn: &mut DbConn, language: &str, case_kind: &str) -> QueryResult<Vec<Canned>> {
+pub fn for_ticket(conn: &mut DbConn, language: Lang, case_kind: CaseKind) -> QueryResult<Vec<Canned>> {
     let mut replies: Vec<Canned> = canned_replies::table
         .filter(canned_replies::language.eq(language))
         .order((canned_replies::case_kind.asc(), canned_replies::title.asc()))

@@ -16,7 +16,6 @@ use super::tickets::{author, event_kind, insert_event, NewEvent};
 use super::DbConn;
 use crate::domain::codes::Status;
 use crate::domain::sla;
-use crate::i18n::Lang;
 
 fn record(
     conn: &mut DbConn,
@@ -91,7 +90,7 @@ pub fn send_back(
             return Ok(false);
         }
         for t in escalation_tickets(conn, &e.id)? {
-            let waiting = t.status() == Status::PendingPlatform;
+            let waiting = t.status == Status::PendingPlatform;
             diesel::update(tickets::table.find(&t.id))
                 .set((
                     tickets::escalation_id.eq(None::<String>),
@@ -136,10 +135,10 @@ pub fn answer(
             return Ok(false);
         }
         for t in escalation_tickets(conn, &e.id)? {
-            if !t.status().is_open() {
+            if !t.status.is_open() {
                 continue;
             }
-            let lang = Lang::parse(&t.language).unwrap_or_default();
+            let lang = t.language;
             let message = lang.t(if approved { "platform-answer-approved" } else { "platform-answer-declined" });
             diesel::update(tickets::table.find(&t.id))
                 .set((
@@ -165,7 +164,7 @@ pub fn answer(
                 &t.id,
                 Some(&event_id),
                 &t.contact_email,
-                &t.language,
+                t.language,
                 now,
             )?;
         }

@@ -18,6 +18,7 @@ use super::DbConn;
 use crate::domain::codes::Status;
 use crate::domain::sla;
 use crate::domain::spikes::{self, Count, Dimension, Spike, SpikeRules};
+use crate::i18n::Lang;
 
 pub mod status {
     /// Raised by spike detection, waiting for a supervisor.
@@ -393,7 +394,7 @@ pub fn unlink(conn: &mut DbConn, i: &Incident, t: &Ticket, actor: &Actor<'_>, no
 /// The words for one customer: their language's, or Chinese when no
 /// English was written.
 fn body_for<'a>(t: &Ticket, zh: &'a str, en: &'a str) -> &'a str {
-    if t.language == "en" && !en.trim().is_empty() {
+    if t.language == Lang::En && !en.trim().is_empty() {
         en
     } else {
         zh
@@ -459,7 +460,7 @@ pub fn post_update(
                 &t.id,
                 Some(&event_id),
                 &t.contact_email,
-                &t.language,
+                t.language,
                 now,
             )?;
         }
@@ -510,7 +511,7 @@ pub fn resolve(
                 ..NewEvent::public(event_kind::STATUS_CHANGED, author::STAFF, Status::Resolved.as_str())
             };
             insert_event(conn, &t.id, e, now)?;
-            outbox::enqueue(conn, outbox::kind::RESOLVED, &t.id, Some(&event_id), &t.contact_email, &t.language, now)?;
+            outbox::enqueue(conn, outbox::kind::RESOLVED, &t.id, Some(&event_id), &t.contact_email, t.language, now)?;
         }
         insert_update(conn, i, update_kind::RESOLUTION, words, open.len(), actor, now)?;
         record(conn, actor, "incident_resolve", i, None, &open.len().to_string(), now)?;

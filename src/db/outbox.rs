@@ -9,6 +9,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use super::schema::outbox;
 use super::tickets::new_id;
 use super::DbConn;
+use crate::i18n::Lang;
 
 /// What a message is about; each has its texts in the translation files
 /// (`mail-<kind>-…`).
@@ -51,7 +52,7 @@ fn insert(
     kind: &str,
     about: About<'_>,
     recipient: &str,
-    language: &str,
+    language: Lang,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let id = new_id();
@@ -83,7 +84,7 @@ pub fn enqueue(
     ticket_id: &str,
     event_id: Option<&str>,
     recipient: &str,
-    language: &str,
+    language: Lang,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     // A contact email anonymised under the retention policy: nobody to tell.
@@ -102,13 +103,13 @@ pub fn enqueue_incident(
     recipient: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    insert(conn, kind, About { incident_id: Some(incident_id), ..About::default() }, recipient, "zh-CN", now)
+    insert(conn, kind, About { incident_id: Some(incident_id), ..About::default() }, recipient, Lang::ZhCn, now)
 }
 
 /// Queues an approved escalation's packet to its recipient.
 pub fn enqueue_packet(conn: &mut DbConn, escalation_id: &str, recipient: &str, now: NaiveDateTime) -> QueryResult<()> {
     let about = About { escalation_id: Some(escalation_id), ..About::default() };
-    insert(conn, kind::ESCALATION_PACKET, about, recipient, "zh-CN", now)
+    insert(conn, kind::ESCALATION_PACKET, about, recipient, Lang::ZhCn, now)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -120,7 +121,7 @@ pub struct Message {
     pub ticket_id: Option<String>,
     pub event_id: Option<String>,
     pub recipient: String,
-    pub language: String,
+    pub language: Lang,
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::schema::{tickets, users};
 use super::DbConn;
-use crate::domain::codes::{CaseKind, Priority, Queue, Status, Symptom};
+use crate::domain::codes::{CaseKind, FailingStep, Priority, Queue, Status, Symptom};
 use crate::domain::facts::{self, Fact, Known};
 use crate::domain::reference::normalize_reference;
 use crate::domain::sla::SlaState;
@@ -86,13 +86,13 @@ impl Cursor {
 pub struct RowData {
     pub id: String,
     pub reference: String,
-    pub status: String,
-    pub case_kind: String,
-    pub queue: String,
-    pub priority: String,
+    pub status: Status,
+    pub case_kind: CaseKind,
+    pub queue: Queue,
+    pub priority: Priority,
     pub city: String,
-    pub failing_step: String,
-    pub symptom: String,
+    pub failing_step: FailingStep,
+    pub symptom: Symptom,
     pub created_at: NaiveDateTime,
     pub due_at: NaiveDateTime,
     pub assignee_id: Option<String>,
@@ -109,7 +109,7 @@ pub struct RowData {
 impl RowData {
     pub fn missing_facts(&self) -> Vec<Fact> {
         facts::missing(&Known {
-            symptom: Symptom::parse(&self.symptom),
+            symptom: Some(self.symptom),
             screenshots: self.screenshot_count,
             has_error_detail: self.has_error_code || self.has_error_message,
             has_payment_method: self.has_payment_method,
@@ -123,9 +123,6 @@ impl RowData {
 type Db = <DbConn as diesel::Connection>::Backend;
 type Boxed<'a> = tickets::BoxedQuery<'a, Db>;
 
-const ACTIVE: [&str; 2] = ["new", "open"];
-const OPEN: [&str; 4] = ["new", "open", "pending_customer", "pending_platform"];
-
 fn queue_codes(queues: &[Queue]) -> Vec<&'static str> {
     queues.iter().map(|q| q.as_str()).collect()
 }
@@ -134,15 +131,17 @@ fn queue_codes(queues: &[Queue]) -> Vec<&'static str> {
 fn view_query<'a>(viewer: &Viewer<'_>, view: View) -> Boxed<'a> {
     let q = tickets::table.into_boxed();
     match view {
-        View::Mine => q.filter(tickets::assignee_id.eq(viewer.id.to_string())).filter(tickets::status.eq_any(ACTIVE)),
+        View::Mine => {
+            q.filter(tickets::assignee_id.eq(viewer.id.to_string())).filter(tickets::status.eq_any(Status::ACTIVE))
+        }
         View::Unassigned => q
             .filter(tickets::assignee_id.is_null())
-            .filter(tickets::status.eq_any(ACTIVE))
+            .filter(tickets::status.eq_any(Status::ACTIVE))
             .filter(tickets::queue.eq_any(queue_codes(viewer.queues))),
         View::Waiting => q
             .filter(tickets::assignee_id.eq(viewer.id.to_string()))
             .filter(tickets::status.eq(Status::PendingCustomer.as_str())),
-        View::AllOpen => q.filter(tickets::status.eq_any(OPEN)),
+        View::AllOpen => q.filter(tickets::status.eq_any(Status::OPEN)),
     }
 }
 

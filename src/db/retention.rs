@@ -31,7 +31,7 @@ pub mod action {
 pub struct Due {
     pub id: String,
     pub reference: String,
-    pub language: String,
+    pub language: Lang,
     pub updated_at: NaiveDateTime,
 }
 
@@ -97,7 +97,7 @@ pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64)
                 return Ok(0);
             }
             let removed = diesel::delete(screenshots::table.filter(screenshots::ticket_id.eq(&t.id))).execute(conn)?;
-            let lang = Lang::parse(&t.language).unwrap_or_default();
+            let lang = t.language;
             let note = lang.t_with("retention-screenshots-removed", "days", policy.screenshot_days);
             insert_event(conn, &t.id, NewEvent::public(event_kind::RETENTION, author::SYSTEM, &note), now)?;
             let count = removed.to_string();

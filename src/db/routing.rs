@@ -10,7 +10,7 @@ use super::schema::{escalations, platform_scenarios, platforms, tickets, users};
 use super::tickets::new_id;
 use super::users::User;
 use super::DbConn;
-use crate::domain::codes::{Queue, Role};
+use crate::domain::codes::{self, PaymentScenario, Queue, Role};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = platforms)]
@@ -38,7 +38,7 @@ pub fn platform(conn: &mut DbConn, code: &str) -> QueryResult<Option<Platform>> 
 
 /// Whether a platform lets a mini-program take this payment scenario. An
 /// unknown or unrestricted platform allows every scenario.
-pub fn allows(conn: &mut DbConn, platform: &str, scenario: &str) -> QueryResult<bool> {
+pub fn allows(conn: &mut DbConn, platform: codes::Platform, scenario: PaymentScenario) -> QueryResult<bool> {
     let restricted = platforms::table.find(platform).select(platforms::restricted).first::<bool>(conn).optional()?;
     if restricted != Some(true) {
         return Ok(true);
@@ -119,8 +119,8 @@ pub mod status {
 pub fn escalation_for(
     conn: &mut DbConn,
     target: &str,
-    platform: &str,
-    scenario: &str,
+    platform: codes::Platform,
+    scenario: PaymentScenario,
     rule: &str,
     now: NaiveDateTime,
 ) -> QueryResult<(String, bool)> {
@@ -157,7 +157,15 @@ pub fn escalation_for(
 /// that opened it names it in the message).
 pub fn notify_new_escalation(conn: &mut DbConn, ticket_id: &str, now: NaiveDateTime) -> QueryResult<()> {
     for email in super::sweeps::supervisors(conn)? {
-        super::outbox::enqueue(conn, super::outbox::kind::ESCALATION_WAITING, ticket_id, None, &email, "zh-CN", now)?;
+        super::outbox::enqueue(
+            conn,
+            super::outbox::kind::ESCALATION_WAITING,
+            ticket_id,
+            None,
+            &email,
+            crate::i18n::Lang::ZhCn,
+            now,
+        )?;
     }
     Ok(())
 }
@@ -167,8 +175,8 @@ pub fn notify_new_escalation(conn: &mut DbConn, ticket_id: &str, now: NaiveDateT
 pub struct Escalation {
     pub id: String,
     pub target: String,
-    pub platform: String,
-    pub scenario: String,
+    pub platform: codes::Platform,
+    pub scenario: PaymentScenario,
     pub rule: String,
     pub status: String,
     pub created_at: NaiveDateTime,

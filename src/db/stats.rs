@@ -36,10 +36,10 @@ impl<'a> Key<'a> {
     pub fn of(t: &'a Ticket) -> Self {
         Key {
             filed: t.created_at,
-            queue: &t.queue,
-            case_kind: &t.case_kind,
+            queue: t.queue.as_str(),
+            case_kind: t.case_kind.as_str(),
             city: &t.city,
-            failing_step: &t.failing_step,
+            failing_step: t.failing_step.as_str(),
         }
     }
 }

@@ -95,7 +95,7 @@ fn resolve_silent_self_service(conn: &mut DbConn, limits: &Limits, now: NaiveDat
                 ))
                 .execute(conn)?;
             stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
-            let lang = Lang::parse(&t.language).unwrap_or_default();
+            let lang = t.language;
             let message = lang.t("auto-resolved");
             let id =
                 insert_event(conn, &t.id, NewEvent::public(event_kind::PUBLIC_REPLY, author::SYSTEM, &message), now)?;
@@ -105,7 +105,7 @@ fn resolve_silent_self_service(conn: &mut DbConn, limits: &Limits, now: NaiveDat
                 NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, Status::Resolved.as_str()),
                 now,
             )?;
-            outbox::enqueue(conn, outbox::kind::RESOLVED, &t.id, Some(&id), &t.contact_email, &t.language, now)
+            outbox::enqueue(conn, outbox::kind::RESOLVED, &t.id, Some(&id), &t.contact_email, t.language, now)
         })?;
     }
     Ok(silent.len())
@@ -126,7 +126,7 @@ fn escalate_old_deductions(conn: &mut DbConn, limits: &Limits, now: NaiveDateTim
             diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
             let rule = "deducted-not-credited-too-long";
             let (esc, new) =
-                routing::escalation_for(conn, target::PROVIDER, &t.platform, &t.payment_scenario, rule, now)?;
+                routing::escalation_for(conn, target::PROVIDER, t.platform, t.payment_scenario, rule, now)?;
             if new {
                 routing::notify_new_escalation(conn, &t.id, now)?;
             }
@@ -160,7 +160,7 @@ fn notify_breaches(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> 
         conn.transaction(|conn| {
             diesel::update(tickets::table.find(id)).set(tickets::breach_notified_at.eq(now)).execute(conn)?;
             for email in &supervisors {
-                outbox::enqueue(conn, outbox::kind::SLA_BREACH, id, None, email, "zh-CN", now)?;
+                outbox::enqueue(conn, outbox::kind::SLA_BREACH, id, None, email, Lang::ZhCn, now)?;
             }
             Ok::<_, diesel::result::Error>(())
         })?;

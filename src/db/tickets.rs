@@ -10,8 +10,9 @@ use super::routing;
 use super::schema::{screenshot_drafts, screenshots, ticket_events, tickets, tracking_links};
 use super::DbConn;
 use super::{incidents, stats};
-use crate::domain::codes::CaseKind;
-use crate::domain::codes::{Priority, Status, Symptom};
+use crate::domain::codes::{
+    CaseKind, FailingStep, PaymentMethod, PaymentScenario, Platform, Priority, Queue, Status, Symptom,
+};
 use crate::domain::facts::{self, Fact, Known};
 use crate::domain::intake::NewTicket;
 use crate::domain::reference::{hash_secret, new_reference, TrackingToken};
@@ -28,13 +29,13 @@ pub const DRAFT_LIFETIME_HOURS: i64 = 24;
 pub struct Ticket {
     pub id: String,
     pub reference: String,
-    pub status: String,
-    pub language: String,
-    pub platform: String,
-    pub payment_scenario: String,
-    pub payment_method: Option<String>,
-    pub failing_step: String,
-    pub symptom: String,
+    pub status: Status,
+    pub language: Lang,
+    pub platform: Platform,
+    pub payment_scenario: PaymentScenario,
+    pub payment_method: Option<PaymentMethod>,
+    pub failing_step: FailingStep,
+    pub symptom: Symptom,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub city: String,
@@ -47,9 +48,9 @@ pub struct Ticket {
     pub description: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-    pub case_kind: String,
-    pub queue: String,
-    pub priority: String,
+    pub case_kind: CaseKind,
+    pub queue: Queue,
+    pub priority: Priority,
     pub assignee_id: Option<String>,
     pub due_at: NaiveDateTime,
     pub first_response_at: Option<NaiveDateTime>,
@@ -68,21 +69,9 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Open)
-    }
-
-    pub fn priority(&self) -> Priority {
-        Priority::parse(&self.priority).unwrap_or(Priority::Normal)
-    }
-
-    pub fn language(&self) -> Lang {
-        Lang::parse(&self.language).unwrap_or_default()
-    }
-
     pub fn missing_facts(&self) -> Vec<Fact> {
         facts::missing(&Known {
-            symptom: Symptom::parse(&self.symptom),
+            symptom: Some(self.symptom),
             screenshots: self.screenshot_count,
             has_error_detail: self.error_code.is_some() || self.error_message.is_some(),
             has_payment_method: self.payment_method.is_some(),
@@ -197,7 +186,7 @@ pub fn file(
 ) -> QueryResult<(Created, Decision)> {
     // Read before the write transaction starts (SQLite takes its write lock
     // with the first write).
-    let allowed = routing::allows(conn, ticket.platform.as_str(), ticket.payment_scenario.as_str())?;
+    let allowed = routing::allows(conn, ticket.platform, ticket.payment_scenario)?;
     let decision = rules.route(&crate::routing::Facts {
         symptom: ticket.symptom,
         failing_step: ticket.failing_step,
@@ -284,8 +273,7 @@ fn insert_ticket(
         _ => None,
     };
     if let Some(target) = escalate_to {
-        let (esc, new) =
-            routing::escalation_for(conn, target, t.platform.as_str(), t.payment_scenario.as_str(), &d.rule, now)?;
+        let (esc, new) = routing::escalation_for(conn, target, t.platform, t.payment_scenario, &d.rule, now)?;
         if new {
             routing::notify_new_escalation(conn, &ticket_id, now)?;
         }
@@ -312,7 +300,7 @@ fn insert_ticket(
     incidents::join_at_intake(conn, &ticket_id, d.kind.as_str(), &t.city, t.failing_step.as_str(), now)?;
     insert_link(conn, &ticket_id, &created.token, now)?;
     let event_id = insert_event(conn, &ticket_id, NewEvent::public(event_kind::CREATED, author::CUSTOMER, ""), now)?;
-    outbox::enqueue(conn, outbox::kind::RECEIVED, &ticket_id, None, &t.contact_email, t.language.code(), now)?;
+    outbox::enqueue(conn, outbox::kind::RECEIVED, &ticket_id, None, &t.contact_email, t.language, now)?;
     if let Some(shot) = &t.screenshot {
         insert_screenshot(conn, &ticket_id, Some(&event_id), shot, now)?;
     }
@@ -484,7 +472,7 @@ pub fn add_customer_message(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     conn.transaction(|conn| {
-        let current = Status::parse(&ticket.status).unwrap_or(Status::Open);
+        let current = ticket.status;
         let next = current.after_customer_reply();
         let (due, paused) = super::actions::clock(ticket, ticket.due_at, next, now);
         diesel::update(tickets::table.find(&ticket.id))

@@ -22,7 +22,7 @@ pub struct User {
     pub id: String,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub active: bool,
     pub queues: String,
@@ -44,10 +44,6 @@ impl std::fmt::Debug for User {
 }
 
 impl User {
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Agent)
-    }
-
     pub fn queues(&self) -> Vec<Queue> {
         self.queues.split(',').filter_map(Queue::parse).collect()
     }
@@ -141,17 +137,13 @@ pub fn update(conn: &mut DbConn, id: &str, u: UserUpdate<'_>, now: NaiveDateTime
             diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)?;
             // Their open tickets go to whoever is next in each queue (or
             // wait unassigned when nobody serves it).
-            let closed = [Status::Resolved.as_str(), Status::Closed.as_str()];
-            let open: Vec<(String, String)> = tickets::table
+            let open: Vec<(String, Queue)> = tickets::table
                 .filter(tickets::assignee_id.eq(id))
-                .filter(tickets::status.ne_all(closed))
+                .filter(tickets::status.eq_any(Status::OPEN))
                 .select((tickets::id, tickets::queue))
                 .load(conn)?;
             for (ticket_id, queue) in open {
-                let next = match Queue::parse(&queue) {
-                    Some(q) => super::routing::pick_assignee(conn, q, now)?,
-                    None => None,
-                };
+                let next = super::routing::pick_assignee(conn, queue, now)?;
                 diesel::update(tickets::table.find(&ticket_id))
                     .set(tickets::assignee_id.eq(next.as_ref().map(|u| u.id.clone())))
                     .execute(conn)?;

@@ -1,13 +1,50 @@
 //! The fixed vocabularies of a help request. Their string codes are the API's
 //! and the database's vocabulary; their labels live in the translation files
 //! under the key `<prefix>-<code>` (e.g. `step-tap_pay`).
+//!
+//! Each vocabulary is read and written by diesel as text: a row carries the
+//! enum, and a code the program does not know is an error where the row is
+//! read, never a silent default.
+
+use crate::i18n::Lang;
+
+/// Maps a code enum to a text column, both backends.
+#[macro_export]
+macro_rules! text_column {
+    ($name:ty) => {
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, DB>) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, DB>>::to_sql(self.as_str(), out)
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let code = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
+                <$name>::parse(&code).ok_or_else(|| format!("unknown {} code {code:?}", stringify!($name)).into())
+            }
+        }
+    };
+}
 
 /// Declares an enum whose variants each have one stable string code.
 macro_rules! code_enum {
     ($(#[$meta:meta])* $name:ident, $prefix:literal { $($variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
         pub enum $name { $($variant),+ }
+
+        $crate::text_column!($name);
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -25,6 +62,32 @@ macro_rules! code_enum {
             /// The translation key of this value's label.
             pub fn label_key(self) -> String {
                 format!("{}-{}", $prefix, self.as_str())
+            }
+
+            /// This value's label in `lang`.
+            pub fn label(self, lang: Lang) -> String {
+                lang.t(&self.label_key())
+            }
+
+            /// The label of a code kept as free text (a statistics value,
+            /// a timeline entry's body), or the text itself when it is not
+            /// one of this vocabulary's codes.
+            pub fn label_of(code: &str, lang: Lang) -> String {
+                Self::parse(code).map(|v| v.label(lang)).unwrap_or_else(|| code.to_string())
+            }
+        }
+
+        /// The API speaks the code.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let code = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Self::parse(&code).ok_or_else(|| serde::de::Error::custom(format!("unknown code {code:?}")))
             }
         }
 
@@ -190,9 +253,14 @@ impl Role {
 }
 
 impl Status {
-    /// Still needs someone's work (shown in the "all open" view).
+    /// Still needs someone's work (the "all open" view, workloads, metrics).
+    pub const OPEN: [Status; 4] = [Status::New, Status::Open, Status::PendingCustomer, Status::PendingPlatform];
+    /// Waiting on us, not on the customer or the platform (an agent's own
+    /// views).
+    pub const ACTIVE: [Status; 2] = [Status::New, Status::Open];
+
     pub fn is_open(self) -> bool {
-        !matches!(self, Status::Resolved | Status::Closed)
+        Status::OPEN.contains(&self)
     }
 
     /// Statuses an agent may set by hand. `pending_platform` comes only with

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime};
+use chrono::{DateTime, Duration, NaiveDateTime};
 
 use super::account::{AccountError, MaskedAccount};
 use super::codes::{CheckTried, FailingStep, PaymentMethod, PaymentScenario, Platform, Symptom};
@@ -21,9 +21,6 @@ pub const EMAIL_MAX: usize = 254;
 pub const DESCRIPTION_MAX: usize = 4000;
 /// Largest amount accepted, in cents (one million yuan): a typo guard.
 const AMOUNT_MAX_CENTS: i64 = 100_000_000;
-
-/// Customers state local times; our customers are in China (UTC+8, no DST).
-const CUSTOMER_UTC_OFFSET_SECS: i32 = 8 * 3600;
 
 /// Every field of a help request, in page order: the names problems are
 /// reported on (the form's and the API's).
@@ -365,8 +362,8 @@ fn occurred_at(value: &str, now: NaiveDateTime) -> Result<Option<NaiveDateTime>,
             .iter()
             .find_map(|format| NaiveDateTime::parse_from_str(value, format).ok())
             .ok_or(Problem::DateFormat)?;
-        let china = FixedOffset::east_opt(CUSTOMER_UTC_OFFSET_SECS).expect("UTC+8 is a valid offset");
-        local.and_local_timezone(china).single().ok_or(Problem::DateFormat)?.naive_utc()
+        // Customers state local times, and our customers are in China.
+        crate::domain::china::from_china_time(local)
     };
     // A phone's clock may run a little fast; more than that is a typo.
     if utc > now + Duration::minutes(10) {

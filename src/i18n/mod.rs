@@ -17,12 +17,29 @@ static_loader! {
     };
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Lang {
     /// Our customers are Chinese users: their language is the default.
     #[default]
     ZhCn,
     En,
+}
+
+crate::text_column!(Lang);
+
+impl serde::Serialize for Lang {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
 }
 
 impl Lang {
@@ -34,6 +51,11 @@ impl Lang {
             Lang::ZhCn => "zh-CN",
             Lang::En => "en",
         }
+    }
+
+    /// The stored form: the same as `code`.
+    pub fn as_str(self) -> &'static str {
+        self.code()
     }
 
     /// Accepts `zh`, `zh-CN`, `zh-Hans-CN`, `en`, `en-GB`… (any case).

@@ -83,8 +83,8 @@ pub fn render(kind_: &str, lang: Lang, f: Facts<'_>) -> Result<(String, String, 
 pub struct PacketLine {
     pub reference: String,
     pub city: String,
-    pub step: String,
-    pub symptom: String,
+    pub step: crate::domain::codes::FailingStep,
+    pub symptom: crate::domain::codes::Symptom,
     pub error: String,
     pub account: String,
     pub checks: String,
@@ -95,8 +95,8 @@ pub struct PacketLine {
 struct Packet<'a> {
     subject: String,
     intro: &'a str,
-    platform: &'a str,
-    scenario: &'a str,
+    platform: crate::domain::codes::Platform,
+    scenario: crate::domain::codes::PaymentScenario,
     count: usize,
     rule: &'a str,
     tickets: &'a [PacketLine],
@@ -118,8 +118,8 @@ struct PacketHtml<'a> {
 /// The escalation packet: bilingual, for the platform's (or engineering's,
 /// or the provider's) reviewers.
 pub fn render_packet(
-    platform: &str,
-    scenario: &str,
+    platform: crate::domain::codes::Platform,
+    scenario: crate::domain::codes::PaymentScenario,
     rule: &str,
     tickets: &[PacketLine],
 ) -> Result<(String, String, String), askama::Error> {

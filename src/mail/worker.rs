@@ -14,7 +14,6 @@ use crate::db::outbox::{self, Message};
 use crate::db::tickets as store;
 use crate::db::DbConn;
 use crate::db::{incidents, routing, sweeps};
-use crate::i18n::Lang;
 use diesel::Connection;
 
 pub struct Worker {
@@ -122,7 +121,7 @@ impl Worker {
             let token = store::mint_link(conn, &ticket.id, crate::web::now()).map_err(|e| e.to_string())?;
             format!("{}/t/{}", self.public_url, token)
         };
-        let lang = Lang::parse(&m.language).unwrap_or_default();
+        let lang = m.language;
         let guide = if for_staff { None } else { lang.try_t(&format!("guide-{}", ticket.case_kind)) };
         let facts = Facts { reference: &ticket.reference, body, link: &link, guide };
         let (subject, text, html) = render(&m.kind, lang, facts).map_err(|e| e.to_string())?;
@@ -134,7 +133,7 @@ impl Worker {
     fn spike_alert(&self, conn: &mut DbConn, m: &Message) -> Result<lettre::Message, String> {
         let id = m.incident_id.as_deref().ok_or("no incident")?;
         let i = incidents::find(conn, id).map_err(|e| e.to_string())?.ok_or("incident gone")?;
-        let lang = Lang::parse(&m.language).unwrap_or_default();
+        let lang = m.language;
         let link = format!("{}/supervisor/incidents/{}", self.public_url, i.id);
         let summary = lang.t_args(
             "mail-spike_alert-counts",
@@ -157,8 +156,8 @@ impl Worker {
             .map(|t| PacketLine {
                 reference: t.reference.clone(),
                 city: t.city.clone(),
-                step: t.failing_step.clone(),
-                symptom: t.symptom.clone(),
+                step: t.failing_step,
+                symptom: t.symptom,
                 error: [t.error_code.clone(), t.error_message.clone()]
                     .into_iter()
                     .flatten()
@@ -170,7 +169,7 @@ impl Worker {
             })
             .collect();
         let (subject, text, html) =
-            render_packet(&e.platform, &e.scenario, &e.rule, &lines).map_err(|e| e.to_string())?;
+            render_packet(e.platform, e.scenario, &e.rule, &lines).map_err(|e| e.to_string())?;
         let mut attachments = Vec::new();
         for t in tickets.iter().take(MAX_PACKET_TICKETS_WITH_SCREENSHOTS) {
             for s in store::screenshot_list(conn, &t.id).map_err(|e| e.to_string())? {

@@ -2,13 +2,13 @@
 
 use actix_web::http::header;
 use actix_web::HttpResponse;
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 
 use crate::domain::screenshot::ImageKind;
 
 /// UTC → China time (UTC+8), the time our customers live in.
 pub fn china_time(utc: impl std::borrow::Borrow<NaiveDateTime>) -> String {
-    (*utc.borrow() + Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
+    crate::domain::china::to_china_time(*utc.borrow()).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Cents → `¥128.50`.

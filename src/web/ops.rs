@@ -15,6 +15,7 @@ use tracing::Instrument;
 use super::AppState;
 use crate::db::outbox::{self, status};
 use crate::db::schema::tickets;
+use crate::domain::codes::{Queue, Status};
 use crate::error::AppError;
 
 /// This instance's metrics. One registry per server, so several servers in
@@ -71,9 +72,8 @@ impl Default for Metrics {
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let (depths, pending, dead) = state
         .db(|c| {
-            let open = ["new", "open", "pending_customer", "pending_platform"];
-            let depths: Vec<(String, String, i64)> = tickets::table
-                .filter(tickets::status.eq_any(open))
+            let depths: Vec<(Queue, Status, i64)> = tickets::table
+                .filter(tickets::status.eq_any(Status::OPEN))
                 .group_by((tickets::queue, tickets::status))
                 .select((tickets::queue, tickets::status, diesel::dsl::count_star()))
                 .load(c)?;

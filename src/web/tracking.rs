@@ -109,7 +109,7 @@ async fn tracking_page(
     let (events, shots) =
         state.db(move |c| Ok((store::public_timeline(c, &ticket_id)?, store::screenshot_list(c, &ticket_id)?))).await?;
     let (message_value, errors) = form.unwrap_or_default();
-    let guide = match ticket.status() {
+    let guide = match ticket.status {
         Status::PendingCustomer | Status::PendingPlatform => lang.try_t(&format!("guide-{}", ticket.case_kind)),
         _ => None,
     };
@@ -119,7 +119,7 @@ async fn tracking_page(
         csrf,
         path: page.path,
         reference: ticket.reference.clone(),
-        status: label(lang, &ticket.status, Status::parse, Status::label_key),
+        status: ticket.status.label(lang),
         filed: super::china_time(ticket.created_at),
         facts: facts(lang, &ticket, false),
         screenshots: shots.into_iter().map(|s| ShotView { id: s.id, width: s.width, height: s.height }).collect(),
@@ -135,11 +135,6 @@ async fn tracking_page(
     })
 }
 
-/// A stored code's label, or the code itself if it is no longer known.
-fn label<T: Copy>(lang: Lang, code: &str, parse: fn(&str) -> Option<T>, key: fn(T) -> String) -> String {
-    parse(code).map(|v| lang.t(&key(v))).unwrap_or_else(|| code.to_string())
-}
-
 /// What the customer told us. The account number is always masked; the
 /// email too, unless staff are reading (they need it to write back).
 pub fn facts(lang: Lang, t: &Ticket, for_staff: bool) -> Vec<(String, String)> {
@@ -149,24 +144,15 @@ pub fn facts(lang: Lang, t: &Ticket, for_staff: bool) -> Vec<(String, String)> {
         .checks_tried
         .split(',')
         .filter(|c| !c.is_empty())
-        .map(|c| label(lang, c, CheckTried::parse, CheckTried::label_key))
+        .map(|c| CheckTried::label_of(c, lang))
         .collect::<Vec<_>>()
         .join(lang_separator(lang));
     let rows = [
-        ("field-symptom", label(lang, &t.symptom, Symptom::parse, Symptom::label_key)),
-        ("field-failing_step", label(lang, &t.failing_step, FailingStep::parse, FailingStep::label_key)),
-        ("field-platform", label(lang, &t.platform, Platform::parse, Platform::label_key)),
-        (
-            "field-payment_scenario",
-            label(lang, &t.payment_scenario, PaymentScenario::parse, PaymentScenario::label_key),
-        ),
-        (
-            "field-payment_method",
-            t.payment_method
-                .as_deref()
-                .map(|m| label(lang, m, PaymentMethod::parse, PaymentMethod::label_key))
-                .unwrap_or_else(|| none.clone()),
-        ),
+        ("field-symptom", t.symptom.label(lang)),
+        ("field-failing_step", t.failing_step.label(lang)),
+        ("field-platform", t.platform.label(lang)),
+        ("field-payment_scenario", t.payment_scenario.label(lang)),
+        ("field-payment_method", t.payment_method.map(|m| m.label(lang)).unwrap_or_else(|| none.clone())),
         ("field-error_code", opt(&t.error_code)),
         ("field-error_message", opt(&t.error_message)),
         ("field-city", t.city.clone()),
@@ -201,16 +187,12 @@ pub fn event_view(lang: Lang, e: store::Event) -> EventView {
             EventView { when, title: lang.t("event-out_of_scope"), body: lang.t("guide-out_of_scope") }
         }
         event_kind::PLATFORM_ANSWER => EventView { when, title: lang.t("event-platform_answer"), body: e.body },
-        event_kind::PRIORITY_CHANGED => EventView {
-            when,
-            title: lang.t("event-priority_changed"),
-            body: label(lang, &e.body, Priority::parse, Priority::label_key),
-        },
-        event_kind::STATUS_CHANGED => EventView {
-            when,
-            title: lang.t("event-status_changed"),
-            body: label(lang, &e.body, Status::parse, Status::label_key),
-        },
+        event_kind::PRIORITY_CHANGED => {
+            EventView { when, title: lang.t("event-priority_changed"), body: Priority::label_of(&e.body, lang) }
+        }
+        event_kind::STATUS_CHANGED => {
+            EventView { when, title: lang.t("event-status_changed"), body: Status::label_of(&e.body, lang) }
+        }
         kind => EventView { when, title: lang.t(&format!("event-{kind}")), body: e.body },
     }
 }

@@ -200,3 +200,54 @@ async fn demo_seed_fills_every_kind_and_the_dashboard_agrees_with_the_tickets() 
     let queue = client.get(format!("{base}/agent?view=open")).send().await.unwrap();
     assert_eq!(queue.status().as_u16(), 200);
 }
+
+/// The README's configuration table says what `paydesk serve --help` says:
+/// every flag with its variable and default, and nothing the server does not
+/// take. (The settings are declared once, on `Config`; this keeps the
+/// README from drifting.)
+#[test]
+fn the_readme_configuration_table_matches_serve_help() {
+    let out = std::process::Command::new(BIN).args(["serve", "--help"]).output().expect("run paydesk serve --help");
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    // flag → (variable, default) from --help.
+    let mut from_help = std::collections::BTreeMap::new();
+    let mut lines = help.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(flag) = line.trim().strip_prefix("--").and_then(|l| l.split_whitespace().next()) else { continue };
+        if flag == "help" {
+            continue;
+        }
+        let text = lines.next().unwrap_or_default();
+        let env = text.split("[env: ").nth(1).and_then(|t| t.split('=').next()).map(str::to_string);
+        let default =
+            text.split("[default: ").nth(1).and_then(|t| t.split(']').next()).map(|d| d.trim_matches('"').to_string());
+        from_help.insert(format!("--{flag}"), (env.expect("every setting has a variable"), default));
+    }
+    assert!(from_help.len() > 20, "{help}");
+
+    let readme = include_str!("../../README.md");
+    let table = readme.split("## Configuration").nth(1).expect("a Configuration section").split("\n\n").nth(1).unwrap();
+    let mut from_readme = std::collections::BTreeMap::new();
+    for row in table.lines().skip(2) {
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        let (flag, env, default) = (cells[1].trim_matches('`'), cells[2].trim_matches('`'), cells[3]);
+        if flag.is_empty() {
+            continue; // RUST_LOG: read by the logger, not a flag
+        }
+        from_readme.insert(flag.to_string(), (env.to_string(), default.to_string()));
+    }
+    let help_flags: Vec<_> = from_help.keys().collect();
+    let readme_flags: Vec<_> = from_readme.keys().collect();
+    assert_eq!(help_flags, readme_flags, "flags in --help vs the README's table");
+    for (flag, (env, default)) in &from_help {
+        let (readme_env, readme_default) = &from_readme[flag];
+        assert_eq!(env, readme_env, "{flag}'s variable");
+        if let Some(default) = default {
+            assert!(
+                readme_default.contains(&format!("`{default}`")),
+                "{flag}: README says {readme_default}, --help {default}"
+            );
+        }
+    }
+}

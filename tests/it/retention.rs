@@ -125,7 +125,7 @@ async fn purge_previews_then_deletes_old_screenshots_and_anonymises_old_emails()
 async fn the_server_purges_on_its_own_schedule() {
     let app = spawn_with(|c| {
         c.sweep_secs = 1;
-        c.screenshot_retention_days = 30;
+        c.retention.screenshot_retention_days = 30;
     })
     .await;
     let (reference, _) = app.file_api(&complete_fields()).await;

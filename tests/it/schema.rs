@@ -230,3 +230,25 @@ type EscalationCols = (
     String,
     Option<Ts>,
 );
+
+/// Rows carry the vocabularies as enums: a code the program does not know,
+/// written into the database behind its back, is an error where the row is
+/// read — never a silent default such as "normal" or "open".
+#[tokio::test]
+async fn an_unknown_code_in_the_database_is_an_error_where_it_is_read() {
+    let app = crate::support::spawn().await;
+    let (reference, _) = app.file_api(&crate::support::complete_fields()).await;
+    let mut conn = app.conn();
+    let found = paydesk::db::tickets::find_by_reference(&mut conn, &reference).unwrap().expect("filed");
+    assert_eq!(found.priority.as_str(), found.priority.to_string());
+
+    diesel::update(tickets::table.filter(tickets::reference.eq(&reference)))
+        .set(tickets::priority.eq("critical"))
+        .execute(&mut *conn)
+        .unwrap();
+    let err = paydesk::db::tickets::find_by_reference(&mut conn, &reference).unwrap_err();
+    assert!(matches!(err, diesel::result::Error::DeserializationError(_)), "{err:?}");
+    // Which field, and which code: enough to find the bad row.
+    assert!(err.to_string().contains("priority"), "{err}");
+    assert!(format!("{err:?}").contains("unknown Priority code"), "{err:?}");
+}

@@ -238,7 +238,11 @@ async fn queue_views_filters_and_search() {
     let mine = agent.text("/agent?view=mine").await;
     let my_id = mine.split("<option value=\"").filter_map(|s| s.split_once("\" selected>")).next();
     assert!(my_id.is_none(), "no assignee filter chosen yet");
-    let me = paydesk::db::users::list(&mut app.conn()).unwrap().into_iter().find(|u| u.role == "agent").unwrap();
+    let me = paydesk::db::users::list(&mut app.conn())
+        .unwrap()
+        .into_iter()
+        .find(|u| u.role == paydesk::domain::codes::Role::Agent)
+        .unwrap();
     check(&agent, &format!("assignee={}", me.id), &[&b]).await;
     let page = agent.text("/agent?view=mine").await;
     assert!(page.contains("Mine <span class=\"count\">(1)</span>"));

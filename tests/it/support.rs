@@ -131,7 +131,7 @@ pub fn start_server_with_metrics(
 ) -> (String, Option<String>) {
     let mut config = Config::new(url);
     config.bind = "127.0.0.1:0".into();
-    config.metrics_bind = Some("127.0.0.1:0".into());
+    config.metrics_bind = "127.0.0.1:0".into();
     config.workers = Some(2);
     config.mail_dir = mail_dir.display().to_string();
     config.mail_poll_ms = 100;

@@ -213,7 +213,7 @@ pub async fn reply(
     let seen = if_match(&req, &t)?;
     // As documented: a closed ticket takes neither replies nor notes here
     // (replies are checked again inside their transaction).
-    if t.status() == Status::Closed {
+    if t.status == Status::Closed {
         return Err(AppError::Conflict("closed").into());
     }
     let internal = body.internal;

@@ -67,7 +67,7 @@ impl UsersPage {
 fn rows(lang: Lang, list: Vec<User>) -> Vec<UserRow> {
     list.into_iter()
         .map(|u| UserRow {
-            role: lang.t(&u.role().label_key()),
+            role: lang.t(&u.role.label_key()),
             queues: u.queues().iter().map(|q| lang.t(&q.label_key())).collect::<Vec<_>>().join(", "),
             id: u.id,
             name: u.name,
@@ -129,7 +129,7 @@ pub async fn edit(
         queues: user.queues().iter().map(|q| q.as_str().to_string()).collect(),
         email: user.email,
         name: user.name,
-        role: user.role,
+        role: user.role.as_str().to_string(),
         active: user.active,
     };
     let f = FormState { editing: Some(id), form, problem: String::new(), saved: false };
@@ -258,7 +258,7 @@ pub async fn update(
                 actor_id: Some(&actor),
                 action: "user_edit",
                 ticket_id: None,
-                before: &format!("{} {}", before.email, describe(&before.role, &before.queues, before.active)),
+                before: &format!("{} {}", before.email, describe(before.role.as_str(), &before.queues, before.active)),
                 after: &format!("{} {}", before.email, after),
             };
             audit::record(c, entry, now())?;

@@ -9,7 +9,6 @@ use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
 use super::export::{csv_bytes, csv_response};
-use super::queue::label;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::Staff;
 use crate::db::incidents::{self, Incident};
@@ -129,7 +128,7 @@ fn percent(v: Option<i64>) -> String {
 }
 
 fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
-    let kind = |k: &str| label(lang, k, CaseKind::parse, CaseKind::label_key);
+    let kind = |k: &str| CaseKind::label_of(k, lang);
     let mut out = Vec::new();
 
     // Tickets per day, stacked by kind of case.
@@ -183,11 +182,11 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
         "steps",
         "dash-steps",
         "col-step",
-        d.steps.iter().map(|t| (label(lang, &t.value, FailingStep::parse, FailingStep::label_key), t.count)).collect(),
+        d.steps.iter().map(|t| (FailingStep::label_of(&t.value, lang), t.count)).collect(),
     ));
 
     // SLA attainment per queue.
-    let queue = |q: &str| label(lang, q, Queue::parse, Queue::label_key);
+    let queue = |q: &str| Queue::label_of(q, lang);
     let title = lang.t("dash-sla");
     let first: Vec<(String, i64)> = d
         .sla
@@ -260,7 +259,7 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
         title,
     });
 
-    let platform = |p: &str| label(lang, p, Platform::parse, Platform::label_key);
+    let platform = |p: &str| Platform::label_of(p, lang);
     let state = |s: &str| lang.t(&format!("esc-state-{s}"));
     let title = lang.t("dash-escalations");
     out.push(Section {

@@ -9,7 +9,6 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::queue::label;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::Staff;
 use crate::db::actions::Actor;
@@ -53,12 +52,12 @@ struct EscalationsPage {
 fn view(lang: Lang, e: Escalation, tickets: Vec<Ticket>) -> EscalationView {
     EscalationView {
         target: lang.t(&format!("esc-target-{}", e.target)),
-        platform: label(lang, &e.platform, Platform::parse, Platform::label_key),
-        scenario: label(lang, &e.scenario, PaymentScenario::parse, PaymentScenario::label_key),
+        platform: e.platform.label(lang),
+        scenario: e.scenario.label(lang),
         tickets: tickets
             .into_iter()
             .map(|t| TicketLine {
-                step: label(lang, &t.failing_step, FailingStep::parse, FailingStep::label_key),
+                step: t.failing_step.label(lang),
                 error: [t.error_code.clone(), t.error_message.clone()]
                     .into_iter()
                     .flatten()
@@ -115,7 +114,7 @@ pub async fn list(
 /// Where an approved packet goes.
 fn recipient(c: &mut crate::db::DbConn, state: &AppState, e: &Escalation) -> Result<String, AppError> {
     Ok(match e.target.as_str() {
-        target::PLATFORM => routing::platform(c, &e.platform)?
+        target::PLATFORM => routing::platform(c, e.platform.as_str())?
             .map(|p| p.contact_email)
             .unwrap_or_else(|| state.config.engineering_email.clone()),
         target::PROVIDER => state.config.provider_email.clone(),

@@ -5,7 +5,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
-use super::queue::{label, QueueQuery};
+use super::queue::QueueQuery;
 use crate::auth::Staff;
 use crate::db::queue::{self, Cursor, Viewer};
 use crate::domain::codes::*;
@@ -95,12 +95,12 @@ pub async fn queue_csv(
         .map(|r| {
             vec![
                 r.reference.clone(),
-                label(lang, &r.status, Status::parse, Status::label_key),
-                label(lang, &r.case_kind, CaseKind::parse, CaseKind::label_key),
-                label(lang, &r.queue, Queue::parse, Queue::label_key),
-                label(lang, &r.priority, Priority::parse, Priority::label_key),
+                r.status.label(lang),
+                r.case_kind.label(lang),
+                r.queue.label(lang),
+                r.priority.label(lang),
                 r.city.clone(),
-                label(lang, &r.failing_step, FailingStep::parse, FailingStep::label_key),
+                r.failing_step.label(lang),
                 china_time(r.created_at),
                 china_time(r.due_at),
                 r.assignee_name.clone().unwrap_or_default(),

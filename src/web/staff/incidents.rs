@@ -9,7 +9,6 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::Duration;
 
-use super::queue::label;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::Staff;
 use crate::db::actions::Actor;
@@ -42,9 +41,9 @@ pub struct Line {
 fn lines(lang: Lang, ts: Vec<Ticket>) -> Vec<Line> {
     ts.into_iter()
         .map(|t| Line {
-            status: label(lang, &t.status, Status::parse, Status::label_key),
-            kind: label(lang, &t.case_kind, CaseKind::parse, CaseKind::label_key),
-            step: label(lang, &t.failing_step, FailingStep::parse, FailingStep::label_key),
+            status: t.status.label(lang),
+            kind: t.case_kind.label(lang),
+            step: t.failing_step.label(lang),
             reference: t.reference,
             city: t.city,
             created_at: t.created_at,
@@ -55,8 +54,8 @@ fn lines(lang: Lang, ts: Vec<Ticket>) -> Vec<Line> {
 /// What an incident matches, in words: "City: 上海".
 pub fn matches(lang: Lang, i: &Incident) -> String {
     let value = match i.dimension() {
-        Some(Dimension::CaseKind) => label(lang, &i.value, CaseKind::parse, CaseKind::label_key),
-        Some(Dimension::FailingStep) => label(lang, &i.value, FailingStep::parse, FailingStep::label_key),
+        Some(Dimension::CaseKind) => CaseKind::label_of(&i.value, lang),
+        Some(Dimension::FailingStep) => FailingStep::label_of(&i.value, lang),
         Some(Dimension::City) => i.value.clone(),
         None => return lang.t("inc-no-match"),
     };

@@ -139,7 +139,7 @@ pub async fn submit(
             let cookie = Cookie::build(SESSION_COOKIE, token)
                 .path("/")
                 .http_only(true)
-                .secure(state.config.secure_cookies)
+                .secure(state.config.secure_cookies())
                 .same_site(SameSite::Lax)
                 .finish();
             return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, next)).cookie(cookie).finish());

@@ -111,22 +111,18 @@ pub fn age(since: NaiveDateTime, now: NaiveDateTime) -> String {
     }
 }
 
-pub fn label<T: Copy>(lang: Lang, code: &str, parse: fn(&str) -> Option<T>, key: fn(T) -> String) -> String {
-    parse(code).map(|v| lang.t(&key(v))).unwrap_or_else(|| code.to_string())
-}
-
 fn row_view(lang: Lang, r: &RowData, now: NaiveDateTime) -> RowView {
     RowView {
         reference: r.reference.clone(),
-        kind: label(lang, &r.case_kind, CaseKind::parse, CaseKind::label_key),
+        kind: r.case_kind.label(lang),
         city: r.city.clone(),
-        step: label(lang, &r.failing_step, FailingStep::parse, FailingStep::label_key),
-        status: label(lang, &r.status, Status::parse, Status::label_key),
-        priority: label(lang, &r.priority, Priority::parse, Priority::label_key),
+        step: r.failing_step.label(lang),
+        status: r.status.label(lang),
+        priority: r.priority.label(lang),
         age: age(r.created_at, now),
         due: china_time(r.due_at),
         // Paused while waiting on the customer: never shown as late.
-        sla: if r.status == Status::PendingCustomer.as_str() { SlaState::Ok } else { SlaState::of(r.due_at, now) },
+        sla: if r.status == Status::PendingCustomer { SlaState::Ok } else { SlaState::of(r.due_at, now) },
         assignee: r.assignee_name.clone().unwrap_or_else(|| lang.t("agent-nobody")),
         missing: r.missing_facts().len(),
     }

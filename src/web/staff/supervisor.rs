@@ -11,7 +11,7 @@ use crate::db::audit::{self, Entry, Filter, Row};
 use crate::db::canned::{self, Canned};
 use crate::db::tickets as store;
 use crate::db::users::{self, User};
-use crate::domain::codes::{CaseKind, Role};
+use crate::domain::codes::Role;
 use crate::domain::reference::normalize_reference;
 use crate::domain::text;
 use crate::error::AppError;
@@ -138,10 +138,7 @@ pub async fn canned(
     me.require(Role::Supervisor)?;
     let all = state.db(|c| Ok(canned::all(c)?)).await?;
     let lang = p.lang;
-    let replies = all
-        .into_iter()
-        .map(|c| (CaseKind::parse(&c.case_kind).map(|k| lang.t(&k.label_key())).unwrap_or_default(), c))
-        .collect();
+    let replies = all.into_iter().map(|c| (c.case_kind.label(lang), c)).collect();
     crate::web::html(CannedPage { lang, path: p.path, me, csrf: csrf.0, replies })
 }
 

@@ -8,7 +8,6 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::queue::label;
 use super::Chrome;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::Staff;
@@ -121,8 +120,8 @@ async fn page(
     draft: Draft,
 ) -> Result<TicketPage, AppError> {
     let Chrome { lang, path, me, csrf } = chrome;
-    let (ticket_id, language, merged_into) = (t.id.clone(), t.language.clone(), t.merged_into.clone());
-    let case_kind = t.case_kind.clone();
+    let (ticket_id, language, merged_into) = (t.id.clone(), t.language, t.merged_into.clone());
+    let case_kind = t.case_kind;
     let escalation_id = t.escalation_id.clone();
     let incident_id = t.incident_id.clone();
     let (events, shots, staff, canned, chosen, merged_ref, escalation, incident) = state
@@ -155,7 +154,7 @@ async fn page(
                 store::full_timeline(c, &ticket_id)?,
                 store::screenshot_list(c, &ticket_id)?,
                 users::list(c)?,
-                canned::for_ticket(c, &language, &case_kind)?,
+                canned::for_ticket(c, language, case_kind)?,
                 chosen,
                 merged_ref,
                 escalation,
@@ -188,15 +187,15 @@ async fn page(
         selected: t.assignee_id.as_deref() == Some(u.id.as_str()),
     }));
     let now = now();
-    let settable: Vec<Status> = Status::ALL.iter().copied().filter(|s| t.status().can_be_set_by_staff(*s)).collect();
+    let settable: Vec<Status> = Status::ALL.iter().copied().filter(|s| t.status.can_be_set_by_staff(*s)).collect();
     Ok(TicketPage {
         lang,
         path,
         csrf,
-        status: label(lang, &t.status, Status::parse, Status::label_key),
-        kind: label(lang, &t.case_kind, CaseKind::parse, CaseKind::label_key),
-        queue: label(lang, &t.queue, Queue::parse, Queue::label_key),
-        priority_label: label(lang, &t.priority, Priority::parse, Priority::label_key),
+        status: t.status.label(lang),
+        kind: t.case_kind.label(lang),
+        queue: t.queue.label(lang),
+        priority_label: t.priority.label(lang),
         assignee: t
             .assignee_id
             .as_deref()
@@ -205,7 +204,7 @@ async fn page(
             .unwrap_or_else(|| lang.t("agent-nobody")),
         due: china_time(t.due_at),
         sla: SlaState::of(t.due_at, now),
-        customer_language: t.language().t("lang-name"),
+        customer_language: t.language.t("lang-name"),
         merged_into: merged_ref,
         escalation,
         incident,
@@ -218,7 +217,7 @@ async fn page(
             .iter()
             .map(|s| Option_ { value: s.as_str().into(), label: lang.t(&s.label_key()), selected: false })
             .collect(),
-        priorities: options(lang, Priority::ALL, Priority::as_str, Priority::label_key, t.priority()),
+        priorities: options(lang, Priority::ALL, Priority::as_str, Priority::label_key, t.priority),
         canned,
         reply_draft: chosen.map(|c| c.body).unwrap_or(draft.reply),
         note_draft: draft.note,
@@ -372,7 +371,7 @@ pub async fn act(
             if facts.is_empty() {
                 Ok(Some(refuse("ticket-facts-required", String::new(), String::new())))
             } else {
-                let body = ask_message(t.language(), &facts);
+                let body = ask_message(t.language, &facts);
                 run(&state, &me, &t.id, move |c, id, actor| {
                     actions::ask_for_information(c, id, seen, &body, &rules, actor, now())
                 })
