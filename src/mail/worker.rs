@@ -124,7 +124,7 @@ impl Worker {
         };
         let lang = Lang::parse(&m.language).unwrap_or_default();
         let guide = if for_staff { None } else { lang.try_t(&format!("guide-{}", ticket.case_kind)) };
-        let facts = Facts { reference: &ticket.reference, body, link: &link, guide };
+        let facts = Facts { reference: &ticket.reference, body, link: &link, guide, subject: None };
         let (subject, text, html) = render(&m.kind, lang, facts).map_err(|e| e.to_string())?;
         let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
         build(&self.from, outgoing, Vec::new())
@@ -136,11 +136,17 @@ impl Worker {
         let i = incidents::find(conn, id).map_err(|e| e.to_string())?.ok_or("incident gone")?;
         let lang = Lang::parse(&m.language).unwrap_or_default();
         let link = format!("{}/supervisor/incidents/{}", self.public_url, i.id);
-        let summary = lang.t_args(
-            "mail-spike_alert-counts",
-            &[("count", i.spike_count.to_string()), ("expected", i.expected_count.to_string())],
-        );
-        let facts = Facts { reference: &i.title, body: Some(summary), link: &link, guide: None };
+        let counts = [("count", i.spike_count.to_string()), ("expected", i.expected_count.to_string())];
+        // The value is what customers typed (a city): never in the subject,
+        // which inboxes show as if we had written it; quoted in the body, as
+        // text.
+        let dimension = lang.t(&format!("inc-dim-{}", i.dimension));
+        let mut subject_args = vec![("dimension", dimension.clone())];
+        subject_args.extend(counts.iter().cloned());
+        let subject = lang.t_args("mail-spike_alert-subject-kind", &subject_args);
+        let summary = format!("{dimension}: {}\n{}", i.value, lang.t_args("mail-spike_alert-counts", &counts));
+        let facts =
+            Facts { reference: &i.title, body: Some(summary), link: &link, guide: None, subject: Some(subject) };
         let (subject, text, html) = render(&m.kind, lang, facts).map_err(|e| e.to_string())?;
         let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
         build(&self.from, outgoing, Vec::new())

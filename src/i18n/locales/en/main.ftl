@@ -527,3 +527,6 @@ mail-incident_update-answer = You can answer on your request page.
 ## Retention and rate limits
 event-retention = Personal data removed
 retention-screenshots-removed = The screenshots of this request were deleted { $days } days after it closed, as our data retention policy says.
+
+# retention and staff mail (issue 15)
+mail-spike_alert-subject-kind = Spike proposed: { $dimension } ({ $count } tickets, { $expected } usual)

@@ -527,3 +527,6 @@ mail-incident_update-answer = 您可以在求助页面上回复。
 ## Retention and rate limits
 event-retention = 个人数据已删除
 retention-screenshots-removed = 根据我们的数据保留政策，本求助关闭 { $days } 天后，其截图已被删除。
+
+# retention and staff mail (issue 15)
+mail-spike_alert-subject-kind = 建议创建事件：{ $dimension }激增（{ $count } 张工单，通常 { $expected } 张）
