@@ -14,6 +14,7 @@ use crate::db::outbox::{self, Message};
 use crate::db::tickets as store;
 use crate::db::DbConn;
 use crate::db::{incidents, routing, sweeps};
+use crate::domain::retention::redact_addresses;
 use crate::i18n::Lang;
 use diesel::Connection;
 
@@ -80,18 +81,20 @@ impl Worker {
             let mut conn = write()?;
             batch.iter().map(|m| self.prepare(&mut conn, m)).collect()
         };
-        let outcomes: Vec<Result<(), String>> =
+        let outcomes: Vec<Result<Option<String>, String>> =
             prepared.into_iter().map(|msg| msg.and_then(|msg| self.transport.send(&msg))).collect();
         let now = crate::web::now();
         let mut conn = write()?;
         conn.transaction(|conn| {
             for (m, outcome) in batch.iter().zip(&outcomes) {
                 match outcome {
-                    Ok(()) => outbox::mark_sent(conn, &m.id, now)?,
+                    Ok(file) => outbox::mark_sent(conn, &m.id, file.as_deref(), now)?,
                     Err(e) => {
-                        // Recipients are personal data: log the message, not them.
+                        // Recipients are personal data: log the message, not
+                        // them, and not an error quoting one.
+                        let e = redact_addresses(e);
                         tracing::warn!(message = %m.message_id, attempt = m.attempts, error = %e, "email not sent");
-                        outbox::mark_failed(conn, m, e, now, self.max_attempts, self.retry_base)?
+                        outbox::mark_failed(conn, m, &e, now, self.max_attempts, self.retry_base)?
                     }
                 }
             }
