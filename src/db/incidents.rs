@@ -33,6 +33,11 @@ pub mod status {
 /// A dismissed proposal is not raised again for this long.
 const QUIET_AFTER_DISMISSAL: Duration = Duration::hours(24);
 
+/// Proposals waiting for a supervisor, at most, per dimension: a flood of
+/// tickets with made-up cities raises this many, not one per city (each
+/// mailed to every supervisor). Spikes past it are counted and logged.
+pub const MAX_OPEN_PROPOSALS_PER_DIMENSION: i64 = 5;
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = incidents)]
 pub struct Incident {
@@ -124,7 +129,7 @@ pub fn detect(conn: &mut DbConn, rules: &SpikeRules, now: NaiveDateTime) -> Quer
 /// supervisor gets an email. A spike already covered by a proposed or open
 /// incident, or dismissed lately, raises nothing. Returns how many.
 pub fn propose_for_spikes(conn: &mut DbConn, rules: &SpikeRules, now: NaiveDateTime) -> QueryResult<usize> {
-    let mut raised = 0;
+    let (mut raised, mut capped) = (0, 0);
     for spike in detect(conn, rules, now)? {
         let covered: i64 =
             incidents::table
@@ -136,6 +141,15 @@ pub fn propose_for_spikes(conn: &mut DbConn, rules: &SpikeRules, now: NaiveDateT
                 .count()
                 .get_result(conn)?;
         if covered > 0 {
+            continue;
+        }
+        let waiting: i64 = incidents::table
+            .filter(incidents::dimension.eq(spike.dimension.as_str()))
+            .filter(incidents::status.eq(status::PROPOSED))
+            .count()
+            .get_result(conn)?;
+        if waiting >= MAX_OPEN_PROPOSALS_PER_DIMENSION {
+            capped += 1;
             continue;
         }
         conn.transaction(|conn| {
@@ -169,6 +183,14 @@ pub fn propose_for_spikes(conn: &mut DbConn, rules: &SpikeRules, now: NaiveDateT
             )
         })?;
         raised += 1;
+    }
+    if capped > 0 {
+        // Not the values: they are what customers typed.
+        tracing::warn!(
+            spikes = capped,
+            max = MAX_OPEN_PROPOSALS_PER_DIMENSION,
+            "spikes not proposed: too many proposals wait for a supervisor"
+        );
     }
     Ok(raised)
 }

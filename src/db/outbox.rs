@@ -10,6 +10,7 @@ use super::schema::outbox;
 use super::tickets::new_id;
 use super::DbConn;
 use crate::i18n::Lang;
+use crate::domain::retention::redact_addresses;
 
 /// What a message is about; each has its texts in the translation files
 /// (`mail-<kind>-…`).
@@ -165,13 +166,16 @@ pub fn claim(conn: &mut DbConn, now: NaiveDateTime, lease: Duration, limit: i64)
     outbox::table.filter(outbox::id.eq_any(&ids)).select(Message::as_select()).load(conn)
 }
 
-pub fn mark_sent(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+/// Records a message as sent; `file`: the `.eml` file it was written to,
+/// when there is no SMTP server.
+pub fn mark_sent(conn: &mut DbConn, id: &str, file: Option<&str>, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(outbox::table.find(id))
         .set((
             outbox::status.eq(status::SENT),
             outbox::sent_at.eq(now),
             outbox::locked_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(None::<String>),
+            outbox::mail_file.eq(file),
         ))
         .execute(conn)?;
     Ok(())
@@ -193,7 +197,8 @@ pub fn mark_failed(
     base: Duration,
 ) -> QueryResult<()> {
     let dead = m.attempts >= max_attempts;
-    let error: String = error.chars().take(500).collect();
+    // An SMTP refusal quotes the address; it is never kept.
+    let error: String = redact_addresses(error).chars().take(500).collect();
     diesel::update(outbox::table.find(&m.id))
         .set((
             outbox::status.eq(if dead { status::DEAD } else { status::PENDING }),

@@ -13,7 +13,7 @@ use super::audit::{self, Entry};
 use super::schema::{outbox, screenshot_drafts, screenshots, tickets};
 use super::tickets::{author, event_kind, insert_event, NewEvent};
 use super::DbConn;
-use crate::domain::retention::Policy;
+use crate::domain::retention::{redact_addresses, Policy};
 use crate::i18n::Lang;
 
 /// The literal conditions of the partial indexes `tickets_retention_*`
@@ -70,6 +70,8 @@ pub struct Done {
     pub tickets_with_screenshots: usize,
     pub screenshots: usize,
     pub emails: usize,
+    /// `.eml` files of anonymised tickets deleted.
+    pub mail_files: usize,
 }
 
 impl Done {
@@ -77,7 +79,44 @@ impl Done {
         self.tickets_with_screenshots += other.tickets_with_screenshots;
         self.screenshots += other.screenshots;
         self.emails += other.emails;
+        self.mail_files += other.mail_files;
     }
+}
+
+/// Deletes up to `limit` `.eml` files of messages whose recipient was
+/// anonymised, and forgets each deleted (or already missing) file. A file
+/// that cannot be deleted stays recorded, to be tried on the next run.
+fn delete_mail_files(conn: &mut DbConn, limit: i64) -> QueryResult<usize> {
+    let files: Vec<(String, String)> = outbox::table
+        .filter(outbox::mail_file.is_not_null())
+        .filter(outbox::recipient.eq(""))
+        .select((outbox::id, outbox::mail_file.assume_not_null()))
+        .limit(limit)
+        .load(conn)?;
+    let mut deleted = 0;
+    for (id, file) in files {
+        // Only ever a file the worker wrote: an absolute `….eml` path.
+        let path = std::path::Path::new(&file);
+        let gone = if !path.is_absolute() || path.extension().is_none_or(|e| e != "eml") {
+            true
+        } else {
+            match std::fs::remove_file(path) {
+                Ok(()) => {
+                    deleted += 1;
+                    true
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention: cannot delete an .eml file; tried again next run");
+                    false
+                }
+            }
+        };
+        if gone {
+            diesel::update(outbox::table.find(&id)).set(outbox::mail_file.eq(None::<String>)).execute(conn)?;
+        }
+    }
+    Ok(deleted)
 }
 
 /// Purges what `plan` finds. A ticket reopened meanwhile is left alone: each
@@ -135,6 +174,19 @@ pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64)
             diesel::update(outbox::table.filter(outbox::ticket_id.eq(&t.id)))
                 .set(outbox::recipient.eq(""))
                 .execute(conn)?;
+            // And in what an SMTP server said when it refused one (stored
+            // redacted since; older rows may still quote it).
+            let errors: Vec<(String, String)> = outbox::table
+                .filter(outbox::ticket_id.eq(&t.id))
+                .filter(outbox::last_error.is_not_null())
+                .select((outbox::id, outbox::last_error.assume_not_null()))
+                .load(conn)?;
+            for (id, error) in errors {
+                let redacted = redact_addresses(&error);
+                if redacted != error {
+                    diesel::update(outbox::table.find(&id)).set(outbox::last_error.eq(redacted)).execute(conn)?;
+                }
+            }
             // Never the address itself in the audit log.
             let entry = Entry {
                 actor_id: None,
@@ -150,6 +202,10 @@ pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64)
             done.emails += 1;
         }
     }
+    // The `.eml` files written for those tickets (no SMTP server) hold the
+    // address in `To:`: deleted once the anonymisation has committed. What a
+    // crash left between the two is found here on the next run.
+    done.mail_files += delete_mail_files(conn, limit)?;
     // Screenshots kept for a refused form that was never sent again.
     diesel::delete(screenshot_drafts::table.filter(screenshot_drafts::created_at.lt(now - chrono::Duration::days(1))))
         .execute(conn)?;

@@ -180,6 +180,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         escalation_id -> Nullable<Text>,
         incident_id -> Nullable<Text>,
+        mail_file -> Nullable<Text>,
     }
 }
 

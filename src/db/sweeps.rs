@@ -70,6 +70,7 @@ pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize
             tickets = purged.tickets_with_screenshots,
             screenshots = purged.screenshots,
             emails = purged.emails,
+            mail_files = purged.mail_files,
             "retention purge"
         );
     }

@@ -464,14 +464,39 @@ pub fn screenshot_data(conn: &mut DbConn, ticket_id: &str, id: &str) -> QueryRes
 
 /// A customer adds information from their tracking page. A reply to a
 /// ticket that waited on them, or was resolved, puts it back in the queue.
+/// Screenshots one ticket keeps at most, the one filed with it included
+/// (each up to the size limit): a customer's messages can add no more.
+pub const MAX_SCREENSHOTS_PER_TICKET: i32 = 10;
+
+/// What became of a customer's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerMessage {
+    Added,
+    /// The retention purge anonymised the ticket meanwhile: nothing stored,
+    /// and it is not reopened.
+    Anonymised,
+    /// The message carried a screenshot past [`MAX_SCREENSHOTS_PER_TICKET`]:
+    /// nothing stored.
+    TooManyScreenshots,
+}
+
 pub fn add_customer_message(
     conn: &mut DbConn,
     ticket: &Ticket,
     body: &str,
     screenshot: Option<&Screenshot>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<CustomerMessage> {
     conn.transaction(|conn| {
+        // Read again under the ticket's lock: the purge or another message
+        // may have come in between.
+        let ticket = &super::backend::lock_ticket(conn, &ticket.id)?.ok_or(diesel::result::Error::NotFound)?;
+        if ticket.contact_email.is_empty() {
+            return Ok(CustomerMessage::Anonymised);
+        }
+        if screenshot.is_some() && ticket.screenshot_count >= MAX_SCREENSHOTS_PER_TICKET {
+            return Ok(CustomerMessage::TooManyScreenshots);
+        }
         let current = ticket.status;
         let next = current.after_customer_reply();
         let (due, paused) = super::actions::clock(ticket, ticket.due_at, next, now);
@@ -492,7 +517,7 @@ pub fn add_customer_message(
             let change = NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, next.as_str());
             insert_event(conn, &ticket.id, change, now)?;
         }
-        Ok(())
+        Ok(CustomerMessage::Added)
     })
 }
 

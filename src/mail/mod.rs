@@ -54,10 +54,21 @@ impl Transport_ {
         }
     }
 
-    pub fn send(&self, message: &Message) -> Result<(), String> {
+    /// Sends a message; for the folder, returns the file it was written to
+    /// (absolute), which the outbox keeps so that the retention purge can
+    /// delete it. Errors never name a recipient: SMTP servers quote the
+    /// address they refuse, and the error is stored and logged.
+    pub fn send(&self, message: &Message) -> Result<Option<String>, String> {
+        let redacted = |e: String| crate::domain::retention::redact_addresses(&e);
         match self {
-            Transport_::Smtp(t) => t.send(message).map(|_| ()).map_err(|e| e.to_string()),
-            Transport_::Directory(dir) => FileTransport::new(dir).send(message).map(|_| ()).map_err(|e| e.to_string()),
+            Transport_::Smtp(t) => t.send(message).map(|_| None).map_err(|e| redacted(e.to_string())),
+            Transport_::Directory(dir) => {
+                // lettre names each file `<id>.eml`, the id it returns.
+                let id = FileTransport::new(dir).send(message).map_err(|e| redacted(e.to_string()))?;
+                let file = dir.join(format!("{id}.eml"));
+                let file = std::path::absolute(&file).unwrap_or(file);
+                Ok(Some(file.display().to_string()))
+            }
         }
     }
 }

@@ -42,12 +42,15 @@ pub struct Facts<'a> {
     pub link: &'a str,
     /// What the customer can do now (self-service and out-of-scope kinds).
     pub guide: Option<String>,
+    /// A subject of the message's own, instead of the kind's subject with
+    /// the reference (a spike alert's: no customer-typed text in it).
+    pub subject: Option<String>,
 }
 
 /// Subject, text and HTML.
 pub fn render(kind_: &str, lang: Lang, f: Facts<'_>) -> Result<(String, String, String), askama::Error> {
     let t = |key: &str| lang.t(&format!("mail-{kind_}-{key}"));
-    let subject = lang.t_with(&format!("mail-{kind_}-subject"), "reference", f.reference);
+    let subject = f.subject.unwrap_or_else(|| lang.t_with(&format!("mail-{kind_}-subject"), "reference", f.reference));
     let (paragraphs, after) = match kind_ {
         kind::RECEIVED => (vec![t("body")], f.guide.iter().cloned().collect()),
         kind::PLATFORM_ANSWER => (vec![t("body")], vec![]),
@@ -154,7 +157,7 @@ mod tests {
         for k in all {
             for lang in Lang::ALL {
                 let body = Some("<b>retry</b> & wait".into());
-                let f = Facts { reference: "PD-7KM3QX", body, link: "https://x/t/abc", guide: None };
+                let f = Facts { reference: "PD-7KM3QX", body, link: "https://x/t/abc", guide: None, subject: None };
                 let (subject, text, html) = render(k, lang, f).unwrap();
                 assert!(subject.contains("PD-7KM3QX"), "{k} {lang:?}");
                 assert!(!subject.contains("mail-"), "{k} {lang:?}: {subject}");

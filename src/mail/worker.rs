@@ -14,6 +14,7 @@ use crate::db::outbox::{self, Message};
 use crate::db::tickets as store;
 use crate::db::DbConn;
 use crate::db::{incidents, routing, sweeps};
+use crate::domain::retention::redact_addresses;
 use diesel::Connection;
 
 pub struct Worker {
@@ -79,18 +80,20 @@ impl Worker {
             let mut conn = write()?;
             batch.iter().map(|m| self.prepare(&mut conn, m)).collect()
         };
-        let outcomes: Vec<Result<(), String>> =
+        let outcomes: Vec<Result<Option<String>, String>> =
             prepared.into_iter().map(|msg| msg.and_then(|msg| self.transport.send(&msg))).collect();
         let now = crate::web::now();
         let mut conn = write()?;
         conn.transaction(|conn| {
             for (m, outcome) in batch.iter().zip(&outcomes) {
                 match outcome {
-                    Ok(()) => outbox::mark_sent(conn, &m.id, now)?,
+                    Ok(file) => outbox::mark_sent(conn, &m.id, file.as_deref(), now)?,
                     Err(e) => {
-                        // Recipients are personal data: log the message, not them.
+                        // Recipients are personal data: log the message, not
+                        // them, and not an error quoting one.
+                        let e = redact_addresses(e);
                         tracing::warn!(message = %m.message_id, attempt = m.attempts, error = %e, "email not sent");
-                        outbox::mark_failed(conn, m, e, now, self.max_attempts, self.retry_base)?
+                        outbox::mark_failed(conn, m, &e, now, self.max_attempts, self.retry_base)?
                     }
                 }
             }
@@ -123,7 +126,7 @@ impl Worker {
         };
         let lang = m.language;
         let guide = if for_staff { None } else { lang.try_t(&format!("guide-{}", ticket.case_kind)) };
-        let facts = Facts { reference: &ticket.reference, body, link: &link, guide };
+        let facts = Facts { reference: &ticket.reference, body, link: &link, guide, subject: None };
         let (subject, text, html) = render(&m.kind, lang, facts).map_err(|e| e.to_string())?;
         let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
         build(&self.from, outgoing, Vec::new())
@@ -135,11 +138,17 @@ impl Worker {
         let i = incidents::find(conn, id).map_err(|e| e.to_string())?.ok_or("incident gone")?;
         let lang = m.language;
         let link = format!("{}/supervisor/incidents/{}", self.public_url, i.id);
-        let summary = lang.t_args(
-            "mail-spike_alert-counts",
-            &[("count", i.spike_count.to_string()), ("expected", i.expected_count.to_string())],
-        );
-        let facts = Facts { reference: &i.title, body: Some(summary), link: &link, guide: None };
+        let counts = [("count", i.spike_count.to_string()), ("expected", i.expected_count.to_string())];
+        // The value is what customers typed (a city): never in the subject,
+        // which inboxes show as if we had written it; quoted in the body, as
+        // text.
+        let dimension = lang.t(&format!("inc-dim-{}", i.dimension));
+        let mut subject_args = vec![("dimension", dimension.clone())];
+        subject_args.extend(counts.iter().cloned());
+        let subject = lang.t_args("mail-spike_alert-subject-kind", &subject_args);
+        let summary = format!("{dimension}: {}\n{}", i.value, lang.t_args("mail-spike_alert-counts", &counts));
+        let facts =
+            Facts { reference: &i.title, body: Some(summary), link: &link, guide: None, subject: Some(subject) };
         let (subject, text, html) = render(&m.kind, lang, facts).map_err(|e| e.to_string())?;
         let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
         build(&self.from, outgoing, Vec::new())

@@ -42,6 +42,9 @@ pub async fn created(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let ticket = load(&state, &token).await?;
+    if anonymised(&ticket) {
+        return gone(page);
+    }
     html(CreatedPage {
         guide: page.lang.try_t(&format!("guide-{}", ticket.case_kind)),
         lang: page.lang,
@@ -94,6 +97,26 @@ async fn load(state: &AppState, token: &str) -> Result<Ticket, AppError> {
     state.db(move |c| store::find_by_token(c, &token)?.ok_or(AppError::NotFound)).await
 }
 
+/// A ticket whose contact email the retention purge anonymised (an address
+/// is required at intake; only the purge blanks it). Its links open nothing
+/// any more: whoever holds an old email cannot read it, or reopen it.
+fn anonymised(ticket: &Ticket) -> bool {
+    ticket.contact_email.is_empty()
+}
+
+#[derive(Template)]
+#[template(path = "tracking/gone.html")]
+struct GonePage {
+    lang: Lang,
+    path: String,
+}
+
+/// 410 Gone: a calm page in both languages, with nothing of the ticket on
+/// it (not even its reference).
+fn gone(page: PageLang) -> Result<HttpResponse, AppError> {
+    super::html_status(StatusCode::GONE, GonePage { lang: page.lang, path: page.path })
+}
+
 /// Builds the page for a ticket; `form` carries a refused message back.
 async fn tracking_page(
     state: &AppState,
@@ -101,7 +124,7 @@ async fn tracking_page(
     csrf: String,
     token: String,
     sent: bool,
-    form: Option<(String, FieldErrors)>,
+    form: Option<(String, Problems)>,
 ) -> Result<TrackingPage, AppError> {
     let lang = page.lang;
     let ticket = load(state, &token).await?;
@@ -126,11 +149,7 @@ async fn tracking_page(
         events: events.into_iter().map(|e| event_view(lang, e)).collect(),
         sent,
         message: message_value,
-        errors: errors
-            .0
-            .iter()
-            .map(|(f, ps)| (*f, ps.iter().map(|p| message(lang, *p, state.config.max_screenshot_bytes)).collect()))
-            .collect(),
+        errors,
         token,
     })
 }
@@ -210,7 +229,24 @@ pub async fn show(
     query: web::Query<ShowQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    html(tracking_page(&state, page, csrf.0, token.into_inner(), query.sent.is_some(), None).await?)
+    let token = token.into_inner();
+    if anonymised(&load(&state, &token).await?) {
+        return gone(page);
+    }
+    html(tracking_page(&state, page, csrf.0, token, query.sent.is_some(), None).await?)
+}
+
+/// What to fix, in the page's language, by field.
+type Problems = Vec<(&'static str, Vec<String>)>;
+
+/// Each problem in the page's language, by field.
+fn messages(lang: Lang, errors: &FieldErrors, max_screenshot_bytes: usize) -> Problems {
+    errors.0.iter().map(|(f, ps)| (*f, ps.iter().map(|p| message(lang, *p, max_screenshot_bytes)).collect())).collect()
+}
+
+/// The refusal of a screenshot past [`store::MAX_SCREENSHOTS_PER_TICKET`].
+fn too_many_screenshots(lang: Lang) -> (&'static str, Vec<String>) {
+    ("screenshot", vec![lang.t_with("track-screenshots-full", "max", store::MAX_SCREENSHOTS_PER_TICKET)])
 }
 
 /// `POST /t/{token}/messages`: the customer adds a message and/or a screenshot.
@@ -225,6 +261,10 @@ pub async fn add_message(
     state.check_intake_rate(&req)?;
     let token = token.into_inner();
     let ticket = load(&state, &token).await?;
+    if anonymised(&ticket) {
+        // Nothing is read, nothing stored, and the ticket is not reopened.
+        return gone(page);
+    }
     let max_file = state.config.max_screenshot_bytes;
     let form = multipart::read(&req, payload, state.config.max_body_bytes(), max_file).await?;
     csrf.check(&form.text(crate::auth::csrf::FIELD))?;
@@ -255,22 +295,45 @@ pub async fn add_message(
     if errors.is_empty() && body.is_empty() && screenshot.is_none() {
         errors.add("message", Problem::MessageRequired);
     }
-    if !errors.is_empty() {
-        let view = tracking_page(&state, page, csrf.0, token, false, Some((raw, errors))).await?;
+    let lang = page.lang;
+    let mut problems = messages(lang, &errors, max_file);
+    // A ticket keeps a bounded number of screenshots: refused here with the
+    // rest of the form's problems, and again under the ticket's lock.
+    let full = screenshot.is_some() && ticket.screenshot_count >= store::MAX_SCREENSHOTS_PER_TICKET;
+    if full && !problems.iter().any(|(f, _)| *f == "screenshot") {
+        problems.push(too_many_screenshots(lang));
+    }
+    if !problems.is_empty() {
+        let view = tracking_page(&state, page, csrf.0, token, false, Some((raw, problems))).await?;
         return super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
     }
-    state.write(move |c| Ok(store::add_customer_message(c, &ticket, &body, screenshot.as_ref(), now())?)).await?;
-    let location = format!("/t/{token}?sent=1#timeline");
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
+    let outcome =
+        state.write(move |c| Ok(store::add_customer_message(c, &ticket, &body, screenshot.as_ref(), now())?)).await?;
+    match outcome {
+        store::CustomerMessage::Added => {
+            let location = format!("/t/{token}?sent=1#timeline");
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
+        }
+        store::CustomerMessage::Anonymised => gone(page),
+        store::CustomerMessage::TooManyScreenshots => {
+            let problems = vec![too_many_screenshots(lang)];
+            let view = tracking_page(&state, page, csrf.0, token, false, Some((raw, problems))).await?;
+            super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view)
+        }
+    }
 }
 
 /// `GET /t/{token}/screenshots/{id}`: only the token's holder gets the bytes.
 pub async fn screenshot(
+    page: PageLang,
     path: web::Path<(String, String)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let (token, id) = path.into_inner();
     let ticket = load(&state, &token).await?;
+    if anonymised(&ticket) {
+        return gone(page);
+    }
     let (kind, data) = state.db(move |c| store::screenshot_data(c, &ticket.id, &id)?.ok_or(AppError::NotFound)).await?;
     Ok(super::image_response(kind, data))
 }

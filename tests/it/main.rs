@@ -11,6 +11,7 @@ mod e2e;
 mod hostile;
 mod insight;
 mod intake_form;
+mod leftovers;
 mod mail;
 mod ops;
 mod pages;

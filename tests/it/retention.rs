@@ -146,15 +146,16 @@ async fn the_server_purges_on_its_own_schedule() {
 }
 
 #[tokio::test]
-async fn an_anonymised_ticket_reopened_by_its_customer_queues_no_mail() {
+async fn an_anonymised_ticket_answered_by_an_agent_queues_no_mail() {
     let app = spawn_with(|c| c.sweep_secs = 3600).await;
     let (reference, tracking) = app.file_api(&complete_fields()).await;
     age(&app, &reference, "resolved", 400);
     purge(&app, &[]);
-    // The customer still has the link and writes again; an agent answers.
+    // The customer's old link no longer reopens it (410, see leftovers.rs);
+    // an agent still can, and answers.
     let message = reqwest::multipart::Form::new().text("message", "又失败了");
     let res = app.post_multipart(&format!("{tracking}/messages"), message, "zh-CN").await;
-    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.status().as_u16(), 410);
     let agent = app.staff("agent").await;
     let res = agent
         .post(&format!("/agent/tickets/{reference}/reply"), &[("body", "请再试一次"), ("then", "pending_customer")])

@@ -214,6 +214,8 @@ type OutboxCols = (
     Option<Ts>,
     Option<String>,
     Option<String>,
+    // mail_file
+    Option<String>,
 );
 type EscalationCols = (
     String,

@@ -17,9 +17,18 @@ use crate::web::{china_time, now, AppState};
 const MAX_ROWS: usize = 50_000;
 const PAGE: i64 = 1000;
 
-/// A cell a spreadsheet would run as a formula gets a leading apostrophe.
+/// Characters that start a formula: ASCII, and the full-width forms some
+/// spreadsheet programs (and input methods for Chinese) turn into them.
+const FORMULA_START: [char; 8] = ['=', '+', '-', '@', '＝', '＋', '－', '＠'];
+
+/// A cell a spreadsheet would run as a formula gets a leading apostrophe:
+/// one starting with a formula character, a tab or a carriage return, also
+/// after leading spaces (ASCII or ideographic) or a `;` that a program may
+/// skip or read as a separator (` =1+1`, `;=cmd|…`).
 pub fn safe_cell(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let start = value.trim_start_matches(|c: char| c == ';' || (c.is_whitespace() && c != '\t' && c != '\r'));
+    let risky = value.starts_with(['\t', '\r']) || start.starts_with(FORMULA_START) || start.starts_with(['\t', '\r']);
+    if risky {
         format!("'{value}")
     } else {
         value.to_string()
@@ -125,5 +134,26 @@ mod tests {
         assert_eq!(text, "编号,城市\r\n\"'=HYPERLINK(\"\"x\"\")\",\"上海, \"\"浦东\"\"\n新区\"\r\n");
         assert_eq!(safe_cell("-5"), "'-5");
         assert_eq!(safe_cell("PD-7KM3QX"), "PD-7KM3QX");
+    }
+
+    #[test]
+    fn full_width_and_hidden_formula_starts_are_neutralised() {
+        for risky in [
+            "＝1+1",
+            "＋86 400",
+            "－5",
+            "＠SUM(A1)",
+            " =1+1",
+            "\u{3000}=1",
+            ";=cmd|' /C calc'!A0",
+            "\tx",
+            "\rx",
+            "\n=1",
+        ] {
+            assert_eq!(safe_cell(risky), format!("'{risky}"), "{risky:?}");
+        }
+        for plain in ["上海", "PD-7KM3QX", "a=b", "北京 ＝ 上海", " 上海"] {
+            assert_eq!(safe_cell(plain), plain, "{plain:?}");
+        }
     }
 }

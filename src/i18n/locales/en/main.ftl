@@ -527,3 +527,11 @@ mail-incident_update-answer = You can answer on your request page.
 ## Retention and rate limits
 event-retention = Personal data removed
 retention-screenshots-removed = The screenshots of this request were deleted { $days } days after it closed, as our data retention policy says.
+
+# retention and staff mail (issue 15)
+gone-title = This request is closed and its details were removed
+gone-body = The request this link belonged to was closed long ago. As our data retention policy says, the email address it was filed with has been removed, so this link no longer shows it and cannot add to it.
+gone-next = If the payment still fails, please file a new request: it takes two minutes and reaches an agent at once.
+gone-home = File a new request
+track-screenshots-full = This request already has { $max } screenshots, the most one request keeps. Send your message without a screenshot, or describe what it shows.
+mail-spike_alert-subject-kind = Spike proposed: { $dimension } ({ $count } tickets, { $expected } usual)

@@ -527,3 +527,11 @@ mail-incident_update-answer = 您可以在求助页面上回复。
 ## Retention and rate limits
 event-retention = 个人数据已删除
 retention-screenshots-removed = 根据我们的数据保留政策，本求助关闭 { $days } 天后，其截图已被删除。
+
+# retention and staff mail (issue 15)
+gone-title = 此求助已关闭，详情已删除
+gone-body = 此链接所属的求助很早以前就已关闭。根据我们的数据保留政策，提交时填写的邮箱地址已被删除，因此此链接不再显示该求助，也无法再补充信息。
+gone-next = 如果付款仍然失败，请提交新的求助：只需两分钟，客服会立即收到。
+gone-home = 提交新的求助
+track-screenshots-full = 此求助已有 { $max } 张截图，已达每个求助的上限。请不带截图发送您的留言，或用文字描述截图内容。
+mail-spike_alert-subject-kind = 建议创建事件：{ $dimension }激增（{ $count } 张工单，通常 { $expected } 张）

@@ -1,0 +1,2 @@
+DROP INDEX outbox_mail_file_leftover;
+ALTER TABLE outbox DROP COLUMN mail_file;
