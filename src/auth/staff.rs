@@ -4,6 +4,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
+use actix_web::HttpMessage;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
@@ -36,15 +37,6 @@ impl From<User> for Staff {
 }
 
 impl Staff {
-    /// Refuses (403) unless the role includes `needed`.
-    pub fn require(&self, needed: Role) -> Result<(), AppError> {
-        if self.role.includes(needed) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
     pub fn is(&self, role: Role) -> bool {
         self.role.includes(role)
     }
@@ -55,6 +47,10 @@ impl FromRequest for Staff {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Already checked by the route's guard (`route_table`).
+        if let Some(me) = req.extensions().get::<Staff>().cloned() {
+            return Box::pin(async move { Ok(me) });
+        }
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
         let next = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/agent".into());
@@ -86,6 +82,9 @@ impl FromRequest for ApiStaff {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(me) = req.extensions().get::<ApiStaff>().cloned() {
+            return Box::pin(async move { Ok(me) });
+        }
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = req
             .headers()

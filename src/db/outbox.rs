@@ -9,8 +9,8 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use super::schema::outbox;
 use super::tickets::new_id;
 use super::DbConn;
-use crate::i18n::Lang;
 use crate::domain::retention::redact_addresses;
+use crate::i18n::Lang;
 
 /// What a message is about; each has its texts in the translation files
 /// (`mail-<kind>-…`).

@@ -1,12 +1,19 @@
 //! Every route in one table: its method, its path and who may call it. The
-//! server registers its routes from this table and the authorisation test
-//! (`tests/it/authz.rs`) walks the same table, so a route added here without
-//! its role check fails that test.
+//! server registers its routes from this table, and the role check happens
+//! here, once, before any handler runs: a handler behind `Staff(role)` or
+//! `Api(role)` only ever sees a caller who has that role. The authorisation
+//! test (`tests/it/authz.rs`) walks the same table.
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::{web, FromRequest, Handler, Responder, Route};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{guard, web, FromRequest, Handler, HttpMessage, Responder, Route};
 
+use crate::auth::{ApiStaff, Staff};
 use crate::domain::codes::Role;
+use crate::error::AppError;
+use crate::web::api::ApiError;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,11 +76,54 @@ impl RouteTable {
         self.routes.iter().map(|(e, _)| e.clone()).collect()
     }
 
-    /// Registers every route, in the table's order.
+    /// Registers every route, in the table's order, each behind the check
+    /// its access needs.
     pub fn register(self, cfg: &mut web::ServiceConfig) {
         for (endpoint, route) in self.routes {
-            cfg.route(endpoint.path, route);
+            // One resource per route, guarded by its method, as
+            // `ServiceConfig::route` does: a path's other methods are
+            // still found.
+            let resource = web::resource(endpoint.path).guard(guard::Method(endpoint.method.clone())).route(route);
+            match endpoint.access {
+                Access::Public | Access::TrackingLink => cfg.service(resource),
+                Access::Staff(role) => cfg.service(resource.wrap(from_fn(move |req, next| staff(role, req, next)))),
+                Access::Api(role) => cfg.service(resource.wrap(from_fn(move |req, next| api(role, req, next)))),
+            };
         }
+    }
+}
+
+/// Lets through a signed-in staff member whose role includes `role`, and
+/// hands them to the handler (the `Staff` extractor finds them); anyone else
+/// is sent to sign in, or refused (403).
+async fn staff(
+    role: Role,
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    match req.extract::<Staff>().await {
+        Ok(me) if me.is(role) => {
+            req.extensions_mut().insert(me);
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Ok(_) => Ok(req.error_response(AppError::Forbidden).map_into_right_body()),
+        Err(e) => Ok(req.error_response(e).map_into_right_body()),
+    }
+}
+
+/// The same for the REST API, by bearer token, answering in JSON.
+async fn api(
+    role: Role,
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    match req.extract::<ApiStaff>().await {
+        Ok(me) if me.0.is(role) => {
+            req.extensions_mut().insert(me);
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Ok(_) => Ok(req.error_response(ApiError::from(AppError::Forbidden)).map_into_right_body()),
+        Err(e) => Ok(req.error_response(e).map_into_right_body()),
     }
 }
 
