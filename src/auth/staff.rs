@@ -16,6 +16,11 @@ use crate::web::{now, AppState};
 
 pub const SESSION_COOKIE: &str = "paydesk_session";
 
+/// The session secret this request carries, if any.
+pub fn session_token(req: &HttpRequest) -> Option<String> {
+    req.cookie(SESSION_COOKIE).map(|c| c.value().to_string())
+}
+
 /// A signed-in, active staff member.
 #[derive(Debug, Clone)]
 pub struct Staff {
@@ -56,7 +61,7 @@ impl FromRequest for Staff {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let token = session_token(req);
         let next = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/agent".into());
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal("no app state".into()))?;

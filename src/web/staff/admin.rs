@@ -4,13 +4,14 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use diesel::Connection;
 use std::collections::HashMap;
 
 use super::Chrome;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{password, Staff};
 use crate::db::audit::{self, Entry};
-use crate::db::users::{self, NewUser, User, UserError, UserUpdate};
+use crate::db::users::{self, NewUser, PasswordChange, User, UserError, UserUpdate};
 use crate::domain::codes::{Queue, Role};
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -244,25 +245,30 @@ pub async fn update(
     }
     let hash = (!pw.is_empty()).then(|| password::hash(&pw));
     let (id, actor, queues) = (id.into_inner(), me.id.clone(), queues_of(&form));
+    // One transaction: the edit, the password with what it ends, the audit.
     state
         .write(move |c| {
-            let before = users::find(c, &id)?.ok_or(AppError::NotFound)?;
-            let update = UserUpdate { name: &form.name, role, queues: &queues, active: form.active };
-            users::update(c, &id, update, now())?;
-            if let Some(hash) = &hash {
-                users::set_password(c, &id, hash, now())?;
-            }
-            let describe = |role: &str, queues: &str, active: bool| format!("{role} [{queues}] active={active}");
-            let after = describe(role.as_str(), &users::join_queues(&queues), form.active);
-            let entry = Entry {
-                actor_id: Some(&actor),
-                action: "user_edit",
-                ticket_id: None,
-                before: &format!("{} {}", before.email, describe(&before.role, &before.queues, before.active)),
-                after: &format!("{} {}", before.email, after),
-            };
-            audit::record(c, entry, now())?;
-            Ok(())
+            c.transaction(|c| {
+                let before = users::find(c, &id)?.ok_or(AppError::NotFound)?;
+                let update = UserUpdate { name: &form.name, role, queues: &queues, active: form.active };
+                users::update(c, &id, update, now())?;
+                // A new password ends every session of the account and revokes
+                // its API tokens, with its own audit row.
+                if let Some(hash) = &hash {
+                    users::change_password(c, &id, hash, PasswordChange::Admin { admin_id: &actor }, now())?;
+                }
+                let describe = |role: &str, queues: &str, active: bool| format!("{role} [{queues}] active={active}");
+                let after = describe(role.as_str(), &users::join_queues(&queues), form.active);
+                let entry = Entry {
+                    actor_id: Some(&actor),
+                    action: "user_edit",
+                    ticket_id: None,
+                    before: &format!("{} {}", before.email, describe(&before.role, &before.queues, before.active)),
+                    after: &format!("{} {}", before.email, after),
+                };
+                audit::record(c, entry, now())?;
+                Ok(())
+            })
         })
         .await?;
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/admin/users?saved=1")).finish())

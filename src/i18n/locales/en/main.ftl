@@ -527,3 +527,23 @@ mail-incident_update-answer = You can answer on your request page.
 ## Retention and rate limits
 event-retention = Personal data removed
 retention-screenshots-removed = The screenshots of this request were deleted { $days } days after it closed, as our data retention policy says.
+
+# accounts (issue 15)
+settings-password-title = Your password
+settings-password-current = Current password
+settings-password-new = New password
+settings-password-confirm = New password again
+settings-password-effect = Changing it signs you out everywhere else and revokes your API tokens.
+settings-password-submit = Change password
+settings-password-wrong = The current password is not right.
+settings-password-mismatch = The two new passwords are not the same.
+settings-password-changed = Your password is changed. You are signed out everywhere else, and your API tokens were revoked: create new ones below where you still need them.
+settings-sessions-title = Signed in elsewhere
+settings-sessions-intro = Left yourself signed in on another computer, or lost one? End every session of your account except this one.
+settings-sessions-end = Sign out everywhere else
+settings-signed-out-elsewhere = You are signed out everywhere else.
+tokens-expires = Expires
+tokens-expires-days = after { $days } days
+tokens-expires-never = never
+tokens-expired = expired
+users-password-effect = Setting a password signs this person out everywhere and revokes their API tokens.

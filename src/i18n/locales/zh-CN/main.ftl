@@ -527,3 +527,23 @@ mail-incident_update-answer = 您可以在求助页面上回复。
 ## Retention and rate limits
 event-retention = 个人数据已删除
 retention-screenshots-removed = 根据我们的数据保留政策，本求助关闭 { $days } 天后，其截图已被删除。
+
+# accounts (issue 15)
+settings-password-title = 您的密码
+settings-password-current = 当前密码
+settings-password-new = 新密码
+settings-password-confirm = 再次输入新密码
+settings-password-effect = 修改后，您在其他地方的登录都会退出，您的 API 令牌也会被吊销。
+settings-password-submit = 修改密码
+settings-password-wrong = 当前密码不正确。
+settings-password-mismatch = 两次输入的新密码不一致。
+settings-password-changed = 密码已修改。您在其他地方的登录已全部退出，您的 API 令牌已被吊销：如仍需要，请在下方创建新令牌。
+settings-sessions-title = 其他地方的登录
+settings-sessions-intro = 在别的电脑上忘了退出，或电脑丢失？可以结束本账户除当前浏览器以外的所有登录。
+settings-sessions-end = 退出其他所有登录
+settings-signed-out-elsewhere = 您在其他地方的登录已全部退出。
+tokens-expires = 到期
+tokens-expires-days = { $days } 天后
+tokens-expires-never = 永不
+tokens-expired = 已过期
+users-password-effect = 设置密码后，此人在所有地方的登录都会退出，其 API 令牌也会被吊销。

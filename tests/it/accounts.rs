@@ -1,0 +1,262 @@
+//! Issue 15, staff accounts: each finding replayed as the attack it was, and
+//! each must now fail. Finding 2 (a password change left the account open).
+
+use std::process::Stdio;
+
+use diesel::prelude::*;
+use paydesk::auth::throttle;
+use paydesk::db::schema::{api_tokens, audit_log};
+use tokio::io::AsyncWriteExt;
+
+use crate::support::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_paydesk");
+const NEW_PASSWORD: &str = "a brand new passphrase";
+
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> (Browser, u16) {
+    let b = app.browser();
+    let status = b.post("/login", &[("email", email), ("password", password)]).await.status().as_u16();
+    (b, status)
+}
+
+/// Creates a token on the settings page; returns it.
+async fn token_from_page(b: &Browser, fields: &[(&str, &str)]) -> String {
+    let page = b.post("/settings/tokens", fields).await.text().await.unwrap();
+    page.split("id=\"new-token\">").nth(1).expect("the new token is shown").split('<').next().unwrap().to_string()
+}
+
+async fn api_status(app: &TestApp, token: &str) -> u16 {
+    app.client.get(app.url("/api/v1/tickets")).bearer_auth(token).send().await.unwrap().status().as_u16()
+}
+
+/// Whether a browser's session still opens staff pages.
+async fn signed_in(b: &Browser) -> bool {
+    let res = b.get("/agent").await;
+    match res.status().as_u16() {
+        200 => true,
+        303 => {
+            assert!(res.headers()["location"].to_str().unwrap().starts_with("/login"));
+            false
+        }
+        other => panic!("unexpected {other}"),
+    }
+}
+
+fn audit_count(app: &TestApp, action: &str) -> i64 {
+    audit_log::table.filter(audit_log::action.eq(action)).count().get_result(&mut app.conn()).unwrap()
+}
+
+/// Finding 2: after an admin set a new password, the old session cookie and
+/// the old API tokens still worked.
+#[tokio::test]
+async fn a_password_set_by_an_admin_ends_every_session_and_token() {
+    let app = spawn().await;
+    let id = app.add_staff("victim@paydesk.test", "Victim", "agent", &["general"]);
+    let (thief, status) = sign_in(&app, "victim@paydesk.test", PASSWORD).await;
+    assert_eq!(status, 303);
+    let token = token_from_page(&thief, &[("name", "stolen")]).await;
+    assert_eq!(api_status(&app, &token).await, 200, "the token works before");
+
+    let admin = app.staff("admin").await;
+    let res = admin
+        .post(
+            &format!("/admin/users/{id}"),
+            &[
+                ("name", "Victim"),
+                ("role", "agent"),
+                ("queues", "general"),
+                ("active", "on"),
+                ("password", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+
+    assert!(!signed_in(&thief).await, "the old session cookie no longer works");
+    assert_eq!(api_status(&app, &token).await, 401, "the old API token no longer works");
+    assert_eq!(sign_in(&app, "victim@paydesk.test", PASSWORD).await.1, 401, "the old password");
+    assert_eq!(sign_in(&app, "victim@paydesk.test", NEW_PASSWORD).await.1, 303, "the new password");
+    assert_eq!(audit_count(&app, "password_change"), 1);
+    // The admin was not signed out by changing someone else's password.
+    assert!(signed_in(&admin).await);
+}
+
+/// Finding 2: staff could not change their own password; a change now keeps
+/// this browser, ends every other session and revokes the API tokens, and
+/// says so.
+#[tokio::test]
+async fn changing_my_own_password_ends_my_other_sessions_and_tokens() {
+    let app = spawn().await;
+    app.add_staff("self@paydesk.test", "Self", "agent", &["general"]);
+    let (me, _) = sign_in(&app, "self@paydesk.test", PASSWORD).await;
+    let (elsewhere, _) = sign_in(&app, "self@paydesk.test", PASSWORD).await;
+    let token = token_from_page(&me, &[("name", "script")]).await;
+
+    let change = |current: &'static str, new: &'static str, confirm: &'static str| {
+        let me = &me;
+        async move { me.post("/settings/password", &[("current", current), ("new", new), ("confirm", confirm)]).await }
+    };
+    // Refused, with the reason, and nothing ends.
+    let res = change("not my password", NEW_PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("The current password is not right."));
+    let res = change(PASSWORD, NEW_PASSWORD, "something else entirely").await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("The two new passwords are not the same."));
+    let res = change(PASSWORD, "short", "short").await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("at least 10 characters"));
+    assert!(signed_in(&elsewhere).await && api_status(&app, &token).await == 200);
+
+    let res = change(PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let page = me.text(&location).await;
+    assert!(page.contains("You are signed out everywhere else, and your API tokens were revoked"), "{page}");
+    assert!(signed_in(&me).await, "this browser stays signed in");
+    assert!(!signed_in(&elsewhere).await, "the other session ended");
+    assert_eq!(api_status(&app, &token).await, 401, "the token was revoked");
+    assert_eq!(sign_in(&app, "self@paydesk.test", PASSWORD).await.1, 401);
+    assert_eq!(sign_in(&app, "self@paydesk.test", NEW_PASSWORD).await.1, 303);
+    assert_eq!(audit_count(&app, "password_change"), 1);
+    // In Chinese too.
+    let zh = me.client.get(me.url(&location)).header("Accept-Language", "zh-CN").send().await.unwrap();
+    assert!(zh.text().await.unwrap().contains("您的 API 令牌已被吊销"));
+}
+
+/// Wrong current passwords on the settings page count against the account's
+/// sign-in throttle: a borrowed session cannot guess the password there.
+#[tokio::test]
+async fn the_current_password_cannot_be_guessed_on_the_settings_page() {
+    let app = spawn().await;
+    app.add_staff("guess@paydesk.test", "Guess", "agent", &["general"]);
+    let (b, _) = sign_in(&app, "guess@paydesk.test", PASSWORD).await;
+    for i in 0..throttle::ACCOUNT_FREE_FAILURES {
+        let guess = format!("guess number {i}");
+        let res = b
+            .post("/settings/password", &[("current", &guess), ("new", NEW_PASSWORD), ("confirm", NEW_PASSWORD)])
+            .await;
+        assert_eq!(res.status().as_u16(), 422);
+    }
+    let res =
+        b.post("/settings/password", &[("current", PASSWORD), ("new", NEW_PASSWORD), ("confirm", NEW_PASSWORD)]).await;
+    assert_eq!(res.status().as_u16(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    let user = paydesk::db::users::find_by_email(&mut app.conn(), "guess@paydesk.test").unwrap().unwrap();
+    assert!(paydesk::auth::password::verify(PASSWORD, &user.password_hash), "unchanged");
+}
+
+/// Finding 2: there was no way to sign out a session left open elsewhere.
+#[tokio::test]
+async fn sign_out_everywhere_else_ends_the_other_sessions() {
+    let app = spawn().await;
+    app.add_staff("roam@paydesk.test", "Roam", "agent", &["general"]);
+    let (me, _) = sign_in(&app, "roam@paydesk.test", PASSWORD).await;
+    let (other, _) = sign_in(&app, "roam@paydesk.test", PASSWORD).await;
+    let (third, _) = sign_in(&app, "roam@paydesk.test", PASSWORD).await;
+    let token = token_from_page(&me, &[("name", "kept")]).await;
+    let res = me.post("/settings/sessions/end-others", &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let page = me.text(res.headers()["location"].to_str().unwrap()).await;
+    assert!(page.contains("You are signed out everywhere else."));
+    assert!(signed_in(&me).await);
+    assert!(!signed_in(&other).await && !signed_in(&third).await);
+    assert_eq!(api_status(&app, &token).await, 200, "tokens are not sessions: they stay");
+    assert_eq!(audit_count(&app, "sign_out_elsewhere"), 1);
+    // Without the form's CSRF field it does nothing.
+    let (again, _) = sign_in(&app, "roam@paydesk.test", PASSWORD).await;
+    let forged = me.client.post(me.url("/settings/sessions/end-others")).form(&[("csrf", "forged")]).send().await;
+    assert_eq!(forged.unwrap().status().as_u16(), 403);
+    assert!(signed_in(&again).await);
+}
+
+/// Finding 2, for operators: `paydesk user set-password`.
+#[tokio::test]
+async fn the_command_line_sets_a_password_and_ends_every_session_and_token() {
+    let app = spawn().await;
+    let id = app.add_staff("ops@paydesk.test", "Ops", "admin", &["general"]);
+    let (b, _) = sign_in(&app, "ops@paydesk.test", PASSWORD).await;
+    let token = paydesk::db::users::create_token(&mut app.conn(), &id, "cli", chrono::Utc::now().naive_utc()).unwrap();
+    assert_eq!(api_status(&app, &token).await, 200);
+
+    let run = |email: &'static str, password: &'static str| {
+        let url = app.db.url();
+        async move {
+            let mut child = tokio::process::Command::new(BIN)
+                .args(["user", "set-password", "--email", email, "--password-stdin"])
+                .env("DATABASE_URL", url)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).await.unwrap();
+            child.wait_with_output().await.unwrap()
+        }
+    };
+    let out = run("ops@paydesk.test", "short").await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
+    let out = run("nobody@paydesk.test", NEW_PASSWORD).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user with that email"));
+    assert!(signed_in(&b).await, "refused changes end nothing");
+
+    let out = run("OPS@paydesk.test", NEW_PASSWORD).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("1 sessions ended, 1 API tokens revoked"), "{said}");
+    assert!(!signed_in(&b).await);
+    assert_eq!(api_status(&app, &token).await, 401);
+    assert_eq!(sign_in(&app, "ops@paydesk.test", PASSWORD).await.1, 401);
+    assert_eq!(sign_in(&app, "ops@paydesk.test", NEW_PASSWORD).await.1, 303);
+    assert_eq!(audit_count(&app, "password_change"), 1);
+}
+
+/// Finding 2: API tokens never expired. They now end (90 days unless
+/// chosen otherwise), the settings page says when, and an expired one is
+/// refused like a revoked one.
+#[tokio::test]
+async fn api_tokens_expire() {
+    let app = spawn().await;
+    let b = app.staff("agent").await;
+    let page = b.text("/settings").await;
+    assert!(page.contains("<option value=\"90\">after 90 days</option>"), "90 days comes first: {page}");
+    assert!(page.contains("<option value=\"never\">never</option>"));
+
+    let default = token_from_page(&b, &[("name", "default")]).await;
+    let month = token_from_page(&b, &[("name", "month"), ("expires", "30")]).await;
+    let forever = token_from_page(&b, &[("name", "forever"), ("expires", "never")]).await;
+    let refused = b.post("/settings/tokens", &[("name", "odd"), ("expires", "7")]).await;
+    assert_eq!(refused.status().as_u16(), 400, "only the offered lifetimes");
+    let ends = |name: &str| -> (chrono::NaiveDateTime, Option<chrono::NaiveDateTime>) {
+        api_tokens::table
+            .filter(api_tokens::name.eq(name))
+            .select((api_tokens::created_at, api_tokens::expires_at))
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    let (created, end) = ends("default");
+    assert_eq!(end, Some(created + chrono::Duration::days(90)));
+    let (created, end) = ends("month");
+    assert_eq!(end, Some(created + chrono::Duration::days(30)));
+    assert_eq!(ends("forever").1, None);
+    for t in [&default, &month, &forever] {
+        assert_eq!(api_status(&app, t).await, 200);
+    }
+    // The page shows each end and when each was last used.
+    let page = b.text("/settings").await;
+    assert_eq!(page.matches("class=\"token-expires\"").count(), 3);
+    assert!(!page.contains("tokens-last-used") && page.contains("Last used"));
+
+    // Time passes for the month token.
+    let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
+    diesel::update(api_tokens::table.filter(api_tokens::name.eq("month")))
+        .set(api_tokens::expires_at.eq(Some(past)))
+        .execute(&mut app.conn())
+        .unwrap();
+    assert_eq!(api_status(&app, &month).await, 401, "expired: refused like a revoked token");
+    assert_eq!(api_status(&app, &forever).await, 200);
+    assert_eq!(api_status(&app, &default).await, 200);
+    assert!(b.text("/settings").await.contains(">expired</span>"));
+}
