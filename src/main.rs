@@ -300,10 +300,14 @@ fn add_user(database_url: &str, email: &str, name: &str, role: &str, queues: &st
     if !email.contains('@') || name.trim().is_empty() {
         return Err("--email and --name are required".into());
     }
+    let name = paydesk::web::staff::admin::clean_name(name).map_err(|key| match key {
+        "users-name-long" => format!("--name may have at most {} characters", paydesk::web::staff::admin::NAME_MAX),
+        _ => "--name may not hold control or bidirectional-override characters".to_string(),
+    })?;
     let pw = read_password()?;
     let hash = password::hash(&pw);
     let mut conn = open(database_url)?;
-    let new = NewUser { email, name, role, password_hash: &hash, queues: &queues };
+    let new = NewUser { email, name: &name, role, password_hash: &hash, queues: &queues };
     let user = users::create(&mut conn, new, chrono::Utc::now().naive_utc()).map_err(|e| e.to_string())?;
     println!("added {} ({}) as {}", user.email, user.name, user.role);
     Ok(())

@@ -1,11 +1,12 @@
 //! Issue 15, staff accounts: each finding replayed as the attack it was, and
-//! each must now fail. Finding 2 (a password change left the account open).
+//! each must now fail. Finding 2 (a password change left the account open),
+//! and staff names without text cleaning.
 
 use std::process::Stdio;
 
 use diesel::prelude::*;
 use paydesk::auth::throttle;
-use paydesk::db::schema::{api_tokens, audit_log};
+use paydesk::db::schema::{api_tokens, audit_log, users};
 use tokio::io::AsyncWriteExt;
 
 use crate::support::*;
@@ -259,4 +260,67 @@ async fn api_tokens_expire() {
     assert_eq!(api_status(&app, &forever).await, 200);
     assert_eq!(api_status(&app, &default).await, 200);
     assert!(b.text("/settings").await.contains(">expired</span>"));
+}
+
+/// Weaker point: staff names kept control and bidi characters (a name that
+/// reads as another in the audit log and the assignment menus).
+#[tokio::test]
+async fn staff_names_are_cleaned_like_customer_text() {
+    let app = spawn().await;
+    let admin = app.staff("admin").await;
+    let add = |name: String| {
+        let admin = &admin;
+        async move {
+            admin
+                .post(
+                    "/admin/users",
+                    &[
+                        ("email", "newcomer@paydesk.test"),
+                        ("name", &name),
+                        ("role", "agent"),
+                        ("queues", "general"),
+                        ("password", PASSWORD),
+                    ],
+                )
+                .await
+        }
+    };
+    for (name, says) in [
+        ("Eve\u{202E}nimdA", "may not contain control or text-direction characters"),
+        ("Eve\u{2066}x", "may not contain control or text-direction characters"),
+        ("Eve\u{0007}", "may not contain control or text-direction characters"),
+        ("Eve\u{0000}x", "may not contain control or text-direction characters"),
+        (&"长".repeat(81), "at most 80 characters"),
+    ] {
+        let res = add(name.to_string()).await;
+        assert_eq!(res.status().as_u16(), 422, "{name:?}");
+        assert!(res.text().await.unwrap().contains(says), "{name:?}");
+    }
+    let none: i64 =
+        users::table.filter(users::email.eq("newcomer@paydesk.test")).count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(none, 0, "nothing was created");
+    let res = add("  Newcomer 新人  ".to_string()).await;
+    assert_eq!(res.status().as_u16(), 303);
+
+    // Editing: refused the same way, the name unchanged.
+    let id = app.add_staff("edited@paydesk.test", "Edited", "agent", &["general"]);
+    let res = admin
+        .post(&format!("/admin/users/{id}"), &[("name", "Edi\u{202E}ted"), ("role", "agent"), ("active", "on")])
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let name: String = users::table.find(&id).select(users::name).first(&mut app.conn()).unwrap();
+    assert_eq!(name, "Edited");
+
+    // The command line too.
+    let out = tokio::process::Command::new(BIN)
+        .args(["user", "add", "--email", "cli-eve@paydesk.test", "--name", "Eve\u{202E}nimdA", "--role", "admin"])
+        .arg("--password-stdin")
+        .env("DATABASE_URL", app.db.url())
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("control or bidirectional-override characters"));
+    assert!(paydesk::db::users::find_by_email(&mut app.conn(), "cli-eve@paydesk.test").unwrap().is_none());
 }

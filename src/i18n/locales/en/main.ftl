@@ -546,4 +546,6 @@ tokens-expires = Expires
 tokens-expires-days = after { $days } days
 tokens-expires-never = never
 tokens-expired = expired
+users-name-bad = The name may not contain control or text-direction characters.
+users-name-long = The name may have at most 80 characters.
 users-password-effect = Setting a password signs this person out everywhere and revokes their API tokens.

@@ -546,4 +546,6 @@ tokens-expires = 到期
 tokens-expires-days = { $days } 天后
 tokens-expires-never = 永不
 tokens-expired = 已过期
+users-name-bad = 姓名不能包含控制字符或文字方向字符。
+users-name-long = 姓名最多 80 个字符。
 users-password-effect = 设置密码后，此人在所有地方的登录都会退出，其 API 令牌也会被吊销。
