@@ -364,6 +364,14 @@ pub fn clear_failures(conn: &mut DbConn, key: &str) -> QueryResult<()> {
     Ok(())
 }
 
+/// Deletes the counts whose last failure is forgiven already (older than
+/// `throttle::FORGET_AFTER`): without this the table keeps a row for every
+/// email anyone ever tried. Returns how many went.
+pub fn forget_old_failures(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
+    let forgotten = now - crate::auth::throttle::FORGET_AFTER;
+    diesel::delete(login_throttles::table.filter(login_throttles::last_failure_at.lt(forgotten))).execute(conn)
+}
+
 // --- API tokens -----------------------------------------------------------
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -1,12 +1,12 @@
 //! Issue 15, staff accounts: each finding replayed as the attack it was, and
 //! each must now fail. Finding 2 (a password change left the account open),
-//! and staff names without text cleaning.
+//! the throttle table's growth, and staff names without text cleaning.
 
 use std::process::Stdio;
 
 use diesel::prelude::*;
 use paydesk::auth::throttle;
-use paydesk::db::schema::{api_tokens, audit_log, users};
+use paydesk::db::schema::{api_tokens, audit_log, login_throttles, users};
 use tokio::io::AsyncWriteExt;
 
 use crate::support::*;
@@ -260,6 +260,39 @@ async fn api_tokens_expire() {
     assert_eq!(api_status(&app, &forever).await, 200);
     assert_eq!(api_status(&app, &default).await, 200);
     assert!(b.text("/settings").await.contains(">expired</span>"));
+}
+
+/// Weaker point: `login_throttles` kept a row for every email ever tried.
+/// The worker's sweep now deletes those whose last failure is forgiven.
+#[tokio::test]
+async fn forgiven_sign_in_failures_are_deleted() {
+    let app = spawn_with(|c| c.sweep_secs = 1).await;
+    let b = app.browser();
+    for email in ["old1@paydesk.test", "old2@paydesk.test", "recent@paydesk.test"] {
+        let res = b.post("/login", &[("email", email), ("password", "wrong password")]).await;
+        assert_eq!(res.status().as_u16(), 401);
+    }
+    let keys = |app: &TestApp| -> Vec<String> {
+        login_throttles::table.select(login_throttles::key).order(login_throttles::key).load(&mut app.conn()).unwrap()
+    };
+    assert!(keys(&app).contains(&"account:old1@paydesk.test".to_string()));
+    // An hour and a bit ago: forgiven already.
+    let old = chrono::Utc::now().naive_utc() - throttle::FORGET_AFTER - chrono::Duration::minutes(5);
+    diesel::update(login_throttles::table.filter(login_throttles::key.like("account:old%")))
+        .set(login_throttles::last_failure_at.eq(old))
+        .execute(&mut app.conn())
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let now = keys(&app);
+        if !now.iter().any(|k| k.starts_with("account:old")) {
+            assert!(now.contains(&"account:recent@paydesk.test".to_string()), "{now:?}");
+            assert!(now.iter().any(|k| k.starts_with("address:")), "{now:?}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "old rows still there: {now:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
 
 /// Weaker point: staff names kept control and bidi characters (a name that
