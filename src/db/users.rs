@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::schema::{api_tokens, login_throttles, sessions, tickets, users};
+use super::schema::{api_tokens, login_throttles, server_secrets, sessions, tickets, users};
 use super::tickets::new_id;
 use super::DbConn;
 use crate::domain::codes::{Queue, Role, Status};
@@ -370,6 +370,32 @@ pub fn clear_failures(conn: &mut DbConn, key: &str) -> QueryResult<()> {
 pub fn forget_old_failures(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
     let forgotten = now - crate::auth::throttle::FORGET_AFTER;
     diesel::delete(login_throttles::table.filter(login_throttles::last_failure_at.lt(forgotten))).execute(conn)
+}
+
+// --- Server secrets -------------------------------------------------------
+
+/// The server's own secret of that name (64 hex digits, 256 random bits),
+/// made and stored on first use: nothing to configure, and every process
+/// on the same database agrees on it.
+pub fn server_secret(conn: &mut DbConn, name: &str, now: NaiveDateTime) -> QueryResult<String> {
+    let stored = |conn: &mut DbConn| {
+        server_secrets::table.find(name).select(server_secrets::value).first::<String>(conn).optional()
+    };
+    if let Some(value) = stored(conn)? {
+        return Ok(value);
+    }
+    let fresh = hex::encode(rand::random::<[u8; 32]>());
+    let inserted = diesel::insert_into(server_secrets::table)
+        .values((server_secrets::name.eq(name), server_secrets::value.eq(&fresh), server_secrets::created_at.eq(now)))
+        .execute(conn);
+    match inserted {
+        // Another process made it first: theirs is the one.
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
+        other => {
+            other?;
+        }
+    }
+    stored(conn)?.ok_or(DieselError::NotFound)
 }
 
 // --- API tokens -----------------------------------------------------------

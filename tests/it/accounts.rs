@@ -1,6 +1,7 @@
 //! Issue 15, staff accounts: each finding replayed as the attack it was, and
 //! each must now fail. Finding 2 (a password change left the account open),
-//! the throttle table's growth, and staff names without text cleaning.
+//! finding 5 (anyone could lock an office out), and the weaker points of the
+//! area (the throttle table's growth, staff names without text cleaning).
 
 use std::process::Stdio;
 
@@ -260,6 +261,109 @@ async fn api_tokens_expire() {
     assert_eq!(api_status(&app, &forever).await, 200);
     assert_eq!(api_status(&app, &default).await, 200);
     assert!(b.text("/settings").await.contains(">expired</span>"));
+}
+
+/// A browser of its own, without a cookie jar: what it sends is exactly the
+/// `cookies` given.
+struct Raw {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Raw {
+    fn new(app: &TestApp) -> Raw {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Raw { client, base: app.base.clone() }
+    }
+
+    async fn get(&self, path: &str, cookies: &str) -> reqwest::Response {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if !cookies.is_empty() {
+            req = req.header("Cookie", cookies);
+        }
+        req.send().await.unwrap()
+    }
+
+    async fn sign_in(&self, cookies: &str, csrf: &str, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/login", self.base))
+            .header("Cookie", cookies)
+            .form(&[("email", email), ("password", password), ("csrf", csrf)])
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Every `Set-Cookie` of an answer, whole.
+fn set_cookies(res: &reqwest::Response) -> Vec<String> {
+    res.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_string()).collect()
+}
+
+/// The value a `Set-Cookie` of that name sets, with the whole header.
+fn set_cookie(res: &reqwest::Response, name: &str) -> Option<(String, String)> {
+    set_cookies(res).into_iter().find_map(|c| {
+        let value = c.strip_prefix(&format!("{name}="))?.split(';').next()?.to_string();
+        Some((value, c))
+    })
+}
+
+/// Finding 5: twenty failures from one address (an office behind one NAT)
+/// locked every account signing in from it, right passwords included.
+#[tokio::test]
+async fn failures_from_a_shared_address_do_not_lock_out_a_known_browser() {
+    let app = spawn().await;
+    app.add_staff("alice@paydesk.test", "Alice", "agent", &["general"]);
+    app.add_staff("bob@paydesk.test", "Bob", "agent", &["general"]);
+    // Alice signed in on this browser before, and signed out.
+    let (alice, status) = sign_in(&app, "alice@paydesk.test", PASSWORD).await;
+    assert_eq!(status, 303);
+    assert_eq!(alice.post("/logout", &[]).await.status().as_u16(), 303);
+
+    // Someone in the same office (every test client has the same address)
+    // guesses Alice's password, then sprays other accounts.
+    let attacker = app.browser();
+    for i in 0..throttle::ACCOUNT_FREE_FAILURES {
+        let guess = format!("guess {i} for alice");
+        let res = attacker.post("/login", &[("email", "alice@paydesk.test"), ("password", &guess)]).await;
+        assert_eq!(res.status().as_u16(), 401);
+    }
+    for i in throttle::ACCOUNT_FREE_FAILURES..throttle::ADDRESS_FREE_FAILURES {
+        let email = format!("spray{i}@paydesk.test");
+        let res = attacker.post("/login", &[("email", &email), ("password", "password123")]).await;
+        assert_eq!(res.status().as_u16(), 401, "{email}");
+    }
+    // Untrusted browsers are held back, per account and per address: the
+    // attacker, Bob on a new browser, Alice on a new browser.
+    assert_eq!(sign_in(&app, "alice@paydesk.test", PASSWORD).await.1, 429);
+    assert_eq!(sign_in(&app, "bob@paydesk.test", PASSWORD).await.1, 429);
+    // Alice's own browser carries her device cookie: she gets in.
+    let res = alice.post("/login", &[("email", "alice@paydesk.test"), ("password", PASSWORD)]).await;
+    assert_eq!(res.status().as_u16(), 303, "the known browser is not held back");
+    assert!(signed_in(&alice).await);
+    // Her cookie is hers alone: Bob on her browser is held back.
+    assert_eq!(alice.post("/login", &[("email", "bob@paydesk.test"), ("password", PASSWORD)]).await.status(), 429);
+
+    // A forged or tampered device cookie counts for nothing.
+    let raw = Raw::new(&app);
+    let first = raw.get("/login", "").await;
+    let (csrf, _) = set_cookie(&first, "paydesk_csrf").unwrap();
+    for device in ["forged.00", "abc.0000000000000000000000000000000000000000000000000000000000000000", "x"] {
+        let cookies = format!("paydesk_csrf={csrf}; paydesk_device={device}");
+        let res = raw.sign_in(&cookies, &csrf, "alice@paydesk.test", PASSWORD).await;
+        assert_eq!(res.status().as_u16(), 429, "{device}");
+    }
+
+    // A device is limited like an account: a stolen device cookie gets no
+    // more guesses than the account would.
+    assert_eq!(alice.post("/logout", &[]).await.status().as_u16(), 303);
+    for i in 0..throttle::ACCOUNT_FREE_FAILURES {
+        let guess = format!("device guess {i}");
+        let res = alice.post("/login", &[("email", "alice@paydesk.test"), ("password", &guess)]).await;
+        assert_eq!(res.status().as_u16(), 401, "checked, on the device's own count");
+    }
+    let res = alice.post("/login", &[("email", "alice@paydesk.test"), ("password", PASSWORD)]).await;
+    assert_eq!(res.status().as_u16(), 429);
 }
 
 /// Weaker point: `login_throttles` kept a row for every email ever tried.
