@@ -1,7 +1,8 @@
 //! Issue 15, staff accounts: each finding replayed as the attack it was, and
 //! each must now fail. Finding 2 (a password change left the account open),
 //! finding 5 (anyone could lock an office out), and the weaker points of the
-//! area (the throttle table's growth, staff names without text cleaning).
+//! area (CSRF cookie rotation and `__Host-`, the throttle table's growth,
+//! staff names without text cleaning).
 
 use std::process::Stdio;
 
@@ -364,6 +365,71 @@ async fn failures_from_a_shared_address_do_not_lock_out_a_known_browser() {
     }
     let res = alice.post("/login", &[("email", "alice@paydesk.test"), ("password", PASSWORD)]).await;
     assert_eq!(res.status().as_u16(), 429);
+}
+
+/// Weaker point: the CSRF token was the same before and after sign-in, so
+/// one planted or read before it stayed good for the signed-in session.
+#[tokio::test]
+async fn the_csrf_token_is_new_after_sign_in() {
+    let app = spawn().await;
+    app.add_staff("rotate@paydesk.test", "Rotate", "agent", &["general"]);
+    let b = app.browser();
+    let before = b.csrf().await;
+    let res = b
+        .client
+        .post(b.url("/login"))
+        .form(&[("email", "rotate@paydesk.test"), ("password", PASSWORD), ("csrf", before.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (rotated, header) = set_cookie(&res, "paydesk_csrf").expect("a new CSRF cookie at sign-in");
+    assert_ne!(rotated, before);
+    assert!(header.contains("HttpOnly") && header.contains("Path=/"), "{header}");
+    // The page after the redirect carries the new token…
+    let page = b.text("/settings").await;
+    assert_eq!(hidden_value(&page, "csrf").as_deref(), Some(rotated.as_str()));
+    // …and the old one no longer passes.
+    let stale = b.client.post(b.url("/settings/tokens")).form(&[("name", "x"), ("csrf", before.as_str())]).send().await;
+    assert_eq!(stale.unwrap().status().as_u16(), 403);
+    let fresh =
+        b.client.post(b.url("/settings/tokens")).form(&[("name", "x"), ("csrf", rotated.as_str())]).send().await;
+    assert_eq!(fresh.unwrap().status().as_u16(), 200);
+}
+
+/// Weaker point: with Secure cookies the CSRF and session cookies carry the
+/// `__Host-` prefix (Secure, Path=/, no Domain), so a sibling subdomain or
+/// a plain-HTTP answer cannot plant them.
+#[tokio::test]
+async fn secure_cookies_carry_the_host_prefix() {
+    let app = spawn_with(|c| c.secure_cookies = true).await;
+    app.add_staff("host@paydesk.test", "Host", "agent", &["general"]);
+    let raw = Raw::new(&app);
+    let first = raw.get("/login", "").await;
+    let (csrf, header) = set_cookie(&first, "__Host-paydesk_csrf").expect("the CSRF cookie is __Host-");
+    assert!(set_cookie(&first, "paydesk_csrf").is_none());
+    let host_prefixed = |h: &str| h.contains("Secure") && h.contains("Path=/") && !h.to_lowercase().contains("domain=");
+    assert!(host_prefixed(&header), "{header}");
+
+    // The cookie under its plain-HTTP name is ignored: a form checked
+    // against it fails.
+    let planted = raw.sign_in("paydesk_csrf=planted", "planted", "host@paydesk.test", PASSWORD).await;
+    assert_eq!(planted.status().as_u16(), 403);
+
+    let res = raw.sign_in(&format!("__Host-paydesk_csrf={csrf}"), &csrf, "host@paydesk.test", PASSWORD).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let (session, header) = set_cookie(&res, "__Host-paydesk_session").expect("the session cookie is __Host-");
+    assert!(host_prefixed(&header) && header.contains("HttpOnly"), "{header}");
+    let (_, header) = set_cookie(&res, "__Host-paydesk_device").expect("the device cookie is __Host-");
+    assert!(host_prefixed(&header), "{header}");
+    let (rotated, header) = set_cookie(&res, "__Host-paydesk_csrf").expect("a new CSRF cookie");
+    assert!(host_prefixed(&header) && rotated != csrf, "{header}");
+
+    let page = raw.get("/settings", &format!("__Host-paydesk_session={session}; __Host-paydesk_csrf={rotated}")).await;
+    assert_eq!(page.status().as_u16(), 200);
+    assert_eq!(hidden_value(&page.text().await.unwrap(), "csrf").as_deref(), Some(rotated.as_str()));
+    // The same session under the plain name opens nothing.
+    assert_eq!(raw.get("/settings", &format!("paydesk_session={session}")).await.status().as_u16(), 303);
 }
 
 /// Weaker point: `login_throttles` kept a row for every email ever tried.

@@ -9,8 +9,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::csrf::CsrfToken;
-use crate::auth::staff::{session_token, SESSION_COOKIE};
+use crate::auth::csrf::{self, CsrfToken};
+use crate::auth::staff::{session_cookie_name, session_token};
 use crate::auth::{device, password, throttle};
 use crate::db::audit::{self, Entry};
 use crate::db::users;
@@ -163,7 +163,7 @@ pub async fn submit(
     let next = local_target(form.next.as_deref(), "/agent");
     let (status, message, retry_after) = match outcome {
         Outcome::Ok { session, device } => {
-            let cookie = Cookie::build(SESSION_COOKIE, session)
+            let cookie = Cookie::build(session_cookie_name(secure), session)
                 .path("/")
                 .http_only(true)
                 .secure(secure)
@@ -176,10 +176,13 @@ pub async fn submit(
                 .same_site(SameSite::Strict)
                 .max_age(actix_web::cookie::time::Duration::days(device::LIFETIME_DAYS))
                 .finish();
+            // A new CSRF token with the new session: one planted or read
+            // before sign-in is worth nothing after it.
             return Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, next))
                 .cookie(cookie)
                 .cookie(device)
+                .cookie(csrf::cookie(csrf::new_token(), secure))
                 .finish());
         }
         Outcome::Wrong => (StatusCode::UNAUTHORIZED, page.lang.t("login-failed"), None),
@@ -220,7 +223,8 @@ pub async fn logout(
     if let Some(token) = session_token(&req) {
         state.write(move |c| Ok(users::end_session(c, &token)?)).await?;
     }
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    let secure = state.config.secure_cookies;
+    let mut gone = Cookie::build(session_cookie_name(secure), "").path("/").secure(secure).finish();
     gone.make_removal();
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/login?signed_out=1")).cookie(gone).finish())
 }
