@@ -84,6 +84,15 @@ enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Set a staff member's password (read from standard input); ends every
+    /// session of the account and revokes its API tokens.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (one line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -94,6 +103,9 @@ enum TokenCommand {
         email: String,
         #[arg(long, default_value = "command line")]
         name: String,
+        /// Days until the token stops working (0: never).
+        #[arg(long, default_value_t = paydesk::db::users::TOKEN_DEFAULT_DAYS)]
+        days: i64,
     },
 }
 
@@ -110,7 +122,10 @@ fn main() -> ExitCode {
         Command::User(UserCommand::Add { email, name, role, queues, password_stdin: _ }) => {
             add_user(&cli.database_url, &email, &name, &role, &queues)
         }
-        Command::Token(TokenCommand::Create { email, name }) => create_token(&cli.database_url, &email, &name),
+        Command::User(UserCommand::SetPassword { email, password_stdin: _ }) => set_password(&cli.database_url, &email),
+        Command::Token(TokenCommand::Create { email, name, days }) => {
+            create_token(&cli.database_url, &email, &name, days)
+        }
         Command::Purge { dry_run, retention } => purge(&cli.database_url, &retention.policy(), dry_run),
         Command::Demo(DemoCommand::Seed { tickets, days, screenshot_every, seed }) => {
             let options = paydesk::demo::Options { tickets, days, screenshot_every, seed };
@@ -167,17 +182,45 @@ fn add_user(database_url: &str, email: &str, name: &str, role: &str, queues: &st
     if !email.contains('@') || name.trim().is_empty() {
         return Err("--email and --name are required".into());
     }
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
-    let pw = line.trim_end_matches(['\n', '\r']);
-    if !password::acceptable(pw) {
-        return Err(format!("the password needs at least {} characters", password::MIN_LEN));
-    }
-    let hash = password::hash(pw);
+    let name = paydesk::web::staff::admin::clean_name(name).map_err(|key| match key {
+        "users-name-long" => format!("--name may have at most {} characters", paydesk::web::staff::admin::NAME_MAX),
+        _ => "--name may not hold control or bidirectional-override characters".to_string(),
+    })?;
+    let pw = read_password()?;
+    let hash = password::hash(&pw);
     let mut conn = open(database_url)?;
-    let new = NewUser { email, name, role, password_hash: &hash, queues: &queues };
+    let new = NewUser { email, name: &name, role, password_hash: &hash, queues: &queues };
     let user = users::create(&mut conn, new, chrono::Utc::now().naive_utc()).map_err(|e| e.to_string())?;
     println!("added {} ({}) as {}", user.email, user.name, user.role);
+    Ok(())
+}
+
+/// One line from standard input, checked to be long enough.
+fn read_password() -> Result<String, String> {
+    use paydesk::auth::password;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_string();
+    if !password::acceptable(&pw) {
+        return Err(format!("the password needs at least {} characters", password::MIN_LEN));
+    }
+    Ok(pw)
+}
+
+fn set_password(database_url: &str, email: &str) -> Result<(), String> {
+    use paydesk::auth::password;
+    use paydesk::db::users::{self, PasswordChange};
+    let pw = read_password()?;
+    let mut conn = open(database_url)?;
+    let user = users::find_by_email(&mut conn, email).map_err(|e| e.to_string())?.ok_or("no user with that email")?;
+    let hash = password::hash(&pw);
+    let now = chrono::Utc::now().naive_utc();
+    let ended = users::change_password(&mut conn, &user.id, &hash, PasswordChange::CommandLine, now)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "password changed for {}; {} sessions ended, {} API tokens revoked",
+        user.email, ended.sessions, ended.tokens
+    );
     Ok(())
 }
 
@@ -213,12 +256,16 @@ fn purge(database_url: &str, policy: &paydesk::domain::retention::Policy, dry_ru
     Ok(())
 }
 
-fn create_token(database_url: &str, email: &str, name: &str) -> Result<(), String> {
+fn create_token(database_url: &str, email: &str, name: &str, days: i64) -> Result<(), String> {
     use paydesk::db::users;
+    if days < 0 {
+        return Err("--days must be 0 (never ends) or more".into());
+    }
     let mut conn = open(database_url)?;
     let user = users::find_by_email(&mut conn, email).map_err(|e| e.to_string())?.ok_or("no user with that email")?;
-    let token =
-        users::create_token(&mut conn, &user.id, name, chrono::Utc::now().naive_utc()).map_err(|e| e.to_string())?;
+    let now = chrono::Utc::now().naive_utc();
+    let expires = (days > 0).then(|| now + chrono::Duration::days(days));
+    let token = users::create_token_until(&mut conn, &user.id, name, expires, now).map_err(|e| e.to_string())?;
     println!("{token}");
     Ok(())
 }

@@ -16,8 +16,37 @@ use crate::domain::reference::TrackingToken;
 use crate::error::AppError;
 use crate::web::AppState;
 
+/// The cookie's name over plain HTTP (development)…
 pub const COOKIE: &str = "paydesk_csrf";
+/// …and when cookies are Secure: `__Host-` makes browsers refuse it unless
+/// it is Secure, for path `/` and without a domain, so neither a sibling
+/// subdomain nor a plain-HTTP answer can plant one.
+pub const HOST_COOKIE: &str = "__Host-paydesk_csrf";
 pub const FIELD: &str = "csrf";
+
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        HOST_COOKIE
+    } else {
+        COOKIE
+    }
+}
+
+/// A new random token, for a visitor without one and at each sign-in.
+pub fn new_token() -> String {
+    TrackingToken::generate().as_str().to_string()
+}
+
+/// The cookie holding `token`.
+pub fn cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(cookie_name(secure), token)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(30))
+        .finish()
+}
 
 /// This request's CSRF token, to put in the forms a page renders.
 #[derive(Debug, Clone)]
@@ -46,23 +75,18 @@ pub async fn layer(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let existing = req.cookie(COOKIE).map(|c| c.value().to_string()).filter(|t| well_formed(t));
-    let fresh = existing.is_none();
-    let token = existing.unwrap_or_else(|| TrackingToken::generate().as_str().to_string());
     let secure = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.secure_cookies());
+    let existing = req.cookie(cookie_name(secure)).map(|c| c.value().to_string()).filter(|t| well_formed(t));
+    let fresh = existing.is_none();
+    let token = existing.unwrap_or_else(new_token);
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.call(req).await?;
-    if fresh {
-        let cookie = Cookie::build(COOKIE, token)
-            .path("/")
-            .http_only(true)
-            .secure(secure)
-            .same_site(SameSite::Lax)
-            .max_age(actix_web::cookie::time::Duration::days(30))
-            .finish();
+    // A handler that set its own (sign-in rotates the token) wins.
+    let rotated = res.response().cookies().any(|c| c.name() == cookie_name(secure));
+    if fresh && !rotated {
         // A response that failed to take the cookie still works: the next
         // page view sets it.
-        let _ = res.response_mut().add_cookie(&cookie);
+        let _ = res.response_mut().add_cookie(&cookie(token, secure));
     }
     Ok(res)
 }

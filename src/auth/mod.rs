@@ -2,6 +2,7 @@
 //! tokens, and CSRF protection for every form.
 
 pub mod csrf;
+pub mod device;
 pub mod password;
 pub mod staff;
 pub mod throttle;

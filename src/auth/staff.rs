@@ -15,7 +15,24 @@ use crate::error::AppError;
 use crate::web::api::ApiError;
 use crate::web::{now, AppState};
 
+/// The session cookie's name over plain HTTP (development); `__Host-`
+/// prefixed when cookies are Secure (see `csrf::HOST_COOKIE`).
 pub const SESSION_COOKIE: &str = "paydesk_session";
+pub const HOST_SESSION_COOKIE: &str = "__Host-paydesk_session";
+
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        HOST_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The session secret this request carries, if any.
+pub fn session_token(req: &HttpRequest) -> Option<String> {
+    let secure = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.secure_cookies());
+    req.cookie(session_cookie_name(secure)).map(|c| c.value().to_string())
+}
 
 /// A signed-in, active staff member.
 #[derive(Debug, Clone)]
@@ -52,7 +69,7 @@ impl FromRequest for Staff {
             return Box::pin(async move { Ok(me) });
         }
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let token = session_token(req);
         let next = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/agent".into());
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal("no app state".into()))?;

@@ -128,6 +128,15 @@ diesel::table! {
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    server_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -293,4 +302,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     daily_stats,
     incidents,
     incident_updates,
+    server_secrets,
 );

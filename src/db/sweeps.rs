@@ -43,11 +43,13 @@ type Step = fn(&mut DbConn, &Limits, NaiveDateTime) -> QueryResult<usize>;
 /// gives it back, so intake waits at most for one step, never for the
 /// whole sweep.
 pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize, String> {
-    let steps: [Step; 4] = [
+    let steps: [Step; 5] = [
         resolve_silent_self_service,
         escalate_old_deductions,
         |c, _, now| notify_breaches(c, now),
         |c, limits, now| incidents::propose_for_spikes(c, &limits.spikes, now),
+        // Sign-in failures already forgiven: their rows go (no ticket touched).
+        |c, _, now| super::users::forget_old_failures(c, now).map(|_| 0),
     ];
     let mut touched = 0;
     for step in steps {

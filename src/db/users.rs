@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::schema::{api_tokens, login_throttles, sessions, tickets, users};
+use super::schema::{api_tokens, login_throttles, server_secrets, sessions, tickets, users};
 use super::tickets::new_id;
 use super::DbConn;
 use crate::domain::codes::{Queue, Role, Status};
@@ -163,11 +163,92 @@ pub fn update(conn: &mut DbConn, id: &str, u: UserUpdate<'_>, now: NaiveDateTime
     })
 }
 
-pub fn set_password(conn: &mut DbConn, id: &str, password_hash: &str, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(users::table.find(id))
-        .set((users::password_hash.eq(password_hash), users::updated_at.eq(now)))
-        .execute(conn)?;
-    Ok(())
+/// Who changed a password, for the audit log and for which sessions end.
+pub enum PasswordChange<'a> {
+    /// The account holder, on the settings page: the session they used
+    /// (this cookie's secret) stays signed in.
+    Own { session: Option<&'a str> },
+    /// An administrator on the users page: every session ends.
+    Admin { admin_id: &'a str },
+    /// `paydesk user set-password` on the server: every session ends.
+    CommandLine,
+}
+
+/// What a password change ended besides the old password.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ended {
+    pub sessions: usize,
+    pub tokens: usize,
+}
+
+/// Sets a new password and, in the same transaction, ends the account's
+/// other sessions (all of them unless the holder changed it), revokes its
+/// live API tokens and writes the audit row: whoever knew the old password,
+/// or held a cookie or a token from before, is out.
+pub fn change_password(
+    conn: &mut DbConn,
+    id: &str,
+    password_hash: &str,
+    by: PasswordChange<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<Ended> {
+    conn.transaction(|conn| {
+        diesel::update(users::table.find(id))
+            .set((users::password_hash.eq(password_hash), users::updated_at.eq(now)))
+            .execute(conn)?;
+        let keep = match &by {
+            PasswordChange::Own { session } => session.map(hash_secret),
+            _ => None,
+        };
+        let sessions = end_sessions_except(conn, id, keep.as_deref())?;
+        let tokens = revoke_all_tokens(conn, id, now)?;
+        let (actor, who) = match &by {
+            PasswordChange::Own { .. } => (Some(id), "self"),
+            PasswordChange::Admin { admin_id } => (Some(*admin_id), "admin"),
+            PasswordChange::CommandLine => (None, "command line"),
+        };
+        let email = users::table.find(id).select(users::email).first::<String>(conn)?;
+        let after = format!("by {who}; {sessions} sessions ended, {tokens} API tokens revoked");
+        let entry = super::audit::Entry {
+            actor_id: actor,
+            action: "password_change",
+            ticket_id: None,
+            before: &email,
+            after: &after,
+        };
+        super::audit::record(conn, entry, now)?;
+        Ok(Ended { sessions, tokens })
+    })
+}
+
+/// Ends every session of the account but the one whose secret hashes to
+/// `keep`; returns how many ended.
+fn end_sessions_except(conn: &mut DbConn, user_id: &str, keep: Option<&str>) -> QueryResult<usize> {
+    match keep {
+        Some(keep) => {
+            diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id)).filter(sessions::token_hash.ne(keep)))
+                .execute(conn)
+        }
+        None => diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn),
+    }
+}
+
+/// "Sign out everywhere": ends the account's sessions other than the one
+/// holding `current` (the cookie's secret), with an audit row.
+pub fn end_other_sessions(conn: &mut DbConn, user_id: &str, current: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    conn.transaction(|conn| {
+        let ended = end_sessions_except(conn, user_id, Some(&hash_secret(current)))?;
+        let after = format!("{ended} sessions ended");
+        let entry = super::audit::Entry {
+            actor_id: Some(user_id),
+            action: "sign_out_elsewhere",
+            ticket_id: None,
+            before: "",
+            after: &after,
+        };
+        super::audit::record(conn, entry, now)?;
+        Ok(ended)
+    })
 }
 
 // --- Sessions -------------------------------------------------------------
@@ -275,6 +356,40 @@ pub fn clear_failures(conn: &mut DbConn, key: &str) -> QueryResult<()> {
     Ok(())
 }
 
+/// Deletes the counts whose last failure is forgiven already (older than
+/// `throttle::FORGET_AFTER`): without this the table keeps a row for every
+/// email anyone ever tried. Returns how many went.
+pub fn forget_old_failures(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
+    let forgotten = now - crate::auth::throttle::FORGET_AFTER;
+    diesel::delete(login_throttles::table.filter(login_throttles::last_failure_at.lt(forgotten))).execute(conn)
+}
+
+// --- Server secrets -------------------------------------------------------
+
+/// The server's own secret of that name (64 hex digits, 256 random bits),
+/// made and stored on first use: nothing to configure, and every process
+/// on the same database agrees on it.
+pub fn server_secret(conn: &mut DbConn, name: &str, now: NaiveDateTime) -> QueryResult<String> {
+    let stored = |conn: &mut DbConn| {
+        server_secrets::table.find(name).select(server_secrets::value).first::<String>(conn).optional()
+    };
+    if let Some(value) = stored(conn)? {
+        return Ok(value);
+    }
+    let fresh = hex::encode(rand::random::<[u8; 32]>());
+    let inserted = diesel::insert_into(server_secrets::table)
+        .values((server_secrets::name.eq(name), server_secrets::value.eq(&fresh), server_secrets::created_at.eq(now)))
+        .execute(conn);
+    match inserted {
+        // Another process made it first: theirs is the one.
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
+        other => {
+            other?;
+        }
+    }
+    stored(conn)?.ok_or(DieselError::NotFound)
+}
+
 // --- API tokens -----------------------------------------------------------
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -285,10 +400,39 @@ pub struct ApiToken {
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    /// None: never.
+    pub expires_at: Option<NaiveDateTime>,
 }
 
-/// Creates a personal API token; returns it (shown once) and stores its hash.
+impl ApiToken {
+    /// Whether the token still opens the API at `now`.
+    pub fn live(&self, now: NaiveDateTime) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|t| t > now)
+    }
+
+    pub fn expired(&self, now: NaiveDateTime) -> bool {
+        self.expires_at.is_some_and(|t| t <= now)
+    }
+}
+
+/// How long a token lives unless its creator chooses otherwise.
+pub const TOKEN_DEFAULT_DAYS: i64 = 90;
+
+/// Creates a personal API token that ends after the default
+/// `TOKEN_DEFAULT_DAYS`; returns it (shown once) and stores its hash.
 pub fn create_token(conn: &mut DbConn, user_id: &str, name: &str, now: NaiveDateTime) -> QueryResult<String> {
+    let expires = now + chrono::Duration::days(TOKEN_DEFAULT_DAYS);
+    create_token_until(conn, user_id, name, Some(expires), now)
+}
+
+/// Creates a personal API token that ends at `expires_at` (None: never).
+pub fn create_token_until(
+    conn: &mut DbConn,
+    user_id: &str,
+    name: &str,
+    expires_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
     let token = TrackingToken::generate();
     diesel::insert_into(api_tokens::table)
         .values((
@@ -297,6 +441,7 @@ pub fn create_token(conn: &mut DbConn, user_id: &str, name: &str, now: NaiveDate
             api_tokens::name.eq(name),
             api_tokens::token_hash.eq(token.hash()),
             api_tokens::created_at.eq(now),
+            api_tokens::expires_at.eq(expires_at),
         ))
         .execute(conn)?;
     Ok(format!("pdk_{}", token.as_str()))
@@ -323,7 +468,15 @@ pub fn revoke_token(conn: &mut DbConn, user_id: &str, id: &str, now: NaiveDateTi
     Ok(n > 0)
 }
 
-/// The active user holding a live token.
+/// Revokes every live token of the account (a password change); returns
+/// how many.
+fn revoke_all_tokens(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(api_tokens::table.filter(api_tokens::user_id.eq(user_id)).filter(api_tokens::revoked_at.is_null()))
+        .set(api_tokens::revoked_at.eq(now))
+        .execute(conn)
+}
+
+/// The active user holding a live token: not revoked, not expired.
 pub fn token_user(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> QueryResult<Option<User>> {
     let Some(secret) = token.strip_prefix("pdk_") else { return Ok(None) };
     let hash = hash_secret(secret);
@@ -331,6 +484,7 @@ pub fn token_user(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> QueryRe
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(&hash))
         .filter(api_tokens::revoked_at.is_null())
+        .filter(api_tokens::expires_at.is_null().or(api_tokens::expires_at.gt(now)))
         .filter(users::active.eq(true))
         .select((api_tokens::id, api_tokens::last_used_at, User::as_select()))
         .first(conn)

@@ -120,6 +120,11 @@ async fn every_staff_route_checks_the_role_on_the_server() {
         ("/settings", vec![sample("/settings", vec![])]),
         ("/settings/tokens", vec![sample("/settings/tokens", vec![("name", "t")])]),
         ("/settings/tokens/{id}/revoke", vec![sample("/settings/tokens/nope/revoke", vec![])]),
+        (
+            "/settings/password",
+            vec![sample("/settings/password", vec![("current", "not it"), ("new", "x"), ("confirm", "y")])],
+        ),
+        ("/settings/sessions/end-others", vec![sample("/settings/sessions/end-others", vec![])]),
         ("/api/v1/tickets", vec![sample("/api/v1/tickets", vec![])]),
         ("/api/v1/tickets/{reference}", vec![sample(format!("/api/v1/tickets/{reference}"), vec![])]),
         ("/api/v1/tickets/{reference}/replies", vec![sample(format!("/api/v1/tickets/{reference}/replies"), vec![])]),

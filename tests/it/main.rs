@@ -2,6 +2,7 @@
 //! a real server and a real database (SQLite, or PostgreSQL when
 //! `PAYDESK_TEST_DATABASE_URL` is set).
 
+mod accounts;
 mod api;
 mod authz;
 mod cli;

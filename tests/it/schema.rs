@@ -143,6 +143,7 @@ async fn schema_rs_matches_the_migrated_database() {
     sessions::table.select(sessions::all_columns).limit(1).load::<SessionCols>(&mut conn).unwrap();
     login_throttles::table.select(login_throttles::all_columns).limit(1).load::<ThrottleCols>(&mut conn).unwrap();
     api_tokens::table.select(api_tokens::all_columns).limit(1).load::<TokenCols>(&mut conn).unwrap();
+    server_secrets::table.select(server_secrets::all_columns).limit(1).load::<(String, String, Ts)>(&mut conn).unwrap();
     audit_log::table.select(audit_log::all_columns).limit(1).load::<AuditCols>(&mut conn).unwrap();
     canned_replies::table.select(canned_replies::all_columns).limit(1).load::<CannedCols>(&mut conn).unwrap();
     tracking_links::table.select(tracking_links::all_columns).limit(1).load::<(String, String, Ts)>(&mut conn).unwrap();
@@ -194,7 +195,7 @@ type DraftCols = (String, String, String, String, i32, i32, Vec<u8>, Ts);
 type UserCols = (String, String, String, String, String, bool, String, Ts, Ts, Option<Ts>, i64);
 type SessionCols = (String, String, Ts, Ts);
 type ThrottleCols = (String, i32, Ts);
-type TokenCols = (String, String, String, String, Ts, Option<Ts>, Option<Ts>);
+type TokenCols = (String, String, String, String, Ts, Option<Ts>, Option<Ts>, Option<Ts>);
 type AuditCols = (String, Option<String>, String, Option<String>, String, String, Ts);
 type CannedCols = (String, String, String, String, String, Ts);
 type OutboxCols = (

@@ -4,14 +4,16 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use diesel::Connection;
 use std::collections::HashMap;
 
 use super::Chrome;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{password, Staff};
 use crate::db::audit::{self, Entry};
-use crate::db::users::{self, NewUser, User, UserError, UserUpdate};
+use crate::db::users::{self, NewUser, PasswordChange, User, UserError, UserUpdate};
 use crate::domain::codes::{Queue, Role};
+use crate::domain::text::{self, TextError};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::lang::PageLang;
@@ -163,11 +165,25 @@ fn read_form(
     Ok((map, form, role, pw))
 }
 
+/// A staff name as typed, cleaned like customer text: at most 80
+/// characters, without control or bidi characters (which could make one
+/// name pass for another in the audit log and the assignment menus).
+pub fn clean_name(name: &str) -> Result<String, &'static str> {
+    match text::clean(name, NAME_MAX, false) {
+        Ok(Some(name)) => Ok(name),
+        Ok(None) => Err("users-name-required"),
+        Err(TextError::TooLong { .. }) => Err("users-name-long"),
+        Err(TextError::BadCharacters) => Err("users-name-bad"),
+    }
+}
+
+pub const NAME_MAX: usize = 80;
+
 /// What is wrong with an add (`creating`) or edit form, as a message key.
 /// An edit may leave the password empty to keep it.
 fn problem(form: &UserForm, pw: &str, creating: bool) -> Option<&'static str> {
-    if form.name.is_empty() {
-        Some("users-name-required")
+    if let Err(key) = clean_name(&form.name) {
+        Some(key)
     } else if creating && !form.email.contains('@') {
         Some("err-email")
     } else if (creating || !pw.is_empty()) && !password::acceptable(pw) {
@@ -196,7 +212,8 @@ pub async fn create(
     }
     let hash = password::hash(&pw);
     let queues = queues_of(&form);
-    let (email, name, actor) = (form.email.clone(), form.name.clone(), me.id.clone());
+    let name = clean_name(&form.name).map_err(|_| AppError::BadRequest("name"))?;
+    let (email, actor) = (form.email.clone(), me.id.clone());
     let created = state
         .write(move |c| {
             let new = NewUser { email: &email, name: &name, role, password_hash: &hash, queues: &queues };
@@ -239,26 +256,36 @@ pub async fn update(
         return unprocessable(render(&state, chrome(p, me, csrf), f).await?);
     }
     let hash = (!pw.is_empty()).then(|| password::hash(&pw));
+    let name = clean_name(&form.name).map_err(|_| AppError::BadRequest("name"))?;
     let (id, actor, queues) = (id.into_inner(), me.id.clone(), queues_of(&form));
+    // One transaction: the edit, the password with what it ends, the audit.
     state
         .write(move |c| {
-            let before = users::find(c, &id)?.ok_or(AppError::NotFound)?;
-            let update = UserUpdate { name: &form.name, role, queues: &queues, active: form.active };
-            users::update(c, &id, update, now())?;
-            if let Some(hash) = &hash {
-                users::set_password(c, &id, hash, now())?;
-            }
-            let describe = |role: &str, queues: &str, active: bool| format!("{role} [{queues}] active={active}");
-            let after = describe(role.as_str(), &users::join_queues(&queues), form.active);
-            let entry = Entry {
-                actor_id: Some(&actor),
-                action: "user_edit",
-                ticket_id: None,
-                before: &format!("{} {}", before.email, describe(before.role.as_str(), &before.queues, before.active)),
-                after: &format!("{} {}", before.email, after),
-            };
-            audit::record(c, entry, now())?;
-            Ok(())
+            c.transaction(|c| {
+                let before = users::find(c, &id)?.ok_or(AppError::NotFound)?;
+                let update = UserUpdate { name: &name, role, queues: &queues, active: form.active };
+                users::update(c, &id, update, now())?;
+                // A new password ends every session of the account and revokes
+                // its API tokens, with its own audit row.
+                if let Some(hash) = &hash {
+                    users::change_password(c, &id, hash, PasswordChange::Admin { admin_id: &actor }, now())?;
+                }
+                let describe = |role: &str, queues: &str, active: bool| format!("{role} [{queues}] active={active}");
+                let after = describe(role.as_str(), &users::join_queues(&queues), form.active);
+                let entry = Entry {
+                    actor_id: Some(&actor),
+                    action: "user_edit",
+                    ticket_id: None,
+                    before: &format!(
+                        "{} {}",
+                        before.email,
+                        describe(before.role.as_str(), &before.queues, before.active)
+                    ),
+                    after: &format!("{} {}", before.email, after),
+                };
+                audit::record(c, entry, now())?;
+                Ok(())
+            })
         })
         .await?;
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/admin/users?saved=1")).finish())

@@ -1,5 +1,7 @@
 //! Staff sign-in and sign-out. Failed sign-ins are throttled per account and
-//! per client address, and no answer tells whether an account exists.
+//! per client address — except for a browser that signed in to the account
+//! before (a device cookie, `auth::device`), counted on its own — and no
+//! answer tells whether an account exists.
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
@@ -7,9 +9,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::csrf::CsrfToken;
-use crate::auth::staff::SESSION_COOKIE;
-use crate::auth::{password, throttle};
+use crate::auth::csrf::{self, CsrfToken};
+use crate::auth::staff::{session_cookie_name, session_token};
+use crate::auth::{device, password, throttle};
 use crate::db::audit::{self, Entry};
 use crate::db::users;
 use crate::error::AppError;
@@ -59,7 +61,11 @@ pub struct LoginForm {
 }
 
 enum Outcome {
-    Ok(String),
+    /// Signed in: the session's secret and the browser's new device cookie.
+    Ok {
+        session: String,
+        device: String,
+    },
     Wrong,
     Wait(i64),
 }
@@ -74,10 +80,12 @@ pub async fn submit(
     csrf.check(&form.csrf)?;
     let client = crate::web::rate_limit::client_address(&req, &state.config);
     state.limits.sign_in.check(client)?;
+    let secure = state.config.secure_cookies();
     let form = form.into_inner();
     let email = users::normalize_email(&form.email);
     let address = client.to_string();
     let (account_key, address_key) = (format!("account:{email}"), format!("address:{address}"));
+    let device_cookie = req.cookie(device::cookie_name(secure)).map(|c| c.value().to_string());
     let password_typed = form.password.clone();
     let email_for_db = email.clone();
 
@@ -87,21 +95,32 @@ pub async fn submit(
     let outcome = state
         .db(move |c| {
             let now = now();
+            let key = users::server_secret(c, device::SECRET, now)?;
+            // A browser that signed in to this account before (a valid
+            // device cookie) is counted on its own: failures others caused
+            // from the same address or on the same account do not hold it
+            // back. Any other attempt counts per account and per address.
+            let trusted = device_cookie.as_deref().and_then(|d| device::verify(&key, &email_for_db, d));
+            let keys: Vec<(String, i32)> = match &trusted {
+                Some(nonce) => vec![(device::throttle_key(nonce), throttle::ACCOUNT_FREE_FAILURES)],
+                None => vec![
+                    (account_key.clone(), throttle::ACCOUNT_FREE_FAILURES),
+                    (address_key.clone(), throttle::ADDRESS_FREE_FAILURES),
+                ],
+            };
             // Each attempt is counted before its password is checked, so
             // attempts sent at once cannot all slip under the limit.
             // Waiting applies whether or not the account exists.
-            let keys =
-                [(&account_key, throttle::ACCOUNT_FREE_FAILURES), (&address_key, throttle::ADDRESS_FREE_FAILURES)];
             let mut wait = None;
-            for (key, free) in keys {
+            for (key, free) in &keys {
                 let (failures, last) = users::begin_attempt(c, key, now)?;
-                let until = last + throttle::delay(failures, free);
+                let until = last + throttle::delay(failures, *free);
                 if until > now {
                     wait = wait.max(Some((until - now).num_seconds().max(1)));
                 }
             }
             if let Some(secs) = wait {
-                for (key, _) in keys {
+                for (key, _) in &keys {
                     users::attempt_not_made(c, key)?;
                 }
                 return Ok(Outcome::Wait(secs));
@@ -116,17 +135,25 @@ pub async fn submit(
             };
             match user.filter(|_| ok) {
                 Some(u) => {
-                    users::clear_failures(c, &account_key)?;
-                    users::attempt_not_made(c, &address_key)?;
-                    let token = users::create_session(c, &u.id, now)?;
+                    match &trusted {
+                        Some(_) => users::clear_failures(c, &keys[0].0)?,
+                        None => {
+                            users::clear_failures(c, &account_key)?;
+                            users::attempt_not_made(c, &address_key)?;
+                        }
+                    }
+                    let session = users::create_session(c, &u.id, now)?;
                     let entry =
                         Entry { actor_id: Some(&u.id), action: "sign_in", ticket_id: None, before: "", after: "" };
                     audit::record(c, entry, now)?;
-                    Ok(Outcome::Ok(token))
+                    // A fresh device cookie at each success (a new nonce,
+                    // so a device's count starts again).
+                    Ok(Outcome::Ok { session, device: device::issue(&key, &email_for_db) })
                 }
                 None => {
-                    users::attempt_failed(c, &account_key, now)?;
-                    users::attempt_failed(c, &address_key, now)?;
+                    for (key, _) in &keys {
+                        users::attempt_failed(c, key, now)?;
+                    }
                     Ok(Outcome::Wrong)
                 }
             }
@@ -135,14 +162,28 @@ pub async fn submit(
 
     let next = local_target(form.next.as_deref(), "/agent");
     let (status, message, retry_after) = match outcome {
-        Outcome::Ok(token) => {
-            let cookie = Cookie::build(SESSION_COOKIE, token)
+        Outcome::Ok { session, device } => {
+            let cookie = Cookie::build(session_cookie_name(secure), session)
                 .path("/")
                 .http_only(true)
-                .secure(state.config.secure_cookies())
+                .secure(secure)
                 .same_site(SameSite::Lax)
                 .finish();
-            return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, next)).cookie(cookie).finish());
+            let device = Cookie::build(device::cookie_name(secure), device)
+                .path("/")
+                .http_only(true)
+                .secure(secure)
+                .same_site(SameSite::Strict)
+                .max_age(actix_web::cookie::time::Duration::days(device::LIFETIME_DAYS))
+                .finish();
+            // A new CSRF token with the new session: one planted or read
+            // before sign-in is worth nothing after it.
+            return Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, next))
+                .cookie(cookie)
+                .cookie(device)
+                .cookie(csrf::cookie(csrf::new_token(), secure))
+                .finish());
         }
         Outcome::Wrong => (StatusCode::UNAUTHORIZED, page.lang.t("login-failed"), None),
         Outcome::Wait(secs) => {
@@ -179,10 +220,11 @@ pub async fn logout(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     csrf.check(&form.csrf)?;
-    if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
+    if let Some(token) = session_token(&req) {
         state.write(move |c| Ok(users::end_session(c, &token)?)).await?;
     }
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    let secure = state.config.secure_cookies();
+    let mut gone = Cookie::build(session_cookie_name(secure), "").path("/").secure(secure).finish();
     gone.make_removal();
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/login?signed_out=1")).cookie(gone).finish())
 }

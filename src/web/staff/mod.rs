@@ -63,5 +63,7 @@ pub fn routes(t: &mut RouteTable) {
         .post("/admin/outbox/{id}/retry", ADMIN, outbox::retry)
         .get("/settings", AGENT, settings::show)
         .post("/settings/tokens", AGENT, settings::create_token)
-        .post("/settings/tokens/{id}/revoke", AGENT, settings::revoke_token);
+        .post("/settings/tokens/{id}/revoke", AGENT, settings::revoke_token)
+        .post("/settings/password", AGENT, settings::change_password)
+        .post("/settings/sessions/end-others", AGENT, settings::end_other_sessions);
 }

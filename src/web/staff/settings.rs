@@ -1,20 +1,27 @@
-//! Each staff member's settings: personal API tokens.
+//! Each staff member's settings: their password, their sessions elsewhere,
+//! and personal API tokens.
 
-use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::auth::csrf::CsrfToken;
-use crate::auth::Staff;
+use crate::auth::staff::session_token;
+use crate::auth::{password, throttle, Staff};
 use crate::db::audit::{self, Entry};
-use crate::db::users::{self, ApiToken};
+use crate::db::users::{self, ApiToken, PasswordChange};
 use crate::domain::codes::Role;
 use crate::domain::text;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::lang::PageLang;
 use crate::web::{now, AppState};
+
+/// The lifetimes a new token may be given, in days (0: never ends); the
+/// first is the default.
+pub const TOKEN_LIFETIMES: [i64; 4] = [users::TOKEN_DEFAULT_DAYS, 30, 365, 0];
 
 #[derive(Template)]
 #[template(path = "staff/settings.html")]
@@ -26,6 +33,29 @@ struct SettingsPage {
     tokens: Vec<ApiToken>,
     /// A token just created, shown this once.
     new_token: Option<String>,
+    now: NaiveDateTime,
+    /// What the last action did, shown as a notice (a message key).
+    notice: Option<&'static str>,
+    /// What is wrong with the password form, if it was refused.
+    password_problem: String,
+}
+
+impl SettingsPage {
+    fn lifetimes(&self) -> Vec<(String, String)> {
+        TOKEN_LIFETIMES
+            .iter()
+            .map(|d| match d {
+                0 => ("never".to_string(), self.lang.t("tokens-expires-never")),
+                d => (d.to_string(), self.lang.t_with("tokens-expires-days", "days", d)),
+            })
+            .collect()
+    }
+}
+
+struct Shown {
+    new_token: Option<String>,
+    notice: Option<&'static str>,
+    password_problem: String,
 }
 
 async fn render(
@@ -33,20 +63,36 @@ async fn render(
     p: PageLang,
     me: Staff,
     csrf: String,
-    new_token: Option<String>,
+    status: StatusCode,
+    shown: Shown,
 ) -> Result<HttpResponse, AppError> {
     let id = me.id.clone();
     let tokens = state.db(move |c| Ok(users::tokens(c, &id)?)).await?;
-    crate::web::html(SettingsPage { lang: p.lang, path: p.path, me, csrf, tokens, new_token })
+    let Shown { new_token, notice, password_problem } = shown;
+    let page =
+        SettingsPage { lang: p.lang, path: p.path, me, csrf, tokens, new_token, now: now(), notice, password_problem };
+    crate::web::html_status(status, page)
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    done: Option<String>,
 }
 
 pub async fn show(
     p: PageLang,
     me: Staff,
     csrf: CsrfToken,
+    q: web::Query<ShowQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    render(&state, p, me, csrf.0, None).await
+    let notice = match q.done.as_deref() {
+        Some("password") => Some("settings-password-changed"),
+        Some("signed-out") => Some("settings-signed-out-elsewhere"),
+        _ => None,
+    };
+    let shown = Shown { new_token: None, notice, password_problem: String::new() };
+    render(&state, p, me, csrf.0, StatusCode::OK, shown).await
 }
 
 #[derive(Deserialize)]
@@ -54,6 +100,22 @@ pub struct TokenForm {
     #[serde(default)]
     csrf: String,
     name: String,
+    /// Days the token lives ("never": no end); the default when absent.
+    expires: Option<String>,
+}
+
+/// The end of a token made now with the chosen lifetime (None: never).
+fn token_end(choice: Option<&str>, now: NaiveDateTime) -> Result<Option<NaiveDateTime>, AppError> {
+    let days = match choice.map(str::trim) {
+        None | Some("") => users::TOKEN_DEFAULT_DAYS,
+        Some("never") => 0,
+        Some(d) => d
+            .parse::<i64>()
+            .ok()
+            .filter(|d| *d > 0 && TOKEN_LIFETIMES.contains(d))
+            .ok_or(AppError::BadRequest("expires"))?,
+    };
+    Ok((days > 0).then(|| now + chrono::Duration::days(days)))
 }
 
 pub async fn create_token(
@@ -65,20 +127,27 @@ pub async fn create_token(
 ) -> Result<HttpResponse, AppError> {
     csrf.check(&form.csrf)?;
     let name = text::clean(&form.name, 80, false).ok().flatten().unwrap_or_else(|| "API".to_string());
+    let at = now();
+    let expires = token_end(form.expires.as_deref(), at)?;
     let id = me.id.clone();
     let token = state
         .write(move |c| {
-            let token = users::create_token(c, &id, &name, now())?;
+            let token = users::create_token_until(c, &id, &name, expires, at)?;
+            let after = match expires {
+                Some(t) => format!("{name} (until {})", t.format("%Y-%m-%d %H:%M")),
+                None => format!("{name} (no end)"),
+            };
             audit::record(
                 c,
-                Entry { actor_id: Some(&id), action: "token_create", ticket_id: None, before: "", after: &name },
-                now(),
+                Entry { actor_id: Some(&id), action: "token_create", ticket_id: None, before: "", after: &after },
+                at,
             )?;
             Ok(token)
         })
         .await?;
     // Shown in this response only; never stored or shown again.
-    render(&state, p, me, csrf.0, Some(token)).await
+    let shown = Shown { new_token: Some(token), notice: None, password_problem: String::new() };
+    render(&state, p, me, csrf.0, StatusCode::OK, shown).await
 }
 
 #[derive(Deserialize)]
@@ -116,4 +185,113 @@ pub async fn revoke_token(
         return Err(AppError::NotFound);
     }
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/settings")).finish())
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+enum Checked {
+    Changed,
+    WrongCurrent,
+    Wait(i64),
+}
+
+/// A staff member changes their own password: the current one is required
+/// (checked under the sign-in throttle of the account, so a borrowed
+/// session cannot guess it). Every other session of the account ends and
+/// its API tokens are revoked; this browser stays signed in.
+pub async fn change_password(
+    req: HttpRequest,
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    form: web::Form<PasswordForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    csrf.check(&form.csrf)?;
+    let form = form.into_inner();
+    let problem = if form.new != form.confirm {
+        Some("settings-password-mismatch")
+    } else if !password::acceptable(&form.new) {
+        Some("users-password-short")
+    } else {
+        None
+    };
+    let refuse = |p: PageLang, me: Staff, status: StatusCode, message: String| {
+        let state = state.clone();
+        let csrf = csrf.0.clone();
+        async move {
+            let shown = Shown { new_token: None, notice: None, password_problem: message };
+            render(&state, p, me, csrf, status, shown).await
+        }
+    };
+    if let Some(key) = problem {
+        let message = p.lang.t(key);
+        return refuse(p, me, StatusCode::UNPROCESSABLE_ENTITY, message).await;
+    }
+    let session = session_token(&req);
+    let (id, account_key) = (me.id.clone(), format!("account:{}", users::normalize_email(&me.email)));
+    let (current, new_hash) = (form.current, password::hash(&form.new));
+    let outcome = state
+        .db(move |c| {
+            let now = now();
+            let (failures, last) = users::begin_attempt(c, &account_key, now)?;
+            let until = last + throttle::delay(failures, throttle::ACCOUNT_FREE_FAILURES);
+            if until > now {
+                users::attempt_not_made(c, &account_key)?;
+                return Ok(Checked::Wait((until - now).num_seconds().max(1)));
+            }
+            let user = users::find(c, &id)?.ok_or(AppError::NotFound)?;
+            if !password::verify(&current, &user.password_hash) {
+                users::attempt_failed(c, &account_key, now)?;
+                return Ok(Checked::WrongCurrent);
+            }
+            users::attempt_not_made(c, &account_key)?;
+            users::change_password(c, &id, &new_hash, PasswordChange::Own { session: session.as_deref() }, now)?;
+            Ok(Checked::Changed)
+        })
+        .await?;
+    match outcome {
+        Checked::Changed => {
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/settings?done=password")).finish())
+        }
+        Checked::WrongCurrent => {
+            let message = p.lang.t("settings-password-wrong");
+            refuse(p, me, StatusCode::UNPROCESSABLE_ENTITY, message).await
+        }
+        Checked::Wait(secs) => {
+            let message = p.lang.t_with("login-throttled", "seconds", secs);
+            let mut res = refuse(p, me, StatusCode::TOO_MANY_REQUESTS, message).await?;
+            if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(res)
+        }
+    }
+}
+
+/// "Sign out everywhere else": ends every session of the account but this
+/// one.
+pub async fn end_other_sessions(
+    req: HttpRequest,
+    me: Staff,
+    csrf: CsrfToken,
+    form: web::Form<CsrfForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    csrf.check(&form.csrf)?;
+    // `Staff` came from this cookie, so it is there.
+    let current = session_token(&req).ok_or_else(|| AppError::SignInRequired("/settings".into()))?;
+    let id = me.id.clone();
+    state.write(move |c| Ok(users::end_other_sessions(c, &id, &current, now())?)).await?;
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/settings?done=signed-out")).finish())
 }
