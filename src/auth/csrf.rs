@@ -100,3 +100,30 @@ impl FromRequest for CsrfToken {
         ready(token.ok_or_else(|| AppError::Internal("CSRF layer missing".into()).into()))
     }
 }
+
+/// A submitted form (`application/x-www-form-urlencoded`) whose `csrf` field
+/// matched the cookie, read into `T`. A handler that takes one cannot forget
+/// the check, and gets typed fields instead of a map of strings; a form that
+/// does not read as `T` (a missing field, an unknown code) is a 400.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let token = req.extensions().get::<CsrfToken>().cloned();
+        // The body is read as pairs first (with the app's form limits and
+        // errors), so the CSRF field is checked before anything else.
+        let pairs = web::Form::<Vec<(String, String)>>::from_request(req, payload);
+        Box::pin(async move {
+            let token = token.ok_or_else(|| AppError::Internal("CSRF layer missing".into()))?;
+            let pairs = pairs.await?.into_inner();
+            let submitted = pairs.iter().find(|(k, _)| k == FIELD).map(|(_, v)| v.as_str()).unwrap_or("");
+            token.check(submitted)?;
+            let encoded = serde_urlencoded::to_string(&pairs).map_err(|_| AppError::BadRequest("form"))?;
+            let form = serde_urlencoded::from_str(&encoded).map_err(|_| AppError::BadRequest("form"))?;
+            Ok(CsrfForm(form))
+        })
+    }
+}

@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::Chrome;
-use crate::auth::csrf::CsrfToken;
+use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
 use crate::db::actions::{self, Actor, Seen};
 use crate::db::canned::{self, Canned};
@@ -283,107 +283,276 @@ pub fn ask_message(lang: Lang, facts: &[Fact]) -> String {
     text
 }
 
-/// `POST /agent/tickets/{reference}/{action}`: claim, assign, status,
-/// priority, reply, note, ask, merge.
-pub async fn act(
+/// What every action form carries besides its own fields: the version of
+/// the ticket the page showed, and when the page was drawn (to mark what
+/// changed since, after a collision).
+#[derive(Deserialize, Default)]
+pub struct Opened {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    seen: String,
+}
+
+impl Opened {
+    /// A form without a version acts on the ticket as it is.
+    fn version(&self) -> Seen {
+        self.version.trim().parse().map(Seen::Version).unwrap_or(Seen::Latest)
+    }
+
+    fn at(&self) -> Option<chrono::NaiveDateTime> {
+        self.seen.trim().parse::<i64>().ok().and_then(chrono::DateTime::from_timestamp_micros).map(|d| d.naive_utc())
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ClaimForm {
+    #[serde(flatten)]
+    opened: Opened,
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(flatten)]
+    opened: Opened,
+    /// Empty: nobody.
+    #[serde(default)]
+    assignee: String,
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(flatten)]
+    opened: Opened,
+    status: Status,
+}
+
+#[derive(Deserialize)]
+pub struct PriorityForm {
+    #[serde(flatten)]
+    opened: Opened,
+    priority: Priority,
+}
+
+fn waiting_on_customer() -> Status {
+    Status::PendingCustomer
+}
+
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    #[serde(flatten)]
+    opened: Opened,
+    #[serde(default)]
+    body: String,
+    /// The status the ticket takes with the reply.
+    #[serde(default = "waiting_on_customer")]
+    then: Status,
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(flatten)]
+    opened: Opened,
+    #[serde(default)]
+    body: String,
+}
+
+#[derive(Deserialize)]
+pub struct AskForm {
+    #[serde(flatten)]
+    opened: Opened,
+    /// One `fact_<code>` checkbox per fact asked for.
+    #[serde(flatten)]
+    ticked: HashMap<String, String>,
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    #[serde(flatten)]
+    opened: Opened,
+    #[serde(default)]
+    into: String,
+}
+
+/// One staff action on a ticket, as its form asked for it.
+enum Act {
+    Claim,
+    Assign(Option<String>),
+    SetStatus(Status),
+    SetPriority(Priority),
+    Reply { body: String, then: Status },
+    Note(String),
+    Ask(Vec<Fact>),
+    Merge(String),
+}
+
+impl Act {
+    /// The form the page marks when this action is refused.
+    fn name(&self) -> &'static str {
+        match self {
+            Act::Claim => "claim",
+            Act::Assign(_) => "assign",
+            Act::SetStatus(_) => "status",
+            Act::SetPriority(_) => "priority",
+            Act::Reply { .. } => "reply",
+            Act::Note(_) => "note",
+            Act::Ask(_) => "ask",
+            Act::Merge(_) => "merge",
+        }
+    }
+}
+
+/// The parts of a request every ticket action needs.
+pub struct On {
     p: PageLang,
     me: Staff,
     csrf: CsrfToken,
-    path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    reference: web::Path<String>,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    let form: HashMap<String, String> = form.into_inner().into_iter().collect();
-    let field = |name: &str| form.get(name).map(|v| v.trim().to_string()).unwrap_or_default();
-    csrf.check(&field("csrf"))?;
-    let (reference, action) = path.into_inner();
+}
+
+impl actix_web::FromRequest for On {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let mut none = actix_web::dev::Payload::None;
+            Ok(On {
+                p: PageLang::from_request(&req, &mut none).await?,
+                me: Staff::from_request(&req, &mut none).await?,
+                csrf: CsrfToken::from_request(&req, &mut none).await?,
+                reference: web::Path::from_request(&req, &mut none).await?,
+                state: web::Data::from_request(&req, &mut none).await?,
+            })
+        })
+    }
+}
+
+/// `POST /agent/tickets/{reference}/claim`: assign it to me.
+pub async fn claim(on: On, CsrfForm(f): CsrfForm<ClaimForm>) -> Result<HttpResponse, AppError> {
+    perform(on, f.opened, Act::Claim).await
+}
+
+/// `POST /agent/tickets/{reference}/assign`
+pub async fn assign(on: On, CsrfForm(f): CsrfForm<AssignForm>) -> Result<HttpResponse, AppError> {
+    let to = Some(f.assignee.trim().to_string()).filter(|a| !a.is_empty());
+    perform(on, f.opened, Act::Assign(to)).await
+}
+
+/// `POST /agent/tickets/{reference}/status`
+pub async fn status(on: On, CsrfForm(f): CsrfForm<StatusForm>) -> Result<HttpResponse, AppError> {
+    perform(on, f.opened, Act::SetStatus(f.status)).await
+}
+
+/// `POST /agent/tickets/{reference}/priority`
+pub async fn priority(on: On, CsrfForm(f): CsrfForm<PriorityForm>) -> Result<HttpResponse, AppError> {
+    perform(on, f.opened, Act::SetPriority(f.priority)).await
+}
+
+/// `POST /agent/tickets/{reference}/reply`: a public answer, mailed.
+pub async fn reply(on: On, CsrfForm(f): CsrfForm<ReplyForm>) -> Result<HttpResponse, AppError> {
+    perform(on, f.opened, Act::Reply { body: f.body, then: f.then }).await
+}
+
+/// `POST /agent/tickets/{reference}/note`: internal, never shown to the
+/// customer.
+pub async fn note(on: On, CsrfForm(f): CsrfForm<NoteForm>) -> Result<HttpResponse, AppError> {
+    perform(on, f.opened, Act::Note(f.body)).await
+}
+
+/// `POST /agent/tickets/{reference}/ask`: ask the customer for the facts
+/// ticked.
+pub async fn ask(on: On, CsrfForm(f): CsrfForm<AskForm>) -> Result<HttpResponse, AppError> {
+    let facts =
+        Fact::ALL.into_iter().filter(|fact| f.ticked.contains_key(&format!("fact_{}", fact.as_str()))).collect();
+    perform(on, f.opened, Act::Ask(facts)).await
+}
+
+/// `POST /agent/tickets/{reference}/merge`: this ticket is a duplicate of
+/// another.
+pub async fn merge(on: On, CsrfForm(f): CsrfForm<MergeForm>) -> Result<HttpResponse, AppError> {
+    perform(on, f.opened, Act::Merge(f.into)).await
+}
+
+/// Runs one action, then sends the agent back to the ticket; or shows the
+/// page again with the problem (422), or as the ticket is now after someone
+/// else changed it (409), keeping what was typed either way.
+async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppError> {
+    let On { p, me, csrf, reference, state } = on;
     let t = load(&state, &reference).await?;
     let lang = p.lang;
+    let name = act.name();
     let refuse = |problem_key: &str, reply: String, note: String| Draft {
         reply,
         note,
-        problem: Some((action.clone(), lang.t(problem_key))),
+        problem: Some((name.to_string(), lang.t(problem_key))),
         since: None,
     };
-
-    // What the agent saw: the version their page carried.
-    let seen = field("version").parse().map(Seen::Version).unwrap_or(Seen::Latest);
-    let seen_at = field("seen").parse::<i64>().ok().and_then(chrono::DateTime::from_timestamp_micros);
+    // What was typed, kept whatever happens.
+    let (typed_reply, typed_note) = match &act {
+        Act::Reply { body, .. } => (body.clone(), String::new()),
+        Act::Note(body) => (String::new(), body.clone()),
+        _ => (String::new(), String::new()),
+    };
+    let seen = opened.version();
     let rules = state.rules.clone();
-    let typed = form.get("body").cloned().unwrap_or_default();
-    let result: Result<Option<Draft>, AppError> = match action.as_str() {
-        "claim" => {
+    let result: Result<Option<Draft>, AppError> = match act {
+        Act::Claim => {
             let me_id = me.id.clone();
             run(&state, &me, &t.id, move |c, id, actor| actions::assign(c, id, seen, Some(&me_id), actor, now()))
                 .await
                 .map(|_| None)
         }
-        "assign" => {
-            let to_id = field("assignee");
-            run(&state, &me, &t.id, move |c, id, actor| {
-                let to = (!to_id.is_empty()).then_some(to_id.as_str());
-                actions::assign(c, id, seen, to, actor, now())
-            })
-            .await
-            .map(|_| None)
+        Act::Assign(to) => {
+            run(&state, &me, &t.id, move |c, id, actor| actions::assign(c, id, seen, to.as_deref(), actor, now()))
+                .await
+                .map(|_| None)
         }
-        "status" => {
-            let to = Status::parse(&field("status")).ok_or(AppError::BadRequest("status"))?;
+        Act::SetStatus(to) => {
             run(&state, &me, &t.id, move |c, id, actor| actions::set_status(c, id, seen, to, actor, now()))
                 .await
                 .map(|_| None)
         }
-        "priority" => {
-            let to = Priority::parse(&field("priority")).ok_or(AppError::BadRequest("priority"))?;
+        Act::SetPriority(to) => {
             run(&state, &me, &t.id, move |c, id, actor| actions::set_priority(c, id, seen, to, &rules, actor, now()))
                 .await
                 .map(|_| None)
         }
-        "reply" => {
-            let raw = typed.clone();
-            let then = Status::parse(&field("then")).unwrap_or(Status::PendingCustomer);
-            match text::clean(&raw, BODY_MAX, true) {
-                Ok(Some(body)) => run(&state, &me, &t.id, move |c, id, actor| {
-                    actions::reply(c, id, seen, &body, then, &rules, actor, now())
-                })
-                .await
-                .map(|_| None),
-                Ok(None) => Ok(Some(refuse("ticket-body-required", raw, String::new()))),
-                Err(_) => Ok(Some(refuse("err-bad-characters", raw, String::new()))),
+        Act::Reply { body, then } => match text::clean(&body, BODY_MAX, true) {
+            Ok(Some(body)) => run(&state, &me, &t.id, move |c, id, actor| {
+                actions::reply(c, id, seen, &body, then, &rules, actor, now())
+            })
+            .await
+            .map(|_| None),
+            Ok(None) => Ok(Some(refuse("ticket-body-required", typed_reply.clone(), String::new()))),
+            Err(_) => Ok(Some(refuse("err-bad-characters", typed_reply.clone(), String::new()))),
+        },
+        Act::Note(body) => match text::clean(&body, BODY_MAX, true) {
+            Ok(Some(body)) => {
+                run(&state, &me, &t.id, move |c, id, actor| actions::note(c, id, seen, &body, actor, now()))
+                    .await
+                    .map(|_| None)
             }
+            Ok(None) => Ok(Some(refuse("ticket-body-required", String::new(), typed_note.clone()))),
+            Err(_) => Ok(Some(refuse("err-bad-characters", String::new(), typed_note.clone()))),
+        },
+        Act::Ask(facts) if facts.is_empty() => Ok(Some(refuse("ticket-facts-required", String::new(), String::new()))),
+        Act::Ask(facts) => {
+            let body = ask_message(t.language, &facts);
+            run(&state, &me, &t.id, move |c, id, actor| {
+                actions::ask_for_information(c, id, seen, &body, &rules, actor, now())
+            })
+            .await
+            .map(|_| None)
+            .or_else(|e| match e {
+                AppError::Conflict(_) => Ok(Some(refuse("ticket-facts-required", String::new(), String::new()))),
+                other => Err(other),
+            })
         }
-        "note" => {
-            let raw = typed.clone();
-            match text::clean(&raw, BODY_MAX, true) {
-                Ok(Some(body)) => {
-                    run(&state, &me, &t.id, move |c, id, actor| actions::note(c, id, seen, &body, actor, now()))
-                        .await
-                        .map(|_| None)
-                }
-                Ok(None) => Ok(Some(refuse("ticket-body-required", String::new(), raw))),
-                Err(_) => Ok(Some(refuse("err-bad-characters", String::new(), raw))),
-            }
-        }
-        "ask" => {
-            let facts: Vec<Fact> =
-                Fact::ALL.into_iter().filter(|f| form.contains_key(&format!("fact_{}", f.as_str()))).collect();
-            if facts.is_empty() {
-                Ok(Some(refuse("ticket-facts-required", String::new(), String::new())))
-            } else {
-                let body = ask_message(t.language, &facts);
-                run(&state, &me, &t.id, move |c, id, actor| {
-                    actions::ask_for_information(c, id, seen, &body, &rules, actor, now())
-                })
-                .await
-                .map(|_| None)
-                .or_else(|e| match e {
-                    AppError::Conflict(_) => Ok(Some(refuse("ticket-facts-required", String::new(), String::new()))),
-                    other => Err(other),
-                })
-            }
-        }
-        "merge" => {
-            let into = normalize_reference(&field("into")).filter(|r| *r != t.reference);
+        Act::Merge(into) => {
+            let into = normalize_reference(&into).filter(|r| *r != t.reference);
             let target = match into {
                 Some(r) => state.db(move |c| Ok(store::find_by_reference(c, &r)?)).await?,
                 None => None,
@@ -403,7 +572,6 @@ pub async fn act(
                 None => Ok(Some(refuse("ticket-merge-unknown", String::new(), String::new()))),
             }
         }
-        _ => return Err(AppError::NotFound),
     };
 
     let (draft, status) = match result {
@@ -415,13 +583,8 @@ pub async fn act(
         // Someone changed the ticket since this page was opened: show it as
         // it is now, with what changed marked, and keep what was typed.
         Err(AppError::Stale { .. }) => {
-            let (reply, note) = match action.as_str() {
-                "reply" => (typed, String::new()),
-                "note" => (String::new(), typed),
-                _ => (String::new(), String::new()),
-            };
             let problem = Some(("conflict".to_string(), lang.t("ticket-conflict")));
-            (Draft { reply, note, problem, since: seen_at.map(|d| d.naive_utc()) }, StatusCode::CONFLICT)
+            (Draft { reply: typed_reply, note: typed_note, problem, since: opened.at() }, StatusCode::CONFLICT)
         }
         Err(e) => return Err(e),
     };
