@@ -41,7 +41,7 @@ pub struct Config {
     pub secure_cookies_setting: Option<bool>,
     /// smtp://host:port, smtp://user:pass@host:587?tls=required, smtps://host:465
     /// (default: write messages as .eml files to --mail-dir)
-    #[arg(long, env = "PAYDESK_SMTP_URL")]
+    #[arg(long, env = "PAYDESK_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Folder for .eml files when no SMTP server is set
     #[arg(long, env = "PAYDESK_MAIL_DIR", default_value = "mail-outbox")]

@@ -9,7 +9,7 @@ use paydesk::startup::Application;
 #[command(name = "paydesk", version, about = "Help desk for failed bill and wallet payments")]
 struct Cli {
     /// sqlite://path (created when absent) or postgres://user@host/db
-    #[arg(long, env = "DATABASE_URL", default_value = config::DEFAULT_DATABASE_URL, global = true)]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, default_value = config::DEFAULT_DATABASE_URL, global = true)]
     database_url: String,
     #[command(subcommand)]
     command: Command,
@@ -258,8 +258,8 @@ fn purge(database_url: &str, policy: &paydesk::domain::retention::Policy, dry_ru
 
 fn create_token(database_url: &str, email: &str, name: &str, days: i64) -> Result<(), String> {
     use paydesk::db::users;
-    if days < 0 {
-        return Err("--days must be 0 (never ends) or more".into());
+    if !(0..=3650).contains(&days) {
+        return Err("--days must be 0 (never ends) to 3650".into());
     }
     let mut conn = open(database_url)?;
     let user = users::find_by_email(&mut conn, email).map_err(|e| e.to_string())?.ok_or("no user with that email")?;

@@ -28,6 +28,17 @@ pub fn session_cookie_name(secure: bool) -> &'static str {
     }
 }
 
+/// The cookie that carries a session's secret (sign-in, and a password
+/// change, which starts a new session).
+pub fn session_cookie(secure: bool, secret: String) -> actix_web::cookie::Cookie<'static> {
+    actix_web::cookie::Cookie::build(session_cookie_name(secure), secret)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .finish()
+}
+
 /// The session secret this request carries, if any.
 pub fn session_token(req: &HttpRequest) -> Option<String> {
     let secure = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.secure_cookies());

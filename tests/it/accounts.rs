@@ -127,8 +127,9 @@ async fn changing_my_own_password_ends_my_other_sessions_and_tokens() {
     assert!(zh.text().await.unwrap().contains("您的 API 令牌已被吊销"));
 }
 
-/// Wrong current passwords on the settings page count against the account's
-/// sign-in throttle: a borrowed session cannot guess the password there.
+/// Wrong current passwords on the settings page are throttled like sign-ins
+/// (on a count of their own): a borrowed session cannot guess the password
+/// there.
 #[tokio::test]
 async fn the_current_password_cannot_be_guessed_on_the_settings_page() {
     let app = spawn().await;
@@ -526,4 +527,98 @@ async fn staff_names_are_cleaned_like_customer_text() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("control or bidirectional-override characters"));
     assert!(paydesk::db::users::find_by_email(&mut app.conn(), "cli-eve@paydesk.test").unwrap().is_none());
+}
+
+/// Review of finding 2: the session that changed the password stayed good,
+/// so a stolen cookie — often the reason for the change — kept working.
+/// It now ends too, and the browser that made the change gets a new one.
+#[tokio::test]
+async fn changing_my_password_replaces_this_session_too() {
+    let app = spawn().await;
+    app.add_staff("replace@paydesk.test", "Replace", "agent", &["general"]);
+    let raw = Raw::new(&app);
+    let first = raw.get("/login", "").await;
+    let (csrf, _) = set_cookie(&first, "paydesk_csrf").unwrap();
+    let res = raw.sign_in(&format!("paydesk_csrf={csrf}"), &csrf, "replace@paydesk.test", PASSWORD).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let (old, _) = set_cookie(&res, "paydesk_session").unwrap();
+    let (csrf, _) = set_cookie(&res, "paydesk_csrf").unwrap();
+    let cookies = format!("paydesk_session={old}; paydesk_csrf={csrf}");
+    assert_eq!(raw.get("/agent", &cookies).await.status().as_u16(), 200);
+
+    let res = raw
+        .client
+        .post(format!("{}/settings/password", raw.base))
+        .header("Cookie", &cookies)
+        .form(&[("current", PASSWORD), ("new", NEW_PASSWORD), ("confirm", NEW_PASSWORD), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (new, _) = set_cookie(&res, "paydesk_session").expect("a new session for this browser");
+    assert_ne!(new, old);
+    assert_eq!(raw.get("/agent", &cookies).await.status().as_u16(), 303, "the old cookie opens nothing");
+    let fresh = format!("paydesk_session={new}; paydesk_csrf={csrf}");
+    assert_eq!(raw.get("/agent", &fresh).await.status().as_u16(), 200);
+}
+
+/// Review of finding 2: wrong passwords typed by strangers on the sign-in
+/// page kept a signed-in member from changing their password (one shared
+/// count), just while they were under attack.
+#[tokio::test]
+async fn strangers_failing_to_sign_in_do_not_block_a_password_change() {
+    let app = spawn().await;
+    app.add_staff("target@paydesk.test", "Target", "agent", &["general"]);
+    let (me, _) = sign_in(&app, "target@paydesk.test", PASSWORD).await;
+    let stranger = app.browser();
+    for i in 0..throttle::ACCOUNT_FREE_FAILURES + 2 {
+        let guess = format!("stranger guess {i}");
+        let res = stranger.post("/login", &[("email", "target@paydesk.test"), ("password", &guess)]).await;
+        assert!([401, 429].contains(&res.status().as_u16()));
+    }
+    assert_eq!(sign_in(&app, "target@paydesk.test", PASSWORD).await.1, 429, "new browsers are held back");
+    let res =
+        me.post("/settings/password", &[("current", PASSWORD), ("new", NEW_PASSWORD), ("confirm", NEW_PASSWORD)]).await;
+    assert_eq!(res.status().as_u16(), 303, "the member can still change it");
+}
+
+/// Review of finding 5: the per-address request limit ran before the
+/// device cookie was looked at, so one neighbour sending sign-ins kept a
+/// known browser out all the same. And a device cookie outlived a password
+/// change: whoever signed in with the old password kept trusted browsers.
+#[tokio::test]
+async fn a_known_browser_passes_the_address_limit_until_the_password_changes() {
+    let app = spawn_with(|c| c.sign_in_per_minute = 3).await;
+    app.add_staff("carol@paydesk.test", "Carol", "agent", &["general"]);
+    let (carol, status) = sign_in(&app, "carol@paydesk.test", PASSWORD).await;
+    assert_eq!(status, 303);
+    assert_eq!(carol.post("/logout", &[]).await.status().as_u16(), 303);
+
+    // A neighbour behind the same address uses up the address's requests.
+    let neighbour = app.browser();
+    let mut limited = false;
+    for i in 0..6 {
+        let email = format!("n{i}@paydesk.test");
+        let res = neighbour.post("/login", &[("email", &email), ("password", "password123")]).await;
+        limited |= res.status().as_u16() == 429;
+    }
+    assert!(limited, "the address is limited");
+    assert_eq!(sign_in(&app, "carol@paydesk.test", PASSWORD).await.1, 429, "a new browser waits");
+    let res = carol.post("/login", &[("email", "carol@paydesk.test"), ("password", PASSWORD)]).await;
+    assert_eq!(res.status().as_u16(), 303, "Carol's known browser does not");
+    // A forged device cookie buys nothing.
+    let raw = Raw::new(&app);
+    let first = raw.get("/login", "").await;
+    let (csrf, _) = set_cookie(&first, "paydesk_csrf").unwrap();
+    let cookies = format!("paydesk_csrf={csrf}; paydesk_device=forged.1.00");
+    assert_eq!(raw.sign_in(&cookies, &csrf, "carol@paydesk.test", PASSWORD).await.status().as_u16(), 429);
+
+    // Her password changes (an admin, from the command line's function):
+    // the browser's device cookie is no longer trusted.
+    let hash = paydesk::auth::password::hash(NEW_PASSWORD);
+    let user = paydesk::db::users::find_by_email(&mut app.conn(), "carol@paydesk.test").unwrap().unwrap();
+    let by = paydesk::db::users::PasswordChange::CommandLine;
+    paydesk::db::users::change_password(&mut app.conn(), &user.id, &hash, by, chrono::Utc::now().naive_utc()).unwrap();
+    let res = carol.post("/login", &[("email", "carol@paydesk.test"), ("password", NEW_PASSWORD)]).await;
+    assert_eq!(res.status().as_u16(), 429, "after a password change the browser is a stranger again");
 }

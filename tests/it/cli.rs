@@ -219,7 +219,7 @@ fn the_readme_configuration_table_matches_serve_help() {
             continue;
         }
         let text = lines.next().unwrap_or_default();
-        let env = text.split("[env: ").nth(1).and_then(|t| t.split('=').next()).map(str::to_string);
+        let env = text.split("[env: ").nth(1).and_then(|t| t.split(['=', ']']).next()).map(str::to_string);
         let default =
             text.split("[default: ").nth(1).and_then(|t| t.split(']').next()).map(|d| d.trim_matches('"').to_string());
         from_help.insert(format!("--{flag}"), (env.expect("every setting has a variable"), default));

@@ -79,13 +79,19 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     csrf.check(&form.csrf)?;
     let client = crate::web::rate_limit::client_address(&req, &state.config);
-    state.limits.sign_in.check(client)?;
     let secure = state.config.secure_cookies();
+    let device_cookie = req.cookie(device::cookie_name(secure)).map(|c| c.value().to_string());
+    // The per-address limit is checked before anything else, except for a
+    // browser that says it is trusted: whether it is, is checked first, so
+    // a neighbour behind the same address cannot hold it back (below).
+    if device_cookie.is_none() {
+        state.limits.sign_in.check(client)?;
+    }
+    let limits = state.limits.clone();
     let form = form.into_inner();
     let email = users::normalize_email(&form.email);
     let address = client.to_string();
     let (account_key, address_key) = (format!("account:{email}"), format!("address:{address}"));
-    let device_cookie = req.cookie(device::cookie_name(secure)).map(|c| c.value().to_string());
     let password_typed = form.password.clone();
     let email_for_db = email.clone();
 
@@ -100,7 +106,14 @@ pub async fn submit(
             // device cookie) is counted on its own: failures others caused
             // from the same address or on the same account do not hold it
             // back. Any other attempt counts per account and per address.
-            let trusted = device_cookie.as_deref().and_then(|d| device::verify(&key, &email_for_db, d));
+            let user = users::find_by_email(c, &email_for_db)?.filter(|u| u.active);
+            let trusted = match (&device_cookie, &user) {
+                (Some(d), Some(u)) => device::verify(&key, &email_for_db, &u.password_hash, d, now),
+                _ => None,
+            };
+            if trusted.is_none() && device_cookie.is_some() {
+                limits.sign_in.check(client)?;
+            }
             let keys: Vec<(String, i32)> = match &trusted {
                 Some(nonce) => vec![(device::throttle_key(nonce), throttle::ACCOUNT_FREE_FAILURES)],
                 None => vec![
@@ -125,7 +138,6 @@ pub async fn submit(
                 }
                 return Ok(Outcome::Wait(secs));
             }
-            let user = users::find_by_email(c, &email_for_db)?.filter(|u| u.active);
             let ok = match &user {
                 Some(u) => password::verify(&password_typed, &u.password_hash),
                 None => {
@@ -148,7 +160,7 @@ pub async fn submit(
                     audit::record(c, entry, now)?;
                     // A fresh device cookie at each success (a new nonce,
                     // so a device's count starts again).
-                    Ok(Outcome::Ok { session, device: device::issue(&key, &email_for_db) })
+                    Ok(Outcome::Ok { session, device: device::issue(&key, &email_for_db, &u.password_hash, now) })
                 }
                 None => {
                     for (key, _) in &keys {
@@ -163,12 +175,7 @@ pub async fn submit(
     let next = local_target(form.next.as_deref(), "/agent");
     let (status, message, retry_after) = match outcome {
         Outcome::Ok { session, device } => {
-            let cookie = Cookie::build(session_cookie_name(secure), session)
-                .path("/")
-                .http_only(true)
-                .secure(secure)
-                .same_site(SameSite::Lax)
-                .finish();
+            let cookie = crate::auth::staff::session_cookie(secure, session);
             let device = Cookie::build(device::cookie_name(secure), device)
                 .path("/")
                 .http_only(true)

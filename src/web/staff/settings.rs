@@ -5,6 +5,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDateTime;
+use diesel::Connection;
 use serde::Deserialize;
 
 use crate::auth::csrf::CsrfToken;
@@ -200,17 +201,17 @@ pub struct PasswordForm {
 }
 
 enum Checked {
-    Changed,
+    /// With the new session's secret.
+    Changed(String),
     WrongCurrent,
     Wait(i64),
 }
 
 /// A staff member changes their own password: the current one is required
-/// (checked under the sign-in throttle of the account, so a borrowed
-/// session cannot guess it). Every other session of the account ends and
-/// its API tokens are revoked; this browser stays signed in.
+/// (checked under a throttle of its own, so a borrowed
+/// session cannot guess it). Every session of the account ends (this
+/// browser gets a new one) and its API tokens are revoked.
 pub async fn change_password(
-    req: HttpRequest,
     p: PageLang,
     me: Staff,
     csrf: CsrfToken,
@@ -238,32 +239,43 @@ pub async fn change_password(
         let message = p.lang.t(key);
         return refuse(p, me, StatusCode::UNPROCESSABLE_ENTITY, message).await;
     }
-    let session = session_token(&req);
-    let (id, account_key) = (me.id.clone(), format!("account:{}", users::normalize_email(&me.email)));
-    let (current, new_hash) = (form.current, password::hash(&form.new));
+    // Its own throttle key: failed sign-ins by strangers do not keep a
+    // signed-in member from changing their password, and guesses here do
+    // not lock the account's sign-in.
+    let (id, key) = (me.id.clone(), format!("password-change:{}", me.id));
+    let (current, new) = (form.current, form.new);
     let outcome = state
         .db(move |c| {
             let now = now();
-            let (failures, last) = users::begin_attempt(c, &account_key, now)?;
+            let (failures, last) = users::begin_attempt(c, &key, now)?;
             let until = last + throttle::delay(failures, throttle::ACCOUNT_FREE_FAILURES);
             if until > now {
-                users::attempt_not_made(c, &account_key)?;
+                users::attempt_not_made(c, &key)?;
                 return Ok(Checked::Wait((until - now).num_seconds().max(1)));
             }
             let user = users::find(c, &id)?.ok_or(AppError::NotFound)?;
             if !password::verify(&current, &user.password_hash) {
-                users::attempt_failed(c, &account_key, now)?;
+                users::attempt_failed(c, &key, now)?;
                 return Ok(Checked::WrongCurrent);
             }
-            users::attempt_not_made(c, &account_key)?;
-            users::change_password(c, &id, &new_hash, PasswordChange::Own { session: session.as_deref() }, now)?;
-            Ok(Checked::Changed)
+            users::attempt_not_made(c, &key)?;
+            // Hashed only now: a throttled or wrong attempt costs no hash.
+            let new_hash = password::hash(&new);
+            // Every session ends, this one too: if its cookie is why the
+            // password is changed, it must not stay good. This browser gets
+            // a new session with the change.
+            let session = c.transaction(|c| {
+                users::change_password(c, &id, &new_hash, PasswordChange::Own { session: None }, now)?;
+                users::create_session(c, &id, now)
+            })?;
+            Ok(Checked::Changed(session))
         })
         .await?;
     match outcome {
-        Checked::Changed => {
-            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/settings?done=password")).finish())
-        }
+        Checked::Changed(session) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/settings?done=password"))
+            .cookie(crate::auth::staff::session_cookie(state.config.secure_cookies(), session))
+            .finish()),
         Checked::WrongCurrent => {
             let message = p.lang.t("settings-password-wrong");
             refuse(p, me, StatusCode::UNPROCESSABLE_ENTITY, message).await
