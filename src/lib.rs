@@ -1,7 +1,8 @@
 //! paydesk: the help desk for people whose bill or wallet payment failed.
 //!
 //! - `domain`: the rules (what a complete request is, masking, vocabularies), pure.
-//! - `db`: storage on SQLite or PostgreSQL.
+//! - `ops`: one function per business operation, each one transaction.
+//! - `db`: storage on SQLite or PostgreSQL: connections, schema, queries.
 //! - `web`: routes, pages and the JSON API.
 //! - `i18n`: Simplified Chinese and English texts.
 //! - `demo`: synthetic tickets for trying the product and for benchmarks.
@@ -14,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod mail;
+pub mod ops;
 pub mod routing;
 pub mod startup;
 pub mod web;

@@ -225,7 +225,7 @@ fn set_password(database_url: &str, email: &str) -> Result<(), String> {
 }
 
 fn purge(database_url: &str, policy: &paydesk::domain::retention::Policy, dry_run: bool) -> Result<(), String> {
-    use paydesk::db::retention;
+    use paydesk::ops::retention;
     let mut conn = open(database_url)?;
     let now = chrono::Utc::now().naive_utc();
     if dry_run {

@@ -66,7 +66,7 @@ impl Application {
             retry_base: chrono::Duration::seconds(config.mail_retry_base_secs),
             max_attempts: config.mail_max_attempts,
             sweep_every: std::time::Duration::from_secs(config.sweep_secs),
-            limits: crate::db::sweeps::Limits {
+            limits: crate::ops::sweeps::Limits {
                 self_service_timeout: chrono::Duration::hours(config.self_service_timeout_hours),
                 provider_after: chrono::Duration::days(config.provider_after_days),
                 spikes: rules.spikes,

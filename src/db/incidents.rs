@@ -7,18 +7,18 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::actions::Actor;
 use super::audit::{self, Entry};
 use super::outbox;
 use super::schema::{incident_updates, incidents, tickets};
 use super::stats;
-use super::sweeps::supervisors;
 use super::tickets::{author, event_kind, insert_event, new_id, NewEvent, Ticket};
+use super::users::supervisors;
 use super::DbConn;
 use crate::domain::codes::Status;
 use crate::domain::sla;
 use crate::domain::spikes::{self, Count, Dimension, Spike, SpikeRules};
 use crate::i18n::Lang;
+use crate::ops::ticket::Actor;
 
 pub mod status {
     /// Raised by spike detection, waiting for a supervisor.

@@ -2,19 +2,15 @@
 //! (for several app instances), chosen by the scheme of `DATABASE_URL`.
 //! All calls are synchronous diesel; the web layer runs them in `web::block`.
 
-pub mod actions;
 pub mod audit;
 pub mod backend;
 pub mod canned;
-pub mod escalations;
 pub mod incidents;
 pub mod outbox;
 pub mod queue;
-pub mod retention;
 pub mod routing;
 pub mod schema;
 pub mod stats;
-pub mod sweeps;
 pub mod tickets;
 pub mod users;
 

@@ -156,7 +156,7 @@ pub fn escalation_for(
 /// Tells supervisors a new escalation waits for their review (the ticket
 /// that opened it names it in the message).
 pub fn notify_new_escalation(conn: &mut DbConn, ticket_id: &str, now: NaiveDateTime) -> QueryResult<()> {
-    for email in super::sweeps::supervisors(conn)? {
+    for email in super::users::supervisors(conn)? {
         super::outbox::enqueue(
             conn,
             super::outbox::kind::ESCALATION_WAITING,

@@ -499,7 +499,7 @@ pub fn add_customer_message(
         }
         let current = ticket.status;
         let next = current.after_customer_reply();
-        let (due, paused) = super::actions::clock(ticket, ticket.due_at, next, now);
+        let (due, paused) = crate::ops::ticket::clock(ticket, ticket.due_at, next, now);
         diesel::update(tickets::table.find(&ticket.id))
             .set((
                 tickets::status.eq(next.as_str()),

@@ -495,3 +495,13 @@ pub fn token_user(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> QueryRe
     }
     Ok(Some(user))
 }
+
+/// Active supervisors' addresses (admins included: they can do all a
+/// supervisor can).
+pub fn supervisors(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    users::table
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any([Role::Supervisor, Role::Admin]))
+        .select(users::email)
+        .load(conn)
+}

@@ -13,8 +13,9 @@ use super::{build, Attached, Outgoing, Transport_};
 use crate::db::outbox::{self, Message};
 use crate::db::tickets as store;
 use crate::db::DbConn;
-use crate::db::{incidents, routing, sweeps};
+use crate::db::{incidents, routing};
 use crate::domain::retention::redact_addresses;
+use crate::ops::sweeps;
 use diesel::Connection;
 
 pub struct Worker {

@@ -10,7 +10,6 @@ use serde_json::{json, Value};
 
 use super::ApiError;
 use crate::auth::ApiStaff;
-use crate::db::actions::{self, Actor, Seen};
 use crate::db::queue::{self, Cursor, Viewer};
 use crate::db::routing::{self, Escalation};
 use crate::db::tickets::{self as store, Ticket};
@@ -19,6 +18,7 @@ use crate::domain::codes::{Priority, Status};
 use crate::domain::reference::normalize_reference;
 use crate::domain::text;
 use crate::error::AppError;
+use crate::ops::{self, Actor, Seen};
 use crate::web::staff::queue::{QueueQuery, PAGE_SIZE};
 use crate::web::{now, AppState};
 
@@ -216,9 +216,9 @@ pub async fn reply(
         .write(move |c| {
             let actor = Actor { id: &me.id, name: &me.name };
             if internal {
-                actions::note(c, &id, seen, &text, &actor, now())
+                ops::ticket::note(c, &id, seen, &text, &actor, now())
             } else {
-                actions::reply(c, &id, seen, &text, then, &rules, &actor, now())
+                ops::ticket::reply(c, &id, seen, &text, then, &rules, &actor, now())
             }
         })
         .await
@@ -275,15 +275,15 @@ pub async fn update(
                 let actor = Actor { id: &me.id, name: &me.name };
                 // The version is checked once; each change then reads the
                 // ticket as the one before left it.
-                actions::current(c, &id, seen)?;
+                ops::ticket::current(c, &id, seen)?;
                 if let Some(to) = assignee {
-                    actions::assign(c, &id, Seen::Latest, to.as_deref(), &actor, now())?;
+                    ops::ticket::assign(c, &id, Seen::Latest, to.as_deref(), &actor, now())?;
                 }
                 if let Some(p) = priority {
-                    actions::set_priority(c, &id, Seen::Latest, p, &rules, &actor, now())?;
+                    ops::ticket::set_priority(c, &id, Seen::Latest, p, &rules, &actor, now())?;
                 }
                 if let Some(s) = status {
-                    actions::set_status(c, &id, Seen::Latest, s, &actor, now())?;
+                    ops::ticket::set_status(c, &id, Seen::Latest, s, &actor, now())?;
                 }
                 Ok(())
             })

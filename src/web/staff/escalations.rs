@@ -11,14 +11,14 @@ use askama::Template;
 
 use crate::auth::csrf::CsrfToken;
 use crate::auth::Staff;
-use crate::db::actions::Actor;
-use crate::db::escalations as transitions;
 use crate::db::routing::{self, status, target, Escalation};
 use crate::db::tickets::Ticket;
 use crate::domain::codes::*;
 use crate::domain::text;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::ops::escalation as transitions;
+use crate::ops::ticket::Actor;
 use crate::web::lang::PageLang;
 use crate::web::{now, AppState};
 

@@ -11,7 +11,6 @@ use chrono::Duration;
 
 use crate::auth::csrf::CsrfToken;
 use crate::auth::Staff;
-use crate::db::actions::Actor;
 use crate::db::incidents::{self, status, Incident, Update};
 use crate::db::tickets::{self as store, Ticket};
 use crate::domain::codes::*;
@@ -20,6 +19,7 @@ use crate::domain::spikes::Dimension;
 use crate::domain::text;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::ops::ticket::Actor;
 use crate::web::lang::PageLang;
 use crate::web::{now, AppState};
 

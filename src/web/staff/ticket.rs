@@ -11,7 +11,6 @@ use serde::Deserialize;
 use super::Chrome;
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
-use crate::db::actions::{self, Actor, Seen};
 use crate::db::canned::{self, Canned};
 use crate::db::incidents;
 use crate::db::tickets::{self as store, event_kind, Ticket};
@@ -24,6 +23,7 @@ use crate::domain::sla::SlaState;
 use crate::domain::text;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::ops::{self, Actor, Seen};
 use crate::web::lang::PageLang;
 use crate::web::tracking::{event_view, facts, EventView, ShotView};
 use crate::web::{china_time, now, AppState};
@@ -501,28 +501,28 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
     let result: Result<Option<Draft>, AppError> = match act {
         Act::Claim => {
             let me_id = me.id.clone();
-            run(&state, &me, &t.id, move |c, id, actor| actions::assign(c, id, seen, Some(&me_id), actor, now()))
+            run(&state, &me, &t.id, move |c, id, actor| ops::ticket::assign(c, id, seen, Some(&me_id), actor, now()))
                 .await
                 .map(|_| None)
         }
         Act::Assign(to) => {
-            run(&state, &me, &t.id, move |c, id, actor| actions::assign(c, id, seen, to.as_deref(), actor, now()))
+            run(&state, &me, &t.id, move |c, id, actor| ops::ticket::assign(c, id, seen, to.as_deref(), actor, now()))
                 .await
                 .map(|_| None)
         }
         Act::SetStatus(to) => {
-            run(&state, &me, &t.id, move |c, id, actor| actions::set_status(c, id, seen, to, actor, now()))
+            run(&state, &me, &t.id, move |c, id, actor| ops::ticket::set_status(c, id, seen, to, actor, now()))
                 .await
                 .map(|_| None)
         }
-        Act::SetPriority(to) => {
-            run(&state, &me, &t.id, move |c, id, actor| actions::set_priority(c, id, seen, to, &rules, actor, now()))
-                .await
-                .map(|_| None)
-        }
+        Act::SetPriority(to) => run(&state, &me, &t.id, move |c, id, actor| {
+            ops::ticket::set_priority(c, id, seen, to, &rules, actor, now())
+        })
+        .await
+        .map(|_| None),
         Act::Reply { body, then } => match text::clean(&body, BODY_MAX, true) {
             Ok(Some(body)) => run(&state, &me, &t.id, move |c, id, actor| {
-                actions::reply(c, id, seen, &body, then, &rules, actor, now())
+                ops::ticket::reply(c, id, seen, &body, then, &rules, actor, now())
             })
             .await
             .map(|_| None),
@@ -531,7 +531,7 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
         },
         Act::Note(body) => match text::clean(&body, BODY_MAX, true) {
             Ok(Some(body)) => {
-                run(&state, &me, &t.id, move |c, id, actor| actions::note(c, id, seen, &body, actor, now()))
+                run(&state, &me, &t.id, move |c, id, actor| ops::ticket::note(c, id, seen, &body, actor, now()))
                     .await
                     .map(|_| None)
             }
@@ -542,7 +542,7 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
         Act::Ask(facts) => {
             let body = ask_message(t.language, &facts);
             run(&state, &me, &t.id, move |c, id, actor| {
-                actions::ask_for_information(c, id, seen, &body, &rules, actor, now())
+                ops::ticket::ask_for_information(c, id, seen, &body, &rules, actor, now())
             })
             .await
             .map(|_| None)
@@ -559,7 +559,7 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
             };
             match target {
                 Some(into) => {
-                    run(&state, &me, &t.id, move |c, id, actor| actions::merge(c, id, seen, &into.id, actor, now()))
+                    run(&state, &me, &t.id, move |c, id, actor| ops::ticket::merge(c, id, seen, &into.id, actor, now()))
                         .await
                         .map(|_| None)
                         .or_else(|e| match e {

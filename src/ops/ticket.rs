@@ -9,12 +9,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::audit::{self, Entry};
-use super::outbox;
-use super::schema::tickets;
-use super::stats;
-use super::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
-use super::{backend, users, DbConn};
+use crate::db::audit::{self, Entry};
+use crate::db::outbox;
+use crate::db::schema::tickets;
+use crate::db::stats;
+use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
+use crate::db::{backend, users, DbConn};
 use crate::domain::codes::{Priority, Status};
 use crate::domain::sla;
 use crate::error::AppError;

@@ -9,10 +9,10 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
-use super::audit::{self, Entry};
-use super::schema::{outbox, screenshot_drafts, screenshots, tickets};
-use super::tickets::{author, event_kind, insert_event, NewEvent};
-use super::DbConn;
+use crate::db::audit::{self, Entry};
+use crate::db::schema::{outbox, screenshot_drafts, screenshots, tickets};
+use crate::db::tickets::{author, event_kind, insert_event, NewEvent};
+use crate::db::DbConn;
 use crate::domain::retention::{redact_addresses, Policy};
 use crate::i18n::Lang;
 

@@ -6,13 +6,13 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::outbox;
-use super::routing::{self, target};
-use super::schema::{tickets, users};
-use super::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
-use super::{incidents, stats};
-use super::{DbConn, DbPool};
-use crate::domain::codes::{CaseKind, Role, Status};
+use crate::db::outbox;
+use crate::db::routing::{self, target};
+use crate::db::schema::tickets;
+use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
+use crate::db::{incidents, stats};
+use crate::db::{DbConn, DbPool};
+use crate::domain::codes::{CaseKind, Status};
 use crate::domain::sla;
 use crate::domain::spikes::SpikeRules;
 use crate::i18n::Lang;
@@ -49,7 +49,7 @@ pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize
         |c, _, now| notify_breaches(c, now),
         |c, limits, now| incidents::propose_for_spikes(c, &limits.spikes, now),
         // Sign-in failures already forgiven: their rows go (no ticket touched).
-        |c, _, now| super::users::forget_old_failures(c, now).map(|_| 0),
+        |c, _, now| crate::db::users::forget_old_failures(c, now).map(|_| 0),
     ];
     let mut touched = 0;
     for step in steps {
@@ -57,11 +57,11 @@ pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize
         touched += step(&mut conn, limits, now).map_err(|e| e.to_string())?;
     }
     let started = std::time::Instant::now();
-    let mut purged = super::retention::Done::default();
+    let mut purged = crate::ops::retention::Done::default();
     while started.elapsed() < RETENTION_BUDGET {
         let mut conn = writer.get().map_err(|e| e.to_string())?;
-        let done =
-            super::retention::purge(&mut conn, &limits.retention, now, RETENTION_BATCH).map_err(|e| e.to_string())?;
+        let done = crate::ops::retention::purge(&mut conn, &limits.retention, now, RETENTION_BATCH)
+            .map_err(|e| e.to_string())?;
         if done == Default::default() {
             break;
         }
@@ -158,7 +158,7 @@ fn notify_breaches(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> 
     if late.is_empty() {
         return Ok(0);
     }
-    let supervisors = supervisors(conn)?;
+    let supervisors = crate::db::users::supervisors(conn)?;
     for (id, _) in &late {
         conn.transaction(|conn| {
             diesel::update(tickets::table.find(id)).set(tickets::breach_notified_at.eq(now)).execute(conn)?;
@@ -169,14 +169,4 @@ fn notify_breaches(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> 
         })?;
     }
     Ok(late.len())
-}
-
-/// Active supervisors' addresses (admins included: they can do all a
-/// supervisor can).
-pub fn supervisors(conn: &mut DbConn) -> QueryResult<Vec<String>> {
-    users::table
-        .filter(users::active.eq(true))
-        .filter(users::role.eq_any([Role::Supervisor.as_str(), Role::Admin.as_str()]))
-        .select(users::email)
-        .load(conn)
 }

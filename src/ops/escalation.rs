@@ -6,16 +6,16 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::actions::Actor;
-use super::audit::{self, Entry};
-use super::outbox;
-use super::routing::{escalation_tickets, status, Escalation};
-use super::schema::{escalations, tickets};
-use super::stats;
-use super::tickets::{author, event_kind, insert_event, NewEvent};
-use super::DbConn;
+use crate::db::audit::{self, Entry};
+use crate::db::outbox;
+use crate::db::routing::{escalation_tickets, status, Escalation};
+use crate::db::schema::{escalations, tickets};
+use crate::db::stats;
+use crate::db::tickets::{author, event_kind, insert_event, NewEvent};
+use crate::db::DbConn;
 use crate::domain::codes::Status;
 use crate::domain::sla;
+use crate::ops::ticket::Actor;
 
 fn record(
     conn: &mut DbConn,

@@ -1,0 +1,14 @@
+//! The business operations, one function each: what staff, customers and the
+//! clock do to tickets, escalations and incidents. Each opens its
+//! transaction, reads what it acts on inside it (tickets locked: see
+//! `db::backend::lock_ticket`), applies the domain's rule, writes the change
+//! with its timeline entry, audit row, mail and counters, and commits once.
+//! Web handlers and the API parse, call one of these, and render; pages read
+//! straight from `db`.
+
+pub mod escalation;
+pub mod retention;
+pub mod sweeps;
+pub mod ticket;
+
+pub use ticket::{Actor, Seen};
