@@ -6,16 +6,17 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::db::incidents;
 use crate::db::outbox;
 use crate::db::routing::{self, target};
 use crate::db::schema::tickets;
 use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
-use crate::db::{incidents, stats};
 use crate::db::{DbConn, DbPool};
 use crate::domain::codes::{CaseKind, Status};
-use crate::domain::sla;
 use crate::domain::spikes::SpikeRules;
+use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::ops::ticket::{current, resolve_with_message, Resolver, Seen};
 
 /// Kinds a customer can fix alone (routing sends them to wait on the customer).
 pub const SELF_SERVICE: [CaseKind; 4] =
@@ -36,7 +37,7 @@ pub struct Limits {
 const RETENTION_BATCH: i64 = 50;
 const RETENTION_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
 
-type Step = fn(&mut DbConn, &Limits, NaiveDateTime) -> QueryResult<usize>;
+type Step = fn(&mut DbConn, &Limits, NaiveDateTime) -> Result<usize, AppError>;
 
 /// Runs every sweep once; returns how many tickets it touched. Each step
 /// (and each retention batch) takes the writers' connection for itself and
@@ -45,11 +46,11 @@ type Step = fn(&mut DbConn, &Limits, NaiveDateTime) -> QueryResult<usize>;
 pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize, String> {
     let steps: [Step; 5] = [
         resolve_silent_self_service,
-        escalate_old_deductions,
-        |c, _, now| notify_breaches(c, now),
-        |c, limits, now| incidents::propose_for_spikes(c, &limits.spikes, now),
+        |c, limits, now| Ok(escalate_old_deductions(c, limits, now)?),
+        |c, _, now| Ok(notify_breaches(c, now)?),
+        |c, limits, now| Ok(incidents::propose_for_spikes(c, &limits.spikes, now)?),
         // Sign-in failures already forgiven: their rows go (no ticket touched).
-        |c, _, now| crate::db::users::forget_old_failures(c, now).map(|_| 0),
+        |c, _, now| Ok(crate::db::users::forget_old_failures(c, now).map(|_| 0)?),
     ];
     let mut touched = 0;
     for step in steps {
@@ -79,7 +80,7 @@ pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize
     Ok(touched + purged.tickets_with_screenshots + purged.emails)
 }
 
-fn resolve_silent_self_service(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> QueryResult<usize> {
+fn resolve_silent_self_service(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> Result<usize, AppError> {
     let kinds: Vec<&str> = SELF_SERVICE.iter().map(|k| k.as_str()).collect();
     let silent: Vec<Ticket> = tickets::table
         .filter(tickets::status.eq(Status::PendingCustomer.as_str()))
@@ -88,30 +89,23 @@ fn resolve_silent_self_service(conn: &mut DbConn, limits: &Limits, now: NaiveDat
         .select(Ticket::as_select())
         .limit(100)
         .load(conn)?;
+    let mut resolved = 0;
     for t in &silent {
-        conn.transaction(|conn| {
-            diesel::update(tickets::table.find(&t.id).filter(tickets::status.eq(Status::PendingCustomer.as_str())))
-                .set((
-                    tickets::status.eq(Status::Resolved.as_str()),
-                    tickets::paused_at.eq(None::<NaiveDateTime>),
-                    tickets::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
-            let lang = t.language;
-            let message = lang.t("auto-resolved");
-            let id =
-                insert_event(conn, &t.id, NewEvent::public(event_kind::PUBLIC_REPLY, author::SYSTEM, &message), now)?;
-            insert_event(
-                conn,
-                &t.id,
-                NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, Status::Resolved.as_str()),
-                now,
-            )?;
-            outbox::enqueue(conn, outbox::kind::RESOLVED, &t.id, Some(&id), &t.contact_email, t.language, now)
-        })?;
+        // Read again under the lock: a customer who wrote in the meantime
+        // has reopened it, and it stays open.
+        let done = conn.transaction(|conn| {
+            let locked = current(conn, &t.id, Seen::Latest)?;
+            if locked.status != Status::PendingCustomer {
+                return Ok(false);
+            }
+            let message = locked.language.t("auto-resolved");
+            resolve_with_message(conn, &t.id, &message, Resolver::System, now)
+        });
+        if done? {
+            resolved += 1;
+        }
     }
-    Ok(silent.len())
+    Ok(resolved)
 }
 
 fn escalate_old_deductions(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> QueryResult<usize> {

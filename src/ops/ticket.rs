@@ -314,3 +314,92 @@ pub fn merge(
         Ok(audit_entry(conn, actor, "merge", duplicate, duplicate.status.as_str(), &into.reference, now)?)
     })
 }
+
+/// Who resolves a ticket with a message: a staff member, or the system (the
+/// sweeps, on nobody's behalf).
+#[derive(Clone, Copy)]
+pub enum Resolver<'a> {
+    Staff(&'a Actor<'a>),
+    System,
+}
+
+impl Resolver<'_> {
+    fn id(&self) -> Option<&str> {
+        match self {
+            Resolver::Staff(a) => Some(a.id),
+            Resolver::System => None,
+        }
+    }
+
+    fn event<'b>(&'b self, kind: &'b str, body: &'b str) -> NewEvent<'b> {
+        match self {
+            Resolver::Staff(a) => staff_event(a, kind, true, body),
+            Resolver::System => NewEvent::public(kind, author::SYSTEM, body),
+        }
+    }
+}
+
+/// Resolves an open ticket (by id) with a public message to its customer:
+/// the ticket is locked, resolved (its clock stops; the resolution counts
+/// against its due time as today), the message and the status change go on
+/// its public timeline, the audit log records it, and the customer gets the
+/// "resolved" mail, quoting the message, in their language. `Ok(false)`,
+/// with nothing written, when the ticket is no longer open. Runs inside the
+/// caller's transaction when there is one.
+pub fn resolve_with_message(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    body: &str,
+    by: Resolver<'_>,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    resolve_saying(conn, ticket_id, (event_kind::PUBLIC_REPLY, outbox::kind::RESOLVED), body, by, now)
+}
+
+/// The same, when the message is a platform's (or engineering's, or the
+/// payment provider's) answer: its own timeline entry and mail.
+pub fn resolve_with_platform_answer(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    body: &str,
+    by: Resolver<'_>,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    resolve_saying(conn, ticket_id, (event_kind::PLATFORM_ANSWER, outbox::kind::PLATFORM_ANSWER), body, by, now)
+}
+
+fn resolve_saying(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    (kind, mail): (&str, &str),
+    body: &str,
+    by: Resolver<'_>,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    conn.transaction(|conn| {
+        let t = &current(conn, ticket_id, Seen::Latest)?;
+        if !t.status.is_open() {
+            return Ok(false);
+        }
+        diesel::update(tickets::table.find(&t.id))
+            .set((
+                tickets::status.eq(Status::Resolved.as_str()),
+                tickets::paused_at.eq(None::<NaiveDateTime>),
+                tickets::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
+        let event_id = insert_event(conn, &t.id, by.event(kind, body), now)?;
+        insert_event(conn, &t.id, by.event(event_kind::STATUS_CHANGED, Status::Resolved.as_str()), now)?;
+        outbox::enqueue(conn, mail, &t.id, Some(&event_id), &t.contact_email, t.language, now)?;
+        let entry = Entry {
+            actor_id: by.id(),
+            action: "resolve_with_message",
+            ticket_id: Some(&t.id),
+            before: t.status.as_str(),
+            after: Status::Resolved.as_str(),
+        };
+        audit::record(conn, entry, now)?;
+        Ok(true)
+    })
+}
