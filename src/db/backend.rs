@@ -22,3 +22,19 @@ pub fn lock_ticket(conn: &mut DbConn, id: &str) -> QueryResult<Option<Ticket>> {
         }
     }
 }
+
+/// Reads an escalation inside a write transaction, locked the same way as
+/// `lock_ticket`.
+pub fn lock_escalation(conn: &mut DbConn, id: &str) -> QueryResult<Option<super::routing::Escalation>> {
+    use super::routing::Escalation;
+    use super::schema::escalations;
+    match conn {
+        DbConn::Postgres(c) => {
+            escalations::table.find(id).select(Escalation::as_select()).for_update().first(c).optional()
+        }
+        DbConn::Sqlite(c) => {
+            diesel::sql_query("UPDATE escalations SET id = id WHERE 0").execute(c)?;
+            escalations::table.find(id).select(Escalation::as_select()).first(c).optional()
+        }
+    }
+}

@@ -132,8 +132,15 @@ pub fn escalation_for(
         .select(escalations::id)
         .first(conn)
         .optional()?;
+    // Joined under its lock, and only while it is still open: a supervisor
+    // sending it back or recording its answer at this moment either waits
+    // for this ticket and takes it along, or has closed it, and the ticket
+    // opens a new one.
     if let Some(id) = open {
-        return Ok((id, false));
+        let locked = super::backend::lock_escalation(conn, &id)?;
+        if locked.is_some_and(|e| [status::PENDING_REVIEW, status::SENT].contains(&e.status.as_str())) {
+            return Ok((id, false));
+        }
     }
     let id = new_id();
     diesel::insert_into(escalations::table)

@@ -1,21 +1,59 @@
 //! What supervisors do with an escalation: approve it (its packet goes to
 //! the platform, engineering or the payment provider), send it back to the
 //! agents, and record the answer, which every grouped ticket and customer
-//! hears. Each transition is audited.
+//! hears. Each reads and locks the escalation (and the tickets it changes)
+//! inside its own transaction, refuses when the escalation is no longer in
+//! the state the action needs (`Conflict`), and writes the change, the
+//! tickets' timelines, the mail and the audit row before it commits once.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::audit::{self, Entry};
-use crate::db::outbox;
-use crate::db::routing::{escalation_tickets, status, Escalation};
+use crate::db::routing::{self, escalation_tickets, status, target, Escalation};
 use crate::db::schema::{escalations, tickets};
-use crate::db::stats;
 use crate::db::tickets::{author, event_kind, insert_event, NewEvent};
-use crate::db::DbConn;
-use crate::domain::codes::Status;
-use crate::domain::sla;
-use crate::ops::ticket::Actor;
+use crate::db::{backend, outbox, DbConn};
+use crate::domain::codes::{Platform, Status};
+use crate::error::AppError;
+use crate::ops::ticket::{resolve_with_platform_answer, Actor, Resolver};
+
+/// The fixed addresses packets go to when the target is not a platform.
+pub struct Addresses<'a> {
+    pub engineering: &'a str,
+    pub provider: &'a str,
+}
+
+/// What approving did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Approval {
+    /// The packet is queued to this address; the escalation is `sent`.
+    Sent(String),
+    /// The platform has no contact address: nothing was changed.
+    NoPlatformContact(Platform),
+}
+
+/// Where an approved packet goes: the platform's contact, or engineering's
+/// or the provider's address; `None` when the platform has no contact.
+pub fn recipient(conn: &mut DbConn, e: &Escalation, to: &Addresses<'_>) -> QueryResult<Option<String>> {
+    Ok(match e.target.as_str() {
+        target::PLATFORM => routing::platform(conn, e.platform.as_str())?
+            .map(|p| p.contact_email.trim().to_string())
+            .filter(|c| !c.is_empty()),
+        target::PROVIDER => Some(to.provider.to_string()),
+        _ => Some(to.engineering.to_string()),
+    })
+}
+
+/// The escalation, locked, if it is in state `from`; `NotFound` or
+/// `Conflict` otherwise.
+fn locked_in(conn: &mut DbConn, id: &str, from: &str) -> Result<Escalation, AppError> {
+    let e = backend::lock_escalation(conn, id)?.ok_or(AppError::NotFound)?;
+    if e.status != from {
+        return Err(AppError::Conflict("escalation"));
+    }
+    Ok(e)
+}
 
 fn record(
     conn: &mut DbConn,
@@ -29,72 +67,85 @@ fn record(
     audit::record(conn, Entry { actor_id: Some(actor.id), action, ticket_id: None, before: &before, after }, now)
 }
 
-/// Moves a reviewed escalation on; false if it was no longer in `from`.
-fn transition(
+fn review(
     conn: &mut DbConn,
     e: &Escalation,
-    from: &str,
     to: &str,
     note: &str,
     actor: &Actor<'_>,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
-    let n = diesel::update(escalations::table.find(&e.id).filter(escalations::status.eq(from)))
+) -> QueryResult<()> {
+    diesel::update(escalations::table.find(&e.id))
         .set((
             escalations::status.eq(to),
             escalations::reviewed_by.eq(actor.id),
             escalations::reviewed_at.eq(now),
             escalations::review_note.eq(note),
         ))
-        .execute(conn)?;
-    Ok(n > 0)
+        .execute(conn)
+        .map(|_| ())
 }
 
-/// Approves: the packet is queued to `recipient`; the escalation is `sent`.
+/// Approves an escalation waiting for review: its packet is queued to its
+/// recipient and it is `sent`. A platform without a contact address is
+/// refused (`NoPlatformContact`) with nothing changed.
 pub fn approve(
     conn: &mut DbConn,
-    e: &Escalation,
-    recipient: &str,
+    id: &str,
+    to: &Addresses<'_>,
     actor: &Actor<'_>,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
+) -> Result<Approval, AppError> {
     conn.transaction(|conn| {
-        if !transition(conn, e, status::PENDING_REVIEW, status::SENT, "", actor, now)? {
-            return Ok(false);
-        }
-        outbox::enqueue_packet(conn, &e.id, recipient, now)?;
+        let e = &locked_in(conn, id, status::PENDING_REVIEW)?;
+        let Some(recipient) = recipient(conn, e, to)? else {
+            return Ok(Approval::NoPlatformContact(e.platform));
+        };
+        review(conn, e, status::SENT, "", actor, now)?;
+        outbox::enqueue_packet(conn, &e.id, &recipient, now)?;
         for t in escalation_tickets(conn, &e.id)? {
             let note = NewEvent {
                 is_public: false,
                 author_id: Some(actor.id),
-                ..NewEvent::public(event_kind::ESCALATED, author::STAFF, recipient)
+                ..NewEvent::public(event_kind::ESCALATED, author::STAFF, &recipient)
             };
             insert_event(conn, &t.id, note, now)?;
         }
         record(conn, actor, "escalation_approve", e, &format!("sent to {recipient}"), now)?;
-        Ok(true)
+        Ok(Approval::Sent(recipient))
     })
 }
 
-/// Sends back to the agents with the supervisor's reason: the tickets leave
-/// the escalation and are open again.
+/// The ids of an escalation's tickets, in the order they are locked in.
+fn ticket_ids(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
+    let mut ids: Vec<String> = escalation_tickets(conn, id)?.into_iter().map(|t| t.id).collect();
+    ids.sort();
+    Ok(ids)
+}
+
+/// Sends an escalation waiting for review back to the agents with the
+/// supervisor's reason: its tickets leave it, and those waiting on the
+/// platform are open again.
 pub fn send_back(
     conn: &mut DbConn,
-    e: &Escalation,
+    id: &str,
     reason: &str,
     actor: &Actor<'_>,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
+) -> Result<(), AppError> {
     conn.transaction(|conn| {
-        if !transition(conn, e, status::PENDING_REVIEW, status::SENT_BACK, reason, actor, now)? {
-            return Ok(false);
-        }
-        for t in escalation_tickets(conn, &e.id)? {
-            let waiting = t.status == Status::PendingPlatform;
+        let e = &locked_in(conn, id, status::PENDING_REVIEW)?;
+        review(conn, e, status::SENT_BACK, reason, actor, now)?;
+        for ticket_id in ticket_ids(conn, &e.id)? {
+            let Some(t) = backend::lock_ticket(conn, &ticket_id)? else { continue };
+            if t.escalation_id.as_deref() != Some(e.id.as_str()) {
+                continue;
+            }
+            let to = if t.status == Status::PendingPlatform { Status::Open } else { t.status };
             diesel::update(tickets::table.find(&t.id))
                 .set((
                     tickets::escalation_id.eq(None::<String>),
-                    tickets::status.eq(if waiting { Status::Open.as_str() } else { t.status.as_str() }),
+                    tickets::status.eq(to.as_str()),
                     tickets::updated_at.eq(now),
                 ))
                 .execute(conn)?;
@@ -106,24 +157,26 @@ pub fn send_back(
             insert_event(conn, &t.id, note, now)?;
         }
         record(conn, actor, "escalation_send_back", e, reason, now)?;
-        Ok(true)
+        Ok(())
     })
 }
 
-/// Records the platform's (or engineering's, or the provider's) answer.
-/// Every grouped ticket is told, in its customer's language, and resolved.
+/// Records the answer to a sent escalation (the platform's, engineering's
+/// or the provider's): every grouped ticket still open is told, in its
+/// customer's language, and resolved.
 pub fn answer(
     conn: &mut DbConn,
-    e: &Escalation,
+    id: &str,
     approved: bool,
     reference: &str,
     text: &str,
     actor: &Actor<'_>,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
+) -> Result<(), AppError> {
     conn.transaction(|conn| {
+        let e = &locked_in(conn, id, status::SENT)?;
         let to = if approved { status::APPROVED } else { status::DECLINED };
-        let n = diesel::update(escalations::table.find(&e.id).filter(escalations::status.eq(status::SENT)))
+        diesel::update(escalations::table.find(&e.id))
             .set((
                 escalations::status.eq(to),
                 escalations::answer_reference.eq(reference),
@@ -131,44 +184,14 @@ pub fn answer(
                 escalations::answered_at.eq(now),
             ))
             .execute(conn)?;
-        if n == 0 {
-            return Ok(false);
-        }
-        for t in escalation_tickets(conn, &e.id)? {
-            if !t.status.is_open() {
-                continue;
-            }
-            let lang = t.language;
-            let message = lang.t(if approved { "platform-answer-approved" } else { "platform-answer-declined" });
-            diesel::update(tickets::table.find(&t.id))
-                .set((
-                    tickets::status.eq(Status::Resolved.as_str()),
-                    tickets::paused_at.eq(None::<NaiveDateTime>),
-                    tickets::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            stats::resolved(conn, &t, sla::resume(t.due_at, t.paused_at, now), now)?;
-            let told = NewEvent {
-                author_id: Some(actor.id),
-                ..NewEvent::public(event_kind::PLATFORM_ANSWER, author::STAFF, &message)
-            };
-            let event_id = insert_event(conn, &t.id, told, now)?;
-            let resolved = NewEvent {
-                author_id: Some(actor.id),
-                ..NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, Status::Resolved.as_str())
-            };
-            insert_event(conn, &t.id, resolved, now)?;
-            outbox::enqueue(
-                conn,
-                outbox::kind::PLATFORM_ANSWER,
-                &t.id,
-                Some(&event_id),
-                &t.contact_email,
-                t.language,
-                now,
-            )?;
+        let mut grouped = escalation_tickets(conn, &e.id)?;
+        grouped.sort_by(|a, b| a.id.cmp(&b.id));
+        for t in grouped {
+            let key = if approved { "platform-answer-approved" } else { "platform-answer-declined" };
+            let message = t.language.t(key);
+            resolve_with_platform_answer(conn, &t.id, &message, Resolver::Staff(actor), now)?;
         }
         record(conn, actor, "escalation_answer", e, &format!("{to} {reference}"), now)?;
-        Ok(true)
+        Ok(())
     })
 }

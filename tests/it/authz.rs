@@ -89,12 +89,14 @@ async fn every_staff_route_checks_the_role_on_the_server() {
         ),
         ("/supervisor/audit", vec![sample("/supervisor/audit", vec![])]),
         ("/supervisor/escalations", vec![sample("/supervisor/escalations", vec![])]),
+        ("/supervisor/escalations/{id}/approve", vec![sample("/supervisor/escalations/nope/approve", vec![])]),
         (
-            "/supervisor/escalations/{id}/{action}",
-            ["approve", "send-back", "answer"]
-                .iter()
-                .map(|a| sample(format!("/supervisor/escalations/nope/{a}"), vec![("outcome", "approved")]))
-                .collect(),
+            "/supervisor/escalations/{id}/send-back",
+            vec![sample("/supervisor/escalations/nope/send-back", vec![("reason", "r")])],
+        ),
+        (
+            "/supervisor/escalations/{id}/answer",
+            vec![sample("/supervisor/escalations/nope/answer", vec![("outcome", "approved")])],
         ),
         ("/supervisor/canned", vec![sample("/supervisor/canned", vec![])]),
         (

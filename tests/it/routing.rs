@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::support::*;
 use diesel::prelude::*;
-use paydesk::db::schema::{escalations, tickets};
+use paydesk::db::schema::{audit_log, escalations, outbox, platforms, tickets};
 
 /// A pay button that does nothing, on a platform that does not allow the
 /// scenario (alipay allows only outpatient fees and hospital deposits).
@@ -257,6 +257,95 @@ async fn out_of_scope_cases_are_grouped_reviewed_sent_and_answered() {
     assert!(audit.contains("sent to mini-program-review@alipay.example"));
     assert!(supervisor.text("/supervisor/audit?action=escalation_send_back").await.contains("city office"));
     assert!(supervisor.text("/supervisor/audit?action=escalation_answer").await.contains("approved ALI-2026-77"));
+    // Each grouped ticket's resolution is audited under the supervisor's name.
+    let resolutions: Vec<(Option<String>, String)> = audit_log::table
+        .filter(audit_log::action.eq("resolve_with_message"))
+        .select((audit_log::actor_id, audit_log::before_value))
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(resolutions.len(), 2, "{resolutions:?}");
+    assert!(resolutions.iter().all(|(actor, before)| actor.is_some() && before == "pending_platform"));
+
+    // An answer is recorded once; the escalation sent back takes none.
+    let again = supervisor
+        .post(&format!("/supervisor/escalations/{esc1}/answer"), &[("outcome", "declined"), ("text", "No.")])
+        .await;
+    assert_eq!(again.status().as_u16(), 409);
+    let res = supervisor.post(&format!("/supervisor/escalations/{esc3}/answer"), &[("outcome", "approved")]).await;
+    assert_eq!(res.status().as_u16(), 409);
+    let bad = supervisor.post(&format!("/supervisor/escalations/{esc1}/answer"), &[("outcome", "maybe")]).await;
+    assert_eq!(bad.status().as_u16(), 400, "an unknown outcome is refused");
+    let missing = supervisor.post("/supervisor/escalations/nope/approve", &[]).await;
+    assert_eq!(missing.status().as_u16(), 404);
+}
+
+/// Before: a platform without a contact address silently had its packet
+/// mailed to engineering. Now approving is refused on the page, in the
+/// supervisor's language, with the way to fix it, and nothing changes.
+#[tokio::test]
+async fn approving_for_a_platform_without_contact_is_refused_and_changes_nothing() {
+    let app = spawn().await;
+    let supervisor = app.staff("supervisor").await;
+    diesel::update(platforms::table.find("alipay"))
+        .set(platforms::contact_email.eq(""))
+        .execute(&mut app.conn())
+        .unwrap();
+    let (reference, _) = app.file_api(&out_of_scope("electricity_bill")).await;
+    let esc = ticket_row(&app, &reference).3.expect("escalated");
+    let packets = || -> Vec<String> {
+        outbox::table.filter(outbox::escalation_id.eq(&esc)).select(outbox::recipient).load(&mut app.conn()).unwrap()
+    };
+    let approvals = || -> i64 {
+        audit_log::table.filter(audit_log::action.eq("escalation_approve")).count().get_result(&mut app.conn()).unwrap()
+    };
+
+    let res = supervisor.post(&format!("/supervisor/escalations/{esc}/approve"), &[]).await;
+    assert_eq!(res.status().as_u16(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Alipay (mini-program) has no contact address, so its packet cannot be sent."), "{page}");
+    assert!(page.contains("Set the platform&#39;s contact on Admin › Platforms first."), "{page}");
+    assert!(page.contains("<a href=\"/admin/platforms\">"), "{page}");
+    assert!(page.contains(&reference), "the escalation is still listed for review");
+
+    let res = supervisor.post(&format!("/supervisor/escalations/{esc}/approve?lang=zh-CN"), &[]).await;
+    assert_eq!(res.status().as_u16(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("没有联系邮箱，无法发送材料。请先在“管理 › 平台”中设置该平台的联系邮箱。"), "{page}");
+
+    let state: String = escalations::table.find(&esc).select(escalations::status).first(&mut app.conn()).unwrap();
+    assert_eq!(state, "pending_review");
+    assert!(packets().is_empty(), "no packet, to engineering or anyone");
+    assert_eq!(approvals(), 0);
+    assert_eq!(ticket_row(&app, &reference).0, "pending_platform");
+
+    // Once the contact is set, the same approval goes to it.
+    diesel::update(platforms::table.find("alipay"))
+        .set(platforms::contact_email.eq("review@alipay.example"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let res = supervisor.post(&format!("/supervisor/escalations/{esc}/approve"), &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(packets(), vec!["review@alipay.example".to_string()]);
+    assert_eq!(approvals(), 1);
+}
+
+/// Sending back needs a reason: without one the page says so (422) and the
+/// escalation keeps its tickets.
+#[tokio::test]
+async fn sending_back_without_a_reason_is_refused_on_the_page() {
+    let app = spawn().await;
+    let supervisor = app.staff("supervisor").await;
+    let (reference, _) = app.file_api(&out_of_scope("water_bill")).await;
+    let esc = ticket_row(&app, &reference).3.expect("escalated");
+    let res = supervisor.post(&format!("/supervisor/escalations/{esc}/send-back"), &[("reason", "   ")]).await;
+    assert_eq!(res.status().as_u16(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Write why it goes back."));
+    assert!(!page.contains("href=\"/admin/platforms\">Open"), "no platform link for this one");
+    let (status, _, _, still, _) = ticket_row(&app, &reference);
+    assert_eq!((status.as_str(), still), ("pending_platform", Some(esc.clone())));
+    let state: String = escalations::table.find(&esc).select(escalations::status).first(&mut app.conn()).unwrap();
+    assert_eq!(state, "pending_review");
 }
 
 #[tokio::test]
@@ -429,6 +518,23 @@ async fn time_resolves_silent_self_service_escalates_old_deductions_and_flags_br
     eventually(|| ticket_row(&app, &silent).0 == "resolved", "resolving the silent self-service ticket").await;
     let page = app.get_lang(&silent_tracking, "en").await.text().await.unwrap();
     assert!(page.contains("We have not heard back, so we consider this resolved."));
+    // Audited once, on nobody's behalf, and mailed as resolved.
+    let silent_id: String =
+        tickets::table.filter(tickets::reference.eq(&silent)).select(tickets::id).first(&mut app.conn()).unwrap();
+    let audited: Vec<(Option<String>, String, String)> = audit_log::table
+        .filter(audit_log::ticket_id.eq(&silent_id))
+        .filter(audit_log::action.eq("resolve_with_message"))
+        .select((audit_log::actor_id, audit_log::before_value, audit_log::after_value))
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(audited, vec![(None, "pending_customer".to_string(), "resolved".to_string())]);
+    let mailed: Vec<String> = outbox::table
+        .filter(outbox::ticket_id.eq(&silent_id))
+        .filter(outbox::kind.eq("resolved"))
+        .select(outbox::language)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(mailed, vec!["en".to_string()]);
 
     eventually(|| ticket_row(&app, &deducted).3.is_some(), "escalating the old deduction").await;
     let esc = ticket_row(&app, &deducted).3.unwrap();

@@ -3,21 +3,20 @@
 //! the company. One escalation groups every ticket about the same platform
 //! and payment scenario.
 
-use std::collections::HashMap;
-
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
-use crate::auth::csrf::CsrfToken;
+use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
-use crate::db::routing::{self, status, target, Escalation};
+use crate::db::routing::{self, status, Escalation};
 use crate::db::tickets::Ticket;
 use crate::domain::codes::*;
 use crate::domain::text;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::ops::escalation as transitions;
+use crate::ops::escalation::{self as ops, Addresses, Approval};
 use crate::ops::ticket::Actor;
 use crate::web::lang::PageLang;
 use crate::web::{now, AppState};
@@ -38,6 +37,12 @@ pub struct EscalationView {
     pub tickets: Vec<TicketLine>,
 }
 
+/// Why a form was refused, and whether the fix is on Admin › Platforms.
+struct Refusal {
+    message: String,
+    platforms_link: bool,
+}
+
 #[derive(Template)]
 #[template(path = "staff/escalations.html")]
 struct EscalationsPage {
@@ -45,6 +50,8 @@ struct EscalationsPage {
     path: String,
     me: Staff,
     csrf: String,
+    /// Why the last form was refused.
+    error: Option<Refusal>,
     pending: Vec<EscalationView>,
     sent: Vec<EscalationView>,
 }
@@ -84,6 +91,17 @@ pub async fn list(
     csrf: CsrfToken,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
+    page(p, me, csrf, state, None).await
+}
+
+/// The page, with a problem the last form had (then answered 422).
+async fn page(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    error: Option<Refusal>,
+) -> Result<HttpResponse, AppError> {
     let lang = p.lang;
     let (pending, sent) = state
         .db(move |c| {
@@ -100,75 +118,115 @@ pub async fn list(
         })
         .await?;
     let to_views = |list: Vec<(Escalation, Vec<Ticket>)>| list.into_iter().map(|(e, t)| view(lang, e, t)).collect();
-    crate::web::html(EscalationsPage {
-        lang,
-        path: p.path,
-        me,
-        csrf: csrf.0,
-        pending: to_views(pending),
-        sent: to_views(sent),
-    })
+    let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    crate::web::html_status(
+        code,
+        EscalationsPage {
+            lang,
+            path: p.path,
+            me,
+            csrf: csrf.0,
+            error,
+            pending: to_views(pending),
+            sent: to_views(sent),
+        },
+    )
 }
 
-/// Where an approved packet goes.
-fn recipient(c: &mut crate::db::DbConn, state: &AppState, e: &Escalation) -> Result<String, AppError> {
-    Ok(match e.target.as_str() {
-        target::PLATFORM => routing::platform(c, e.platform.as_str())?
-            .map(|p| p.contact_email)
-            .unwrap_or_else(|| state.config.engineering_email.clone()),
-        target::PROVIDER => state.config.provider_email.clone(),
-        _ => state.config.engineering_email.clone(),
-    })
+fn back_to_list() -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, "/supervisor/escalations")).finish()
 }
 
-/// `POST /supervisor/escalations/{id}/{action}`: approve, send-back, answer.
-pub async fn act(
+/// `POST /supervisor/escalations/{id}/approve` (the form carries only its
+/// CSRF field).
+#[derive(Deserialize)]
+pub struct ApproveForm {}
+
+pub async fn approve(
+    p: PageLang,
     me: Staff,
     csrf: CsrfToken,
-    path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<ApproveForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let form: HashMap<String, String> = form.into_inner().into_iter().collect();
-    let field = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
-    csrf.check(&field("csrf"))?;
-    let (id, action) = path.into_inner();
+    let id = path.into_inner();
     let st = state.clone();
     let (me_id, me_name) = (me.id.clone(), me.name.clone());
-    let reason = text::clean(&field("reason"), 2000, true).map_err(|_| AppError::BadRequest("reason"))?;
-    let answer_text =
-        text::clean(&field("text"), 4000, true).map_err(|_| AppError::BadRequest("text"))?.unwrap_or_default();
-    let reference = text::clean(&field("reference"), 120, false)
-        .map_err(|_| AppError::BadRequest("reference"))?
-        .unwrap_or_default();
-    let outcome = field("outcome");
     let done = state
         .write(move |c| {
-            let e = routing::escalation(c, &id)?.ok_or(AppError::NotFound)?;
             let actor = Actor { id: &me_id, name: &me_name };
-            match action.as_str() {
-                "approve" => {
-                    let to = recipient(c, &st, &e)?;
-                    Ok(transitions::approve(c, &e, &to, &actor, now())?)
-                }
-                "send-back" => {
-                    let reason = reason.ok_or(AppError::BadRequest("reason"))?;
-                    Ok(transitions::send_back(c, &e, &reason, &actor, now())?)
-                }
-                "answer" => {
-                    let approved = match outcome.as_str() {
-                        "approved" => true,
-                        "declined" => false,
-                        _ => return Err(AppError::BadRequest("outcome")),
-                    };
-                    Ok(transitions::answer(c, &e, approved, &reference, &answer_text, &actor, now())?)
-                }
-                _ => Err(AppError::NotFound),
-            }
+            let to = Addresses { engineering: &st.config.engineering_email, provider: &st.config.provider_email };
+            ops::approve(c, &id, &to, &actor, now())
         })
         .await?;
-    if !done {
-        return Err(AppError::Conflict("escalation"));
+    match done {
+        Approval::Sent(_) => Ok(back_to_list()),
+        Approval::NoPlatformContact(platform) => {
+            let message = p.lang.t_with("esc-no-contact", "platform", platform.label(p.lang));
+            page(p, me, csrf, state, Some(Refusal { message, platforms_link: true })).await
+        }
     }
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/supervisor/escalations")).finish())
+}
+
+#[derive(Deserialize)]
+pub struct SendBackForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /supervisor/escalations/{id}/send-back`: the reason is required.
+pub async fn send_back(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<SendBackForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let reason = text::clean(form.reason.trim(), 2000, true).map_err(|_| AppError::BadRequest("reason"))?;
+    let Some(reason) = reason else {
+        let message = p.lang.t("esc-reason-required");
+        return page(p, me, csrf, state, Some(Refusal { message, platforms_link: false })).await;
+    };
+    let id = path.into_inner();
+    let (me_id, me_name) = (me.id.clone(), me.name.clone());
+    state.write(move |c| ops::send_back(c, &id, &reason, &Actor { id: &me_id, name: &me_name }, now())).await?;
+    Ok(back_to_list())
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Approved,
+    Declined,
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    outcome: Outcome,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /supervisor/escalations/{id}/answer`: the answer received.
+pub async fn answer(
+    me: Staff,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<AnswerForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let text = text::clean(form.text.trim(), 4000, true).map_err(|_| AppError::BadRequest("text"))?.unwrap_or_default();
+    let reference = text::clean(form.reference.trim(), 120, false)
+        .map_err(|_| AppError::BadRequest("reference"))?
+        .unwrap_or_default();
+    let approved = form.outcome == Outcome::Approved;
+    let id = path.into_inner();
+    let (me_id, me_name) = (me.id.clone(), me.name.clone());
+    state
+        .write(move |c| ops::answer(c, &id, approved, &reference, &text, &Actor { id: &me_id, name: &me_name }, now()))
+        .await?;
+    Ok(back_to_list())
 }
