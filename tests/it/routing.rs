@@ -574,3 +574,36 @@ async fn time_resolves_silent_self_service_escalates_old_deductions_and_flags_br
     let breached = agent.text("/agent?view=open&sla=breached").await;
     assert!(breached.contains(&late));
 }
+
+/// Two supervisors act on one escalation at the same moment, one approving
+/// and one sending it back: the escalation is read and locked inside each
+/// action, so exactly one wins and the other is told (409); the tickets and
+/// the outbox agree with the winner.
+#[tokio::test]
+async fn approving_and_sending_back_at_once_leaves_one_clear_outcome() {
+    let app = spawn().await;
+    let first = app.staff("supervisor").await;
+    let second = app.staff("supervisor").await;
+    for round in 0..3 {
+        // A fresh escalation each round: the previous one was closed.
+        let scenario = ["electricity_bill", "water_bill", "gas_bill"][round];
+        let (reference, _) = app.file_api(&out_of_scope(scenario)).await;
+        let esc = ticket_row(&app, &reference).3.expect("escalated");
+        let approve = format!("/supervisor/escalations/{esc}/approve");
+        let send_back = format!("/supervisor/escalations/{esc}/send-back");
+        let (a, b) = tokio::join!(first.post(&approve, &[]), second.post(&send_back, &[("reason", "Not ours.")]));
+        let (a, b) = (a.status().as_u16(), b.status().as_u16());
+        assert!(matches!((a, b), (303, 409) | (409, 303)), "round {round}: {a} {b}");
+        let state: String = escalations::table.find(&esc).select(escalations::status).first(&mut app.conn()).unwrap();
+        let packets: i64 =
+            outbox::table.filter(outbox::escalation_id.eq(&esc)).count().get_result(&mut app.conn()).unwrap();
+        let (status, _, _, joined, _) = ticket_row(&app, &reference);
+        if a == 303 {
+            assert_eq!((state.as_str(), packets), ("sent", 1));
+            assert_eq!((status.as_str(), joined), ("pending_platform", Some(esc.clone())));
+        } else {
+            assert_eq!((state.as_str(), packets), ("sent_back", 0));
+            assert_eq!((status.as_str(), joined), ("open", None));
+        }
+    }
+}
