@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use crate::db::outbox;
 use crate::db::routing::{self, target};
 use crate::db::schema::tickets;
+use crate::db::stats;
 use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
-use crate::db::{incidents, stats};
 use crate::db::{DbConn, DbPool};
 use crate::domain::codes::{CaseKind, Status};
 use crate::domain::sla;
@@ -47,7 +47,7 @@ pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize
         resolve_silent_self_service,
         escalate_old_deductions,
         |c, _, now| notify_breaches(c, now),
-        |c, limits, now| incidents::propose_for_spikes(c, &limits.spikes, now),
+        |c, limits, now| crate::ops::incident::propose_for_spikes(c, &limits.spikes, now),
         // Sign-in failures already forgiven: their rows go (no ticket touched).
         |c, _, now| crate::db::users::forget_old_failures(c, now).map(|_| 0),
     ];
