@@ -131,7 +131,7 @@ pub fn matching(conn: &mut DbConn, i: &Incident, limit: i64) -> QueryResult<Vec<
 /// The open tickets in an incident, oldest first (unlocked: an operation
 /// locks each before it changes it).
 pub fn open_linked(conn: &mut DbConn, incident_id: &str) -> QueryResult<Vec<Ticket>> {
-    let open = [Status::New, Status::Open, Status::PendingCustomer, Status::PendingPlatform].map(|s| s.as_str());
+    let open = Status::OPEN.map(|s| s.as_str());
     tickets::table
         .filter(tickets::incident_id.eq(incident_id))
         .filter(tickets::status.eq_any(open))

@@ -405,3 +405,49 @@ async fn two_supervisors_acting_on_one_incident_at_once_end_in_one_outcome() {
         assert_eq!((state.as_str(), linked), ("dismissed", 0));
     }
 }
+
+/// Acting on a ticket the incident no longer allows is refused and leaves
+/// no trace: unlinking a ticket that is not (or no longer) in it, linking
+/// to an incident already resolved.
+#[tokio::test]
+async fn a_second_unlink_or_a_link_to_a_resolved_incident_is_refused_and_writes_nothing() {
+    use paydesk::db::schema::ticket_events;
+    let app = spawn().await;
+    let boss = app.staff("supervisor").await;
+    let (t, _) = app.file_api(&complete_fields()).await;
+    let res = boss.post("/supervisor/incidents", &[("title", "by hand")]).await;
+    let path = res.headers()["location"].to_str().unwrap().to_string();
+    let mut conn = app.conn();
+    let events = |conn: &mut DbConn, kind: &str| -> i64 {
+        ticket_events::table
+            .inner_join(tickets::table)
+            .filter(tickets::reference.eq(&t))
+            .filter(ticket_events::kind.eq(kind))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    };
+    assert_eq!(boss.post(&format!("{path}/link"), &[("reference", &t)]).await.status().as_u16(), 303);
+    assert_eq!(boss.post(&format!("{path}/unlink"), &[("reference", &t)]).await.status().as_u16(), 303);
+    assert_eq!(boss.post(&format!("{path}/unlink"), &[("reference", &t)]).await.status().as_u16(), 409);
+    assert_eq!(events(&mut conn, "incident_unlinked"), 1, "one unlink on the timeline");
+    assert_eq!(audit_count(&mut conn, "incident_unlink"), 1);
+
+    let words = [("body_zh", "已修复。"), ("body_en", "")];
+    assert_eq!(boss.post(&format!("{path}/resolve"), &words).await.status().as_u16(), 303);
+    assert_eq!(boss.post(&format!("{path}/link"), &[("reference", &t)]).await.status().as_u16(), 409);
+    assert_eq!(status_of(&mut conn, &t), ("new".to_string(), None), "not linked, not resolved");
+    assert_eq!(events(&mut conn, "incident_linked"), 1, "only the first link");
+    // Updates and a second resolution of a resolved incident: refused.
+    assert_eq!(boss.post(&format!("{path}/update"), &words).await.status().as_u16(), 409);
+    assert_eq!(boss.post(&format!("{path}/resolve"), &words).await.status().as_u16(), 409);
+    // Accept and dismiss are for proposals only.
+    assert_eq!(boss.post(&format!("{path}/accept"), &[]).await.status().as_u16(), 409);
+    assert_eq!(boss.post(&format!("{path}/dismiss"), &[]).await.status().as_u16(), 409);
+    // An incident that does not exist: 404, whatever the action.
+    for action in ["accept", "dismiss", "link", "unlink", "update", "resolve"] {
+        let res =
+            boss.post(&format!("/supervisor/incidents/nope/{action}"), &[("reference", &t), ("body_zh", "x")]).await;
+        assert_eq!(res.status().as_u16(), 404, "{action}");
+    }
+}
