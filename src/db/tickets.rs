@@ -8,8 +8,8 @@ use sha2::Digest;
 use super::outbox;
 use super::routing;
 use super::schema::{screenshot_drafts, screenshots, ticket_events, tickets, tracking_links};
+use super::stats;
 use super::DbConn;
-use super::{incidents, stats};
 use crate::domain::codes::{
     CaseKind, FailingStep, PaymentMethod, PaymentScenario, Platform, Priority, Queue, Status, Symptom,
 };
@@ -297,7 +297,7 @@ fn insert_ticket(
             failing_step: t.failing_step.as_str(),
         },
     )?;
-    incidents::join_at_intake(conn, &ticket_id, d.kind.as_str(), &t.city, t.failing_step.as_str(), now)?;
+    crate::ops::incident::join_at_intake(conn, &ticket_id, d.kind.as_str(), &t.city, t.failing_step.as_str(), now)?;
     insert_link(conn, &ticket_id, &created.token, now)?;
     let event_id = insert_event(conn, &ticket_id, NewEvent::public(event_kind::CREATED, author::CUSTOMER, ""), now)?;
     outbox::enqueue(conn, outbox::kind::RECEIVED, &ticket_id, None, &t.contact_email, t.language, now)?;

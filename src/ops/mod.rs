@@ -7,6 +7,7 @@
 //! straight from `db`.
 
 pub mod escalation;
+pub mod incident;
 pub mod retention;
 pub mod sweeps;
 pub mod ticket;

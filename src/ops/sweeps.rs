@@ -6,7 +6,6 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::incidents;
 use crate::db::outbox;
 use crate::db::routing::{self, target};
 use crate::db::schema::tickets;
@@ -48,7 +47,7 @@ pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize
         resolve_silent_self_service,
         |c, limits, now| Ok(escalate_old_deductions(c, limits, now)?),
         |c, _, now| Ok(notify_breaches(c, now)?),
-        |c, limits, now| Ok(incidents::propose_for_spikes(c, &limits.spikes, now)?),
+        |c, limits, now| Ok(crate::ops::incident::propose_for_spikes(c, &limits.spikes, now)?),
         // Sign-in failures already forgiven: their rows go (no ticket touched).
         |c, _, now| Ok(crate::db::users::forget_old_failures(c, now).map(|_| 0)?),
     ];

@@ -80,12 +80,23 @@ async fn every_staff_route_checks_the_role_on_the_server() {
         ("/supervisor/dashboard/{file}", vec![sample("/supervisor/dashboard/cities.csv", vec![])]),
         ("/supervisor/incidents", vec![sample("/supervisor/incidents", vec![])]),
         ("/supervisor/incidents/{id}", vec![sample("/supervisor/incidents/nope", vec![])]),
+        ("/supervisor/incidents/{id}/accept", vec![sample("/supervisor/incidents/nope/accept", vec![("title", "T")])]),
+        ("/supervisor/incidents/{id}/dismiss", vec![sample("/supervisor/incidents/nope/dismiss", vec![])]),
         (
-            "/supervisor/incidents/{id}/{action}",
-            ["accept", "dismiss", "link", "unlink", "update", "resolve"]
-                .iter()
-                .map(|a| sample(format!("/supervisor/incidents/nope/{a}"), vec![("body", "b")]))
-                .collect(),
+            "/supervisor/incidents/{id}/link",
+            vec![sample("/supervisor/incidents/nope/link", vec![("reference", "PD-NOPE00")])],
+        ),
+        (
+            "/supervisor/incidents/{id}/unlink",
+            vec![sample("/supervisor/incidents/nope/unlink", vec![("reference", "PD-NOPE00")])],
+        ),
+        (
+            "/supervisor/incidents/{id}/update",
+            vec![sample("/supervisor/incidents/nope/update", vec![("body_zh", "b")])],
+        ),
+        (
+            "/supervisor/incidents/{id}/resolve",
+            vec![sample("/supervisor/incidents/nope/resolve", vec![("body_zh", "b")])],
         ),
         ("/supervisor/audit", vec![sample("/supervisor/audit", vec![])]),
         ("/supervisor/escalations", vec![sample("/supervisor/escalations", vec![])]),

@@ -80,9 +80,13 @@ async fn a_steady_month_start_peak_is_no_spike_and_a_sudden_city_surge_is() {
     // The sweep proposes it as an incident once and emails each supervisor.
     app.add_staff("boss@paydesk.test", "Boss", "supervisor", &[]);
     let rules = SpikeRules::default();
-    let raised = inc::propose_for_spikes(&mut conn, &rules, at("2026-12-08 02:00")).unwrap();
+    let raised = paydesk::ops::incident::propose_for_spikes(&mut conn, &rules, at("2026-12-08 02:00")).unwrap();
     assert!(raised >= 1);
-    assert_eq!(inc::propose_for_spikes(&mut conn, &rules, at("2026-12-08 02:05")).unwrap(), 0, "raised once");
+    assert_eq!(
+        paydesk::ops::incident::propose_for_spikes(&mut conn, &rules, at("2026-12-08 02:05")).unwrap(),
+        0,
+        "raised once"
+    );
     let proposed: Vec<(String, String, i64)> = incidents::table
         .filter(incidents::status.eq("proposed"))
         .filter(incidents::dimension.eq("city"))
@@ -252,7 +256,7 @@ async fn a_proposed_incident_shows_a_banner_and_accepting_it_links_the_spike() {
     }
     let boss = app.staff("supervisor").await;
     let now = chrono::Utc::now().naive_utc();
-    inc::propose_for_spikes(&mut app.conn(), &SpikeRules::default(), now).unwrap();
+    paydesk::ops::incident::propose_for_spikes(&mut app.conn(), &SpikeRules::default(), now).unwrap();
     let page = boss.text("/agent").await;
     assert!(page.contains("spike alert(s) wait for a supervisor"), "the banner on every staff page");
     let id: String =
@@ -273,4 +277,177 @@ async fn a_proposed_incident_shows_a_banner_and_accepting_it_links_the_spike() {
     assert!(!boss.text("/agent").await.contains("spike alert(s)"), "no banner once handled");
     // Accepting twice is a conflict.
     assert_eq!(boss.post(&format!("/supervisor/incidents/{id}/accept"), &[]).await.status().as_u16(), 409);
+}
+
+fn count_outbox(conn: &mut DbConn, kind: &str, ticket: &str) -> i64 {
+    outbox::table
+        .inner_join(tickets::table.on(tickets::id.nullable().eq(outbox::ticket_id)))
+        .filter(outbox::kind.eq(kind))
+        .filter(tickets::reference.eq(ticket))
+        .count()
+        .get_result(conn)
+        .unwrap()
+}
+
+fn audit_count(conn: &mut DbConn, action: &str) -> i64 {
+    use paydesk::db::schema::audit_log;
+    audit_log::table.filter(audit_log::action.eq(action)).count().get_result(conn).unwrap()
+}
+
+fn status_pair(a: reqwest::Response, b: reqwest::Response) -> Vec<u16> {
+    let mut s = vec![a.status().as_u16(), b.status().as_u16()];
+    s.sort();
+    s
+}
+
+/// Two supervisors act on one incident at the same moment: each operation
+/// reads the incident inside its transaction, so they end in one clear
+/// outcome — one resolution and one round of mail, no ticket linked to an
+/// incident that was resolved without it, one of accept and dismiss.
+#[tokio::test]
+async fn two_supervisors_acting_on_one_incident_at_once_end_in_one_outcome() {
+    let app = spawn().await;
+    let (a, b) = (app.staff("supervisor").await, app.staff("supervisor").await);
+    let words = [("body_zh", "已修复，请重新支付。"), ("body_en", "Fixed: please pay again.")];
+    let mut conn = app.conn();
+    for round in 0..3 {
+        // Two resolves of one incident at once: one resolves, one is told.
+        let city = format!("厦门{round}");
+        let mut linked = Vec::new();
+        for _ in 0..3 {
+            linked.push(app.file_api(&with(&complete_fields(), "city", &city)).await.0);
+        }
+        let res = a
+            .post("/supervisor/incidents", &[("title", "厦门 gateway down"), ("dimension", "city"), ("value", &city)])
+            .await;
+        assert_eq!(res.status().as_u16(), 303);
+        let path = res.headers()["location"].to_str().unwrap().to_string();
+        let resolve = format!("{path}/resolve");
+        let audited = audit_count(&mut conn, "incident_resolve");
+        let (ra, rb) = tokio::join!(a.post(&resolve, &words), b.post(&resolve, &words));
+        assert_eq!(status_pair(ra, rb), vec![303, 409], "round {round}: one resolves, one conflict");
+        for r in &linked {
+            assert_eq!(status_of(&mut conn, r).0, "resolved");
+            assert_eq!(count_outbox(&mut conn, "resolved", r), 1, "{r}: one resolution mail");
+        }
+        assert_eq!(audit_count(&mut conn, "incident_resolve"), audited + 1, "one resolution audited");
+
+        // A link and the resolve at once: either the ticket joined first
+        // and was resolved with the others, or the resolve came first and
+        // the link was refused — never an open ticket in a resolved incident.
+        let res = a.post("/supervisor/incidents", &[("title", &format!("by hand {round}"))]).await;
+        let path = res.headers()["location"].to_str().unwrap().to_string();
+        let (resolve, link) = (format!("{path}/resolve"), format!("{path}/link"));
+        let (first, late) = (
+            app.file_api(&with(&complete_fields(), "city", "鹭岛")).await.0,
+            app.file_api(&with(&complete_fields(), "city", "鹭岛")).await.0,
+        );
+        assert_eq!(a.post(&link, &[("reference", &first)]).await.status().as_u16(), 303);
+        let late_form = [("reference", late.as_str())];
+        let (rl, rr) = tokio::join!(a.post(&link, &late_form), b.post(&resolve, &words));
+        let (link_status, resolve_status) = (rl.status().as_u16(), rr.status().as_u16());
+        assert_eq!(resolve_status, 303);
+        assert_eq!(status_of(&mut conn, &first).0, "resolved");
+        assert_eq!(count_outbox(&mut conn, "resolved", &first), 1);
+        let (late_status, late_incident) = status_of(&mut conn, &late);
+        match link_status {
+            303 => {
+                assert!(late_incident.is_some(), "linked");
+                assert_eq!(late_status, "resolved", "linked first, so resolved with the others");
+                assert_eq!(count_outbox(&mut conn, "resolved", &late), 1);
+            }
+            409 => {
+                assert_eq!((late_status.as_str(), late_incident), ("new", None), "refused: untouched");
+                assert_eq!(count_outbox(&mut conn, "resolved", &late), 0);
+            }
+            other => panic!("link answered {other}"),
+        }
+
+        // Two links of different tickets at once: neither is lost.
+        let res = a.post("/supervisor/incidents", &[("title", &format!("two links {round}"))]).await;
+        let path = res.headers()["location"].to_str().unwrap().to_string();
+        let link = format!("{path}/link");
+        let id = path.trim_start_matches("/supervisor/incidents/").to_string();
+        let (x, y) = (
+            app.file_api(&with(&complete_fields(), "city", "鹭岛")).await.0,
+            app.file_api(&with(&complete_fields(), "city", "鹭岛")).await.0,
+        );
+        let (form_x, form_y) = ([("reference", x.as_str())], [("reference", y.as_str())]);
+        let (rx, ry) = tokio::join!(a.post(&link, &form_x), b.post(&link, &form_y));
+        assert_eq!(status_pair(rx, ry), vec![303, 303]);
+        for t in [&x, &y] {
+            assert_eq!(status_of(&mut conn, t).1.as_deref(), Some(id.as_str()), "{t} linked");
+        }
+    }
+
+    // Accepting and dismissing one proposal at once: one of the two.
+    for _ in 0..10 {
+        app.file_api(&with(&complete_fields(), "city", "泉州")).await;
+    }
+    paydesk::ops::incident::propose_for_spikes(&mut conn, &SpikeRules::default(), chrono::Utc::now().naive_utc())
+        .unwrap();
+    let id: String = incidents::table
+        .filter(incidents::dimension.eq("city"))
+        .filter(incidents::value.eq("泉州"))
+        .select(incidents::id)
+        .first(&mut conn)
+        .unwrap();
+    let path = format!("/supervisor/incidents/{id}");
+    let (accept, dismiss) = (format!("{path}/accept"), format!("{path}/dismiss"));
+    let (ra, rd) = tokio::join!(a.post(&accept, &[("title", "泉州 outage")]), b.post(&dismiss, &[]));
+    let (accepted, dismissed) = (ra.status().as_u16() == 303, rd.status().as_u16() == 303);
+    assert!(accepted != dismissed, "exactly one of accept and dismiss applies");
+    let state: String = incidents::table.find(&id).select(incidents::status).first(&mut conn).unwrap();
+    let linked: i64 = tickets::table.filter(tickets::incident_id.eq(&id)).count().get_result(&mut conn).unwrap();
+    if accepted {
+        assert_eq!((state.as_str(), linked), ("open", 10));
+    } else {
+        assert_eq!((state.as_str(), linked), ("dismissed", 0));
+    }
+}
+
+/// Acting on a ticket the incident no longer allows is refused and leaves
+/// no trace: unlinking a ticket that is not (or no longer) in it, linking
+/// to an incident already resolved.
+#[tokio::test]
+async fn a_second_unlink_or_a_link_to_a_resolved_incident_is_refused_and_writes_nothing() {
+    use paydesk::db::schema::ticket_events;
+    let app = spawn().await;
+    let boss = app.staff("supervisor").await;
+    let (t, _) = app.file_api(&complete_fields()).await;
+    let res = boss.post("/supervisor/incidents", &[("title", "by hand")]).await;
+    let path = res.headers()["location"].to_str().unwrap().to_string();
+    let mut conn = app.conn();
+    let events = |conn: &mut DbConn, kind: &str| -> i64 {
+        ticket_events::table
+            .inner_join(tickets::table)
+            .filter(tickets::reference.eq(&t))
+            .filter(ticket_events::kind.eq(kind))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    };
+    assert_eq!(boss.post(&format!("{path}/link"), &[("reference", &t)]).await.status().as_u16(), 303);
+    assert_eq!(boss.post(&format!("{path}/unlink"), &[("reference", &t)]).await.status().as_u16(), 303);
+    assert_eq!(boss.post(&format!("{path}/unlink"), &[("reference", &t)]).await.status().as_u16(), 409);
+    assert_eq!(events(&mut conn, "incident_unlinked"), 1, "one unlink on the timeline");
+    assert_eq!(audit_count(&mut conn, "incident_unlink"), 1);
+
+    let words = [("body_zh", "已修复。"), ("body_en", "")];
+    assert_eq!(boss.post(&format!("{path}/resolve"), &words).await.status().as_u16(), 303);
+    assert_eq!(boss.post(&format!("{path}/link"), &[("reference", &t)]).await.status().as_u16(), 409);
+    assert_eq!(status_of(&mut conn, &t), ("new".to_string(), None), "not linked, not resolved");
+    assert_eq!(events(&mut conn, "incident_linked"), 1, "only the first link");
+    // Updates and a second resolution of a resolved incident: refused.
+    assert_eq!(boss.post(&format!("{path}/update"), &words).await.status().as_u16(), 409);
+    assert_eq!(boss.post(&format!("{path}/resolve"), &words).await.status().as_u16(), 409);
+    // Accept and dismiss are for proposals only.
+    assert_eq!(boss.post(&format!("{path}/accept"), &[]).await.status().as_u16(), 409);
+    assert_eq!(boss.post(&format!("{path}/dismiss"), &[]).await.status().as_u16(), 409);
+    // An incident that does not exist: 404, whatever the action.
+    for action in ["accept", "dismiss", "link", "unlink", "update", "resolve"] {
+        let res =
+            boss.post(&format!("/supervisor/incidents/nope/{action}"), &[("reference", &t), ("body_zh", "x")]).await;
+        assert_eq!(res.status().as_u16(), 404, "{action}");
+    }
 }

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use diesel::prelude::*;
-use paydesk::db::incidents as inc;
 use paydesk::db::schema::{incidents, outbox, screenshots, ticket_events, tickets};
 use paydesk::domain::spikes::SpikeRules;
+use paydesk::ops::incident as inc;
 
 use crate::support::*;
 

@@ -2,23 +2,24 @@
 //! supervisors run: accept or dismiss a proposal, make one by hand, link and
 //! unlink tickets, post one public update to every linked customer, resolve.
 
-use std::collections::HashMap;
-
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::Duration;
+use serde::Deserialize;
 
-use crate::auth::csrf::CsrfToken;
+use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
 use crate::db::incidents::{self, status, Incident, Update};
 use crate::db::tickets::{self as store, Ticket};
+use crate::db::DbConn;
 use crate::domain::codes::*;
 use crate::domain::reference::normalize_reference;
 use crate::domain::spikes::Dimension;
 use crate::domain::text;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::ops::incident as op;
 use crate::ops::ticket::Actor;
 use crate::web::lang::PageLang;
 use crate::web::{now, AppState};
@@ -151,8 +152,15 @@ async fn list_page(
     )
 }
 
-fn form_map(form: web::Form<Vec<(String, String)>>) -> HashMap<String, String> {
-    form.into_inner().into_iter().collect()
+#[derive(Deserialize)]
+pub struct CreateForm {
+    #[serde(default)]
+    title: String,
+    /// Empty: the incident matches nothing (tickets are linked by hand).
+    #[serde(default)]
+    dimension: String,
+    #[serde(default)]
+    value: String,
 }
 
 /// `POST /supervisor/incidents`: a supervisor's own incident.
@@ -160,13 +168,11 @@ pub async fn create(
     p: PageLang,
     me: Staff,
     csrf: CsrfToken,
-    form: web::Form<Vec<(String, String)>>,
+    CsrfForm(f): CsrfForm<CreateForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form_map(form);
-    let field = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
-    csrf.check(&field("csrf"))?;
-    let (title, dimension, value) = (field("title"), field("dimension"), field("value"));
+    let (title, dimension, value) =
+        (f.title.trim().to_string(), f.dimension.trim().to_string(), f.value.trim().to_string());
     let title_ok = text::clean(&title, 200, false).ok().flatten();
     let dim = if dimension.is_empty() { None } else { Dimension::parse(&dimension) };
     let value_ok = text::clean(&value, 100, false).ok().flatten();
@@ -187,7 +193,7 @@ pub async fn create(
         .write(move |c| {
             let actor = Actor { id: &me_id, name: &me_name };
             let m = matching.as_ref().map(|(d, v)| (*d, v.as_str()));
-            Ok(incidents::create(c, &title, m, MANUAL_LOOKBACK, &actor, now())?)
+            op::create(c, &title, m, MANUAL_LOOKBACK, &actor, now())
         })
         .await?;
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/supervisor/incidents/{id}"))).finish())
@@ -243,78 +249,153 @@ async fn show_page(
     crate::web::html_status(status, page)
 }
 
-/// `POST /supervisor/incidents/{id}/{action}`: accept, dismiss, link,
-/// unlink, update, resolve.
-pub async fn act(
+/// The parts of a request every incident action needs.
+pub struct On {
     p: PageLang,
     me: Staff,
     csrf: CsrfToken,
-    path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
+    id: web::Path<String>,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    let form = form_map(form);
-    let field = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
-    csrf.check(&field("csrf"))?;
-    let (id, action) = path.into_inner();
-    // Both languages' words; English may be left out (Chinese is sent then).
-    let words = (
-        text::clean(&field("body_zh"), 4000, true).ok().flatten(),
-        text::clean(&field("body_en"), 4000, true).ok().flatten().unwrap_or_default(),
-    );
-    if matches!(action.as_str(), "update" | "resolve") && words.0.is_none() {
-        let lang = p.lang;
-        return show_page(&state, p, me, csrf.0, id, Some(lang.t("inc-body-required"))).await;
-    }
-    let title = text::clean(&field("title"), 200, false).ok().flatten();
-    let reference = normalize_reference(&field("reference"));
-    let (me_id, me_name) = (me.id.clone(), me.name.clone());
-    let back = format!("/supervisor/incidents/{id}");
-    let outcome: Result<bool, &'static str> = state
-        .write(move |c| {
-            let i = incidents::find(c, &id)?.ok_or(AppError::NotFound)?;
-            let actor = Actor { id: &me_id, name: &me_name };
-            let ticket = |c: &mut crate::db::DbConn| -> Result<Result<Ticket, &'static str>, AppError> {
-                Ok(match &reference {
-                    Some(r) => store::find_by_reference(c, r)?.ok_or("inc-no-ticket"),
-                    None => Err("inc-no-ticket"),
-                })
-            };
-            let zh = words.0.as_deref().unwrap_or_default();
-            Ok(match action.as_str() {
-                "accept" => Ok(incidents::accept(c, &i, title.as_deref().unwrap_or(&i.title), &actor, now())?),
-                "dismiss" => Ok(incidents::dismiss(c, &i, &actor, now())?),
-                "link" if i.status == status::OPEN => match ticket(c)? {
-                    Ok(t) => {
-                        incidents::link(c, &i, &t, &actor, now())?;
-                        Ok(true)
-                    }
-                    Err(e) => Err(e),
-                },
-                "unlink" => match ticket(c)? {
-                    Ok(t) => {
-                        incidents::unlink(c, &i, &t, &actor, now())?;
-                        Ok(true)
-                    }
-                    Err(e) => Err(e),
-                },
-                "update" if i.status == status::OPEN => {
-                    incidents::post_update(c, &i, (zh, &words.1), &actor, now())?;
-                    Ok(true)
-                }
-                "resolve" => Ok(incidents::resolve(c, &i, (zh, &words.1), &actor, now())?.is_some()),
-                "link" | "update" => Ok(false),
-                _ => return Err(AppError::NotFound),
+}
+
+impl actix_web::FromRequest for On {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let mut none = actix_web::dev::Payload::None;
+            Ok(On {
+                p: PageLang::from_request(&req, &mut none).await?,
+                me: Staff::from_request(&req, &mut none).await?,
+                csrf: CsrfToken::from_request(&req, &mut none).await?,
+                id: web::Path::from_request(&req, &mut none).await?,
+                state: web::Data::from_request(&req, &mut none).await?,
             })
         })
-        .await?;
-    match outcome {
-        Ok(true) => Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, back)).finish()),
-        Ok(false) => Err(AppError::Conflict("incident")),
-        Err(key) => {
-            let lang = p.lang;
-            let id = back.trim_start_matches("/supervisor/incidents/").to_string();
-            show_page(&state, p, me, csrf.0, id, Some(lang.t(key))).await
+    }
+}
+
+impl On {
+    /// Runs one operation on the incident as the signed-in supervisor, then
+    /// goes back to its page; a refusal for the form's content (`Err(key)`)
+    /// shows the page again with that message.
+    async fn run<F>(self, op: F) -> Result<HttpResponse, AppError>
+    where
+        F: FnOnce(&mut DbConn, &str, &Actor<'_>) -> Result<Result<(), &'static str>, AppError> + Send + 'static,
+    {
+        let On { p, me, csrf, id, state } = self;
+        let id = id.into_inner();
+        let (me_id, me_name, incident_id) = (me.id.clone(), me.name.clone(), id.clone());
+        let outcome = state
+            .write(move |c| {
+                let actor = Actor { id: &me_id, name: &me_name };
+                op(c, &incident_id, &actor)
+            })
+            .await?;
+        match outcome {
+            Ok(()) => Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/supervisor/incidents/{id}")))
+                .finish()),
+            Err(key) => {
+                let lang = p.lang;
+                show_page(&state, p, me, csrf.0, id, Some(lang.t(key))).await
+            }
         }
     }
+
+    /// Shows the page again with a message about the form.
+    async fn refuse(self, key: &str) -> Result<HttpResponse, AppError> {
+        let On { p, me, csrf, id, state } = self;
+        let lang = p.lang;
+        show_page(&state, p, me, csrf.0, id.into_inner(), Some(lang.t(key))).await
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    /// Empty: the proposal's own title.
+    #[serde(default)]
+    title: String,
+}
+
+#[derive(Deserialize)]
+pub struct DismissForm {}
+
+#[derive(Deserialize)]
+pub struct TicketForm {
+    /// The ticket's reference, as staff type it.
+    #[serde(default)]
+    reference: String,
+}
+
+#[derive(Deserialize)]
+pub struct WordsForm {
+    #[serde(default)]
+    body_zh: String,
+    /// May be left out: English-speaking customers get the Chinese then.
+    #[serde(default)]
+    body_en: String,
+}
+
+impl WordsForm {
+    /// (Chinese, English); `None` without Chinese.
+    fn words(&self) -> Option<(String, String)> {
+        let zh = text::clean(self.body_zh.trim(), 4000, true).ok().flatten()?;
+        Some((zh, text::clean(self.body_en.trim(), 4000, true).ok().flatten().unwrap_or_default()))
+    }
+}
+
+/// The ticket a form names, by id: `Err` (a message for the form) when no
+/// ticket has that reference.
+fn ticket_named(c: &mut DbConn, reference: &str) -> Result<Result<String, &'static str>, AppError> {
+    Ok(match normalize_reference(reference.trim()) {
+        Some(r) => store::find_by_reference(c, &r)?.map(|t| t.id).ok_or("inc-no-ticket"),
+        None => Err("inc-no-ticket"),
+    })
+}
+
+/// `POST /supervisor/incidents/{id}/accept`: a proposal becomes an open
+/// incident (renamed, if a title is given) and the spike's tickets join it.
+pub async fn accept(on: On, CsrfForm(f): CsrfForm<AcceptForm>) -> Result<HttpResponse, AppError> {
+    let title = text::clean(f.title.trim(), 200, false).ok().flatten();
+    on.run(move |c, id, actor| Ok(Ok(op::accept(c, id, title.as_deref(), actor, now())?))).await
+}
+
+/// `POST /supervisor/incidents/{id}/dismiss`: a proposal turned down.
+pub async fn dismiss(on: On, CsrfForm(_): CsrfForm<DismissForm>) -> Result<HttpResponse, AppError> {
+    on.run(|c, id, actor| Ok(Ok(op::dismiss(c, id, actor, now())?))).await
+}
+
+/// `POST /supervisor/incidents/{id}/link`: a ticket joins the incident.
+pub async fn link(on: On, CsrfForm(f): CsrfForm<TicketForm>) -> Result<HttpResponse, AppError> {
+    on.run(move |c, id, actor| match ticket_named(c, &f.reference)? {
+        Ok(ticket_id) => Ok(Ok(op::link(c, id, &ticket_id, actor, now())?)),
+        Err(key) => Ok(Err(key)),
+    })
+    .await
+}
+
+/// `POST /supervisor/incidents/{id}/unlink`: a ticket leaves the incident.
+pub async fn unlink(on: On, CsrfForm(f): CsrfForm<TicketForm>) -> Result<HttpResponse, AppError> {
+    on.run(move |c, id, actor| match ticket_named(c, &f.reference)? {
+        Ok(ticket_id) => Ok(Ok(op::unlink(c, id, &ticket_id, actor, now())?)),
+        Err(key) => Ok(Err(key)),
+    })
+    .await
+}
+
+/// `POST /supervisor/incidents/{id}/update`: one public update to every
+/// linked customer.
+pub async fn update(on: On, CsrfForm(f): CsrfForm<WordsForm>) -> Result<HttpResponse, AppError> {
+    let Some((zh, en)) = f.words() else { return on.refuse("inc-body-required").await };
+    on.run(move |c, id, actor| op::post_update(c, id, (&zh, &en), actor, now()).map(|_| Ok(()))).await
+}
+
+/// `POST /supervisor/incidents/{id}/resolve`: the incident and its open
+/// tickets resolved, with the message.
+pub async fn resolve(on: On, CsrfForm(f): CsrfForm<WordsForm>) -> Result<HttpResponse, AppError> {
+    let Some((zh, en)) = f.words() else { return on.refuse("inc-body-required").await };
+    on.run(move |c, id, actor| op::resolve(c, id, (&zh, &en), actor, now()).map(|_| Ok(()))).await
 }
