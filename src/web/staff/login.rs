@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::csrf::{self, CsrfToken};
+use crate::auth::csrf::{self, CsrfForm, CsrfToken, NoFields};
 use crate::auth::staff::{session_cookie_name, session_token};
 use crate::auth::{device, password, throttle};
 use crate::db::audit::{self, Entry};
@@ -53,8 +53,6 @@ pub async fn form(page: PageLang, csrf: CsrfToken, q: web::Query<LoginQuery>) ->
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    #[serde(default)]
-    csrf: String,
     email: String,
     password: String,
     next: Option<String>,
@@ -74,10 +72,9 @@ pub async fn submit(
     req: HttpRequest,
     page: PageLang,
     csrf: CsrfToken,
-    form: web::Form<LoginForm>,
+    CsrfForm(form): CsrfForm<LoginForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    csrf.check(&form.csrf)?;
     let client = crate::web::rate_limit::client_address(&req, &state.config);
     let secure = state.config.secure_cookies();
     let device_cookie = req.cookie(device::cookie_name(secure)).map(|c| c.value().to_string());
@@ -88,7 +85,6 @@ pub async fn submit(
         state.limits.sign_in.check(client)?;
     }
     let limits = state.limits.clone();
-    let form = form.into_inner();
     let email = users::normalize_email(&form.email);
     let address = client.to_string();
     let (account_key, address_key) = (format!("account:{email}"), format!("address:{address}"));
@@ -214,19 +210,11 @@ pub async fn submit(
     Ok(res.content_type("text/html; charset=utf-8").body(body))
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 pub async fn logout(
     req: HttpRequest,
-    csrf: CsrfToken,
-    form: web::Form<CsrfOnly>,
+    _: CsrfForm<NoFields>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    csrf.check(&form.csrf)?;
     if let Some(token) = session_token(&req) {
         state.write(move |c| Ok(users::end_session(c, &token)?)).await?;
     }
