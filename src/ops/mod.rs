@@ -7,6 +7,7 @@
 //! straight from `db`.
 
 pub mod escalation;
+pub mod intake;
 pub mod retention;
 pub mod sweeps;
 pub mod ticket;
