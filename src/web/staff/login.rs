@@ -104,7 +104,7 @@ pub async fn submit(
             // back. Any other attempt counts per account and per address.
             let user = users::find_by_email(c, &email_for_db)?.filter(|u| u.active);
             let trusted = match (&device_cookie, &user) {
-                (Some(d), Some(u)) => device::verify(&key, &email_for_db, &u.password_hash, d, now),
+                (Some(d), Some(u)) => device::verify(key.expose(), &email_for_db, u.password_hash.expose(), d, now),
                 _ => None,
             };
             if trusted.is_none() && device_cookie.is_some() {
@@ -135,7 +135,7 @@ pub async fn submit(
                 return Ok(Outcome::Wait(secs));
             }
             let ok = match &user {
-                Some(u) => password::verify(&password_typed, &u.password_hash),
+                Some(u) => password::verify(&password_typed, u.password_hash.expose()),
                 None => {
                     password::verify_nothing(&password_typed);
                     false
@@ -156,7 +156,10 @@ pub async fn submit(
                     audit::record(c, entry, now)?;
                     // A fresh device cookie at each success (a new nonce,
                     // so a device's count starts again).
-                    Ok(Outcome::Ok { session, device: device::issue(&key, &email_for_db, &u.password_hash, now) })
+                    Ok(Outcome::Ok {
+                        session,
+                        device: device::issue(key.expose(), &email_for_db, u.password_hash.expose(), now),
+                    })
                 }
                 None => {
                     for (key, _) in &keys {

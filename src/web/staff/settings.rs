@@ -239,7 +239,7 @@ pub async fn change_password(
                 return Ok(Checked::Wait((until - now).num_seconds().max(1)));
             }
             let user = users::find(c, &id)?.ok_or(AppError::NotFound)?;
-            if !password::verify(&current, &user.password_hash) {
+            if !password::verify(&current, user.password_hash.expose()) {
                 users::attempt_failed(c, &key, now)?;
                 return Ok(Checked::WrongCurrent);
             }
