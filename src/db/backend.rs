@@ -30,8 +30,8 @@ pub fn lock_ticket(conn: &mut DbConn, id: &str) -> QueryResult<Option<Ticket>> {
 macro_rules! on_backend {
     ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
-            DbConn::Postgres($c) => $body,
-            DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Postgres($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
         }
     };
 }
@@ -74,4 +74,35 @@ pub fn claim_outbox(
     .bind::<BigInt, _>(limit);
     let ids: Vec<ClaimedId> = on_backend!(conn, |c| q.load(c))?;
     Ok(ids.into_iter().map(|c| c.id).collect())
+}
+
+/// Many rows in one INSERT, which diesel builds per backend (its
+/// multi-backend connection has no batch insert).
+macro_rules! insert_many {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConn::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+pub(crate) use insert_many;
+
+/// Before a bulk load (`demo seed`), on SQLite: a page cache that holds the
+/// indexes being filled saves reading them back from the file every batch.
+pub fn before_bulk_load(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Sqlite(c) = conn {
+        c.batch_execute("PRAGMA cache_size = -262144;")?;
+    }
+    Ok(())
+}
+
+/// After a bulk load, on PostgreSQL: fresh statistics and visibility map, or
+/// the planner takes a million rows for a few and index-only scans visit
+/// every row (autovacuum would get there, later).
+pub fn after_bulk_load(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Postgres(c) = conn {
+        c.batch_execute("VACUUM ANALYZE;")?;
+    }
+    Ok(())
 }
