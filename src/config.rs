@@ -4,8 +4,11 @@
 
 use clap::{CommandFactory, FromArgMatches};
 
-/// `Debug` (below) prints the URLs without their credentials.
-#[derive(Clone, clap::Args)]
+use crate::domain::secret::Secret;
+
+/// The URLs that may carry credentials are [`Secret`]s: `Debug` prints
+/// `***` for them.
+#[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// Address to listen on (port 0: any free port)
     #[arg(long, env = "PAYDESK_BIND", default_value = DEFAULT_BIND)]
@@ -15,8 +18,8 @@ pub struct Config {
     #[arg(long, env = "PAYDESK_METRICS_BIND", default_value = DEFAULT_METRICS_BIND)]
     pub metrics_bind: String,
     /// `sqlite://path` or `postgres://…`: the global `--database-url`.
-    #[arg(skip = DEFAULT_DATABASE_URL.to_string())]
-    pub database_url: String,
+    #[arg(skip = Secret::new(DEFAULT_DATABASE_URL.to_string()))]
+    pub database_url: Secret<String>,
     /// Base of the links given to customers, e.g. https://help.example.com
     /// (default: http:// + the bound address)
     #[arg(long, env = "PAYDESK_PUBLIC_URL")]
@@ -42,7 +45,7 @@ pub struct Config {
     /// smtp://host:port, smtp://user:pass@host:587?tls=required, smtps://host:465
     /// (default: write messages as .eml files to --mail-dir)
     #[arg(long, env = "PAYDESK_SMTP_URL", hide_env_values = true)]
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<Secret<String>>,
     /// Folder for .eml files when no SMTP server is set
     #[arg(long, env = "PAYDESK_MAIL_DIR", default_value = "mail-outbox")]
     pub mail_dir: String,
@@ -117,34 +120,6 @@ fn mebibytes(value: &str) -> Result<usize, String> {
     mib.checked_mul(1024 * 1024).filter(|b| *b > 0).ok_or_else(|| format!("{value} MiB is out of range"))
 }
 
-/// A URL with any `user:password@` replaced by `***@`, for logs and `Debug`.
-pub fn redact_url(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let authority_end = rest.find('/').unwrap_or(rest.len());
-            match rest[..authority_end].rfind('@') {
-                Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
-                None => url.to_string(),
-            }
-        }
-        None => url.to_string(),
-    }
-}
-
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("bind", &self.bind)
-            .field("metrics_bind", &self.metrics_bind)
-            .field("database_url", &redact_url(&self.database_url))
-            .field("public_url", &self.public_url)
-            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
-            .field("mail_dir", &self.mail_dir)
-            .field("rules_path", &self.rules_path)
-            .finish_non_exhaustive()
-    }
-}
-
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_METRICS_BIND: &str = "127.0.0.1:9898";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://paydesk.db";
@@ -163,7 +138,7 @@ impl Config {
         let command = Defaults::command().mut_args(|a| a.env(None::<&str>));
         let matches = command.try_get_matches_from(["paydesk"]).expect("every setting has a valid default");
         let mut config = Defaults::from_arg_matches(&matches).expect("the defaults parse").config;
-        config.database_url = database_url.into();
+        config.database_url = Secret::new(database_url.into());
         config
     }
 
@@ -197,12 +172,13 @@ mod tests {
     #[test]
     fn debug_never_prints_credentials() {
         let mut c = Config::new("postgres://paydesk:db-secret@db.internal/paydesk");
-        c.smtp_url = Some("smtps://mailer:smtp-secret@mail.example.com:465".into());
+        c.smtp_url = Some(Secret::new("smtps://mailer:smtp-secret@mail.example.com:465".into()));
         let printed = format!("{c:?}");
-        assert!(!printed.contains("db-secret") && !printed.contains("smtp-secret"), "{printed}");
-        assert!(printed.contains("postgres://***@db.internal/paydesk"), "{printed}");
-        assert_eq!(redact_url("sqlite://paydesk.db"), "sqlite://paydesk.db");
-        assert_eq!(redact_url("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525");
+        for secret in ["db-secret", "smtp-secret", "db.internal", "mail.example.com"] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+        assert!(printed.contains("database_url: ***") && printed.contains("smtp_url: Some(***)"), "{printed}");
+        assert!(printed.contains("bind: \"127.0.0.1:8080\""), "the rest is shown: {printed}");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::db::backend::{self, insert_many};
 use crate::db::schema::{screenshots, ticket_events, tickets, tracking_links};
 use crate::db::stats;
 use crate::db::tickets::{author, event_kind};
@@ -258,11 +259,7 @@ const TICKETS_PER_TRANSACTION: u64 = 10_000;
 /// Adds `options.tickets` tickets (and the demo staff when absent).
 pub fn seed(conn: &mut DbConn, options: &Options, progress: &mut dyn FnMut(u64)) -> QueryResult<Report> {
     let started = std::time::Instant::now();
-    if let DbConn::Sqlite(c) = conn {
-        // A bulk load: a page cache that holds the indexes being filled
-        // saves reading them back from the file for every batch.
-        diesel::connection::SimpleConnection::batch_execute(c, "PRAGMA cache_size = -262144;")?;
-    }
+    backend::before_bulk_load(conn)?;
     let rules = Rules::default_rules();
     let now = crate::web::now();
     let staff = ensure_staff(conn, now)?;
@@ -350,12 +347,7 @@ pub fn seed(conn: &mut DbConn, options: &Options, progress: &mut dyn FnMut(u64))
         }
         Ok::<_, diesel::result::Error>(())
     })?;
-    if let DbConn::Postgres(c) = conn {
-        // Fresh statistics and visibility map, or the planner takes a
-        // million rows for a few and index-only scans visit every row
-        // (autovacuum would get there, later).
-        diesel::connection::SimpleConnection::batch_execute(c, "VACUUM ANALYZE;")?;
-    }
+    backend::after_bulk_load(conn)?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -366,17 +358,6 @@ struct Batch {
     events: Vec<EventRow>,
     screenshots: Vec<ScreenshotRow>,
     links: Vec<LinkRow>,
-}
-
-/// Many rows in one INSERT, which diesel builds per backend (its
-/// multi-backend connection has no batch insert).
-macro_rules! insert_many {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match $conn {
-            DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
-            DbConn::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
-        }
-    };
 }
 
 impl Batch {

@@ -144,7 +144,7 @@ fn main() -> ExitCode {
             .map(|()| tracing::info!("database is up to date"))
             .map_err(|e| e.to_string()),
         Command::Serve { config } => {
-            let config = Config { database_url: cli.database_url, ..config };
+            let config = Config { database_url: cli.database_url.into(), ..config };
             serve(config)
         }
     };

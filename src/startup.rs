@@ -50,12 +50,12 @@ impl Application {
             }
             None => Rules::default_rules(),
         };
-        let pools = db::Pools::open(&config.database_url, config.db_pool_size)?;
+        let pools = db::Pools::open(config.database_url.expose(), config.db_pool_size)?;
         let listener = TcpListener::bind(&config.bind).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         let address = listener.local_addr().map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         let public_url =
             config.public_url.clone().unwrap_or_else(|| format!("http://{address}")).trim_end_matches('/').to_string();
-        let transport = Transport_::new(config.smtp_url.as_deref(), &config.mail_dir)?;
+        let transport = Transport_::new(config.smtp_url.as_ref().map(|s| s.expose().as_str()), &config.mail_dir)?;
         let worker = Worker {
             pools: pools.clone(),
             from: config.mail_from.parse().map_err(|_| StartError::MailFrom(config.mail_from.clone()))?,

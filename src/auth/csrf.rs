@@ -101,6 +101,11 @@ impl FromRequest for CsrfToken {
     }
 }
 
+/// A form with nothing but its `csrf` field (sign out, revoke, retry…):
+/// `CsrfForm<NoFields>`.
+#[derive(Debug, serde::Deserialize)]
+pub struct NoFields {}
+
 /// A submitted form (`application/x-www-form-urlencoded`) whose `csrf` field
 /// matched the cookie, read into `T`. A handler that takes one cannot forget
 /// the check, and gets typed fields instead of a map of strings; a form that

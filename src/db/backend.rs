@@ -1,6 +1,9 @@
 //! What SQLite and PostgreSQL do differently, in one place.
 
+use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::incidents::{status as incident_status, Incident};
 use super::schema::{incidents, tickets};
@@ -97,4 +100,85 @@ pub fn lock_proposals(conn: &mut DbConn) -> QueryResult<()> {
         }
         DbConn::Sqlite(c) => diesel::sql_query("UPDATE incidents SET id = id WHERE 0").execute(c).map(|_| ()),
     }
+}
+
+/// Runs one raw SQL statement whose text is the same on both backends.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Postgres($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
+/// Two PostgreSQL servers assigning at once would both see the same open
+/// counts; one advisory lock per transaction makes them take turns. SQLite's
+/// single writer already does. Call inside the transaction that assigns.
+pub fn serialize_assignment(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Postgres(c) = conn {
+        c.batch_execute("SELECT pg_advisory_xact_lock(7262)")?;
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct ClaimedId {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+/// Leases up to `limit` due outbox messages until `until`, and returns their
+/// ids. Several workers never hold the same message: PostgreSQL skips rows
+/// another transaction has locked (`FOR UPDATE SKIP LOCKED`); SQLite has a
+/// single writer.
+pub fn claim_outbox(
+    conn: &mut DbConn,
+    until: NaiveDateTime,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    const PICK: &str = "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+                        AND (locked_until IS NULL OR locked_until < $2) ORDER BY next_attempt_at LIMIT $3";
+    let skip_locked = if matches!(conn, DbConn::Postgres(_)) { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let q = diesel::sql_query(format!(
+        "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN ({PICK}{skip_locked}) RETURNING id"
+    ))
+    .bind::<Timestamp, _>(until)
+    .bind::<Timestamp, _>(now)
+    .bind::<BigInt, _>(limit);
+    let ids: Vec<ClaimedId> = on_backend!(conn, |c| q.load(c))?;
+    Ok(ids.into_iter().map(|c| c.id).collect())
+}
+
+/// Many rows in one INSERT, which diesel builds per backend (its
+/// multi-backend connection has no batch insert).
+macro_rules! insert_many {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConn::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+pub(crate) use insert_many;
+
+/// Before a bulk load (`demo seed`), on SQLite: a page cache that holds the
+/// indexes being filled saves reading them back from the file every batch.
+pub fn before_bulk_load(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Sqlite(c) = conn {
+        c.batch_execute("PRAGMA cache_size = -262144;")?;
+    }
+    Ok(())
+}
+
+/// After a bulk load, on PostgreSQL: fresh statistics and visibility map, or
+/// the planner takes a million rows for a few and index-only scans visit
+/// every row (autovacuum would get there, later).
+pub fn after_bulk_load(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Postgres(c) = conn {
+        c.batch_execute("VACUUM ANALYZE;")?;
+    }
+    Ok(())
 }

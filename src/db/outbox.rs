@@ -4,7 +4,6 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::schema::outbox;
 use super::tickets::new_id;
@@ -133,36 +132,11 @@ pub struct Message {
     pub incident_id: Option<String>,
 }
 
-#[derive(QueryableByName)]
-struct ClaimedId {
-    #[diesel(sql_type = Text)]
-    id: String,
-}
-
 /// Takes up to `limit` due messages for this worker until `now + lease`.
 /// Several workers never hold the same message: PostgreSQL skips rows
 /// another transaction has locked; SQLite has a single writer.
 pub fn claim(conn: &mut DbConn, now: NaiveDateTime, lease: Duration, limit: i64) -> QueryResult<Vec<Message>> {
-    const PICK: &str = "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
-                        AND (locked_until IS NULL OR locked_until < $2) ORDER BY next_attempt_at LIMIT $3";
-    let until = now + lease;
-    let ids: Vec<ClaimedId> = match conn {
-        DbConn::Postgres(c) => diesel::sql_query(format!(
-            "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN ({PICK} FOR UPDATE SKIP LOCKED) RETURNING id"
-        ))
-        .bind::<Timestamp, _>(until)
-        .bind::<Timestamp, _>(now)
-        .bind::<BigInt, _>(limit)
-        .load(c)?,
-        DbConn::Sqlite(c) => diesel::sql_query(format!(
-            "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN ({PICK}) RETURNING id"
-        ))
-        .bind::<Timestamp, _>(until)
-        .bind::<Timestamp, _>(now)
-        .bind::<BigInt, _>(limit)
-        .load(c)?,
-    };
-    let ids: Vec<String> = ids.into_iter().map(|c| c.id).collect();
+    let ids = super::backend::claim_outbox(conn, now + lease, now, limit)?;
     outbox::table.filter(outbox::id.eq_any(&ids)).select(Message::as_select()).load(conn)
 }
 

@@ -3,7 +3,6 @@
 //! payment scenario.
 
 use chrono::NaiveDateTime;
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::schema::{escalations, platform_scenarios, platforms, tickets, users};
@@ -80,9 +79,7 @@ pub fn pick_assignee(conn: &mut DbConn, queue: Queue, now: NaiveDateTime) -> Que
     // Two PostgreSQL servers assigning at once would both see the same
     // counts; one lock per transaction makes them take turns. SQLite's
     // single writer already does.
-    if let DbConn::Postgres(c) = conn {
-        c.batch_execute("SELECT pg_advisory_xact_lock(7262)")?;
-    }
+    super::backend::serialize_assignment(conn)?;
     // `open_tickets` is kept by triggers on `tickets` (migration 000008).
     let candidates: Vec<(User, i64)> = users::table
         .filter(users::active.eq(true))

@@ -8,20 +8,11 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
+use super::backend::on_backend;
 use super::schema::tickets;
 use super::tickets::Ticket;
 use super::DbConn;
 use crate::domain::china;
-
-/// Runs one raw SQL statement (the same text on both backends).
-macro_rules! on_backend {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            DbConn::Postgres($c) => $body,
-            DbConn::Sqlite($c) => $body,
-        }
-    };
-}
 
 /// Which row of `daily_stats` a ticket counts in.
 pub struct Key<'a> {

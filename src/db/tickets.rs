@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use sha2::Digest;
 
 use super::outbox;
@@ -15,7 +14,7 @@ use crate::domain::codes::{
 };
 use crate::domain::facts::{self, Fact, Known};
 use crate::domain::intake::NewTicket;
-use crate::domain::reference::{hash_secret, new_reference, TrackingToken};
+use crate::domain::reference::{hash_secret, TrackingToken};
 use crate::domain::screenshot::{ImageKind, Screenshot};
 use crate::i18n::Lang;
 use crate::routing::{Decision, Rules};
@@ -153,53 +152,6 @@ pub mod author {
     pub const SYSTEM: &str = "system";
 }
 
-/// Stores a new ticket with its screenshot and first timeline entry in one
-/// transaction, and consumes the screenshot draft it used, if any.
-pub fn create(
-    conn: &mut DbConn,
-    ticket: &NewTicket,
-    routed: &Routed<'_>,
-    draft_token: Option<&str>,
-    now: NaiveDateTime,
-) -> QueryResult<Created> {
-    // References are short, so a collision is possible; retry with a new one.
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let created = Created { reference: new_reference(), token: TrackingToken::generate(), status: routed.status() };
-        match conn.transaction(|conn| insert_ticket(conn, ticket, routed, &created, draft_token, now)) {
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) if attempts < 5 => continue,
-            Err(e) => return Err(e),
-            Ok(()) => return Ok(created),
-        }
-    }
-}
-
-/// Routes a validated ticket and stores it; the form, the API and the demo
-/// data all file tickets through here.
-pub fn file(
-    conn: &mut DbConn,
-    ticket: &NewTicket,
-    rules: &Rules,
-    draft_token: Option<&str>,
-    now: NaiveDateTime,
-) -> QueryResult<(Created, Decision)> {
-    // Read before the write transaction starts (SQLite takes its write lock
-    // with the first write).
-    let allowed = routing::allows(conn, ticket.platform, ticket.payment_scenario)?;
-    let decision = rules.route(&crate::routing::Facts {
-        symptom: ticket.symptom,
-        failing_step: ticket.failing_step,
-        error_code: ticket.error_code.as_deref(),
-        error_message: ticket.error_message.as_deref(),
-        description: &ticket.description,
-        checks_tried: &ticket.checks_tried,
-        scenario_allowed: allowed,
-    });
-    let created = create(conn, ticket, &Routed { decision: &decision, rules }, draft_token, now)?;
-    Ok((created, decision))
-}
-
 /// What routing decided for a new ticket, and the SLA targets to apply.
 pub struct Routed<'a> {
     pub decision: &'a Decision,
@@ -220,7 +172,7 @@ impl Routed<'_> {
     }
 }
 
-fn insert_ticket(
+pub(crate) fn insert_ticket(
     conn: &mut DbConn,
     t: &NewTicket,
     routed: &Routed<'_>,
@@ -356,7 +308,7 @@ pub fn insert_event(conn: &mut DbConn, ticket_id: &str, e: NewEvent<'_>, now: Na
     Ok(id)
 }
 
-fn insert_screenshot(
+pub(crate) fn insert_screenshot(
     conn: &mut DbConn,
     ticket_id: &str,
     event_id: Option<&str>,
@@ -467,59 +419,6 @@ pub fn screenshot_data(conn: &mut DbConn, ticket_id: &str, id: &str) -> QueryRes
 /// Screenshots one ticket keeps at most, the one filed with it included
 /// (each up to the size limit): a customer's messages can add no more.
 pub const MAX_SCREENSHOTS_PER_TICKET: i32 = 10;
-
-/// What became of a customer's message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CustomerMessage {
-    Added,
-    /// The retention purge anonymised the ticket meanwhile: nothing stored,
-    /// and it is not reopened.
-    Anonymised,
-    /// The message carried a screenshot past [`MAX_SCREENSHOTS_PER_TICKET`]:
-    /// nothing stored.
-    TooManyScreenshots,
-}
-
-pub fn add_customer_message(
-    conn: &mut DbConn,
-    ticket: &Ticket,
-    body: &str,
-    screenshot: Option<&Screenshot>,
-    now: NaiveDateTime,
-) -> QueryResult<CustomerMessage> {
-    conn.transaction(|conn| {
-        // Read again under the ticket's lock: the purge or another message
-        // may have come in between.
-        let ticket = &super::backend::lock_ticket(conn, &ticket.id)?.ok_or(diesel::result::Error::NotFound)?;
-        if ticket.contact_email.is_empty() {
-            return Ok(CustomerMessage::Anonymised);
-        }
-        if screenshot.is_some() && ticket.screenshot_count >= MAX_SCREENSHOTS_PER_TICKET {
-            return Ok(CustomerMessage::TooManyScreenshots);
-        }
-        let current = ticket.status;
-        let next = current.after_customer_reply();
-        let (due, paused) = crate::ops::ticket::clock(ticket, ticket.due_at, next, now);
-        diesel::update(tickets::table.find(&ticket.id))
-            .set((
-                tickets::status.eq(next.as_str()),
-                tickets::due_at.eq(due),
-                tickets::paused_at.eq(paused),
-                tickets::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        let message = NewEvent::public(event_kind::CUSTOMER_MESSAGE, author::CUSTOMER, body);
-        let event_id = insert_event(conn, &ticket.id, message, now)?;
-        if let Some(shot) = screenshot {
-            insert_screenshot(conn, &ticket.id, Some(&event_id), shot, now)?;
-        }
-        if next != current {
-            let change = NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, next.as_str());
-            insert_event(conn, &ticket.id, change, now)?;
-        }
-        Ok(CustomerMessage::Added)
-    })
-}
 
 /// Keeps a valid screenshot from a form that failed validation, so the
 /// customer does not have to pick it again. Returns the secret that names it.

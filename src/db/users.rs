@@ -9,38 +9,28 @@ use super::tickets::new_id;
 use super::DbConn;
 use crate::domain::codes::{Queue, Role, Status};
 use crate::domain::reference::{hash_secret, TrackingToken};
+use crate::domain::secret::Secret;
 
 /// A session ends after this long without use…
 pub const SESSION_IDLE_HOURS: i64 = 12;
 /// …and after this long in any case.
 pub const SESSION_MAX_DAYS: i64 = 7;
 
-/// `Debug` (below) leaves out the password hash.
-#[derive(Clone, Queryable, Selectable)]
+/// `Debug` prints `***` for the password hash (a [`Secret`]).
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct User {
     pub id: String,
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub password_hash: String,
+    #[diesel(deserialize_as = String)]
+    pub password_hash: Secret<String>,
     pub active: bool,
     pub queues: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_assigned_at: Option<NaiveDateTime>,
-}
-
-impl std::fmt::Debug for User {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("User")
-            .field("id", &self.id)
-            .field("email", &self.email)
-            .field("role", &self.role)
-            .field("active", &self.active)
-            .field("password_hash", &"***")
-            .finish_non_exhaustive()
-    }
 }
 
 impl User {
@@ -369,12 +359,12 @@ pub fn forget_old_failures(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult
 /// The server's own secret of that name (64 hex digits, 256 random bits),
 /// made and stored on first use: nothing to configure, and every process
 /// on the same database agrees on it.
-pub fn server_secret(conn: &mut DbConn, name: &str, now: NaiveDateTime) -> QueryResult<String> {
+pub fn server_secret(conn: &mut DbConn, name: &str, now: NaiveDateTime) -> QueryResult<Secret<String>> {
     let stored = |conn: &mut DbConn| {
         server_secrets::table.find(name).select(server_secrets::value).first::<String>(conn).optional()
     };
     if let Some(value) = stored(conn)? {
-        return Ok(value);
+        return Ok(Secret::new(value));
     }
     let fresh = hex::encode(rand::random::<[u8; 32]>());
     let inserted = diesel::insert_into(server_secrets::table)
@@ -387,7 +377,7 @@ pub fn server_secret(conn: &mut DbConn, name: &str, now: NaiveDateTime) -> Query
             other?;
         }
     }
-    stored(conn)?.ok_or(DieselError::NotFound)
+    stored(conn)?.map(Secret::new).ok_or(DieselError::NotFound)
 }
 
 // --- API tokens -----------------------------------------------------------
@@ -504,4 +494,29 @@ pub fn supervisors(conn: &mut DbConn) -> QueryResult<Vec<String>> {
         .filter(users::role.eq_any([Role::Supervisor, Role::Admin]))
         .select(users::email)
         .load(conn)
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_the_password_hash() {
+        let at = chrono::DateTime::from_timestamp(0, 0).unwrap().naive_utc();
+        let user = User {
+            id: "u1".into(),
+            email: "agent@paydesk.test".into(),
+            name: "Agent".into(),
+            role: Role::Agent,
+            password_hash: Secret::new("$argon2id$v=19$secret-hash".into()),
+            active: true,
+            queues: "general".into(),
+            created_at: at,
+            updated_at: at,
+            last_assigned_at: None,
+        };
+        let printed = format!("{user:?} {:#?}", Some(&user));
+        assert!(!printed.contains("argon2") && !printed.contains("secret-hash"), "{printed}");
+        assert!(printed.contains("password_hash: ***") && printed.contains("agent@paydesk.test"), "{printed}");
+    }
 }

@@ -43,6 +43,12 @@ pub const FIELDS: &[&str] = &[
     "description",
 ];
 
+/// The fields typed as text (all but the screenshot and the ticked checks),
+/// in page order: what a refused form shows back as it was typed.
+pub fn text_fields() -> impl Iterator<Item = &'static str> {
+    FIELDS.iter().copied().filter(|f| !matches!(*f, "screenshot" | "checks_tried"))
+}
+
 /// Everything a customer sent, as sent. Blank strings mean "not given".
 #[derive(Debug, Default, Clone)]
 pub struct IntakeInput {

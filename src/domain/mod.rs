@@ -10,6 +10,7 @@ pub mod intake;
 pub mod reference;
 pub mod retention;
 pub mod screenshot;
+pub mod secret;
 pub mod sla;
 pub mod spikes;
 pub mod text;

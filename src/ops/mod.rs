@@ -8,6 +8,7 @@
 
 pub mod escalation;
 pub mod incident;
+pub mod intake;
 pub mod retention;
 pub mod sweeps;
 pub mod ticket;

@@ -19,24 +19,6 @@ use crate::domain::screenshot::{Screenshot, ScreenshotError};
 use crate::error::AppError;
 use crate::i18n::Lang;
 
-/// Text fields of the form, in page order.
-const TEXT_FIELDS: &[&str] = &[
-    "platform",
-    "payment_scenario",
-    "payment_method",
-    "failing_step",
-    "symptom",
-    "error_code",
-    "error_message",
-    "city",
-    "account_number",
-    "occurred_at",
-    "amount",
-    "order_number",
-    "contact_email",
-    "description",
-];
-
 /// The intake fields of a multipart form, as typed.
 pub fn intake_input(form: &FormData, max_file: usize) -> IntakeInput {
     IntakeInput {
@@ -298,7 +280,7 @@ pub async fn create(
                 kept = Some(KeptScreenshot { token, file_name });
             }
             let mut view = NewTicketPage::new(lang, page.path, csrf.0, max_file);
-            for name in TEXT_FIELDS {
+            for name in intake::text_fields() {
                 view.values.insert(name, form.text(name));
             }
             // The full account number is never shown back: its masked form
@@ -321,7 +303,7 @@ pub async fn store_ticket(
 ) -> Result<store::Created, AppError> {
     let rules = state.rules.clone();
     let (created, decision) =
-        state.write(move |c| Ok(store::file(c, &ticket, &rules, draft_token.as_deref(), now())?)).await?;
+        state.write(move |c| Ok(crate::ops::intake::file(c, &ticket, &rules, draft_token.as_deref(), now())?)).await?;
     tracing::info!(reference = %created.reference, kind = %decision.kind, rule = %decision.rule, "ticket filed");
     state.metrics.filed.with_label_values(&[decision.kind.as_str()]).inc();
     Ok(created)

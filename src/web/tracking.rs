@@ -307,15 +307,16 @@ pub async fn add_message(
         let view = tracking_page(&state, page, csrf.0, token, false, Some((raw, problems))).await?;
         return super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
     }
-    let outcome =
-        state.write(move |c| Ok(store::add_customer_message(c, &ticket, &body, screenshot.as_ref(), now())?)).await?;
+    let outcome = state
+        .write(move |c| Ok(crate::ops::intake::add_customer_message(c, &ticket, &body, screenshot.as_ref(), now())?))
+        .await?;
     match outcome {
-        store::CustomerMessage::Added => {
+        crate::ops::intake::CustomerMessage::Added => {
             let location = format!("/t/{token}?sent=1#timeline");
             Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
         }
-        store::CustomerMessage::Anonymised => gone(page),
-        store::CustomerMessage::TooManyScreenshots => {
+        crate::ops::intake::CustomerMessage::Anonymised => gone(page),
+        crate::ops::intake::CustomerMessage::TooManyScreenshots => {
             let problems = vec![too_many_screenshots(lang)];
             let view = tracking_page(&state, page, csrf.0, token, false, Some((raw, problems))).await?;
             super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view)

@@ -147,7 +147,7 @@ async fn the_current_password_cannot_be_guessed_on_the_settings_page() {
     assert_eq!(res.status().as_u16(), 429);
     assert!(res.headers().contains_key("retry-after"));
     let user = paydesk::db::users::find_by_email(&mut app.conn(), "guess@paydesk.test").unwrap().unwrap();
-    assert!(paydesk::auth::password::verify(PASSWORD, &user.password_hash), "unchanged");
+    assert!(paydesk::auth::password::verify(PASSWORD, user.password_hash.expose()), "unchanged");
 }
 
 /// Finding 2: there was no way to sign out a session left open elsewhere.

@@ -106,7 +106,7 @@ async fn the_first_admin_and_a_token_come_from_the_shell() {
     let pool = paydesk::db::connect(&url, 1).unwrap();
     let mut conn = pool.get().unwrap();
     let user = paydesk::db::users::find_by_email(&mut conn, "boss@paydesk.test").unwrap().unwrap();
-    assert!(paydesk::auth::password::verify("correct horse battery staple", &user.password_hash));
+    assert!(paydesk::auth::password::verify("correct horse battery staple", user.password_hash.expose()));
     let holder = paydesk::db::users::token_user(&mut conn, &token, chrono::Utc::now().naive_utc()).unwrap();
     assert_eq!(holder.map(|u| u.email), Some("boss@paydesk.test".to_string()));
 

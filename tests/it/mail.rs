@@ -35,7 +35,7 @@ fn parse(raw: &str) -> Mail {
 #[tokio::test]
 async fn the_customer_is_mailed_in_their_language_with_a_working_link() {
     let smtp = SmtpSink::start();
-    let app = spawn_with(|c| c.smtp_url = Some(smtp.url())).await;
+    let app = spawn_with(|c| c.smtp_url = Some(smtp.url().into())).await;
     let (zh_ref, _) = app.file_api(&with(&complete_fields(), "lang", "zh-CN")).await;
     let (en_ref, _) =
         app.file_api(&with(&with(&complete_fields(), "lang", "en"), "contact_email", "amy@example.com")).await;
@@ -66,7 +66,7 @@ async fn the_customer_is_mailed_in_their_language_with_a_working_link() {
 #[tokio::test]
 async fn replies_requests_and_resolution_are_mailed_with_text_escaped() {
     let smtp = SmtpSink::start();
-    let app = spawn_with(|c| c.smtp_url = Some(smtp.url())).await;
+    let app = spawn_with(|c| c.smtp_url = Some(smtp.url().into())).await;
     let agent = app.staff("agent").await;
     let (reference, _) = app.file_api(&with(&complete_fields(), "lang", "en")).await;
     smtp.wait_for(1).await;
@@ -95,7 +95,7 @@ async fn replies_requests_and_resolution_are_mailed_with_text_escaped() {
 #[tokio::test]
 async fn tickets_are_accepted_while_smtp_is_down_and_mailed_when_it_is_back() {
     let port = free_port();
-    let app = spawn_with(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+    let app = spawn_with(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into())).await;
     for _ in 0..5 {
         app.file_api(&complete_fields()).await;
     }
@@ -195,9 +195,9 @@ async fn wait_healthy(base: &str) {
 #[tokio::test]
 async fn two_workers_never_send_a_message_twice() {
     let smtp = SmtpSink::start();
-    let app = spawn_with(|c| c.smtp_url = Some(smtp.url())).await;
+    let app = spawn_with(|c| c.smtp_url = Some(smtp.url().into())).await;
     let other_mail = tempfile::tempdir().unwrap();
-    let other = start_server(&app.db.url(), other_mail.path(), |c| c.smtp_url = Some(smtp.url()));
+    let other = start_server(&app.db.url(), other_mail.path(), |c| c.smtp_url = Some(smtp.url().into()));
     let client = reqwest::Client::new();
     let filed = futures_util::future::join_all((0..20).map(|i| {
         let base = if i % 2 == 0 { app.base.clone() } else { other.clone() };
@@ -228,7 +228,7 @@ async fn two_workers_never_send_a_message_twice() {
 async fn undeliverable_messages_become_dead_letters_that_admins_send_again() {
     let port = free_port();
     let app = spawn_with(|c| {
-        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into());
         c.mail_max_attempts = 2;
         c.mail_retry_base_secs = 0;
     })

@@ -9,6 +9,7 @@ mod cli;
 mod concurrency;
 mod durability;
 mod e2e;
+mod forms;
 mod hostile;
 mod insight;
 mod intake_form;

@@ -139,7 +139,7 @@ async fn self_service_customers_get_guidance_at_once_and_the_clock_pauses() {
 #[tokio::test]
 async fn out_of_scope_cases_are_grouped_reviewed_sent_and_answered() {
     let smtp = SmtpSink::start();
-    let app = spawn_with(|c| c.smtp_url = Some(smtp.url())).await;
+    let app = spawn_with(|c| c.smtp_url = Some(smtp.url().into())).await;
     let supervisor = app.staff("supervisor").await;
     let agent = app.staff("agent").await;
 
@@ -492,7 +492,7 @@ async fn eventually(mut check: impl FnMut() -> bool, what: &str) {
 async fn time_resolves_silent_self_service_escalates_old_deductions_and_flags_breaches() {
     let smtp = SmtpSink::start();
     let app = spawn_with(|c| {
-        c.smtp_url = Some(smtp.url());
+        c.smtp_url = Some(smtp.url().into());
         c.sweep_secs = 0;
     })
     .await;

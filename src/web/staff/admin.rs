@@ -5,10 +5,9 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use diesel::Connection;
-use std::collections::HashMap;
 
 use super::Chrome;
-use crate::auth::csrf::CsrfToken;
+use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{password, Staff};
 use crate::db::audit::{self, Entry};
 use crate::db::users::{self, NewUser, PasswordChange, User, UserError, UserUpdate};
@@ -136,33 +135,37 @@ pub async fn edit(
     crate::web::html(render(&state, chrome(p, me, csrf), f).await?)
 }
 
-/// The posted form as pairs (queues repeat).
-type Pairs = web::Form<Vec<(String, String)>>;
+/// The posted add/edit form, read through [`CsrfForm`] as pairs: `queues`
+/// repeats (one per ticked box), which serde_urlencoded cannot read into a
+/// `Vec` field, so the pairs are parsed here, strictly.
+type Pairs = CsrfForm<Vec<(String, String)>>;
 
-fn parse_form(pairs: &[(String, String)]) -> (HashMap<String, String>, UserForm) {
-    let map: HashMap<String, String> = pairs.iter().cloned().collect();
-    let get = |k: &str| map.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
-    let form = UserForm {
-        email: get("email"),
-        name: get("name"),
-        role: get("role"),
-        queues: pairs.iter().filter(|(k, _)| k == "queues").map(|(_, v)| v.clone()).collect(),
-        active: map.contains_key("active"),
-    };
-    (map, form)
+/// The form as typed: what the page shows again when it is refused, and the
+/// codes read strictly (an unknown role or queue is a 400, never dropped).
+struct Submitted {
+    form: UserForm,
+    role: Role,
+    queues: Vec<Queue>,
+    password: String,
 }
 
-/// Checks the form's CSRF field; the form, its role and the password typed
-/// ("" when none).
-fn read_form(
-    csrf: &CsrfToken,
-    pairs: &[(String, String)],
-) -> Result<(HashMap<String, String>, UserForm, Role, String), AppError> {
-    let (map, form) = parse_form(pairs);
-    csrf.check(map.get("csrf").map(String::as_str).unwrap_or(""))?;
-    let role = Role::parse(&form.role).ok_or(AppError::BadRequest("role"))?;
-    let pw = map.get("password").cloned().unwrap_or_default();
-    Ok((map, form, role, pw))
+fn read_form(pairs: &[(String, String)]) -> Result<Submitted, AppError> {
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let text = |k: &str| get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let role = get("role").map(str::trim).and_then(Role::parse).ok_or(AppError::BadRequest("role"))?;
+    let queues = pairs
+        .iter()
+        .filter(|(k, _)| k == "queues")
+        .map(|(_, v)| Queue::parse(v).ok_or(AppError::BadRequest("queues")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let form = UserForm {
+        email: text("email"),
+        name: text("name"),
+        role: role.as_str().to_string(),
+        queues: queues.iter().map(|q| q.as_str().to_string()).collect(),
+        active: get("active").is_some(),
+    };
+    Ok(Submitted { form, role, queues, password: get("password").unwrap_or_default().to_string() })
 }
 
 /// A staff name as typed, cleaned like customer text: at most 80
@@ -193,25 +196,20 @@ fn problem(form: &UserForm, pw: &str, creating: bool) -> Option<&'static str> {
     }
 }
 
-fn queues_of(form: &UserForm) -> Vec<Queue> {
-    form.queues.iter().filter_map(|q| Queue::parse(q)).collect()
-}
-
 pub async fn create(
     p: PageLang,
     me: Staff,
     csrf: CsrfToken,
-    pairs: Pairs,
+    CsrfForm(pairs): Pairs,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let (_, form, role, pw) = read_form(&csrf, &pairs)?;
+    let Submitted { form, role, queues, password: pw } = read_form(&pairs)?;
     let problem = problem(&form, &pw, true);
     if let Some(key) = problem {
         let f = FormState { editing: None, form, problem: p.lang.t(key), saved: false };
         return unprocessable(render(&state, chrome(p, me, csrf), f).await?);
     }
     let hash = password::hash(&pw);
-    let queues = queues_of(&form);
     let name = clean_name(&form.name).map_err(|_| AppError::BadRequest("name"))?;
     let (email, actor) = (form.email.clone(), me.id.clone());
     let created = state
@@ -246,10 +244,10 @@ pub async fn update(
     me: Staff,
     csrf: CsrfToken,
     id: web::Path<String>,
-    pairs: Pairs,
+    CsrfForm(pairs): Pairs,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let (_, form, role, pw) = read_form(&csrf, &pairs)?;
+    let Submitted { form, role, queues, password: pw } = read_form(&pairs)?;
     let problem = problem(&form, &pw, false);
     if let Some(key) = problem {
         let f = FormState { editing: Some(id.into_inner()), form, problem: p.lang.t(key), saved: false };
@@ -257,7 +255,7 @@ pub async fn update(
     }
     let hash = (!pw.is_empty()).then(|| password::hash(&pw));
     let name = clean_name(&form.name).map_err(|_| AppError::BadRequest("name"))?;
-    let (id, actor, queues) = (id.into_inner(), me.id.clone(), queues_of(&form));
+    let (id, actor) = (id.into_inner(), me.id.clone());
     // One transaction: the edit, the password with what it ends, the audit.
     state
         .write(move |c| {

@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::csrf::{self, CsrfToken};
+use crate::auth::csrf::{self, CsrfForm, CsrfToken, NoFields};
 use crate::auth::staff::{session_cookie_name, session_token};
 use crate::auth::{device, password, throttle};
 use crate::db::audit::{self, Entry};
@@ -53,8 +53,6 @@ pub async fn form(page: PageLang, csrf: CsrfToken, q: web::Query<LoginQuery>) ->
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    #[serde(default)]
-    csrf: String,
     email: String,
     password: String,
     next: Option<String>,
@@ -74,10 +72,9 @@ pub async fn submit(
     req: HttpRequest,
     page: PageLang,
     csrf: CsrfToken,
-    form: web::Form<LoginForm>,
+    CsrfForm(form): CsrfForm<LoginForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    csrf.check(&form.csrf)?;
     let client = crate::web::rate_limit::client_address(&req, &state.config);
     let secure = state.config.secure_cookies();
     let device_cookie = req.cookie(device::cookie_name(secure)).map(|c| c.value().to_string());
@@ -88,7 +85,6 @@ pub async fn submit(
         state.limits.sign_in.check(client)?;
     }
     let limits = state.limits.clone();
-    let form = form.into_inner();
     let email = users::normalize_email(&form.email);
     let address = client.to_string();
     let (account_key, address_key) = (format!("account:{email}"), format!("address:{address}"));
@@ -108,7 +104,7 @@ pub async fn submit(
             // back. Any other attempt counts per account and per address.
             let user = users::find_by_email(c, &email_for_db)?.filter(|u| u.active);
             let trusted = match (&device_cookie, &user) {
-                (Some(d), Some(u)) => device::verify(&key, &email_for_db, &u.password_hash, d, now),
+                (Some(d), Some(u)) => device::verify(key.expose(), &email_for_db, u.password_hash.expose(), d, now),
                 _ => None,
             };
             if trusted.is_none() && device_cookie.is_some() {
@@ -139,7 +135,7 @@ pub async fn submit(
                 return Ok(Outcome::Wait(secs));
             }
             let ok = match &user {
-                Some(u) => password::verify(&password_typed, &u.password_hash),
+                Some(u) => password::verify(&password_typed, u.password_hash.expose()),
                 None => {
                     password::verify_nothing(&password_typed);
                     false
@@ -160,7 +156,10 @@ pub async fn submit(
                     audit::record(c, entry, now)?;
                     // A fresh device cookie at each success (a new nonce,
                     // so a device's count starts again).
-                    Ok(Outcome::Ok { session, device: device::issue(&key, &email_for_db, &u.password_hash, now) })
+                    Ok(Outcome::Ok {
+                        session,
+                        device: device::issue(key.expose(), &email_for_db, u.password_hash.expose(), now),
+                    })
                 }
                 None => {
                     for (key, _) in &keys {
@@ -214,19 +213,11 @@ pub async fn submit(
     Ok(res.content_type("text/html; charset=utf-8").body(body))
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 pub async fn logout(
     req: HttpRequest,
-    csrf: CsrfToken,
-    form: web::Form<CsrfOnly>,
+    _: CsrfForm<NoFields>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    csrf.check(&form.csrf)?;
     if let Some(token) = session_token(&req) {
         state.write(move |c| Ok(users::end_session(c, &token)?)).await?;
     }

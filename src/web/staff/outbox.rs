@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use crate::auth::csrf::CsrfToken;
+use crate::auth::csrf::{CsrfForm, CsrfToken, NoFields};
 use crate::auth::Staff;
 use crate::db::audit::{self, Entry};
 use crate::db::outbox::{self, status, Message};
@@ -13,7 +13,6 @@ use crate::domain::codes::Role;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::lang::PageLang;
-use crate::web::staff::login::CsrfOnly;
 use crate::web::{now, AppState};
 
 #[derive(Template)]
@@ -48,12 +47,10 @@ pub async fn show(
 
 pub async fn retry(
     me: Staff,
-    csrf: CsrfToken,
     id: web::Path<String>,
-    form: web::Form<CsrfOnly>,
+    _: CsrfForm<NoFields>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    csrf.check(&form.csrf)?;
     let (id, actor) = (id.into_inner(), me.id.clone());
     state
         .write(move |c| {

@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::csrf::CsrfToken;
+use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
 use crate::db::audit::{self, Entry};
 use crate::db::routing::{self, Platform as PlatformRow};
@@ -60,16 +60,16 @@ pub async fn platforms(
     crate::web::html(PlatformsPage { lang, path: p.path, me, csrf: csrf.0, platforms })
 }
 
+/// The form arrives as pairs through [`CsrfForm`] (CSRF checked first):
+/// `scenarios` repeats, one per ticked box, which serde_urlencoded cannot
+/// read into a `Vec` field; each is parsed strictly below.
 pub async fn save_platform(
     me: Staff,
-    csrf: CsrfToken,
     code: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let pairs = form.into_inner();
     let map: HashMap<&str, &str> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    csrf.check(map.get("csrf").copied().unwrap_or(""))?;
     let code = code.into_inner();
     Platform::parse(&code).ok_or(AppError::NotFound)?;
     let restricted = map.contains_key("restricted");

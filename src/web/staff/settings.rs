@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::Connection;
 use serde::Deserialize;
 
-use crate::auth::csrf::CsrfToken;
+use crate::auth::csrf::{CsrfForm, CsrfToken, NoFields};
 use crate::auth::staff::session_token;
 use crate::auth::{password, throttle, Staff};
 use crate::db::audit::{self, Entry};
@@ -98,8 +98,6 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct TokenForm {
-    #[serde(default)]
-    csrf: String,
     name: String,
     /// Days the token lives ("never": no end); the default when absent.
     expires: Option<String>,
@@ -123,10 +121,9 @@ pub async fn create_token(
     p: PageLang,
     me: Staff,
     csrf: CsrfToken,
-    form: web::Form<TokenForm>,
+    CsrfForm(form): CsrfForm<TokenForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    csrf.check(&form.csrf)?;
     let name = text::clean(&form.name, 80, false).ok().flatten().unwrap_or_else(|| "API".to_string());
     let at = now();
     let expires = token_end(form.expires.as_deref(), at)?;
@@ -151,20 +148,12 @@ pub async fn create_token(
     render(&state, p, me, csrf.0, StatusCode::OK, shown).await
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn revoke_token(
     me: Staff,
-    csrf: CsrfToken,
     id: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    _: CsrfForm<NoFields>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    csrf.check(&form.csrf)?;
     let (user, token_id) = (me.id.clone(), id.into_inner());
     let revoked = state
         .write(move |c| {
@@ -191,8 +180,6 @@ pub async fn revoke_token(
 #[derive(Deserialize)]
 pub struct PasswordForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     current: String,
     #[serde(default)]
     new: String,
@@ -215,11 +202,9 @@ pub async fn change_password(
     p: PageLang,
     me: Staff,
     csrf: CsrfToken,
-    form: web::Form<PasswordForm>,
+    CsrfForm(form): CsrfForm<PasswordForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    csrf.check(&form.csrf)?;
-    let form = form.into_inner();
     let problem = if form.new != form.confirm {
         Some("settings-password-mismatch")
     } else if !password::acceptable(&form.new) {
@@ -254,7 +239,7 @@ pub async fn change_password(
                 return Ok(Checked::Wait((until - now).num_seconds().max(1)));
             }
             let user = users::find(c, &id)?.ok_or(AppError::NotFound)?;
-            if !password::verify(&current, &user.password_hash) {
+            if !password::verify(&current, user.password_hash.expose()) {
                 users::attempt_failed(c, &key, now)?;
                 return Ok(Checked::WrongCurrent);
             }
@@ -296,11 +281,9 @@ pub async fn change_password(
 pub async fn end_other_sessions(
     req: HttpRequest,
     me: Staff,
-    csrf: CsrfToken,
-    form: web::Form<CsrfForm>,
+    _: CsrfForm<NoFields>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    csrf.check(&form.csrf)?;
     // `Staff` came from this cookie, so it is there.
     let current = session_token(&req).ok_or_else(|| AppError::SignInRequired("/settings".into()))?;
     let id = me.id.clone();

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::csrf::CsrfToken;
+use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
 use crate::db::audit::{self, Entry, Filter, Row};
 use crate::db::canned::{self, Canned};
@@ -142,20 +142,16 @@ pub async fn canned(
 
 #[derive(Deserialize)]
 pub struct CannedForm {
-    #[serde(default)]
-    csrf: String,
     title: String,
     body: String,
 }
 
 pub async fn save_canned(
     me: Staff,
-    csrf: CsrfToken,
     id: web::Path<String>,
-    form: web::Form<CannedForm>,
+    CsrfForm(form): CsrfForm<CannedForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    csrf.check(&form.csrf)?;
     let title = text::clean(&form.title, 120, false).ok().flatten().ok_or(AppError::BadRequest("title"))?;
     let body = text::clean(&form.body, 8000, true).ok().flatten().ok_or(AppError::BadRequest("body"))?;
     let (id, actor) = (id.into_inner(), me.id.clone());

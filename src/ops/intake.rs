@@ -1,0 +1,119 @@
+//! Intake: a customer (through the form or the API) or the demo data files a
+//! ticket, and a customer adds a message to their own ticket. The rows and
+//! their queries stay in `db::tickets`; the operations are here.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::db::routing;
+use crate::db::schema::tickets;
+use crate::db::tickets::{
+    author, event_kind, insert_event, insert_screenshot, insert_ticket, Created, NewEvent, Routed, Ticket,
+    MAX_SCREENSHOTS_PER_TICKET,
+};
+use crate::db::DbConn;
+use crate::domain::intake::NewTicket;
+use crate::domain::reference::{new_reference, TrackingToken};
+use crate::domain::screenshot::Screenshot;
+use crate::routing::{Decision, Rules};
+
+/// Stores a new ticket with its screenshot and first timeline entry in one
+/// transaction, and consumes the screenshot draft it used, if any.
+pub fn create(
+    conn: &mut DbConn,
+    ticket: &NewTicket,
+    routed: &Routed<'_>,
+    draft_token: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<Created> {
+    // References are short, so a collision is possible; retry with a new one.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let created = Created { reference: new_reference(), token: TrackingToken::generate(), status: routed.status() };
+        match conn.transaction(|conn| insert_ticket(conn, ticket, routed, &created, draft_token, now)) {
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) if attempts < 5 => continue,
+            Err(e) => return Err(e),
+            Ok(()) => return Ok(created),
+        }
+    }
+}
+
+/// Routes a validated ticket and stores it; the form, the API and the demo
+/// data all file tickets through here.
+pub fn file(
+    conn: &mut DbConn,
+    ticket: &NewTicket,
+    rules: &Rules,
+    draft_token: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<(Created, Decision)> {
+    // Read before the write transaction starts (SQLite takes its write lock
+    // with the first write).
+    let allowed = routing::allows(conn, ticket.platform, ticket.payment_scenario)?;
+    let decision = rules.route(&crate::routing::Facts {
+        symptom: ticket.symptom,
+        failing_step: ticket.failing_step,
+        error_code: ticket.error_code.as_deref(),
+        error_message: ticket.error_message.as_deref(),
+        description: &ticket.description,
+        checks_tried: &ticket.checks_tried,
+        scenario_allowed: allowed,
+    });
+    let created = create(conn, ticket, &Routed { decision: &decision, rules }, draft_token, now)?;
+    Ok((created, decision))
+}
+
+/// What became of a customer's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerMessage {
+    Added,
+    /// The retention purge anonymised the ticket meanwhile: nothing stored,
+    /// and it is not reopened.
+    Anonymised,
+    /// The message carried a screenshot past [`MAX_SCREENSHOTS_PER_TICKET`]:
+    /// nothing stored.
+    TooManyScreenshots,
+}
+
+pub fn add_customer_message(
+    conn: &mut DbConn,
+    ticket: &Ticket,
+    body: &str,
+    screenshot: Option<&Screenshot>,
+    now: NaiveDateTime,
+) -> QueryResult<CustomerMessage> {
+    conn.transaction(|conn| {
+        // Read again under the ticket's lock: the purge or another message
+        // may have come in between.
+        let ticket = &crate::db::backend::lock_ticket(conn, &ticket.id)?.ok_or(diesel::result::Error::NotFound)?;
+        if ticket.contact_email.is_empty() {
+            return Ok(CustomerMessage::Anonymised);
+        }
+        if screenshot.is_some() && ticket.screenshot_count >= MAX_SCREENSHOTS_PER_TICKET {
+            return Ok(CustomerMessage::TooManyScreenshots);
+        }
+        let current = ticket.status;
+        let next = current.after_customer_reply();
+        let (due, paused) = crate::ops::ticket::clock(ticket, ticket.due_at, next, now);
+        diesel::update(tickets::table.find(&ticket.id))
+            .set((
+                tickets::status.eq(next.as_str()),
+                tickets::due_at.eq(due),
+                tickets::paused_at.eq(paused),
+                tickets::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let message = NewEvent::public(event_kind::CUSTOMER_MESSAGE, author::CUSTOMER, body);
+        let event_id = insert_event(conn, &ticket.id, message, now)?;
+        if let Some(shot) = screenshot {
+            insert_screenshot(conn, &ticket.id, Some(&event_id), shot, now)?;
+        }
+        if next != current {
+            let change = NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, next.as_str());
+            insert_event(conn, &ticket.id, change, now)?;
+        }
+        Ok(CustomerMessage::Added)
+    })
+}
