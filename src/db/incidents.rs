@@ -12,14 +12,13 @@ use super::DbConn;
 use crate::domain::codes::Status;
 use crate::domain::spikes::{self, Count, Dimension, Spike, SpikeRules};
 
+/// An incident's statuses, by their short names.
 pub mod status {
-    /// Raised by spike detection, waiting for a supervisor.
-    pub const PROPOSED: &str = "proposed";
-    pub const OPEN: &str = "open";
-    pub const RESOLVED: &str = "resolved";
-    /// A proposal a supervisor turned down.
-    pub const DISMISSED: &str = "dismissed";
-    pub const ALL: [&str; 4] = [PROPOSED, OPEN, RESOLVED, DISMISSED];
+    use crate::domain::codes::IncidentStatus;
+    pub const PROPOSED: IncidentStatus = IncidentStatus::Proposed;
+    pub const OPEN: IncidentStatus = IncidentStatus::Open;
+    pub const RESOLVED: IncidentStatus = IncidentStatus::Resolved;
+    pub const DISMISSED: IncidentStatus = IncidentStatus::Dismissed;
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -27,7 +26,7 @@ pub mod status {
 pub struct Incident {
     pub id: String,
     pub title: String,
-    pub status: String,
+    pub status: crate::domain::codes::IncidentStatus,
     pub dimension: String,
     pub value: String,
     pub window_start: NaiveDateTime,

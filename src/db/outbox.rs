@@ -31,10 +31,12 @@ pub mod kind {
     pub const INCIDENT_UPDATE: &str = "incident_update";
 }
 
+/// A message's statuses, by short names.
 pub mod status {
-    pub const PENDING: &str = "pending";
-    pub const SENT: &str = "sent";
-    pub const DEAD: &str = "dead";
+    use crate::domain::codes::MailStatus;
+    pub const PENDING: MailStatus = MailStatus::Pending;
+    pub const SENT: MailStatus = MailStatus::Sent;
+    pub const DEAD: MailStatus = MailStatus::Dead;
 }
 
 /// What a queued message is about: a ticket (and one of its timeline
@@ -122,7 +124,7 @@ pub struct Message {
     pub event_id: Option<String>,
     pub recipient: String,
     pub language: Lang,
-    pub status: String,
+    pub status: crate::domain::codes::MailStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,
@@ -193,7 +195,7 @@ pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<boo
 }
 
 /// The newest messages of a status.
-pub fn list(conn: &mut DbConn, status: &str, limit: i64) -> QueryResult<Vec<Message>> {
+pub fn list(conn: &mut DbConn, status: crate::domain::codes::MailStatus, limit: i64) -> QueryResult<Vec<Message>> {
     outbox::table
         .filter(outbox::status.eq(status))
         .order(outbox::created_at.desc())
@@ -202,7 +204,7 @@ pub fn list(conn: &mut DbConn, status: &str, limit: i64) -> QueryResult<Vec<Mess
         .load(conn)
 }
 
-pub fn count(conn: &mut DbConn, status: &str) -> QueryResult<i64> {
+pub fn count(conn: &mut DbConn, status: crate::domain::codes::MailStatus) -> QueryResult<i64> {
     outbox::table.filter(outbox::status.eq(status)).count().get_result(conn)
 }
 

@@ -97,25 +97,29 @@ pub fn pick_assignee(conn: &mut DbConn, queue: Queue, now: NaiveDateTime) -> Que
     Ok(Some(chosen))
 }
 
+/// Who an escalation goes to, by short names.
 pub mod target {
-    pub const PLATFORM: &str = "platform";
-    pub const ENGINEERING: &str = "engineering";
-    pub const PROVIDER: &str = "provider";
+    use crate::domain::codes::EscalationTarget;
+    pub const PLATFORM: EscalationTarget = EscalationTarget::Platform;
+    pub const ENGINEERING: EscalationTarget = EscalationTarget::Engineering;
+    pub const PROVIDER: EscalationTarget = EscalationTarget::Provider;
 }
 
+/// An escalation's statuses, by short names.
 pub mod status {
-    pub const PENDING_REVIEW: &str = "pending_review";
-    pub const SENT: &str = "sent";
-    pub const SENT_BACK: &str = "sent_back";
-    pub const APPROVED: &str = "approved";
-    pub const DECLINED: &str = "declined";
+    use crate::domain::codes::EscalationStatus;
+    pub const PENDING_REVIEW: EscalationStatus = EscalationStatus::PendingReview;
+    pub const SENT: EscalationStatus = EscalationStatus::Sent;
+    pub const SENT_BACK: EscalationStatus = EscalationStatus::SentBack;
+    pub const APPROVED: EscalationStatus = EscalationStatus::Approved;
+    pub const DECLINED: EscalationStatus = EscalationStatus::Declined;
 }
 
 /// The open escalation for this target, platform and scenario, or a new one
 /// (supervisors are told of a new one).
 pub fn escalation_for(
     conn: &mut DbConn,
-    target: &str,
+    target: codes::EscalationTarget,
     platform: codes::Platform,
     scenario: PaymentScenario,
     rule: &str,
@@ -135,7 +139,7 @@ pub fn escalation_for(
     // opens a new one.
     if let Some(id) = open {
         let locked = super::backend::lock_escalation(conn, &id)?;
-        if locked.is_some_and(|e| [status::PENDING_REVIEW, status::SENT].contains(&e.status.as_str())) {
+        if locked.is_some_and(|e| [status::PENDING_REVIEW, status::SENT].contains(&e.status)) {
             return Ok((id, false));
         }
     }
@@ -178,11 +182,11 @@ pub fn notify_new_escalation(conn: &mut DbConn, ticket_id: &str, now: NaiveDateT
 #[diesel(table_name = escalations)]
 pub struct Escalation {
     pub id: String,
-    pub target: String,
+    pub target: codes::EscalationTarget,
     pub platform: codes::Platform,
     pub scenario: PaymentScenario,
     pub rule: String,
-    pub status: String,
+    pub status: codes::EscalationStatus,
     pub created_at: NaiveDateTime,
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<NaiveDateTime>,
@@ -197,7 +201,7 @@ pub fn escalation(conn: &mut DbConn, id: &str) -> QueryResult<Option<Escalation>
 }
 
 /// Escalations in these states, oldest first.
-pub fn escalations_in(conn: &mut DbConn, states: &[&str]) -> QueryResult<Vec<Escalation>> {
+pub fn escalations_in(conn: &mut DbConn, states: &[codes::EscalationStatus]) -> QueryResult<Vec<Escalation>> {
     escalations::table
         .filter(escalations::status.eq_any(states))
         .order(escalations::created_at.asc())

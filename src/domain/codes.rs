@@ -245,6 +245,48 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// Where an incident is in its life: proposed by spike detection and
+    /// waiting for a supervisor, open, resolved, or dismissed (a proposal
+    /// turned down).
+    IncidentStatus, "inc-status" {
+        Proposed => "proposed",
+        Open => "open",
+        Resolved => "resolved",
+        Dismissed => "dismissed",
+    }
+);
+
+code_enum!(
+    /// Where an escalation is: waiting for a supervisor's review, sent to
+    /// its target, sent back, or answered.
+    EscalationStatus, "esc-status" {
+        PendingReview => "pending_review",
+        Sent => "sent",
+        SentBack => "sent_back",
+        Approved => "approved",
+        Declined => "declined",
+    }
+);
+
+code_enum!(
+    /// Who an escalation goes to.
+    EscalationTarget, "esc-target" {
+        Platform => "platform",
+        Engineering => "engineering",
+        Provider => "provider",
+    }
+);
+
+code_enum!(
+    /// Where a queued message is.
+    MailStatus, "outbox-status" {
+        Pending => "pending",
+        Sent => "sent",
+        Dead => "dead",
+    }
+);
+
 impl Role {
     /// Whether this role includes everything `needed` may do.
     pub fn includes(self, needed: Role) -> bool {

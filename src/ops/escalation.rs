@@ -14,7 +14,7 @@ use crate::db::routing::{self, escalation_tickets, status, target, Escalation};
 use crate::db::schema::{escalations, tickets};
 use crate::db::tickets::{author, event_kind, insert_event, NewEvent};
 use crate::db::{backend, outbox, DbConn};
-use crate::domain::codes::{Platform, Status};
+use crate::domain::codes::{EscalationStatus, Platform, Status};
 use crate::error::AppError;
 use crate::ops::ticket::{resolve_with_platform_answer, Actor, Resolver};
 
@@ -36,7 +36,7 @@ pub enum Approval {
 /// Where an approved packet goes: the platform's contact, or engineering's
 /// or the provider's address; `None` when the platform has no contact.
 pub fn recipient(conn: &mut DbConn, e: &Escalation, to: &Addresses<'_>) -> QueryResult<Option<String>> {
-    Ok(match e.target.as_str() {
+    Ok(match e.target {
         target::PLATFORM => routing::platform(conn, e.platform.as_str())?
             .map(|p| p.contact_email.trim().to_string())
             .filter(|c| !c.is_empty()),
@@ -47,7 +47,7 @@ pub fn recipient(conn: &mut DbConn, e: &Escalation, to: &Addresses<'_>) -> Query
 
 /// The escalation, locked, if it is in state `from`; `NotFound` or
 /// `Conflict` otherwise.
-fn locked_in(conn: &mut DbConn, id: &str, from: &str) -> Result<Escalation, AppError> {
+fn locked_in(conn: &mut DbConn, id: &str, from: EscalationStatus) -> Result<Escalation, AppError> {
     let e = backend::lock_escalation(conn, id)?.ok_or(AppError::NotFound)?;
     if e.status != from {
         return Err(AppError::Conflict("escalation"));
@@ -70,7 +70,7 @@ fn record(
 fn review(
     conn: &mut DbConn,
     e: &Escalation,
-    to: &str,
+    to: EscalationStatus,
     note: &str,
     actor: &Actor<'_>,
     now: NaiveDateTime,

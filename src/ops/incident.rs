@@ -23,6 +23,7 @@ use crate::db::schema::{incident_updates, incidents, tickets};
 use crate::db::tickets::{author, event_kind, insert_event, new_id, NewEvent, Ticket};
 use crate::db::users::supervisors;
 use crate::db::{backend, outbox, DbConn};
+use crate::domain::codes::IncidentStatus;
 use crate::domain::spikes::{Dimension, SpikeRules};
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -45,7 +46,7 @@ fn current(conn: &mut DbConn, id: &str) -> Result<Incident, AppError> {
 }
 
 /// Refuses an action the incident's state does not allow.
-fn must_be(i: &Incident, state: &str) -> Result<(), AppError> {
+fn must_be(i: &Incident, state: IncidentStatus) -> Result<(), AppError> {
     if i.status == state {
         Ok(())
     } else {
@@ -88,7 +89,7 @@ fn record(
 
 struct New<'a> {
     title: &'a str,
-    status: &'a str,
+    status: IncidentStatus,
     dimension: &'a str,
     value: &'a str,
     window_start: NaiveDateTime,
@@ -240,7 +241,7 @@ pub fn accept(
             .execute(conn)?;
         // The audit keeps the name it had; the tickets' timelines the new one.
         record(conn, actor, "incident_accept", &i, None, &title, now)?;
-        let i = Incident { title, status: status::OPEN.to_string(), ..i };
+        let i = Incident { title, status: status::OPEN, ..i };
         link_matching(conn, &i, actor, now)?;
         Ok(())
     })
@@ -258,7 +259,7 @@ pub fn dismiss(conn: &mut DbConn, incident_id: &str, actor: &Actor<'_>, now: Nai
                 incidents::resolved_at.eq(now),
             ))
             .execute(conn)?;
-        Ok(record(conn, actor, "incident_dismiss", &i, None, status::DISMISSED, now)?)
+        Ok(record(conn, actor, "incident_dismiss", &i, None, status::DISMISSED.as_str(), now)?)
     })
 }
 

@@ -129,7 +129,7 @@ fn escalate_old_deductions(conn: &mut DbConn, limits: &Limits, now: NaiveDateTim
             diesel::update(tickets::table.find(&t.id)).set(tickets::escalation_id.eq(&esc)).execute(conn)?;
             let note = NewEvent {
                 is_public: false,
-                ..NewEvent::public(event_kind::ESCALATED, author::SYSTEM, target::PROVIDER)
+                ..NewEvent::public(event_kind::ESCALATED, author::SYSTEM, target::PROVIDER.as_str())
             };
             insert_event(conn, &t.id, note, now).map(|_| ())
         })?;

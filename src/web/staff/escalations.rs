@@ -105,7 +105,7 @@ async fn page(
     let lang = p.lang;
     let (pending, sent) = state
         .db(move |c| {
-            let mut load = |states: &[&str]| -> Result<Vec<(Escalation, Vec<Ticket>)>, AppError> {
+            let mut load = |states: &[EscalationStatus]| -> Result<Vec<(Escalation, Vec<Ticket>)>, AppError> {
                 routing::escalations_in(c, states)?
                     .into_iter()
                     .map(|e| {
