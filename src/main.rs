@@ -183,7 +183,7 @@ fn add_user(database_url: &str, email: &str, name: &str, role: &str, queues: &st
         return Err("--email and --name are required".into());
     }
     let name = paydesk::web::staff::admin::clean_name(name).map_err(|key| match key {
-        "users-name-long" => format!("--name may have at most {} characters", paydesk::web::staff::admin::NAME_MAX),
+        "users-name-long" => format!("--name may have at most {} characters", paydesk::domain::text::limits::NAME),
         _ => "--name may not hold control or bidirectional-override characters".to_string(),
     })?;
     let pw = read_password()?;

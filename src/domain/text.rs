@@ -2,6 +2,27 @@
 //! that could disguise what an agent reads (control characters, bidi
 //! overrides). Markup is fine here: every page escapes it on output.
 
+/// How long each kind of free text may be, in characters: one place for
+/// every form, page and the API. (The intake form's own fields have theirs
+/// in `intake`.)
+pub mod limits {
+    /// A staff reply or internal note, a canned reply's body.
+    pub const STAFF_MESSAGE: usize = 8000;
+    /// A customer's message on their ticket, an incident update, a
+    /// platform's answer: as long as the request's description.
+    pub const MESSAGE: usize = crate::domain::intake::DESCRIPTION_MAX;
+    /// Why an escalation is sent back.
+    pub const REASON: usize = 2000;
+    /// An incident's title.
+    pub const TITLE: usize = 200;
+    /// A canned reply's title, a platform's own reference for an answer.
+    pub const SHORT_TITLE: usize = 120;
+    /// The value an incident matches (a city, a kind, a step).
+    pub const VALUE: usize = 100;
+    /// A staff member's name, an API token's name.
+    pub const NAME: usize = 80;
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextError {
     TooLong { max: usize },

@@ -19,8 +19,6 @@ use crate::domain::text;
 use crate::error::AppError;
 use crate::i18n::Lang;
 
-const MESSAGE_MAX: usize = 4000;
-
 #[derive(Template)]
 #[template(path = "tracking/created.html")]
 struct CreatedPage {
@@ -271,7 +269,7 @@ pub async fn add_message(
     let raw = form.text("message");
 
     let mut errors = FieldErrors::default();
-    let body = match text::clean(&raw, MESSAGE_MAX, true) {
+    let body = match text::clean(&raw, text::limits::MESSAGE, true) {
         Ok(body) => body.unwrap_or_default(),
         Err(e) => {
             errors.add("message", Problem::from(e));

@@ -193,8 +193,12 @@ pub async fn reply(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (t, _, _) = load(&state, &reference).await?;
-    let Ok(Some(text)) = text::clean(&body.body, 8000, true) else {
-        return Ok(unprocessable("body", "Write the reply's text (at most 8000 characters, no control characters)."));
+    let Ok(Some(text)) = text::clean(&body.body, text::limits::STAFF_MESSAGE, true) else {
+        let max = text::limits::STAFF_MESSAGE;
+        return Ok(unprocessable(
+            "body",
+            &format!("Write the reply's text (at most {max} characters, no control characters)."),
+        ));
     };
     let then = match body.status.as_deref() {
         None => Status::PendingCustomer,

@@ -172,15 +172,13 @@ fn read_form(pairs: &[(String, String)]) -> Result<Submitted, AppError> {
 /// characters, without control or bidi characters (which could make one
 /// name pass for another in the audit log and the assignment menus).
 pub fn clean_name(name: &str) -> Result<String, &'static str> {
-    match text::clean(name, NAME_MAX, false) {
+    match text::clean(name, text::limits::NAME, false) {
         Ok(Some(name)) => Ok(name),
         Ok(None) => Err("users-name-required"),
         Err(TextError::TooLong { .. }) => Err("users-name-long"),
         Err(TextError::BadCharacters) => Err("users-name-bad"),
     }
 }
-
-pub const NAME_MAX: usize = 80;
 
 /// What is wrong with an add (`creating`) or edit form, as a message key.
 /// An edit may leave the password empty to keep it.

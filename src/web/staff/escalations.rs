@@ -184,7 +184,8 @@ pub async fn send_back(
     CsrfForm(form): CsrfForm<SendBackForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let reason = text::clean(form.reason.trim(), 2000, true).map_err(|_| AppError::BadRequest("reason"))?;
+    let reason =
+        text::clean(form.reason.trim(), text::limits::REASON, true).map_err(|_| AppError::BadRequest("reason"))?;
     let Some(reason) = reason else {
         let message = p.lang.t("esc-reason-required");
         return page(p, me, csrf, state, Some(Refusal { message, platforms_link: false })).await;
@@ -218,8 +219,10 @@ pub async fn answer(
     CsrfForm(form): CsrfForm<AnswerForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let text = text::clean(form.text.trim(), 4000, true).map_err(|_| AppError::BadRequest("text"))?.unwrap_or_default();
-    let reference = text::clean(form.reference.trim(), 120, false)
+    let text = text::clean(form.text.trim(), text::limits::MESSAGE, true)
+        .map_err(|_| AppError::BadRequest("text"))?
+        .unwrap_or_default();
+    let reference = text::clean(form.reference.trim(), text::limits::SHORT_TITLE, false)
         .map_err(|_| AppError::BadRequest("reference"))?
         .unwrap_or_default();
     let approved = form.outcome == Outcome::Approved;

@@ -173,9 +173,9 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let (title, dimension, value) =
         (f.title.trim().to_string(), f.dimension.trim().to_string(), f.value.trim().to_string());
-    let title_ok = text::clean(&title, 200, false).ok().flatten();
+    let title_ok = text::clean(&title, text::limits::TITLE, false).ok().flatten();
     let dim = if dimension.is_empty() { None } else { Dimension::parse(&dimension) };
-    let value_ok = text::clean(&value, 100, false).ok().flatten();
+    let value_ok = text::clean(&value, text::limits::VALUE, false).ok().flatten();
     let problem = match (&title_ok, dimension.is_empty(), dim, &value_ok) {
         (None, ..) => Some("inc-title-required"),
         (_, false, None, _) => Some("inc-bad-dimension"),
@@ -342,8 +342,8 @@ pub struct WordsForm {
 impl WordsForm {
     /// (Chinese, English); `None` without Chinese.
     fn words(&self) -> Option<(String, String)> {
-        let zh = text::clean(self.body_zh.trim(), 4000, true).ok().flatten()?;
-        Some((zh, text::clean(self.body_en.trim(), 4000, true).ok().flatten().unwrap_or_default()))
+        let zh = text::clean(self.body_zh.trim(), text::limits::MESSAGE, true).ok().flatten()?;
+        Some((zh, text::clean(self.body_en.trim(), text::limits::MESSAGE, true).ok().flatten().unwrap_or_default()))
     }
 }
 
@@ -359,7 +359,7 @@ fn ticket_named(c: &mut DbConn, reference: &str) -> Result<Result<String, &'stat
 /// `POST /supervisor/incidents/{id}/accept`: a proposal becomes an open
 /// incident (renamed, if a title is given) and the spike's tickets join it.
 pub async fn accept(on: On, CsrfForm(f): CsrfForm<AcceptForm>) -> Result<HttpResponse, AppError> {
-    let title = text::clean(f.title.trim(), 200, false).ok().flatten();
+    let title = text::clean(f.title.trim(), text::limits::TITLE, false).ok().flatten();
     on.run(move |c, id, actor| Ok(Ok(op::accept(c, id, title.as_deref(), actor, now())?))).await
 }
 

@@ -124,7 +124,7 @@ pub async fn create_token(
     CsrfForm(form): CsrfForm<TokenForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let name = text::clean(&form.name, 80, false).ok().flatten().unwrap_or_else(|| "API".to_string());
+    let name = text::clean(&form.name, text::limits::NAME, false).ok().flatten().unwrap_or_else(|| "API".to_string());
     let at = now();
     let expires = token_end(form.expires.as_deref(), at)?;
     let id = me.id.clone();

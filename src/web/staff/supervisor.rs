@@ -152,8 +152,14 @@ pub async fn save_canned(
     CsrfForm(form): CsrfForm<CannedForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let title = text::clean(&form.title, 120, false).ok().flatten().ok_or(AppError::BadRequest("title"))?;
-    let body = text::clean(&form.body, 8000, true).ok().flatten().ok_or(AppError::BadRequest("body"))?;
+    let title = text::clean(&form.title, text::limits::SHORT_TITLE, false)
+        .ok()
+        .flatten()
+        .ok_or(AppError::BadRequest("title"))?;
+    let body = text::clean(&form.body, text::limits::STAFF_MESSAGE, true)
+        .ok()
+        .flatten()
+        .ok_or(AppError::BadRequest("body"))?;
     let (id, actor) = (id.into_inner(), me.id.clone());
     state
         .write(move |c| {

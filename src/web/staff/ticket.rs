@@ -28,8 +28,6 @@ use crate::web::lang::PageLang;
 use crate::web::tracking::{event_view, facts, EventView, ShotView};
 use crate::web::{china_time, now, AppState};
 
-const BODY_MAX: usize = 8000;
-
 pub struct StaffEvent {
     pub view: EventView,
     pub internal: bool,
@@ -520,7 +518,7 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
         })
         .await
         .map(|_| None),
-        Act::Reply { body, then } => match text::clean(&body, BODY_MAX, true) {
+        Act::Reply { body, then } => match text::clean(&body, text::limits::STAFF_MESSAGE, true) {
             Ok(Some(body)) => run(&state, &me, &t.id, move |c, id, actor| {
                 ops::ticket::reply(c, id, seen, &body, then, &rules, actor, now())
             })
@@ -529,7 +527,7 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
             Ok(None) => Ok(Some(refuse("ticket-body-required", typed_reply.clone(), String::new()))),
             Err(_) => Ok(Some(refuse("err-bad-characters", typed_reply.clone(), String::new()))),
         },
-        Act::Note(body) => match text::clean(&body, BODY_MAX, true) {
+        Act::Note(body) => match text::clean(&body, text::limits::STAFF_MESSAGE, true) {
             Ok(Some(body)) => {
                 run(&state, &me, &t.id, move |c, id, actor| ops::ticket::note(c, id, seen, &body, actor, now()))
                     .await
