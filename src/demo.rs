@@ -219,8 +219,8 @@ struct TicketRow {
 struct EventRow {
     id: String,
     ticket_id: String,
-    kind: &'static str,
-    author_kind: &'static str,
+    kind: crate::domain::codes::EventKind,
+    author_kind: crate::domain::codes::EventAuthor,
     is_public: bool,
     body: String,
     created_at: NaiveDateTime,

@@ -13,22 +13,19 @@ use crate::i18n::Lang;
 
 /// What a message is about; each has its texts in the translation files
 /// (`mail-<kind>-…`).
+/// What a queued message is, by short names.
 pub mod kind {
-    pub const RECEIVED: &str = "received";
-    pub const REPLY: &str = "reply";
-    pub const INFO_REQUEST: &str = "info_request";
-    pub const RESOLVED: &str = "resolved";
-    pub const PLATFORM_ANSWER: &str = "platform_answer";
-    /// To supervisors: a ticket is past its due time.
-    pub const SLA_BREACH: &str = "sla_breach";
-    /// To supervisors: an escalation waits for review.
-    pub const ESCALATION_WAITING: &str = "escalation_waiting";
-    /// An approved escalation, to the platform, engineering or provider.
-    pub const ESCALATION_PACKET: &str = "escalation_packet";
-    /// To supervisors: spike detection proposes an incident.
-    pub const SPIKE_ALERT: &str = "spike_alert";
-    /// To a customer: an incident their ticket is part of has news.
-    pub const INCIDENT_UPDATE: &str = "incident_update";
+    use crate::domain::codes::MailKind;
+    pub const RECEIVED: MailKind = MailKind::Received;
+    pub const REPLY: MailKind = MailKind::Reply;
+    pub const INFO_REQUEST: MailKind = MailKind::InfoRequest;
+    pub const RESOLVED: MailKind = MailKind::Resolved;
+    pub const PLATFORM_ANSWER: MailKind = MailKind::PlatformAnswer;
+    pub const SLA_BREACH: MailKind = MailKind::SlaBreach;
+    pub const ESCALATION_WAITING: MailKind = MailKind::EscalationWaiting;
+    pub const ESCALATION_PACKET: MailKind = MailKind::EscalationPacket;
+    pub const SPIKE_ALERT: MailKind = MailKind::SpikeAlert;
+    pub const INCIDENT_UPDATE: MailKind = MailKind::IncidentUpdate;
 }
 
 /// A message's statuses, by short names.
@@ -51,7 +48,7 @@ struct About<'a> {
 
 fn insert(
     conn: &mut DbConn,
-    kind: &str,
+    kind: crate::domain::codes::MailKind,
     about: About<'_>,
     recipient: &str,
     language: Lang,
@@ -82,7 +79,7 @@ fn insert(
 /// the change that causes it: both are stored, or neither.
 pub fn enqueue(
     conn: &mut DbConn,
-    kind: &str,
+    kind: crate::domain::codes::MailKind,
     ticket_id: &str,
     event_id: Option<&str>,
     recipient: &str,
@@ -100,7 +97,7 @@ pub fn enqueue(
 /// Queues a message about an incident (no ticket) to a staff member.
 pub fn enqueue_incident(
     conn: &mut DbConn,
-    kind: &str,
+    kind: crate::domain::codes::MailKind,
     incident_id: &str,
     recipient: &str,
     now: NaiveDateTime,
@@ -119,7 +116,7 @@ pub fn enqueue_packet(conn: &mut DbConn, escalation_id: &str, recipient: &str, n
 pub struct Message {
     pub id: String,
     pub message_id: String,
-    pub kind: String,
+    pub kind: crate::domain::codes::MailKind,
     pub ticket_id: Option<String>,
     pub event_id: Option<String>,
     pub recipient: String,

@@ -85,8 +85,8 @@ impl Ticket {
 #[diesel(table_name = ticket_events)]
 pub struct Event {
     pub id: String,
-    pub kind: String,
-    pub author_kind: String,
+    pub kind: crate::domain::codes::EventKind,
+    pub author_kind: crate::domain::codes::EventAuthor,
     pub is_public: bool,
     pub body: String,
     pub created_at: NaiveDateTime,
@@ -121,35 +121,31 @@ pub fn new_id() -> String {
 
 /// Timeline entry kinds.
 pub mod event_kind {
-    pub const CREATED: &str = "created";
-    pub const CUSTOMER_MESSAGE: &str = "customer_message";
-    pub const STATUS_CHANGED: &str = "status_changed";
-    pub const PUBLIC_REPLY: &str = "public_reply";
-    pub const INTERNAL_NOTE: &str = "internal_note";
-    pub const INFO_REQUESTED: &str = "info_requested";
-    pub const ASSIGNED: &str = "assigned";
-    pub const PRIORITY_CHANGED: &str = "priority_changed";
-    pub const MERGED: &str = "merged";
-    /// Only the platform can enable this payment (shown to the customer).
-    pub const OUT_OF_SCOPE: &str = "out_of_scope";
-    /// Sent to supervisor review (staff only).
-    pub const ESCALATED: &str = "escalated";
-    pub const ESCALATION_SENT_BACK: &str = "escalation_sent_back";
-    pub const PLATFORM_ANSWER: &str = "platform_answer";
-    /// Joined or left an incident (staff only).
-    pub const INCIDENT_LINKED: &str = "incident_linked";
-    pub const INCIDENT_UNLINKED: &str = "incident_unlinked";
-    /// An incident's public update, told to every linked customer.
-    pub const INCIDENT_UPDATE: &str = "incident_update";
-    /// Personal data removed under the retention policy (shown to the customer).
-    pub const RETENTION: &str = "retention";
+    use crate::domain::codes::EventKind;
+    pub const CREATED: EventKind = EventKind::Created;
+    pub const CUSTOMER_MESSAGE: EventKind = EventKind::CustomerMessage;
+    pub const STATUS_CHANGED: EventKind = EventKind::StatusChanged;
+    pub const PUBLIC_REPLY: EventKind = EventKind::PublicReply;
+    pub const INTERNAL_NOTE: EventKind = EventKind::InternalNote;
+    pub const INFO_REQUESTED: EventKind = EventKind::InfoRequested;
+    pub const ASSIGNED: EventKind = EventKind::Assigned;
+    pub const PRIORITY_CHANGED: EventKind = EventKind::PriorityChanged;
+    pub const MERGED: EventKind = EventKind::Merged;
+    pub const OUT_OF_SCOPE: EventKind = EventKind::OutOfScope;
+    pub const ESCALATED: EventKind = EventKind::Escalated;
+    pub const ESCALATION_SENT_BACK: EventKind = EventKind::EscalationSentBack;
+    pub const PLATFORM_ANSWER: EventKind = EventKind::PlatformAnswer;
+    pub const INCIDENT_LINKED: EventKind = EventKind::IncidentLinked;
+    pub const INCIDENT_UNLINKED: EventKind = EventKind::IncidentUnlinked;
+    pub const INCIDENT_UPDATE: EventKind = EventKind::IncidentUpdate;
+    pub const RETENTION: EventKind = EventKind::Retention;
 }
 
-/// Who wrote a timeline entry.
 pub mod author {
-    pub const CUSTOMER: &str = "customer";
-    pub const STAFF: &str = "staff";
-    pub const SYSTEM: &str = "system";
+    use crate::domain::codes::EventAuthor;
+    pub const CUSTOMER: EventAuthor = EventAuthor::Customer;
+    pub const STAFF: EventAuthor = EventAuthor::Staff;
+    pub const SYSTEM: EventAuthor = EventAuthor::System;
 }
 
 /// What routing decided for a new ticket, and the SLA targets to apply.
@@ -277,8 +273,8 @@ pub(crate) fn insert_ticket(
 
 /// A timeline entry to add.
 pub struct NewEvent<'a> {
-    pub kind: &'a str,
-    pub author_kind: &'a str,
+    pub kind: crate::domain::codes::EventKind,
+    pub author_kind: crate::domain::codes::EventAuthor,
     pub author_id: Option<&'a str>,
     /// Shown to the customer; internal notes are not.
     pub is_public: bool,
@@ -286,7 +282,11 @@ pub struct NewEvent<'a> {
 }
 
 impl<'a> NewEvent<'a> {
-    pub fn public(kind: &'a str, author_kind: &'a str, body: &'a str) -> Self {
+    pub fn public(
+        kind: crate::domain::codes::EventKind,
+        author_kind: crate::domain::codes::EventAuthor,
+        body: &'a str,
+    ) -> Self {
         NewEvent { kind, author_kind, author_id: None, is_public: true, body }
     }
 }

@@ -287,6 +287,59 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// What a timeline entry records. Some are shown to the customer
+    /// (out of scope, platform answer, incident update, retention), others to
+    /// staff only (escalated, incident linked/unlinked).
+    EventKind, "event" {
+        Created => "created",
+        CustomerMessage => "customer_message",
+        StatusChanged => "status_changed",
+        PublicReply => "public_reply",
+        InternalNote => "internal_note",
+        InfoRequested => "info_requested",
+        Assigned => "assigned",
+        PriorityChanged => "priority_changed",
+        Merged => "merged",
+        OutOfScope => "out_of_scope",
+        Escalated => "escalated",
+        EscalationSentBack => "escalation_sent_back",
+        PlatformAnswer => "platform_answer",
+        IncidentLinked => "incident_linked",
+        IncidentUnlinked => "incident_unlinked",
+        IncidentUpdate => "incident_update",
+        Retention => "retention",
+    }
+);
+
+code_enum!(
+    /// Who wrote a timeline entry.
+    EventAuthor, "author" {
+        Customer => "customer",
+        Staff => "staff",
+        System => "system",
+    }
+);
+
+code_enum!(
+    /// What a queued message is: to a customer (received, reply, info
+    /// request, resolved, platform answer, incident update), to supervisors
+    /// (SLA breach, escalation waiting, spike alert) or to an escalation's
+    /// recipient (the packet). Its texts are `mail-<code>-…`.
+    MailKind, "mail" {
+        Received => "received",
+        Reply => "reply",
+        InfoRequest => "info_request",
+        Resolved => "resolved",
+        PlatformAnswer => "platform_answer",
+        SlaBreach => "sla_breach",
+        EscalationWaiting => "escalation_waiting",
+        EscalationPacket => "escalation_packet",
+        SpikeAlert => "spike_alert",
+        IncidentUpdate => "incident_update",
+    }
+);
+
 impl Role {
     /// Whether this role includes everything `needed` may do.
     pub fn includes(self, needed: Role) -> bool {

@@ -48,7 +48,11 @@ pub struct Facts<'a> {
 }
 
 /// Subject, text and HTML.
-pub fn render(kind_: &str, lang: Lang, f: Facts<'_>) -> Result<(String, String, String), askama::Error> {
+pub fn render(
+    kind_: crate::domain::codes::MailKind,
+    lang: Lang,
+    f: Facts<'_>,
+) -> Result<(String, String, String), askama::Error> {
     let t = |key: &str| lang.t(&format!("mail-{kind_}-{key}"));
     let subject = f.subject.unwrap_or_else(|| lang.t_with(&format!("mail-{kind_}-subject"), "reference", f.reference));
     let (paragraphs, after) = match kind_ {

@@ -118,7 +118,7 @@ impl Worker {
             None => None,
         };
         // Staff get the ticket page; customers a fresh private link.
-        let for_staff = [outbox::kind::SLA_BREACH, outbox::kind::ESCALATION_WAITING].contains(&m.kind.as_str());
+        let for_staff = [outbox::kind::SLA_BREACH, outbox::kind::ESCALATION_WAITING].contains(&m.kind);
         let link = if for_staff {
             format!("{}/agent/tickets/{}", self.public_url, ticket.reference)
         } else {
@@ -128,7 +128,7 @@ impl Worker {
         let lang = m.language;
         let guide = if for_staff { None } else { lang.try_t(&format!("guide-{}", ticket.case_kind)) };
         let facts = Facts { reference: &ticket.reference, body, link: &link, guide, subject: None };
-        let (subject, text, html) = render(&m.kind, lang, facts).map_err(|e| e.to_string())?;
+        let (subject, text, html) = render(m.kind, lang, facts).map_err(|e| e.to_string())?;
         let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
         build(&self.from, outgoing, Vec::new())
     }
@@ -150,7 +150,7 @@ impl Worker {
         let summary = format!("{dimension}: {}\n{}", i.value, lang.t_args("mail-spike_alert-counts", &counts));
         let facts =
             Facts { reference: &i.title, body: Some(summary), link: &link, guide: None, subject: Some(subject) };
-        let (subject, text, html) = render(&m.kind, lang, facts).map_err(|e| e.to_string())?;
+        let (subject, text, html) = render(m.kind, lang, facts).map_err(|e| e.to_string())?;
         let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
         build(&self.from, outgoing, Vec::new())
     }

@@ -15,7 +15,7 @@ use crate::db::schema::tickets;
 use crate::db::stats;
 use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
 use crate::db::{backend, users, DbConn};
-use crate::domain::codes::{Priority, Status};
+use crate::domain::codes::{EventKind, MailKind, Priority, Status};
 use crate::domain::sla;
 use crate::error::AppError;
 use crate::routing::Rules;
@@ -46,7 +46,7 @@ pub struct Actor<'a> {
     pub name: &'a str,
 }
 
-fn staff_event<'a>(actor: &'a Actor<'a>, kind: &'a str, is_public: bool, body: &'a str) -> NewEvent<'a> {
+fn staff_event<'a>(actor: &'a Actor<'a>, kind: EventKind, is_public: bool, body: &'a str) -> NewEvent<'a> {
     NewEvent { kind, author_kind: author::STAFF, author_id: Some(actor.id), is_public, body }
 }
 
@@ -190,7 +190,7 @@ pub fn ask_for_information(
 fn public_message(
     conn: &mut DbConn,
     (ticket_id, seen): (&str, Seen),
-    (kind, action): (&str, &str),
+    (kind, action): (EventKind, &str),
     body: &str,
     then: Status,
     rules: &Rules,
@@ -331,7 +331,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn event<'b>(&'b self, kind: &'b str, body: &'b str) -> NewEvent<'b> {
+    fn event<'b>(&'b self, kind: EventKind, body: &'b str) -> NewEvent<'b> {
         match self {
             Resolver::Staff(a) => staff_event(a, kind, true, body),
             Resolver::System => NewEvent::public(kind, author::SYSTEM, body),
@@ -371,7 +371,7 @@ pub fn resolve_with_platform_answer(
 fn resolve_saying(
     conn: &mut DbConn,
     ticket_id: &str,
-    (kind, mail): (&str, &str),
+    (kind, mail): (EventKind, MailKind),
     body: &str,
     by: Resolver<'_>,
     now: NaiveDateTime,

@@ -193,7 +193,7 @@ fn lang_separator(lang: Lang) -> &'static str {
 
 pub fn event_view(lang: Lang, e: store::Event) -> EventView {
     let when = super::china_time(e.created_at);
-    match e.kind.as_str() {
+    match e.kind {
         event_kind::CREATED => EventView { when, title: lang.t("event-created"), body: String::new() },
         event_kind::MERGED if e.is_public => EventView {
             when,

@@ -166,7 +166,7 @@ async fn page(
         .map(|e| {
             let internal = !e.is_public;
             let author = e.author_id.as_deref().and_then(|id| names.get(id)).map(|n| n.to_string()).unwrap_or_default();
-            let kind = e.kind.clone();
+            let kind = e.kind;
             let changed = draft.since.is_some_and(|since| e.created_at > since);
             let mut view = event_view(lang, e);
             // Staff see what assignment entries hold: the new assignee.
