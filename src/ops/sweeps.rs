@@ -45,7 +45,7 @@ type Step = fn(&mut DbConn, &Limits, NaiveDateTime) -> Result<usize, AppError>;
 pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize, String> {
     let steps: [Step; 5] = [
         resolve_silent_self_service,
-        |c, limits, now| Ok(escalate_old_deductions(c, limits, now)?),
+        escalate_old_deductions,
         |c, _, now| Ok(notify_breaches(c, now)?),
         |c, limits, now| Ok(crate::ops::incident::propose_for_spikes(c, &limits.spikes, now)?),
         // Sign-in failures already forgiven: their rows go (no ticket touched).
@@ -107,18 +107,28 @@ fn resolve_silent_self_service(conn: &mut DbConn, limits: &Limits, now: NaiveDat
     Ok(resolved)
 }
 
-fn escalate_old_deductions(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> QueryResult<usize> {
-    let open = [Status::New.as_str(), Status::Open.as_str(), Status::PendingCustomer.as_str()];
-    let old: Vec<Ticket> = tickets::table
-        .filter(tickets::case_kind.eq(CaseKind::DeductedNotCredited.as_str()))
-        .filter(tickets::status.eq_any(open))
+/// The open statuses a deduction not yet credited waits in before it goes
+/// to the provider.
+const AWAITING_CREDIT: [Status; 3] = [Status::New, Status::Open, Status::PendingCustomer];
+
+fn escalate_old_deductions(conn: &mut DbConn, limits: &Limits, now: NaiveDateTime) -> Result<usize, AppError> {
+    let old: Vec<String> = tickets::table
+        .filter(tickets::case_kind.eq(CaseKind::DeductedNotCredited))
+        .filter(tickets::status.eq_any(AWAITING_CREDIT))
         .filter(tickets::escalation_id.is_null())
         .filter(tickets::created_at.lt(now - limits.provider_after))
-        .select(Ticket::as_select())
+        .select(tickets::id)
         .limit(100)
         .load(conn)?;
-    for t in &old {
-        conn.transaction(|conn| {
+    let mut escalated = 0;
+    for id in &old {
+        // Read again under the lock: an agent may have resolved or
+        // escalated it in the meantime.
+        let done = conn.transaction(|conn| {
+            let t = current(conn, id, Seen::Latest)?;
+            if !AWAITING_CREDIT.contains(&t.status) || t.escalation_id.is_some() {
+                return Ok::<_, AppError>(false);
+            }
             diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
             let rule = "deducted-not-credited-too-long";
             let (esc, new) =
@@ -131,35 +141,51 @@ fn escalate_old_deductions(conn: &mut DbConn, limits: &Limits, now: NaiveDateTim
                 is_public: false,
                 ..NewEvent::public(event_kind::ESCALATED, author::SYSTEM, target::PROVIDER.as_str())
             };
-            insert_event(conn, &t.id, note, now).map(|_| ())
+            insert_event(conn, &t.id, note, now)?;
+            Ok(true)
         })?;
+        escalated += usize::from(done);
     }
-    Ok(old.len())
+    Ok(escalated)
 }
 
 /// Tells every active supervisor, once per ticket, that it is past due. A
 /// ticket waiting on the customer is paused, so it is not counted.
 fn notify_breaches(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
-    let counted = [Status::New.as_str(), Status::Open.as_str(), Status::PendingPlatform.as_str()];
-    let late: Vec<(String, String)> = tickets::table
+    let counted = [Status::New, Status::Open, Status::PendingPlatform];
+    let late: Vec<String> = tickets::table
         .filter(tickets::status.eq_any(counted))
         .filter(tickets::due_at.lt(now))
         .filter(tickets::breach_notified_at.is_null())
-        .select((tickets::id, tickets::reference))
+        .select(tickets::id)
         .limit(100)
         .load(conn)?;
     if late.is_empty() {
         return Ok(0);
     }
     let supervisors = crate::db::users::supervisors(conn)?;
-    for (id, _) in &late {
-        conn.transaction(|conn| {
-            diesel::update(tickets::table.find(id)).set(tickets::breach_notified_at.eq(now)).execute(conn)?;
-            for email in &supervisors {
-                outbox::enqueue(conn, outbox::kind::SLA_BREACH, id, None, email, Lang::ZhCn, now)?;
+    let mut told = 0;
+    for id in &late {
+        told += conn.transaction(|conn| {
+            // Marked only if it is still late and not yet told (another
+            // server, or an agent's answer, may have come in between): the
+            // mail goes out only with the mark.
+            let marked = diesel::update(
+                tickets::table
+                    .find(id)
+                    .filter(tickets::breach_notified_at.is_null())
+                    .filter(tickets::status.eq_any(counted))
+                    .filter(tickets::due_at.lt(now)),
+            )
+            .set(tickets::breach_notified_at.eq(now))
+            .execute(conn)?;
+            if marked == 1 {
+                for email in &supervisors {
+                    outbox::enqueue(conn, outbox::kind::SLA_BREACH, id, None, email, Lang::ZhCn, now)?;
+                }
             }
-            Ok::<_, diesel::result::Error>(())
+            Ok::<_, diesel::result::Error>(marked)
         })?;
     }
-    Ok(late.len())
+    Ok(told)
 }

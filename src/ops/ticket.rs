@@ -224,13 +224,16 @@ fn public_message(
         if t.first_response_at.is_none() {
             stats::first_response(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
         }
-        if then == Status::Resolved {
+        // A reply on a ticket already resolved that leaves it resolved is
+        // counted (and mailed) as a reply, not as a second resolution.
+        let resolves = then == Status::Resolved && t.status != Status::Resolved;
+        if resolves {
             stats::resolved(conn, t, sla::resume(due, paused, now), now)?;
         }
         let event_id = insert_event(conn, &t.id, staff_event(actor, kind, true, body), now)?;
         // One email says it all: the message, and "resolved" when it is.
-        let mail = match (kind, then) {
-            (_, Status::Resolved) => outbox::kind::RESOLVED,
+        let mail = match (kind, resolves) {
+            (_, true) => outbox::kind::RESOLVED,
             (event_kind::INFO_REQUESTED, _) => outbox::kind::INFO_REQUEST,
             _ => outbox::kind::REPLY,
         };

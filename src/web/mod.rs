@@ -69,6 +69,17 @@ impl AppState {
     {
         run(self.writer.clone(), f).await
     }
+
+    /// Runs storage code that writes, in one transaction on the writers'
+    /// connection: an admin's change and its audit row commit together, or
+    /// neither does. (Operations in `ops` open their own.)
+    pub async fn transact<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.write(move |c| diesel::Connection::transaction(c, f)).await
+    }
 }
 
 async fn run<T, F>(pool: DbPool, f: F) -> Result<T, AppError>

@@ -416,3 +416,35 @@ async fn admins_add_users_and_users_keep_tokens() {
     let listed = newbie.text("/settings").await;
     assert!(listed.contains("my script") && !listed.contains(&token), "shown once only");
 }
+
+/// A second reply on a resolved ticket that leaves it resolved is a reply:
+/// it was counted as a second resolution and mailed as "resolved" again.
+#[tokio::test]
+async fn replying_to_a_resolved_ticket_does_not_resolve_it_twice() {
+    use paydesk::db::schema::{daily_stats, outbox};
+    let app = spawn().await;
+    let (reference, _) = app.file_api(&complete_fields()).await;
+    let agent = app.staff("agent").await;
+    let path = format!("/agent/tickets/{reference}/reply");
+    for body in ["Your payment went through; the bill is paid.", "And the receipt is in your app."] {
+        let res = agent.post(&path, &[("body", body), ("then", "resolved")]).await;
+        assert_eq!(res.status().as_u16(), 303);
+    }
+    let mut conn = app.conn();
+    let kinds: Vec<String> = outbox::table
+        .inner_join(tickets::table.on(outbox::ticket_id.eq(tickets::id.nullable())))
+        .filter(tickets::reference.eq(&reference))
+        .filter(outbox::kind.ne("received"))
+        .order(outbox::created_at)
+        .select(outbox::kind)
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(kinds, ["resolved", "reply"]);
+    let counts: Vec<(i64, i64)> = daily_stats::table
+        .filter(daily_stats::dimension.eq("case_kind"))
+        .select((daily_stats::resolved_met, daily_stats::resolved_missed))
+        .load(&mut *conn)
+        .unwrap();
+    let resolved: i64 = counts.iter().map(|(met, missed)| met + missed).sum();
+    assert_eq!(resolved, 1, "one resolution counted");
+}

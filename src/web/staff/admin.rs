@@ -211,7 +211,7 @@ pub async fn create(
     let name = clean_name(&form.name).map_err(|_| AppError::BadRequest("name"))?;
     let (email, actor) = (form.email.clone(), me.id.clone());
     let created = state
-        .write(move |c| {
+        .transact(move |c| {
             let new = NewUser { email: &email, name: &name, role, password_hash: &hash, queues: &queues };
             match users::create(c, new, now()) {
                 Ok(u) => {
@@ -225,11 +225,17 @@ pub async fn create(
                     audit::record(c, entry, now())?;
                     Ok(true)
                 }
-                Err(UserError::EmailTaken) => Ok(false),
+                // An error, so the transaction rolls back (on PostgreSQL the
+                // failed insert has already spoiled it).
+                Err(UserError::EmailTaken) => Err(AppError::Conflict("email_taken")),
                 Err(UserError::Db(e)) => Err(e.into()),
             }
         })
-        .await?;
+        .await
+        .or_else(|e| match e {
+            AppError::Conflict("email_taken") => Ok(false),
+            other => Err(other),
+        })?;
     if !created {
         let f = FormState { editing: None, form, problem: p.lang.t("users-email-taken"), saved: false };
         return unprocessable(render(&state, chrome(p, me, csrf), f).await?);

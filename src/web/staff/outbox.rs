@@ -53,7 +53,7 @@ pub async fn retry(
 ) -> Result<HttpResponse, AppError> {
     let (id, actor) = (id.into_inner(), me.id.clone());
     state
-        .write(move |c| {
+        .transact(move |c| {
             if !outbox::retry(c, &id, now())? {
                 return Err(AppError::NotFound);
             }

@@ -84,7 +84,7 @@ pub async fn save_platform(
         .collect::<Result<_, _>>()?;
     let actor = me.id.clone();
     state
-        .write(move |c| {
+        .transact(move |c| {
             routing::save_platform(c, &code, restricted, &contact, &scenarios)?;
             let after = format!("{code} restricted={restricted} [{}] {contact}", scenarios.join(","));
             audit::record(

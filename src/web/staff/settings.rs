@@ -129,7 +129,7 @@ pub async fn create_token(
     let expires = token_end(form.expires.as_deref(), at)?;
     let id = me.id.clone();
     let token = state
-        .write(move |c| {
+        .transact(move |c| {
             let token = users::create_token_until(c, &id, &name, expires, at)?;
             let after = match expires {
                 Some(t) => format!("{name} (until {})", t.format("%Y-%m-%d %H:%M")),
@@ -156,7 +156,7 @@ pub async fn revoke_token(
 ) -> Result<HttpResponse, AppError> {
     let (user, token_id) = (me.id.clone(), id.into_inner());
     let revoked = state
-        .write(move |c| {
+        .transact(move |c| {
             let revoked = users::revoke_token(c, &user, &token_id, now())?;
             if revoked {
                 let entry = Entry {

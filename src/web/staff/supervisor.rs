@@ -162,7 +162,7 @@ pub async fn save_canned(
         .ok_or(AppError::BadRequest("body"))?;
     let (id, actor) = (id.into_inner(), me.id.clone());
     state
-        .write(move |c| {
+        .transact(move |c| {
             let before = canned::find(c, &id)?.ok_or(AppError::NotFound)?;
             canned::update(c, &id, &title, &body, now())?;
             let entry = Entry {
