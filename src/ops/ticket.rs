@@ -151,6 +151,43 @@ pub fn set_priority(
     })
 }
 
+/// What one API call changes on a ticket; `None` leaves it as it is
+/// (`assignee: Some(None)` unassigns).
+#[derive(Debug, Default, Clone)]
+pub struct Patch {
+    pub assignee: Option<Option<String>>,
+    pub priority: Option<Priority>,
+    pub status: Option<Status>,
+}
+
+/// Assignee, then priority, then status, in one transaction: the version is
+/// checked once, and each change reads the ticket as the one before left it
+/// (so a new priority's due time survives a status change after it).
+#[allow(clippy::too_many_arguments)]
+pub fn update(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    seen: Seen,
+    patch: Patch,
+    rules: &Rules,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    conn.transaction(|conn| {
+        current(conn, ticket_id, seen)?;
+        if let Some(to) = patch.assignee {
+            assign(conn, ticket_id, Seen::Latest, to.as_deref(), actor, now)?;
+        }
+        if let Some(p) = patch.priority {
+            set_priority(conn, ticket_id, Seen::Latest, p, rules, actor, now)?;
+        }
+        if let Some(s) = patch.status {
+            set_status(conn, ticket_id, Seen::Latest, s, actor, now)?;
+        }
+        Ok(())
+    })
+}
+
 /// A public reply, then the status the agent chose (usually waiting on the
 /// customer). The first reply meets the first-response target; the ticket is
 /// then due for resolution.
@@ -262,7 +299,8 @@ pub fn clock(t: &Ticket, due: NaiveDateTime, to: Status, now: NaiveDateTime) -> 
     }
 }
 
-/// An internal note: never shown to the customer.
+/// An internal note: never shown to the customer. A closed ticket takes
+/// none (`Conflict("closed")`).
 pub fn note(
     conn: &mut DbConn,
     ticket_id: &str,
@@ -273,6 +311,10 @@ pub fn note(
 ) -> Result<(), AppError> {
     conn.transaction(|conn| {
         let t = &current(conn, ticket_id, seen)?;
+        // A closed (or merged) ticket takes no more notes either.
+        if t.status == Status::Closed {
+            return Err(AppError::Conflict("closed"));
+        }
         diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
         insert_event(conn, &t.id, staff_event(actor, event_kind::INTERNAL_NOTE, false, body), now)?;
         Ok(audit_entry(conn, actor, "note", t, "", "", now)?)
@@ -280,8 +322,8 @@ pub fn note(
 }
 
 /// Closes a duplicate into the ticket that goes on (by id); both
-/// timelines say so. `Conflict` when the duplicate is already closed or the
-/// other ticket was itself merged away.
+/// timelines say so. `Conflict("closed")` when the duplicate is already
+/// closed, `Conflict("merge")` when the other ticket was itself merged away.
 pub fn merge(
     conn: &mut DbConn,
     ticket_id: &str,
@@ -301,7 +343,10 @@ pub fn merge(
             (current(conn, ticket_id, seen)?, i)
         };
         let (duplicate, into) = (&duplicate, &into);
-        if duplicate.status == Status::Closed || into.merged_into.is_some() || into.id == duplicate.id {
+        if duplicate.status == Status::Closed {
+            return Err(AppError::Conflict("closed"));
+        }
+        if into.merged_into.is_some() || into.id == duplicate.id {
             return Err(AppError::Conflict("merge"));
         }
         diesel::update(tickets::table.find(&duplicate.id))

@@ -193,3 +193,29 @@ async fn the_openapi_document_matches_the_server() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_closed_ticket_takes_no_reply_or_note_and_a_reply_keeps_its_status_rule() {
+    use diesel::prelude::*;
+    use paydesk::db::schema::tickets;
+    let app = spawn().await;
+    let (_, token) = token_for(&app, "agent");
+    let api = Api { app: &app, token };
+    let (reference, _) = app.file_api(&complete_fields()).await;
+    let path = format!("/api/v1/tickets/{reference}/replies");
+    let (status, body) = api.call("POST", &path, Some(json!({ "body": "hi", "status": "closed" }))).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"]["status"][0], "Use open, pending_customer or resolved.");
+    let (status, body) = api.call("POST", &path, Some(json!({ "body": "hi", "status": "later" }))).await;
+    assert_eq!(status, 422, "{body}");
+    diesel::update(tickets::table.filter(tickets::reference.eq(&reference)))
+        .set(tickets::status.eq("closed"))
+        .execute(&mut app.conn())
+        .unwrap();
+    for internal in [true, false] {
+        let (status, body) = api.call("POST", &path, Some(json!({ "body": "late", "internal": internal }))).await;
+        assert_eq!(status, 409, "internal {internal}: {body}");
+    }
+    let (_, t) = api.call("GET", &format!("/api/v1/tickets/{reference}"), None).await;
+    assert_eq!(t["status"], "closed");
+}

@@ -4,7 +4,6 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::Connection;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -184,6 +183,8 @@ fn unprocessable(field: &str, message: &str) -> HttpResponse {
     HttpResponse::UnprocessableEntity().json(json!({ "errors": { field: [message] } }))
 }
 
+const THEN_STATUSES: &str = "Use open, pending_customer or resolved.";
+
 /// `POST /api/v1/tickets/{reference}/replies`.
 pub async fn reply(
     ApiStaff(me): ApiStaff,
@@ -200,23 +201,20 @@ pub async fn reply(
             &format!("Write the reply's text (at most {max} characters, no control characters)."),
         ));
     };
+    // Which statuses may follow a reply, and that a closed ticket takes no
+    // message, is the operation's rule (checked on the locked ticket).
     let then = match body.status.as_deref() {
         None => Status::PendingCustomer,
         Some(s) => match Status::parse(s) {
-            Some(s @ (Status::Open | Status::PendingCustomer | Status::Resolved)) => s,
-            _ => return Ok(unprocessable("status", "Use open, pending_customer or resolved.")),
+            Some(s) => s,
+            None => return Ok(unprocessable("status", THEN_STATUSES)),
         },
     };
     let seen = if_match(&req, &t)?;
-    // As documented: a closed ticket takes neither replies nor notes here
-    // (replies are checked again inside their transaction).
-    if t.status == Status::Closed {
-        return Err(AppError::Conflict("closed").into());
-    }
     let internal = body.internal;
     let rules = state.rules.clone();
     let id = t.id.clone();
-    state
+    let result = state
         .write(move |c| {
             let actor = Actor { id: &me.id, name: &me.name };
             if internal {
@@ -225,8 +223,12 @@ pub async fn reply(
                 ops::ticket::reply(c, &id, seen, &text, then, &rules, &actor, now())
             }
         })
-        .await
-        .map_err(precondition)?;
+        .await;
+    match result {
+        Ok(()) => {}
+        Err(AppError::Conflict("reply")) => return Ok(unprocessable("status", THEN_STATUSES)),
+        Err(e) => return Err(precondition(e)),
+    }
     let (t, name, esc) = load(&state, &t.reference).await?;
     Ok(ticket_response(HttpResponse::Created(), &t, name, esc, &state))
 }
@@ -270,27 +272,13 @@ pub async fn update(
             None => return Ok(unprocessable("priority", "Use low, normal, high or urgent.")),
         },
     };
-    let assignee = body.assignee.clone();
+    let patch = ops::ticket::Patch { assignee: body.assignee.clone(), priority, status };
     let rules = state.rules.clone();
     let id = t.id.clone();
     let result = state
         .write(move |c| {
-            c.transaction(|c| {
-                let actor = Actor { id: &me.id, name: &me.name };
-                // The version is checked once; each change then reads the
-                // ticket as the one before left it.
-                ops::ticket::current(c, &id, seen)?;
-                if let Some(to) = assignee {
-                    ops::ticket::assign(c, &id, Seen::Latest, to.as_deref(), &actor, now())?;
-                }
-                if let Some(p) = priority {
-                    ops::ticket::set_priority(c, &id, Seen::Latest, p, &rules, &actor, now())?;
-                }
-                if let Some(s) = status {
-                    ops::ticket::set_status(c, &id, Seen::Latest, s, &actor, now())?;
-                }
-                Ok(())
-            })
+            let actor = Actor { id: &me.id, name: &me.name };
+            ops::ticket::update(c, &id, seen, patch, &rules, &actor, now())
         })
         .await;
     match result {
