@@ -448,3 +448,46 @@ async fn replying_to_a_resolved_ticket_does_not_resolve_it_twice() {
     let resolved: i64 = counts.iter().map(|(met, missed)| met + missed).sum();
     assert_eq!(resolved, 1, "one resolution counted");
 }
+
+#[tokio::test]
+async fn a_closed_ticket_says_so_when_asked_noted_or_merged() {
+    let app = spawn().await;
+    let agent = app.staff("agent").await;
+    let (reference, _) = app.file_api(&complete_fields()).await;
+    let (other, _) = app.file_api(&complete_fields()).await;
+    diesel::update(tickets::table.filter(tickets::reference.eq(&reference)))
+        .set(tickets::status.eq("closed"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let events = |app: &TestApp| -> i64 {
+        use paydesk::db::schema::ticket_events;
+        ticket_events::table.count().get_result(&mut app.conn()).unwrap()
+    };
+    let before = events(&app);
+    let path = format!("/agent/tickets/{reference}");
+    for (action, fields) in [
+        ("ask", vec![("fact_order_number", "on")]),
+        ("merge", vec![("into", other.as_str())]),
+        ("note", vec![("body", "Too late for this one.")]),
+    ] {
+        let res = agent.post(&format!("{path}/{action}"), &fields).await;
+        assert_eq!(res.status().as_u16(), 409, "{action}");
+        let page = res.text().await.unwrap();
+        assert!(page.contains("This ticket is closed, so nothing was done"), "{action}");
+        assert!(!page.contains("No other ticket has this reference."), "{action}");
+    }
+    // Nothing changed.
+    assert_eq!(events(&app), before);
+    let status: String = tickets::table
+        .filter(tickets::reference.eq(&reference))
+        .select(tickets::status)
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(status, "closed");
+    let merged: Option<String> = tickets::table
+        .filter(tickets::reference.eq(&reference))
+        .select(tickets::merged_into)
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(merged, None);
+}

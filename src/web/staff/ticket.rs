@@ -545,7 +545,9 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
             .await
             .map(|_| None)
             .or_else(|e| match e {
-                AppError::Conflict(_) => Ok(Some(refuse("ticket-facts-required", String::new(), String::new()))),
+                AppError::Conflict(why) if why != "closed" => {
+                    Ok(Some(refuse("ticket-facts-required", String::new(), String::new())))
+                }
                 other => Err(other),
             })
         }
@@ -561,7 +563,7 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
                         .await
                         .map(|_| None)
                         .or_else(|e| match e {
-                            AppError::Conflict(_) => {
+                            AppError::Conflict(why) if why != "closed" => {
                                 Ok(Some(refuse("ticket-merge-unknown", String::new(), String::new())))
                             }
                             other => Err(other),
@@ -583,6 +585,12 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
         Err(AppError::Stale { .. }) => {
             let problem = Some(("conflict".to_string(), lang.t("ticket-conflict")));
             (Draft { reply: typed_reply, note: typed_note, problem, since: opened.at() }, StatusCode::CONFLICT)
+        }
+        // The ticket is closed (perhaps since this page was opened): it
+        // takes no more messages, merges or requests; shown as it is now.
+        Err(AppError::Conflict("closed")) => {
+            let problem = Some((name.to_string(), lang.t("ticket-closed")));
+            (Draft { reply: typed_reply, note: typed_note, problem, since: None }, StatusCode::CONFLICT)
         }
         Err(e) => return Err(e),
     };

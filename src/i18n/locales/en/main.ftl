@@ -558,3 +558,4 @@ tokens-expired = expired
 users-name-bad = The name may not contain control or text-direction characters.
 users-name-long = The name may have at most 80 characters.
 users-password-effect = Setting a password signs this person out everywhere and revokes their API tokens.
+ticket-closed = This ticket is closed, so nothing was done: a closed ticket takes no more messages, notes, requests or merges.

@@ -558,3 +558,4 @@ tokens-expired = 已过期
 users-name-bad = 姓名不能包含控制字符或文字方向字符。
 users-name-long = 姓名最多 80 个字符。
 users-password-effect = 设置密码后，此人在所有地方的登录都会退出，其 API 令牌也会被吊销。
+ticket-closed = 此工单已关闭，因此这次操作没有执行：已关闭的工单不再接受回复、备注、补充信息请求或合并。
