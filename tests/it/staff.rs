@@ -491,3 +491,15 @@ async fn a_closed_ticket_says_so_when_asked_noted_or_merged() {
         .unwrap();
     assert_eq!(merged, None);
 }
+
+#[tokio::test]
+async fn staff_fields_carry_the_text_limits_the_handlers_apply() {
+    use paydesk::domain::text::limits;
+    let app = spawn().await;
+    let supervisor = app.staff("supervisor").await;
+    let max = |n: usize| format!("maxlength=\"{n}\"");
+    let incidents = supervisor.text("/supervisor/incidents").await;
+    assert!(incidents.contains(&max(limits::TITLE)) && incidents.contains(&max(limits::VALUE)));
+    assert!(supervisor.text("/supervisor/canned").await.contains(&max(limits::SHORT_TITLE)));
+    assert!(supervisor.text("/settings").await.contains(&max(limits::NAME)));
+}

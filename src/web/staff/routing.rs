@@ -74,7 +74,7 @@ pub async fn save_platform(
     Platform::parse(&code).ok_or(AppError::NotFound)?;
     let restricted = map.contains_key("restricted");
     let contact = map.get("contact_email").map(|s| s.trim().to_string()).unwrap_or_default();
-    if !contact.contains('@') || contact.len() > 254 {
+    if !contact.contains('@') || contact.len() > crate::domain::intake::EMAIL_MAX {
         return Err(AppError::BadRequest("contact_email"));
     }
     let scenarios: Vec<String> = pairs
