@@ -174,7 +174,7 @@ impl Worker {
                     .collect::<Vec<_>>()
                     .join(" "),
                 account: t.account_masked.clone(),
-                checks: t.checks_tried.clone(),
+                checks: t.checks_tried.to_string(),
                 filed: crate::web::china_time(t.created_at),
             })
             .collect();
