@@ -76,7 +76,7 @@ impl Incident {
 #[diesel(table_name = incident_updates)]
 pub struct Update {
     pub id: String,
-    pub kind: String,
+    pub kind: crate::domain::codes::UpdateKind,
     pub body_zh: String,
     pub body_en: String,
     pub recipients: i64,
@@ -84,8 +84,9 @@ pub struct Update {
 }
 
 pub mod update_kind {
-    pub const UPDATE: &str = "update";
-    pub const RESOLUTION: &str = "resolution";
+    use crate::domain::codes::UpdateKind;
+    pub const UPDATE: UpdateKind = UpdateKind::Update;
+    pub const RESOLUTION: UpdateKind = UpdateKind::Resolution;
 }
 
 /// Tickets filed in [from, to), counted per kind of case, city and step.

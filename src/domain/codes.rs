@@ -405,6 +405,14 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// What an incident update told the customers it holds.
+    UpdateKind, "inc-kind" {
+        Update => "update",
+        Resolution => "resolution",
+    }
+);
+
 code_list!(
     /// What the customer tried before asking (`tickets.checks_tried`).
     Checks, CheckTried

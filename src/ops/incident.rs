@@ -375,7 +375,7 @@ fn body_for<'a>(t: &Ticket, (zh, en): Words<'a>) -> &'a str {
 fn insert_update(
     conn: &mut DbConn,
     i: &Incident,
-    kind: &str,
+    kind: crate::domain::codes::UpdateKind,
     (zh, en): Words<'_>,
     recipients: usize,
     actor: &Actor<'_>,
