@@ -578,7 +578,7 @@ fn make_ticket(
         error_message: message,
         city,
         account_masked: account,
-        checks_tried: checks.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","),
+        checks_tried: crate::domain::codes::Checks::from(&checks[..]).to_string(),
         occurred_at: money.then(|| created - Duration::hours(2)),
         amount_cents: money.then(|| rng.random_range(2_000..50_000)),
         order_number: money.then(|| format!("420000{:012}", rng.random_range(0..1_000_000_000_000u64))),

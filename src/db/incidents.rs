@@ -21,13 +21,35 @@ pub mod status {
     pub const DISMISSED: IncidentStatus = IncidentStatus::Dismissed;
 }
 
+/// `incidents.dimension`: what an incident matches tickets by, or nothing
+/// (stored as the empty text) for one opened by hand without a match. Any
+/// other code is an error where the row is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::deserialize::FromSqlRow)]
+pub struct Matching(pub Option<Dimension>);
+
+impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for Matching
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        let code = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
+        match code.as_str() {
+            "" => Ok(Matching(None)),
+            c => Dimension::parse(c)
+                .map(|d| Matching(Some(d)))
+                .ok_or_else(|| format!("unknown Dimension code {c:?}").into()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = incidents)]
 pub struct Incident {
     pub id: String,
     pub title: String,
     pub status: crate::domain::codes::IncidentStatus,
-    pub dimension: String,
+    pub dimension: Matching,
     pub value: String,
     pub window_start: NaiveDateTime,
     pub spike_count: i64,
@@ -42,7 +64,7 @@ pub struct Incident {
 
 impl Incident {
     pub fn dimension(&self) -> Option<Dimension> {
-        Dimension::parse(&self.dimension)
+        self.dimension.0
     }
 
     pub fn is_active(&self) -> bool {
@@ -54,7 +76,7 @@ impl Incident {
 #[diesel(table_name = incident_updates)]
 pub struct Update {
     pub id: String,
-    pub kind: String,
+    pub kind: crate::domain::codes::UpdateKind,
     pub body_zh: String,
     pub body_en: String,
     pub recipients: i64,
@@ -62,8 +84,9 @@ pub struct Update {
 }
 
 pub mod update_kind {
-    pub const UPDATE: &str = "update";
-    pub const RESOLUTION: &str = "resolution";
+    use crate::domain::codes::UpdateKind;
+    pub const UPDATE: UpdateKind = UpdateKind::Update;
+    pub const RESOLUTION: UpdateKind = UpdateKind::Resolution;
 }
 
 /// Tickets filed in [from, to), counted per kind of case, city and step.

@@ -10,7 +10,7 @@ use super::schema::{screenshot_drafts, screenshots, ticket_events, tickets, trac
 use super::stats;
 use super::DbConn;
 use crate::domain::codes::{
-    CaseKind, FailingStep, PaymentMethod, PaymentScenario, Platform, Priority, Queue, Status, Symptom,
+    CaseKind, Checks, FailingStep, PaymentMethod, PaymentScenario, Platform, Priority, Queue, Status, Symptom,
 };
 use crate::domain::facts::{self, Fact, Known};
 use crate::domain::intake::NewTicket;
@@ -39,7 +39,7 @@ pub struct Ticket {
     pub error_message: Option<String>,
     pub city: String,
     pub account_masked: String,
-    pub checks_tried: String,
+    pub checks_tried: Checks,
     pub occurred_at: Option<NaiveDateTime>,
     pub amount_cents: Option<i64>,
     pub order_number: Option<String>,
@@ -179,7 +179,6 @@ pub(crate) fn insert_ticket(
     let ticket_id = new_id();
     let d = routed.decision;
     let status = routed.status();
-    let checks: Vec<&str> = t.checks_tried.iter().map(|c| c.as_str()).collect();
     // The first statement writes, so SQLite takes its write lock at once and
     // never has to upgrade a read lock (which could fail with SQLITE_BUSY).
     diesel::insert_into(tickets::table)
@@ -198,7 +197,7 @@ pub(crate) fn insert_ticket(
             tickets::error_message.eq(&t.error_message),
             tickets::city.eq(&t.city),
             tickets::account_masked.eq(t.account.as_str()),
-            tickets::checks_tried.eq(checks.join(",")),
+            tickets::checks_tried.eq(Checks::from(&t.checks_tried[..]).to_string()),
             tickets::occurred_at.eq(t.occurred_at),
             tickets::amount_cents.eq(t.amount_cents),
             tickets::order_number.eq(&t.order_number),

@@ -7,7 +7,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::schema::{api_tokens, login_throttles, server_secrets, sessions, tickets, users};
 use super::tickets::new_id;
 use super::DbConn;
-use crate::domain::codes::{Queue, Role, Status};
+use crate::domain::codes::{Queue, Queues, Role, Status};
 use crate::domain::reference::{hash_secret, TrackingToken};
 use crate::domain::secret::Secret;
 
@@ -27,7 +27,7 @@ pub struct User {
     #[diesel(deserialize_as = String)]
     pub password_hash: Secret<String>,
     pub active: bool,
-    pub queues: String,
+    pub queues: Queues,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_assigned_at: Option<NaiveDateTime>,
@@ -35,12 +35,12 @@ pub struct User {
 
 impl User {
     pub fn queues(&self) -> Vec<Queue> {
-        self.queues.split(',').filter_map(Queue::parse).collect()
+        self.queues.0.clone()
     }
 }
 
 pub fn join_queues(queues: &[Queue]) -> String {
-    queues.iter().map(|q| q.as_str()).collect::<Vec<_>>().join(",")
+    Queues::from(queues).to_string()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -510,7 +510,7 @@ mod debug_tests {
             role: Role::Agent,
             password_hash: Secret::new("$argon2id$v=19$secret-hash".into()),
             active: true,
-            queues: "general".into(),
+            queues: Queues(vec![Queue::General]),
             created_at: at,
             updated_at: at,
             last_assigned_at: None,

@@ -58,7 +58,19 @@ impl SpikeRules {
 }
 
 /// What tickets are grouped by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Dimension {
     CaseKind,
     City,
@@ -81,6 +93,8 @@ impl Dimension {
         Dimension::ALL.into_iter().find(|d| d.as_str() == s)
     }
 }
+
+crate::text_column!(Dimension);
 
 /// A time window, [start, end), in UTC.
 pub type Window = (NaiveDateTime, NaiveDateTime);

@@ -143,7 +143,7 @@ impl Worker {
         // The value is what customers typed (a city): never in the subject,
         // which inboxes show as if we had written it; quoted in the body, as
         // text.
-        let dimension = lang.t(&format!("inc-dim-{}", i.dimension));
+        let dimension = lang.t(&format!("inc-dim-{}", i.dimension().map_or("", |d| d.as_str())));
         let mut subject_args = vec![("dimension", dimension.clone())];
         subject_args.extend(counts.iter().cloned());
         let subject = lang.t_args("mail-spike_alert-subject-kind", &subject_args);
@@ -174,7 +174,7 @@ impl Worker {
                     .collect::<Vec<_>>()
                     .join(" "),
                 account: t.account_masked.clone(),
-                checks: t.checks_tried.clone(),
+                checks: t.checks_tried.to_string(),
                 filed: crate::web::china_time(t.created_at),
             })
             .collect();

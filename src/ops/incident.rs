@@ -90,7 +90,8 @@ fn record(
 struct New<'a> {
     title: &'a str,
     status: IncidentStatus,
-    dimension: &'a str,
+    /// None for an incident that matches no tickets (stored as "").
+    dimension: Option<Dimension>,
     value: &'a str,
     window_start: NaiveDateTime,
     spike_count: i64,
@@ -105,7 +106,7 @@ fn insert(conn: &mut DbConn, n: New<'_>, now: NaiveDateTime) -> QueryResult<Stri
             incidents::id.eq(&id),
             incidents::title.eq(n.title),
             incidents::status.eq(n.status),
-            incidents::dimension.eq(n.dimension),
+            incidents::dimension.eq(n.dimension.map_or("", |d| d.as_str())),
             incidents::value.eq(n.value),
             incidents::window_start.eq(n.window_start),
             incidents::spike_count.eq(n.spike_count),
@@ -138,7 +139,7 @@ pub fn propose_for_spikes(conn: &mut DbConn, rules: &SpikeRules, now: NaiveDateT
                 New {
                     title: &format!("{} = {}", spike.dimension.as_str(), spike.value),
                     status: status::PROPOSED,
-                    dimension: spike.dimension.as_str(),
+                    dimension: Some(spike.dimension),
                     value: &spike.value,
                     window_start: now - rules.window(),
                     spike_count: spike.count,
@@ -192,7 +193,7 @@ pub fn create(
     now: NaiveDateTime,
 ) -> Result<String, AppError> {
     conn.transaction(|conn| {
-        let (dimension, value) = matching.map(|(d, v)| (d.as_str(), v)).unwrap_or(("", ""));
+        let (dimension, value) = matching.map(|(d, v)| (Some(d), v)).unwrap_or((None, ""));
         let id = insert(
             conn,
             New {
@@ -211,7 +212,15 @@ pub fn create(
             .set((incidents::accepted_by.eq(actor.id), incidents::accepted_at.eq(now)))
             .execute(conn)?;
         let i = current(conn, &id)?;
-        record(conn, actor, "incident_create", &i, None, &format!("{dimension} {value}"), now)?;
+        record(
+            conn,
+            actor,
+            "incident_create",
+            &i,
+            None,
+            &format!("{} {value}", dimension.map_or("", |d| d.as_str())),
+            now,
+        )?;
         link_matching(conn, &i, actor, now)?;
         Ok(id)
     })
@@ -366,7 +375,7 @@ fn body_for<'a>(t: &Ticket, (zh, en): Words<'a>) -> &'a str {
 fn insert_update(
     conn: &mut DbConn,
     i: &Incident,
-    kind: &str,
+    kind: crate::domain::codes::UpdateKind,
     (zh, en): Words<'_>,
     recipients: usize,
     actor: &Actor<'_>,

@@ -157,13 +157,7 @@ async fn tracking_page(
 pub fn facts(lang: Lang, t: &Ticket, for_staff: bool) -> Vec<(String, String)> {
     let none = lang.t("track-none");
     let opt = |v: &Option<String>| v.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| none.clone());
-    let checks = t
-        .checks_tried
-        .split(',')
-        .filter(|c| !c.is_empty())
-        .map(|c| CheckTried::label_of(c, lang))
-        .collect::<Vec<_>>()
-        .join(lang_separator(lang));
+    let checks = t.checks_tried.iter().map(|c| c.label(lang)).collect::<Vec<_>>().join(lang_separator(lang));
     let rows = [
         ("field-symptom", t.symptom.label(lang)),
         ("field-failing_step", t.failing_step.label(lang)),

@@ -36,7 +36,10 @@ async fn unknown_codes_in_the_user_form_are_refused_and_nothing_is_stored() {
         .await;
     assert_eq!(res.status().as_u16(), 400);
     let kept = user_by_email(&app, "kept@paydesk.test").unwrap();
-    assert_eq!((kept.name.as_str(), kept.role.as_str(), kept.queues.as_str()), ("Kept", "agent", "general"));
+    assert_eq!(
+        (kept.name.as_str(), kept.role.as_str(), kept.queues.to_string().as_str()),
+        ("Kept", "agent", "general")
+    );
 
     // The same edit with known codes is stored, every queue kept.
     let res = admin

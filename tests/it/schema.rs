@@ -255,3 +255,37 @@ async fn an_unknown_code_in_the_database_is_an_error_where_it_is_read() {
     assert!(err.to_string().contains("priority"), "{err}");
     assert!(format!("{err:?}").contains("unknown Priority code"), "{err:?}");
 }
+
+#[tokio::test]
+async fn an_unknown_code_in_a_stored_code_list_is_an_error_naming_it() {
+    let app = crate::support::spawn().await;
+    let (reference, _) = app.file_api(&crate::support::complete_fields()).await;
+    let staff = app.add_staff("lists@example.com", "Lists", "agent", &["general", "refunds"]);
+    let mut conn = app.conn();
+    let found = paydesk::db::tickets::find_by_reference(&mut conn, &reference).unwrap().expect("filed");
+    assert!(!found.checks_tried.is_empty());
+    let user = paydesk::db::users::find(&mut conn, &staff).unwrap().expect("added");
+    assert_eq!(user.queues.to_string(), "general,refunds");
+
+    // Behind the program's back: one known code, one it does not know.
+    diesel::update(tickets::table.filter(tickets::reference.eq(&reference)))
+        .set(tickets::checks_tried.eq("switched_network,rebooted_phone"))
+        .execute(&mut *conn)
+        .unwrap();
+    let err = paydesk::db::tickets::find_by_reference(&mut conn, &reference).unwrap_err();
+    assert!(matches!(err, diesel::result::Error::DeserializationError(_)), "{err:?}");
+    assert!(err.to_string().contains("checks_tried"), "{err}");
+    assert!(
+        format!("{err:?}").contains("unknown CheckTried code") && format!("{err:?}").contains("rebooted_phone"),
+        "{err:?}"
+    );
+
+    diesel::update(users::table.filter(users::id.eq(&staff)))
+        .set(users::queues.eq("general,night_shift"))
+        .execute(&mut *conn)
+        .unwrap();
+    let err = paydesk::db::users::find(&mut conn, &staff).unwrap_err();
+    assert!(matches!(err, diesel::result::Error::DeserializationError(_)), "{err:?}");
+    assert!(err.to_string().contains("queues"), "{err}");
+    assert!(format!("{err:?}").contains("unknown Queue code") && format!("{err:?}").contains("night_shift"), "{err:?}");
+}

@@ -281,7 +281,7 @@ pub async fn update(
                     before: &format!(
                         "{} {}",
                         before.email,
-                        describe(before.role.as_str(), &before.queues, before.active)
+                        describe(before.role.as_str(), &before.queues.to_string(), before.active)
                     ),
                     after: &format!("{} {}", before.email, after),
                 };

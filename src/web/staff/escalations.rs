@@ -70,13 +70,7 @@ fn view(lang: Lang, e: Escalation, tickets: Vec<Ticket>) -> EscalationView {
                     .flatten()
                     .collect::<Vec<_>>()
                     .join(" · "),
-                checks: t
-                    .checks_tried
-                    .split(',')
-                    .filter_map(CheckTried::parse)
-                    .map(|c| lang.t(&c.label_key()))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                checks: t.checks_tried.iter().map(|c| lang.t(&c.label_key())).collect::<Vec<_>>().join(", "),
                 reference: t.reference,
                 city: t.city,
             })

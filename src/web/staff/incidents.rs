@@ -54,13 +54,13 @@ fn lines(lang: Lang, ts: Vec<Ticket>) -> Vec<Line> {
 
 /// What an incident matches, in words: "City: 上海".
 pub fn matches(lang: Lang, i: &Incident) -> String {
-    let value = match i.dimension() {
-        Some(Dimension::CaseKind) => CaseKind::label_of(&i.value, lang),
-        Some(Dimension::FailingStep) => FailingStep::label_of(&i.value, lang),
-        Some(Dimension::City) => i.value.clone(),
-        None => return lang.t("inc-no-match"),
+    let Some(dimension) = i.dimension() else { return lang.t("inc-no-match") };
+    let value = match dimension {
+        Dimension::CaseKind => CaseKind::label_of(&i.value, lang),
+        Dimension::FailingStep => FailingStep::label_of(&i.value, lang),
+        Dimension::City => i.value.clone(),
     };
-    format!("{}: {}", lang.t(&format!("inc-dim-{}", i.dimension)), value)
+    format!("{}: {}", lang.t(&format!("inc-dim-{}", dimension.as_str())), value)
 }
 
 /// A spike's numbers in words, short (the list) or with its time.

@@ -13,7 +13,7 @@ use crate::auth::Staff;
 use crate::db::audit::{self, Entry};
 use crate::db::routing::{self, Platform as PlatformRow};
 use crate::db::tickets as store;
-use crate::domain::codes::{CheckTried, PaymentScenario, Platform, Role};
+use crate::domain::codes::{PaymentScenario, Platform, Role};
 use crate::domain::reference::normalize_reference;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -132,14 +132,13 @@ pub async fn rules(
                     .db(move |c| {
                         let t = store::find_by_reference(c, &r)?.ok_or(AppError::NotFound)?;
                         let allowed = routing::allows(c, t.platform, t.payment_scenario)?;
-                        let checks: Vec<CheckTried> = t.checks_tried.split(',').filter_map(CheckTried::parse).collect();
                         Ok(rules.route(&Facts {
                             symptom: t.symptom,
                             failing_step: t.failing_step,
                             error_code: t.error_code.as_deref(),
                             error_message: t.error_message.as_deref(),
                             description: &t.description,
-                            checks_tried: &checks,
+                            checks_tried: &t.checks_tried,
                             scenario_allowed: allowed,
                         }))
                     })
