@@ -13,6 +13,13 @@ use super::schema::tickets;
 use super::tickets::Ticket;
 use super::DbConn;
 use crate::domain::china;
+use crate::domain::codes::Status;
+
+/// `Status::OPEN` as an SQL list (`'new', 'open', …`) for the raw queries:
+/// the codes are fixed words of the program, never input.
+fn open_statuses() -> String {
+    Status::OPEN.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+}
 
 /// Which row of `daily_stats` a ticket counts in.
 pub struct Key<'a> {
@@ -265,15 +272,16 @@ struct Buckets {
 /// tickets' (status, queue, created_at) index.
 pub fn backlog_by_age(conn: &mut DbConn, queue: Option<&str>, now: NaiveDateTime) -> QueryResult<Vec<(String, i64)>> {
     let at = |i: usize| now - AGE_BUCKETS[i].1.unwrap_or_default();
-    let q = diesel::sql_query(
+    let q = diesel::sql_query(format!(
         "SELECT CAST(SUM(CASE WHEN created_at >= $1 THEN 1 ELSE 0 END) AS BIGINT) AS b0, \
          CAST(SUM(CASE WHEN created_at < $1 AND created_at >= $2 THEN 1 ELSE 0 END) AS BIGINT) AS b1, \
          CAST(SUM(CASE WHEN created_at < $2 AND created_at >= $3 THEN 1 ELSE 0 END) AS BIGINT) AS b2, \
          CAST(SUM(CASE WHEN created_at < $3 AND created_at >= $4 THEN 1 ELSE 0 END) AS BIGINT) AS b3, \
          CAST(SUM(CASE WHEN created_at < $4 THEN 1 ELSE 0 END) AS BIGINT) AS b4 \
-         FROM tickets WHERE status IN ('new', 'open', 'pending_customer', 'pending_platform') \
+         FROM tickets WHERE status IN ({}) \
          AND ($5 = '' OR queue = $5)",
-    )
+        open_statuses()
+    ))
     .bind::<Timestamp, _>(at(0))
     .bind::<Timestamp, _>(at(1))
     .bind::<Timestamp, _>(at(2))
@@ -297,13 +305,15 @@ pub struct Workload {
 /// Open tickets per active staff member, and how many are past due (a
 /// ticket waiting on the customer is paused, so never past due).
 pub fn workload(conn: &mut DbConn, queue: Option<&str>, now: NaiveDateTime) -> QueryResult<Vec<Workload>> {
-    let q = diesel::sql_query(
+    let q = diesel::sql_query(format!(
         "SELECT u.name AS name, CAST(COUNT(t.id) AS BIGINT) AS open, \
-         CAST(SUM(CASE WHEN t.due_at < $1 AND t.status <> 'pending_customer' THEN 1 ELSE 0 END) AS BIGINT) AS breached \
+         CAST(SUM(CASE WHEN t.due_at < $1 AND t.status <> '{paused}' THEN 1 ELSE 0 END) AS BIGINT) AS breached \
          FROM users u JOIN tickets t ON t.assignee_id = u.id \
-         WHERE t.status IN ('new', 'open', 'pending_customer', 'pending_platform') AND ($2 = '' OR t.queue = $2) \
+         WHERE t.status IN ({open}) AND ($2 = '' OR t.queue = $2) \
          GROUP BY u.id, u.name ORDER BY open DESC, name",
-    )
+        paused = Status::PendingCustomer,
+        open = open_statuses(),
+    ))
     .bind::<Timestamp, _>(now)
     .bind::<Text, _>(queue.unwrap_or(""));
     on_backend!(conn, |c| q.load(c))

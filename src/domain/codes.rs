@@ -418,16 +418,6 @@ code_list!(
     Checks, CheckTried
 );
 
-impl Checks {
-    /// The codes as the stored text splits (`checks_tried.split(',')`), for
-    /// readers written against the text column (src/web/api/staff.rs, being
-    /// changed elsewhere); new code iterates the checks.
-    #[doc(hidden)]
-    pub fn split(&self, _comma: char) -> impl Iterator<Item = &'static str> + '_ {
-        self.codes()
-    }
-}
-
 code_list!(
     /// The queues a staff member works (`users.queues`).
     Queues, Queue

@@ -41,7 +41,7 @@ pub fn recipient(conn: &mut DbConn, e: &Escalation, to: &Addresses<'_>) -> Query
             .map(|p| p.contact_email.trim().to_string())
             .filter(|c| !c.is_empty()),
         target::PROVIDER => Some(to.provider.to_string()),
-        _ => Some(to.engineering.to_string()),
+        target::ENGINEERING => Some(to.engineering.to_string()),
     })
 }
 

@@ -13,6 +13,7 @@ use crate::db::audit::{self, Entry};
 use crate::db::schema::{outbox, screenshot_drafts, screenshots, tickets};
 use crate::db::tickets::{author, event_kind, insert_event, NewEvent};
 use crate::db::DbConn;
+use crate::domain::codes::MailStatus;
 use crate::domain::retention::{redact_addresses, Policy};
 use crate::i18n::Lang;
 
@@ -168,9 +169,11 @@ pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64)
             }
             // The address also sits on the messages sent to it; one still
             // waiting would go nowhere now.
-            diesel::update(outbox::table.filter(outbox::ticket_id.eq(&t.id)).filter(outbox::status.eq("pending")))
-                .set((outbox::status.eq("dead"), outbox::last_error.eq("contact email anonymised")))
-                .execute(conn)?;
+            diesel::update(
+                outbox::table.filter(outbox::ticket_id.eq(&t.id)).filter(outbox::status.eq(MailStatus::Pending)),
+            )
+            .set((outbox::status.eq(MailStatus::Dead), outbox::last_error.eq("contact email anonymised")))
+            .execute(conn)?;
             diesel::update(outbox::table.filter(outbox::ticket_id.eq(&t.id)))
                 .set(outbox::recipient.eq(""))
                 .execute(conn)?;

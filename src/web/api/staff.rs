@@ -91,7 +91,7 @@ fn ticket_json(t: &Ticket, assignee_name: Option<String>, escalation: Option<Esc
         "error_message": t.error_message,
         "city": t.city,
         "account_number": t.account_masked,
-        "checks_tried": t.checks_tried.split(',').filter(|c| !c.is_empty()).collect::<Vec<_>>(),
+        "checks_tried": t.checks_tried.codes().collect::<Vec<_>>(),
         "occurred_at": t.occurred_at.map(rfc3339),
         "amount": t.amount_cents.map(|c| format!("{}.{:02}", c / 100, c % 100)),
         "order_number": t.order_number,
