@@ -14,24 +14,24 @@ use crate::domain::codes::{self, PaymentScenario, Queue, Role};
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = platforms)]
 pub struct Platform {
-    pub code: String,
+    pub code: codes::Platform,
     pub restricted: bool,
     pub contact_email: String,
 }
 
-pub fn platforms(conn: &mut DbConn) -> QueryResult<Vec<(Platform, Vec<String>)>> {
+pub fn platforms(conn: &mut DbConn) -> QueryResult<Vec<(Platform, Vec<PaymentScenario>)>> {
     let list: Vec<Platform> = platforms::table.order(platforms::code.asc()).select(Platform::as_select()).load(conn)?;
-    let allowed: Vec<(String, String)> = platform_scenarios::table.load(conn)?;
+    let allowed: Vec<(codes::Platform, PaymentScenario)> = platform_scenarios::table.load(conn)?;
     Ok(list
         .into_iter()
         .map(|p| {
-            let scenarios = allowed.iter().filter(|(pl, _)| *pl == p.code).map(|(_, s)| s.clone()).collect();
+            let scenarios = allowed.iter().filter(|(pl, _)| *pl == p.code).map(|(_, s)| *s).collect();
             (p, scenarios)
         })
         .collect())
 }
 
-pub fn platform(conn: &mut DbConn, code: &str) -> QueryResult<Option<Platform>> {
+pub fn platform(conn: &mut DbConn, code: codes::Platform) -> QueryResult<Option<Platform>> {
     platforms::table.find(code).select(Platform::as_select()).first(conn).optional()
 }
 

@@ -13,7 +13,7 @@ use super::schema::tickets;
 use super::tickets::Ticket;
 use super::DbConn;
 use crate::domain::china;
-use crate::domain::codes::Status;
+use crate::domain::codes::{Queue, Status};
 
 /// `Status::OPEN` as an SQL list (`'new', 'open', …`) for the raw queries:
 /// the codes are fixed words of the program, never input.
@@ -140,12 +140,12 @@ pub fn resolved(conn: &mut DbConn, t: &Ticket, due: NaiveDateTime, now: NaiveDat
 pub struct Range {
     pub from: NaiveDate,
     pub to: NaiveDate,
-    pub queue: Option<String>,
+    pub queue: Option<Queue>,
 }
 
 impl Range {
-    fn queue(&self) -> String {
-        self.queue.clone().unwrap_or_default()
+    fn queue(&self) -> &'static str {
+        self.queue.map(Queue::as_str).unwrap_or_default()
     }
 }
 
@@ -270,7 +270,7 @@ struct Buckets {
 
 /// Open tickets by age now, per `AGE_BUCKETS`; one scan of the open
 /// tickets' (status, queue, created_at) index.
-pub fn backlog_by_age(conn: &mut DbConn, queue: Option<&str>, now: NaiveDateTime) -> QueryResult<Vec<(String, i64)>> {
+pub fn backlog_by_age(conn: &mut DbConn, queue: Option<Queue>, now: NaiveDateTime) -> QueryResult<Vec<(String, i64)>> {
     let at = |i: usize| now - AGE_BUCKETS[i].1.unwrap_or_default();
     let q = diesel::sql_query(format!(
         "SELECT CAST(SUM(CASE WHEN created_at >= $1 THEN 1 ELSE 0 END) AS BIGINT) AS b0, \
@@ -286,7 +286,7 @@ pub fn backlog_by_age(conn: &mut DbConn, queue: Option<&str>, now: NaiveDateTime
     .bind::<Timestamp, _>(at(1))
     .bind::<Timestamp, _>(at(2))
     .bind::<Timestamp, _>(at(3))
-    .bind::<Text, _>(queue.unwrap_or(""));
+    .bind::<Text, _>(queue.map(Queue::as_str).unwrap_or_default());
     let rows: Vec<Buckets> = on_backend!(conn, |c| q.load(c))?;
     let b = rows.into_iter().next().map(|b| [b.b0, b.b1, b.b2, b.b3, b.b4]).unwrap_or_default();
     Ok(AGE_BUCKETS.iter().zip(b).map(|((key, _), n)| (key.to_string(), n.unwrap_or(0))).collect())
@@ -304,7 +304,7 @@ pub struct Workload {
 
 /// Open tickets per active staff member, and how many are past due (a
 /// ticket waiting on the customer is paused, so never past due).
-pub fn workload(conn: &mut DbConn, queue: Option<&str>, now: NaiveDateTime) -> QueryResult<Vec<Workload>> {
+pub fn workload(conn: &mut DbConn, queue: Option<Queue>, now: NaiveDateTime) -> QueryResult<Vec<Workload>> {
     let q = diesel::sql_query(format!(
         "SELECT u.name AS name, CAST(COUNT(t.id) AS BIGINT) AS open, \
          CAST(SUM(CASE WHEN t.due_at < $1 AND t.status <> '{paused}' THEN 1 ELSE 0 END) AS BIGINT) AS breached \
@@ -315,7 +315,7 @@ pub fn workload(conn: &mut DbConn, queue: Option<&str>, now: NaiveDateTime) -> Q
         open = open_statuses(),
     ))
     .bind::<Timestamp, _>(now)
-    .bind::<Text, _>(queue.unwrap_or(""));
+    .bind::<Text, _>(queue.map(Queue::as_str).unwrap_or_default());
     on_backend!(conn, |c| q.load(c))
 }
 

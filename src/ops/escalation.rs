@@ -37,9 +37,9 @@ pub enum Approval {
 /// or the provider's address; `None` when the platform has no contact.
 pub fn recipient(conn: &mut DbConn, e: &Escalation, to: &Addresses<'_>) -> QueryResult<Option<String>> {
     Ok(match e.target {
-        target::PLATFORM => routing::platform(conn, e.platform.as_str())?
-            .map(|p| p.contact_email.trim().to_string())
-            .filter(|c| !c.is_empty()),
+        target::PLATFORM => {
+            routing::platform(conn, e.platform)?.map(|p| p.contact_email.trim().to_string()).filter(|c| !c.is_empty())
+        }
         target::PROVIDER => Some(to.provider.to_string()),
         target::ENGINEERING => Some(to.engineering.to_string()),
     })

@@ -52,7 +52,7 @@ impl DashQuery {
         }
         let queue = match self.queue.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
-            Some(q) => Some(Queue::parse(q).ok_or("dash-bad-queue")?.as_str().to_string()),
+            Some(q) => Some(Queue::parse(q).ok_or("dash-bad-queue")?),
         };
         Ok(Range { from, to, queue })
     }
@@ -107,14 +107,14 @@ async fn load(state: &AppState, r: Range) -> Result<Data, AppError> {
     state
         .db(move |c| {
             let n = now();
-            let q = r.queue.clone();
+            let q = r.queue;
             Ok(Data {
                 per_day: stats::per_day_and_kind(c, &r)?,
                 cities: stats::top(c, &r, By::City, TOP)?,
                 steps: stats::top(c, &r, By::FailingStep, TOP)?,
                 sla: stats::sla_by_queue(c, &r)?,
-                backlog: stats::backlog_by_age(c, q.as_deref(), n)?,
-                workload: stats::workload(c, q.as_deref(), n)?,
+                backlog: stats::backlog_by_age(c, q, n)?,
+                workload: stats::workload(c, q, n)?,
                 escalations: stats::escalations_by_state(c, &r)?,
                 answers: stats::platform_answer_times(c, &r)?,
                 incidents: incidents::list(c, 20)?.into_iter().filter(|i| i.is_active()).collect(),
@@ -326,7 +326,7 @@ pub async fn show(
     let query = serde_urlencoded::to_string([
         ("from", range.from.to_string()),
         ("to", range.to.to_string()),
-        ("queue", range.queue.clone().unwrap_or_default()),
+        ("queue", range.queue.map(|q| q.as_str().to_string()).unwrap_or_default()),
     ])
     .unwrap_or_default();
     let page = DashboardPage {
@@ -335,7 +335,7 @@ pub async fn show(
         csrf: csrf.0,
         from: range.from.to_string(),
         to: range.to.to_string(),
-        queue: range.queue.clone().unwrap_or_default(),
+        queue: range.queue.map(|q| q.as_str().to_string()).unwrap_or_default(),
         queues: Queue::ALL.iter().map(|q| (q.as_str().to_string(), lang.t(&q.label_key()))).collect(),
         sections: sections(lang, &range, &d),
         incidents: d.incidents,
@@ -376,7 +376,7 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let r = DashQuery::default().range(today).unwrap();
         assert_eq!((r.from.to_string(), r.to.to_string(), r.queue), ("2026-11-09".into(), "2026-11-22".into(), None));
-        assert_eq!(q("2026-11-01", "2026-11-02", "refunds").range(today).unwrap().queue.as_deref(), Some("refunds"));
+        assert_eq!(q("2026-11-01", "2026-11-02", "refunds").range(today).unwrap().queue, Some(Queue::Refunds));
         assert_eq!(q("2026-11-03", "2026-11-02", "").range(today).unwrap_err(), "dash-bad-order");
         assert_eq!(q("yesterday", "", "").range(today).unwrap_err(), "dash-bad-date");
         assert_eq!(q("2024-01-01", "2026-01-01", "").range(today).unwrap_err(), "dash-too-long");

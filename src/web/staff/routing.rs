@@ -49,11 +49,9 @@ pub async fn platforms(
     let platforms = list
         .into_iter()
         .map(|(pl, allowed)| {
-            let name = Platform::parse(&pl.code).map(|x| lang.t(&x.label_key())).unwrap_or_else(|| pl.code.clone());
-            let scenarios = PaymentScenario::ALL
-                .iter()
-                .map(|s| (s.as_str(), lang.t(&s.label_key()), allowed.iter().any(|a| a == s.as_str())))
-                .collect();
+            let name = pl.code.label(lang);
+            let scenarios =
+                PaymentScenario::ALL.iter().map(|s| (s.as_str(), s.label(lang), allowed.contains(s))).collect();
             PlatformView { row: pl, name, scenarios }
         })
         .collect();
