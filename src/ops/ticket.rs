@@ -40,6 +40,16 @@ pub fn current(conn: &mut DbConn, ticket_id: &str, seen: Seen) -> Result<Ticket,
     }
 }
 
+/// `current`, refusing a closed (or merged) ticket: it takes no more
+/// messages or notes (`Conflict("closed")`).
+fn current_not_closed(conn: &mut DbConn, ticket_id: &str, seen: Seen) -> Result<Ticket, AppError> {
+    let t = current(conn, ticket_id, seen)?;
+    if t.status == Status::Closed {
+        return Err(AppError::Conflict("closed"));
+    }
+    Ok(t)
+}
+
 /// The staff member acting.
 pub struct Actor<'a> {
     pub id: &'a str,
@@ -235,11 +245,7 @@ fn public_message(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     conn.transaction(|conn| {
-        let t = &current(conn, ticket_id, seen)?;
-        // A closed (or merged) ticket takes no more messages.
-        if t.status == Status::Closed {
-            return Err(AppError::Conflict("closed"));
-        }
+        let t = &current_not_closed(conn, ticket_id, seen)?;
         let first_response = t.first_response_at.unwrap_or(now);
         // The first answer meets the first-response target; the ticket is
         // then due for resolution (plus any time it already waited paused).
@@ -310,11 +316,7 @@ pub fn note(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     conn.transaction(|conn| {
-        let t = &current(conn, ticket_id, seen)?;
-        // A closed (or merged) ticket takes no more notes either.
-        if t.status == Status::Closed {
-            return Err(AppError::Conflict("closed"));
-        }
+        let t = &current_not_closed(conn, ticket_id, seen)?;
         diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
         insert_event(conn, &t.id, staff_event(actor, event_kind::INTERNAL_NOTE, false, body), now)?;
         Ok(audit_entry(conn, actor, "note", t, "", "", now)?)

@@ -8,6 +8,7 @@ use askama::Template;
 use chrono::Duration;
 use serde::Deserialize;
 
+use super::On;
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
 use crate::db::incidents::{self, status, Incident, Update};
@@ -249,34 +250,6 @@ async fn show_page(
     crate::web::html_status(status, page)
 }
 
-/// The parts of a request every incident action needs.
-pub struct On {
-    p: PageLang,
-    me: Staff,
-    csrf: CsrfToken,
-    id: web::Path<String>,
-    state: web::Data<AppState>,
-}
-
-impl actix_web::FromRequest for On {
-    type Error = actix_web::Error;
-    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let mut none = actix_web::dev::Payload::None;
-            Ok(On {
-                p: PageLang::from_request(&req, &mut none).await?,
-                me: Staff::from_request(&req, &mut none).await?,
-                csrf: CsrfToken::from_request(&req, &mut none).await?,
-                id: web::Path::from_request(&req, &mut none).await?,
-                state: web::Data::from_request(&req, &mut none).await?,
-            })
-        })
-    }
-}
-
 impl On {
     /// Runs one operation on the incident as the signed-in supervisor, then
     /// goes back to its page; a refusal for the form's content (`Err(key)`)
@@ -285,7 +258,7 @@ impl On {
     where
         F: FnOnce(&mut DbConn, &str, &Actor<'_>) -> Result<Result<(), &'static str>, AppError> + Send + 'static,
     {
-        let On { p, me, csrf, id, state } = self;
+        let On { p, me, csrf, key: id, state } = self;
         let id = id.into_inner();
         let (me_id, me_name, incident_id) = (me.id.clone(), me.name.clone(), id.clone());
         let outcome = state
@@ -307,7 +280,7 @@ impl On {
 
     /// Shows the page again with a message about the form.
     async fn refuse(self, key: &str) -> Result<HttpResponse, AppError> {
-        let On { p, me, csrf, id, state } = self;
+        let On { p, me, csrf, key: id, state } = self;
         let lang = p.lang;
         show_page(&state, p, me, csrf.0, id.into_inner(), Some(lang.t(key))).await
     }

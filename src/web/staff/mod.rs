@@ -20,6 +20,37 @@ use crate::domain::codes::Role;
 use crate::i18n::Lang;
 use crate::web::{Access, RouteTable};
 
+/// The parts of a request every staff action on one thing (a ticket by its
+/// reference, an incident or escalation by its id) needs: one extractor, so
+/// each action's handler takes it and its typed form.
+pub struct On {
+    pub p: crate::web::lang::PageLang,
+    pub me: Staff,
+    pub csrf: crate::auth::csrf::CsrfToken,
+    /// The path's one parameter.
+    pub key: actix_web::web::Path<String>,
+    pub state: actix_web::web::Data<crate::web::AppState>,
+}
+
+impl actix_web::FromRequest for On {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let mut none = actix_web::dev::Payload::None;
+            Ok(On {
+                p: crate::web::lang::PageLang::from_request(&req, &mut none).await?,
+                me: Staff::from_request(&req, &mut none).await?,
+                csrf: crate::auth::csrf::CsrfToken::from_request(&req, &mut none).await?,
+                key: actix_web::web::Path::from_request(&req, &mut none).await?,
+                state: actix_web::web::Data::from_request(&req, &mut none).await?,
+            })
+        })
+    }
+}
+
 /// What every staff page shows around its content.
 pub struct Chrome {
     pub lang: Lang,

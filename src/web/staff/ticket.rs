@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::Chrome;
+use super::{Chrome, On};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
 use crate::db::canned::{self, Canned};
@@ -400,34 +400,6 @@ impl Act {
     }
 }
 
-/// The parts of a request every ticket action needs.
-pub struct On {
-    p: PageLang,
-    me: Staff,
-    csrf: CsrfToken,
-    reference: web::Path<String>,
-    state: web::Data<AppState>,
-}
-
-impl actix_web::FromRequest for On {
-    type Error = actix_web::Error;
-    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let mut none = actix_web::dev::Payload::None;
-            Ok(On {
-                p: PageLang::from_request(&req, &mut none).await?,
-                me: Staff::from_request(&req, &mut none).await?,
-                csrf: CsrfToken::from_request(&req, &mut none).await?,
-                reference: web::Path::from_request(&req, &mut none).await?,
-                state: web::Data::from_request(&req, &mut none).await?,
-            })
-        })
-    }
-}
-
 /// `POST /agent/tickets/{reference}/claim`: assign it to me.
 pub async fn claim(on: On, CsrfForm(f): CsrfForm<ClaimForm>) -> Result<HttpResponse, AppError> {
     perform(on, f.opened, Act::Claim).await
@@ -478,7 +450,7 @@ pub async fn merge(on: On, CsrfForm(f): CsrfForm<MergeForm>) -> Result<HttpRespo
 /// page again with the problem (422), or as the ticket is now after someone
 /// else changed it (409), keeping what was typed either way.
 async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppError> {
-    let On { p, me, csrf, reference, state } = on;
+    let On { p, me, csrf, key: reference, state } = on;
     let t = load(&state, &reference).await?;
     let lang = p.lang;
     let name = act.name();
