@@ -485,7 +485,9 @@ fn make_ticket(
         error_message: message,
         description,
         checks_tried: &checks,
+        payment_method: Some(method),
         scenario_allowed: allowed[&(platform, scenario)],
+        learned: None,
     });
     let age = now - created;
     let target = rules.target(decision.priority);

@@ -44,6 +44,23 @@ enum Command {
     /// Manage personal API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Routing's classification.
+    #[command(subcommand)]
+    Routing(RoutingCommand),
+}
+
+#[derive(Subcommand)]
+enum RoutingCommand {
+    /// Route a labelled corpus (tab-separated: kind symptom step method
+    /// checks code message) and print precision and recall per kind and the
+    /// confusion table; fails below 95% accuracy or 90% recall for a kind.
+    Eval {
+        /// The corpus (default: the one built in, tests/routing/corpus.tsv).
+        file: Option<std::path::PathBuf>,
+        /// Also list every case routed wrong.
+        #[arg(long)]
+        misses: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -126,6 +143,7 @@ fn main() -> ExitCode {
         Command::Token(TokenCommand::Create { email, name, days }) => {
             create_token(&cli.database_url, &email, &name, days)
         }
+        Command::Routing(RoutingCommand::Eval { file, misses }) => routing_eval(file.as_deref(), misses),
         Command::Purge { dry_run, retention } => purge(&cli.database_url, &retention.policy(), dry_run),
         Command::Demo(DemoCommand::Seed { tickets, days, screenshot_every, seed }) => {
             let options = paydesk::demo::Options { tickets, days, screenshot_every, seed };
@@ -154,6 +172,27 @@ fn main() -> ExitCode {
             eprintln!("paydesk: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn routing_eval(file: Option<&std::path::Path>, show_misses: bool) -> Result<(), String> {
+    use paydesk::routing::{eval, Rules};
+    let text = match file {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        None => eval::CORPUS.to_string(),
+    };
+    let cases = eval::parse(&text)?;
+    let score = eval::score(&Rules::default_rules(), &cases, None);
+    print!("{}", score.table());
+    if show_misses {
+        println!();
+        for (c, got) in &score.misses {
+            println!("line {}: {} → {got}: {}", c.line, c.expected, c.error_message.as_deref().unwrap_or("-"));
+        }
+    }
+    match score.shortfalls() {
+        s if s.is_empty() => Ok(()),
+        s => Err(s.join("; ")),
     }
 }
 

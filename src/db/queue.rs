@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::schema::{tickets, users};
 use super::DbConn;
 use crate::domain::codes::{CaseKind, FailingStep, Priority, Queue, Status, Symptom};
-use crate::domain::facts::{self, Fact, Known};
+use crate::domain::completeness::{self, Fact, Holds};
 use crate::domain::reference::normalize_reference;
 use crate::domain::sla::SlaState;
 
@@ -106,17 +106,23 @@ pub struct RowData {
     pub has_order_number: bool,
 }
 
+impl Holds for RowData {
+    fn holds(&self, fact: Fact) -> bool {
+        match fact {
+            Fact::Screenshot => self.screenshot_count > 0,
+            Fact::ErrorDetail => self.has_error_code || self.has_error_message,
+            Fact::PaymentMethod => self.has_payment_method,
+            Fact::OccurredAt => self.has_occurred_at,
+            Fact::Amount => self.has_amount,
+            Fact::OrderNumber => self.has_order_number,
+        }
+    }
+}
+
 impl RowData {
+    /// The completeness model's missing facts: what the badge counts.
     pub fn missing_facts(&self) -> Vec<Fact> {
-        facts::missing(&Known {
-            symptom: Some(self.symptom),
-            screenshots: self.screenshot_count,
-            has_error_detail: self.has_error_code || self.has_error_message,
-            has_payment_method: self.has_payment_method,
-            has_occurred_at: self.has_occurred_at,
-            has_amount: self.has_amount,
-            has_order_number: self.has_order_number,
-        })
+        completeness::assess(self.symptom, Some(self.case_kind), self).missing
     }
 }
 

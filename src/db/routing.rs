@@ -217,3 +217,133 @@ pub fn escalation_tickets(conn: &mut DbConn, id: &str) -> QueryResult<Vec<super:
         .select(super::tickets::Ticket::as_select())
         .load(conn)
 }
+
+/// A phrase an admin taught routing.
+#[derive(Debug, Clone, Queryable)]
+pub struct LearnedPhrase {
+    pub id: String,
+    pub phrase: String,
+    pub kind: codes::CaseKind,
+    pub created_at: NaiveDateTime,
+    pub created_by: Option<String>,
+}
+
+pub fn learned_phrases(conn: &mut DbConn) -> QueryResult<Vec<LearnedPhrase>> {
+    use super::schema::routing_phrases as p;
+    p::table
+        .left_join(users::table.on(p::created_by.eq(users::id.nullable())))
+        .order(p::created_at.asc())
+        .select((p::id, p::phrase, p::kind, p::created_at, users::name.nullable()))
+        .load(conn)
+}
+
+/// The learned phrases as a vocabulary routing reads beside its file.
+pub fn learned_vocabulary(conn: &mut DbConn) -> QueryResult<crate::routing::Vocabulary> {
+    use crate::routing::{Source, Vocabulary};
+    let mut v = Vocabulary::default();
+    for p in learned_phrases(conn)? {
+        // Stored phrases were checked when saved; one that clashes with a
+        // later one is skipped rather than stopping routing.
+        let _ = v.add_phrase(&p.phrase, p.kind, Source::Learned);
+    }
+    Ok(v)
+}
+
+pub fn insert_phrase(
+    conn: &mut DbConn,
+    phrase: &str,
+    kind: codes::CaseKind,
+    actor_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    use super::schema::routing_phrases as p;
+    diesel::insert_into(p::table)
+        .values((
+            p::id.eq(new_id()),
+            p::phrase.eq(phrase),
+            p::normalized.eq(crate::routing::normalize::normalize(phrase)),
+            p::kind.eq(kind.as_str()),
+            p::created_by.eq(actor_id),
+            p::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes a learned phrase; what it was, if it existed.
+pub fn delete_phrase(conn: &mut DbConn, id: &str) -> QueryResult<Option<(String, codes::CaseKind)>> {
+    use super::schema::routing_phrases as p;
+    let found: Option<(String, codes::CaseKind)> =
+        p::table.find(id).select((p::phrase, p::kind)).first(conn).optional()?;
+    diesel::delete(p::table.find(id)).execute(conn)?;
+    Ok(found)
+}
+
+/// One routing decision in a ticket's history.
+#[derive(Debug, Clone, Queryable)]
+pub struct DecisionRow {
+    pub created_at: NaiveDateTime,
+    pub cause: String,
+    pub rule: String,
+    pub kind: codes::CaseKind,
+    pub queue: Queue,
+    pub priority: codes::Priority,
+    pub facts: String,
+    pub actor: Option<String>,
+}
+
+pub fn insert_decision(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    cause: &str,
+    d: &crate::routing::Decision,
+    actor_id: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    use super::schema::routing_decisions as r;
+    diesel::insert_into(r::table)
+        .values((
+            r::id.eq(new_id()),
+            r::ticket_id.eq(ticket_id),
+            r::cause.eq(cause),
+            r::rule.eq(&d.rule),
+            r::kind.eq(d.kind.as_str()),
+            r::queue.eq(d.queue.as_str()),
+            r::priority.eq(d.priority.as_str()),
+            r::facts.eq(d.used.join("; ")),
+            r::actor_id.eq(actor_id),
+            r::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A ticket's routing decisions, oldest first.
+pub fn decisions(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<DecisionRow>> {
+    use super::schema::routing_decisions as r;
+    r::table
+        .left_join(users::table.on(r::actor_id.eq(users::id.nullable())))
+        .filter(r::ticket_id.eq(ticket_id))
+        .order((r::created_at.asc(), r::id.asc()))
+        .select((r::created_at, r::cause, r::rule, r::kind, r::queue, r::priority, r::facts, users::name.nullable()))
+        .load(conn)
+}
+
+/// Tickets routing could not place (`other`): every open one and those
+/// filed since `since`, newest first, at most `limit`.
+pub fn unmatched_tickets(
+    conn: &mut DbConn,
+    since: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<super::tickets::Ticket>> {
+    use super::tickets::Ticket;
+    let open: Vec<&str> = codes::Status::OPEN.iter().map(|s| s.as_str()).collect();
+    tickets::table
+        .filter(tickets::case_kind.eq(codes::CaseKind::Other.as_str()))
+        .filter(tickets::status.eq_any(open).or(tickets::created_at.ge(since)))
+        .filter(tickets::merged_into.is_null())
+        .order(tickets::created_at.desc())
+        .limit(limit)
+        .select(Ticket::as_select())
+        .load(conn)
+}

@@ -272,7 +272,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    routing_phrases (id) {
+        id -> Text,
+        phrase -> Text,
+        normalized -> Text,
+        kind -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    routing_decisions (id) {
+        id -> Text,
+        ticket_id -> Text,
+        cause -> Text,
+        rule -> Text,
+        kind -> Text,
+        queue -> Text,
+        priority -> Text,
+        facts -> Text,
+        actor_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(routing_decisions -> tickets (ticket_id));
+diesel::joinable!(routing_decisions -> users (actor_id));
 diesel::joinable!(tickets -> incidents (incident_id));
 diesel::joinable!(incident_updates -> incidents (incident_id));
 diesel::joinable!(tickets -> escalations (escalation_id));
@@ -303,4 +331,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     incidents,
     incident_updates,
     server_secrets,
+    routing_phrases,
+    routing_decisions,
 );

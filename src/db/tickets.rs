@@ -12,7 +12,7 @@ use super::DbConn;
 use crate::domain::codes::{
     CaseKind, Checks, FailingStep, PaymentMethod, PaymentScenario, Platform, Priority, Queue, Status, Symptom,
 };
-use crate::domain::facts::{self, Fact, Known};
+use crate::domain::completeness::{self, Assessment, Fact, Holds};
 use crate::domain::intake::NewTicket;
 use crate::domain::reference::{hash_secret, TrackingToken};
 use crate::domain::screenshot::{ImageKind, Screenshot};
@@ -67,17 +67,27 @@ pub struct Ticket {
     pub version: i64,
 }
 
+impl Holds for Ticket {
+    fn holds(&self, fact: Fact) -> bool {
+        match fact {
+            Fact::Screenshot => self.screenshot_count > 0,
+            Fact::ErrorDetail => self.error_code.is_some() || self.error_message.is_some(),
+            Fact::PaymentMethod => self.payment_method.is_some(),
+            Fact::OccurredAt => self.occurred_at.is_some(),
+            Fact::Amount => self.amount_cents.is_some(),
+            Fact::OrderNumber => self.order_number.is_some(),
+        }
+    }
+}
+
 impl Ticket {
+    /// The completeness model on this ticket: its symptom and kind.
+    pub fn completeness(&self) -> Assessment {
+        completeness::assess(self.symptom, Some(self.case_kind), self)
+    }
+
     pub fn missing_facts(&self) -> Vec<Fact> {
-        facts::missing(&Known {
-            symptom: Some(self.symptom),
-            screenshots: self.screenshot_count,
-            has_error_detail: self.error_code.is_some() || self.error_message.is_some(),
-            has_payment_method: self.payment_method.is_some(),
-            has_occurred_at: self.occurred_at.is_some(),
-            has_amount: self.amount_cents.is_some(),
-            has_order_number: self.order_number.is_some(),
-        })
+        self.completeness().missing
     }
 }
 
@@ -139,6 +149,8 @@ pub mod event_kind {
     pub const INCIDENT_UNLINKED: EventKind = EventKind::IncidentUnlinked;
     pub const INCIDENT_UPDATE: EventKind = EventKind::IncidentUpdate;
     pub const RETENTION: EventKind = EventKind::Retention;
+    pub const REROUTED: EventKind = EventKind::Rerouted;
+    pub const FACTS_ADDED: EventKind = EventKind::FactsAdded;
 }
 
 pub mod author {
@@ -214,26 +226,8 @@ pub(crate) fn insert_ticket(
             tickets::paused_at.eq((status == Status::PendingCustomer).then_some(now)),
         ))
         .execute(conn)?;
-    let escalate_to = match d.kind {
-        CaseKind::OutOfScope => Some(routing::target::PLATFORM),
-        CaseKind::ProductBug => Some(routing::target::ENGINEERING),
-        _ => None,
-    };
-    if let Some(target) = escalate_to {
-        let (esc, new) = routing::escalation_for(conn, target, t.platform, t.payment_scenario, &d.rule, now)?;
-        if new {
-            routing::notify_new_escalation(conn, &ticket_id, now)?;
-        }
-        diesel::update(tickets::table.find(&ticket_id)).set(tickets::escalation_id.eq(&esc)).execute(conn)?;
-        let kind = if target == routing::target::PLATFORM { event_kind::OUT_OF_SCOPE } else { event_kind::ESCALATED };
-        let public = target == routing::target::PLATFORM;
-        insert_event(
-            conn,
-            &ticket_id,
-            NewEvent { is_public: public, ..NewEvent::public(kind, author::SYSTEM, &d.rule) },
-            now,
-        )?;
-    }
+    escalate_if_needed(conn, &ticket_id, d, t.platform, t.payment_scenario, now)?;
+    routing::insert_decision(conn, &ticket_id, crate::ops::routing::cause::INTAKE, d, None, now)?;
     stats::filed(
         conn,
         &stats::Key {
@@ -264,6 +258,40 @@ pub(crate) fn insert_ticket(
             conn,
             &ticket_id,
             NewEvent { is_public: false, ..NewEvent::public(event_kind::ASSIGNED, author::SYSTEM, &agent.name) },
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// Out-of-scope cases wait on the platform and product bugs on engineering:
+/// both through an escalation a supervisor reviews first (one per platform
+/// and scenario, shared by the tickets waiting on it).
+pub(crate) fn escalate_if_needed(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    d: &Decision,
+    platform: crate::domain::codes::Platform,
+    scenario: crate::domain::codes::PaymentScenario,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let escalate_to = match d.kind {
+        CaseKind::OutOfScope => Some(routing::target::PLATFORM),
+        CaseKind::ProductBug => Some(routing::target::ENGINEERING),
+        _ => None,
+    };
+    if let Some(target) = escalate_to {
+        let (esc, new) = routing::escalation_for(conn, target, platform, scenario, &d.rule, now)?;
+        if new {
+            routing::notify_new_escalation(conn, ticket_id, now)?;
+        }
+        diesel::update(tickets::table.find(ticket_id)).set(tickets::escalation_id.eq(&esc)).execute(conn)?;
+        let kind = if target == routing::target::PLATFORM { event_kind::OUT_OF_SCOPE } else { event_kind::ESCALATED };
+        let public = target == routing::target::PLATFORM;
+        insert_event(
+            conn,
+            ticket_id,
+            NewEvent { is_public: public, ..NewEvent::public(kind, author::SYSTEM, &d.rule) },
             now,
         )?;
     }

@@ -374,6 +374,8 @@ code_enum!(
         IncidentUnlinked => "incident_unlinked",
         IncidentUpdate => "incident_update",
         Retention => "retention",
+        Rerouted => "rerouted",
+        FactsAdded => "facts_added",
     }
 );
 

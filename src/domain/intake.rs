@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, NaiveDateTime};
 
 use super::account::{AccountError, MaskedAccount};
 use super::codes::{CheckTried, FailingStep, PaymentMethod, PaymentScenario, Platform, Symptom};
+use super::completeness::{need, Fact, Need};
 use super::screenshot::{Screenshot, ScreenshotError};
 use super::text::{self, TextError};
 use crate::i18n::Lang;
@@ -218,28 +219,30 @@ pub fn validate(input: IntakeInput, language: Lang, now: NaiveDateTime) -> Resul
         Some(Err(e)) => errors.check("screenshot", Err(Problem::Screenshot(e))),
     };
 
-    // What each symptom needs before an agent can act on it.
-    match symptom {
-        Some(Symptom::ErrorShown) => {
-            if matches!((&error_code, &error_message), (Some(None), Some(None))) {
-                errors.add("error_message", Problem::ErrorDetailRequired);
+    // What the symptom requires before an agent can act on it (the
+    // completeness model; routing has not run, so the kind is unknown). A
+    // value that failed its own check already has its problem.
+    if let Some(symptom) = symptom {
+        for fact in Fact::ALL {
+            if need(symptom, None, fact) != Need::Required {
+                continue;
             }
-            if matches!(screenshot, Some(None)) {
-                errors.add("screenshot", Problem::ScreenshotRequired);
+            let (absent, field, problem) = match fact {
+                Fact::Screenshot => (matches!(screenshot, Some(None)), "screenshot", Problem::ScreenshotRequired),
+                Fact::ErrorDetail => (
+                    matches!((&error_code, &error_message), (Some(None), Some(None))),
+                    "error_message",
+                    Problem::ErrorDetailRequired,
+                ),
+                Fact::PaymentMethod => (matches!(payment_method, Some(None)), "payment_method", Problem::Required),
+                Fact::OccurredAt => (matches!(occurred_at, Some(None)), "occurred_at", Problem::Required),
+                Fact::Amount => (matches!(amount_cents, Some(None)), "amount", Problem::Required),
+                Fact::OrderNumber => (matches!(order_number, Some(None)), "order_number", Problem::Required),
+            };
+            if absent {
+                errors.add(field, problem);
             }
         }
-        Some(Symptom::MoneyTakenNotPaid) => {
-            if matches!(occurred_at, Some(None)) {
-                errors.add("occurred_at", Problem::Required);
-            }
-            if matches!(amount_cents, Some(None)) {
-                errors.add("amount", Problem::Required);
-            }
-            if matches!(order_number, Some(None)) {
-                errors.add("order_number", Problem::Required);
-            }
-        }
-        _ => {}
     }
 
     // A failed check recorded a problem and left its value `None`, so

@@ -5,7 +5,7 @@ pub mod account;
 pub mod canned;
 pub mod china;
 pub mod codes;
-pub mod facts;
+pub mod completeness;
 pub mod intake;
 pub mod reference;
 pub mod retention;

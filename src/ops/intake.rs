@@ -52,6 +52,7 @@ pub fn file(
     // Read before the write transaction starts (SQLite takes its write lock
     // with the first write).
     let allowed = routing::allows(conn, ticket.platform, ticket.payment_scenario)?;
+    let learned = routing::learned_vocabulary(conn)?;
     let decision = rules.route(&crate::routing::Facts {
         symptom: ticket.symptom,
         failing_step: ticket.failing_step,
@@ -59,7 +60,9 @@ pub fn file(
         error_message: ticket.error_message.as_deref(),
         description: &ticket.description,
         checks_tried: &ticket.checks_tried,
+        payment_method: ticket.payment_method,
         scenario_allowed: allowed,
+        learned: Some(&learned),
     });
     let created = create(conn, ticket, &Routed { decision: &decision, rules }, draft_token, now)?;
     Ok((created, decision))

@@ -10,6 +10,7 @@ pub mod escalation;
 pub mod incident;
 pub mod intake;
 pub mod retention;
+pub mod routing;
 pub mod sweeps;
 pub mod ticket;
 

@@ -8,8 +8,15 @@ use std::collections::HashSet;
 use chrono::Duration;
 use serde::Deserialize;
 
-use crate::domain::codes::{CaseKind, CheckTried, FailingStep, Priority, Queue, Symptom};
+use crate::domain::codes::{CaseKind, CheckTried, FailingStep, PaymentMethod, Priority, Queue, Symptom};
 use crate::domain::spikes::SpikeRules;
+
+pub mod eval;
+pub mod learn;
+pub mod normalize;
+pub mod vocabulary;
+
+pub use vocabulary::{Reading, Source, Vocabulary, Words};
 
 pub const DEFAULT_RULES: &str = include_str!("default_rules.toml");
 
@@ -59,6 +66,7 @@ struct WhenFile {
     failing_step: Option<Vec<String>>,
     error_code: Option<Vec<String>>,
     text_contains: Option<Vec<String>>,
+    message_means: Option<Vec<String>>,
     scenario_allowed: Option<bool>,
     checks_not_tried: Option<Vec<String>>,
 }
@@ -76,6 +84,8 @@ pub struct Rule {
     pub error_code: Option<Vec<String>>,
     /// Lower-cased.
     pub text_contains: Option<Vec<String>>,
+    /// The kinds the vocabulary may have read in the code and message.
+    pub message_means: Option<Vec<CaseKind>>,
     pub scenario_allowed: Option<bool>,
     pub checks_not_tried: Option<Vec<CheckTried>>,
 }
@@ -83,6 +93,8 @@ pub struct Rule {
 #[derive(Debug, Clone)]
 pub struct Rules {
     pub rules: Vec<Rule>,
+    /// What codes and phrases mean (`vocabulary.toml`).
+    pub vocabulary: Vocabulary,
     sla: [Target; 4],
     /// When supervisors hear of a spike.
     pub spikes: SpikeRules,
@@ -96,6 +108,8 @@ pub enum RulesError {
     Rule { rule: String, problem: String },
     #[error("routing rules: no rule")]
     Empty,
+    #[error(transparent)]
+    Vocabulary(#[from] vocabulary::VocabularyError),
 }
 
 fn codes<T>(
@@ -147,6 +161,7 @@ impl Rules {
                 symptom: codes(&r.name, "symptom", w.symptom, Symptom::parse)?,
                 failing_step: codes(&r.name, "failing_step", w.failing_step, FailingStep::parse)?,
                 checks_not_tried: codes(&r.name, "check", w.checks_not_tried, CheckTried::parse)?,
+                message_means: codes(&r.name, "kind", w.message_means, CaseKind::parse)?,
                 error_code: w.error_code,
                 text_contains: w.text_contains.map(|ts| ts.iter().map(|t| t.to_lowercase()).collect()),
                 scenario_allowed: w.scenario_allowed,
@@ -166,11 +181,35 @@ impl Rules {
             }
         }
         file.spikes.check().map_err(RulesError::Syntax)?;
-        Ok(Rules { rules, sla: [s.low, s.normal, s.high, s.urgent], spikes: file.spikes })
+        Ok(Rules {
+            rules,
+            vocabulary: Vocabulary::default_vocabulary(),
+            sla: [s.low, s.normal, s.high, s.urgent],
+            spikes: file.spikes,
+        })
     }
 
     pub fn default_rules() -> Rules {
         Rules::parse(DEFAULT_RULES).expect("the default rules are valid (tested)")
+    }
+
+    /// What the code, message and description say, by the vocabulary and
+    /// the learned phrases together (the stronger reading wins; on a tie,
+    /// the vocabulary's).
+    pub fn read(&self, f: &Facts<'_>) -> Option<Reading> {
+        let words = Words {
+            error_code: f.error_code,
+            error_message: f.error_message,
+            description: f.description,
+            payment_method: f.payment_method,
+        };
+        let file = self.vocabulary.read(&words);
+        let learned = f.learned.and_then(|l| l.read(&words));
+        match (file, learned) {
+            (Some(a), Some(b)) if b.strength() > a.strength() => Some(b),
+            (Some(a), _) => Some(a),
+            (None, b) => b,
+        }
     }
 
     pub fn target(&self, p: Priority) -> Target {
@@ -193,8 +232,9 @@ impl Rules {
 
     /// The first rule that holds for these facts, and what it looked at.
     pub fn route(&self, f: &Facts<'_>) -> Decision {
+        let reading = self.read(f);
         for rule in &self.rules {
-            if let Some(used) = rule.matches(f) {
+            if let Some(used) = rule.matches(f, reading.as_ref()) {
                 return Decision {
                     rule: rule.name.clone(),
                     kind: rule.kind,
@@ -217,6 +257,7 @@ impl Rules {
 }
 
 /// What routing looks at.
+#[derive(Clone, Copy)]
 pub struct Facts<'a> {
     pub symptom: Symptom,
     pub failing_step: FailingStep,
@@ -224,8 +265,11 @@ pub struct Facts<'a> {
     pub error_message: Option<&'a str>,
     pub description: &'a str,
     pub checks_tried: &'a [CheckTried],
+    pub payment_method: Option<PaymentMethod>,
     /// Whether the platform allows the payment scenario.
     pub scenario_allowed: bool,
+    /// Phrases admins taught from tickets nothing matched.
+    pub learned: Option<&'a Vocabulary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,7 +285,7 @@ pub struct Decision {
 
 impl Rule {
     /// `Some(facts used)` when every condition holds.
-    fn matches(&self, f: &Facts<'_>) -> Option<Vec<String>> {
+    fn matches(&self, f: &Facts<'_>, reading: Option<&Reading>) -> Option<Vec<String>> {
         let mut used = Vec::new();
         if let Some(s) = &self.symptom {
             s.contains(&f.symptom).then(|| used.push(format!("symptom={}", f.symptom)))?;
@@ -257,6 +301,10 @@ impl Rule {
             let text = format!("{} {}", f.error_message.unwrap_or(""), f.description).to_lowercase();
             let word = words.iter().find(|w| text.contains(w.as_str()))?;
             used.push(format!("text contains \"{word}\""));
+        }
+        if let Some(kinds) = &self.message_means {
+            let r = reading.filter(|r| kinds.contains(&r.kind))?;
+            used.push(r.to_string());
         }
         if let Some(allowed) = self.scenario_allowed {
             (allowed == f.scenario_allowed).then(|| used.push(format!("scenario_allowed={allowed}")))?;

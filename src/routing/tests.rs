@@ -11,7 +11,9 @@ fn facts() -> Facts<'static> {
         error_message: Some("支付失败"),
         description: "",
         checks_tried: &[CheckTried::SwitchedNetwork],
+        payment_method: None,
         scenario_allowed: true,
+        learned: None,
     }
 }
 
@@ -47,7 +49,7 @@ fn every_default_rule_routes_its_case() {
             false,
         ),
         (
-            "code-101-insufficient-balance",
+            "declined-or-limit",
             Facts { error_code: Some("101"), ..facts() },
             InsufficientFunds,
             Queue::Payments,
@@ -55,7 +57,7 @@ fn every_default_rule_routes_its_case() {
             true,
         ),
         (
-            "declined-message",
+            "declined-or-limit",
             Facts { error_message: Some("余额不足"), ..facts() },
             InsufficientFunds,
             Queue::Payments,
@@ -63,7 +65,7 @@ fn every_default_rule_routes_its_case() {
             true,
         ),
         (
-            "declined-message",
+            "declined-or-limit",
             Facts { error_message: Some("Transaction DECLINED by issuer"), ..facts() },
             InsufficientFunds,
             Queue::Payments,
@@ -71,7 +73,7 @@ fn every_default_rule_routes_its_case() {
             true,
         ),
         (
-            "code-202-timeout",
+            "busy-or-timeout",
             Facts { error_code: Some(" 202 "), ..facts() },
             TimeoutBusy,
             Queue::Payments,
@@ -79,7 +81,7 @@ fn every_default_rule_routes_its_case() {
             true,
         ),
         (
-            "busy-message",
+            "busy-or-timeout",
             Facts { error_message: Some("系统繁忙，请稍后再试"), ..facts() },
             TimeoutBusy,
             Queue::Payments,
@@ -87,12 +89,44 @@ fn every_default_rule_routes_its_case() {
             true,
         ),
         (
-            "login-message",
+            "login-expired",
             Facts { error_message: Some("登录已过期，请重新登录"), ..facts() },
             LoginExpired,
             Queue::General,
             Priority::Low,
             true,
+        ),
+        (
+            "message-says-money-taken",
+            Facts { error_message: Some("已扣款，但缴费未成功"), ..facts() },
+            DeductedNotCredited,
+            Queue::Refunds,
+            Priority::High,
+            false,
+        ),
+        (
+            "message-says-not-supported",
+            Facts { error_message: Some("该业务暂不支持在本平台缴费"), ..facts() },
+            OutOfScope,
+            Queue::Platform,
+            Priority::Normal,
+            false,
+        ),
+        (
+            "network-or-app",
+            Facts { error_message: Some("网络不给力，请检查网络设置"), ..facts() },
+            ClientConnectivity,
+            Queue::General,
+            Priority::Low,
+            true,
+        ),
+        (
+            "product-fault-message",
+            Facts { error_message: Some("页面出错了，白屏"), ..facts() },
+            ProductBug,
+            Queue::Engineering,
+            Priority::Normal,
+            false,
         ),
         (
             "fails-at-login",
@@ -160,19 +194,22 @@ fn precedence_follows_the_file() {
     // Out of scope wins over a declined message: only the platform can fix it.
     let d = route(Facts { scenario_allowed: false, error_message: Some("余额不足"), ..facts() });
     assert_eq!(d.kind, OutOfScope);
-    // Risk control wins over a 101 code.
-    let d = route(Facts { error_code: Some("101"), error_message: Some("风控拦截"), ..facts() });
-    assert_eq!(d.kind, RiskControl);
+    // A code beats words: the code field says declined.
+    let d = route(Facts { error_code: Some("101"), error_message: Some("系统繁忙"), ..facts() });
+    assert_eq!(d.kind, InsufficientFunds);
+    // A longer phrase beats a shorter one: a session timeout is a login.
+    let d = route(Facts { error_message: Some("会话超时，请重新登录"), ..facts() });
+    assert_eq!(d.kind, LoginExpired);
 }
 
 #[test]
 fn decisions_say_which_facts_they_used() {
     let d = route(Facts { error_code: Some("101"), ..facts() });
-    assert_eq!(d.used, ["error_code=101"]);
+    assert_eq!(d.used, ["code 101 (paydesk)"]);
     let d = route(Facts { symptom: Symptom::StuckLoading, checks_tried: &[], error_message: None, ..facts() });
     assert_eq!(d.used, ["symptom=stuck_loading", "not tried: switched_network"]);
-    let d = route(Facts { error_message: Some("System BUSY"), ..facts() });
-    assert_eq!(d.used, ["text contains \"busy\""]);
+    let d = route(Facts { error_message: Some("System BUSY, please try again later"), ..facts() });
+    assert_eq!(d.used, ["message says \"system busy\" (wording)"]);
 }
 
 #[test]
@@ -185,9 +222,10 @@ fn a_broken_rule_is_named() {
         .unwrap_err()
         .to_string()
         .contains("\"pay-button-inert-on-allowed-scenario\": unknown symptom \"button_dead\""));
-    let broken = DEFAULT_RULES.replace("name = \"busy-message\"", "name = \"busy-message\"\nwhen.colour = [\"red\"]");
+    let broken =
+        DEFAULT_RULES.replace("name = \"busy-or-timeout\"", "name = \"busy-or-timeout\"\nwhen.colour = [\"red\"]");
     assert!(Rules::parse(&broken).is_err());
-    let twice = DEFAULT_RULES.replace("name = \"busy-message\"", "name = \"declined-message\"");
+    let twice = DEFAULT_RULES.replace("name = \"busy-or-timeout\"", "name = \"declined-or-limit\"");
     assert!(Rules::parse(&twice).unwrap_err().to_string().contains("used twice"));
 }
 

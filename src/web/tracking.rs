@@ -13,6 +13,7 @@ use super::{html, multipart, now, AppState};
 use crate::auth::csrf::CsrfToken;
 use crate::db::tickets::{self as store, event_kind, Ticket};
 use crate::domain::codes::*;
+use crate::domain::completeness::Fact;
 use crate::domain::intake::{FieldErrors, Problem};
 use crate::domain::screenshot::{Screenshot, ScreenshotError};
 use crate::domain::text;
@@ -30,6 +31,8 @@ struct CreatedPage {
     reference: String,
     tracking_url: String,
     token: String,
+    /// What the completeness model still misses for this case (labels).
+    missing: Vec<String>,
 }
 
 /// `GET /t/{token}/created`: the confirmation after filing.
@@ -45,6 +48,7 @@ pub async fn created(
     }
     html(CreatedPage {
         guide: page.lang.try_t(&format!("guide-{}", ticket.case_kind)),
+        missing: ticket.missing_facts().iter().map(|f| page.lang.t(&f.label_key())).collect(),
         lang: page.lang,
         path: page.path,
         reference: ticket.reference,
@@ -156,26 +160,36 @@ async fn tracking_page(
 /// email too, unless staff are reading (they need it to write back).
 pub fn facts(lang: Lang, t: &Ticket, for_staff: bool) -> Vec<(String, String)> {
     let none = lang.t("track-none");
-    let opt = |v: &Option<String>| v.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| none.clone());
+    let opt = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
     let checks = t.checks_tried.iter().map(|c| c.label(lang)).collect::<Vec<_>>().join(lang_separator(lang));
-    let rows = [
-        ("field-symptom", t.symptom.label(lang)),
-        ("field-failing_step", t.failing_step.label(lang)),
-        ("field-platform", t.platform.label(lang)),
-        ("field-payment_scenario", t.payment_scenario.label(lang)),
-        ("field-payment_method", t.payment_method.map(|m| m.label(lang)).unwrap_or_else(|| none.clone())),
-        ("field-error_code", opt(&t.error_code)),
-        ("field-error_message", opt(&t.error_message)),
-        ("field-city", t.city.clone()),
-        ("field-account_number", t.account_masked.clone()),
-        ("field-checks_tried", checks),
-        ("field-occurred_at", t.occurred_at.map(super::china_time).unwrap_or_else(|| none.clone())),
-        ("field-amount", t.amount_cents.map(super::yuan).unwrap_or_else(|| none.clone())),
-        ("field-order_number", opt(&t.order_number)),
-        ("field-contact_email", if for_staff { t.contact_email.clone() } else { super::mask_email(&t.contact_email) }),
-        ("field-description", if t.description.is_empty() { none.clone() } else { t.description.clone() }),
+    // A fact that does not apply to this case is not listed as "not given".
+    let not_applicable = t.completeness().not_applicable;
+    let applies = |f: Fact| !not_applicable.contains(&f);
+    let rows: [(&str, Option<String>, bool); 15] = [
+        ("field-symptom", Some(t.symptom.label(lang)), true),
+        ("field-failing_step", Some(t.failing_step.label(lang)), true),
+        ("field-platform", Some(t.platform.label(lang)), true),
+        ("field-payment_scenario", Some(t.payment_scenario.label(lang)), true),
+        ("field-payment_method", t.payment_method.map(|m| m.label(lang)), applies(Fact::PaymentMethod)),
+        ("field-error_code", opt(&t.error_code), applies(Fact::ErrorDetail)),
+        ("field-error_message", opt(&t.error_message), applies(Fact::ErrorDetail)),
+        ("field-city", Some(t.city.clone()), true),
+        ("field-account_number", Some(t.account_masked.clone()), true),
+        ("field-checks_tried", Some(checks), true),
+        ("field-occurred_at", t.occurred_at.map(super::china_time), applies(Fact::OccurredAt)),
+        ("field-amount", t.amount_cents.map(super::yuan), applies(Fact::Amount)),
+        ("field-order_number", opt(&t.order_number), applies(Fact::OrderNumber)),
+        (
+            "field-contact_email",
+            Some(if for_staff { t.contact_email.clone() } else { super::mask_email(&t.contact_email) }),
+            true,
+        ),
+        ("field-description", (!t.description.is_empty()).then(|| t.description.clone()), true),
     ];
-    rows.into_iter().map(|(key, value)| (lang.t(key), value)).collect()
+    rows.into_iter()
+        .filter(|(_, value, applies)| value.is_some() || *applies)
+        .map(|(key, value, _)| (lang.t(key), value.unwrap_or_else(|| none.clone())))
+        .collect()
 }
 
 fn lang_separator(lang: Lang) -> &'static str {

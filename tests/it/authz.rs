@@ -76,6 +76,10 @@ async fn every_staff_route_checks_the_role_on_the_server() {
         ("/agent/tickets/{reference}/reply", vec![sample(format!("{t}/reply"), vec![("body", "")])]),
         ("/agent/tickets/{reference}/ask", vec![sample(format!("{t}/ask"), vec![])]),
         ("/agent/tickets/{reference}/merge", vec![sample(format!("{t}/merge"), vec![("into", "PD-NOPE00")])]),
+        (
+            "/agent/tickets/{reference}/facts",
+            vec![sample(format!("{t}/facts"), vec![("symptom", "error_shown"), ("failing_step", "tap_pay")])],
+        ),
         ("/supervisor", vec![sample("/supervisor", vec![])]),
         ("/supervisor/dashboard/{file}", vec![sample("/supervisor/dashboard/cities.csv", vec![])]),
         ("/supervisor/incidents", vec![sample("/supervisor/incidents", vec![])]),
@@ -122,6 +126,11 @@ async fn every_staff_route_checks_the_role_on_the_server() {
             vec![sample("/admin/platforms/wechat", vec![("contact_email", "x"), ("restricted", "on")])],
         ),
         ("/admin/routing", vec![sample("/admin/routing", vec![])]),
+        (
+            "/admin/routing/phrases",
+            vec![sample("/admin/routing/phrases", vec![("phrase", "喵喵错误"), ("kind", "timeout_busy")])],
+        ),
+        ("/admin/routing/phrases/{id}/delete", vec![sample("/admin/routing/phrases/nope/delete", vec![])]),
         ("/admin/outbox", vec![sample("/admin/outbox", vec![])]),
         ("/admin/outbox/{id}/retry", vec![sample("/admin/outbox/nope/retry", vec![])]),
         ("/settings", vec![sample("/settings", vec![])]),

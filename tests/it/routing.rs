@@ -36,17 +36,12 @@ async fn tickets_are_classified_and_say_why() {
     let app = spawn().await;
     let agent = app.staff("agent").await;
     let cases = [
-        (
-            with(&complete_fields(), "error_code", "101"),
-            "insufficient_funds",
-            "pending_customer",
-            "code-101-insufficient-balance",
-        ),
+        (with(&complete_fields(), "error_code", "101"), "insufficient_funds", "pending_customer", "declined-or-limit"),
         (
             with(&complete_fields(), "error_message", "系统繁忙，请稍后再试"),
             "timeout_busy",
             "pending_customer",
-            "busy-message",
+            "busy-or-timeout",
         ),
         (
             with(&complete_fields(), "symptom", "money_taken_not_paid"),
@@ -86,8 +81,8 @@ async fn tickets_are_classified_and_say_why() {
         .unwrap();
     assert_eq!(t["case_kind"], "timeout_busy");
     assert_eq!(t["queue"], "payments");
-    assert_eq!(t["routing"]["rule"], "code-202-timeout");
-    assert_eq!(t["routing"]["facts"], "error_code=202");
+    assert_eq!(t["routing"]["rule"], "busy-or-timeout");
+    assert_eq!(t["routing"]["facts"], "code 202 (paydesk)");
 }
 
 #[tokio::test]

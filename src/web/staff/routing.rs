@@ -11,13 +11,14 @@ use serde::Deserialize;
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
 use crate::db::audit::{self, Entry};
-use crate::db::routing::{self, Platform as PlatformRow};
+use crate::db::routing::{self, LearnedPhrase, Platform as PlatformRow};
 use crate::db::tickets as store;
-use crate::domain::codes::{PaymentScenario, Platform, Role};
+use crate::domain::codes::{CaseKind, PaymentScenario, Platform, Role};
 use crate::domain::reference::normalize_reference;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::routing::{Decision, Facts, Rule};
+use crate::routing::learn::{self, Group, Refusal, Unmatched};
+use crate::routing::{Decision, Rule, Vocabulary};
 use crate::web::lang::PageLang;
 use crate::web::{now, AppState};
 
@@ -106,14 +107,42 @@ struct RulesPage {
     rules: Vec<(Rule, String)>,
     reference: String,
     result: Option<Decision>,
+    /// Recent and open tickets nothing matched, by what they said.
+    groups: Vec<Group>,
+    learned: Vec<LearnedPhrase>,
+    /// The phrase being tested, and its kind.
+    phrase: String,
+    kind: String,
+    kinds: Vec<(&'static str, String)>,
+    test: Option<Result<PreviewView, String>>,
+    /// Open tickets routed by the phrase just saved.
+    saved: Option<usize>,
+}
+
+/// What testing a phrase showed.
+pub struct PreviewView {
+    pub before: String,
+    pub after: String,
+    /// "line N: expected → was → now: message".
+    pub corpus_changes: Vec<String>,
+    pub tickets: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
 pub struct TestQuery {
     reference: Option<String>,
+    phrase: Option<String>,
+    kind: Option<String>,
+    saved: Option<usize>,
 }
 
-/// The rules, each with its conditions in words, and `?reference=` tested.
+/// Recent means the last 30 days (and every open ticket).
+const RECENT_DAYS: i64 = 30;
+const RECENT_MAX: i64 = 2000;
+
+/// The rules, each with its conditions in words; `?reference=` tested; the
+/// tickets nothing matched, grouped; `?phrase=&kind=` tested against the
+/// corpus and those tickets before it may be saved.
 pub async fn rules(
     p: PageLang,
     me: Staff,
@@ -121,6 +150,7 @@ pub async fn rules(
     q: web::Query<TestQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
+    let lang = p.lang;
     let reference = q.reference.clone().unwrap_or_default();
     let result = match normalize_reference(&reference) {
         Some(r) => {
@@ -129,16 +159,7 @@ pub async fn rules(
                 state
                     .db(move |c| {
                         let t = store::find_by_reference(c, &r)?.ok_or(AppError::NotFound)?;
-                        let allowed = routing::allows(c, t.platform, t.payment_scenario)?;
-                        Ok(rules.route(&Facts {
-                            symptom: t.symptom,
-                            failing_step: t.failing_step,
-                            error_code: t.error_code.as_deref(),
-                            error_message: t.error_message.as_deref(),
-                            description: &t.description,
-                            checks_tried: &t.checks_tried,
-                            scenario_allowed: allowed,
-                        }))
+                        Ok(crate::ops::routing::decide(c, &t, &rules)?)
                     })
                     .await?,
             )
@@ -146,8 +167,176 @@ pub async fn rules(
         None if !reference.trim().is_empty() => return Err(AppError::NotFound),
         None => None,
     };
+    let since = now() - chrono::Duration::days(RECENT_DAYS);
+    let (unmatched, learned_rows, learned) = state
+        .db(move |c| {
+            Ok((
+                routing::unmatched_tickets(c, since, RECENT_MAX)?,
+                routing::learned_phrases(c)?,
+                routing::learned_vocabulary(c)?,
+            ))
+        })
+        .await?;
+    let recent = unmatched_facts(&unmatched, &learned);
+    let groups = learn::groups(&recent);
+    let phrase = q.phrase.clone().unwrap_or_default();
+    let kind = q.kind.clone().unwrap_or_default();
+    let test = (!phrase.trim().is_empty() || !kind.is_empty()).then(|| {
+        let k = CaseKind::parse(&kind).ok_or_else(|| lang.t("learn-choose-kind"))?;
+        learn::preview(&state.rules, &learned, &phrase, k, &recent)
+            .map(|p| preview_view(lang, &p))
+            .map_err(|r| refusal(lang, &r))
+    });
     let rules = state.rules.rules.iter().map(|r| (r.clone(), describe(r))).collect();
-    crate::web::html(RulesPage { lang: p.lang, path: p.path, me, csrf: csrf.0, rules, reference, result })
+    crate::web::html(RulesPage {
+        lang,
+        path: p.path,
+        me,
+        csrf: csrf.0,
+        rules,
+        reference,
+        result,
+        groups,
+        learned: learned_rows,
+        phrase,
+        kind,
+        kinds: CaseKind::ALL.iter().filter(|k| **k != CaseKind::Other).map(|k| (k.as_str(), k.label(lang))).collect(),
+        test,
+        saved: q.saved,
+    })
+}
+
+fn unmatched_facts<'a>(tickets: &'a [store::Ticket], learned: &'a Vocabulary) -> Vec<Unmatched<'a>> {
+    tickets
+        .iter()
+        .map(|t| Unmatched {
+            reference: &t.reference,
+            facts: crate::ops::routing::facts_of(t, true, learned),
+            open: t.status.is_open(),
+        })
+        .collect()
+}
+
+fn preview_view(lang: Lang, p: &learn::Preview) -> PreviewView {
+    let pct = |s: &crate::routing::eval::Score| format!("{}/{} ({:.1}%)", s.correct, s.cases, s.accuracy() * 100.0);
+    PreviewView {
+        before: pct(&p.before),
+        after: pct(&p.after),
+        corpus_changes: p
+            .corpus_changes
+            .iter()
+            .map(|(c, was, now)| {
+                format!(
+                    "line {}: {} — {} → {}: {}",
+                    c.line,
+                    c.expected.label(lang),
+                    was.label(lang),
+                    now.label(lang),
+                    c.error_message.as_deref().unwrap_or("")
+                )
+            })
+            .collect(),
+        tickets: p.tickets.iter().map(|(r, k)| (r.clone(), k.label(lang))).collect(),
+    }
+}
+
+fn refusal(lang: Lang, r: &Refusal) -> String {
+    match r {
+        Refusal::Empty => lang.t("learn-empty"),
+        Refusal::TooLong => lang.t_with("learn-too-long", "max", learn::PHRASE_MAX),
+        Refusal::Other => lang.t("learn-choose-kind"),
+        Refusal::Known(k) => lang.t_with("learn-known", "kind", k.label(lang)),
+        Refusal::Breaks(lines) => {
+            lang.t_with("learn-breaks", "lines", lines.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", "))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PhraseForm {
+    phrase: String,
+    kind: String,
+}
+
+/// `POST /admin/routing/phrases`: teaches a phrase (tested again here), then
+/// routes again the open tickets still in `other` that it now places.
+pub async fn add_phrase(
+    me: Staff,
+    CsrfForm(form): CsrfForm<PhraseForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let phrase = crate::domain::text::clean(&form.phrase, learn::PHRASE_MAX, false)
+        .map_err(|_| AppError::BadRequest("phrase"))?
+        .ok_or(AppError::BadRequest("phrase"))?;
+    let kind = CaseKind::parse(&form.kind).ok_or(AppError::BadRequest("kind"))?;
+    let rules = state.rules.clone();
+    let actor = me.id.clone();
+    let since = now() - chrono::Duration::days(RECENT_DAYS);
+    let rerouted = state
+        .transact(move |c| {
+            let learned = routing::learned_vocabulary(c)?;
+            let unmatched = routing::unmatched_tickets(c, since, RECENT_MAX)?;
+            let recent = unmatched_facts(&unmatched, &learned);
+            let preview =
+                learn::preview(&rules, &learned, &phrase, kind, &recent).map_err(|_| AppError::Conflict("phrase"))?;
+            let at = now();
+            routing::insert_phrase(c, &phrase, kind, &actor, at)?;
+            audit::record(
+                c,
+                Entry {
+                    actor_id: Some(&actor),
+                    action: "routing_phrase_add",
+                    ticket_id: None,
+                    before: "",
+                    after: &format!("{phrase} → {kind}"),
+                },
+                at,
+            )?;
+            let open: Vec<String> = preview
+                .tickets
+                .iter()
+                .filter(|(r, _)| unmatched.iter().any(|t| &t.reference == r && t.status.is_open()))
+                .filter_map(|(r, _)| unmatched.iter().find(|t| &t.reference == r).map(|t| t.id.clone()))
+                .collect();
+            let mut n = 0;
+            for id in open {
+                n += usize::from(crate::ops::routing::after_learning(c, &id, &rules, at)?);
+            }
+            Ok(n)
+        })
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/admin/routing?saved={rerouted}#learned")))
+        .finish())
+}
+
+/// `POST /admin/routing/phrases/{id}/delete`: forgets a learned phrase.
+pub async fn delete_phrase(
+    me: Staff,
+    id: web::Path<String>,
+    _form: CsrfForm<crate::auth::csrf::NoFields>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let actor = me.id.clone();
+    state
+        .transact(move |c| {
+            let (phrase, kind) = routing::delete_phrase(c, &id)?.ok_or(AppError::NotFound)?;
+            audit::record(
+                c,
+                Entry {
+                    actor_id: Some(&actor),
+                    action: "routing_phrase_delete",
+                    ticket_id: None,
+                    before: &format!("{phrase} → {kind}"),
+                    after: "",
+                },
+                now(),
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/admin/routing#learned")).finish())
 }
 
 /// A rule's conditions, as written in the rules file.
@@ -162,6 +351,9 @@ fn describe(r: &Rule) -> String {
     }
     if let Some(v) = &r.error_code {
         parts.push(format!("error_code: {}", list(v)));
+    }
+    if let Some(v) = &r.message_means {
+        parts.push(format!("message means: {}", list(&v.iter().map(|x| x.to_string()).collect::<Vec<_>>())));
     }
     if let Some(v) = &r.text_contains {
         parts.push(format!("text contains: {}", list(v)));

@@ -17,7 +17,7 @@ use crate::db::tickets::{self as store, event_kind, Ticket};
 use crate::db::users::{self, User};
 use crate::db::DbConn;
 use crate::domain::codes::*;
-use crate::domain::facts::Fact;
+use crate::domain::completeness::Fact;
 use crate::domain::reference::normalize_reference;
 use crate::domain::sla::SlaState;
 use crate::domain::text;
@@ -65,6 +65,13 @@ struct TicketPage {
     incident: Option<(String, String, String, Option<String>)>,
     facts: Vec<(String, String)>,
     missing: Vec<(&'static str, String)>,
+    /// Every routing decision, oldest first, in words.
+    decisions: Vec<String>,
+    /// Facts that would help but are not required.
+    could_help: Vec<String>,
+    /// What the "ask" form offers: (code, label, preselected). Facts that
+    /// do not apply to the case are not offered.
+    askable: Vec<(&'static str, String, bool)>,
     screenshots: Vec<ShotView>,
     events: Vec<StaffEvent>,
     staff: Vec<Option_>,
@@ -122,7 +129,7 @@ async fn page(
     let case_kind = t.case_kind;
     let escalation_id = t.escalation_id.clone();
     let incident_id = t.incident_id.clone();
-    let (events, shots, staff, canned, chosen, merged_ref, escalation, incident) = state
+    let (events, shots, staff, canned, chosen, merged_ref, escalation, incident, decisions) = state
         .db(move |c| {
             let merged_ref = match merged_into {
                 Some(id) => store::find_by_id(c, &id)?.map(|m| m.reference),
@@ -157,6 +164,7 @@ async fn page(
                 merged_ref,
                 escalation,
                 incident,
+                crate::db::routing::decisions(c, &ticket_id)?,
             ))
         })
         .await?;
@@ -186,6 +194,7 @@ async fn page(
     }));
     let now = now();
     let settable: Vec<Status> = Status::ALL.iter().copied().filter(|s| t.status.can_be_set_by_staff(*s)).collect();
+    let completeness = t.completeness();
     Ok(TicketPage {
         lang,
         path,
@@ -207,7 +216,29 @@ async fn page(
         escalation,
         incident,
         facts: facts(lang, &t, true),
-        missing: t.missing_facts().into_iter().map(|f| (f.as_str(), lang.t(&f.label_key()))).collect(),
+        missing: completeness.missing.iter().map(|f| (f.as_str(), lang.t(&f.label_key()))).collect(),
+        decisions: decisions
+            .into_iter()
+            .map(|d| {
+                let by = d.actor.map(|a| format!(" · {a}")).unwrap_or_default();
+                let facts = if d.facts.is_empty() { String::new() } else { format!(" ({})", d.facts) };
+                format!(
+                    "{} · {}{by}: {} / {} / {} — {}{facts}",
+                    china_time(d.created_at),
+                    d.cause,
+                    d.kind.label(lang),
+                    d.queue.label(lang),
+                    d.priority.label(lang),
+                    d.rule
+                )
+            })
+            .collect(),
+        could_help: completeness.could_help.iter().map(|f| lang.t(&f.label_key())).collect(),
+        askable: Fact::ALL
+            .into_iter()
+            .filter(|f| !completeness.not_applicable.contains(f))
+            .map(|f| (f.as_str(), lang.t(&f.label_key()), completeness.missing.contains(&f)))
+            .collect(),
         screenshots: shots.into_iter().map(|s| ShotView { id: s.id, width: s.width, height: s.height }).collect(),
         events,
         staff: staff_options,
@@ -284,7 +315,7 @@ pub fn ask_message(lang: Lang, facts: &[Fact]) -> String {
 /// What every action form carries besides its own fields: the version of
 /// the ticket the page showed, and when the page was drawn (to mark what
 /// changed since, after a collision).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct Opened {
     #[serde(default)]
     version: String,
@@ -365,6 +396,23 @@ pub struct AskForm {
 }
 
 #[derive(Deserialize)]
+pub struct CorrectForm {
+    #[serde(flatten)]
+    opened: Opened,
+    symptom: Symptom,
+    failing_step: FailingStep,
+    #[serde(default)]
+    payment_method: String,
+    #[serde(default)]
+    error_code: String,
+    #[serde(default)]
+    error_message: String,
+    /// A kind of case set by hand; empty: routing decides from the facts.
+    #[serde(default)]
+    kind: String,
+}
+
+#[derive(Deserialize)]
 pub struct MergeForm {
     #[serde(flatten)]
     opened: Opened,
@@ -382,6 +430,7 @@ enum Act {
     Note(String),
     Ask(Vec<Fact>),
     Merge(String),
+    Correct(Box<CorrectForm>),
 }
 
 impl Act {
@@ -396,6 +445,7 @@ impl Act {
             Act::Note(_) => "note",
             Act::Ask(_) => "ask",
             Act::Merge(_) => "merge",
+            Act::Correct(_) => "correct",
         }
     }
 }
@@ -440,10 +490,39 @@ pub async fn ask(on: On, CsrfForm(f): CsrfForm<AskForm>) -> Result<HttpResponse,
     perform(on, f.opened, Act::Ask(facts)).await
 }
 
+/// `POST /agent/tickets/{reference}/facts`: correct what the customer
+/// reported (or set the kind by hand); routing decides again.
+pub async fn correct(on: On, CsrfForm(f): CsrfForm<CorrectForm>) -> Result<HttpResponse, AppError> {
+    let opened = f.opened.clone();
+    perform(on, opened, Act::Correct(Box::new(f))).await
+}
+
 /// `POST /agent/tickets/{reference}/merge`: this ticket is a duplicate of
 /// another.
 pub async fn merge(on: On, CsrfForm(f): CsrfForm<MergeForm>) -> Result<HttpResponse, AppError> {
     perform(on, f.opened, Act::Merge(f.into)).await
+}
+
+/// The agent's correction, checked like intake checks the same fields;
+/// `None` when a value is not acceptable.
+fn correction(f: &CorrectForm) -> Option<ops::routing::Correction> {
+    use crate::domain::intake::{ERROR_CODE_MAX, ERROR_MESSAGE_MAX};
+    let method = match f.payment_method.trim() {
+        "" => None,
+        m => Some(PaymentMethod::parse(m)?),
+    };
+    let kind = match f.kind.trim() {
+        "" => None,
+        k => Some(CaseKind::parse(k)?),
+    };
+    Some(ops::routing::Correction {
+        symptom: Some(f.symptom),
+        failing_step: Some(f.failing_step),
+        payment_method: Some(method),
+        error_code: Some(text::clean(&f.error_code, ERROR_CODE_MAX, false).ok()?),
+        error_message: Some(text::clean(&f.error_message, ERROR_MESSAGE_MAX, false).ok()?),
+        kind,
+    })
 }
 
 /// Runs one action, then sends the agent back to the ticket; or shows the
@@ -523,6 +602,14 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
                 other => Err(other),
             })
         }
+        Act::Correct(f) => match correction(&f) {
+            Some(c) => run(&state, &me, &t.id, move |c_, id, actor| {
+                ops::routing::correct(c_, id, seen, &c, &rules, actor, now()).map(|_| ())
+            })
+            .await
+            .map(|_| None),
+            None => Ok(Some(refuse("err-bad-characters", String::new(), String::new()))),
+        },
         Act::Merge(into) => {
             let into = normalize_reference(&into).filter(|r| *r != t.reference);
             let target = match into {

@@ -1,0 +1,2 @@
+DROP TABLE routing_decisions;
+DROP TABLE routing_phrases;

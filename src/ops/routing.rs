@@ -1,0 +1,227 @@
+//! Routing a ticket that already exists: whenever its facts change (an
+//! agent corrects the step or the message, a customer adds the error text)
+//! or an agent sets its kind by hand, the same rules decide again, and every
+//! decision is kept on the ticket (`routing_decisions`).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::ticket::{current, Actor, Seen};
+use crate::db::routing::{self as store, insert_decision};
+use crate::db::schema::tickets;
+use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
+use crate::db::DbConn;
+use crate::domain::codes::{CaseKind, FailingStep, PaymentMethod, Symptom};
+use crate::error::AppError;
+use crate::routing::{Decision, Facts, Rules, Vocabulary};
+
+/// Why routing decided (again). Stored as text in `routing_decisions.cause`.
+pub mod cause {
+    pub const INTAKE: &str = "intake";
+    pub const AGENT_CORRECTION: &str = "agent_correction";
+    pub const CUSTOMER_FACTS: &str = "customer_facts";
+    pub const SET_BY_HAND: &str = "set_by_hand";
+    pub const LEARNED_PHRASE: &str = "learned_phrase";
+}
+
+/// The rule name of a kind an agent set by hand: later re-routing on
+/// customer facts leaves it alone.
+pub const BY_HAND: &str = "set-by-hand";
+
+/// What routing reads of a stored ticket.
+pub fn facts_of<'a>(t: &'a Ticket, scenario_allowed: bool, learned: &'a Vocabulary) -> Facts<'a> {
+    Facts {
+        symptom: t.symptom,
+        failing_step: t.failing_step,
+        error_code: t.error_code.as_deref(),
+        error_message: t.error_message.as_deref(),
+        description: &t.description,
+        checks_tried: &t.checks_tried,
+        payment_method: t.payment_method,
+        scenario_allowed,
+        learned: Some(learned),
+    }
+}
+
+/// What the rules decide for this ticket as it is stored now.
+pub fn decide(conn: &mut DbConn, t: &Ticket, rules: &Rules) -> QueryResult<Decision> {
+    let allowed = store::allows(conn, t.platform, t.payment_scenario)?;
+    let learned = store::learned_vocabulary(conn)?;
+    Ok(rules.route(&facts_of(t, allowed, &learned)))
+}
+
+/// Applies a decision to a locked ticket: kind, queue and priority (with
+/// its due time) follow it when the kind changes; the decision is recorded
+/// either way, with an internal timeline entry when something moved.
+fn apply(
+    conn: &mut DbConn,
+    t: &Ticket,
+    d: &Decision,
+    cause: &str,
+    actor: Option<&Actor<'_>>,
+    rules: &Rules,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    insert_decision(conn, &t.id, cause, d, actor.map(|a| a.id), now)?;
+    let facts = d.used.join("; ");
+    if d.kind == t.case_kind {
+        diesel::update(tickets::table.find(&t.id))
+            .set((tickets::routing_rule.eq(&d.rule), tickets::routing_facts.eq(&facts)))
+            .execute(conn)?;
+        return Ok(());
+    }
+    let paused_so_far = t.due_at - rules.due_at(t.created_at, t.priority, t.first_response_at.is_some());
+    let due = rules.due_at(t.created_at, d.priority, t.first_response_at.is_some()) + paused_so_far;
+    diesel::update(tickets::table.find(&t.id))
+        .set((
+            tickets::case_kind.eq(d.kind.as_str()),
+            tickets::queue.eq(d.queue.as_str()),
+            tickets::priority.eq(d.priority.as_str()),
+            tickets::due_at.eq(due),
+            tickets::routing_rule.eq(&d.rule),
+            tickets::routing_facts.eq(&facts),
+            tickets::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if t.escalation_id.is_none() {
+        crate::db::tickets::escalate_if_needed(conn, &t.id, d, t.platform, t.payment_scenario, now)?;
+    }
+    let body = format!("{} → {} ({})", t.case_kind, d.kind, d.rule);
+    let entry = match actor {
+        Some(a) => NewEvent {
+            kind: event_kind::REROUTED,
+            author_kind: author::STAFF,
+            author_id: Some(a.id),
+            is_public: false,
+            body: &body,
+        },
+        None => NewEvent { is_public: false, ..NewEvent::public(event_kind::REROUTED, author::SYSTEM, &body) },
+    };
+    insert_event(conn, &t.id, entry, now)?;
+    Ok(())
+}
+
+/// Routes a locked ticket again after a customer added facts, unless an
+/// agent set its kind by hand.
+pub fn after_customer_facts(conn: &mut DbConn, t: &Ticket, rules: &Rules, now: NaiveDateTime) -> QueryResult<()> {
+    if t.routing_rule == BY_HAND {
+        return Ok(());
+    }
+    let d = decide(conn, t, rules)?;
+    apply(conn, t, &d, cause::CUSTOMER_FACTS, None, rules, now)
+}
+
+/// An agent's correction of what the customer reported. `None` leaves a
+/// field as it is; `Some(None)` clears an optional one.
+#[derive(Debug, Default, Clone)]
+pub struct Correction {
+    pub symptom: Option<Symptom>,
+    pub failing_step: Option<FailingStep>,
+    pub payment_method: Option<Option<PaymentMethod>>,
+    pub error_code: Option<Option<String>>,
+    pub error_message: Option<Option<String>>,
+    /// A kind set by hand; `None`: let routing decide from the facts.
+    pub kind: Option<CaseKind>,
+}
+
+/// Corrects a ticket's facts and routes it again, in one transaction: the
+/// facts, the decision, the timeline and the audit row.
+pub fn correct(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    seen: Seen,
+    c: &Correction,
+    rules: &Rules,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> Result<Decision, AppError> {
+    conn.transaction(|conn| {
+        let before = current(conn, ticket_id, seen)?;
+        let mut after = before.clone();
+        if let Some(s) = c.symptom {
+            after.symptom = s;
+        }
+        if let Some(s) = c.failing_step {
+            after.failing_step = s;
+        }
+        if let Some(m) = c.payment_method {
+            after.payment_method = m;
+        }
+        if let Some(code) = &c.error_code {
+            after.error_code = code.clone();
+        }
+        if let Some(m) = &c.error_message {
+            after.error_message = m.clone();
+        }
+        diesel::update(tickets::table.find(&before.id))
+            .set((
+                tickets::symptom.eq(after.symptom.as_str()),
+                tickets::failing_step.eq(after.failing_step.as_str()),
+                tickets::payment_method.eq(after.payment_method.map(|m| m.as_str())),
+                tickets::error_code.eq(&after.error_code),
+                tickets::error_message.eq(&after.error_message),
+                tickets::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let (decision, why) = match c.kind {
+            Some(kind) => (by_hand(rules, kind, actor), cause::SET_BY_HAND),
+            None => (decide(conn, &after, rules)?, cause::AGENT_CORRECTION),
+        };
+        apply(conn, &after, &decision, why, Some(actor), rules, now)?;
+        let describe = |t: &Ticket| {
+            format!(
+                "symptom={} step={} method={} code={} message={} kind={}",
+                t.symptom,
+                t.failing_step,
+                t.payment_method.map_or("", |m| m.as_str()),
+                t.error_code.as_deref().unwrap_or(""),
+                t.error_message.as_deref().unwrap_or(""),
+                t.case_kind,
+            )
+        };
+        let after_text = format!("{} → kind={} ({})", describe(&after), decision.kind, decision.rule);
+        crate::db::audit::record(
+            conn,
+            crate::db::audit::Entry {
+                actor_id: Some(actor.id),
+                action: "correct_facts",
+                ticket_id: Some(&before.id),
+                before: &describe(&before),
+                after: &after_text,
+            },
+            now,
+        )?;
+        Ok(decision)
+    })
+}
+
+/// A kind an agent chose: the queue and priority of the first rule that
+/// gives that kind (where routing would have sent it).
+fn by_hand(rules: &Rules, kind: CaseKind, actor: &Actor<'_>) -> Decision {
+    let model = rules.rules.iter().find(|r| r.kind == kind);
+    Decision {
+        rule: BY_HAND.into(),
+        kind,
+        queue: model.map_or(crate::domain::codes::Queue::General, |r| r.queue),
+        priority: model.map_or(crate::domain::codes::Priority::Normal, |r| r.priority),
+        self_service: false,
+        used: vec![format!("set by {}", actor.name)],
+    }
+}
+
+/// Routes an open ticket still in `other` again after an admin taught a
+/// phrase; whether its kind changed.
+pub fn after_learning(conn: &mut DbConn, ticket_id: &str, rules: &Rules, now: NaiveDateTime) -> QueryResult<bool> {
+    conn.transaction(|conn| {
+        let Some(t) = crate::db::backend::lock_ticket(conn, ticket_id)? else { return Ok(false) };
+        if t.case_kind != CaseKind::Other || t.routing_rule == BY_HAND || !t.status.is_open() {
+            return Ok(false);
+        }
+        let d = decide(conn, &t, rules)?;
+        if d.kind == CaseKind::Other {
+            return Ok(false);
+        }
+        apply(conn, &t, &d, cause::LEARNED_PHRASE, None, rules, now)?;
+        Ok(true)
+    })
+}
