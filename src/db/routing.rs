@@ -232,7 +232,7 @@ pub fn learned_phrases(conn: &mut DbConn) -> QueryResult<Vec<LearnedPhrase>> {
     use super::schema::routing_phrases as p;
     p::table
         .left_join(users::table.on(p::created_by.eq(users::id.nullable())))
-        .order(p::created_at.asc())
+        .order((p::created_at.asc(), p::id.asc()))
         .select((p::id, p::phrase, p::kind, p::created_at, users::name.nullable()))
         .load(conn)
 }

@@ -100,11 +100,13 @@ fn not_applicable(symptom: Symptom, kind: CaseKind, fact: Fact) -> bool {
     use CaseKind::*;
     use Fact::*;
     match fact {
-        // Only a payment that went through has an order or transaction
-        // number worth tracing.
-        OrderNumber => kind != DeductedNotCredited,
-        // The amount matters where money moved or a limit was hit.
-        Amount => !matches!(kind, DeductedNotCredited | InsufficientFunds | Other),
+        // A payment that was refused, never started or never finished has
+        // no order or transaction number worth tracing; one that went
+        // through (or a fault whose nature is unknown yet) may.
+        OrderNumber => !matches!(kind, DeductedNotCredited | ProductBug | Other),
+        // The amount matters where money moved, a limit was hit, or the
+        // product may have shown the wrong one.
+        Amount => !matches!(kind, DeductedNotCredited | InsufficientFunds | ProductBug | Other),
         // The customer fixes these alone: when it happened changes nothing.
         OccurredAt => matches!(kind, ClientConnectivity | LoginExpired | OutOfScope),
         // The payment never reached a wallet or bank.

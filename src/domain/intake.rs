@@ -117,6 +117,7 @@ pub enum Problem {
     AmountRange,
     OrderNumberFormat,
     MessageRequired,
+    FactsRequired,
 }
 
 impl Problem {
@@ -146,6 +147,7 @@ impl Problem {
             Problem::AmountRange => "err-amount-range",
             Problem::OrderNumberFormat => "err-order-number-format",
             Problem::MessageRequired => "err-message-required",
+            Problem::FactsRequired => "err-facts-required",
         }
     }
 
@@ -413,6 +415,66 @@ fn order_number(value: &str) -> Result<Option<String>, Problem> {
     }
 }
 
+/// What a customer adds to their request afterwards, from the tracking
+/// page: the facts asked for, as typed. Blank means "not given".
+#[derive(Debug, Default, Clone)]
+pub struct AddedInput {
+    pub payment_method: String,
+    pub error_code: String,
+    pub error_message: String,
+    pub occurred_at: String,
+    pub amount: String,
+    pub order_number: String,
+}
+
+/// The facts added, each checked as the intake form checks it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Added {
+    pub payment_method: Option<PaymentMethod>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    /// UTC.
+    pub occurred_at: Option<NaiveDateTime>,
+    pub amount_cents: Option<i64>,
+    pub order_number: Option<String>,
+}
+
+impl Added {
+    pub fn is_empty(&self) -> bool {
+        *self == Added::default()
+    }
+}
+
+/// The names the added facts are reported on (the intake form's).
+pub const ADDED_FIELDS: [&str; 6] =
+    ["payment_method", "error_code", "error_message", "occurred_at", "amount", "order_number"];
+
+/// Checks added facts with the intake form's own rules; at least one must
+/// be given (reported on the form as a whole: `facts`).
+pub fn validate_added(input: &AddedInput, now: NaiveDateTime) -> Result<Added, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let added = Added {
+        payment_method: errors
+            .check("payment_method", optional_choice(&input.payment_method, PaymentMethod::parse))
+            .flatten(),
+        error_code: errors.check("error_code", optional_text(&input.error_code, ERROR_CODE_MAX, false)).flatten(),
+        error_message: errors
+            .check("error_message", optional_text(&input.error_message, ERROR_MESSAGE_MAX, false))
+            .flatten(),
+        occurred_at: errors.check("occurred_at", occurred_at(&input.occurred_at, now)).flatten(),
+        amount_cents: errors.check("amount", amount(&input.amount)).flatten(),
+        order_number: errors.check("order_number", order_number(&input.order_number)).flatten(),
+    };
+    if errors.is_empty() && added.is_empty() {
+        errors.add("facts", Problem::FactsRequired);
+    }
+    if errors.is_empty() {
+        Ok(added)
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -645,5 +707,24 @@ mod tests {
                 .count();
             assert!(accepted >= 10, "only {accepted} of 500 generated requests were acceptable");
         }
+    }
+
+    #[test]
+    fn added_facts_are_checked_like_the_form_and_one_is_needed() {
+        let ok = validate_added(
+            &AddedInput { order_number: " 4200001234 ".into(), amount: "¥88.5".into(), ..Default::default() },
+            now(),
+        )
+        .unwrap();
+        assert_eq!((ok.order_number.as_deref(), ok.amount_cents), (Some("4200001234"), Some(8850)));
+        let e = validate_added(&AddedInput::default(), now()).unwrap_err();
+        assert_eq!(e.get("facts"), [Problem::FactsRequired]);
+        let e = validate_added(
+            &AddedInput { amount: "abc".into(), order_number: "no spaces!".into(), ..Default::default() },
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(e.get("amount"), [Problem::AmountFormat]);
+        assert_eq!(e.get("order_number"), [Problem::OrderNumberFormat]);
     }
 }

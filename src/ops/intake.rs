@@ -13,7 +13,7 @@ use crate::db::tickets::{
     MAX_SCREENSHOTS_PER_TICKET,
 };
 use crate::db::DbConn;
-use crate::domain::intake::NewTicket;
+use crate::domain::intake::{Added, NewTicket};
 use crate::domain::reference::{new_reference, TrackingToken};
 use crate::domain::screenshot::Screenshot;
 use crate::routing::{Decision, Rules};
@@ -119,4 +119,65 @@ pub fn add_customer_message(
         }
         Ok(CustomerMessage::Added)
     })
+}
+
+/// A customer adds facts asked for (tracking page): each given one replaces
+/// what the ticket held, a public timeline entry lists them, the ticket
+/// leaves "waiting on you" as with a message, and routing decides again
+/// (unless an agent set the kind by hand) — all in one transaction.
+pub fn add_facts(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    added: &Added,
+    rules: &Rules,
+    now: NaiveDateTime,
+) -> QueryResult<CustomerMessage> {
+    conn.transaction(|conn| {
+        let t = crate::db::backend::lock_ticket(conn, ticket_id)?.ok_or(diesel::result::Error::NotFound)?;
+        if t.contact_email.is_empty() {
+            return Ok(CustomerMessage::Anonymised);
+        }
+        let next = t.status.after_customer_reply();
+        let (due, paused) = crate::ops::ticket::clock(&t, t.due_at, next, now);
+        diesel::update(tickets::table.find(&t.id))
+            .set((
+                tickets::payment_method.eq(added.payment_method.or(t.payment_method).map(|m| m.as_str())),
+                tickets::error_code.eq(added.error_code.as_ref().or(t.error_code.as_ref())),
+                tickets::error_message.eq(added.error_message.as_ref().or(t.error_message.as_ref())),
+                tickets::occurred_at.eq(added.occurred_at.or(t.occurred_at)),
+                tickets::amount_cents.eq(added.amount_cents.or(t.amount_cents)),
+                tickets::order_number.eq(added.order_number.as_ref().or(t.order_number.as_ref())),
+                tickets::status.eq(next.as_str()),
+                tickets::due_at.eq(due),
+                tickets::paused_at.eq(paused),
+                tickets::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let body = describe_added(t.language, added);
+        insert_event(conn, &t.id, NewEvent::public(event_kind::FACTS_ADDED, author::CUSTOMER, &body), now)?;
+        if next != t.status {
+            let change = NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, next.as_str());
+            insert_event(conn, &t.id, change, now)?;
+        }
+        let updated = crate::db::backend::lock_ticket(conn, &t.id)?.ok_or(diesel::result::Error::NotFound)?;
+        crate::ops::routing::after_customer_facts(conn, &updated, rules, now)?;
+        Ok(CustomerMessage::Added)
+    })
+}
+
+/// "Order number: 4200…; Amount: ¥88.50", in the ticket's language.
+fn describe_added(lang: crate::i18n::Lang, a: &Added) -> String {
+    let mut parts = Vec::new();
+    let mut push = |key: &str, value: Option<String>| {
+        if let Some(v) = value {
+            parts.push(format!("{}: {v}", lang.t(key)));
+        }
+    };
+    push("field-payment_method", a.payment_method.map(|m| m.label(lang)));
+    push("field-error_code", a.error_code.clone());
+    push("field-error_message", a.error_message.clone());
+    push("field-occurred_at", a.occurred_at.map(crate::web::china_time));
+    push("field-amount", a.amount_cents.map(crate::web::yuan));
+    push("field-order_number", a.order_number.clone());
+    parts.join("; ")
 }

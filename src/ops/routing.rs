@@ -6,7 +6,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::ticket::{current, Actor, Seen};
+use super::ticket::{current_not_closed, Actor, Seen};
 use crate::db::routing::{self as store, insert_decision};
 use crate::db::schema::tickets;
 use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
@@ -120,6 +120,9 @@ pub struct Correction {
     pub payment_method: Option<Option<PaymentMethod>>,
     pub error_code: Option<Option<String>>,
     pub error_message: Option<Option<String>>,
+    /// Time, amount and order number, where given (what a customer adds,
+    /// an agent may add from a call).
+    pub added: crate::domain::intake::Added,
     /// A kind set by hand; `None`: let routing decide from the facts.
     pub kind: Option<CaseKind>,
 }
@@ -136,7 +139,8 @@ pub fn correct(
     now: NaiveDateTime,
 ) -> Result<Decision, AppError> {
     conn.transaction(|conn| {
-        let before = current(conn, ticket_id, seen)?;
+        // A closed or merged ticket is not routed again (nor escalated).
+        let before = current_not_closed(conn, ticket_id, seen)?;
         let mut after = before.clone();
         if let Some(s) = c.symptom {
             after.symptom = s;
@@ -153,6 +157,9 @@ pub fn correct(
         if let Some(m) = &c.error_message {
             after.error_message = m.clone();
         }
+        after.occurred_at = c.added.occurred_at.or(after.occurred_at);
+        after.amount_cents = c.added.amount_cents.or(after.amount_cents);
+        after.order_number = c.added.order_number.clone().or(after.order_number);
         diesel::update(tickets::table.find(&before.id))
             .set((
                 tickets::symptom.eq(after.symptom.as_str()),
@@ -160,6 +167,9 @@ pub fn correct(
                 tickets::payment_method.eq(after.payment_method.map(|m| m.as_str())),
                 tickets::error_code.eq(&after.error_code),
                 tickets::error_message.eq(&after.error_message),
+                tickets::occurred_at.eq(after.occurred_at),
+                tickets::amount_cents.eq(after.amount_cents),
+                tickets::order_number.eq(&after.order_number),
                 tickets::updated_at.eq(now),
             ))
             .execute(conn)?;
@@ -168,26 +178,29 @@ pub fn correct(
             None => (decide(conn, &after, rules)?, cause::AGENT_CORRECTION),
         };
         apply(conn, &after, &decision, why, Some(actor), rules, now)?;
-        let describe = |t: &Ticket| {
-            format!(
-                "symptom={} step={} method={} code={} message={} kind={}",
-                t.symptom,
-                t.failing_step,
-                t.payment_method.map_or("", |m| m.as_str()),
-                t.error_code.as_deref().unwrap_or(""),
-                t.error_message.as_deref().unwrap_or(""),
-                t.case_kind,
-            )
-        };
-        let after_text = format!("{} → kind={} ({})", describe(&after), decision.kind, decision.rule);
+        // The audit names what changed, not the customer's words: those stay
+        // on the ticket, where retention can reach them.
+        let changed: Vec<&str> = [
+            ("symptom", before.symptom != after.symptom),
+            ("failing_step", before.failing_step != after.failing_step),
+            ("payment_method", before.payment_method != after.payment_method),
+            ("error_code", before.error_code != after.error_code),
+            ("error_message", before.error_message != after.error_message),
+            ("occurred_at", before.occurred_at != after.occurred_at),
+            ("amount", before.amount_cents != after.amount_cents),
+            ("order_number", before.order_number != after.order_number),
+        ]
+        .into_iter()
+        .filter_map(|(name, changed)| changed.then_some(name))
+        .collect();
         crate::db::audit::record(
             conn,
             crate::db::audit::Entry {
                 actor_id: Some(actor.id),
                 action: "correct_facts",
                 ticket_id: Some(&before.id),
-                before: &describe(&before),
-                after: &after_text,
+                before: &format!("kind={} ({})", before.case_kind, before.routing_rule),
+                after: &format!("changed [{}] → kind={} ({})", changed.join(", "), decision.kind, decision.rule),
             },
             now,
         )?;

@@ -42,7 +42,7 @@ pub fn current(conn: &mut DbConn, ticket_id: &str, seen: Seen) -> Result<Ticket,
 
 /// `current`, refusing a closed (or merged) ticket: it takes no more
 /// messages or notes (`Conflict("closed")`).
-fn current_not_closed(conn: &mut DbConn, ticket_id: &str, seen: Seen) -> Result<Ticket, AppError> {
+pub(crate) fn current_not_closed(conn: &mut DbConn, ticket_id: &str, seen: Seen) -> Result<Ticket, AppError> {
     let t = current(conn, ticket_id, seen)?;
     if t.status == Status::Closed {
         return Err(AppError::Conflict("closed"));

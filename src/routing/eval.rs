@@ -14,6 +14,12 @@ use crate::domain::codes::{CaseKind, CheckTried, FailingStep, PaymentMethod, Sym
 /// page can test a phrase against it anywhere.
 pub const CORPUS: &str = include_str!("../../tests/routing/corpus.tsv");
 
+/// The built-in corpus, parsed once.
+pub fn corpus() -> &'static [Case] {
+    static PARSED: std::sync::OnceLock<Vec<Case>> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| parse(CORPUS).expect("the corpus parses (tested)"))
+}
+
 /// Share of all cases routed to the kind the corpus names.
 pub const MIN_ACCURACY: f64 = 0.95;
 /// Share of each kind's cases routed to it.
@@ -121,6 +127,33 @@ pub fn score(rules: &Rules, cases: &[Case], learned: Option<&Vocabulary>) -> Sco
 }
 
 impl Score {
+    /// This score with some cases routed differently: (case, was, now).
+    pub fn with_changes<'a>(&self, changes: impl Iterator<Item = (&'a Case, CaseKind, CaseKind)>) -> Score {
+        let mut s = Score {
+            cases: self.cases,
+            correct: self.correct,
+            confusion: self.confusion.clone(),
+            misses: self.misses.clone(),
+        };
+        for (case, was, now) in changes {
+            let row = index(case.expected);
+            s.confusion[row][index(was)] -= 1;
+            s.confusion[row][index(now)] += 1;
+            if was == case.expected {
+                s.correct -= 1;
+                s.misses.push((case.clone(), now));
+            } else {
+                s.misses.retain(|(c, _)| c.line != case.line);
+                if now == case.expected {
+                    s.correct += 1;
+                } else {
+                    s.misses.push((case.clone(), now));
+                }
+            }
+        }
+        s
+    }
+
     pub fn accuracy(&self) -> f64 {
         ratio(self.correct, self.cases)
     }

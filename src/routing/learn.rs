@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::eval::{self, Case, Score};
-use super::normalize::normalize;
+use super::normalize::{contains_phrase, normalize};
 use super::{Facts, Rules, Source, Vocabulary};
 use crate::domain::codes::CaseKind;
 
@@ -23,24 +23,54 @@ pub struct Unmatched<'a> {
 /// Tickets that said the same thing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
-    /// The normalised message (or code, or the description's start).
+    /// The normalised message (or code), long numbers masked.
     pub text: String,
+    /// The phrase to offer for teaching.
+    pub suggestion: String,
     pub count: usize,
     pub open: usize,
     /// A few references, newest first as given.
     pub references: Vec<String>,
 }
 
-/// What a ticket said, for grouping: its message, else its code, else the
-/// start of its description.
+/// What a ticket's screen said, for grouping: its message, else its code,
+/// normalised, with every run of 4 or more digits (order, card, phone
+/// numbers: personal and never the same twice) shown as `#`.
 pub fn said(facts: &Facts<'_>) -> String {
-    let text = [facts.error_message, facts.error_code]
-        .into_iter()
-        .flatten()
-        .map(normalize)
-        .find(|t| !t.is_empty())
-        .unwrap_or_else(|| normalize(facts.description));
-    text.chars().take(80).collect()
+    let text = [facts.error_message, facts.error_code].into_iter().flatten().map(normalize).find(|t| !t.is_empty());
+    let mut out = String::new();
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.chars().count() >= 4 {
+            out.push('#');
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in text.unwrap_or_default().chars().take(80) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
+/// The phrase to suggest for a group: its longest piece without a masked
+/// number.
+pub fn suggestion(said: &str) -> String {
+    said.split('#').map(str::trim).max_by_key(|p| p.chars().count()).unwrap_or("").to_string()
+}
+
+/// Whether a phrase looks like personal data (an address, a long number):
+/// those are not kept as phrases.
+fn personal(phrase: &str) -> bool {
+    let longest_digits = phrase.split(|c: char| !c.is_ascii_digit()).map(str::len).max().unwrap_or(0);
+    phrase.contains('@') || longest_digits >= 6
 }
 
 /// Groups, most frequent first; tickets that said nothing are left out.
@@ -51,7 +81,13 @@ pub fn groups(tickets: &[Unmatched<'_>]) -> Vec<Group> {
         if text.is_empty() {
             continue;
         }
-        let g = by_text.entry(text.clone()).or_insert(Group { text, count: 0, open: 0, references: vec![] });
+        let g = by_text.entry(text.clone()).or_insert_with(|| Group {
+            suggestion: suggestion(&text),
+            text,
+            count: 0,
+            open: 0,
+            references: vec![],
+        });
         g.count += 1;
         g.open += usize::from(t.open);
         if g.references.len() < 3 {
@@ -72,6 +108,8 @@ pub enum Refusal {
     Known(CaseKind),
     /// `other` is what nothing matching means.
     Other,
+    /// Looks like an email address or a long number.
+    Personal,
     /// It would route corpus cases that are right today wrong: which
     /// (line numbers). The corpus is routing's regression suite.
     Breaks(Vec<usize>),
@@ -107,24 +145,35 @@ pub fn preview(
     if kind == CaseKind::Other {
         return Err(Refusal::Other);
     }
+    if personal(trimmed) {
+        return Err(Refusal::Personal);
+    }
     if let Some(k) = rules.vocabulary.phrase_kind(trimmed).or_else(|| learned.phrase_kind(trimmed)) {
         return Err(Refusal::Known(k));
     }
     let mut with = learned.clone();
     with.add_phrase(trimmed, kind, Source::Learned).map_err(|_| Refusal::Empty)?;
-    let cases = eval::parse(eval::CORPUS).unwrap_or_default();
-    let before = eval::score(rules, &cases, Some(learned));
-    let after = eval::score(rules, &cases, Some(&with));
+    // Only what contains the phrase can change: route just those again.
+    let needle = normalize(trimmed);
+    let touched = |f: &Facts<'_>| {
+        let screen = normalize(&format!("{} {}", f.error_code.unwrap_or(""), f.error_message.unwrap_or("")));
+        contains_phrase(&screen, &needle) || contains_phrase(&normalize(f.description), &needle)
+    };
+    let cases = eval::corpus();
+    let before = eval::score(rules, cases, Some(learned));
     let corpus_changes: Vec<(Case, CaseKind, CaseKind)> = cases
         .iter()
+        .filter(|c| touched(&c.facts(None)))
         .filter_map(|c| {
             let a = rules.route(&c.facts(Some(learned))).kind;
             let b = rules.route(&c.facts(Some(&with))).kind;
             (a != b).then(|| (c.clone(), a, b))
         })
         .collect();
+    let after = before.with_changes(corpus_changes.iter().map(|(c, a, b)| (c, *a, *b)));
     let tickets = recent
         .iter()
+        .filter(|t| touched(&t.facts))
         .filter_map(|t| {
             let facts = Facts { learned: Some(&with), ..t.facts };
             let d = rules.route(&facts);
@@ -168,9 +217,27 @@ mod tests {
         let g = groups(&list);
         assert_eq!(
             g[0],
-            Group { text: "喵喵错误x9".into(), count: 2, open: 1, references: vec!["PD-A".into(), "PD-B".into()] }
+            Group {
+                text: "喵喵错误x9".into(),
+                suggestion: "喵喵错误x9".into(),
+                count: 2,
+                open: 1,
+                references: vec!["PD-A".into(), "PD-B".into()]
+            }
         );
         assert_eq!(g[1].count, 1);
+    }
+
+    #[test]
+    fn numbers_are_masked_and_personal_phrases_refused() {
+        let f = Facts { error_message: Some("订单 4200001234567890 处理异常 code 51"), ..facts("") };
+        assert_eq!(said(&f), "订单#处理异常code 51");
+        assert_eq!(suggestion(&said(&f)), "处理异常code 51");
+        let rules = Rules::default_rules();
+        let learned = Vocabulary::default();
+        for p in ["li@example.com 出错", "卡号 6222021234 出错"] {
+            assert!(matches!(preview(&rules, &learned, p, CaseKind::TimeoutBusy, &[]), Err(Refusal::Personal)), "{p}");
+        }
     }
 
     #[test]
@@ -181,6 +248,21 @@ mod tests {
         let p = preview(&rules, &learned, "喵喵错误", CaseKind::TimeoutBusy, &recent).unwrap();
         assert_eq!(p.tickets, [("PD-A".to_string(), CaseKind::TimeoutBusy)]);
         assert_eq!(p.before.correct, p.after.correct);
+        // The quick score (only cases containing the phrase routed again)
+        // is the full one: a phrase that moves corpus cases, checked both ways.
+        let mut with = Vocabulary::default();
+        with.add_phrase("请稍", CaseKind::RiskControl, Source::Learned).unwrap();
+        let full = eval::score(&rules, eval::corpus(), Some(&with));
+        let before = eval::score(&rules, eval::corpus(), None);
+        let changes: Vec<(Case, CaseKind, CaseKind)> = eval::corpus()
+            .iter()
+            .filter_map(|c| {
+                let (a, b) = (rules.route(&c.facts(None)).kind, rules.route(&c.facts(Some(&with))).kind);
+                (a != b).then(|| (c.clone(), a, b))
+            })
+            .collect();
+        let quick = before.with_changes(changes.iter().map(|(c, a, b)| (c, *a, *b)));
+        assert_eq!((quick.correct, &quick.confusion), (full.correct, &full.confusion));
         assert!(matches!(preview(&rules, &learned, "  ", CaseKind::TimeoutBusy, &recent), Err(Refusal::Empty)));
         assert!(matches!(preview(&rules, &learned, "x", CaseKind::Other, &recent), Err(Refusal::Other)));
         assert!(matches!(

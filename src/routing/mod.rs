@@ -67,6 +67,7 @@ struct WhenFile {
     error_code: Option<Vec<String>>,
     text_contains: Option<Vec<String>>,
     message_means: Option<Vec<String>>,
+    description_means: Option<Vec<String>>,
     scenario_allowed: Option<bool>,
     checks_not_tried: Option<Vec<String>>,
 }
@@ -86,6 +87,8 @@ pub struct Rule {
     pub text_contains: Option<Vec<String>>,
     /// The kinds the vocabulary may have read in the code and message.
     pub message_means: Option<Vec<CaseKind>>,
+    /// The kinds the vocabulary may have read in the description.
+    pub description_means: Option<Vec<CaseKind>>,
     pub scenario_allowed: Option<bool>,
     pub checks_not_tried: Option<Vec<CheckTried>>,
 }
@@ -162,6 +165,7 @@ impl Rules {
                 failing_step: codes(&r.name, "failing_step", w.failing_step, FailingStep::parse)?,
                 checks_not_tried: codes(&r.name, "check", w.checks_not_tried, CheckTried::parse)?,
                 message_means: codes(&r.name, "kind", w.message_means, CaseKind::parse)?,
+                description_means: codes(&r.name, "kind", w.description_means, CaseKind::parse)?,
                 error_code: w.error_code,
                 text_contains: w.text_contains.map(|ts| ts.iter().map(|t| t.to_lowercase()).collect()),
                 scenario_allowed: w.scenario_allowed,
@@ -193,23 +197,23 @@ impl Rules {
         Rules::parse(DEFAULT_RULES).expect("the default rules are valid (tested)")
     }
 
-    /// What the code, message and description say, by the vocabulary and
-    /// the learned phrases together (the stronger reading wins; on a tie,
-    /// the vocabulary's).
-    pub fn read(&self, f: &Facts<'_>) -> Option<Reading> {
-        let words = Words {
-            error_code: f.error_code,
-            error_message: f.error_message,
-            description: f.description,
-            payment_method: f.payment_method,
-        };
-        let file = self.vocabulary.read(&words);
-        let learned = f.learned.and_then(|l| l.read(&words));
-        match (file, learned) {
+    /// What the screen (code and message) says, and what the description
+    /// says, by the vocabulary and the learned phrases together (the
+    /// stronger reading wins; on a tie, the vocabulary's).
+    pub fn read(&self, f: &Facts<'_>) -> (Option<Reading>, Option<Reading>) {
+        let words =
+            Words { error_code: f.error_code, error_message: f.error_message, payment_method: f.payment_method };
+        let stronger = |a: Option<Reading>, b: Option<Reading>| match (a, b) {
             (Some(a), Some(b)) if b.strength() > a.strength() => Some(b),
             (Some(a), _) => Some(a),
             (None, b) => b,
-        }
+        };
+        let screen = stronger(self.vocabulary.read(&words), f.learned.and_then(|l| l.read(&words)));
+        let description = stronger(
+            self.vocabulary.read_description(f.description),
+            f.learned.and_then(|l| l.read_description(f.description)),
+        );
+        (screen, description)
     }
 
     pub fn target(&self, p: Priority) -> Target {
@@ -232,9 +236,9 @@ impl Rules {
 
     /// The first rule that holds for these facts, and what it looked at.
     pub fn route(&self, f: &Facts<'_>) -> Decision {
-        let reading = self.read(f);
+        let (screen, description) = self.read(f);
         for rule in &self.rules {
-            if let Some(used) = rule.matches(f, reading.as_ref()) {
+            if let Some(used) = rule.matches(f, screen.as_ref(), description.as_ref()) {
                 return Decision {
                     rule: rule.name.clone(),
                     kind: rule.kind,
@@ -285,7 +289,7 @@ pub struct Decision {
 
 impl Rule {
     /// `Some(facts used)` when every condition holds.
-    fn matches(&self, f: &Facts<'_>, reading: Option<&Reading>) -> Option<Vec<String>> {
+    fn matches(&self, f: &Facts<'_>, screen: Option<&Reading>, description: Option<&Reading>) -> Option<Vec<String>> {
         let mut used = Vec::new();
         if let Some(s) = &self.symptom {
             s.contains(&f.symptom).then(|| used.push(format!("symptom={}", f.symptom)))?;
@@ -303,7 +307,11 @@ impl Rule {
             used.push(format!("text contains \"{word}\""));
         }
         if let Some(kinds) = &self.message_means {
-            let r = reading.filter(|r| kinds.contains(&r.kind))?;
+            let r = screen.filter(|r| kinds.contains(&r.kind))?;
+            used.push(r.to_string());
+        }
+        if let Some(kinds) = &self.description_means {
+            let r = description.filter(|r| kinds.contains(&r.kind))?;
             used.push(r.to_string());
         }
         if let Some(allowed) = self.scenario_allowed {

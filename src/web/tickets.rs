@@ -121,7 +121,7 @@ impl NewTicketPage {
             hint,
             errors: self.errors.get(name).iter().map(|p| message(self.lang, *p, self.max_screenshot_bytes)).collect(),
             value: self.values.get(name).cloned().unwrap_or_default(),
-            marker: self.lang.t(if required { "form-required" } else { "form-optional" }),
+            marker: marker(self.lang, name, required),
         }
     }
 
@@ -307,4 +307,27 @@ pub async fn store_ticket(
     tracing::info!(reference = %created.reference, kind = %decision.kind, rule = %decision.rule, "ticket filed");
     state.metrics.filed.with_label_values(&[decision.kind.as_str()]).inc();
     Ok(created)
+}
+
+/// A field's marker: required, optional, or — for the facts only some
+/// symptoms need — required for those, as the completeness model says.
+fn marker(lang: Lang, name: &str, required: bool) -> String {
+    use crate::domain::completeness::{need, Fact, Need};
+    if required {
+        return lang.t("form-required");
+    }
+    let Some(fact) = Fact::ALL.into_iter().find(|f| f.fields().contains(&name)) else {
+        return lang.t("form-optional");
+    };
+    let when: Vec<String> =
+        Symptom::ALL.iter().filter(|s| need(**s, None, fact) == Need::Required).map(|s| s.label(lang)).collect();
+    match (when.is_empty(), fact) {
+        (true, _) => lang.t("form-optional"),
+        // One of the two will do.
+        (false, Fact::ErrorDetail) if name == "error_code" => {
+            lang.t_with("form-required-or-message-when", "when", when.join(" / "))
+        }
+        (false, Fact::ErrorDetail) => lang.t_with("form-required-or-code-when", "when", when.join(" / ")),
+        (false, _) => lang.t_with("form-required-when", "when", when.join(" / ")),
+    }
 }

@@ -10,11 +10,11 @@ use serde::Deserialize;
 use super::lang::PageLang;
 use super::tickets::message;
 use super::{html, multipart, now, AppState};
-use crate::auth::csrf::CsrfToken;
+use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::db::tickets::{self as store, event_kind, Ticket};
 use crate::domain::codes::*;
 use crate::domain::completeness::Fact;
-use crate::domain::intake::{FieldErrors, Problem};
+use crate::domain::intake::{validate_added, AddedInput, FieldErrors, Problem, ADDED_FIELDS};
 use crate::domain::screenshot::{Screenshot, ScreenshotError};
 use crate::domain::text;
 use crate::error::AppError;
@@ -86,6 +86,33 @@ struct TrackingPage {
     sent: bool,
     message: String,
     errors: Vec<(&'static str, Vec<String>)>,
+    /// What the completeness model still misses (labels).
+    still_needed: Vec<String>,
+    /// The facts the customer may add here: the missing ones first, then
+    /// those that would help; never those that do not apply.
+    fact_fields: Vec<FactField>,
+    /// A screenshot is among the missing facts (added with a message).
+    needs_screenshot: bool,
+}
+
+/// One input of the "add what we asked for" form.
+pub struct FactField {
+    pub name: &'static str,
+    pub label: String,
+    /// `text`, `datetime-local` or `select`.
+    pub input: &'static str,
+    pub value: String,
+    pub needed: bool,
+    pub options: Vec<(&'static str, String)>,
+}
+
+/// What a refused form carries back: the message or the facts as typed,
+/// and the problems.
+#[derive(Default)]
+struct Typed {
+    message: String,
+    facts: Vec<(String, String)>,
+    problems: Problems,
 }
 
 impl TrackingPage {
@@ -119,21 +146,49 @@ fn gone(page: PageLang) -> Result<HttpResponse, AppError> {
     super::html_status(StatusCode::GONE, GonePage { lang: page.lang, path: page.path })
 }
 
-/// Builds the page for a ticket; `form` carries a refused message back.
+/// Builds the page for a ticket; `typed` carries a refused form back.
 async fn tracking_page(
     state: &AppState,
     page: PageLang,
     csrf: String,
     token: String,
     sent: bool,
-    form: Option<(String, Problems)>,
+    typed: Typed,
 ) -> Result<TrackingPage, AppError> {
     let lang = page.lang;
     let ticket = load(state, &token).await?;
     let ticket_id = ticket.id.clone();
     let (events, shots) =
         state.db(move |c| Ok((store::public_timeline(c, &ticket_id)?, store::screenshot_list(c, &ticket_id)?))).await?;
-    let (message_value, errors) = form.unwrap_or_default();
+    let Typed { message: message_value, facts: typed_facts, problems: errors } = typed;
+    let completeness = ticket.completeness();
+    let typed_value = |name: &str| typed_facts.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let mut fact_fields: Vec<FactField> = Vec::new();
+    for fact in completeness.missing.iter().chain(&completeness.could_help) {
+        let needed = completeness.missing.contains(fact);
+        let field = |name: &'static str, input: &'static str| FactField {
+            name,
+            label: lang.t(&format!("field-{name}")),
+            input,
+            value: typed_value(name).unwrap_or_default(),
+            needed,
+            options: vec![],
+        };
+        match fact {
+            Fact::Screenshot => {}
+            Fact::ErrorDetail => {
+                fact_fields.push(field("error_code", "text"));
+                fact_fields.push(field("error_message", "text"));
+            }
+            Fact::PaymentMethod => fact_fields.push(FactField {
+                options: PaymentMethod::ALL.iter().map(|m| (m.as_str(), m.label(lang))).collect(),
+                ..field("payment_method", "select")
+            }),
+            Fact::OccurredAt => fact_fields.push(field("occurred_at", "datetime-local")),
+            Fact::Amount => fact_fields.push(field("amount", "text")),
+            Fact::OrderNumber => fact_fields.push(field("order_number", "text")),
+        }
+    }
     let guide = match ticket.status {
         Status::PendingCustomer | Status::PendingPlatform => lang.try_t(&format!("guide-{}", ticket.case_kind)),
         _ => None,
@@ -147,6 +202,9 @@ async fn tracking_page(
         status: ticket.status.label(lang),
         filed: super::china_time(ticket.created_at),
         facts: facts(lang, &ticket, false),
+        still_needed: completeness.missing.iter().map(|f| lang.t(&f.label_key())).collect(),
+        needs_screenshot: completeness.missing.contains(&Fact::Screenshot),
+        fact_fields,
         screenshots: shots.into_iter().map(|s| ShotView { id: s.id, width: s.width, height: s.height }).collect(),
         events: events.into_iter().map(|e| event_view(lang, e)).collect(),
         sent,
@@ -239,7 +297,7 @@ pub async fn show(
     if anonymised(&load(&state, &token).await?) {
         return gone(page);
     }
-    html(tracking_page(&state, page, csrf.0, token, query.sent.is_some(), None).await?)
+    html(tracking_page(&state, page, csrf.0, token, query.sent.is_some(), Typed::default()).await?)
 }
 
 /// What to fix, in the page's language, by field.
@@ -310,7 +368,9 @@ pub async fn add_message(
         problems.push(too_many_screenshots(lang));
     }
     if !problems.is_empty() {
-        let view = tracking_page(&state, page, csrf.0, token, false, Some((raw, problems))).await?;
+        let view =
+            tracking_page(&state, page, csrf.0, token, false, Typed { message: raw, problems, ..Default::default() })
+                .await?;
         return super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
     }
     let outcome = state
@@ -324,8 +384,63 @@ pub async fn add_message(
         crate::ops::intake::CustomerMessage::Anonymised => gone(page),
         crate::ops::intake::CustomerMessage::TooManyScreenshots => {
             let problems = vec![too_many_screenshots(lang)];
-            let view = tracking_page(&state, page, csrf.0, token, false, Some((raw, problems))).await?;
+            let view = tracking_page(
+                &state,
+                page,
+                csrf.0,
+                token,
+                false,
+                Typed { message: raw, problems, ..Default::default() },
+            )
+            .await?;
             super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view)
+        }
+    }
+}
+
+/// `POST /t/{token}/facts`: the customer adds the facts asked for; each is
+/// checked as the intake form checks it, and routing decides again.
+pub async fn add_facts(
+    req: HttpRequest,
+    page: PageLang,
+    csrf: CsrfToken,
+    token: web::Path<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    state.check_intake_rate(&req)?;
+    let token = token.into_inner();
+    let ticket = load(&state, &token).await?;
+    if anonymised(&ticket) {
+        return gone(page);
+    }
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let input = AddedInput {
+        payment_method: get("payment_method"),
+        error_code: get("error_code"),
+        error_message: get("error_message"),
+        occurred_at: get("occurred_at"),
+        amount: get("amount"),
+        order_number: get("order_number"),
+    };
+    let added = match validate_added(&input, now()) {
+        Ok(added) => added,
+        Err(errors) => {
+            let problems = messages(page.lang, &errors, state.config.max_screenshot_bytes);
+            let facts = ADDED_FIELDS.iter().map(|f| (f.to_string(), get(f))).collect();
+            let typed = Typed { facts, problems, ..Default::default() };
+            let view = tracking_page(&state, page, csrf.0, token, false, typed).await?;
+            return super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
+        }
+    };
+    let rules = state.rules.clone();
+    let outcome =
+        state.write(move |c| Ok(crate::ops::intake::add_facts(c, &ticket.id, &added, &rules, now())?)).await?;
+    match outcome {
+        crate::ops::intake::CustomerMessage::Anonymised => gone(page),
+        _ => {
+            let location = format!("/t/{token}?sent=1#timeline");
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
         }
     }
 }

@@ -65,6 +65,26 @@ async fn every_symptom_and_kind_agree_across_form_pages_queue_and_api() {
     assert_eq!(agent.post("/login", &[("email", email), ("password", PASSWORD)]).await.status().as_u16(), 303);
     let id = app.add_staff("api-c@paydesk.test", "API", "agent", &["general"]);
     let token = paydesk::db::users::create_token(&mut app.conn(), &id, "t", chrono::Utc::now().naive_utc()).unwrap();
+    // The form marks each fact field with the symptoms that require it.
+    let new = app.get_lang("/tickets/new", "en").await.text().await.unwrap();
+    for fact in Fact::ALL {
+        let when: Vec<String> = Symptom::ALL
+            .iter()
+            .filter(|s| need(**s, None, fact) == Need::Required)
+            .map(|s| s.label(Lang::En))
+            .collect();
+        for field in fact.fields() {
+            let block = section(&new, &format!("id=\"f-{field}\""), "</div>");
+            if when.is_empty() {
+                assert!(block.contains("optional"), "{field}: optional");
+            } else {
+                assert!(block.contains("required if"), "{field}: {block}");
+                for label in &when {
+                    assert!(block.contains(&label.replace('\'', "&#39;")), "{field} names {label}: {block}");
+                }
+            }
+        }
+    }
     for symptom in Symptom::ALL.iter().copied() {
         let required: Vec<Fact> = Fact::ALL.into_iter().filter(|f| need(symptom, None, *f) == Need::Required).collect();
         let fields_for = |facts: &[Fact]| {
@@ -84,7 +104,8 @@ async fn every_symptom_and_kind_agree_across_form_pages_queue_and_api() {
             assert!(page.contains(&format!("id=\"{field}-error\"")), "{symptom}: {field} marked");
             let (status, body) = app.api_file(fields_for(&given), "en").await;
             assert_eq!(status, 422, "{symptom}: API without {left_out:?}");
-            assert!(body.to_string().contains(field), "{symptom}: API names {field}: {body}");
+            let keys: Vec<&String> = body["errors"].as_object().unwrap().keys().collect();
+            assert_eq!(keys, [field], "{symptom}: the API refuses exactly {field}: {body}");
         }
         // With exactly what the symptom requires, the form accepts, and the
         // confirmation agrees with the model for the kind routing chose.
@@ -156,8 +177,16 @@ async fn every_symptom_and_kind_agree_across_form_pages_queue_and_api() {
                 assert_eq!(offered, !expected.not_applicable.contains(&fact), "{what}: {fact:?} offered");
                 assert_eq!(ticked, expected.missing.contains(&fact), "{what}: {fact:?} preselected");
             }
-            // A fact that does not apply is not listed as "not given".
+            // A fact that does not apply is not listed as "not given"; one
+            // that would help and is absent is.
             let facts = section(&page, "<dl class=\"facts\">", "</dl>");
+            for fact in &expected.could_help {
+                if matches!(fact, Fact::Screenshot | Fact::ErrorDetail) {
+                    continue;
+                }
+                let label = Lang::En.t(&format!("field-{}", fact.fields()[0]));
+                assert!(facts.contains(&format!("<dt>{label}</dt><dd>Not given</dd>")), "{what}: {label} not given");
+            }
             for fact in &expected.not_applicable {
                 if *fact == Fact::Screenshot || *fact == Fact::ErrorDetail {
                     continue;
@@ -186,6 +215,7 @@ async fn an_agent_correction_routes_again_and_keeps_every_decision() {
     let page = agent.text(&format!("/agent/tickets/{reference}")).await;
     // The agent copies the real message off the screenshot.
     let version = hidden_value(&page, "version").unwrap();
+    let stale = version.clone();
     let res = agent
         .post(
             &format!("/agent/tickets/{reference}/facts"),
@@ -207,11 +237,41 @@ async fn an_agent_correction_routes_again_and_keeps_every_decision() {
     assert!(decisions.contains("intake") && decisions.contains("agent_correction"), "{decisions}");
     assert!(decisions.contains("declined-or-limit"), "{decisions}");
     assert!(page.contains("单日累计交易金额超限"));
+    // Told on the phone: the agent adds the time and the amount; a blank
+    // order number keeps what the ticket holds.
+    let version = hidden_value(&page, "version").unwrap();
+    let res = agent
+        .post(
+            &format!("/agent/tickets/{reference}/facts"),
+            &[
+                ("version", &version),
+                ("symptom", "error_shown"),
+                ("failing_step", "tap_pay"),
+                ("payment_method", "wechat_pay"),
+                ("error_message", "单日累计交易金额超限"),
+                ("occurred_at", "2026-01-05T09:30"),
+                ("amount", "88.50"),
+                ("order_number", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let page = agent.text(&format!("/agent/tickets/{reference}")).await;
+    assert!(page.contains("¥88.50"), "the amount is on the ticket");
+    let version = hidden_value(&page, "version").unwrap();
+    let res = agent
+        .post(
+            &format!("/agent/tickets/{reference}/facts"),
+            &[("version", &version), ("symptom", "error_shown"), ("failing_step", "tap_pay"), ("amount", "lots")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422, "a bad amount is refused");
+    assert!(agent.text(&format!("/agent/tickets/{reference}")).await.contains("¥88.50"), "and nothing changed");
     // A stale form is refused like every other staff action.
     let res = agent
         .post(
             &format!("/agent/tickets/{reference}/facts"),
-            &[("version", &version), ("symptom", "error_shown"), ("failing_step", "tap_pay"), ("kind", "")],
+            &[("version", &stale), ("symptom", "error_shown"), ("failing_step", "tap_pay"), ("kind", "")],
         )
         .await;
     assert_eq!(res.status().as_u16(), 409);
@@ -229,4 +289,80 @@ async fn an_agent_correction_routes_again_and_keeps_every_decision() {
         )
         .await;
     assert_eq!(res.status().as_u16(), 422);
+}
+
+/// Posts the tracking page's "add the details" form as the page would.
+async fn add_facts(app: &TestApp, tracking: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let csrf = app.csrf().await;
+    let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    app.client
+        .post(app.url(&format!("{tracking}/facts")))
+        .header("Accept-Language", "en")
+        .form(&all)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_customer_adds_what_the_case_needs_and_the_ticket_is_complete() {
+    let app = spawn().await;
+    // An error whose words say the money was taken: the case needs the
+    // traces, which the form (knowing only "an error was shown") did not ask.
+    let fields = with(&complete_fields(), "error_code", "");
+    let fields = with(&fields, "error_message", "已扣款，但缴费未成功");
+    let res = app.form_file(form(&fields, Some(png_part("e.png", samples::png()))), "en").await;
+    assert_eq!(res.status().as_u16(), 303);
+    let created = res.headers()["location"].to_str().unwrap().to_string();
+    let tracking = created.trim_end_matches("/created").to_string();
+    let page = app.get_lang(&created, "en").await.text().await.unwrap();
+    let needed = section(&page, "id=\"still-needed\"", "</ul>");
+    assert_eq!(needed.matches("<li>").count(), 3, "{needed}");
+    // The tracking page offers exactly those, marked needed.
+    let page = app.get_lang(&tracking, "en").await.text().await.unwrap();
+    let form_html = section(&page, &format!("action=\"{tracking}/facts\""), "</form>");
+    for name in ["occurred_at", "amount", "order_number"] {
+        assert!(form_html.contains(&format!("name=\"{name}\"")), "{name} offered");
+    }
+    assert!(!form_html.contains("name=\"error_message\""), "what is held is not asked again");
+
+    // A bad amount is refused, what was typed is kept, nothing is stored.
+    let res = add_facts(&app, &tracking, &[("amount", "lots"), ("order_number", "4200001234567890")]).await;
+    assert_eq!(res.status().as_u16(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("id=\"amount-error\"") && page.contains("value=\"4200001234567890\""));
+    let res = add_facts(&app, &tracking, &[]).await;
+    assert_eq!(res.status().as_u16(), 422, "nothing given");
+
+    // Given: the ticket is complete everywhere.
+    let res = add_facts(
+        &app,
+        &tracking,
+        &[("occurred_at", "2026-01-05T09:30"), ("amount", "¥88.50"), ("order_number", "4200001234567890")],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let page = app.get_lang(&tracking, "en").await.text().await.unwrap();
+    assert!(!page.contains("id=\"still-needed\""));
+    assert!(page.contains("4200001234567890") && page.contains("You added details"));
+}
+
+#[tokio::test]
+async fn a_customer_adding_the_error_text_routes_the_ticket_again() {
+    let app = spawn().await;
+    let agent = app.staff("agent").await;
+    // "Something else" and no error text: nothing to go on, `other`.
+    let fields = with(&complete_fields(), "symptom", "other");
+    let fields = with(&with(&fields, "error_code", ""), "error_message", "");
+    let fields = with(&fields, "description", "");
+    let (reference, tracking) = app.file_api(&fields).await;
+    let page = app.get_lang(&tracking, "en").await.text().await.unwrap();
+    assert!(page.contains("name=\"error_message\""), "the error text would help, so it is offered");
+    let res = add_facts(&app, &tracking, &[("error_message", "银行卡单日限额已超")]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let page = agent.text(&format!("/agent/tickets/{reference}")).await;
+    let decisions = section(&page, "id=\"decisions\"", "</ol>");
+    assert!(decisions.contains("customer_facts") && decisions.contains("declined-or-limit"), "{decisions}");
+    assert!(page.contains("id=\"kind\">Insufficient") || page.contains("declined-or-limit"));
 }

@@ -30,6 +30,9 @@ async fn an_admin_turns_a_frequent_unknown_message_into_a_rule() {
     // Tested before saving: the corpus does not move, the tickets would.
     let page = admin.text("/admin/routing?phrase=%E5%96%B5%E5%96%B5%E9%94%99%E8%AF%AF&kind=timeout_busy").await;
     assert!(page.contains("id=\"preview\""), "{page}");
+    let corpus = page.split("Corpus accuracy: ").nth(1).unwrap().split("</p>").next().unwrap();
+    let (before, after) = corpus.split_once(" → ").unwrap();
+    assert_eq!(before, after.trim_start_matches("<strong>").trim_end_matches("</strong>"), "the corpus does not move");
     for r in &refs {
         assert!(page.contains(&format!(">{r}</a> → ")), "{r} would be routed");
     }

@@ -247,8 +247,9 @@ async fn queue_views_filters_and_search() {
     let page = agent.text("/agent?view=mine").await;
     assert!(page.contains("Mine <span class=\"count\">(1)</span>"));
     assert!(page.contains("All open <span class=\"count\">(3)</span>"));
-    // A row shows what is missing.
-    assert!(page.contains("facts missing"));
+    // A complete request is not flagged: for a timeout, the order number
+    // and amount do not apply (the completeness tests walk every case).
+    assert!(!page.contains("facts missing"));
 }
 
 #[tokio::test]

@@ -34,3 +34,6 @@ CREATE INDEX routing_decisions_ticket ON routing_decisions (ticket_id, created_a
 INSERT INTO routing_decisions (id, ticket_id, cause, rule, kind, queue, priority, facts, actor_id, created_at)
 SELECT id || '-intake', id, 'intake', routing_rule, case_kind, queue, priority, routing_facts, NULL, created_at
 FROM tickets;
+
+-- /admin/routing lists the tickets routing placed in `other`, newest first.
+CREATE INDEX tickets_case_kind_created ON tickets (case_kind, created_at);

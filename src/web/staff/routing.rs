@@ -168,25 +168,26 @@ pub async fn rules(
         None => None,
     };
     let since = now() - chrono::Duration::days(RECENT_DAYS);
-    let (unmatched, learned_rows, learned) = state
-        .db(move |c| {
-            Ok((
-                routing::unmatched_tickets(c, since, RECENT_MAX)?,
-                routing::learned_phrases(c)?,
-                routing::learned_vocabulary(c)?,
-            ))
-        })
-        .await?;
-    let recent = unmatched_facts(&unmatched, &learned);
-    let groups = learn::groups(&recent);
     let phrase = q.phrase.clone().unwrap_or_default();
     let kind = q.kind.clone().unwrap_or_default();
-    let test = (!phrase.trim().is_empty() || !kind.is_empty()).then(|| {
-        let k = CaseKind::parse(&kind).ok_or_else(|| lang.t("learn-choose-kind"))?;
-        learn::preview(&state.rules, &learned, &phrase, k, &recent)
-            .map(|p| preview_view(lang, &p))
-            .map_err(|r| refusal(lang, &r))
-    });
+    let asked = (!phrase.trim().is_empty() || !kind.is_empty()).then(|| (phrase.clone(), kind.clone()));
+    let rules = state.rules.clone();
+    // Grouping and testing route up to a few thousand tickets and the
+    // corpus: done on the blocking pool with the reads, not on a worker.
+    let (groups, learned_rows, test) = state
+        .db(move |c| {
+            let unmatched = routing::unmatched_tickets(c, since, RECENT_MAX)?;
+            let learned = routing::learned_vocabulary(c)?;
+            let recent = unmatched_facts(&unmatched, &learned);
+            let test = asked.map(|(phrase, kind)| {
+                let k = CaseKind::parse(&kind).ok_or_else(|| lang.t("learn-choose-kind"))?;
+                learn::preview(&rules, &learned, &phrase, k, &recent)
+                    .map(|p| preview_view(lang, &p))
+                    .map_err(|r| refusal(lang, &r))
+            });
+            Ok((learn::groups(&recent), routing::learned_phrases(c)?, test))
+        })
+        .await?;
     let rules = state.rules.rules.iter().map(|r| (r.clone(), describe(r))).collect();
     crate::web::html(RulesPage {
         lang,
@@ -245,6 +246,7 @@ fn refusal(lang: Lang, r: &Refusal) -> String {
         Refusal::Empty => lang.t("learn-empty"),
         Refusal::TooLong => lang.t_with("learn-too-long", "max", learn::PHRASE_MAX),
         Refusal::Other => lang.t("learn-choose-kind"),
+        Refusal::Personal => lang.t("learn-personal"),
         Refusal::Known(k) => lang.t_with("learn-known", "kind", k.label(lang)),
         Refusal::Breaks(lines) => {
             lang.t_with("learn-breaks", "lines", lines.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", "))
@@ -272,15 +274,36 @@ pub async fn add_phrase(
     let rules = state.rules.clone();
     let actor = me.id.clone();
     let since = now() - chrono::Duration::days(RECENT_DAYS);
-    let rerouted = state
-        .transact(move |c| {
+    // Tested again first, outside the write transaction (it routes the
+    // corpus and the recent tickets); the open tickets it places are noted.
+    let test_rules = rules.clone();
+    let test_phrase = phrase.clone();
+    let to_route: Vec<String> = state
+        .db(move |c| {
             let learned = routing::learned_vocabulary(c)?;
             let unmatched = routing::unmatched_tickets(c, since, RECENT_MAX)?;
             let recent = unmatched_facts(&unmatched, &learned);
-            let preview =
-                learn::preview(&rules, &learned, &phrase, kind, &recent).map_err(|_| AppError::Conflict("phrase"))?;
+            let preview = learn::preview(&test_rules, &learned, &test_phrase, kind, &recent)
+                .map_err(|_| AppError::Conflict("phrase"))?;
+            Ok(preview
+                .tickets
+                .iter()
+                .filter_map(|(r, _)| unmatched.iter().find(|t| &t.reference == r && t.status.is_open()))
+                .map(|t| t.id.clone())
+                .collect())
+        })
+        .await?;
+    let rerouted = state
+        .transact(move |c| {
+            // The insert is the first write (SQLite takes its lock at once);
+            // the same phrase saved twice at once is a 409, not a 500.
             let at = now();
-            routing::insert_phrase(c, &phrase, kind, &actor, at)?;
+            routing::insert_phrase(c, &phrase, kind, &actor, at).map_err(|e| match e {
+                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                    AppError::Conflict("phrase")
+                }
+                other => other.into(),
+            })?;
             audit::record(
                 c,
                 Entry {
@@ -292,14 +315,8 @@ pub async fn add_phrase(
                 },
                 at,
             )?;
-            let open: Vec<String> = preview
-                .tickets
-                .iter()
-                .filter(|(r, _)| unmatched.iter().any(|t| &t.reference == r && t.status.is_open()))
-                .filter_map(|(r, _)| unmatched.iter().find(|t| &t.reference == r).map(|t| t.id.clone()))
-                .collect();
             let mut n = 0;
-            for id in open {
+            for id in to_route {
                 n += usize::from(crate::ops::routing::after_learning(c, &id, &rules, at)?);
             }
             Ok(n)
@@ -354,6 +371,9 @@ fn describe(r: &Rule) -> String {
     }
     if let Some(v) = &r.message_means {
         parts.push(format!("message means: {}", list(&v.iter().map(|x| x.to_string()).collect::<Vec<_>>())));
+    }
+    if let Some(v) = &r.description_means {
+        parts.push(format!("description means: {}", list(&v.iter().map(|x| x.to_string()).collect::<Vec<_>>())));
     }
     if let Some(v) = &r.text_contains {
         parts.push(format!("text contains: {}", list(v)));

@@ -407,6 +407,12 @@ pub struct CorrectForm {
     error_code: String,
     #[serde(default)]
     error_message: String,
+    #[serde(default)]
+    occurred_at: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    order_number: String,
     /// A kind of case set by hand; empty: routing decides from the facts.
     #[serde(default)]
     kind: String,
@@ -504,23 +510,40 @@ pub async fn merge(on: On, CsrfForm(f): CsrfForm<MergeForm>) -> Result<HttpRespo
 }
 
 /// The agent's correction, checked like intake checks the same fields;
-/// `None` when a value is not acceptable.
-fn correction(f: &CorrectForm) -> Option<ops::routing::Correction> {
-    use crate::domain::intake::{ERROR_CODE_MAX, ERROR_MESSAGE_MAX};
+/// the message key of the first problem otherwise.
+fn correction(f: &CorrectForm) -> Result<ops::routing::Correction, &'static str> {
+    use crate::domain::intake::{validate_added, AddedInput, ERROR_CODE_MAX, ERROR_MESSAGE_MAX};
     let method = match f.payment_method.trim() {
         "" => None,
-        m => Some(PaymentMethod::parse(m)?),
+        m => Some(PaymentMethod::parse(m).ok_or("err-unknown-choice")?),
     };
     let kind = match f.kind.trim() {
         "" => None,
-        k => Some(CaseKind::parse(k)?),
+        k => Some(CaseKind::parse(k).ok_or("err-unknown-choice")?),
     };
-    Some(ops::routing::Correction {
+    let text = |value: &str, max| {
+        text::clean(value, max, false).map_err(|e| crate::domain::intake::Problem::from(e).message_key())
+    };
+    let added = AddedInput {
+        occurred_at: f.occurred_at.clone(),
+        amount: f.amount.clone(),
+        order_number: f.order_number.clone(),
+        ..Default::default()
+    };
+    let added = match validate_added(&added, now()) {
+        Ok(added) => added,
+        Err(errors) => match errors.0.iter().find(|(field, _)| **field != "facts") {
+            Some((_, problems)) => return Err(problems[0].message_key()),
+            None => Default::default(),
+        },
+    };
+    Ok(ops::routing::Correction {
         symptom: Some(f.symptom),
         failing_step: Some(f.failing_step),
         payment_method: Some(method),
-        error_code: Some(text::clean(&f.error_code, ERROR_CODE_MAX, false).ok()?),
-        error_message: Some(text::clean(&f.error_message, ERROR_MESSAGE_MAX, false).ok()?),
+        error_code: Some(text(&f.error_code, ERROR_CODE_MAX)?),
+        error_message: Some(text(&f.error_message, ERROR_MESSAGE_MAX)?),
+        added,
         kind,
     })
 }
@@ -589,26 +612,34 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
         },
         Act::Ask(facts) if facts.is_empty() => Ok(Some(refuse("ticket-facts-required", String::new(), String::new()))),
         Act::Ask(facts) => {
-            let body = ask_message(t.language, &facts);
-            run(&state, &me, &t.id, move |c, id, actor| {
-                ops::ticket::ask_for_information(c, id, seen, &body, &rules, actor, now())
-            })
-            .await
-            .map(|_| None)
-            .or_else(|e| match e {
-                AppError::Conflict(why) if why != "closed" => {
-                    Ok(Some(refuse("ticket-facts-required", String::new(), String::new())))
-                }
-                other => Err(other),
-            })
+            // A fact that does not apply to the case is never asked for,
+            // even from a hand-made form.
+            let not_applicable = t.completeness().not_applicable;
+            let facts: Vec<Fact> = facts.into_iter().filter(|f| !not_applicable.contains(f)).collect();
+            if facts.is_empty() {
+                Ok(Some(refuse("ticket-facts-required", String::new(), String::new())))
+            } else {
+                let body = ask_message(t.language, &facts);
+                run(&state, &me, &t.id, move |c, id, actor| {
+                    ops::ticket::ask_for_information(c, id, seen, &body, &rules, actor, now())
+                })
+                .await
+                .map(|_| None)
+                .or_else(|e| match e {
+                    AppError::Conflict(why) if why != "closed" => {
+                        Ok(Some(refuse("ticket-facts-required", String::new(), String::new())))
+                    }
+                    other => Err(other),
+                })
+            }
         }
         Act::Correct(f) => match correction(&f) {
-            Some(c) => run(&state, &me, &t.id, move |c_, id, actor| {
+            Ok(c) => run(&state, &me, &t.id, move |c_, id, actor| {
                 ops::routing::correct(c_, id, seen, &c, &rules, actor, now()).map(|_| ())
             })
             .await
             .map(|_| None),
-            None => Ok(Some(refuse("err-bad-characters", String::new(), String::new()))),
+            Err(key) => Ok(Some(refuse(key, String::new(), String::new()))),
         },
         Act::Merge(into) => {
             let into = normalize_reference(&into).filter(|r| *r != t.reference);
