@@ -60,6 +60,10 @@ enum RoutingCommand {
         /// Also list every case routed wrong.
         #[arg(long)]
         misses: bool,
+        /// Route with this rules file instead of the built-in one (the
+        /// server's PAYDESK_RULES).
+        #[arg(long, env = "PAYDESK_RULES")]
+        rules: Option<std::path::PathBuf>,
     },
 }
 
@@ -143,7 +147,9 @@ fn main() -> ExitCode {
         Command::Token(TokenCommand::Create { email, name, days }) => {
             create_token(&cli.database_url, &email, &name, days)
         }
-        Command::Routing(RoutingCommand::Eval { file, misses }) => routing_eval(file.as_deref(), misses),
+        Command::Routing(RoutingCommand::Eval { file, misses, rules }) => {
+            routing_eval(file.as_deref(), rules.as_deref(), misses)
+        }
         Command::Purge { dry_run, retention } => purge(&cli.database_url, &retention.policy(), dry_run),
         Command::Demo(DemoCommand::Seed { tickets, days, screenshot_every, seed }) => {
             let options = paydesk::demo::Options { tickets, days, screenshot_every, seed };
@@ -175,14 +181,25 @@ fn main() -> ExitCode {
     }
 }
 
-fn routing_eval(file: Option<&std::path::Path>, show_misses: bool) -> Result<(), String> {
+fn routing_eval(
+    file: Option<&std::path::Path>,
+    rules: Option<&std::path::Path>,
+    show_misses: bool,
+) -> Result<(), String> {
     use paydesk::routing::{eval, Rules};
+    let rules = match rules {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Rules::parse(&text).map_err(|e| e.to_string())?
+        }
+        None => Rules::default_rules(),
+    };
     let text = match file {
         Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
         None => eval::CORPUS.to_string(),
     };
     let cases = eval::parse(&text)?;
-    let score = eval::score(&Rules::default_rules(), &cases, None);
+    let score = eval::score(&rules, &cases, None);
     print!("{}", score.table());
     if show_misses {
         println!();

@@ -11,7 +11,7 @@ use crate::db::routing::{self as store, insert_decision};
 use crate::db::schema::tickets;
 use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
 use crate::db::DbConn;
-use crate::domain::codes::{CaseKind, FailingStep, PaymentMethod, Symptom};
+use crate::domain::codes::{CaseKind, EscalationTarget, FailingStep, PaymentMethod, Status, Symptom};
 use crate::error::AppError;
 use crate::routing::{Decision, Facts, Rules, Vocabulary};
 
@@ -83,8 +83,28 @@ fn apply(
             tickets::updated_at.eq(now),
         ))
         .execute(conn)?;
-    if t.escalation_id.is_none() {
+    // An escalation routing opened (to the platform or engineering) follows
+    // the kind: a ticket that is no longer that kind leaves it (and stops
+    // waiting on the platform); one that became such a kind joins one.
+    let mut escalated = t.escalation_id.is_some();
+    if let Some(id) = &t.escalation_id {
+        let target = store::escalation(conn, id)?.map(|e| e.target);
+        let routed = matches!(target, Some(EscalationTarget::Platform | EscalationTarget::Engineering));
+        if routed && target != escalation_target(d.kind) {
+            let status = if t.status == Status::PendingPlatform { Status::Open } else { t.status };
+            diesel::update(tickets::table.find(&t.id))
+                .set((tickets::escalation_id.eq(None::<String>), tickets::status.eq(status.as_str())))
+                .execute(conn)?;
+            escalated = false;
+        }
+    }
+    if !escalated {
         crate::db::tickets::escalate_if_needed(conn, &t.id, d, t.platform, t.payment_scenario, now)?;
+        if d.kind == CaseKind::OutOfScope && matches!(t.status, Status::New | Status::Open | Status::PendingCustomer) {
+            diesel::update(tickets::table.find(&t.id))
+                .set(tickets::status.eq(Status::PendingPlatform.as_str()))
+                .execute(conn)?;
+        }
     }
     let body = format!("{} → {} ({})", t.case_kind, d.kind, d.rule);
     let entry = match actor {
@@ -99,6 +119,15 @@ fn apply(
     };
     insert_event(conn, &t.id, entry, now)?;
     Ok(())
+}
+
+/// The escalation routing opens for a kind (as intake does).
+fn escalation_target(kind: CaseKind) -> Option<EscalationTarget> {
+    match kind {
+        CaseKind::OutOfScope => Some(EscalationTarget::Platform),
+        CaseKind::ProductBug => Some(EscalationTarget::Engineering),
+        _ => None,
+    }
 }
 
 /// Routes a locked ticket again after a customer added facts, unless an

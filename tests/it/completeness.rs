@@ -366,3 +366,50 @@ async fn a_customer_adding_the_error_text_routes_the_ticket_again() {
     assert!(decisions.contains("customer_facts") && decisions.contains("declined-or-limit"), "{decisions}");
     assert!(page.contains("id=\"kind\">Insufficient") || page.contains("declined-or-limit"));
 }
+
+#[tokio::test]
+async fn an_escalation_follows_the_kind_when_an_agent_corrects_it() {
+    use diesel::prelude::*;
+    use paydesk::db::schema::tickets;
+    let app = spawn().await;
+    let agent = app.staff("agent").await;
+    let (reference, _) = app.file_api(&complete_fields()).await;
+    let state = |app: &TestApp| -> (String, String, Option<String>) {
+        tickets::table
+            .filter(tickets::reference.eq(&reference))
+            .select((tickets::case_kind, tickets::status, tickets::escalation_id))
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    let set_kind = |kind: &'static str| {
+        let (agent, reference) = (&agent, reference.clone());
+        async move {
+            let page = agent.text(&format!("/agent/tickets/{reference}")).await;
+            let version = hidden_value(&page, "version").unwrap();
+            let res = agent
+                .post(
+                    &format!("/agent/tickets/{reference}/facts"),
+                    &[
+                        ("version", version.as_str()),
+                        ("symptom", "error_shown"),
+                        ("failing_step", "tap_pay"),
+                        ("error_message", "支付失败"),
+                        ("kind", kind),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status().as_u16(), 303, "{kind}");
+        }
+    };
+    // Only the platform can fix it: it joins a platform escalation and waits.
+    set_kind("out_of_scope").await;
+    let (kind, status, escalation) = state(&app);
+    assert_eq!((kind.as_str(), status.as_str()), ("out_of_scope", "pending_platform"));
+    assert!(escalation.is_some());
+    // It was not: it leaves the escalation and no longer waits on the platform.
+    set_kind("timeout_busy").await;
+    assert_eq!(state(&app), ("timeout_busy".to_string(), "open".to_string(), None));
+    // The hand-set kind is kept selected on the form, so saving again keeps it.
+    let page = agent.text(&format!("/agent/tickets/{reference}")).await;
+    assert!(page.contains("value=\"timeout_busy\" selected"));
+}
