@@ -35,6 +35,11 @@ struct EntryFile {
     codes: Vec<String>,
     #[serde(default)]
     phrases: Vec<String>,
+    /// Phrases that say how a payment ended, not why ("transaction
+    /// declined", "点支付没反应"): they decide only when no phrase naming a
+    /// cause matched, however long they are.
+    #[serde(default)]
+    weak: bool,
 }
 
 /// Whose wording an entry is. `Learned`: an admin's, from `/admin/routing`.
@@ -78,6 +83,7 @@ struct Phrase {
     text: String,
     kind: CaseKind,
     source: Source,
+    weak: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -104,11 +110,28 @@ pub enum VocabularyError {
 /// Where the words being read come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tier {
+    DescriptionOutcome,
     DescriptionPhrase,
     MessageNumber,
+    /// A weak phrase: how it ended, not why.
+    MessageOutcome,
     MessagePhrase,
     MessageCode,
     CodeField,
+}
+
+impl Tier {
+    fn weaker(self) -> Tier {
+        match self {
+            Tier::MessagePhrase => Tier::MessageOutcome,
+            Tier::DescriptionPhrase => Tier::DescriptionOutcome,
+            other => other,
+        }
+    }
+}
+
+fn rank(p: &Phrase) -> (bool, usize) {
+    (!p.weak, p.text.chars().count())
 }
 
 /// What the vocabulary read in a ticket's words.
@@ -136,8 +159,10 @@ impl fmt::Display for Reading {
             Tier::CodeField | Tier::MessageCode | Tier::MessageNumber => {
                 write!(f, "code {} ({source})", self.evidence)
             }
-            Tier::MessagePhrase => write!(f, "message says \"{}\" ({source})", self.evidence),
-            Tier::DescriptionPhrase => write!(f, "description says \"{}\" ({source})", self.evidence),
+            Tier::MessagePhrase | Tier::MessageOutcome => write!(f, "message says \"{}\" ({source})", self.evidence),
+            Tier::DescriptionPhrase | Tier::DescriptionOutcome => {
+                write!(f, "description says \"{}\" ({source})", self.evidence)
+            }
         }
     }
 }
@@ -163,7 +188,7 @@ impl Vocabulary {
                 v.add_code(code, kind, e.source)?;
             }
             for phrase in &e.phrases {
-                v.add_phrase(phrase, kind, e.source)?;
+                v.push_phrase(phrase, kind, e.source, e.weak)?;
             }
         }
         Ok(v)
@@ -186,6 +211,10 @@ impl Vocabulary {
 
     /// Adds a phrase; refused when empty or already known (for any kind).
     pub fn add_phrase(&mut self, phrase: &str, kind: CaseKind, source: Source) -> Result<(), VocabularyError> {
+        self.push_phrase(phrase, kind, source, false)
+    }
+
+    fn push_phrase(&mut self, phrase: &str, kind: CaseKind, source: Source, weak: bool) -> Result<(), VocabularyError> {
         let text = normalize(phrase);
         if text.is_empty() {
             return Err(VocabularyError::Empty);
@@ -193,7 +222,7 @@ impl Vocabulary {
         if self.phrases.iter().any(|p| p.text == text) {
             return Err(VocabularyError::Twice(text));
         }
-        self.phrases.push(Phrase { text, kind, source });
+        self.phrases.push(Phrase { text, kind, source, weak });
         Ok(())
     }
 
@@ -279,12 +308,18 @@ impl Vocabulary {
         self.phrases
             .iter()
             .filter(|p| contains_phrase(text, &p.text))
-            // Longest first; among equals, the first listed.
+            // A cause before an outcome, then the longest; among equals,
+            // the first listed.
             .fold(None::<&Phrase>, |best, p| match best {
-                Some(b) if b.text.chars().count() >= p.text.chars().count() => Some(b),
+                Some(b) if rank(b) >= rank(p) => Some(b),
                 _ => Some(p),
             })
-            .map(|p| Reading { kind: p.kind, tier, evidence: p.text.clone(), source: p.source })
+            .map(|p| Reading {
+                kind: p.kind,
+                tier: if p.weak { tier.weaker() } else { tier },
+                evidence: p.text.clone(),
+                source: p.source,
+            })
     }
 }
 
@@ -309,6 +344,17 @@ mod tests {
         kind = "login_expired"
         source = "wording"
         phrases = ["会话超时"]
+
+        [[entry]]
+        kind = "insufficient_funds"
+        source = "wording"
+        weak = true
+        phrases = ["transaction declined"]
+
+        [[entry]]
+        kind = "risk_control"
+        source = "wording"
+        phrases = ["fraud"]
     "#;
 
     fn read(code: Option<&str>, message: &str) -> Option<Reading> {
@@ -330,6 +376,14 @@ mod tests {
         assert_eq!(read(None, "餘額 不足").unwrap().evidence, "余额不足");
         assert_eq!(read(None, "Insufficient  Balance.").unwrap().kind, CaseKind::InsufficientFunds);
         assert_eq!(read(None, "支付失败"), None);
+    }
+
+    #[test]
+    fn a_cause_beats_an_outcome_however_long() {
+        let r = read(None, "Suspected fraud. Transaction declined.").unwrap();
+        assert_eq!((r.kind, r.tier), (CaseKind::RiskControl, Tier::MessagePhrase));
+        let r = read(None, "Transaction declined").unwrap();
+        assert_eq!((r.kind, r.tier), (CaseKind::InsufficientFunds, Tier::MessageOutcome));
     }
 
     #[test]
