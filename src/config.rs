@@ -92,6 +92,8 @@ pub struct Config {
     pub client_ip_header: Option<String>,
     #[command(flatten)]
     pub retention: Retention,
+    #[command(flatten)]
+    pub payments: crate::payments::Settings,
 }
 
 /// How long a closed ticket keeps its personal data (`serve` and `purge`).

@@ -2,6 +2,8 @@
 //!
 //! - `domain`: the rules (what a complete request is, masking, vocabularies), pure.
 //! - `ops`: one function per business operation, each one transaction.
+//! - `payments`: asking payment providers and the merchant's order system
+//!   about a ticket's payment.
 //! - `db`: storage on SQLite or PostgreSQL: connections, schema, queries.
 //! - `web`: routes, pages and the JSON API.
 //! - `i18n`: Simplified Chinese and English texts.
@@ -16,6 +18,7 @@ pub mod error;
 pub mod i18n;
 pub mod mail;
 pub mod ops;
+pub mod payments;
 pub mod routing;
 pub mod startup;
 pub mod web;

@@ -29,6 +29,8 @@ pub enum StartError {
     Rules(#[from] crate::routing::RulesError),
     #[error("cannot read the routing rules {0}: {1}")]
     RulesFile(String, std::io::Error),
+    #[error("payment checks: {0}")]
+    Payments(String),
 }
 
 pub struct Application {
@@ -50,6 +52,7 @@ impl Application {
             }
             None => Rules::default_rules(),
         };
+        let payments = std::sync::Arc::new(config.payments.load().map_err(StartError::Payments)?);
         let pools = db::Pools::open(config.database_url.expose(), config.db_pool_size)?;
         let listener = TcpListener::bind(&config.bind).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         let address = listener.local_addr().map_err(|e| StartError::Bind(config.bind.clone(), e))?;
@@ -75,6 +78,14 @@ impl Application {
         };
         let mail_dir = worker.mail_dir.clone();
         tokio::spawn(std::sync::Arc::new(worker).run());
+        let checker = crate::payments::worker::Worker {
+            pools: pools.clone(),
+            payments: payments.clone(),
+            poll: std::time::Duration::from_millis(config.mail_poll_ms),
+            retry_base: chrono::Duration::seconds(config.payments.payment_retry_base_secs),
+            max_attempts: config.payments.payment_max_attempts,
+        };
+        tokio::spawn(std::sync::Arc::new(checker).run());
         let state = web::Data::new(AppState {
             pool: pools.read,
             writer: pools.write,
@@ -84,6 +95,7 @@ impl Application {
             rules: std::sync::Arc::new(rules),
             metrics: Default::default(),
             limits: std::sync::Arc::new(crate::web::rate_limit::RateLimits::new(&config)),
+            payments,
         });
         let metrics_state = state.clone();
 

@@ -152,6 +152,27 @@ pub fn claim_outbox(
     Ok(ids.into_iter().map(|c| c.id).collect())
 }
 
+/// Leases up to `limit` due payment-check jobs until `until` (as
+/// [`claim_outbox`] does messages), and returns their ids.
+pub fn claim_payment_jobs(
+    conn: &mut DbConn,
+    until: NaiveDateTime,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    const PICK: &str = "SELECT id FROM payment_jobs WHERE done_at IS NULL AND next_attempt_at <= $2 \
+                        AND (locked_until IS NULL OR locked_until < $2) ORDER BY next_attempt_at LIMIT $3";
+    let skip_locked = if matches!(conn, DbConn::Postgres(_)) { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let q = diesel::sql_query(format!(
+        "UPDATE payment_jobs SET locked_until = $1, attempts = attempts + 1 WHERE id IN ({PICK}{skip_locked}) RETURNING id"
+    ))
+    .bind::<Timestamp, _>(until)
+    .bind::<Timestamp, _>(now)
+    .bind::<BigInt, _>(limit);
+    let ids: Vec<ClaimedId> = on_backend!(conn, |c| q.load(c))?;
+    Ok(ids.into_iter().map(|c| c.id).collect())
+}
+
 /// Many rows in one INSERT, which diesel builds per backend (its
 /// multi-backend connection has no batch insert).
 macro_rules! insert_many {

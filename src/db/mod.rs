@@ -7,6 +7,7 @@ pub mod backend;
 pub mod canned;
 pub mod incidents;
 pub mod outbox;
+pub mod payments;
 pub mod queue;
 pub mod routing;
 pub mod schema;

@@ -298,7 +298,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    payment_jobs (id) {
+        id -> Text,
+        ticket_id -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Text,
+        done_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payment_checks (id) {
+        id -> Text,
+        ticket_id -> Text,
+        provider -> Text,
+        state -> Text,
+        provider_state -> Text,
+        provider_description -> Text,
+        amount_cents -> Nullable<BigInt>,
+        paid_at -> Nullable<Timestamp>,
+        bill_state -> Nullable<Text>,
+        problem -> Text,
+        checked_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(payment_jobs -> tickets (ticket_id));
+diesel::joinable!(payment_checks -> tickets (ticket_id));
 diesel::joinable!(routing_decisions -> tickets (ticket_id));
 diesel::joinable!(routing_decisions -> users (actor_id));
 diesel::joinable!(tickets -> incidents (incident_id));
@@ -333,4 +364,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     server_secrets,
     routing_phrases,
     routing_decisions,
+    payment_jobs,
+    payment_checks,
 );

@@ -151,6 +151,7 @@ pub mod event_kind {
     pub const RETENTION: EventKind = EventKind::Retention;
     pub const REROUTED: EventKind = EventKind::Rerouted;
     pub const FACTS_ADDED: EventKind = EventKind::FactsAdded;
+    pub const PAYMENT_CHECKED: EventKind = EventKind::PaymentChecked;
 }
 
 pub mod author {
@@ -163,6 +164,8 @@ pub mod author {
 /// What routing decided for a new ticket, and the SLA targets to apply.
 pub struct Routed<'a> {
     pub decision: &'a Decision,
+    /// Ask the payment's provider about it (issue 17).
+    pub check_payment: bool,
     pub rules: &'a Rules,
 }
 
@@ -240,6 +243,9 @@ pub(crate) fn insert_ticket(
     )?;
     crate::ops::incident::join_at_intake(conn, &ticket_id, d.kind.as_str(), &t.city, t.failing_step.as_str(), now)?;
     insert_link(conn, &ticket_id, &created.token, now)?;
+    if routed.check_payment {
+        super::payments::enqueue(conn, &ticket_id, now)?;
+    }
     let event_id = insert_event(conn, &ticket_id, NewEvent::public(event_kind::CREATED, author::CUSTOMER, ""), now)?;
     outbox::enqueue(conn, outbox::kind::RECEIVED, &ticket_id, None, &t.contact_email, t.language, now)?;
     if let Some(shot) = &t.screenshot {

@@ -376,6 +376,36 @@ code_enum!(
         Retention => "retention",
         Rerouted => "rerouted",
         FactsAdded => "facts_added",
+        PaymentChecked => "payment_checked",
+    }
+);
+
+code_enum!(
+    /// What a check of the payment at its provider found (issue 17).
+    /// `pending`: asked, no answer yet; `not_paid`: not paid, closed
+    /// unpaid, revoked or failed (no money moved); `not_found`: the
+    /// provider knows no such payment; `unverified`: an answer whose
+    /// signature or time did not check out (never acted on); `error`: the
+    /// provider could not be asked, or answered with an error.
+    CheckState, "check-state" {
+        Pending => "pending",
+        Paid => "paid",
+        NotPaid => "not_paid",
+        Refunding => "refunding",
+        Refunded => "refunded",
+        NotFound => "not_found",
+        Unverified => "unverified",
+        Error => "error",
+    }
+);
+
+code_enum!(
+    /// What the merchant's own order system says of the bill (`unknown`:
+    /// it knows no such bill).
+    BillState, "bill-state" {
+        Credited => "credited",
+        NotCredited => "not_credited",
+        Unknown => "unknown",
     }
 );
 

@@ -46,6 +46,7 @@ pub fn file(
     conn: &mut DbConn,
     ticket: &NewTicket,
     rules: &Rules,
+    payments: &crate::payments::Payments,
     draft_token: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<(Created, Decision)> {
@@ -64,7 +65,10 @@ pub fn file(
         scenario_allowed: allowed,
         learned: Some(&learned),
     });
-    let created = create(conn, ticket, &Routed { decision: &decision, rules }, draft_token, now)?;
+    // A payment its provider can be asked about is checked in the
+    // background, the job written with the ticket.
+    let check_payment = payments.checks(ticket.payment_method, ticket.order_number.as_deref());
+    let created = create(conn, ticket, &Routed { decision: &decision, rules, check_payment }, draft_token, now)?;
     Ok((created, decision))
 }
 

@@ -9,6 +9,7 @@
 pub mod escalation;
 pub mod incident;
 pub mod intake;
+pub mod payments;
 pub mod retention;
 pub mod routing;
 pub mod sweeps;

@@ -9,6 +9,7 @@ pub mod lang;
 pub mod multipart;
 pub mod ops;
 pub mod pages;
+pub mod payment;
 pub mod rate_limit;
 pub mod redirect;
 pub mod route_table;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub rules: std::sync::Arc<crate::routing::Rules>,
     pub metrics: std::sync::Arc<ops::Metrics>,
     pub limits: std::sync::Arc<rate_limit::RateLimits>,
+    /// The payment providers and order system paydesk may ask (issue 17).
+    pub payments: std::sync::Arc<crate::payments::Payments>,
 }
 
 impl AppState {

@@ -302,8 +302,10 @@ pub async fn store_ticket(
     draft_token: Option<String>,
 ) -> Result<store::Created, AppError> {
     let rules = state.rules.clone();
-    let (created, decision) =
-        state.write(move |c| Ok(crate::ops::intake::file(c, &ticket, &rules, draft_token.as_deref(), now())?)).await?;
+    let payments = state.payments.clone();
+    let (created, decision) = state
+        .write(move |c| Ok(crate::ops::intake::file(c, &ticket, &rules, &payments, draft_token.as_deref(), now())?))
+        .await?;
     tracing::info!(reference = %created.reference, kind = %decision.kind, rule = %decision.rule, "ticket filed");
     state.metrics.filed.with_label_values(&[decision.kind.as_str()]).inc();
     Ok(created)

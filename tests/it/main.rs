@@ -19,6 +19,7 @@ mod leftovers;
 mod mail;
 mod ops;
 mod pages;
+mod payments;
 mod rest_api;
 mod retention;
 mod routing;

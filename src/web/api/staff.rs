@@ -18,6 +18,7 @@ use crate::domain::reference::normalize_reference;
 use crate::domain::text;
 use crate::error::AppError;
 use crate::ops::{self, Actor, Seen};
+use crate::web::payment::PaymentView;
 use crate::web::staff::queue::{QueueQuery, PAGE_SIZE};
 use crate::web::{now, AppState};
 
@@ -36,9 +37,10 @@ fn ticket_response(
     t: &Ticket,
     name: Option<String>,
     esc: Option<Escalation>,
+    pay: PaymentView,
     state: &AppState,
 ) -> HttpResponse {
-    res.insert_header((header::ETAG, etag(t))).json(ticket_json(t, name, esc, state))
+    res.insert_header((header::ETAG, etag(t))).json(ticket_json(t, name, esc, &pay, state))
 }
 
 /// What `If-Match` says the client saw: absent or `*` is the ticket as it
@@ -69,7 +71,14 @@ fn precondition(e: AppError) -> ApiError {
 }
 
 /// Every fact of a ticket, as staff see it.
-fn ticket_json(t: &Ticket, assignee_name: Option<String>, escalation: Option<Escalation>, state: &AppState) -> Value {
+fn ticket_json(
+    t: &Ticket,
+    assignee_name: Option<String>,
+    escalation: Option<Escalation>,
+    pay: &PaymentView,
+    state: &AppState,
+) -> Value {
+    let (payment_check, payment_checks) = pay.json();
     json!({
         "reference": t.reference,
         "status": t.status,
@@ -101,11 +110,16 @@ fn ticket_json(t: &Ticket, assignee_name: Option<String>, escalation: Option<Esc
         "screenshot_count": t.screenshot_count,
         "routing": { "rule": t.routing_rule, "facts": t.routing_facts },
         "escalation": escalation.map(|e| json!({ "id": e.id, "target": e.target, "status": e.status })),
+        "payment_check": payment_check,
+        "payment_checks": payment_checks,
         "url": format!("{}/agent/tickets/{}", state.public_url, t.reference),
     })
 }
 
-async fn load(state: &AppState, reference: &str) -> Result<(Ticket, Option<String>, Option<Escalation>), AppError> {
+async fn load(
+    state: &AppState,
+    reference: &str,
+) -> Result<(Ticket, Option<String>, Option<Escalation>, PaymentView), AppError> {
     let reference = normalize_reference(reference).ok_or(AppError::NotFound)?;
     state
         .db(move |c| {
@@ -118,7 +132,8 @@ async fn load(state: &AppState, reference: &str) -> Result<(Ticket, Option<Strin
                 Some(id) => routing::escalation(c, id)?,
                 None => None,
             };
-            Ok((t, name, escalation))
+            let pay = PaymentView::load(c, &t.id)?;
+            Ok((t, name, escalation, pay))
         })
         .await
 }
@@ -165,8 +180,8 @@ pub async fn list(
 
 /// `GET /api/v1/tickets/{reference}`.
 pub async fn show(reference: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let (t, name, esc) = load(&state, &reference).await?;
-    Ok(ticket_response(HttpResponse::Ok(), &t, name, esc, &state))
+    let (t, name, esc, pay) = load(&state, &reference).await?;
+    Ok(ticket_response(HttpResponse::Ok(), &t, name, esc, pay, &state))
 }
 
 #[derive(Deserialize)]
@@ -193,7 +208,7 @@ pub async fn reply(
     body: web::Json<ReplyBody>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (t, _, _) = load(&state, &reference).await?;
+    let (t, _, _, _) = load(&state, &reference).await?;
     let Ok(Some(text)) = text::clean(&body.body, text::limits::STAFF_MESSAGE, true) else {
         let max = text::limits::STAFF_MESSAGE;
         return Ok(unprocessable(
@@ -229,8 +244,8 @@ pub async fn reply(
         Err(AppError::Conflict("reply")) => return Ok(unprocessable("status", THEN_STATUSES)),
         Err(e) => return Err(precondition(e)),
     }
-    let (t, name, esc) = load(&state, &t.reference).await?;
-    Ok(ticket_response(HttpResponse::Created(), &t, name, esc, &state))
+    let (t, name, esc, pay) = load(&state, &t.reference).await?;
+    Ok(ticket_response(HttpResponse::Created(), &t, name, esc, pay, &state))
 }
 
 #[derive(Deserialize)]
@@ -256,7 +271,7 @@ pub async fn update(
     body: web::Json<Patch>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (t, _, _) = load(&state, &reference).await?;
+    let (t, _, _, _) = load(&state, &reference).await?;
     let seen = if_match(&req, &t)?;
     let status = match body.status.as_deref() {
         None => None,
@@ -286,6 +301,6 @@ pub async fn update(
         Err(AppError::BadRequest("assignee")) => return Ok(unprocessable("assignee", "No active user has this id.")),
         Err(e) => return Err(precondition(e)),
     }
-    let (t, name, esc) = load(&state, &t.reference).await?;
-    Ok(ticket_response(HttpResponse::Ok(), &t, name, esc, &state))
+    let (t, name, esc, pay) = load(&state, &t.reference).await?;
+    Ok(ticket_response(HttpResponse::Ok(), &t, name, esc, pay, &state))
 }

@@ -65,6 +65,11 @@ struct TicketPage {
     incident: Option<(String, String, String, Option<String>)>,
     facts: Vec<(String, String)>,
     missing: Vec<(&'static str, String)>,
+    /// The payment check's state now, its history (newest first), and
+    /// whether the agent can ask again.
+    payment_state: Option<String>,
+    payment_lines: Vec<String>,
+    payment_checkable: bool,
     /// Every routing decision, oldest first, in words.
     decisions: Vec<String>,
     /// Facts that would help but are not required.
@@ -129,7 +134,7 @@ async fn page(
     let case_kind = t.case_kind;
     let escalation_id = t.escalation_id.clone();
     let incident_id = t.incident_id.clone();
-    let (events, shots, staff, canned, chosen, merged_ref, escalation, incident, decisions) = state
+    let (events, shots, staff, canned, chosen, merged_ref, escalation, incident, decisions, payment) = state
         .db(move |c| {
             let merged_ref = match merged_into {
                 Some(id) => store::find_by_id(c, &id)?.map(|m| m.reference),
@@ -165,6 +170,7 @@ async fn page(
                 escalation,
                 incident,
                 crate::db::routing::decisions(c, &ticket_id)?,
+                crate::web::payment::PaymentView::load(c, &ticket_id)?,
             ))
         })
         .await?;
@@ -217,6 +223,9 @@ async fn page(
         incident,
         facts: facts(lang, &t, true),
         missing: completeness.missing.iter().map(|f| (f.as_str(), lang.t(&f.label_key()))).collect(),
+        payment_state: payment.state().map(|s| s.label(lang)),
+        payment_lines: payment.lines(lang),
+        payment_checkable: state.payments.checks(t.payment_method, t.order_number.as_deref()),
         decisions: decisions
             .into_iter()
             .map(|d| {
@@ -437,6 +446,7 @@ enum Act {
     Ask(Vec<Fact>),
     Merge(String),
     Correct(Box<CorrectForm>),
+    CheckPayment,
 }
 
 impl Act {
@@ -452,6 +462,7 @@ impl Act {
             Act::Ask(_) => "ask",
             Act::Merge(_) => "merge",
             Act::Correct(_) => "correct",
+            Act::CheckPayment => "payment",
         }
     }
 }
@@ -501,6 +512,12 @@ pub async fn ask(on: On, CsrfForm(f): CsrfForm<AskForm>) -> Result<HttpResponse,
 pub async fn correct(on: On, CsrfForm(f): CsrfForm<CorrectForm>) -> Result<HttpResponse, AppError> {
     let opened = f.opened.clone();
     perform(on, opened, Act::Correct(Box::new(f))).await
+}
+
+/// `POST /agent/tickets/{reference}/payment-check`: ask the provider (and
+/// the order system) about the payment again.
+pub async fn check_payment(on: On, CsrfForm(f): CsrfForm<ClaimForm>) -> Result<HttpResponse, AppError> {
+    perform(on, f.opened, Act::CheckPayment).await
 }
 
 /// `POST /agent/tickets/{reference}/merge`: this ticket is a duplicate of
@@ -641,6 +658,20 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
             .map(|_| None),
             Err(key) => Ok(Some(refuse(key, String::new(), String::new()))),
         },
+        Act::CheckPayment => {
+            let payments = state.payments.clone();
+            run(&state, &me, &t.id, move |c, id, actor| {
+                ops::payments::request_check(c, id, &payments, actor, now()).map(|_| ())
+            })
+            .await
+            .map(|_| None)
+            .or_else(|e| match e {
+                AppError::Conflict("payment_check") => {
+                    Ok(Some(refuse("ticket-payment-cannot", String::new(), String::new())))
+                }
+                other => Err(other),
+            })
+        }
         Act::Merge(into) => {
             let into = normalize_reference(&into).filter(|r| *r != t.reference);
             let target = match into {

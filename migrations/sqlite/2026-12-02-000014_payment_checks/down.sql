@@ -1,0 +1,2 @@
+DROP TABLE payment_checks;
+DROP TABLE payment_jobs;

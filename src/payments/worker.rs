@@ -1,0 +1,146 @@
+//! The payment-check worker, inside the server: takes due jobs, asks the
+//! provider and the order system (no database connection held while it
+//! waits on them), and records what was found. An answer that could not be
+//! verified, or no answer, is tried again with backoff; after the last try
+//! the agent sees why, and nothing is acted on.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::{CheckError, Payments};
+use crate::db::payments::{self as store, Check};
+use crate::db::tickets::{self, author, event_kind, insert_event, new_id, NewEvent, Ticket};
+use crate::db::{backend, Pools};
+use diesel::Connection;
+
+/// A worker holds a claimed job this long; a crashed worker's jobs are
+/// taken by another after it.
+const LEASE: Duration = Duration::seconds(120);
+const BATCH: i64 = 10;
+
+pub struct Worker {
+    pub pools: Pools,
+    pub payments: Arc<Payments>,
+    pub poll: StdDuration,
+    pub retry_base: Duration,
+    pub max_attempts: i32,
+}
+
+impl Worker {
+    /// Runs until the process ends.
+    pub async fn run(self: Arc<Self>) {
+        loop {
+            let me = self.clone();
+            match tokio::task::spawn_blocking(move || me.check_due(crate::web::now())).await {
+                Ok(Ok(n)) if n > 0 => continue,
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "payment checks: cannot reach the database"),
+                Err(e) => tracing::error!(error = %e, "payment check worker task failed"),
+            }
+            tokio::time::sleep(self.poll).await;
+        }
+    }
+
+    /// Runs the due checks; how many it handled.
+    pub fn check_due(&self, now: NaiveDateTime) -> Result<usize, String> {
+        let write = || self.pools.write.get().map_err(|e| e.to_string());
+        let ids = backend::claim_payment_jobs(&mut *write()?, now + LEASE, now, BATCH).map_err(|e| e.to_string())?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let (jobs, tickets) = {
+            let mut conn = self.pools.read.get().map_err(|e| e.to_string())?;
+            let jobs = store::jobs(&mut conn, &ids).map_err(|e| e.to_string())?;
+            let mut found = Vec::new();
+            for job in &jobs {
+                found.push(tickets::find_by_id(&mut conn, &job.ticket_id).map_err(|e| e.to_string())?);
+            }
+            (jobs, found)
+        };
+        for (job, ticket) in jobs.iter().zip(tickets) {
+            let Some(ticket) = ticket else { continue };
+            let outcome = self.check(&ticket, now);
+            let mut conn = write()?;
+            let result = conn.transaction(|c| match outcome {
+                Ok(check) => {
+                    store::record(c, &check)?;
+                    note(c, &ticket, &check, now)?;
+                    store::finish(c, &job.id, now)
+                }
+                Err(e) if job.attempts >= self.max_attempts => {
+                    let check = Check {
+                        state: e.state(),
+                        problem: e.to_string(),
+                        ..blank(&ticket, self.provider_name(&ticket), now)
+                    };
+                    store::record(c, &check)?;
+                    note(c, &ticket, &check, now)?;
+                    store::finish(c, &job.id, now)
+                }
+                Err(e) => {
+                    let wait = self.retry_base * 2i32.pow((job.attempts - 1).clamp(0, 16) as u32);
+                    tracing::info!(ticket = %ticket.reference, error = %e, "payment check will be tried again");
+                    store::retry(c, &job.id, now + wait, &e.to_string())
+                }
+            });
+            result.map_err(|e| e.to_string())?;
+        }
+        Ok(jobs.len())
+    }
+
+    fn provider_name(&self, t: &Ticket) -> &'static str {
+        self.payments.provider_for(t.payment_method).map_or("none", |p| p.name())
+    }
+
+    /// Asks the provider, then the order system, about the ticket's payment.
+    fn check(&self, t: &Ticket, now: NaiveDateTime) -> Result<Check, CheckError> {
+        let number = t.order_number.as_deref().ok_or_else(|| CheckError::Failed("no order number".into()))?;
+        let provider = self
+            .payments
+            .provider_for(t.payment_method)
+            .ok_or_else(|| CheckError::Failed("no provider is configured for this payment method".into()))?;
+        let answer = provider.query(number, now)?;
+        let bill = match &self.payments.orders {
+            Some(orders) => Some(orders.bill(number, now.and_utc().timestamp())?),
+            None => None,
+        };
+        Ok(Check {
+            state: answer.state,
+            provider_state: answer.provider_state,
+            provider_description: answer.description,
+            amount_cents: answer.amount_cents,
+            paid_at: answer.paid_at,
+            bill_state: bill.map(|b| b.state),
+            ..blank(t, provider.name(), now)
+        })
+    }
+}
+
+fn blank(t: &Ticket, provider: &str, now: NaiveDateTime) -> Check {
+    Check {
+        id: new_id(),
+        ticket_id: t.id.clone(),
+        provider: provider.to_string(),
+        state: crate::domain::codes::CheckState::Error,
+        provider_state: String::new(),
+        provider_description: String::new(),
+        amount_cents: None,
+        paid_at: None,
+        bill_state: None,
+        problem: String::new(),
+        checked_at: now,
+    }
+}
+
+/// An internal timeline entry: what the check found.
+fn note(conn: &mut crate::db::DbConn, t: &Ticket, check: &Check, now: NaiveDateTime) -> diesel::QueryResult<()> {
+    let body = match &check.bill_state {
+        Some(bill) => format!("{} · {}", check.state, bill),
+        None => check.state.to_string(),
+    };
+    let entry = NewEvent { is_public: false, ..NewEvent::public(event_kind::PAYMENT_CHECKED, author::SYSTEM, &body) };
+    insert_event(conn, &t.id, entry, now)?;
+    Ok(())
+}

@@ -1,0 +1,460 @@
+//! Payment truth over HTTP (issue 17), against local stand-ins that speak
+//! each protocol as documented: a WeChat Pay API v3 server that checks the
+//! request's `WECHATPAY2-SHA256-RSA2048` signature with the merchant's
+//! public key and signs its answers with its own key (and, on purpose,
+//! sometimes with a wrong key or an old time), and a merchant order system
+//! speaking paydesk's HMAC-signed contract.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Private, Public};
+use openssl::rsa::Rsa;
+use openssl::sign::{Signer, Verifier};
+
+use crate::support::*;
+
+const MCHID: &str = "1230000109";
+const SERIAL: &str = "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C";
+const KEY_ID: &str = "PUB_KEY_ID_0000000000000024101100397200000006";
+const ORDERS_SECRET: &str = "a secret shared with the order system";
+
+/// How the WeChat Pay stand-in answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Honest,
+    /// Signs with a key that is not the configured WeChat Pay key.
+    WrongKey,
+    /// Signs an answer dated ten minutes ago (a replay).
+    OldTimestamp,
+    /// 503 with no signature, as a gateway in trouble.
+    Down,
+    /// Holds every answer until released.
+    Held,
+}
+
+struct Order {
+    trade_state: &'static str,
+    desc: &'static str,
+    payer_total: i64,
+    success_time: Option<&'static str>,
+}
+
+struct WechatStandIn {
+    url: String,
+    mode: Arc<Mutex<Mode>>,
+    /// (path, whether the request's signature verified).
+    seen: Arc<Mutex<Vec<(String, bool)>>>,
+    release: Arc<(Mutex<bool>, std::sync::Condvar)>,
+}
+
+fn sign(key: &PKey<Private>, message: &str) -> String {
+    let mut s = Signer::new(MessageDigest::sha256(), key).unwrap();
+    base64::engine::general_purpose::STANDARD.encode(s.sign_oneshot_to_vec(message.as_bytes()).unwrap())
+}
+
+fn verify(key: &PKey<Public>, message: &str, signature: &str) -> bool {
+    let Ok(sig) = base64::engine::general_purpose::STANDARD.decode(signature) else { return false };
+    Verifier::new(MessageDigest::sha256(), key).unwrap().verify_oneshot(&sig, message.as_bytes()).unwrap_or(false)
+}
+
+/// Reads one request's line and headers (GET: no body).
+fn read_request(stream: &std::net::TcpStream) -> Option<(String, HashMap<String, String>)> {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let path = line.split_whitespace().nth(1)?.to_string();
+    let mut headers = HashMap::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    Some((path, headers))
+}
+
+fn respond(mut stream: &std::net::TcpStream, status: &str, headers: &[(String, String)], body: &str) {
+    let mut out = format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    out.push_str(body);
+    let _ = stream.write_all(out.as_bytes());
+}
+
+impl WechatStandIn {
+    /// Knows `orders` by transaction id and by merchant order number.
+    fn start(merchant_public: PKey<Public>, platform: PKey<Private>, orders: HashMap<String, Order>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let mode = Arc::new(Mutex::new(Mode::Honest));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let release = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        let other = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+        let orders = Arc::new(orders);
+        let (m, s, r) = (mode.clone(), seen.clone(), release.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let (mode, seen, release, orders) = (m.clone(), s.clone(), r.clone(), orders.clone());
+                let (merchant_public, platform, other) = (merchant_public.clone(), platform.clone(), other.clone());
+                std::thread::spawn(move || {
+                    let Some((path, headers)) = read_request(&stream) else { return };
+                    // The request, as WeChat Pay checks it.
+                    let auth = headers.get("authorization").cloned().unwrap_or_default();
+                    let field = |name: &str| {
+                        auth.split(&format!("{name}=\""))
+                            .nth(1)
+                            .and_then(|r| r.split('"').next())
+                            .unwrap_or("")
+                            .to_string()
+                    };
+                    let message = format!("GET\n{path}\n{}\n{}\n\n", field("timestamp"), field("nonce_str"));
+                    let ok = auth.starts_with("WECHATPAY2-SHA256-RSA2048 ")
+                        && field("mchid") == MCHID
+                        && field("serial_no") == SERIAL
+                        && headers.get("accept").map(String::as_str) == Some("application/json")
+                        && verify(&merchant_public, &message, &field("signature"));
+                    seen.lock().unwrap().push((path.clone(), ok));
+                    let mode = *mode.lock().unwrap();
+                    if mode == Mode::Held {
+                        let (lock, cv) = &*release;
+                        let mut released = lock.lock().unwrap();
+                        while !*released {
+                            released = cv.wait(released).unwrap();
+                        }
+                    }
+                    if mode == Mode::Down {
+                        return respond(
+                            &stream,
+                            "503 Service Unavailable",
+                            &[],
+                            "{\"code\":\"SYSTEM_ERROR\",\"message\":\"系统繁忙\"}",
+                        );
+                    }
+                    let (status, body) = if !ok {
+                        ("401 Unauthorized", r#"{"code":"SIGN_ERROR","message":"签名错误"}"#.to_string())
+                    } else {
+                        let number = path.split('/').nth(5).unwrap_or("").split('?').next().unwrap_or("");
+                        let by_id = path.starts_with("/v3/pay/transactions/id/");
+                        let query_ok = path.ends_with(&format!("?mchid={MCHID}"));
+                        match orders.get(number).filter(|_| query_ok) {
+                            Some(o) => (
+                                "200 OK",
+                                serde_json::json!({
+                                    "appid": "wxd678efh567hg6787", "mchid": MCHID,
+                                    "out_trade_no": if by_id { "PD-ORDER-1" } else { number },
+                                    "transaction_id": "4200000985202103031441826014",
+                                    "trade_type": "JSAPI", "trade_state": o.trade_state, "trade_state_desc": o.desc,
+                                    "bank_type": "OTHERS", "success_time": o.success_time,
+                                    "payer": { "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" },
+                                    "amount": { "total": o.payer_total, "payer_total": o.payer_total, "currency": "CNY", "payer_currency": "CNY" }
+                                })
+                                .to_string(),
+                            ),
+                            None => ("404 Not Found", r#"{"code":"ORDER_NOT_EXIST","message":"订单不存在"}"#.to_string()),
+                        }
+                    };
+                    let now = chrono::Utc::now().timestamp();
+                    let ts = if mode == Mode::OldTimestamp { now - 600 } else { now };
+                    let nonce = "d824f2e086d3c1df967785d13fcd22ef";
+                    let key = if mode == Mode::WrongKey { &other } else { &platform };
+                    let signature = sign(key, &format!("{ts}\n{nonce}\n{body}\n"));
+                    let headers = vec![
+                        ("Wechatpay-Timestamp".to_string(), ts.to_string()),
+                        ("Wechatpay-Nonce".to_string(), nonce.to_string()),
+                        ("Wechatpay-Signature".to_string(), signature),
+                        ("Wechatpay-Serial".to_string(), KEY_ID.to_string()),
+                        ("Wechatpay-Signature-Type".to_string(), "WECHATPAY2-SHA256-RSA2048".to_string()),
+                    ];
+                    respond(&stream, status, &headers, &body);
+                });
+            }
+        });
+        WechatStandIn { url, mode, seen, release }
+    }
+
+    fn set(&self, mode: Mode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+
+    fn release(&self) {
+        let (lock, cv) = &*self.release;
+        *lock.lock().unwrap() = true;
+        cv.notify_all();
+    }
+}
+
+/// The merchant's order system: `GET /bills/{number}`, HMAC both ways.
+fn start_orders(bills: HashMap<String, (bool, &'static str)>) -> (String, Arc<Mutex<Vec<bool>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/api", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let bills = Arc::new(bills);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let Some((path, headers)) = read_request(&stream) else { continue };
+            let h = |name: &str| headers.get(name).cloned().unwrap_or_default();
+            let expected = paydesk::payments::merchant::mac(
+                ORDERS_SECRET.as_bytes(),
+                &format!("GET\n{path}\n{}\n{}\n", h("x-paydesk-timestamp"), h("x-paydesk-nonce")),
+            );
+            let ok = h("x-paydesk-signature") == expected;
+            s.lock().unwrap().push(ok);
+            let number = path.trim_start_matches("/api/bills/");
+            let (status, body) = match (ok, bills.get(number)) {
+                (false, _) => ("401 Unauthorized", r#"{"error":"signature"}"#.to_string()),
+                (true, Some((credited, amount))) => (
+                    "200 OK",
+                    serde_json::json!({ "order_number": number, "credited": credited, "amount": amount, "credited_at": null })
+                        .to_string(),
+                ),
+                (true, None) => ("404 Not Found", r#"{"error":"not_found"}"#.to_string()),
+            };
+            let ts = chrono::Utc::now().timestamp();
+            let nonce = "0f3c";
+            let sig = paydesk::payments::merchant::mac(ORDERS_SECRET.as_bytes(), &format!("{ts}\n{nonce}\n{body}\n"));
+            let headers = vec![
+                ("X-Paydesk-Timestamp".to_string(), ts.to_string()),
+                ("X-Paydesk-Nonce".to_string(), nonce.to_string()),
+                ("X-Paydesk-Signature".to_string(), sig),
+            ];
+            respond(&stream, status, &headers, &body);
+        }
+    });
+    (url, seen)
+}
+
+struct Setup {
+    app: TestApp,
+    wechat: WechatStandIn,
+    orders_seen: Arc<Mutex<Vec<bool>>>,
+    token: String,
+    _keys: tempfile::TempDir,
+}
+
+const PAID_ID: &str = "4200000985202103031441826014";
+
+async fn setup() -> Setup {
+    let merchant = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let platform = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let private_path = keys.path().join("apiclient_key.pem");
+    let public_path = keys.path().join("pub_key.pem");
+    std::fs::write(&private_path, merchant.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    std::fs::write(&public_path, platform.public_key_to_pem().unwrap()).unwrap();
+    let merchant_public = PKey::public_key_from_pem(&merchant.public_key_to_pem().unwrap()).unwrap();
+    let orders: HashMap<String, Order> = [
+        (
+            PAID_ID,
+            Order {
+                trade_state: "SUCCESS",
+                desc: "支付成功",
+                payer_total: 12850,
+                success_time: Some("2026-11-20T09:30:00+08:00"),
+            },
+        ),
+        ("PD-NOTPAID-7", Order { trade_state: "NOTPAY", desc: "订单未支付", payer_total: 12850, success_time: None }),
+        (
+            "PD-REFUND-3",
+            Order {
+                trade_state: "REFUND",
+                desc: "转入退款",
+                payer_total: 5000,
+                success_time: Some("2026-11-19T20:00:00+08:00"),
+            },
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let wechat = WechatStandIn::start(merchant_public, platform, orders);
+    let bills =
+        [(PAID_ID.to_string(), (false, "128.50")), ("PD-REFUND-3".to_string(), (false, "50.00"))].into_iter().collect();
+    let (orders_url, orders_seen) = start_orders(bills);
+    let wechat_url = wechat.url.clone();
+    let app = spawn_with(|c| {
+        c.payments.wechatpay_mchid = Some(MCHID.into());
+        c.payments.wechatpay_serial = Some(SERIAL.into());
+        c.payments.wechatpay_private_key = Some(private_path);
+        c.payments.wechatpay_public_key = Some(public_path);
+        c.payments.wechatpay_public_key_id = Some(KEY_ID.into());
+        c.payments.wechatpay_base_url = wechat_url;
+        c.payments.orders_url = Some(orders_url);
+        c.payments.orders_secret = Some(paydesk::domain::secret::Secret::new(ORDERS_SECRET.to_string()));
+        c.payments.payment_retry_base_secs = 1;
+        c.payments.payment_max_attempts = 3;
+    })
+    .await;
+    let id = app.add_staff("pay-api@paydesk.test", "API", "agent", &["general"]);
+    let token = paydesk::db::users::create_token(&mut app.conn(), &id, "t", chrono::Utc::now().naive_utc()).unwrap();
+    Setup { app, wechat, orders_seen, token, _keys: keys }
+}
+
+fn money_taken(order: &str) -> Vec<(&'static str, String)> {
+    let f = with(&complete_fields(), "symptom", "money_taken_not_paid");
+    let f = with(&f, "occurred_at", "2026-11-20T09:30");
+    let f = with(&f, "amount", "128.50");
+    with(&f, "order_number", order)
+}
+
+impl Setup {
+    async fn ticket(&self, reference: &str) -> serde_json::Value {
+        self.app
+            .client
+            .get(self.app.url(&format!("/api/v1/tickets/{reference}")))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// The payment check once it is no longer pending.
+    async fn checked(&self, reference: &str) -> serde_json::Value {
+        for _ in 0..200 {
+            let t = self.ticket(reference).await;
+            let state = t["payment_check"]["state"].as_str().unwrap_or("").to_string();
+            if !state.is_empty() && state != "pending" {
+                return t;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{reference}: the payment check never finished");
+    }
+}
+
+#[tokio::test]
+async fn a_paid_payment_not_credited_to_the_bill_is_found_within_seconds() {
+    let s = setup().await;
+    let (reference, tracking) = s.app.file_api(&money_taken(PAID_ID)).await;
+    let t = s.checked(&reference).await;
+    let c = &t["payment_check"];
+    assert_eq!(c["state"], "paid", "{t}");
+    assert_eq!(c["provider"], "wechat_pay");
+    assert_eq!(c["amount"], "128.50", "the amount as WeChat Pay recorded it");
+    assert_eq!(c["paid_at"], "2026-11-20T01:30:00Z");
+    assert_eq!(c["provider_state"], "SUCCESS");
+    assert_eq!(c["provider_description"], "支付成功");
+    assert_eq!(c["bill_state"], "not_credited");
+    assert_eq!(t["payment_checks"].as_array().unwrap().len(), 1);
+    // Every request carried a valid signature, by transaction id, with the mchid.
+    let seen = s.wechat.seen.lock().unwrap().clone();
+    assert_eq!(seen, [(format!("/v3/pay/transactions/id/{PAID_ID}?mchid={MCHID}"), true)]);
+    assert_eq!(*s.orders_seen.lock().unwrap(), [true]);
+    // The agent sees it on the ticket page; the customer's page says nothing yet.
+    let agent = s.app.staff("agent").await;
+    let page = agent.text(&format!("/agent/tickets/{reference}")).await;
+    let section = page.split("id=\"payment\"").nth(1).unwrap().split("</section>").next().unwrap();
+    assert!(section.contains("Paid") && section.contains("¥128.50") && section.contains("Not credited to the bill"));
+    let customer = s.app.get_lang(&tracking, "en").await.text().await.unwrap();
+    assert!(!customer.contains("SUCCESS"));
+}
+
+#[tokio::test]
+async fn every_provider_state_reads_as_paydesks_and_unknown_numbers_are_not_found() {
+    let s = setup().await;
+    for (order, state, bill) in [
+        ("PD-NOTPAID-7", "not_paid", serde_json::Value::from("unknown")),
+        ("PD-REFUND-3", "refunding", serde_json::Value::from("not_credited")),
+        ("PD-NO-SUCH-1", "not_found", serde_json::Value::Null),
+    ] {
+        let (reference, _) = s.app.file_api(&money_taken(order)).await;
+        let t = s.checked(&reference).await;
+        assert_eq!(t["payment_check"]["state"], state, "{order}: {t}");
+        if state != "not_found" {
+            assert_eq!(t["payment_check"]["bill_state"], bill, "{order}");
+        }
+    }
+    // By merchant order number, not transaction id.
+    assert!(s
+        .wechat
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|(p, ok)| *ok && p == &format!("/v3/pay/transactions/out-trade-no/PD-NOTPAID-7?mchid={MCHID}")));
+}
+
+#[tokio::test]
+async fn forged_and_replayed_answers_are_never_acted_on() {
+    let s = setup().await;
+    for (mode, why) in [(Mode::WrongKey, "signature does not match"), (Mode::OldTimestamp, "from now")] {
+        s.wechat.set(mode);
+        let (reference, _) = s.app.file_api(&money_taken(PAID_ID)).await;
+        let t = s.checked(&reference).await;
+        let c = &t["payment_check"];
+        assert_eq!(c["state"], "unverified", "{mode:?}: {t}");
+        assert!(c["problem"].as_str().unwrap().contains(why), "{mode:?}: {c}");
+        // Nothing from the unverified answer was kept.
+        assert_eq!(c["amount"], serde_json::Value::Null);
+        assert_eq!(c["provider_state"], "");
+        // It was tried as often as configured.
+        let tries = s.wechat.seen.lock().unwrap().iter().filter(|(p, _)| p.contains(PAID_ID)).count();
+        assert!(tries >= 3, "{mode:?}: {tries} tries");
+        s.wechat.seen.lock().unwrap().clear();
+    }
+}
+
+#[tokio::test]
+async fn a_provider_down_then_up_is_retried_and_an_agent_can_ask_again() {
+    let s = setup().await;
+    s.wechat.set(Mode::Down);
+    let (reference, _) = s.app.file_api(&money_taken(PAID_ID)).await;
+    // Wait for the first failed try, then bring the provider back.
+    for _ in 0..100 {
+        if !s.wechat.seen.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(s.ticket(&reference).await["payment_check"]["state"], "pending");
+    s.wechat.set(Mode::Honest);
+    let t = s.checked(&reference).await;
+    assert_eq!(t["payment_check"]["state"], "paid", "{t}");
+    // The agent asks again: a second check joins the history.
+    let agent = s.app.staff("agent").await;
+    let res = agent.post(&format!("/agent/tickets/{reference}/payment-check"), &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    for _ in 0..100 {
+        if s.ticket(&reference).await["payment_checks"].as_array().unwrap().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(s.ticket(&reference).await["payment_checks"].as_array().unwrap().len(), 2);
+    // A ticket with nothing to check says so.
+    let (plain, _) = s.app.file_api(&complete_fields()).await;
+    let res = agent.post(&format!("/agent/tickets/{plain}/payment-check"), &[]).await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("cannot be checked"));
+}
+
+#[tokio::test]
+async fn a_slow_provider_never_slows_intake() {
+    let s = setup().await;
+    s.wechat.set(Mode::Held);
+    // The provider holds its answer; filing does not wait for it.
+    for _ in 0..3 {
+        let (reference, _) = s.app.file_api(&money_taken(PAID_ID)).await;
+        assert_eq!(s.ticket(&reference).await["payment_check"]["state"], "pending");
+    }
+    s.wechat.set(Mode::Honest);
+    s.wechat.release();
+}
