@@ -52,6 +52,7 @@ impl Application {
             }
             None => Rules::default_rules(),
         };
+        let rules = std::sync::Arc::new(rules);
         let payments = std::sync::Arc::new(config.payments.load().map_err(StartError::Payments)?);
         let pools = db::Pools::open(config.database_url.expose(), config.db_pool_size)?;
         let listener = TcpListener::bind(&config.bind).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
@@ -81,6 +82,7 @@ impl Application {
         let checker = crate::payments::worker::Worker {
             pools: pools.clone(),
             payments: payments.clone(),
+            rules: rules.clone(),
             poll: std::time::Duration::from_millis(config.mail_poll_ms),
             retry_base: chrono::Duration::seconds(config.payments.payment_retry_base_secs),
             max_attempts: config.payments.payment_max_attempts,
@@ -92,7 +94,7 @@ impl Application {
             config: config.clone(),
             public_url: public_url.clone(),
             mail_dir,
-            rules: std::sync::Arc::new(rules),
+            rules,
             metrics: Default::default(),
             limits: std::sync::Arc::new(crate::web::rate_limit::RateLimits::new(&config)),
             payments,

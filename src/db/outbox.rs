@@ -26,6 +26,7 @@ pub mod kind {
     pub const ESCALATION_PACKET: MailKind = MailKind::EscalationPacket;
     pub const SPIKE_ALERT: MailKind = MailKind::SpikeAlert;
     pub const INCIDENT_UPDATE: MailKind = MailKind::IncidentUpdate;
+    pub const PAYMENT_FOUND: MailKind = MailKind::PaymentFound;
 }
 
 /// A message's statuses, by short names.

@@ -152,6 +152,7 @@ pub mod event_kind {
     pub const REROUTED: EventKind = EventKind::Rerouted;
     pub const FACTS_ADDED: EventKind = EventKind::FactsAdded;
     pub const PAYMENT_CHECKED: EventKind = EventKind::PaymentChecked;
+    pub const PAYMENT_FOUND: EventKind = EventKind::PaymentFound;
 }
 
 pub mod author {

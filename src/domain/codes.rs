@@ -377,6 +377,7 @@ code_enum!(
         Rerouted => "rerouted",
         FactsAdded => "facts_added",
         PaymentChecked => "payment_checked",
+        PaymentFound => "payment_found",
     }
 );
 
@@ -434,6 +435,7 @@ code_enum!(
         EscalationPacket => "escalation_packet",
         SpikeAlert => "spike_alert",
         IncidentUpdate => "incident_update",
+        PaymentFound => "payment_found",
     }
 );
 

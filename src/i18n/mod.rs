@@ -106,6 +106,14 @@ impl Lang {
         LOCALES.try_lookup(&self.id(), key)
     }
 
+    /// A text with several named values, if the translation files have it
+    /// (and it takes no value it is not given).
+    pub fn try_t_args(self, key: &str, values: &[(&'static str, String)]) -> Option<String> {
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
+            values.iter().map(|(name, value)| (Cow::Borrowed(*name), FluentValue::from(value.clone()))).collect();
+        LOCALES.try_lookup_with_args(&self.id(), key, &args)
+    }
+
     /// The text for `key` with one named argument.
     pub fn t_with(self, key: &str, name: &'static str, value: impl ToString) -> String {
         self.t_args(key, &[(name, value.to_string())])

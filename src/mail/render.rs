@@ -61,6 +61,7 @@ pub fn render(
         kind::SLA_BREACH | kind::ESCALATION_WAITING | kind::SPIKE_ALERT => (vec![t("body")], vec![]),
         kind::INCIDENT_UPDATE => (vec![t("body")], vec![t("answer")]),
         kind::REPLY => (vec![t("body")], vec![t("answer")]),
+        kind::PAYMENT_FOUND => (vec![t("body")], vec![t("answer")]),
         kind::INFO_REQUEST => (vec![t("body")], vec![]),
         kind::RESOLVED => (vec![t("body")], vec![t("reopen")]),
         _ => (vec![], vec![]),
@@ -157,6 +158,7 @@ mod tests {
             kind::ESCALATION_WAITING,
             kind::SPIKE_ALERT,
             kind::INCIDENT_UPDATE,
+            kind::PAYMENT_FOUND,
         ];
         for k in all {
             for lang in Lang::ALL {

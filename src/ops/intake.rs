@@ -134,6 +134,7 @@ pub fn add_facts(
     ticket_id: &str,
     added: &Added,
     rules: &Rules,
+    payments: &crate::payments::Payments,
     now: NaiveDateTime,
 ) -> QueryResult<CustomerMessage> {
     conn.transaction(|conn| {
@@ -165,6 +166,10 @@ pub fn add_facts(
         }
         let updated = crate::db::backend::lock_ticket(conn, &t.id)?.ok_or(diesel::result::Error::NotFound)?;
         crate::ops::routing::after_customer_facts(conn, &updated, rules, now)?;
+        // A new (or corrected) order number is checked at the provider.
+        if added.order_number.is_some() && payments.checks(updated.payment_method, updated.order_number.as_deref()) {
+            crate::db::payments::enqueue(conn, &t.id, now)?;
+        }
         Ok(CustomerMessage::Added)
     })
 }

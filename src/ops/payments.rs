@@ -52,3 +52,97 @@ pub fn request_check(
         Ok(true)
     })
 }
+
+/// Acts on a verified check of a ticket's payment, by the first payment
+/// rule that holds (the rules file's `[[payment]]`), inside the caller's
+/// transaction: routes the ticket, escalates to the provider, routes it
+/// again as if no money was taken, and tells the customer what was found —
+/// in calm words, with the amount and time as the provider recorded them.
+/// A closed or anonymised ticket is left alone. The rule's name, if one
+/// acted.
+pub fn act(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    check: &crate::db::payments::Check,
+    rules: &crate::routing::Rules,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<Option<String>> {
+    use crate::domain::codes::{CaseKind, Status, Symptom};
+    use crate::ops::routing::{apply, cause, decide, BY_HAND};
+    use crate::routing::Decision;
+    let Some(rule) = rules.payment.iter().find(|r| r.applies(check.state, check.bill_state)) else {
+        return Ok(None);
+    };
+    let lock = |conn: &mut DbConn| crate::db::backend::lock_ticket(conn, ticket_id);
+    let Some(t) = lock(conn)? else { return Ok(None) };
+    if t.status == Status::Closed || t.contact_email.is_empty() {
+        return Ok(None);
+    }
+    let bill = check.bill_state.map_or("-", |b| b.as_str());
+    let used = vec![format!("payment {} ({}), bill {bill}", check.state, check.provider_state)];
+    if let Some((kind, queue, priority)) = rule.route {
+        let d = Decision { rule: format!("payment:{}", rule.name), kind, queue, priority, self_service: false, used };
+        apply(conn, &t, &d, cause::PAYMENT_CHECK, None, rules, now, true)?;
+    } else if rule.reroute && t.routing_rule != BY_HAND {
+        // The money was not taken: what the screen and the step say decide.
+        let mut as_if = t.clone();
+        if as_if.symptom == Symptom::MoneyTakenNotPaid {
+            as_if.symptom = Symptom::Other;
+        }
+        let mut d = decide(conn, &as_if, rules)?;
+        d.used.insert(0, used[0].clone());
+        apply(conn, &t, &d, cause::PAYMENT_CHECK, None, rules, now, false)?;
+    }
+    let Some(t) = lock(conn)? else { return Ok(None) };
+    if rule.escalate && t.escalation_id.is_none() && t.case_kind == CaseKind::DeductedNotCredited {
+        escalate_to_provider(conn, &t, &format!("payment:{}", rule.name), now)?;
+    }
+    if let Some(tell) = &rule.tell {
+        let lang = t.language;
+        let provider = lang.try_t(&format!("provider-{}", check.provider)).unwrap_or_else(|| check.provider.clone());
+        let body = lang.t_args(
+            &format!("pay-tell-{tell}"),
+            &[
+                ("provider", provider),
+                ("amount", check.amount_cents.map(|c| format!("{}.{:02}", c / 100, c % 100)).unwrap_or_default()),
+                ("time", check.paid_at.map(crate::web::china_time).unwrap_or_default()),
+            ],
+        );
+        let event = NewEvent::public(event_kind::PAYMENT_FOUND, author::SYSTEM, &body);
+        let event_id = insert_event(conn, &t.id, event, now)?;
+        crate::db::outbox::enqueue(
+            conn,
+            crate::db::outbox::kind::PAYMENT_FOUND,
+            &t.id,
+            Some(&event_id),
+            &t.contact_email,
+            lang,
+            now,
+        )?;
+    }
+    Ok(Some(rule.name.clone()))
+}
+
+/// Money taken and not credited goes to the provider now, through a
+/// supervisor's review (as the sweep does after days without a check).
+fn escalate_to_provider(
+    conn: &mut DbConn,
+    t: &crate::db::tickets::Ticket,
+    rule: &str,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<()> {
+    use crate::db::routing::{self, target};
+    use crate::db::schema::tickets;
+    use diesel::prelude::*;
+    let (esc, new) = routing::escalation_for(conn, target::PROVIDER, t.platform, t.payment_scenario, rule, now)?;
+    if new {
+        routing::notify_new_escalation(conn, &t.id, now)?;
+    }
+    diesel::update(tickets::table.find(&t.id)).set(tickets::escalation_id.eq(&esc)).execute(conn)?;
+    let note = NewEvent {
+        is_public: false,
+        ..NewEvent::public(event_kind::ESCALATED, author::SYSTEM, target::PROVIDER.as_str())
+    };
+    insert_event(conn, &t.id, note, now)?;
+    Ok(())
+}

@@ -22,6 +22,7 @@ pub mod cause {
     pub const CUSTOMER_FACTS: &str = "customer_facts";
     pub const SET_BY_HAND: &str = "set_by_hand";
     pub const LEARNED_PHRASE: &str = "learned_phrase";
+    pub const PAYMENT_CHECK: &str = "payment_check";
 }
 
 /// The rule name of a kind an agent set by hand: later re-routing on
@@ -51,9 +52,12 @@ pub fn decide(conn: &mut DbConn, t: &Ticket, rules: &Rules) -> QueryResult<Decis
 }
 
 /// Applies a decision to a locked ticket: kind, queue and priority (with
-/// its due time) follow it when the kind changes; the decision is recorded
-/// either way, with an internal timeline entry when something moved.
-fn apply(
+/// its due time) follow it when the kind changes — or whenever they differ,
+/// with `all` (a payment check's finding outranks an earlier choice); the
+/// decision is recorded either way, with an internal timeline entry when
+/// something moved.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn apply(
     conn: &mut DbConn,
     t: &Ticket,
     d: &Decision,
@@ -61,10 +65,12 @@ fn apply(
     actor: Option<&Actor<'_>>,
     rules: &Rules,
     now: NaiveDateTime,
+    all: bool,
 ) -> QueryResult<()> {
     insert_decision(conn, &t.id, cause, d, actor.map(|a| a.id), now)?;
     let facts = d.used.join("; ");
-    if d.kind == t.case_kind {
+    let moved = d.kind != t.case_kind || (all && (d.queue != t.queue || d.priority != t.priority));
+    if !moved {
         diesel::update(tickets::table.find(&t.id))
             .set((tickets::routing_rule.eq(&d.rule), tickets::routing_facts.eq(&facts)))
             .execute(conn)?;
@@ -106,7 +112,7 @@ fn apply(
                 .execute(conn)?;
         }
     }
-    let body = format!("{} → {} ({})", t.case_kind, d.kind, d.rule);
+    let body = format!("{} → {} · {} · {} ({})", t.case_kind, d.kind, d.queue, d.priority, d.rule);
     let entry = match actor {
         Some(a) => NewEvent {
             kind: event_kind::REROUTED,
@@ -137,7 +143,7 @@ pub fn after_customer_facts(conn: &mut DbConn, t: &Ticket, rules: &Rules, now: N
         return Ok(());
     }
     let d = decide(conn, t, rules)?;
-    apply(conn, t, &d, cause::CUSTOMER_FACTS, None, rules, now)
+    apply(conn, t, &d, cause::CUSTOMER_FACTS, None, rules, now, false)
 }
 
 /// An agent's correction of what the customer reported. `None` leaves a
@@ -206,7 +212,7 @@ pub fn correct(
             Some(kind) => (by_hand(rules, kind, actor), cause::SET_BY_HAND),
             None => (decide(conn, &after, rules)?, cause::AGENT_CORRECTION),
         };
-        apply(conn, &after, &decision, why, Some(actor), rules, now)?;
+        apply(conn, &after, &decision, why, Some(actor), rules, now, false)?;
         // The audit names what changed, not the customer's words: those stay
         // on the ticket, where retention can reach them.
         let changed: Vec<&str> = [
@@ -263,7 +269,7 @@ pub fn after_learning(conn: &mut DbConn, ticket_id: &str, rules: &Rules, now: Na
         if d.kind == CaseKind::Other {
             return Ok(false);
         }
-        apply(conn, &t, &d, cause::LEARNED_PHRASE, None, rules, now)?;
+        apply(conn, &t, &d, cause::LEARNED_PHRASE, None, rules, now, false)?;
         Ok(true)
     })
 }

@@ -23,6 +23,8 @@ const BATCH: i64 = 10;
 pub struct Worker {
     pub pools: Pools,
     pub payments: Arc<Payments>,
+    /// What a verified check does (`[[payment]]` in the rules file).
+    pub rules: Arc<crate::routing::Rules>,
     pub poll: StdDuration,
     pub retry_base: Duration,
     pub max_attempts: i32,
@@ -67,6 +69,7 @@ impl Worker {
                 Ok(check) => {
                     store::record(c, &check)?;
                     note(c, &ticket, &check, now)?;
+                    crate::ops::payments::act(c, &ticket.id, &check, &self.rules, now)?;
                     store::finish(c, &job.id, now)
                 }
                 Err(e) if job.attempts >= self.max_attempts => {

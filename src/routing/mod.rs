@@ -8,7 +8,9 @@ use std::collections::HashSet;
 use chrono::Duration;
 use serde::Deserialize;
 
-use crate::domain::codes::{CaseKind, CheckTried, FailingStep, PaymentMethod, Priority, Queue, Symptom};
+use crate::domain::codes::{
+    BillState, CaseKind, CheckState, CheckTried, FailingStep, PaymentMethod, Priority, Queue, Symptom,
+};
 use crate::domain::spikes::SpikeRules;
 
 pub mod eval;
@@ -28,6 +30,53 @@ struct File {
     spikes: SpikeRules,
     #[serde(rename = "rule")]
     rules: Vec<RuleFile>,
+    #[serde(default, rename = "payment")]
+    payment: Vec<PaymentRuleFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PaymentRuleFile {
+    name: String,
+    when: PaymentWhenFile,
+    kind: Option<String>,
+    queue: Option<String>,
+    priority: Option<String>,
+    #[serde(default)]
+    escalate: bool,
+    #[serde(default)]
+    reroute: bool,
+    tell: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PaymentWhenFile {
+    state: Vec<String>,
+    bill: Option<Vec<String>>,
+}
+
+/// What paydesk does with a verified payment check (issue 17).
+#[derive(Debug, Clone)]
+pub struct PaymentRule {
+    pub name: String,
+    pub states: Vec<CheckState>,
+    /// The bill's states it applies to; `None`: whatever the order system said.
+    pub bills: Option<Vec<BillState>>,
+    /// Set the kind, queue and priority (all three or none).
+    pub route: Option<(CaseKind, Queue, Priority)>,
+    /// Escalate to the payment provider now, for supervisor review.
+    pub escalate: bool,
+    /// Route again as if no money had been taken.
+    pub reroute: bool,
+    /// The customer's message: translation key `pay-tell-<tell>`.
+    pub tell: Option<String>,
+}
+
+impl PaymentRule {
+    pub fn applies(&self, state: CheckState, bill: Option<BillState>) -> bool {
+        self.states.contains(&state) && self.bills.as_ref().is_none_or(|b| bill.is_some_and(|x| b.contains(&x)))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,6 +150,8 @@ pub struct Rules {
     sla: [Target; 4],
     /// When supervisors hear of a spike.
     pub spikes: SpikeRules,
+    /// What a verified payment check does, first match.
+    pub payment: Vec<PaymentRule>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -185,11 +236,13 @@ impl Rules {
             }
         }
         file.spikes.check().map_err(RulesError::Syntax)?;
+        let payment = file.payment.into_iter().map(payment_rule).collect::<Result<Vec<_>, _>>()?;
         Ok(Rules {
             rules,
             vocabulary: Vocabulary::default_vocabulary(),
             sla: [s.low, s.normal, s.high, s.urgent],
             spikes: file.spikes,
+            payment,
         })
     }
 
@@ -258,6 +311,43 @@ impl Rules {
             used: vec![],
         }
     }
+}
+
+/// Checks a payment rule: known states, never an unverified or failed
+/// check (nothing is acted on from those), a complete route or none.
+fn payment_rule(r: PaymentRuleFile) -> Result<PaymentRule, RulesError> {
+    let bad = |problem: String| RulesError::Rule { rule: r.name.clone(), problem };
+    let states = codes(&r.name, "check state", Some(r.when.state.clone()), CheckState::parse)?.unwrap_or_default();
+    if states.is_empty() {
+        return Err(bad("no check state".into()));
+    }
+    if let Some(s) =
+        states.iter().find(|s| matches!(s, CheckState::Pending | CheckState::Unverified | CheckState::Error))
+    {
+        return Err(bad(format!("nothing is acted on from a {s} check")));
+    }
+    let bills = codes(&r.name, "bill state", r.when.bill.clone(), BillState::parse)?;
+    let route = match (&r.kind, &r.queue, &r.priority) {
+        (None, None, None) => None,
+        (Some(k), Some(q), Some(p)) => Some((
+            CaseKind::parse(k).ok_or_else(|| bad(format!("unknown kind {k:?}")))?,
+            Queue::parse(q).ok_or_else(|| bad(format!("unknown queue {q:?}")))?,
+            Priority::parse(p).ok_or_else(|| bad(format!("unknown priority {p:?}")))?,
+        )),
+        _ => return Err(bad("kind, queue and priority go together".into())),
+    };
+    if route.is_some() && r.reroute {
+        return Err(bad("either a route or reroute, not both".into()));
+    }
+    if let Some(t) = &r.tell {
+        // Every message exists in every language and takes only the
+        // values paydesk gives it.
+        let values = [("provider", String::new()), ("amount", String::new()), ("time", String::new())];
+        if !crate::i18n::Lang::ALL.iter().all(|l| l.try_t_args(&format!("pay-tell-{t}"), &values).is_some()) {
+            return Err(bad(format!("no message pay-tell-{t}")));
+        }
+    }
+    Ok(PaymentRule { name: r.name, states, bills, route, escalate: r.escalate, reroute: r.reroute, tell: r.tell })
 }
 
 /// What routing looks at.

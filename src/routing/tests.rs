@@ -271,3 +271,26 @@ fn sla_targets_come_from_the_file() {
     assert_eq!(r.first_response(Priority::Urgent), Duration::hours(1));
     assert_eq!(r.resolution(Priority::Low), Duration::hours(168));
 }
+
+#[test]
+fn payment_rules_act_only_on_verified_findings_and_are_checked_at_start() {
+    use crate::domain::codes::{BillState, CheckState};
+    let rules = Rules::default_rules();
+    let first = |s, b| rules.payment.iter().find(|r| r.applies(s, b)).map(|r| r.name.as_str());
+    assert_eq!(first(CheckState::Paid, Some(BillState::NotCredited)), Some("paid-not-credited"));
+    assert_eq!(first(CheckState::Paid, Some(BillState::Credited)), Some("paid-and-credited"));
+    // Paid, but the order system was not asked: "not credited" is not a fact.
+    assert_eq!(first(CheckState::Paid, None), None);
+    assert_eq!(first(CheckState::NotPaid, None), Some("no-money-taken"));
+    assert_eq!(first(CheckState::Refunded, None), Some("refund-under-way"));
+    for s in [CheckState::Unverified, CheckState::Error, CheckState::Pending] {
+        assert_eq!(first(s, Some(BillState::NotCredited)), None, "{s}");
+    }
+    let refused = |from: &str, to: &str| {
+        let text = DEFAULT_RULES.replacen(from, to, 1);
+        Rules::parse(&text).unwrap_err().to_string()
+    };
+    assert!(refused("when.state = [\"not_found\"]", "when.state = [\"unverified\"]").contains("nothing is acted on"));
+    assert!(refused("priority = \"urgent\"\nescalate", "escalate").contains("go together"));
+    assert!(refused("tell = \"refund\"", "tell = \"nope\"").contains("no message pay-tell-nope"));
+}

@@ -158,13 +158,24 @@ async fn tracking_page(
     let lang = page.lang;
     let ticket = load(state, &token).await?;
     let ticket_id = ticket.id.clone();
-    let (events, shots) =
-        state.db(move |c| Ok((store::public_timeline(c, &ticket_id)?, store::screenshot_list(c, &ticket_id)?))).await?;
+    let (events, shots, payment) = state
+        .db(move |c| {
+            Ok((
+                store::public_timeline(c, &ticket_id)?,
+                store::screenshot_list(c, &ticket_id)?,
+                crate::web::payment::PaymentView::load(c, &ticket_id)?,
+            ))
+        })
+        .await?;
+    // The provider knows no payment with the number given: it may be
+    // corrected here.
+    let number_not_found = payment.state() == Some(CheckState::NotFound);
     let Typed { message: message_value, facts: typed_facts, problems: errors } = typed;
     let completeness = ticket.completeness();
     let typed_value = |name: &str| typed_facts.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let mut fact_fields: Vec<FactField> = Vec::new();
-    for fact in completeness.missing.iter().chain(&completeness.could_help) {
+    let recheck = number_not_found.then_some(Fact::OrderNumber);
+    for fact in completeness.missing.iter().chain(&completeness.could_help).chain(recheck.iter()) {
         let needed = completeness.missing.contains(fact);
         let field = |name: &'static str, input: &'static str| FactField {
             name,
@@ -434,8 +445,10 @@ pub async fn add_facts(
         }
     };
     let rules = state.rules.clone();
-    let outcome =
-        state.write(move |c| Ok(crate::ops::intake::add_facts(c, &ticket.id, &added, &rules, now())?)).await?;
+    let payments = state.payments.clone();
+    let outcome = state
+        .write(move |c| Ok(crate::ops::intake::add_facts(c, &ticket.id, &added, &rules, &payments, now())?))
+        .await?;
     match outcome {
         crate::ops::intake::CustomerMessage::Anonymised => gone(page),
         _ => {

@@ -363,25 +363,85 @@ async fn a_paid_payment_not_credited_to_the_bill_is_found_within_seconds() {
     let page = agent.text(&format!("/agent/tickets/{reference}")).await;
     let section = page.split("id=\"payment\"").nth(1).unwrap().split("</section>").next().unwrap();
     assert!(section.contains("Paid") && section.contains("¥128.50") && section.contains("Not credited to the bill"));
+    // Acted on at once: urgent, refunds, to the provider through review,
+    // and the customer told what was found, in the provider's figures.
+    assert_eq!(
+        (t["case_kind"].as_str(), t["queue"].as_str(), t["priority"].as_str()),
+        (Some("deducted_not_credited"), Some("refunds"), Some("urgent"))
+    );
+    assert_eq!(t["escalation"]["target"], "provider");
+    assert_eq!(t["escalation"]["status"], "pending_review");
     let customer = s.app.get_lang(&tracking, "en").await.text().await.unwrap();
     assert!(!customer.contains("SUCCESS"));
+    assert!(
+        customer.contains(
+            "WeChat Pay received ¥128.50 from you at 2026-11-20 09:30 (China time). It has not reached your bill."
+        ),
+        "{customer}"
+    );
+    s.app.wait_outbox_sent(2).await;
+    let kinds: Vec<String> = {
+        use diesel::prelude::*;
+        use paydesk::db::schema::outbox;
+        outbox::table.select(outbox::kind).load(&mut s.app.conn()).unwrap()
+    };
+    assert!(kinds.iter().any(|k| k == "payment_found"), "{kinds:?}");
 }
 
 #[tokio::test]
 async fn every_provider_state_reads_as_paydesks_and_unknown_numbers_are_not_found() {
     let s = setup().await;
-    for (order, state, bill) in [
-        ("PD-NOTPAID-7", "not_paid", serde_json::Value::from("unknown")),
-        ("PD-REFUND-3", "refunding", serde_json::Value::from("not_credited")),
-        ("PD-NO-SUCH-1", "not_found", serde_json::Value::Null),
+    let mut not_found = String::new();
+    for (order, state, bill, told) in [
+        ("PD-NOTPAID-7", "not_paid", serde_json::Value::from("unknown"), "no money was taken by this payment"),
+        (
+            "PD-REFUND-3",
+            "refunding",
+            serde_json::Value::from("not_credited"),
+            "shows a refund for this payment of ¥50.00",
+        ),
+        ("PD-NO-SUCH-1", "not_found", serde_json::Value::Null, "has no payment with the order number you gave"),
     ] {
-        let (reference, _) = s.app.file_api(&money_taken(order)).await;
+        let (reference, tracking) = s.app.file_api(&money_taken(order)).await;
         let t = s.checked(&reference).await;
         assert_eq!(t["payment_check"]["state"], state, "{order}: {t}");
         if state != "not_found" {
             assert_eq!(t["payment_check"]["bill_state"], bill, "{order}");
         }
+        let customer = s.app.get_lang(&tracking, "en").await.text().await.unwrap();
+        assert!(customer.contains(told), "{order}: {customer}");
+        if state == "not_paid" {
+            // No money was taken: routed again on what the screen said.
+            assert_ne!(t["case_kind"], "deducted_not_credited", "{t}");
+            assert!(t["routing"]["facts"].as_str().unwrap().contains("payment not_paid"), "{t}");
+        }
+        if state == "not_found" {
+            not_found = tracking;
+        }
     }
+    // The customer corrects the number; it is checked again, and found paid.
+    let page = s.app.get_lang(&not_found, "en").await.text().await.unwrap();
+    assert!(page.contains("name=\"order_number\""), "the number may be corrected");
+    let csrf = s.app.csrf().await;
+    let res = s
+        .app
+        .client
+        .post(s.app.url(&format!("{not_found}/facts")))
+        .form(&[("csrf", csrf.as_str()), ("order_number", PAID_ID)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let mut paid = false;
+    for _ in 0..100 {
+        let page = s.app.get_lang(&not_found, "en").await.text().await.unwrap();
+        if page.contains("WeChat Pay received ¥128.50") {
+            paid = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(paid, "the corrected number was checked and found paid");
     // By merchant order number, not transaction id.
     assert!(s
         .wechat
@@ -402,9 +462,11 @@ async fn forged_and_replayed_answers_are_never_acted_on() {
         let c = &t["payment_check"];
         assert_eq!(c["state"], "unverified", "{mode:?}: {t}");
         assert!(c["problem"].as_str().unwrap().contains(why), "{mode:?}: {c}");
-        // Nothing from the unverified answer was kept.
+        // Nothing from the unverified answer was kept, or acted on.
         assert_eq!(c["amount"], serde_json::Value::Null);
         assert_eq!(c["provider_state"], "");
+        assert_eq!(t["priority"], "high", "not made urgent");
+        assert!(t["escalation"].is_null(), "not escalated");
         // It was tried as often as configured.
         let tries = s.wechat.seen.lock().unwrap().iter().filter(|(p, _)| p.contains(PAID_ID)).count();
         assert!(tries >= 3, "{mode:?}: {tries} tries");
