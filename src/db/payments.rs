@@ -51,6 +51,29 @@ pub fn jobs(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Job>> {
     payment_jobs::table.filter(payment_jobs::id.eq_any(ids)).select(Job::as_select()).load(conn)
 }
 
+/// Whether this worker still holds the job (its lease is the one it took):
+/// a worker that ran past its lease leaves the job to whoever took it.
+pub fn holds(conn: &mut DbConn, job_id: &str, lease: NaiveDateTime) -> QueryResult<bool> {
+    let n: i64 = payment_jobs::table
+        .filter(payment_jobs::id.eq(job_id))
+        .filter(payment_jobs::locked_until.eq(lease))
+        .filter(payment_jobs::done_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(n == 1)
+}
+
+/// The latest check that gave a verified finding.
+pub fn last_verified(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Option<Check>> {
+    payment_checks::table
+        .filter(payment_checks::ticket_id.eq(ticket_id))
+        .filter(payment_checks::state.ne_all([CheckState::Unverified, CheckState::Error, CheckState::Pending]))
+        .order((payment_checks::checked_at.desc(), payment_checks::id.desc()))
+        .select(Check::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The job is over (its check recorded).
 pub fn finish(conn: &mut DbConn, job_id: &str, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(payment_jobs::table.find(job_id))

@@ -67,7 +67,7 @@ pub fn act(
     rules: &crate::routing::Rules,
     now: NaiveDateTime,
 ) -> diesel::QueryResult<Option<String>> {
-    use crate::domain::codes::{CaseKind, Status, Symptom};
+    use crate::domain::codes::{CaseKind, CheckState, Status, Symptom};
     use crate::ops::routing::{apply, cause, decide, BY_HAND};
     use crate::routing::Decision;
     let Some(rule) = rules.payment.iter().find(|r| r.applies(check.state, check.bill_state)) else {
@@ -75,12 +75,13 @@ pub fn act(
     };
     let lock = |conn: &mut DbConn| crate::db::backend::lock_ticket(conn, ticket_id);
     let Some(t) = lock(conn)? else { return Ok(None) };
-    if t.status == Status::Closed || t.contact_email.is_empty() {
+    // Done with, or anonymised: nothing more is said or changed.
+    if matches!(t.status, Status::Closed | Status::Resolved) || t.contact_email.is_empty() {
         return Ok(None);
     }
     let bill = check.bill_state.map_or("-", |b| b.as_str());
     let used = vec![format!("payment {} ({}), bill {bill}", check.state, check.provider_state)];
-    if let Some((kind, queue, priority)) = rule.route {
+    if let Some((kind, queue, priority)) = rule.route.filter(|_| t.routing_rule != BY_HAND) {
         let d = Decision { rule: format!("payment:{}", rule.name), kind, queue, priority, self_service: false, used };
         apply(conn, &t, &d, cause::PAYMENT_CHECK, None, rules, now, true)?;
     } else if rule.reroute && t.routing_rule != BY_HAND {
@@ -97,7 +98,10 @@ pub fn act(
     if rule.escalate && t.escalation_id.is_none() && t.case_kind == CaseKind::DeductedNotCredited {
         escalate_to_provider(conn, &t, &format!("payment:{}", rule.name), now)?;
     }
-    if let Some(tell) = &rule.tell {
+    // A payment is described only with the amount and time the provider
+    // recorded; without them the agent tells the customer.
+    let described = check.state != CheckState::Paid || (check.amount_cents.is_some() && check.paid_at.is_some());
+    if let Some(tell) = rule.tell.as_ref().filter(|_| described) {
         let lang = t.language;
         let provider = lang.try_t(&format!("provider-{}", check.provider)).unwrap_or_else(|| check.provider.clone());
         let body = lang.t_args(

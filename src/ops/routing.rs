@@ -139,7 +139,9 @@ fn escalation_target(kind: CaseKind) -> Option<EscalationTarget> {
 /// Routes a locked ticket again after a customer added facts, unless an
 /// agent set its kind by hand.
 pub fn after_customer_facts(conn: &mut DbConn, t: &Ticket, rules: &Rules, now: NaiveDateTime) -> QueryResult<()> {
-    if t.routing_rule == BY_HAND {
+    // A kind set by hand, or by what the provider said of the payment,
+    // outranks the customer's words.
+    if t.routing_rule == BY_HAND || t.routing_rule.starts_with("payment:") {
         return Ok(());
     }
     let d = decide(conn, t, rules)?;

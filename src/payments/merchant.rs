@@ -8,8 +8,10 @@
 //! `{"order_number": "…", "credited": true, "amount": "128.50",
 //! "credited_at": "2026-11-20T09:30:00+08:00"}` or 404 for an unknown bill,
 //! carries the same three headers, its signature over
-//! `{timestamp}\n{nonce}\n{body}\n`; an answer more than five minutes off,
-//! or whose signature does not match, is refused.
+//! `{timestamp}\n{nonce}\n{request nonce}\n{body}\n` — bound to the
+//! request, so an answer cannot be replayed for another; an answer five
+//! minutes or more off, whose signature does not match, or about another
+//! order number, is refused.
 
 use std::time::Duration;
 
@@ -30,6 +32,7 @@ pub struct OrderSystem {
 
 #[derive(Deserialize)]
 struct BillAnswer {
+    order_number: String,
     credited: bool,
     amount: Option<String>,
 }
@@ -44,9 +47,7 @@ pub fn mac(secret: &[u8], message: &str) -> String {
 impl OrderSystem {
     pub fn new(url: &str, secret: &str) -> Result<OrderSystem, String> {
         let mut base = url::Url::parse(url).map_err(|e| format!("PAYDESK_ORDERS_URL: {e}"))?;
-        if !matches!(base.scheme(), "http" | "https") {
-            return Err("PAYDESK_ORDERS_URL: not an http(s) URL".into());
-        }
+        super::check_base_url(url, "PAYDESK_ORDERS_URL")?;
         if secret.len() < 16 {
             return Err("PAYDESK_ORDERS_SECRET: at least 16 characters".into());
         }
@@ -60,7 +61,8 @@ impl OrderSystem {
     pub fn bill(&self, number: &str, now: i64) -> Result<Bill, CheckError> {
         const SEGMENT: &percent_encoding::AsciiSet =
             &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-        let number: String = percent_encoding::utf8_percent_encode(number.trim(), SEGMENT).collect();
+        let asked = number.trim();
+        let number: String = percent_encoding::utf8_percent_encode(asked, SEGMENT).collect();
         let url = self
             .base
             .join(&format!("bills/{number}"))
@@ -84,11 +86,14 @@ impl OrderSystem {
         let status = res.status();
         let headers = res.headers().clone();
         let body = res.bytes().map_err(|_| CheckError::Failed("the order system's answer broke off".into()))?;
-        self.verify(&headers, &body, now)?;
+        self.verify(&headers, &body, &nonce, now)?;
         match status.as_u16() {
             200 => {
                 let b: BillAnswer = serde_json::from_slice(&body)
                     .map_err(|_| CheckError::Failed("the order system's answer is not the agreed JSON".into()))?;
+                if b.order_number != asked {
+                    return Err(CheckError::Unverified("an answer about another bill".into()));
+                }
                 Ok(Bill {
                     state: if b.credited { BillState::Credited } else { BillState::NotCredited },
                     amount_cents: b.amount.as_deref().and_then(cents),
@@ -99,7 +104,13 @@ impl OrderSystem {
         }
     }
 
-    fn verify(&self, headers: &reqwest::header::HeaderMap, body: &[u8], now: i64) -> Result<(), CheckError> {
+    fn verify(
+        &self,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+        request_nonce: &str,
+        now: i64,
+    ) -> Result<(), CheckError> {
         let header = |name: &str| {
             headers
                 .get(name)
@@ -115,7 +126,7 @@ impl OrderSystem {
         let nonce = header("X-Paydesk-Nonce")?;
         let given = header("X-Paydesk-Signature")?;
         let body = std::str::from_utf8(body).map_err(|_| CheckError::Unverified("a body that is not UTF-8".into()))?;
-        let expected = mac(&self.secret, &format!("{ts}\n{nonce}\n{body}\n"));
+        let expected = mac(&self.secret, &format!("{ts}\n{nonce}\n{request_nonce}\n{body}\n"));
         // Compared in constant time.
         let same = given.len() == expected.len()
             && given.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
@@ -140,14 +151,16 @@ mod tests {
         let mut h = reqwest::header::HeaderMap::new();
         h.insert("X-Paydesk-Timestamp", now.to_string().parse().unwrap());
         h.insert("X-Paydesk-Nonce", "n1".parse().unwrap());
-        let good = mac(b"a shared secret of length", &format!("{now}\nn1\n{body}\n"));
+        let good = mac(b"a shared secret of length", &format!("{now}\nn1\nr1\n{body}\n"));
         h.insert("X-Paydesk-Signature", good.parse().unwrap());
-        assert_eq!(o.verify(&h, body.as_bytes(), now), Ok(()));
-        assert!(o.verify(&h, br#"{"credited":true}"#, now).is_err(), "a changed body");
-        assert!(o.verify(&h, body.as_bytes(), now + 300).is_err(), "an old answer");
+        assert_eq!(o.verify(&h, body.as_bytes(), "r1", now), Ok(()));
+        assert!(o.verify(&h, body.as_bytes(), "r2", now).is_err(), "an answer to another request");
+        assert!(o.verify(&h, br#"{"credited":true}"#, "r1", now).is_err(), "a changed body");
+        assert!(o.verify(&h, body.as_bytes(), "r1", now + 300).is_err(), "an old answer");
         h.insert("X-Paydesk-Signature", mac(b"another secret entirely", "x").parse().unwrap());
-        assert!(o.verify(&h, body.as_bytes(), now).is_err(), "another secret");
+        assert!(o.verify(&h, body.as_bytes(), "r1", now).is_err(), "another secret");
         assert!(OrderSystem::new("ftp://x", "a shared secret of length").is_err());
+        assert!(OrderSystem::new("http://orders.example.com", "a shared secret of length").is_err(), "https only");
         assert!(OrderSystem::new("http://x", "short").is_err());
     }
 }

@@ -96,6 +96,12 @@ impl Settings {
                 base_url: self.wechatpay_base_url.trim_end_matches('/').to_string(),
             })?));
         }
+        if !(0..=86_400).contains(&self.payment_retry_base_secs) {
+            return Err("PAYDESK_PAYMENT_RETRY_BASE_SECS: between 0 and 86400".into());
+        }
+        if !(1..=20).contains(&self.payment_max_attempts) {
+            return Err("PAYDESK_PAYMENT_MAX_ATTEMPTS: between 1 and 20".into());
+        }
         match (&self.orders_url, &self.orders_secret) {
             (Some(url), Some(secret)) => {
                 payments.orders = Some(merchant::OrderSystem::new(url, secret.expose())?);
@@ -138,6 +144,9 @@ pub struct Answer {
     pub amount_cents: Option<i64>,
     /// UTC.
     pub paid_at: Option<NaiveDateTime>,
+    /// The merchant's own order number for the payment, as the provider
+    /// knows it: what the order system is asked about.
+    pub order_number: Option<String>,
 }
 
 /// Why a check gave no answer to act on. Both are retried.
@@ -178,6 +187,18 @@ pub trait Provider: Send + Sync {
 pub struct Bill {
     pub state: BillState,
     pub amount_cents: Option<i64>,
+}
+
+/// Providers and the order system are reached over HTTPS; plain HTTP only
+/// on this machine (the tests' stand-ins, a local proxy).
+pub fn check_base_url(url: &str, setting: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("{setting}: {e}"))?;
+    let local = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]" | "::1"));
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if local => Ok(()),
+        _ => Err(format!("{setting}: use https:// (plain http only to this machine)")),
+    }
 }
 
 /// `128.50` → 12850 (the order system's amounts, in yuan as text).

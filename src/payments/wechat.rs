@@ -37,6 +37,9 @@ pub struct Keys {
 }
 
 pub struct WechatPay {
+    /// Answer nonces seen in the last minutes, with their time: a signed
+    /// answer is taken once.
+    seen_nonces: std::sync::Mutex<std::collections::HashMap<String, i64>>,
     mchid: String,
     serial: String,
     private_key: PKey<Private>,
@@ -51,7 +54,9 @@ impl WechatPay {
             .map_err(|_| "PAYDESK_WECHATPAY_PRIVATE_KEY: not a PEM private key".to_string())?;
         let public_key = PKey::public_key_from_pem(&keys.public_key)
             .map_err(|_| "PAYDESK_WECHATPAY_PUBLIC_KEY: not a PEM public key".to_string())?;
+        super::check_base_url(&keys.base_url, "PAYDESK_WECHATPAY_BASE_URL")?;
         Ok(WechatPay {
+            seen_nonces: Default::default(),
             mchid: keys.mchid,
             serial: keys.serial,
             private_key,
@@ -107,11 +112,16 @@ impl WechatPay {
         let ok = Verifier::new(MessageDigest::sha256(), &self.public_key)
             .and_then(|mut v| v.verify_oneshot(&signature, &message))
             .unwrap_or(false);
-        if ok {
-            Ok(())
-        } else {
-            Err(CheckError::Unverified("the signature does not match".into()))
+        if !ok {
+            return Err(CheckError::Unverified("the signature does not match".into()));
         }
+        // A genuine answer sent again (by whoever saw it) is not a new one.
+        let mut seen = self.seen_nonces.lock().unwrap_or_else(|e| e.into_inner());
+        seen.retain(|_, at| (now - *at).abs() < 2 * MAX_SKEW_SECS);
+        if seen.insert(nonce.to_string(), ts).is_some() {
+            return Err(CheckError::Unverified("an answer already received (its nonce was used)".into()));
+        }
+        Ok(())
     }
 
     /// The path for a number: WeChat's transaction ids are 28 digits; any
@@ -139,6 +149,12 @@ pub fn sign(key: &PKey<Private>, message: &[u8]) -> String {
 
 #[derive(Deserialize)]
 struct Transaction {
+    #[serde(default)]
+    mchid: String,
+    #[serde(default)]
+    out_trade_no: String,
+    #[serde(default)]
+    transaction_id: Option<String>,
     trade_state: String,
     #[serde(default)]
     trade_state_desc: String,
@@ -192,16 +208,20 @@ impl Provider for WechatPay {
             .map_err(|e| CheckError::Failed(format!("WeChat Pay did not answer: {}", without_url(&e))))?;
         let status = res.status();
         let headers = res.headers().clone();
-        let body = res.bytes().map_err(|e| CheckError::Failed(format!("WeChat Pay's answer broke off: {e}")))?;
-        // Answers are verified before anything in them is read. WeChat Pay
-        // does not promise to sign error answers (its SDKs verify only
-        // successes): an unsigned "no such order" is taken — it only asks
-        // the customer to check the number — any other unsigned answer is not.
-        let verified = self.verify(&headers, &body, now.and_utc().timestamp());
+        let body = res.bytes().map_err(|_| CheckError::Failed("WeChat Pay's answer broke off".into()))?;
+        // Every answer is verified before anything in it is read; one that
+        // is not (WeChat Pay does not promise to sign its errors) is never
+        // acted on: it is tried again, and the agent sees why.
+        self.verify(&headers, &body, now.and_utc().timestamp())?;
         if status.is_success() {
-            verified?;
             let t: Transaction = serde_json::from_slice(&body)
                 .map_err(|_| CheckError::Failed("WeChat Pay's answer is not the documented JSON".into()))?;
+            // The signature does not cover the question: the answer must be
+            // about this merchant's payment with this number.
+            let number = number.trim();
+            if t.mchid != self.mchid || (t.out_trade_no != number && t.transaction_id.as_deref() != Some(number)) {
+                return Err(CheckError::Unverified("an answer about another payment".into()));
+            }
             let amount = t.amount.and_then(|a| a.payer_total.or(a.total));
             let paid_at =
                 t.success_time.as_deref().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|d| d.naive_utc());
@@ -211,13 +231,8 @@ impl Provider for WechatPay {
                 description: t.trade_state_desc,
                 amount_cents: amount,
                 paid_at,
+                order_number: Some(t.out_trade_no).filter(|n| !n.is_empty()),
             });
-        }
-        if let Err(CheckError::Unverified(why)) = &verified {
-            let signed = headers.contains_key("Wechatpay-Signature");
-            if signed {
-                return Err(CheckError::Unverified(why.clone()));
-            }
         }
         let error: Option<ApiError> = serde_json::from_slice(&body).ok();
         match (status.as_u16(), error) {
@@ -227,6 +242,7 @@ impl Provider for WechatPay {
                 description: e.message,
                 amount_cents: None,
                 paid_at: None,
+                order_number: None,
             }),
             (code, Some(e)) => Err(CheckError::Failed(format!("WeChat Pay answered {code} {}: {}", e.code, e.message))),
             (code, None) => Err(CheckError::Failed(format!("WeChat Pay answered {code}"))),
@@ -289,6 +305,9 @@ mod tests {
         let body = r#"{"trade_state":"SUCCESS"}"#;
         let now = 1_722_850_421;
         assert_eq!(w.verify(&signed(&platform, now, body, id), body.as_bytes(), now), Ok(()));
+        // The same genuine answer again: its nonce was used.
+        let again = w.verify(&signed(&platform, now, body, id), body.as_bytes(), now).unwrap_err();
+        assert!(again.to_string().contains("already received"), "{again}");
         // A changed body, another key id, an old answer, a probe: refused.
         assert!(w.verify(&signed(&platform, now, body, id), b"{\"trade_state\":\"NOTPAY\"}", now).is_err());
         assert!(w.verify(&signed(&platform, now, body, "PUB_KEY_ID_OTHER"), body.as_bytes(), now).is_err());

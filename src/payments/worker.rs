@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDateTime, Timelike};
 
 use super::{CheckError, Payments};
 use crate::db::payments::{self as store, Check};
@@ -18,7 +18,6 @@ use diesel::Connection;
 /// A worker holds a claimed job this long; a crashed worker's jobs are
 /// taken by another after it.
 const LEASE: Duration = Duration::seconds(120);
-const BATCH: i64 = 10;
 
 pub struct Worker {
     pub pools: Pools,
@@ -45,31 +44,56 @@ impl Worker {
         }
     }
 
-    /// Runs the due checks; how many it handled.
+    /// Runs the next due check, if any; how many it handled (0 or 1). One
+    /// at a time, so a job never outlives its lease (two calls of at most
+    /// ten seconds each against a two-minute lease), and each request is
+    /// signed and each answer judged with the time it is made.
     pub fn check_due(&self, now: NaiveDateTime) -> Result<usize, String> {
         let write = || self.pools.write.get().map_err(|e| e.to_string());
-        let ids = backend::claim_payment_jobs(&mut *write()?, now + LEASE, now, BATCH).map_err(|e| e.to_string())?;
-        if ids.is_empty() {
-            return Ok(0);
-        }
-        let (jobs, tickets) = {
+        // Whole milliseconds: the lease reads back equal on both backends.
+        let lease = now + LEASE;
+        let lease = lease.with_nanosecond(lease.nanosecond() / 1_000_000 * 1_000_000).unwrap_or(lease);
+        let ids = backend::claim_payment_jobs(&mut *write()?, lease, now, 1).map_err(|e| e.to_string())?;
+        let Some(id) = ids.first() else { return Ok(0) };
+        let (job, ticket) = {
             let mut conn = self.pools.read.get().map_err(|e| e.to_string())?;
-            let jobs = store::jobs(&mut conn, &ids).map_err(|e| e.to_string())?;
-            let mut found = Vec::new();
-            for job in &jobs {
-                found.push(tickets::find_by_id(&mut conn, &job.ticket_id).map_err(|e| e.to_string())?);
-            }
-            (jobs, found)
+            let Some(job) = store::jobs(&mut conn, std::slice::from_ref(id)).map_err(|e| e.to_string())?.pop() else {
+                return Ok(1);
+            };
+            let ticket = tickets::find_by_id(&mut conn, &job.ticket_id).map_err(|e| e.to_string())?;
+            (job, ticket)
         };
-        for (job, ticket) in jobs.iter().zip(tickets) {
-            let Some(ticket) = ticket else { continue };
-            let outcome = self.check(&ticket, now);
-            let mut conn = write()?;
-            let result = conn.transaction(|c| match outcome {
+        let Some(ticket) = ticket else { return Ok(1) };
+        let outcome = self.check(&ticket, now);
+        let now = crate::web::now();
+        let mut conn = write()?;
+        let result = conn.transaction(|c| {
+            if !store::holds(c, &job.id, lease)? {
+                return Ok(());
+            }
+            // The customer or an agent changed the number meanwhile: this
+            // answer is about the old one. Ask again about the new.
+            let Some(current) = backend::lock_ticket(c, &ticket.id)? else { return Ok(()) };
+            if current.order_number != ticket.order_number || current.payment_method != ticket.payment_method {
+                store::finish(c, &job.id, now)?;
+                if self.payments.checks(current.payment_method, current.order_number.as_deref()) {
+                    store::enqueue(c, &current.id, now)?;
+                }
+                return Ok(());
+            }
+            match outcome {
                 Ok(check) => {
+                    let previous = store::last_verified(c, &ticket.id)?;
                     store::record(c, &check)?;
                     note(c, &ticket, &check, now)?;
-                    crate::ops::payments::act(c, &ticket.id, &check, &self.rules, now)?;
+                    // The same finding again (a second check, a retry) is
+                    // recorded, not acted on or told twice.
+                    let same = previous.is_some_and(|p| {
+                        (p.state, p.bill_state, p.amount_cents) == (check.state, check.bill_state, check.amount_cents)
+                    });
+                    if !same {
+                        crate::ops::payments::act(c, &ticket.id, &check, &self.rules, now)?;
+                    }
                     store::finish(c, &job.id, now)
                 }
                 Err(e) if job.attempts >= self.max_attempts => {
@@ -87,10 +111,10 @@ impl Worker {
                     tracing::info!(ticket = %ticket.reference, error = %e, "payment check will be tried again");
                     store::retry(c, &job.id, now + wait, &e.to_string())
                 }
-            });
-            result.map_err(|e| e.to_string())?;
-        }
-        Ok(jobs.len())
+            }
+        });
+        result.map_err(|e| e.to_string())?;
+        Ok(1)
     }
 
     fn provider_name(&self, t: &Ticket) -> &'static str {
@@ -105,9 +129,12 @@ impl Worker {
             .provider_for(t.payment_method)
             .ok_or_else(|| CheckError::Failed("no provider is configured for this payment method".into()))?;
         let answer = provider.query(number, now)?;
-        let bill = match &self.payments.orders {
-            Some(orders) => Some(orders.bill(number, now.and_utc().timestamp())?),
-            None => None,
+        // The order system knows the merchant's own order number, which the
+        // provider's verified answer names (the customer may have given
+        // WeChat's transaction id).
+        let bill = match (&self.payments.orders, answer.order_number.as_deref()) {
+            (Some(orders), Some(order)) => Some(orders.bill(order, crate::web::now().and_utc().timestamp())?),
+            _ => None,
         };
         Ok(Check {
             state: answer.state,

@@ -36,6 +36,9 @@ enum Mode {
     Down,
     /// Holds every answer until released.
     Held,
+    /// Answers every question with a genuine, freshly signed answer about
+    /// another payment (the paid one): a replay of a real answer.
+    OtherPayment,
 }
 
 struct Order {
@@ -147,7 +150,8 @@ impl WechatStandIn {
                     let (status, body) = if !ok {
                         ("401 Unauthorized", r#"{"code":"SIGN_ERROR","message":"签名错误"}"#.to_string())
                     } else {
-                        let number = path.split('/').nth(5).unwrap_or("").split('?').next().unwrap_or("");
+                        let asked = path.split('/').nth(5).unwrap_or("").split('?').next().unwrap_or("");
+                        let number = if mode == Mode::OtherPayment { PAID_ID } else { asked };
                         let by_id = path.starts_with("/v3/pay/transactions/id/");
                         let query_ok = path.ends_with(&format!("?mchid={MCHID}"));
                         match orders.get(number).filter(|_| query_ok) {
@@ -169,12 +173,12 @@ impl WechatStandIn {
                     };
                     let now = chrono::Utc::now().timestamp();
                     let ts = if mode == Mode::OldTimestamp { now - 600 } else { now };
-                    let nonce = "d824f2e086d3c1df967785d13fcd22ef";
+                    let nonce = uuid::Uuid::new_v4().simple().to_string();
                     let key = if mode == Mode::WrongKey { &other } else { &platform };
                     let signature = sign(key, &format!("{ts}\n{nonce}\n{body}\n"));
                     let headers = vec![
                         ("Wechatpay-Timestamp".to_string(), ts.to_string()),
-                        ("Wechatpay-Nonce".to_string(), nonce.to_string()),
+                        ("Wechatpay-Nonce".to_string(), nonce.clone()),
                         ("Wechatpay-Signature".to_string(), signature),
                         ("Wechatpay-Serial".to_string(), KEY_ID.to_string()),
                         ("Wechatpay-Signature-Type".to_string(), "WECHATPAY2-SHA256-RSA2048".to_string()),
@@ -227,7 +231,11 @@ fn start_orders(bills: HashMap<String, (bool, &'static str)>) -> (String, Arc<Mu
             };
             let ts = chrono::Utc::now().timestamp();
             let nonce = "0f3c";
-            let sig = paydesk::payments::merchant::mac(ORDERS_SECRET.as_bytes(), &format!("{ts}\n{nonce}\n{body}\n"));
+            let asked = h("x-paydesk-nonce");
+            let sig = paydesk::payments::merchant::mac(
+                ORDERS_SECRET.as_bytes(),
+                &format!("{ts}\n{nonce}\n{asked}\n{body}\n"),
+            );
             let headers = vec![
                 ("X-Paydesk-Timestamp".to_string(), ts.to_string()),
                 ("X-Paydesk-Nonce".to_string(), nonce.to_string()),
@@ -283,8 +291,11 @@ async fn setup() -> Setup {
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let wechat = WechatStandIn::start(merchant_public, platform, orders);
-    let bills =
-        [(PAID_ID.to_string(), (false, "128.50")), ("PD-REFUND-3".to_string(), (false, "50.00"))].into_iter().collect();
+    // The order system knows the merchant's order numbers (the paid
+    // payment's is PD-ORDER-1), not WeChat's transaction ids.
+    let bills = [("PD-ORDER-1".to_string(), (false, "128.50")), ("PD-REFUND-3".to_string(), (false, "50.00"))]
+        .into_iter()
+        .collect();
     let (orders_url, orders_seen) = start_orders(bills);
     let wechat_url = wechat.url.clone();
     let app = spawn_with(|c| {
@@ -394,12 +405,7 @@ async fn every_provider_state_reads_as_paydesks_and_unknown_numbers_are_not_foun
     let mut not_found = String::new();
     for (order, state, bill, told) in [
         ("PD-NOTPAID-7", "not_paid", serde_json::Value::from("unknown"), "no money was taken by this payment"),
-        (
-            "PD-REFUND-3",
-            "refunding",
-            serde_json::Value::from("not_credited"),
-            "shows a refund for this payment of ¥50.00",
-        ),
+        ("PD-REFUND-3", "refunding", serde_json::Value::from("not_credited"), "shows that a refund was started"),
         ("PD-NO-SUCH-1", "not_found", serde_json::Value::Null, "has no payment with the order number you gave"),
     ] {
         let (reference, tracking) = s.app.file_api(&money_taken(order)).await;
@@ -455,9 +461,13 @@ async fn every_provider_state_reads_as_paydesks_and_unknown_numbers_are_not_foun
 #[tokio::test]
 async fn forged_and_replayed_answers_are_never_acted_on() {
     let s = setup().await;
-    for (mode, why) in [(Mode::WrongKey, "signature does not match"), (Mode::OldTimestamp, "from now")] {
+    for (mode, order, why) in [
+        (Mode::WrongKey, PAID_ID, "signature does not match"),
+        (Mode::OldTimestamp, PAID_ID, "from now"),
+        (Mode::OtherPayment, "PD-NOTPAID-7", "another payment"),
+    ] {
         s.wechat.set(mode);
-        let (reference, _) = s.app.file_api(&money_taken(PAID_ID)).await;
+        let (reference, tracking) = s.app.file_api(&money_taken(order)).await;
         let t = s.checked(&reference).await;
         let c = &t["payment_check"];
         assert_eq!(c["state"], "unverified", "{mode:?}: {t}");
@@ -467,8 +477,10 @@ async fn forged_and_replayed_answers_are_never_acted_on() {
         assert_eq!(c["provider_state"], "");
         assert_eq!(t["priority"], "high", "not made urgent");
         assert!(t["escalation"].is_null(), "not escalated");
+        let customer = s.app.get_lang(&tracking, "en").await.text().await.unwrap();
+        assert!(!customer.contains("What we found about your payment"), "{mode:?}: nothing told");
         // It was tried as often as configured.
-        let tries = s.wechat.seen.lock().unwrap().iter().filter(|(p, _)| p.contains(PAID_ID)).count();
+        let tries = s.wechat.seen.lock().unwrap().iter().filter(|(p, _)| p.contains(order)).count();
         assert!(tries >= 3, "{mode:?}: {tries} tries");
         s.wechat.seen.lock().unwrap().clear();
     }
@@ -478,7 +490,7 @@ async fn forged_and_replayed_answers_are_never_acted_on() {
 async fn a_provider_down_then_up_is_retried_and_an_agent_can_ask_again() {
     let s = setup().await;
     s.wechat.set(Mode::Down);
-    let (reference, _) = s.app.file_api(&money_taken(PAID_ID)).await;
+    let (reference, tracking) = s.app.file_api(&money_taken(PAID_ID)).await;
     // Wait for the first failed try, then bring the provider back.
     for _ in 0..100 {
         if !s.wechat.seen.lock().unwrap().is_empty() {
@@ -501,6 +513,9 @@ async fn a_provider_down_then_up_is_retried_and_an_agent_can_ask_again() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(s.ticket(&reference).await["payment_checks"].as_array().unwrap().len(), 2);
+    // The same finding again is recorded, not told twice.
+    let customer = s.app.get_lang(&tracking, "en").await.text().await.unwrap();
+    assert_eq!(customer.matches("WeChat Pay received ¥128.50").count(), 1);
     // A ticket with nothing to check says so.
     let (plain, _) = s.app.file_api(&complete_fields()).await;
     let res = agent.post(&format!("/agent/tickets/{plain}/payment-check"), &[]).await;
@@ -512,11 +527,14 @@ async fn a_provider_down_then_up_is_retried_and_an_agent_can_ask_again() {
 async fn a_slow_provider_never_slows_intake() {
     let s = setup().await;
     s.wechat.set(Mode::Held);
-    // The provider holds its answer; filing does not wait for it.
+    // The provider holds its answer (until released, or the ten-second
+    // timeout); three tickets are filed meanwhile, none waiting on it.
+    let started = std::time::Instant::now();
     for _ in 0..3 {
         let (reference, _) = s.app.file_api(&money_taken(PAID_ID)).await;
         assert_eq!(s.ticket(&reference).await["payment_check"]["state"], "pending");
     }
+    assert!(started.elapsed() < Duration::from_secs(8), "filing waited on the provider: {:?}", started.elapsed());
     s.wechat.set(Mode::Honest);
     s.wechat.release();
 }

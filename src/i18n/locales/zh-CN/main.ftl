@@ -629,5 +629,5 @@ mail-payment_found-answer = 您可以在求助页面查看进展并回复。
 pay-tell-paid_not_credited = { $provider }已于{ $time }（北京时间）收到您支付的 ¥{ $amount }，但这笔款项尚未入账到您的账单。我们已申请为您入账或退款，办理完成后会第一时间通知您。
 pay-tell-paid_credited = { $provider }已于{ $time }（北京时间）收到您支付的 ¥{ $amount }，款项已入账到您的账单。如果应用里仍显示未缴，可能需要稍等片刻才会更新。
 pay-tell-not_paid = { $provider }没有这笔订单号的成功付款记录：这笔支付没有扣走您的钱。如果银行显示有扣款，通常是预授权冻结，会在几个工作日内自动解冻。您可以重新支付，或换一张卡、换一个钱包。
-pay-tell-refund = { $provider }显示这笔付款已发起退款，金额 ¥{ $amount }。款项将原路退回，通常需要几个工作日。到账前我们会一直保留这个求助。
+pay-tell-refund = { $provider }显示这笔付款已发起退款。款项将原路退回，通常需要几个工作日。到账前我们会一直保留这个求助。
 pay-tell-not_found = { $provider }查不到您填写的订单号。请核对：订单号在钱包或银行应用的付款记录里（如“交易单号”或“商户单号”），然后在求助页面重新补充。
