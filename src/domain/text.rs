@@ -41,8 +41,9 @@ pub fn clean(input: &str, max_chars: usize, multiline: bool) -> Result<Option<St
     if trimmed.chars().any(|c| is_forbidden(c, multiline)) {
         return Err(TextError::BadCharacters);
     }
-    // One line-ending convention in storage, whatever the browser sent.
-    let text = if multiline { trimmed.replace("\r\n", "\n") } else { trimmed.to_string() };
+    // One line-ending convention in storage, whatever the browser sent
+    // (a lone carriage return, too, ends a line).
+    let text = if multiline { trimmed.replace("\r\n", "\n").replace('\r', "\n") } else { trimmed.to_string() };
     Ok(Some(text))
 }
 
@@ -81,5 +82,11 @@ mod tests {
     #[test]
     fn keeps_markup_as_plain_text() {
         assert_eq!(clean("<b>x</b>", 20, false), Ok(Some("<b>x</b>".into())));
+    }
+
+    #[test]
+    fn every_line_ending_is_stored_as_a_newline() {
+        assert_eq!(clean("a\r\nb\rc\nd", 100, true), Ok(Some("a\nb\nc\nd".into())));
+        assert_eq!(clean("a\r>", 100, true), Ok(Some("a\n>".into())));
     }
 }
