@@ -86,6 +86,8 @@ impl Application {
             poll: std::time::Duration::from_millis(config.mail_poll_ms),
             retry_base: chrono::Duration::seconds(config.payments.payment_retry_base_secs),
             max_attempts: config.payments.payment_max_attempts,
+            refund_every: chrono::Duration::seconds(config.payments.refund_check_secs),
+            refund_due: chrono::Duration::days(config.payments.refund_due_days),
         };
         tokio::spawn(std::sync::Arc::new(checker).run());
         let state = web::Data::new(AppState {

@@ -173,6 +173,21 @@ pub fn claim_payment_jobs(
     Ok(ids.into_iter().map(|c| c.id).collect())
 }
 
+/// Takes the next refund due a check, pushing its next check to `until` (a
+/// lease: another worker finds it only after), and returns its id.
+pub fn claim_refund(conn: &mut DbConn, until: NaiveDateTime, now: NaiveDateTime) -> QueryResult<Option<String>> {
+    const PICK: &str =
+        "SELECT id FROM refunds WHERE finished_at IS NULL AND next_check_at <= $2 ORDER BY next_check_at LIMIT 1";
+    let skip_locked = if matches!(conn, DbConn::Postgres(_)) { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let q = diesel::sql_query(format!(
+        "UPDATE refunds SET next_check_at = $1 WHERE id IN ({PICK}{skip_locked}) RETURNING id"
+    ))
+    .bind::<Timestamp, _>(until)
+    .bind::<Timestamp, _>(now);
+    let ids: Vec<ClaimedId> = on_backend!(conn, |c| q.load(c))?;
+    Ok(ids.into_iter().next().map(|c| c.id))
+}
+
 /// Many rows in one INSERT, which diesel builds per backend (its
 /// multi-backend connection has no batch insert).
 macro_rules! insert_many {

@@ -4,10 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{payment_checks, payment_jobs};
+use super::schema::{payment_checks, payment_jobs, refunds, tickets};
 use super::tickets::new_id;
 use super::DbConn;
-use crate::domain::codes::{BillState, CheckState};
+use crate::domain::codes::{BillState, CheckState, RefundState};
 
 /// Asks for a check of a ticket's payment, unless one is already waiting.
 /// Call inside the transaction that files the ticket or asks again.
@@ -122,5 +122,110 @@ pub fn history(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<Check>> {
         .filter(payment_checks::ticket_id.eq(ticket_id))
         .order((payment_checks::checked_at.asc(), payment_checks::id.asc()))
         .select(Check::as_select())
+        .load(conn)
+}
+
+/// A refund on a ticket.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = refunds)]
+pub struct Refund {
+    pub id: String,
+    pub ticket_id: String,
+    pub provider: String,
+    pub refund_number: String,
+    pub state: RefundState,
+    pub provider_state: String,
+    pub amount_cents: Option<i64>,
+    pub requested_at: NaiveDateTime,
+    pub due_at: NaiveDateTime,
+    pub checked_at: Option<NaiveDateTime>,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+/// Starts tracking a refund (checked at once); `false` when the ticket
+/// already tracks this refund number.
+pub fn track_refund(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    provider: &str,
+    refund_number: &str,
+    due: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let known: i64 = refunds::table
+        .filter(refunds::ticket_id.eq(ticket_id))
+        .filter(refunds::refund_number.eq(refund_number))
+        .count()
+        .get_result(conn)?;
+    if known > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(refunds::table)
+        .values((
+            refunds::id.eq(new_id()),
+            refunds::ticket_id.eq(ticket_id),
+            refunds::provider.eq(provider),
+            refunds::refund_number.eq(refund_number),
+            refunds::state.eq(RefundState::Requested),
+            refunds::provider_state.eq(""),
+            refunds::requested_at.eq(now),
+            refunds::due_at.eq(due),
+            refunds::next_check_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+pub fn refund(conn: &mut DbConn, id: &str) -> QueryResult<Option<Refund>> {
+    refunds::table.find(id).select(Refund::as_select()).first(conn).optional()
+}
+
+/// What the provider said of a refund, and when to ask next (`None`: it
+/// has ended).
+pub fn update_refund(
+    conn: &mut DbConn,
+    id: &str,
+    answer: &crate::payments::RefundAnswer,
+    next: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(refunds::table.find(id))
+        .set((
+            refunds::state.eq(answer.state),
+            refunds::provider_state.eq(&answer.provider_state),
+            refunds::amount_cents.eq(answer.amount_cents),
+            refunds::checked_at.eq(now),
+            refunds::next_check_at.eq(next.unwrap_or(now)),
+            refunds::finished_at.eq(if next.is_none() { Some(now) } else { None }),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Asks again at `next` after a failed try.
+pub fn refund_retry(conn: &mut DbConn, id: &str, next: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(refunds::table.find(id)).set(refunds::next_check_at.eq(next)).execute(conn)?;
+    Ok(())
+}
+
+/// A ticket's refunds, oldest first.
+pub fn refunds_of(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<Refund>> {
+    refunds::table
+        .filter(refunds::ticket_id.eq(ticket_id))
+        .order((refunds::requested_at.asc(), refunds::id.asc()))
+        .select(Refund::as_select())
+        .load(conn)
+}
+
+/// Refunds not ended past their due date, oldest due first, with their
+/// ticket's reference: what supervisors chase.
+pub fn late_refunds(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<(Refund, String)>> {
+    refunds::table
+        .inner_join(tickets::table)
+        .filter(refunds::finished_at.is_null())
+        .filter(refunds::due_at.lt(now))
+        .order(refunds::due_at.asc())
+        .limit(limit)
+        .select((Refund::as_select(), tickets::reference))
         .load(conn)
 }

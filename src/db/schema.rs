@@ -327,7 +327,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    refunds (id) {
+        id -> Text,
+        ticket_id -> Text,
+        provider -> Text,
+        refund_number -> Text,
+        state -> Text,
+        provider_state -> Text,
+        amount_cents -> Nullable<BigInt>,
+        requested_at -> Timestamp,
+        due_at -> Timestamp,
+        next_check_at -> Timestamp,
+        checked_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(refunds -> tickets (ticket_id));
 diesel::joinable!(payment_jobs -> tickets (ticket_id));
 diesel::joinable!(payment_checks -> tickets (ticket_id));
 diesel::joinable!(routing_decisions -> tickets (ticket_id));
@@ -366,4 +384,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     routing_decisions,
     payment_jobs,
     payment_checks,
+    refunds,
 );

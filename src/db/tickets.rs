@@ -153,6 +153,7 @@ pub mod event_kind {
     pub const FACTS_ADDED: EventKind = EventKind::FactsAdded;
     pub const PAYMENT_CHECKED: EventKind = EventKind::PaymentChecked;
     pub const PAYMENT_FOUND: EventKind = EventKind::PaymentFound;
+    pub const REFUND_UPDATE: EventKind = EventKind::RefundUpdate;
 }
 
 pub mod author {

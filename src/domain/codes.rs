@@ -378,6 +378,7 @@ code_enum!(
         FactsAdded => "facts_added",
         PaymentChecked => "payment_checked",
         PaymentFound => "payment_found",
+        RefundUpdate => "refund_update",
     }
 );
 
@@ -399,6 +400,26 @@ code_enum!(
         Error => "error",
     }
 );
+
+code_enum!(
+    /// Where a refund is: asked for, under way at the provider, arrived,
+    /// closed without arriving, or stuck (`abnormal`: it could not reach the
+    /// card; the customer must be contacted).
+    RefundState, "refund-state" {
+        Requested => "requested",
+        Processing => "processing",
+        Succeeded => "succeeded",
+        Closed => "closed",
+        Abnormal => "abnormal",
+    }
+);
+
+impl RefundState {
+    /// Whether the provider will not change it any more.
+    pub fn is_final(self) -> bool {
+        matches!(self, RefundState::Succeeded | RefundState::Closed)
+    }
+}
 
 code_enum!(
     /// What the merchant's own order system says of the bill (`unknown`:

@@ -150,3 +150,93 @@ fn escalate_to_provider(
     insert_event(conn, &t.id, note, now)?;
     Ok(())
 }
+
+/// An agent starts tracking a refund by its number at the ticket's payment
+/// provider (audited); the worker checks it at once and then on a schedule.
+/// `Conflict("refund")` when no provider is configured for the ticket's
+/// payment method; `false` when the ticket already tracks it.
+pub fn track_refund(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    refund_number: &str,
+    payments: &Payments,
+    due_days: i64,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    conn.transaction(|conn| {
+        let t = current(conn, ticket_id, Seen::Latest)?;
+        let provider = payments.provider_for(t.payment_method).ok_or(AppError::Conflict("refund"))?;
+        let due = now + chrono::Duration::days(due_days);
+        if !store::track_refund(conn, &t.id, provider.name(), refund_number, due, now)? {
+            return Ok(false);
+        }
+        let entry = NewEvent {
+            kind: event_kind::REFUND_UPDATE,
+            author_kind: author::STAFF,
+            author_id: Some(actor.id),
+            is_public: false,
+            body: refund_number,
+        };
+        insert_event(conn, &t.id, entry, now)?;
+        audit::record(
+            conn,
+            Entry {
+                actor_id: Some(actor.id),
+                action: "refund_track",
+                ticket_id: Some(&t.id),
+                before: "",
+                after: refund_number,
+            },
+            now,
+        )?;
+        Ok(true)
+    })
+}
+
+/// Records what the provider said of a refund, inside the caller's
+/// transaction, and tells the customer when it arrived, closed or got
+/// stuck (each once: only when the state changes).
+pub fn refund_changed(
+    conn: &mut DbConn,
+    refund: &store::Refund,
+    answer: &crate::payments::RefundAnswer,
+    next: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<()> {
+    use crate::domain::codes::RefundState;
+    store::update_refund(conn, &refund.id, answer, next, now)?;
+    if answer.state == refund.state {
+        return Ok(());
+    }
+    let Some(t) = crate::db::backend::lock_ticket(conn, &refund.ticket_id)? else { return Ok(()) };
+    let internal = NewEvent {
+        is_public: false,
+        ..NewEvent::public(event_kind::REFUND_UPDATE, author::SYSTEM, answer.state.as_str())
+    };
+    insert_event(conn, &t.id, internal, now)?;
+    let tell = match answer.state {
+        RefundState::Succeeded => "refund_succeeded",
+        RefundState::Closed => "refund_closed",
+        RefundState::Abnormal => "refund_abnormal",
+        RefundState::Requested | RefundState::Processing => return Ok(()),
+    };
+    if t.contact_email.is_empty() {
+        return Ok(());
+    }
+    let lang = t.language;
+    let provider = lang.try_t(&format!("provider-{}", refund.provider)).unwrap_or_else(|| refund.provider.clone());
+    let amount = answer.amount_cents.map(|c| format!("¥{}.{:02}", c / 100, c % 100)).unwrap_or_default();
+    let body = lang.t_args(&format!("pay-tell-{tell}"), &[("provider", provider), ("amount", amount)]);
+    let event_id = insert_event(conn, &t.id, NewEvent::public(event_kind::PAYMENT_FOUND, author::SYSTEM, &body), now)?;
+    crate::db::outbox::enqueue(
+        conn,
+        crate::db::outbox::kind::PAYMENT_FOUND,
+        &t.id,
+        Some(&event_id),
+        &t.contact_email,
+        lang,
+        now,
+    )?;
+    Ok(())
+}

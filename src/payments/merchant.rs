@@ -34,7 +34,14 @@ pub struct OrderSystem {
 struct BillAnswer {
     order_number: String,
     credited: bool,
+    #[serde(default)]
+    refund_number: Option<String>,
     amount: Option<String>,
+}
+
+/// A refund or order number as providers take them: 1–64 of `[A-Za-z0-9_-]`.
+pub fn valid_number(n: &str) -> bool {
+    (1..=64).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// hex HMAC-SHA256 of a message with the shared secret.
@@ -97,9 +104,10 @@ impl OrderSystem {
                 Ok(Bill {
                     state: if b.credited { BillState::Credited } else { BillState::NotCredited },
                     amount_cents: b.amount.as_deref().and_then(cents),
+                    refund_number: b.refund_number.filter(|n| valid_number(n)),
                 })
             }
-            404 => Ok(Bill { state: BillState::Unknown, amount_cents: None }),
+            404 => Ok(Bill { state: BillState::Unknown, amount_cents: None, refund_number: None }),
             code => Err(CheckError::Failed(format!("the order system answered {code}"))),
         }
     }

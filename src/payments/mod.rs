@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDateTime;
 
-use crate::domain::codes::{BillState, CheckState, PaymentMethod};
+use crate::domain::codes::{BillState, CheckState, PaymentMethod, RefundState};
 use crate::domain::secret::Secret;
 
 pub mod merchant;
@@ -54,6 +54,12 @@ pub struct Settings {
     /// Tries of a payment check before the agent is shown why it failed
     #[arg(long, env = "PAYDESK_PAYMENT_MAX_ATTEMPTS", default_value_t = 5)]
     pub payment_max_attempts: i32,
+    /// How often a refund under way is asked about, in seconds
+    #[arg(long, env = "PAYDESK_REFUND_CHECK_SECS", default_value_t = 600)]
+    pub refund_check_secs: i64,
+    /// Days a refund may take before supervisors see it as late
+    #[arg(long, env = "PAYDESK_REFUND_DUE_DAYS", default_value_t = 7)]
+    pub refund_due_days: i64,
 }
 
 /// The configured providers and order system.
@@ -98,6 +104,12 @@ impl Settings {
         }
         if !(0..=86_400).contains(&self.payment_retry_base_secs) {
             return Err("PAYDESK_PAYMENT_RETRY_BASE_SECS: between 0 and 86400".into());
+        }
+        if !(1..=86_400).contains(&self.refund_check_secs) {
+            return Err("PAYDESK_REFUND_CHECK_SECS: between 1 and 86400".into());
+        }
+        if !(1..=90).contains(&self.refund_due_days) {
+            return Err("PAYDESK_REFUND_DUE_DAYS: between 1 and 90".into());
         }
         if !(1..=20).contains(&self.payment_max_attempts) {
             return Err("PAYDESK_PAYMENT_MAX_ATTEMPTS: between 1 and 20".into());
@@ -180,6 +192,25 @@ pub trait Provider: Send + Sync {
     /// Asks about the payment with this number (the provider's transaction
     /// id or the merchant's order number).
     fn query(&self, number: &str, now: NaiveDateTime) -> Result<Answer, CheckError>;
+    /// Asks where a refund is, by the merchant's refund number.
+    fn refund(&self, refund_number: &str, now: NaiveDateTime) -> Result<RefundAnswer, CheckError>;
+}
+
+/// What a provider said of a refund, verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundAnswer {
+    pub state: RefundState,
+    /// The provider's own status (`SUCCESS`, `PROCESSING`…).
+    pub provider_state: String,
+    /// In fen, as the provider recorded it.
+    pub amount_cents: Option<i64>,
+}
+
+impl Payments {
+    /// The provider that knows refunds by this name.
+    pub fn provider_named(&self, name: &str) -> Option<&dyn Provider> {
+        self.providers.iter().find(|p| p.name() == name).map(|p| p.as_ref())
+    }
 }
 
 /// What the merchant's order system said of the bill, verified.
@@ -187,6 +218,8 @@ pub trait Provider: Send + Sync {
 pub struct Bill {
     pub state: BillState,
     pub amount_cents: Option<i64>,
+    /// The merchant's refund number, when it has started a refund.
+    pub refund_number: Option<String>,
 }
 
 /// Providers and the order system are reached over HTTPS; plain HTTP only

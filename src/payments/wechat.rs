@@ -14,8 +14,8 @@ use openssl::pkey::{PKey, Private, Public};
 use openssl::sign::{Signer, Verifier};
 use serde::Deserialize;
 
-use super::{Answer, CheckError, Provider};
-use crate::domain::codes::{CheckState, PaymentMethod};
+use super::{Answer, CheckError, Provider, RefundAnswer};
+use crate::domain::codes::{CheckState, PaymentMethod, RefundState};
 
 /// How far an answer's time may be from ours.
 const MAX_SKEW_SECS: i64 = 300;
@@ -169,6 +169,28 @@ struct Amount {
 }
 
 #[derive(Deserialize)]
+struct Refund {
+    out_refund_no: String,
+    status: String,
+    amount: Option<RefundAmount>,
+}
+
+#[derive(Deserialize)]
+struct RefundAmount {
+    refund: Option<i64>,
+}
+
+/// paydesk's state for WeChat Pay's refund `status`.
+pub fn refund_state_of(status: &str) -> RefundState {
+    match status {
+        "SUCCESS" => RefundState::Succeeded,
+        "CLOSED" => RefundState::Closed,
+        "ABNORMAL" => RefundState::Abnormal,
+        _ => RefundState::Processing,
+    }
+}
+
+#[derive(Deserialize)]
 struct ApiError {
     code: String,
     #[serde(default)]
@@ -186,6 +208,25 @@ pub fn state_of(trade_state: &str) -> CheckState {
     }
 }
 
+impl WechatPay {
+    /// A signed GET; the answer verified before anything in it is read.
+    fn get(&self, path: &str, now: NaiveDateTime) -> Result<(u16, Vec<u8>), CheckError> {
+        let auth = self.authorization("GET", path, "", now.and_utc().timestamp(), &super::nonce());
+        let res = super::http()?
+            .get(format!("{}{path}", self.base_url))
+            .timeout(TIMEOUT)
+            .header("Authorization", auth)
+            .header("Accept", "application/json")
+            .send()
+            .map_err(|e| CheckError::Failed(format!("WeChat Pay did not answer: {}", without_url(&e))))?;
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = res.bytes().map_err(|_| CheckError::Failed("WeChat Pay's answer broke off".into()))?.to_vec();
+        self.verify(&headers, &body, now.and_utc().timestamp())?;
+        Ok((status, body))
+    }
+}
+
 impl Provider for WechatPay {
     fn name(&self) -> &'static str {
         "wechat_pay"
@@ -193,6 +234,30 @@ impl Provider for WechatPay {
 
     fn method(&self) -> PaymentMethod {
         PaymentMethod::WechatPay
+    }
+
+    fn refund(&self, refund_number: &str, now: NaiveDateTime) -> Result<RefundAnswer, CheckError> {
+        if !super::merchant::valid_number(refund_number) {
+            return Err(CheckError::Failed("not a refund number".into()));
+        }
+        let (status, body) = self.get(&format!("/v3/refund/domestic/refunds/{refund_number}"), now)?;
+        if status != 200 {
+            let e: Option<ApiError> = serde_json::from_slice(&body).ok();
+            return Err(CheckError::Failed(match e {
+                Some(e) => format!("WeChat Pay answered {status} {}: {}", e.code, e.message),
+                None => format!("WeChat Pay answered {status}"),
+            }));
+        }
+        let r: Refund = serde_json::from_slice(&body)
+            .map_err(|_| CheckError::Failed("WeChat Pay's answer is not the documented JSON".into()))?;
+        if r.out_refund_no != refund_number {
+            return Err(CheckError::Unverified("an answer about another refund".into()));
+        }
+        Ok(RefundAnswer {
+            state: refund_state_of(&r.status),
+            provider_state: r.status,
+            amount_cents: r.amount.and_then(|a| a.refund),
+        })
     }
 
     fn query(&self, number: &str, now: NaiveDateTime) -> Result<Answer, CheckError> {
@@ -338,5 +403,9 @@ mod tests {
         assert_eq!(state_of("CLOSED"), CheckState::NotPaid);
         assert_eq!(state_of("USERPAYING"), CheckState::Pending);
         assert_eq!(state_of("REFUND"), CheckState::Refunding);
+        assert_eq!(refund_state_of("SUCCESS"), RefundState::Succeeded);
+        assert_eq!(refund_state_of("CLOSED"), RefundState::Closed);
+        assert_eq!(refund_state_of("ABNORMAL"), RefundState::Abnormal);
+        assert_eq!(refund_state_of("PROCESSING"), RefundState::Processing);
     }
 }

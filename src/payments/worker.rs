@@ -27,6 +27,9 @@ pub struct Worker {
     pub poll: StdDuration,
     pub retry_base: Duration,
     pub max_attempts: i32,
+    /// How often a refund under way is asked about.
+    pub refund_every: Duration,
+    pub refund_due: Duration,
 }
 
 impl Worker {
@@ -34,7 +37,11 @@ impl Worker {
     pub async fn run(self: Arc<Self>) {
         loop {
             let me = self.clone();
-            match tokio::task::spawn_blocking(move || me.check_due(crate::web::now())).await {
+            let work = move || -> Result<usize, String> {
+                let now = crate::web::now();
+                Ok(me.check_due(now)? + me.refresh_refund(now)?)
+            };
+            match tokio::task::spawn_blocking(work).await {
                 Ok(Ok(n)) if n > 0 => continue,
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::warn!(error = %e, "payment checks: cannot reach the database"),
@@ -82,7 +89,11 @@ impl Worker {
                 return Ok(());
             }
             match outcome {
-                Ok(check) => {
+                Ok((check, refund_number)) => {
+                    // A refund the merchant started is followed from now on.
+                    if let Some(number) = refund_number {
+                        store::track_refund(c, &ticket.id, &check.provider, &number, now + self.refund_due, now)?;
+                    }
                     let previous = store::last_verified(c, &ticket.id)?;
                     store::record(c, &check)?;
                     note(c, &ticket, &check, now)?;
@@ -117,12 +128,41 @@ impl Worker {
         Ok(1)
     }
 
+    /// Asks the provider about the next refund due a check, if any; how
+    /// many it handled (0 or 1). A refund that ended is not asked about again.
+    pub fn refresh_refund(&self, now: NaiveDateTime) -> Result<usize, String> {
+        let write = || self.pools.write.get().map_err(|e| e.to_string());
+        let Some(id) = backend::claim_refund(&mut *write()?, now + LEASE, now).map_err(|e| e.to_string())? else {
+            return Ok(0);
+        };
+        let Some(refund) = store::refund(&mut *write()?, &id).map_err(|e| e.to_string())? else { return Ok(1) };
+        let answer = match self.payments.provider_named(&refund.provider) {
+            Some(p) => p.refund(&refund.refund_number, now),
+            None => Err(CheckError::Failed("the refund's provider is no longer configured".into())),
+        };
+        let now = crate::web::now();
+        let mut conn = write()?;
+        let result = conn.transaction(|c| match &answer {
+            Ok(a) => {
+                let next = (!a.state.is_final()).then(|| now + self.refund_every);
+                crate::ops::payments::refund_changed(c, &refund, a, next, now)
+            }
+            Err(e) => {
+                tracing::info!(refund = %refund.id, error = %e, "refund check will be tried again");
+                store::refund_retry(c, &refund.id, now + self.refund_every)
+            }
+        });
+        result.map_err(|e| e.to_string())?;
+        Ok(1)
+    }
+
     fn provider_name(&self, t: &Ticket) -> &'static str {
         self.payments.provider_for(t.payment_method).map_or("none", |p| p.name())
     }
 
     /// Asks the provider, then the order system, about the ticket's payment.
-    fn check(&self, t: &Ticket, now: NaiveDateTime) -> Result<Check, CheckError> {
+    /// What was found, and the refund number the order system named, if any.
+    fn check(&self, t: &Ticket, now: NaiveDateTime) -> Result<(Check, Option<String>), CheckError> {
         let number = t.order_number.as_deref().ok_or_else(|| CheckError::Failed("no order number".into()))?;
         let provider = self
             .payments
@@ -136,7 +176,8 @@ impl Worker {
             (Some(orders), Some(order)) => Some(orders.bill(order, crate::web::now().and_utc().timestamp())?),
             _ => None,
         };
-        Ok(Check {
+        let refund_number = bill.as_ref().and_then(|b| b.refund_number.clone());
+        let check = Check {
             state: answer.state,
             provider_state: answer.provider_state,
             provider_description: answer.description,
@@ -144,7 +185,8 @@ impl Worker {
             paid_at: answer.paid_at,
             bill_state: bill.map(|b| b.state),
             ..blank(t, provider.name(), now)
-        })
+        };
+        Ok((check, refund_number))
     }
 }
 

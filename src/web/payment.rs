@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::db::payments::{self, Check};
+use crate::db::payments::{self, Check, Refund};
 use crate::db::DbConn;
 use crate::domain::codes::CheckState;
 use crate::i18n::Lang;
@@ -12,11 +12,16 @@ use crate::i18n::Lang;
 pub struct PaymentView {
     pub waiting: bool,
     pub checks: Vec<Check>,
+    pub refunds: Vec<Refund>,
 }
 
 impl PaymentView {
     pub fn load(conn: &mut DbConn, ticket_id: &str) -> diesel::QueryResult<PaymentView> {
-        Ok(PaymentView { waiting: payments::waiting(conn, ticket_id)?, checks: payments::history(conn, ticket_id)? })
+        Ok(PaymentView {
+            waiting: payments::waiting(conn, ticket_id)?,
+            checks: payments::history(conn, ticket_id)?,
+            refunds: payments::refunds_of(conn, ticket_id)?,
+        })
     }
 
     /// The state to show: `pending` while a check is under way.
@@ -39,10 +44,51 @@ impl PaymentView {
         (latest, Value::Array(self.checks.iter().map(check_json).collect()))
     }
 
+    /// The refunds, for the API.
+    pub fn refunds_json(&self) -> Value {
+        Value::Array(
+            self.refunds
+                .iter()
+                .map(|r| {
+                    json!({
+                        "refund_number": r.refund_number,
+                        "provider": r.provider,
+                        "state": r.state,
+                        "provider_state": r.provider_state,
+                        "amount": r.amount_cents.map(yuan),
+                        "requested_at": rfc3339(r.requested_at),
+                        "due_at": rfc3339(r.due_at),
+                        "checked_at": r.checked_at.map(rfc3339),
+                        "finished_at": r.finished_at.map(rfc3339),
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// One line per refund, for the ticket page and the customer's page.
+    pub fn refund_lines(&self, lang: Lang) -> Vec<String> {
+        self.refunds
+            .iter()
+            .map(|r| {
+                let amount = r.amount_cents.map(|c| format!(" · {}", super::yuan(c))).unwrap_or_default();
+                let when = match r.finished_at {
+                    Some(at) => super::china_time(at),
+                    None => lang.t_with("refund-due", "date", super::china_time(r.due_at)),
+                };
+                format!("{} · {}{amount} · {when}", r.refund_number, r.state.label(lang))
+            })
+            .collect()
+    }
+
     /// One line per check for the ticket page, newest first.
     pub fn lines(&self, lang: Lang) -> Vec<String> {
         self.checks.iter().rev().map(|c| line(lang, c)).collect()
     }
+}
+
+fn rfc3339(t: chrono::NaiveDateTime) -> String {
+    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn yuan(cents: i64) -> String {

@@ -93,6 +93,8 @@ struct TrackingPage {
     fact_fields: Vec<FactField>,
     /// A screenshot is among the missing facts (added with a message).
     needs_screenshot: bool,
+    /// The refunds being followed, in words.
+    refund_lines: Vec<String>,
 }
 
 /// One input of the "add what we asked for" form.
@@ -215,6 +217,7 @@ async fn tracking_page(
         facts: facts(lang, &ticket, false),
         still_needed: completeness.missing.iter().map(|f| lang.t(&f.label_key())).collect(),
         needs_screenshot: completeness.missing.contains(&Fact::Screenshot),
+        refund_lines: payment.refund_lines(lang),
         fact_fields,
         screenshots: shots.into_iter().map(|s| ShotView { id: s.id, width: s.width, height: s.height }).collect(),
         events: events.into_iter().map(|e| event_view(lang, e)).collect(),

@@ -77,6 +77,7 @@ async fn every_staff_route_checks_the_role_on_the_server() {
         ("/agent/tickets/{reference}/ask", vec![sample(format!("{t}/ask"), vec![])]),
         ("/agent/tickets/{reference}/merge", vec![sample(format!("{t}/merge"), vec![("into", "PD-NOPE00")])]),
         ("/agent/tickets/{reference}/payment-check", vec![sample(format!("{t}/payment-check"), vec![])]),
+        ("/agent/tickets/{reference}/refunds", vec![sample(format!("{t}/refunds"), vec![("refund_number", "R1")])]),
         (
             "/agent/tickets/{reference}/facts",
             vec![sample(format!("{t}/facts"), vec![("symptom", "error_shown"), ("failing_step", "tap_pay")])],

@@ -54,6 +54,8 @@ struct WechatStandIn {
     /// (path, whether the request's signature verified).
     seen: Arc<Mutex<Vec<(String, bool)>>>,
     release: Arc<(Mutex<bool>, std::sync::Condvar)>,
+    /// Refund number → WeChat Pay's refund status (SUCCESS, PROCESSING…).
+    refunds: Arc<Mutex<HashMap<String, &'static str>>>,
 }
 
 fn sign(key: &PKey<Private>, message: &str) -> String {
@@ -107,11 +109,13 @@ impl WechatStandIn {
         let release = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
         let other = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
         let orders = Arc::new(orders);
-        let (m, s, r) = (mode.clone(), seen.clone(), release.clone());
+        let refunds: Arc<Mutex<HashMap<String, &'static str>>> = Arc::default();
+        let (m, s, r, rf) = (mode.clone(), seen.clone(), release.clone(), refunds.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 let (mode, seen, release, orders) = (m.clone(), s.clone(), r.clone(), orders.clone());
+                let refunds = rf.clone();
                 let (merchant_public, platform, other) = (merchant_public.clone(), platform.clone(), other.clone());
                 std::thread::spawn(move || {
                     let Some((path, headers)) = read_request(&stream) else { return };
@@ -147,8 +151,24 @@ impl WechatStandIn {
                             "{\"code\":\"SYSTEM_ERROR\",\"message\":\"系统繁忙\"}",
                         );
                     }
+                    let refund = path.strip_prefix("/v3/refund/domestic/refunds/").map(str::to_string);
                     let (status, body) = if !ok {
                         ("401 Unauthorized", r#"{"code":"SIGN_ERROR","message":"签名错误"}"#.to_string())
+                    } else if let Some(no) = refund {
+                        match refunds.lock().unwrap().get(&no) {
+                            Some(st) => (
+                                "200 OK",
+                                serde_json::json!({
+                                    "refund_id": "50000000382019052709732678859", "out_refund_no": no,
+                                    "transaction_id": PAID_ID, "out_trade_no": "PD-REFUND-3", "channel": "ORIGINAL",
+                                    "user_received_account": "招商银行信用卡0403", "status": st,
+                                    "create_time": "2026-11-19T20:05:00+08:00",
+                                    "amount": { "total": 5000, "refund": 5000, "payer_total": 5000, "payer_refund": 5000, "currency": "CNY" }
+                                })
+                                .to_string(),
+                            ),
+                            None => ("404 Not Found", r#"{"code":"RESOURCE_NOT_EXISTS","message":"退款单不存在"}"#.to_string()),
+                        }
                     } else {
                         let asked = path.split('/').nth(5).unwrap_or("").split('?').next().unwrap_or("");
                         let number = if mode == Mode::OtherPayment { PAID_ID } else { asked };
@@ -187,7 +207,7 @@ impl WechatStandIn {
                 });
             }
         });
-        WechatStandIn { url, mode, seen, release }
+        WechatStandIn { url, mode, seen, release, refunds }
     }
 
     fn set(&self, mode: Mode) {
@@ -224,8 +244,12 @@ fn start_orders(bills: HashMap<String, (bool, &'static str)>) -> (String, Arc<Mu
                 (false, _) => ("401 Unauthorized", r#"{"error":"signature"}"#.to_string()),
                 (true, Some((credited, amount))) => (
                     "200 OK",
-                    serde_json::json!({ "order_number": number, "credited": credited, "amount": amount, "credited_at": null })
-                        .to_string(),
+                    serde_json::json!({
+                        "order_number": number, "credited": credited, "amount": amount, "credited_at": null,
+                        // The merchant started a refund for this one.
+                        "refund_number": if number == "PD-REFUND-3" { Some("RF-3") } else { None },
+                    })
+                    .to_string(),
                 ),
                 (true, None) => ("404 Not Found", r#"{"error":"not_found"}"#.to_string()),
             };
@@ -308,6 +332,7 @@ async fn setup() -> Setup {
         c.payments.orders_url = Some(orders_url);
         c.payments.orders_secret = Some(paydesk::domain::secret::Secret::new(ORDERS_SECRET.to_string()));
         c.payments.payment_retry_base_secs = 1;
+        c.payments.refund_check_secs = 1;
         c.payments.payment_max_attempts = 3;
     })
     .await;
@@ -537,4 +562,76 @@ async fn a_slow_provider_never_slows_intake() {
     assert!(started.elapsed() < Duration::from_secs(8), "filing waited on the provider: {:?}", started.elapsed());
     s.wechat.set(Mode::Honest);
     s.wechat.release();
+}
+
+/// Waits until the customer's page says `text`.
+async fn told(s: &Setup, tracking: &str, text: &str) -> String {
+    for _ in 0..150 {
+        let page = s.app.get_lang(tracking, "en").await.text().await.unwrap();
+        if page.contains(text) {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{tracking} never said {text:?}");
+}
+
+#[tokio::test]
+async fn a_refund_is_followed_until_it_arrives_and_a_stuck_one_is_explained() {
+    let s = setup().await;
+    s.wechat.refunds.lock().unwrap().insert("RF-3".into(), "PROCESSING");
+    // The order system names the refund the merchant started: it is
+    // followed from then on, and the customer sees it under way.
+    let (reference, tracking) = s.app.file_api(&money_taken("PD-REFUND-3")).await;
+    s.checked(&reference).await;
+    for _ in 0..100 {
+        if s.ticket(&reference).await["refunds"][0]["state"] == "processing" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let t = s.ticket(&reference).await;
+    assert_eq!(t["refunds"][0]["refund_number"], "RF-3", "{t}");
+    assert_eq!(t["refunds"][0]["state"], "processing");
+    assert_eq!(t["refunds"][0]["amount"], "50.00");
+    let page = s.app.get_lang(&tracking, "en").await.text().await.unwrap();
+    assert!(page.contains("id=\"refunds\"") && page.contains("Under way"), "{page}");
+    // It arrives: the customer is told once, and it is no longer asked about.
+    s.wechat.refunds.lock().unwrap().insert("RF-3".into(), "SUCCESS");
+    let page = told(&s, &tracking, "The refund of ¥50.00 from WeChat Pay has arrived").await;
+    assert_eq!(page.matches("has arrived").count(), 1);
+    let t = s.ticket(&reference).await;
+    assert_eq!(t["refunds"][0]["state"], "succeeded");
+    assert!(t["refunds"][0]["finished_at"].is_string());
+    let asked = s.wechat.seen.lock().unwrap().iter().filter(|(p, _)| p.ends_with("/RF-3")).count();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let again = s.wechat.seen.lock().unwrap().iter().filter(|(p, _)| p.ends_with("/RF-3")).count();
+    assert_eq!(asked, again, "an ended refund is not asked about again");
+
+    // An agent follows a refund by its number; it could not reach the card.
+    s.wechat.refunds.lock().unwrap().insert("RF-9".into(), "ABNORMAL");
+    let (other, other_tracking) = s.app.file_api(&money_taken(PAID_ID)).await;
+    let agent = s.app.staff("agent").await;
+    let res = agent.post(&format!("/agent/tickets/{other}/refunds"), &[("refund_number", "RF 9!")]).await;
+    assert_eq!(res.status().as_u16(), 422, "a refund number is checked");
+    let res = agent.post(&format!("/agent/tickets/{other}/refunds"), &[("refund_number", "RF-9")]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    told(&s, &other_tracking, "could not reach your card").await;
+    let page = agent.text(&format!("/agent/tickets/{other}")).await;
+    assert!(page.contains("RF-9 · Could not reach the card"), "the agent sees it");
+
+    // Past its due date, a refund that has not ended is on the supervisors' dashboard.
+    {
+        use diesel::prelude::*;
+        use paydesk::db::schema::refunds;
+        diesel::update(refunds::table.filter(refunds::refund_number.eq("RF-9")))
+            .set(refunds::due_at.eq(chrono::Utc::now().naive_utc() - chrono::Duration::days(1)))
+            .execute(&mut s.app.conn())
+            .unwrap();
+    }
+    let supervisor = s.app.staff("supervisor").await;
+    let dashboard = supervisor.text("/supervisor").await;
+    let late = dashboard.split("id=\"late-refunds\"").nth(1).expect("a late refunds section");
+    assert!(late.contains(&other) && late.contains("RF-9"), "{late}");
+    assert!(!late.split("</section>").next().unwrap().contains(&reference), "an arrived refund is not late");
 }

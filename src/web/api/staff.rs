@@ -112,6 +112,7 @@ fn ticket_json(
         "escalation": escalation.map(|e| json!({ "id": e.id, "target": e.target, "status": e.status })),
         "payment_check": payment_check,
         "payment_checks": payment_checks,
+        "refunds": pay.refunds_json(),
         "url": format!("{}/agent/tickets/{}", state.public_url, t.reference),
     })
 }

@@ -88,6 +88,8 @@ struct DashboardPage {
     query: String,
     sections: Vec<Section>,
     incidents: Vec<Incident>,
+    /// Refunds past their due date: (ticket reference, the refund in words).
+    late_refunds: Vec<(String, String)>,
 }
 
 /// Everything the sections are drawn from, read in one go.
@@ -101,6 +103,7 @@ struct Data {
     escalations: Vec<stats::EscalationRow>,
     answers: Vec<(String, i64, f64)>,
     incidents: Vec<Incident>,
+    late_refunds: Vec<(crate::db::payments::Refund, String)>,
 }
 
 async fn load(state: &AppState, r: Range) -> Result<Data, AppError> {
@@ -118,6 +121,7 @@ async fn load(state: &AppState, r: Range) -> Result<Data, AppError> {
                 escalations: stats::escalations_by_state(c, &r)?,
                 answers: stats::platform_answer_times(c, &r)?,
                 incidents: incidents::list(c, 20)?.into_iter().filter(|i| i.is_active()).collect(),
+                late_refunds: crate::db::payments::late_refunds(c, n, 50)?,
             })
         })
         .await
@@ -338,6 +342,14 @@ pub async fn show(
         queue: range.queue.map(|q| q.as_str().to_string()).unwrap_or_default(),
         queues: Queue::ALL.iter().map(|q| (q.as_str().to_string(), lang.t(&q.label_key()))).collect(),
         sections: sections(lang, &range, &d),
+        late_refunds: d
+            .late_refunds
+            .iter()
+            .map(|(r, reference)| {
+                let view = crate::web::payment::PaymentView { refunds: vec![r.clone()], ..Default::default() };
+                (reference.clone(), view.refund_lines(lang).pop().unwrap_or_default())
+            })
+            .collect(),
         incidents: d.incidents,
         me,
         error: error.clone(),

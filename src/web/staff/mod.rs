@@ -81,6 +81,7 @@ pub fn routes(t: &mut RouteTable) {
         .post("/agent/tickets/{reference}/merge", AGENT, ticket::merge)
         .post("/agent/tickets/{reference}/facts", AGENT, ticket::correct)
         .post("/agent/tickets/{reference}/payment-check", AGENT, ticket::check_payment)
+        .post("/agent/tickets/{reference}/refunds", AGENT, ticket::track_refund)
         .get("/supervisor", SUPERVISOR, dashboard::show)
         .get("/supervisor/dashboard/{file}", SUPERVISOR, dashboard::csv)
         .get("/supervisor/incidents", SUPERVISOR, incidents::list)

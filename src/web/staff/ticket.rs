@@ -70,6 +70,9 @@ struct TicketPage {
     payment_state: Option<String>,
     payment_lines: Vec<String>,
     payment_checkable: bool,
+    refund_lines: Vec<String>,
+    /// A provider is configured for this payment method: refunds can be followed.
+    refund_trackable: bool,
     /// Every routing decision, oldest first, in words.
     decisions: Vec<String>,
     /// Facts that would help but are not required.
@@ -225,6 +228,8 @@ async fn page(
         missing: completeness.missing.iter().map(|f| (f.as_str(), lang.t(&f.label_key()))).collect(),
         payment_state: payment.state().map(|s| s.label(lang)),
         payment_lines: payment.lines(lang),
+        refund_lines: payment.refund_lines(lang),
+        refund_trackable: state.payments.provider_for(t.payment_method).is_some(),
         payment_checkable: state.payments.checks(t.payment_method, t.order_number.as_deref()),
         decisions: decisions
             .into_iter()
@@ -447,6 +452,7 @@ enum Act {
     Merge(String),
     Correct(Box<CorrectForm>),
     CheckPayment,
+    TrackRefund(String),
 }
 
 impl Act {
@@ -462,7 +468,7 @@ impl Act {
             Act::Ask(_) => "ask",
             Act::Merge(_) => "merge",
             Act::Correct(_) => "correct",
-            Act::CheckPayment => "payment",
+            Act::CheckPayment | Act::TrackRefund(_) => "payment",
         }
     }
 }
@@ -518,6 +524,20 @@ pub async fn correct(on: On, CsrfForm(f): CsrfForm<CorrectForm>) -> Result<HttpR
 /// the order system) about the payment again.
 pub async fn check_payment(on: On, CsrfForm(f): CsrfForm<ClaimForm>) -> Result<HttpResponse, AppError> {
     perform(on, f.opened, Act::CheckPayment).await
+}
+
+#[derive(Deserialize)]
+pub struct RefundForm {
+    #[serde(flatten)]
+    opened: Opened,
+    #[serde(default)]
+    refund_number: String,
+}
+
+/// `POST /agent/tickets/{reference}/refunds`: follow a refund by its number
+/// at the payment's provider.
+pub async fn track_refund(on: On, CsrfForm(f): CsrfForm<RefundForm>) -> Result<HttpResponse, AppError> {
+    perform(on, f.opened, Act::TrackRefund(f.refund_number.trim().to_string())).await
 }
 
 /// `POST /agent/tickets/{reference}/merge`: this ticket is a duplicate of
@@ -669,6 +689,22 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
                 AppError::Conflict("payment_check") => {
                     Ok(Some(refuse("ticket-payment-cannot", String::new(), String::new())))
                 }
+                other => Err(other),
+            })
+        }
+        Act::TrackRefund(number) if !crate::payments::merchant::valid_number(&number) => {
+            Ok(Some(refuse("ticket-refund-number", String::new(), String::new())))
+        }
+        Act::TrackRefund(number) => {
+            let payments = state.payments.clone();
+            let due_days = state.config.payments.refund_due_days;
+            run(&state, &me, &t.id, move |c, id, actor| {
+                ops::payments::track_refund(c, id, &number, &payments, due_days, actor, now()).map(|_| ())
+            })
+            .await
+            .map(|_| None)
+            .or_else(|e| match e {
+                AppError::Conflict("refund") => Ok(Some(refuse("ticket-payment-cannot", String::new(), String::new()))),
                 other => Err(other),
             })
         }
