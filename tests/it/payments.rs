@@ -422,6 +422,26 @@ async fn a_paid_payment_not_credited_to_the_bill_is_found_within_seconds() {
         outbox::table.select(outbox::kind).load(&mut s.app.conn()).unwrap()
     };
     assert!(kinds.iter().any(|k| k == "payment_found"), "{kinds:?}");
+    // The email says it, in the customer's language, with the provider's figures.
+    let texts: Vec<String> = std::fs::read_dir(s.app.mail_dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| {
+            let raw = std::fs::read(e.path()).unwrap();
+            let mail = mailparse::parse_mail(&raw).unwrap();
+            let mut text = mail.get_body().unwrap_or_default();
+            for part in &mail.subparts {
+                text.push_str(&part.get_body().unwrap_or_default());
+            }
+            text
+        })
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains("We checked your payment with the payment provider")
+            && t.contains("WeChat Pay received ¥128.50 from you at 2026-11-20 09:30")),
+        "{texts:?}"
+    );
 }
 
 #[tokio::test]
