@@ -54,6 +54,13 @@ impl WechatPay {
             .map_err(|_| "PAYDESK_WECHATPAY_PRIVATE_KEY: not a PEM private key".to_string())?;
         let public_key = PKey::public_key_from_pem(&keys.public_key)
             .map_err(|_| "PAYDESK_WECHATPAY_PUBLIC_KEY: not a PEM public key".to_string())?;
+        // WECHATPAY2-SHA256-RSA2048: both keys are RSA.
+        if private_key.id() != openssl::pkey::Id::RSA {
+            return Err("PAYDESK_WECHATPAY_PRIVATE_KEY: not an RSA key".into());
+        }
+        if public_key.id() != openssl::pkey::Id::RSA {
+            return Err("PAYDESK_WECHATPAY_PUBLIC_KEY: not an RSA key".into());
+        }
         super::check_base_url(&keys.base_url, "PAYDESK_WECHATPAY_BASE_URL")?;
         Ok(WechatPay {
             seen_nonces: Default::default(),
@@ -384,6 +391,26 @@ mod tests {
         let (other_private, _) = pair();
         let other = PKey::private_key_from_pem(&other_private).unwrap();
         assert!(w.verify(&signed(&other, now, body, id), body.as_bytes(), now).is_err());
+    }
+
+    #[test]
+    fn keys_that_are_not_rsa_pem_stop_start_up() {
+        let (_, public) = pair();
+        let ec = openssl::ec::EcKey::generate(
+            &openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap(),
+        )
+        .unwrap();
+        let ec = PKey::from_ec_key(ec).unwrap().private_key_to_pem_pkcs8().unwrap();
+        let keys = |private_key: Vec<u8>| Keys {
+            mchid: "1".into(),
+            serial: "S".into(),
+            private_key,
+            public_key: public.clone(),
+            public_key_id: "PUB_KEY_ID_1".into(),
+            base_url: "https://api.mch.weixin.qq.com".into(),
+        };
+        assert_eq!(WechatPay::new(keys(ec)).err().unwrap(), "PAYDESK_WECHATPAY_PRIVATE_KEY: not an RSA key");
+        assert!(WechatPay::new(keys(b"not a key".to_vec())).err().unwrap().contains("not a PEM private key"));
     }
 
     #[test]
