@@ -15,6 +15,7 @@ use chrono::NaiveDateTime;
 use crate::domain::codes::{BillState, CheckState, PaymentMethod, RefundState};
 use crate::domain::secret::Secret;
 
+pub mod alipay;
 pub mod merchant;
 pub mod wechat;
 pub mod worker;
@@ -42,6 +43,18 @@ pub struct Settings {
     /// WeChat Pay's API
     #[arg(long, env = "PAYDESK_WECHATPAY_BASE_URL", default_value = "https://api.mch.weixin.qq.com")]
     pub wechatpay_base_url: String,
+    /// Alipay app id; with the two keys below, payments by Alipay are checked
+    #[arg(long, env = "PAYDESK_ALIPAY_APP_ID")]
+    pub alipay_app_id: Option<String>,
+    /// The app's private key (PEM file), for RSA2 request signatures
+    #[arg(long, env = "PAYDESK_ALIPAY_PRIVATE_KEY", value_name = "FILE")]
+    pub alipay_private_key: Option<PathBuf>,
+    /// The Alipay public key that signs its answers (PEM file)
+    #[arg(long, env = "PAYDESK_ALIPAY_PUBLIC_KEY", value_name = "FILE")]
+    pub alipay_public_key: Option<PathBuf>,
+    /// Alipay's gateway
+    #[arg(long, env = "PAYDESK_ALIPAY_GATEWAY", default_value = "https://openapi.alipay.com/gateway.do")]
+    pub alipay_gateway: String,
     /// The merchant's order system (the bill's state; contract in the README)
     #[arg(long, env = "PAYDESK_ORDERS_URL")]
     pub orders_url: Option<String>,
@@ -113,6 +126,23 @@ impl Settings {
         }
         if !(1..=20).contains(&self.payment_max_attempts) {
             return Err("PAYDESK_PAYMENT_MAX_ATTEMPTS: between 1 and 20".into());
+        }
+        let alipay = [
+            ("PAYDESK_ALIPAY_APP_ID", self.alipay_app_id.is_some()),
+            ("PAYDESK_ALIPAY_PRIVATE_KEY", self.alipay_private_key.is_some()),
+            ("PAYDESK_ALIPAY_PUBLIC_KEY", self.alipay_public_key.is_some()),
+        ];
+        if alipay.iter().any(|(_, set)| *set) {
+            let missing: Vec<&str> = alipay.iter().filter(|(_, set)| !set).map(|(name, _)| *name).collect();
+            if !missing.is_empty() {
+                return Err(format!("Alipay is half configured: set {} too", missing.join(", ")));
+            }
+            payments.providers.push(Box::new(alipay::Alipay::new(alipay::Keys {
+                app_id: self.alipay_app_id.clone().unwrap_or_default(),
+                private_key: read_pem(self.alipay_private_key.as_ref(), "PAYDESK_ALIPAY_PRIVATE_KEY")?,
+                public_key: read_pem(self.alipay_public_key.as_ref(), "PAYDESK_ALIPAY_PUBLIC_KEY")?,
+                gateway: self.alipay_gateway.clone(),
+            })?));
         }
         match (&self.orders_url, &self.orders_secret) {
             (Some(url), Some(secret)) => {
@@ -192,8 +222,9 @@ pub trait Provider: Send + Sync {
     /// Asks about the payment with this number (the provider's transaction
     /// id or the merchant's order number).
     fn query(&self, number: &str, now: NaiveDateTime) -> Result<Answer, CheckError>;
-    /// Asks where a refund is, by the merchant's refund number.
-    fn refund(&self, refund_number: &str, now: NaiveDateTime) -> Result<RefundAnswer, CheckError>;
+    /// Asks where a refund of the payment with this number is, by the
+    /// merchant's refund number.
+    fn refund(&self, order_number: &str, refund_number: &str, now: NaiveDateTime) -> Result<RefundAnswer, CheckError>;
 }
 
 /// What a provider said of a refund, verified.

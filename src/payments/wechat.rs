@@ -243,7 +243,7 @@ impl Provider for WechatPay {
         PaymentMethod::WechatPay
     }
 
-    fn refund(&self, refund_number: &str, now: NaiveDateTime) -> Result<RefundAnswer, CheckError> {
+    fn refund(&self, _order_number: &str, refund_number: &str, now: NaiveDateTime) -> Result<RefundAnswer, CheckError> {
         if !super::merchant::valid_number(refund_number) {
             return Err(CheckError::Failed("not a refund number".into()));
         }

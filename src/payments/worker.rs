@@ -136,8 +136,12 @@ impl Worker {
             return Ok(0);
         };
         let Some(refund) = store::refund(&mut *write()?, &id).map_err(|e| e.to_string())? else { return Ok(1) };
+        let order = tickets::find_by_id(&mut *write()?, &refund.ticket_id)
+            .map_err(|e| e.to_string())?
+            .and_then(|t| t.order_number)
+            .unwrap_or_default();
         let answer = match self.payments.provider_named(&refund.provider) {
-            Some(p) => p.refund(&refund.refund_number, now),
+            Some(p) => p.refund(&order, &refund.refund_number, now),
             None => Err(CheckError::Failed("the refund's provider is no longer configured".into())),
         };
         let now = crate::web::now();

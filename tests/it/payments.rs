@@ -271,9 +271,90 @@ fn start_orders(bills: HashMap<String, (bool, &'static str)>) -> (String, Arc<Mu
     (url, seen)
 }
 
+/// Alipay's gateway: checks the RSA2 request signature with the app's
+/// public key, answers `alipay.trade.query` signed with Alipay's key (or,
+/// when `forge` is set, with another key).
+struct AlipayStandIn {
+    url: String,
+    forge: Arc<Mutex<bool>>,
+    /// Whether each request's signature verified.
+    seen: Arc<Mutex<Vec<bool>>>,
+}
+
+impl AlipayStandIn {
+    fn start(app_public: PKey<Public>, alipay: PKey<Private>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/gateway.do", listener.local_addr().unwrap());
+        let forge = Arc::new(Mutex::new(false));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (f, s) = (forge.clone(), seen.clone());
+        let other = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let mut reader = BufReader::new(&stream);
+                let mut length = 0usize;
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).is_err() {
+                        break;
+                    }
+                    let h = h.trim_end().to_ascii_lowercase();
+                    if h.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = h.strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0u8; length];
+                if std::io::Read::read_exact(&mut reader, &mut body).is_err() {
+                    continue;
+                }
+                let params: std::collections::BTreeMap<String, String> =
+                    serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .collect();
+                let to_sign = params
+                    .iter()
+                    .filter(|(k, v)| *k != "sign" && !v.is_empty())
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                let ok = params.get("sign_type").map(String::as_str) == Some("RSA2")
+                    && params.get("app_id").map(String::as_str) == Some("2021000000000001")
+                    && verify(&app_public, &to_sign, params.get("sign").map(String::as_str).unwrap_or(""));
+                s.lock().unwrap().push(ok);
+                let biz: serde_json::Value =
+                    serde_json::from_str(params.get("biz_content").map(String::as_str).unwrap_or("{}"))
+                        .unwrap_or_default();
+                let asked = biz["out_trade_no"].as_str().unwrap_or("").to_string();
+                let response = if !ok {
+                    serde_json::json!({ "code": "40002", "msg": "Invalid Arguments", "sub_code": "isv.invalid-signature", "sub_msg": "验签出错" })
+                } else if asked == "AP-ORDER-1" {
+                    serde_json::json!({
+                        "code": "10000", "msg": "Success", "trade_no": "2026112122001404781234567890",
+                        "out_trade_no": asked, "buyer_logon_id": "159****5620", "trade_status": "TRADE_SUCCESS",
+                        "total_amount": "66.00", "buyer_pay_amount": "66.00", "send_pay_date": "2026-11-21 10:00:00"
+                    })
+                } else {
+                    serde_json::json!({ "code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_NOT_EXIST", "sub_msg": "交易不存在" })
+                };
+                let text = response.to_string();
+                let key = if *f.lock().unwrap() { &other } else { &alipay };
+                let out = format!("{{\"alipay_trade_query_response\":{text},\"sign\":\"{}\"}}", sign(key, &text));
+                respond(&stream, "200 OK", &[], &out);
+            }
+        });
+        AlipayStandIn { url, forge, seen }
+    }
+}
+
 struct Setup {
     app: TestApp,
     wechat: WechatStandIn,
+    alipay: AlipayStandIn,
     orders_seen: Arc<Mutex<Vec<bool>>>,
     token: String,
     _keys: tempfile::TempDir,
@@ -315,11 +396,24 @@ async fn setup() -> Setup {
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let wechat = WechatStandIn::start(merchant_public, platform, orders);
+    let app_key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let alipay_key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let app_private_path = keys.path().join("app_private_key.pem");
+    let alipay_public_path = keys.path().join("alipay_public_key.pem");
+    std::fs::write(&app_private_path, app_key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    std::fs::write(&alipay_public_path, alipay_key.public_key_to_pem().unwrap()).unwrap();
+    let app_public = PKey::public_key_from_pem(&app_key.public_key_to_pem().unwrap()).unwrap();
+    let alipay = AlipayStandIn::start(app_public, alipay_key);
+    let alipay_url = alipay.url.clone();
     // The order system knows the merchant's order numbers (the paid
     // payment's is PD-ORDER-1), not WeChat's transaction ids.
-    let bills = [("PD-ORDER-1".to_string(), (false, "128.50")), ("PD-REFUND-3".to_string(), (false, "50.00"))]
-        .into_iter()
-        .collect();
+    let bills = [
+        ("PD-ORDER-1".to_string(), (false, "128.50")),
+        ("PD-REFUND-3".to_string(), (false, "50.00")),
+        ("AP-ORDER-1".to_string(), (false, "66.00")),
+    ]
+    .into_iter()
+    .collect();
     let (orders_url, orders_seen) = start_orders(bills);
     let wechat_url = wechat.url.clone();
     let app = spawn_with(|c| {
@@ -331,6 +425,10 @@ async fn setup() -> Setup {
         c.payments.wechatpay_base_url = wechat_url;
         c.payments.orders_url = Some(orders_url);
         c.payments.orders_secret = Some(paydesk::domain::secret::Secret::new(ORDERS_SECRET.to_string()));
+        c.payments.alipay_app_id = Some("2021000000000001".into());
+        c.payments.alipay_private_key = Some(app_private_path);
+        c.payments.alipay_public_key = Some(alipay_public_path);
+        c.payments.alipay_gateway = alipay_url;
         c.payments.payment_retry_base_secs = 1;
         c.payments.refund_check_secs = 1;
         c.payments.payment_max_attempts = 3;
@@ -338,7 +436,7 @@ async fn setup() -> Setup {
     .await;
     let id = app.add_staff("pay-api@paydesk.test", "API", "agent", &["general"]);
     let token = paydesk::db::users::create_token(&mut app.conn(), &id, "t", chrono::Utc::now().naive_utc()).unwrap();
-    Setup { app, wechat, orders_seen, token, _keys: keys }
+    Setup { app, wechat, alipay, orders_seen, token, _keys: keys }
 }
 
 fn money_taken(order: &str) -> Vec<(&'static str, String)> {
@@ -654,4 +752,32 @@ async fn a_refund_is_followed_until_it_arrives_and_a_stuck_one_is_explained() {
     let late = dashboard.split("id=\"late-refunds\"").nth(1).expect("a late refunds section");
     assert!(late.contains(&other) && late.contains("RF-9"), "{late}");
     assert!(!late.split("</section>").next().unwrap().contains(&reference), "an arrived refund is not late");
+}
+
+#[tokio::test]
+async fn an_alipay_payment_is_checked_the_same_way() {
+    let s = setup().await;
+    let alipay = |order: &str| with(&with(&money_taken(order), "payment_method", "alipay"), "platform", "alipay");
+    let (reference, tracking) = s.app.file_api(&alipay("AP-ORDER-1")).await;
+    let t = s.checked(&reference).await;
+    let c = &t["payment_check"];
+    assert_eq!((c["state"].as_str(), c["provider"].as_str()), (Some("paid"), Some("alipay")), "{t}");
+    assert_eq!(c["amount"], "66.00");
+    assert_eq!(c["paid_at"], "2026-11-21T02:00:00Z");
+    assert_eq!(c["provider_state"], "TRADE_SUCCESS");
+    assert_eq!(c["bill_state"], "not_credited");
+    assert_eq!(t["priority"], "urgent");
+    told(&s, &tracking, "Alipay received ¥66.00 from you at 2026-11-21 10:00").await;
+    assert!(s.alipay.seen.lock().unwrap().iter().all(|ok| *ok), "every request was signed RSA2 with the app's key");
+    // Not found, and a forged answer: the one explained, the other never acted on.
+    let (missing, missing_tracking) = s.app.file_api(&alipay("AP-NOPE-2")).await;
+    assert_eq!(s.checked(&missing).await["payment_check"]["state"], "not_found");
+    told(&s, &missing_tracking, "has no payment with the order number you gave").await;
+    *s.alipay.forge.lock().unwrap() = true;
+    let (forged, forged_tracking) = s.app.file_api(&alipay("AP-ORDER-1")).await;
+    let t = s.checked(&forged).await;
+    assert_eq!(t["payment_check"]["state"], "unverified", "{t}");
+    assert_eq!(t["priority"], "high");
+    let page = s.app.get_lang(&forged_tracking, "en").await.text().await.unwrap();
+    assert!(!page.contains("What we found about your payment"));
 }
