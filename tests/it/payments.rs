@@ -460,13 +460,16 @@ impl Setup {
             .unwrap()
     }
 
-    /// The payment check once it is no longer pending.
+    /// The ticket once its payment check is no longer pending.
     async fn checked(&self, reference: &str) -> serde_json::Value {
         for _ in 0..200 {
             let t = self.ticket(reference).await;
             let state = t["payment_check"]["state"].as_str().unwrap_or("").to_string();
             if !state.is_empty() && state != "pending" {
-                return t;
+                // Read again: the ticket's row in that answer was read a
+                // moment before its checks, possibly before the worker's
+                // commit (recording and acting are one transaction).
+                return self.ticket(reference).await;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
