@@ -272,9 +272,18 @@ pub(crate) fn insert_ticket(
     Ok(())
 }
 
-/// Out-of-scope cases wait on the platform and product bugs on engineering:
-/// both through an escalation a supervisor reviews first (one per platform
-/// and scenario, shared by the tickets waiting on it).
+/// The escalation routing opens for a kind of case: out-of-scope cases wait
+/// on the platform, product bugs on engineering.
+pub fn escalation_target(kind: CaseKind) -> Option<crate::domain::codes::EscalationTarget> {
+    match kind {
+        CaseKind::OutOfScope => Some(routing::target::PLATFORM),
+        CaseKind::ProductBug => Some(routing::target::ENGINEERING),
+        _ => None,
+    }
+}
+
+/// Sends a ticket the way its kind needs (see [`escalation_target`]),
+/// through an escalation a supervisor reviews first.
 pub(crate) fn escalate_if_needed(
     conn: &mut DbConn,
     ticket_id: &str,
@@ -283,26 +292,35 @@ pub(crate) fn escalate_if_needed(
     scenario: crate::domain::codes::PaymentScenario,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let escalate_to = match d.kind {
-        CaseKind::OutOfScope => Some(routing::target::PLATFORM),
-        CaseKind::ProductBug => Some(routing::target::ENGINEERING),
-        _ => None,
-    };
-    if let Some(target) = escalate_to {
-        let (esc, new) = routing::escalation_for(conn, target, platform, scenario, &d.rule, now)?;
-        if new {
-            routing::notify_new_escalation(conn, ticket_id, now)?;
-        }
-        diesel::update(tickets::table.find(ticket_id)).set(tickets::escalation_id.eq(&esc)).execute(conn)?;
-        let kind = if target == routing::target::PLATFORM { event_kind::OUT_OF_SCOPE } else { event_kind::ESCALATED };
-        let public = target == routing::target::PLATFORM;
-        insert_event(
-            conn,
-            ticket_id,
-            NewEvent { is_public: public, ..NewEvent::public(kind, author::SYSTEM, &d.rule) },
-            now,
-        )?;
+    match escalation_target(d.kind) {
+        Some(target) => join_escalation(conn, ticket_id, target, platform, scenario, &d.rule, &d.rule, now),
+        None => Ok(()),
     }
+}
+
+/// Joins a ticket to the open escalation for its target, platform and
+/// scenario (opening one, and telling supervisors, when there is none),
+/// with its timeline entry `note`: public for the platform (the customer
+/// learns only the platform can enable it), internal otherwise.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn join_escalation(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    target: crate::domain::codes::EscalationTarget,
+    platform: crate::domain::codes::Platform,
+    scenario: crate::domain::codes::PaymentScenario,
+    rule: &str,
+    note: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let (esc, new) = routing::escalation_for(conn, target, platform, scenario, rule, now)?;
+    if new {
+        routing::notify_new_escalation(conn, ticket_id, now)?;
+    }
+    diesel::update(tickets::table.find(ticket_id)).set(tickets::escalation_id.eq(&esc)).execute(conn)?;
+    let public = target == routing::target::PLATFORM;
+    let kind = if public { event_kind::OUT_OF_SCOPE } else { event_kind::ESCALATED };
+    insert_event(conn, ticket_id, NewEvent { is_public: public, ..NewEvent::public(kind, author::SYSTEM, note) }, now)?;
     Ok(())
 }
 

@@ -96,58 +96,57 @@ pub fn act(
     }
     let Some(t) = lock(conn)? else { return Ok(None) };
     if rule.escalate && t.escalation_id.is_none() && t.case_kind == CaseKind::DeductedNotCredited {
-        escalate_to_provider(conn, &t, &format!("payment:{}", rule.name), now)?;
+        let provider = crate::db::routing::target::PROVIDER;
+        let rule = format!("payment:{}", rule.name);
+        crate::db::tickets::join_escalation(
+            conn,
+            &t.id,
+            provider,
+            t.platform,
+            t.payment_scenario,
+            &rule,
+            provider.as_str(),
+            now,
+        )?;
     }
     // A payment is described only with the amount and time the provider
     // recorded; without them the agent tells the customer.
     let described = check.state != CheckState::Paid || (check.amount_cents.is_some() && check.paid_at.is_some());
-    if let Some(tell) = rule.tell.as_ref().filter(|_| described) {
-        let lang = t.language;
-        let provider = lang.try_t(&format!("provider-{}", check.provider)).unwrap_or_else(|| check.provider.clone());
-        let body = lang.t_args(
-            &format!("pay-tell-{tell}"),
-            &[
-                ("provider", provider),
-                ("amount", check.amount_cents.map(|c| format!("{}.{:02}", c / 100, c % 100)).unwrap_or_default()),
-                ("time", check.paid_at.map(crate::web::china_time).unwrap_or_default()),
-            ],
-        );
-        let event = NewEvent::public(event_kind::PAYMENT_FOUND, author::SYSTEM, &body);
-        let event_id = insert_event(conn, &t.id, event, now)?;
-        crate::db::outbox::enqueue(
-            conn,
-            crate::db::outbox::kind::PAYMENT_FOUND,
-            &t.id,
-            Some(&event_id),
-            &t.contact_email,
-            lang,
-            now,
-        )?;
+    if let Some(tell_key) = rule.tell.as_ref().filter(|_| described) {
+        let values = [
+            ("amount", check.amount_cents.map(crate::web::format::amount).unwrap_or_default()),
+            ("time", check.paid_at.map(crate::web::china_time).unwrap_or_default()),
+        ];
+        tell(conn, &t, tell_key, &check.provider, &values, now)?;
     }
     Ok(Some(rule.name.clone()))
 }
 
-/// Money taken and not credited goes to the provider now, through a
-/// supervisor's review (as the sweep does after days without a check).
-fn escalate_to_provider(
+/// Tells the customer, in their language, what was found about their
+/// payment or refund: a public timeline entry and an email.
+fn tell(
     conn: &mut DbConn,
     t: &crate::db::tickets::Ticket,
-    rule: &str,
+    key: &str,
+    provider: &str,
+    values: &[(&'static str, String)],
     now: NaiveDateTime,
 ) -> diesel::QueryResult<()> {
-    use crate::db::routing::{self, target};
-    use crate::db::schema::tickets;
-    use diesel::prelude::*;
-    let (esc, new) = routing::escalation_for(conn, target::PROVIDER, t.platform, t.payment_scenario, rule, now)?;
-    if new {
-        routing::notify_new_escalation(conn, &t.id, now)?;
-    }
-    diesel::update(tickets::table.find(&t.id)).set(tickets::escalation_id.eq(&esc)).execute(conn)?;
-    let note = NewEvent {
-        is_public: false,
-        ..NewEvent::public(event_kind::ESCALATED, author::SYSTEM, target::PROVIDER.as_str())
-    };
-    insert_event(conn, &t.id, note, now)?;
+    let lang = t.language;
+    let provider = lang.try_t(&format!("provider-{provider}")).unwrap_or_else(|| provider.to_string());
+    let mut values = values.to_vec();
+    values.push(("provider", provider));
+    let body = lang.t_args(&format!("pay-tell-{key}"), &values);
+    let event_id = insert_event(conn, &t.id, NewEvent::public(event_kind::PAYMENT_FOUND, author::SYSTEM, &body), now)?;
+    crate::db::outbox::enqueue(
+        conn,
+        crate::db::outbox::kind::PAYMENT_FOUND,
+        &t.id,
+        Some(&event_id),
+        &t.contact_email,
+        lang,
+        now,
+    )?;
     Ok(())
 }
 
@@ -215,7 +214,7 @@ pub fn refund_changed(
         ..NewEvent::public(event_kind::REFUND_UPDATE, author::SYSTEM, answer.state.as_str())
     };
     insert_event(conn, &t.id, internal, now)?;
-    let tell = match answer.state {
+    let key = match answer.state {
         RefundState::Succeeded => "refund_succeeded",
         RefundState::Closed => "refund_closed",
         RefundState::Abnormal => "refund_abnormal",
@@ -224,19 +223,7 @@ pub fn refund_changed(
     if t.contact_email.is_empty() {
         return Ok(());
     }
-    let lang = t.language;
-    let provider = lang.try_t(&format!("provider-{}", refund.provider)).unwrap_or_else(|| refund.provider.clone());
-    let amount = answer.amount_cents.map(|c| format!("¥{}.{:02}", c / 100, c % 100)).unwrap_or_default();
-    let body = lang.t_args(&format!("pay-tell-{tell}"), &[("provider", provider), ("amount", amount)]);
-    let event_id = insert_event(conn, &t.id, NewEvent::public(event_kind::PAYMENT_FOUND, author::SYSTEM, &body), now)?;
-    crate::db::outbox::enqueue(
-        conn,
-        crate::db::outbox::kind::PAYMENT_FOUND,
-        &t.id,
-        Some(&event_id),
-        &t.contact_email,
-        lang,
-        now,
-    )?;
+    let amount = answer.amount_cents.map(crate::web::format::amount).unwrap_or_default();
+    tell(conn, &t, key, &refund.provider, &[("amount", amount)], now)?;
     Ok(())
 }

@@ -76,8 +76,8 @@ pub(crate) fn apply(
             .execute(conn)?;
         return Ok(());
     }
-    let paused_so_far = t.due_at - rules.due_at(t.created_at, t.priority, t.first_response_at.is_some());
-    let due = rules.due_at(t.created_at, d.priority, t.first_response_at.is_some()) + paused_so_far;
+    let due =
+        rules.due_at(t.created_at, d.priority, t.first_response_at.is_some()) + super::ticket::paused_so_far(t, rules);
     diesel::update(tickets::table.find(&t.id))
         .set((
             tickets::case_kind.eq(d.kind.as_str()),
@@ -96,7 +96,7 @@ pub(crate) fn apply(
     if let Some(id) = &t.escalation_id {
         let target = store::escalation(conn, id)?.map(|e| e.target);
         let routed = matches!(target, Some(EscalationTarget::Platform | EscalationTarget::Engineering));
-        if routed && target != escalation_target(d.kind) {
+        if routed && target != crate::db::tickets::escalation_target(d.kind) {
             let status = if t.status == Status::PendingPlatform { Status::Open } else { t.status };
             diesel::update(tickets::table.find(&t.id))
                 .set((tickets::escalation_id.eq(None::<String>), tickets::status.eq(status.as_str())))
@@ -125,15 +125,6 @@ pub(crate) fn apply(
     };
     insert_event(conn, &t.id, entry, now)?;
     Ok(())
-}
-
-/// The escalation routing opens for a kind (as intake does).
-fn escalation_target(kind: CaseKind) -> Option<EscalationTarget> {
-    match kind {
-        CaseKind::OutOfScope => Some(EscalationTarget::Platform),
-        CaseKind::ProductBug => Some(EscalationTarget::Engineering),
-        _ => None,
-    }
 }
 
 /// Routes a locked ticket again after a customer added facts, unless an

@@ -7,9 +7,9 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::outbox;
-use crate::db::routing::{self, target};
+use crate::db::routing::target;
 use crate::db::schema::tickets;
-use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
+use crate::db::tickets::{join_escalation, Ticket};
 use crate::db::{DbConn, DbPool};
 use crate::domain::codes::{CaseKind, Status};
 use crate::domain::spikes::SpikeRules;
@@ -131,17 +131,8 @@ fn escalate_old_deductions(conn: &mut DbConn, limits: &Limits, now: NaiveDateTim
             }
             diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
             let rule = "deducted-not-credited-too-long";
-            let (esc, new) =
-                routing::escalation_for(conn, target::PROVIDER, t.platform, t.payment_scenario, rule, now)?;
-            if new {
-                routing::notify_new_escalation(conn, &t.id, now)?;
-            }
-            diesel::update(tickets::table.find(&t.id)).set(tickets::escalation_id.eq(&esc)).execute(conn)?;
-            let note = NewEvent {
-                is_public: false,
-                ..NewEvent::public(event_kind::ESCALATED, author::SYSTEM, target::PROVIDER.as_str())
-            };
-            insert_event(conn, &t.id, note, now)?;
+            let provider = target::PROVIDER;
+            join_escalation(conn, &t.id, provider, t.platform, t.payment_scenario, rule, provider.as_str(), now)?;
             Ok(true)
         })?;
         escalated += usize::from(done);

@@ -290,7 +290,7 @@ fn public_message(
 
 /// How much later than its target a ticket is due: the time it already
 /// waited, paused, on the customer.
-fn paused_so_far(t: &Ticket, rules: &Rules) -> chrono::Duration {
+pub(crate) fn paused_so_far(t: &Ticket, rules: &Rules) -> chrono::Duration {
     t.due_at - rules.due_at(t.created_at, t.priority, t.first_response_at.is_some())
 }
 

@@ -13,7 +13,13 @@ pub fn china_time(utc: impl std::borrow::Borrow<NaiveDateTime>) -> String {
 
 /// Cents → `¥128.50`.
 pub fn yuan(cents: i64) -> String {
-    format!("¥{}.{:02}", cents / 100, cents % 100)
+    format!("¥{}", amount(cents))
+}
+
+/// Cents → `128.50`: the API's amounts, and messages that put the ¥ sign
+/// themselves.
+pub fn amount(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
 }
 
 /// `li.wei@example.com` → `l*****@example.com`: enough for customers to

@@ -55,7 +55,7 @@ impl PaymentView {
                         "provider": r.provider,
                         "state": r.state,
                         "provider_state": r.provider_state,
-                        "amount": r.amount_cents.map(yuan),
+                        "amount": r.amount_cents.map(super::format::amount),
                         "requested_at": rfc3339(r.requested_at),
                         "due_at": rfc3339(r.due_at),
                         "checked_at": r.checked_at.map(rfc3339),
@@ -91,15 +91,11 @@ fn rfc3339(t: chrono::NaiveDateTime) -> String {
     t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn yuan(cents: i64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
-}
-
 pub fn check_json(c: &Check) -> Value {
     json!({
         "state": c.state,
         "provider": c.provider,
-        "amount": c.amount_cents.map(yuan),
+        "amount": c.amount_cents.map(super::format::amount),
         "paid_at": c.paid_at.map(|t| t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         "checked_at": c.checked_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "provider_state": c.provider_state,

@@ -102,7 +102,7 @@ fn ticket_json(
         "account_number": t.account_masked,
         "checks_tried": t.checks_tried.codes().collect::<Vec<_>>(),
         "occurred_at": t.occurred_at.map(rfc3339),
-        "amount": t.amount_cents.map(|c| format!("{}.{:02}", c / 100, c % 100)),
+        "amount": t.amount_cents.map(crate::web::format::amount),
         "order_number": t.order_number,
         "contact_email": t.contact_email,
         "description": t.description,
