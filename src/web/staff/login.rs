@@ -119,20 +119,21 @@ pub async fn submit(
             };
             // Each attempt is counted before its password is checked, so
             // attempts sent at once cannot all slip under the limit.
-            // Waiting applies whether or not the account exists.
-            let mut wait = None;
-            for (key, free) in &keys {
+            // Waiting applies whether or not the account exists. The keys
+            // are counted one after another, the next only once the one
+            // before let the attempt through: an attempt held back on the
+            // account never touches the address's count, so a burst on one
+            // account cannot briefly fill the address's allowance and hold
+            // back the account's own free attempts.
+            for (i, (key, free)) in keys.iter().enumerate() {
                 let (failures, last) = users::begin_attempt(c, key, now)?;
                 let until = last + throttle::delay(failures, *free);
                 if until > now {
-                    wait = wait.max(Some((until - now).num_seconds().max(1)));
+                    for (counted, _) in &keys[..=i] {
+                        users::attempt_not_made(c, counted)?;
+                    }
+                    return Ok(Outcome::Wait((until - now).num_seconds().max(1)));
                 }
-            }
-            if let Some(secs) = wait {
-                for (key, _) in &keys {
-                    users::attempt_not_made(c, key)?;
-                }
-                return Ok(Outcome::Wait(secs));
             }
             let ok = match &user {
                 Some(u) => password::verify(&password_typed, u.password_hash.expose()),
