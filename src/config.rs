@@ -86,6 +86,9 @@ pub struct Config {
     /// Sign-in attempts one client address may make a minute (0: no limit)
     #[arg(long, env = "PAYDESK_SIGN_IN_PER_MINUTE", default_value_t = 30)]
     pub sign_in_per_minute: u32,
+    /// Staff API requests one token may make a minute (0: no limit)
+    #[arg(long, env = "PAYDESK_API_PER_MINUTE", default_value_t = 600)]
+    pub api_per_minute: u32,
     /// The header your reverse proxy sets to the client's address, e.g. X-Real-IP
     /// (default: the connecting address is the client's)
     #[arg(long, env = "PAYDESK_CLIENT_IP_HEADER")]

@@ -40,6 +40,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("unsupported content type")]
     UnsupportedMediaType,
+    /// The path exists, but not for this method; holds the `Allow` list.
+    #[error("method not allowed")]
+    MethodNotAllowed(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -100,9 +103,12 @@ impl AppError {
             ),
             AppError::UnsupportedMediaType => (
                 "unsupported_media_type",
-                "Send the request as multipart/form-data.",
-                "请以 multipart/form-data 格式发送请求。",
+                "This kind of body is not accepted here: filing takes multipart/form-data, the staff API JSON.",
+                "此处不接受这种格式的请求：提交工单请用 multipart/form-data，员工 API 请用 JSON。",
             ),
+            AppError::MethodNotAllowed(_) => {
+                ("method_not_allowed", "This address does not take this kind of request.", "此地址不接受这种请求。")
+            }
             AppError::Unavailable(_) => (
                 "unavailable",
                 "We cannot reach our records right now. Nothing you sent was lost; please try again in a minute.",
@@ -133,23 +139,50 @@ impl AppError {
     }
 
     fn builder(&self) -> actix_web::HttpResponseBuilder {
+        use actix_web::http::header;
         let mut builder = HttpResponse::build(self.status_code());
         if let Some(secs) = self.retry_after() {
-            builder.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+            builder.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        match self {
+            AppError::MethodNotAllowed(allow) => {
+                builder.insert_header((header::ALLOW, allow.as_str()));
+            }
+            AppError::Unauthorized => {
+                builder.insert_header((header::WWW_AUTHENTICATE, r#"Bearer realm="paydesk""#));
+            }
+            _ => {}
         }
         builder
     }
 
-    /// The same error as a JSON body, for the API.
-    pub fn json_response(&self) -> HttpResponse {
+    /// The same error as RFC 9457 problem details, for the API: `type`,
+    /// `title`, `status`, `detail`, and `code` (the stable name clients
+    /// match on; `type` ends in it).
+    pub fn problem_response(&self) -> HttpResponse {
         self.log();
         let (code, en, _) = self.describe();
-        let mut error = json!({ "code": code, "message": en });
+        let mut body = problem(self.status_code(), code, en);
         if let Some(secs) = self.retry_after() {
-            error["retry_after_secs"] = json!(secs);
+            body["retry_after"] = json!(secs);
         }
-        self.builder().json(json!({ "error": error }))
+        self.builder().content_type(PROBLEM_JSON).body(body.to_string())
     }
+}
+
+/// The media type of an RFC 9457 problem.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A problem's members: its type (a URI naming the code, relative to the
+/// server), the status's title, the status and what happened.
+pub fn problem(status: StatusCode, code: &str, detail: &str) -> serde_json::Value {
+    json!({
+        "type": format!("/api/v1/problems/{code}"),
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": detail,
+        "code": code,
+    })
 }
 
 #[derive(Template)]
@@ -174,6 +207,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

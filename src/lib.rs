@@ -8,6 +8,8 @@
 //! - `web`: routes, pages and the JSON API.
 //! - `i18n`: Simplified Chinese and English texts.
 //! - `demo`: synthetic tickets for trying the product and for benchmarks.
+// The OpenAPI document (web::api::openapi) is one large `json!`.
+#![recursion_limit = "512"]
 
 pub mod auth;
 pub mod config;

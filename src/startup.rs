@@ -121,12 +121,13 @@ impl Application {
                         .error_handler(|_, _| AppError::BadRequest("form").into()),
                 )
                 .wrap(from_fn(crate::auth::csrf::layer))
+                .wrap(from_fn(crate::web::api::layer))
                 .wrap(security_headers())
                 .wrap(from_fn(no_store))
                 .wrap(from_fn(crate::web::ops::trace))
                 .route("/static/style.css", web::get().to(stylesheet))
                 .configure(routes::routes)
-                .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
+                .default_service(web::to(crate::web::fallback))
         })
         .listen(listener)
         .map_err(|e| StartError::Bind(config.bind.clone(), e))?;

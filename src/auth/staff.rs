@@ -114,17 +114,36 @@ impl FromRequest for ApiStaff {
             return Box::pin(async move { Ok(me) });
         }
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_string());
+        let token = req.headers().get(header::AUTHORIZATION).and_then(|h| h.to_str().ok()).and_then(bearer_token);
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal("no app state".into()))?;
             let Some(token) = token else { return Err(AppError::Unauthorized.into()) };
+            // Counted per token before it is looked up: a flood of calls
+            // with one token, valid or not, stops here.
+            state.limits.api.check_request(&req, crate::domain::reference::hash_secret(&token))?;
             let user = state.db(move |c| Ok(users::token_user(c, &token, now())?)).await?;
             user.map(|u| ApiStaff(Staff::from(u))).ok_or_else(|| AppError::Unauthorized.into())
         })
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header. The scheme name
+/// is case-insensitive (RFC 9110 §11.1), so `bearer` works too.
+fn bearer_token(value: &str) -> Option<String> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        assert_eq!(super::bearer_token("Bearer abc").as_deref(), Some("abc"));
+        assert_eq!(super::bearer_token("bearer  abc ").as_deref(), Some("abc"));
+        assert_eq!(super::bearer_token("BEARER abc").as_deref(), Some("abc"));
+        assert_eq!(super::bearer_token("Basic abc"), None);
+        assert_eq!(super::bearer_token("Bearer "), None);
     }
 }

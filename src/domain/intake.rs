@@ -384,7 +384,7 @@ fn occurred_at(value: &str, now: NaiveDateTime) -> Result<Option<NaiveDateTime>,
 }
 
 /// `128`, `128.5`, `¥1,280.00` → cents.
-fn amount(value: &str) -> Result<Option<i64>, Problem> {
+pub(crate) fn amount(value: &str) -> Result<Option<i64>, Problem> {
     let cleaned: String =
         value.trim().trim_start_matches(['¥', '￥']).chars().filter(|c| *c != ',' && !c.is_whitespace()).collect();
     if cleaned.is_empty() {
@@ -404,7 +404,7 @@ fn amount(value: &str) -> Result<Option<i64>, Problem> {
     Ok(Some(cents))
 }
 
-fn order_number(value: &str) -> Result<Option<String>, Problem> {
+pub(crate) fn order_number(value: &str) -> Result<Option<String>, Problem> {
     let Some(order) = optional_text(value, ORDER_NUMBER_MAX, false)? else {
         return Ok(None);
     };

@@ -21,6 +21,7 @@ pub enum SlaState {
 }
 
 impl SlaState {
+    pub const ALL: &'static [SlaState] = &[SlaState::Ok, SlaState::DueSoon, SlaState::Breached];
     pub const SOON: Duration = Duration::hours(2);
 
     pub fn of(due_at: NaiveDateTime, now: NaiveDateTime) -> SlaState {

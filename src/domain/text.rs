@@ -35,7 +35,9 @@ pub fn clean(input: &str, max_chars: usize, multiline: bool) -> Result<Option<St
     if trimmed.is_empty() {
         return Ok(None);
     }
-    if trimmed.chars().count() > max_chars {
+    // Counted as sent, spaces around it included: what a form field's
+    // `maxlength` and the API document's `maxLength` count.
+    if input.chars().count() > max_chars {
         return Err(TextError::TooLong { max: max_chars });
     }
     if trimmed.chars().any(|c| is_forbidden(c, multiline)) {

@@ -85,6 +85,12 @@ pub fn assign(
         let t = &current(conn, ticket_id, seen)?;
         let to = match to {
             Some(id) => {
+                // An id is letters, digits and dashes: anything with a
+                // control character (a NUL, which PostgreSQL refuses in
+                // text) names nobody, and is not sent to the database.
+                if id.chars().any(char::is_control) {
+                    return Err(AppError::BadRequest("assignee"));
+                }
                 let user = users::find(conn, id)?.filter(|u| u.active).ok_or(AppError::BadRequest("assignee"))?;
                 Some((user.id, user.name))
             }

@@ -50,7 +50,7 @@ pub struct AppState {
 impl AppState {
     /// Counts a ticket or customer message from this request's client.
     pub fn check_intake_rate(&self, req: &actix_web::HttpRequest) -> Result<(), AppError> {
-        self.limits.intake.check(rate_limit::client_address(req, &self.config))
+        self.limits.intake.check_request(req, rate_limit::client_address(req, &self.config))
     }
 }
 
@@ -122,6 +122,25 @@ pub fn table() -> RouteTable {
         .get("/readyz", Public, ops::readyz);
     staff::routes(&mut t);
     t
+}
+
+/// What answers a request no route took: 405 with `Allow` when the path
+/// is one of ours under another method (RFC 9110 §15.5.6), else 404.
+pub async fn fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, AppError> {
+    use std::sync::OnceLock;
+    static PATHS: OnceLock<Vec<(actix_web::dev::ResourceDef, Method)>> = OnceLock::new();
+    let paths = PATHS.get_or_init(|| {
+        let mut paths: Vec<_> =
+            endpoints().into_iter().map(|e| (actix_web::dev::ResourceDef::new(e.path), e.method)).collect();
+        paths.push((actix_web::dev::ResourceDef::new("/static/style.css"), Method::GET));
+        paths
+    });
+    let allowed: Vec<&str> =
+        paths.iter().filter(|(def, _)| def.is_match(req.path())).map(|(_, m)| m.as_str()).collect();
+    if allowed.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Err(AppError::MethodNotAllowed(allowed.join(", ")))
 }
 
 /// Every route with who may call it, in registration order.

@@ -36,6 +36,11 @@ impl FormData {
         self.fields.get(name).and_then(|v| v.first()).cloned().unwrap_or_default()
     }
 
+    /// The names of the text fields sent.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.fields.keys().map(String::as_str)
+    }
+
     /// Every value of a repeated field.
     pub fn all(&self, name: &str) -> Vec<String> {
         self.fields.get(name).cloned().unwrap_or_default()

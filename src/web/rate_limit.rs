@@ -7,53 +7,102 @@
 //! balancer each allow the quota). They are generous on purpose: Chinese
 //! mobile carriers put many customers behind one address.
 
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use actix_web::HttpRequest;
+use actix_web::{HttpMessage, HttpRequest};
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
 
 use crate::config::Config;
 use crate::error::AppError;
 
-/// One limit: so many requests a minute per address, all of them at once
-/// at most (the bucket refills evenly over the minute).
-pub struct Limit {
-    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    /// Checks since the table of addresses was last pruned.
+type Limiter<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
+
+/// One limit: so many requests a minute per key (an address, an API
+/// token), all of them at once at most (the bucket refills evenly over the
+/// minute).
+pub struct Limit<K: Hash + Eq + Clone = IpAddr> {
+    limiter: Option<Limiter<K>>,
+    per_minute: u32,
+    /// Checks since the table of keys was last pruned.
     checks: AtomicU32,
+}
+
+/// Where a key stands after a check, for the `RateLimit-*` headers
+/// (draft-ietf-httpapi-ratelimit-headers): the quota, what is left of it,
+/// and the seconds until it is whole again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateState {
+    pub limit: u32,
+    pub remaining: u32,
+    pub reset_secs: u64,
 }
 
 /// Forget addresses that are back to a full bucket every so many checks, so
 /// the table stays as small as the set of recent clients.
 const PRUNE_EVERY: u32 = 4096;
 
-impl Limit {
+impl<K: Hash + Eq + Clone> Limit<K> {
     /// `per_minute` 0: no limit.
     pub fn per_minute(per_minute: u32) -> Self {
-        let limiter = NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n)));
-        Limit { limiter, checks: AtomicU32::new(0) }
+        let limiter = NonZeroU32::new(per_minute)
+            .map(|n| RateLimiter::dashmap(Quota::per_minute(n)).with_middleware::<StateInformationMiddleware>());
+        Limit { limiter, per_minute, checks: AtomicU32::new(0) }
+    }
+
+    /// [`Limit::check`], leaving the key's state on the request, where the
+    /// API's answer finds it for its `RateLimit-*` headers.
+    pub fn check_request(&self, req: &HttpRequest, key: K) -> Result<(), AppError> {
+        let result = self.check(key);
+        let state = match &result {
+            Ok(Some(state)) => Some(*state),
+            Ok(None) => None,
+            Err(AppError::TooManyAttempts { retry_after_secs }) => {
+                Some(RateState { limit: self.per_minute, remaining: 0, reset_secs: *retry_after_secs as u64 })
+            }
+            Err(_) => None,
+        };
+        if let Some(state) = state {
+            req.extensions_mut().insert(state);
+        }
+        result.map(|_| ())
     }
 
     /// Counts one request from `address`; too many: how long to wait.
-    pub fn check(&self, address: IpAddr) -> Result<(), AppError> {
-        let Some(limiter) = &self.limiter else { return Ok(()) };
+    /// Counts one request for `key`; too many: how long to wait. Without a
+    /// limit (0) there is no state to report.
+    pub fn check(&self, key: K) -> Result<Option<RateState>, AppError> {
+        let Some(limiter) = &self.limiter else { return Ok(None) };
         if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             limiter.retain_recent();
         }
-        limiter.check_key(&address).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            // Round up: "try again in 0 seconds" would be a lie.
-            AppError::TooManyAttempts { retry_after_secs: wait.as_secs() as i64 + 1 }
-        })
+        match limiter.check_key(&key) {
+            Ok(snapshot) => {
+                let remaining = snapshot.remaining_burst_capacity();
+                // Each used request comes back after a minute / quota.
+                let used = u64::from(self.per_minute.saturating_sub(remaining));
+                let reset_secs = (used * 60).div_ceil(u64::from(self.per_minute));
+                Ok(Some(RateState { limit: self.per_minute, remaining, reset_secs }))
+            }
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                // Round up: "try again in 0 seconds" would be a lie.
+                Err(AppError::TooManyAttempts { retry_after_secs: wait.as_secs() as i64 + 1 })
+            }
+        }
     }
 }
 
 pub struct RateLimits {
     pub intake: Limit,
     pub sign_in: Limit,
+    /// The staff API, per token (its hash: no token is kept in memory).
+    pub api: Limit<String>,
 }
 
 impl RateLimits {
@@ -61,6 +110,7 @@ impl RateLimits {
         RateLimits {
             intake: Limit::per_minute(config.intake_per_minute),
             sign_in: Limit::per_minute(config.sign_in_per_minute),
+            api: Limit::per_minute(config.api_per_minute),
         }
     }
 }
@@ -99,7 +149,7 @@ mod tests {
 
     #[test]
     fn the_quota_is_per_address_and_says_how_long_to_wait() {
-        let limit = Limit::per_minute(3);
+        let limit: Limit = Limit::per_minute(3);
         let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         for _ in 0..3 {
             assert!(limit.check(a).is_ok());
@@ -113,7 +163,7 @@ mod tests {
 
     #[test]
     fn zero_means_no_limit() {
-        let limit = Limit::per_minute(0);
+        let limit: Limit = Limit::per_minute(0);
         for _ in 0..10_000 {
             assert!(limit.check("10.0.0.1".parse().unwrap()).is_ok());
         }

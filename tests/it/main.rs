@@ -4,10 +4,12 @@
 
 mod accounts;
 mod api;
+mod api_contract;
 mod authz;
 mod cli;
 mod completeness;
 mod concurrency;
+mod conformance;
 mod durability;
 mod e2e;
 mod forms;

@@ -1,14 +1,20 @@
 //! JSON API for integrations: the payment app files a ticket straight from
 //! its error screen. Same fields and the same validation as the web form.
+//! Every error under `/api/` is an RFC 9457 problem (`application/problem+json`),
+//! whoever produced it: a handler, an extractor, or the router (404, 405).
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use serde_json::{json, Map, Value};
 
+use super::rate_limit::RateState;
 use super::tickets::{intake_input, message, store_ticket};
 use super::{lang, multipart, now, AppState};
 use crate::domain::intake::{self, FieldErrors};
-use crate::error::AppError;
+use crate::error::{problem, AppError, PROBLEM_JSON};
 use crate::i18n::Lang;
 
 /// An [`AppError`] answered as JSON.
@@ -22,18 +28,100 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.0.json_response()
+        self.0.problem_response()
     }
 }
 
-/// `{"errors": {"<field>": ["<message>", …]}}`, in the request's language.
-pub fn field_errors_json(errors: &FieldErrors, lang: Lang, max_screenshot_bytes: usize) -> Value {
+/// 422 as a problem whose `errors` member names each field's problems:
+/// `{"errors": {"<field>": ["<message>", …]}, …}`.
+pub fn invalid(fields: Map<String, Value>) -> HttpResponse {
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let mut body = problem(status, "invalid", "Some values are missing or not valid; `errors` says which and why.");
+    body["errors"] = Value::Object(fields);
+    HttpResponse::build(status).content_type(PROBLEM_JSON).body(body.to_string())
+}
+
+/// One field's problem, as [`invalid`].
+pub fn invalid_field(field: &str, message: &str) -> HttpResponse {
+    let mut fields = Map::new();
+    fields.insert(field.to_string(), json!([message]));
+    invalid(fields)
+}
+
+/// The intake's field errors, in the request's language, as `errors`
+/// members.
+pub fn field_errors(errors: &FieldErrors, lang: Lang, max_screenshot_bytes: usize) -> Map<String, Value> {
     let mut fields = Map::new();
     for (field, problems) in &errors.0 {
         let messages = problems.iter().map(|p| Value::String(message(lang, *p, max_screenshot_bytes))).collect();
         fields.insert((*field).to_string(), Value::Array(messages));
     }
-    json!({ "errors": fields })
+    fields
+}
+
+/// Under `/api/`: no cookies (an API client has no use for the CSRF
+/// cookie), and every error a problem. An error that reached here as
+/// anything else (the router's, an extractor's) is answered again as the
+/// problem its status means, keeping its `Allow`, `Retry-After` and
+/// `WWW-Authenticate`.
+pub async fn layer(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if !req.path().starts_with("/api/") {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    // (The request is not cloned before routing: the router needs it
+    // unshared. Handlers' errors arrive here as responses already.)
+    let (request, mut response) = next.call(req).await?.map_into_boxed_body().into_parts();
+    response.headers_mut().remove(header::SET_COOKIE);
+    if let Some(rate) = request.extensions().get::<RateState>() {
+        let headers = response.headers_mut();
+        for (name, value) in [
+            ("ratelimit-limit", rate.limit.to_string()),
+            ("ratelimit-remaining", rate.remaining.to_string()),
+            ("ratelimit-reset", rate.reset_secs.to_string()),
+        ] {
+            if let Ok(value) = header::HeaderValue::from_str(&value) {
+                headers.insert(header::HeaderName::from_static(name), value);
+            }
+        }
+    }
+    let is_problem =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    let status = response.status();
+    if status.as_u16() < 400 || is_problem {
+        return Ok(ServiceResponse::new(request, response));
+    }
+    let (code, detail) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "Nothing is at this address."),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This address does not take this method; see Allow."),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The body is over the limit."),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "This kind of body is not accepted here."),
+        StatusCode::TOO_MANY_REQUESTS => ("too_many_attempts", "Too many requests; wait as Retry-After says."),
+        StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "Try again in a minute."),
+        s if s.is_server_error() => ("internal", "Something went wrong on our side."),
+        _ => ("bad_request", "The request could not be read."),
+    };
+    let mut answer = HttpResponse::build(status);
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(value) = response.headers().get(&name) {
+            answer.insert_header((name, value.clone()));
+        }
+    }
+    for name in ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"] {
+        if let Some(value) = response.headers().get(name) {
+            answer.insert_header((name, value.clone()));
+        }
+    }
+    let answer = answer.content_type(PROBLEM_JSON).body(problem(status, code, detail).to_string());
+    Ok(ServiceResponse::new(request, answer))
+}
+
+/// Whether a help request sent to the API may hold this field: the
+/// form's fields, and the language of the answers.
+pub fn is_intake_field(name: &str) -> bool {
+    intake::FIELDS.contains(&name) || name == "lang"
 }
 
 /// `POST /api/v1/tickets`: 201 with the reference and tracking link, or 422
@@ -46,27 +134,52 @@ pub async fn create_ticket(
     state.check_intake_rate(&req)?;
     let max_file = state.config.max_screenshot_bytes;
     let form = multipart::read(&req, payload, state.config.max_body_bytes(), max_file).await?;
-    let lang = Lang::parse(&form.text("lang")).unwrap_or_else(|| lang::negotiate(&req));
-    match intake::validate(intake_input(&form, max_file), lang, now()) {
-        Ok(ticket) => {
-            let created = store_ticket(&state, ticket, None).await?;
-            let tracking_url = format!("{}/t/{}", state.public_url, created.token.as_str());
-            Ok(HttpResponse::Created()
-                .insert_header((header::LOCATION, format!("/api/v1/tickets/{}", created.reference)))
-                .json(json!({
-                    "reference": created.reference,
-                    "tracking_url": tracking_url,
-                    "status": created.status.as_str(),
-                })))
+    // A field the document does not name is refused, not silently
+    // dropped: a client that misspells a field learns it.
+    let mut problems: Map<String, Value> = form
+        .names()
+        .filter(|n| !is_intake_field(n))
+        .map(|n| (n.to_string(), json!(["Not a field of a help request."])))
+        .collect();
+    // An explicit language must be one we speak; absent, the request's
+    // Accept-Language decides.
+    let lang = match form.text("lang").trim() {
+        "" => lang::negotiate(&req),
+        code => Lang::parse(code).unwrap_or_else(|| {
+            problems.insert("lang".into(), json!(["Use zh-CN or en."]));
+            lang::negotiate(&req)
+        }),
+    };
+    // Every problem at once: the form's and these.
+    let ticket = match intake::validate(intake_input(&form, max_file), lang, now()) {
+        Ok(ticket) if problems.is_empty() => ticket,
+        Ok(_) => return Ok(invalid(problems)),
+        Err(errors) => {
+            problems.extend(field_errors(&errors, lang, max_file));
+            return Ok(invalid(problems));
         }
-        Err(errors) => Ok(HttpResponse::UnprocessableEntity().json(field_errors_json(&errors, lang, max_file))),
-    }
+    };
+    let created = store_ticket(&state, ticket, None).await?;
+    let tracking_url = format!("{}/t/{}", state.public_url, created.token.as_str());
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/tickets/{}", created.reference)))
+        .json(json!({
+            "reference": created.reference,
+            "tracking_url": tracking_url,
+            "status": created.status.as_str(),
+        })))
 }
 
 pub mod staff;
 
-/// `GET /api/v1/openapi.json`: the API's description, kept beside the code
-/// and checked against the running server by the tests.
+pub mod openapi;
+
+/// `GET /api/v1/openapi.json`: the API's description, built from the code
+/// (`openapi::document`) and checked against the running server by the
+/// tests and schemathesis.
 pub async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(include_str!("openapi.json"))
+    use std::sync::OnceLock;
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    let body = DOCUMENT.get_or_init(|| openapi::document().to_string());
+    HttpResponse::Ok().content_type("application/json").body(body.as_str())
 }

@@ -147,7 +147,8 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let mut q = q.into_inner();
-    q.view = q.view.or(Some("open".into()));
+    // Absent or empty: the documented default.
+    q.view = q.view.filter(|v| !v.trim().is_empty()).or(Some("open".into()));
     let (view, filter, after) = q.parse()?;
     let rows = state
         .db(move |c| {
@@ -195,9 +196,7 @@ pub struct ReplyBody {
     status: Option<String>,
 }
 
-fn unprocessable(field: &str, message: &str) -> HttpResponse {
-    HttpResponse::UnprocessableEntity().json(json!({ "errors": { field: [message] } }))
-}
+use super::invalid_field as unprocessable;
 
 const THEN_STATUSES: &str = "Use open, pending_customer or resolved.";
 

@@ -46,16 +46,26 @@ impl QueueQuery {
         fn opt<T>(v: &Option<String>, parse: fn(&str) -> Option<T>) -> Result<Option<T>, AppError> {
             some(v).map(|s| parse(s).ok_or(AppError::BadRequest("unknown filter value"))).transpose()
         }
+        // Words to search for, a city, a user id: never a control character
+        // (PostgreSQL refuses a NUL in text; no one types the others).
+        fn words(v: &Option<String>) -> Result<Option<String>, AppError> {
+            match some(v) {
+                Some(s) if s.chars().any(char::is_control) => {
+                    Err(AppError::BadRequest("control character in a filter"))
+                }
+                other => Ok(other.map(str::to_string)),
+            }
+        }
         let view = opt(&self.view, View::parse)?.unwrap_or_default();
         let filter = Filter {
             status: opt(&self.status, Status::parse)?,
             case_kind: opt(&self.case_kind, CaseKind::parse)?,
             queue: opt(&self.queue, Queue::parse)?,
-            city: some(&self.city).map(str::to_string),
+            city: words(&self.city)?,
             priority: opt(&self.priority, Priority::parse)?,
-            assignee: some(&self.assignee).map(|a| if a == "none" { None } else { Some(a.to_string()) }),
+            assignee: words(&self.assignee)?.map(|a| if a == "none" { None } else { Some(a) }),
             sla: opt(&self.sla, SlaState::parse)?,
-            search: some(&self.q).map(str::to_string),
+            search: words(&self.q)?,
         };
         let after = opt(&self.after, Cursor::decode)?;
         Ok((view, filter, after))
