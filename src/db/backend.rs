@@ -218,3 +218,25 @@ pub fn after_bulk_load(conn: &mut DbConn) -> QueryResult<()> {
     }
     Ok(())
 }
+
+/// The change feed's horizon (migration 16): every ticket change whose
+/// `change_seq` is below it is committed, and visible to any read that
+/// starts after this one. SQLite writes one transaction at a time: one past
+/// the highest. PostgreSQL: the oldest transaction still running;
+/// every older one has finished.
+pub fn change_horizon(conn: &mut DbConn) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Horizon {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        horizon: i64,
+    }
+    let query = match conn {
+        DbConn::Postgres(_) => "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon",
+        DbConn::Sqlite(_) => "SELECT COALESCE(MAX(change_seq), 0) + 1 AS horizon FROM tickets",
+    };
+    let h: Horizon = match conn {
+        DbConn::Postgres(c) => diesel::sql_query(query).get_result(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(query).get_result(c)?,
+    };
+    Ok(h.horizon)
+}

@@ -24,6 +24,9 @@ pub enum View {
     Waiting,
     /// Everything not resolved or closed.
     AllOpen,
+    /// Every ticket, resolved and closed included: the API's list and
+    /// change feed (not a tab of the queue page).
+    All,
 }
 
 impl View {
@@ -35,11 +38,12 @@ impl View {
             View::Unassigned => "unassigned",
             View::Waiting => "waiting",
             View::AllOpen => "open",
+            View::All => "all",
         }
     }
 
     pub fn parse(s: &str) -> Option<View> {
-        View::ALL.into_iter().find(|v| v.as_str() == s)
+        View::ALL.into_iter().chain([View::All]).find(|v| v.as_str() == s)
     }
 }
 
@@ -104,6 +108,10 @@ pub struct RowData {
     pub has_occurred_at: bool,
     pub has_amount: bool,
     pub has_order_number: bool,
+    pub updated_at: NaiveDateTime,
+    pub version: i64,
+    /// Where the ticket's last change stands in the change feed.
+    pub change_seq: i64,
 }
 
 impl Holds for RowData {
@@ -148,6 +156,7 @@ fn view_query<'a>(viewer: &Viewer<'_>, view: View) -> Boxed<'a> {
             .filter(tickets::assignee_id.eq(viewer.id.to_string()))
             .filter(tickets::status.eq(Status::PendingCustomer.as_str())),
         View::AllOpen => q.filter(tickets::status.eq_any(Status::OPEN)),
+        View::All => q,
     }
 }
 
@@ -233,6 +242,73 @@ pub fn page(
     rows(conn, &ids)
 }
 
+/// Where the change feed stands: every ticket change committed in the
+/// order of its `change_seq` (see migration 16), from `since` on.
+/// `horizon`: the first page's (0 on a first page, or to resume later);
+/// changes at or past it were not yet certain to be committed then, and
+/// belong to a later pass. A pass pages up to its horizon, so a ticket
+/// changed while a client pages is neither skipped nor listed twice: its
+/// new change comes in the next pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedCursor {
+    pub horizon: i64,
+    pub seq: i64,
+    pub since: NaiveDateTime,
+    /// Empty: every ticket at `seq`.
+    pub id: String,
+}
+
+impl FeedCursor {
+    pub fn start(since: NaiveDateTime) -> Self {
+        FeedCursor { horizon: 0, seq: -1, since, id: String::new() }
+    }
+
+    pub fn encode(&self) -> String {
+        format!("{}.{}.{}.{}", self.horizon, self.seq, self.since.and_utc().timestamp_micros(), self.id)
+    }
+
+    pub fn decode(s: &str) -> Option<FeedCursor> {
+        let mut parts = s.splitn(4, '.');
+        let horizon = parts.next()?.parse().ok()?;
+        let seq = parts.next()?.parse().ok()?;
+        let since = chrono::DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?.naive_utc();
+        let id = parts.next()?;
+        if !id.is_empty() {
+            uuid::Uuid::parse_str(id).ok()?;
+        }
+        Some(FeedCursor { horizon, seq, since, id: id.to_string() })
+    }
+}
+
+/// One page of the change feed, in commit order, and the cursor after it;
+/// `caught_up` when the page reached the pass's horizon (the cursor then
+/// resumes from there, later).
+pub fn feed(
+    conn: &mut DbConn,
+    viewer: &Viewer<'_>,
+    view: View,
+    filter: &Filter,
+    at: &FeedCursor,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<(Vec<RowData>, FeedCursor, bool)> {
+    let horizon = if at.horizon > 0 { at.horizon } else { super::backend::change_horizon(conn)? };
+    let q = apply_filter(view_query(viewer, view), filter, now)
+        .filter(tickets::updated_at.gt(at.since))
+        .filter(tickets::change_seq.lt(horizon))
+        .filter(tickets::change_seq.gt(at.seq).or(tickets::change_seq.eq(at.seq).and(tickets::id.gt(at.id.clone()))));
+    let ids: Vec<String> =
+        q.select(tickets::id).order((tickets::change_seq.asc(), tickets::id.asc())).limit(limit).load(conn)?;
+    let rows = rows(conn, &ids)?;
+    if rows.len() as i64 == limit {
+        let last = rows.last().expect("a full page has a last row");
+        let next = FeedCursor { horizon, seq: last.change_seq, since: at.since, id: last.id.clone() };
+        return Ok((rows, next, false));
+    }
+    // Caught up: the next pass starts at this one's horizon, with a new one.
+    Ok((rows, FeedCursor { horizon: 0, seq: horizon, since: at.since, id: String::new() }, true))
+}
+
 /// The rows for these ids, in that order.
 pub fn rows(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<RowData>> {
     let mut found: Vec<RowData> = tickets::table
@@ -259,6 +335,9 @@ pub fn rows(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<RowData>> {
             tickets::occurred_at.is_not_null(),
             tickets::amount_cents.is_not_null(),
             tickets::order_number.is_not_null(),
+            tickets::updated_at,
+            tickets::version,
+            tickets::change_seq,
         ))
         .load(conn)?;
     found.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
@@ -273,6 +352,18 @@ pub fn counts(conn: &mut DbConn, viewer: &Viewer<'_>) -> QueryResult<Vec<(View, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feed_cursors_round_trip_and_refuse_garbage() {
+        let since = chrono::DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap().naive_utc();
+        let c = FeedCursor { horizon: 42, seq: 41, since, id: "0191e3c2-7d2e-7a3c-9a1b-2b3c4d5e6f70".into() };
+        assert_eq!(FeedCursor::decode(&c.encode()), Some(c));
+        let start = FeedCursor::start(since);
+        assert_eq!(FeedCursor::decode(&start.encode()), Some(start));
+        for bad in ["", "1.2.3", "a.1.1.", "1.1.1.not-a-uuid", "1.1.99999999999999999999."] {
+            assert_eq!(FeedCursor::decode(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn cursors_round_trip_and_refuse_garbage() {

@@ -42,6 +42,7 @@ diesel::table! {
         incident_id -> Nullable<Text>,
         resolved_at -> Nullable<Timestamp>,
         version -> BigInt,
+        change_seq -> BigInt,
     }
 }
 

@@ -458,6 +458,11 @@ pub fn screenshot_list(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Vec<Sc
 
 /// A screenshot's type and bytes, only if it belongs to the given ticket.
 pub fn screenshot_data(conn: &mut DbConn, ticket_id: &str, id: &str) -> QueryResult<Option<(ImageKind, Vec<u8>)>> {
+    // An id from a URL: one with a NUL names nothing (and PostgreSQL
+    // refuses NUL in text).
+    if id.contains('\0') {
+        return Ok(None);
+    }
     let row: Option<(String, Vec<u8>)> = screenshots::table
         .filter(screenshots::id.eq(id))
         .filter(screenshots::ticket_id.eq(ticket_id))

@@ -117,6 +117,8 @@ pub fn table() -> RouteTable {
         .get("/api/v1/tickets/{reference}", Api(Role::Agent), api::staff::show)
         .add(Method::PATCH, "/api/v1/tickets/{reference}", Api(Role::Agent), api::staff::update)
         .post("/api/v1/tickets/{reference}/replies", Api(Role::Agent), api::staff::reply)
+        .get("/api/v1/tickets/{reference}/events", Api(Role::Agent), api::staff::events)
+        .get("/api/v1/tickets/{reference}/screenshots/{id}", Api(Role::Agent), api::staff::screenshot)
         .get("/api/v1/openapi.json", Public, api::openapi)
         .get("/healthz", Public, health::healthz)
         .get("/readyz", Public, ops::readyz);

@@ -12,6 +12,7 @@ mod concurrency;
 mod conformance;
 mod durability;
 mod e2e;
+mod feed;
 mod forms;
 mod hostile;
 mod insight;

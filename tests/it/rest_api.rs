@@ -166,7 +166,7 @@ async fn the_openapi_document_matches_the_server() {
     let (reference, _) = app.file_api(&complete_fields()).await;
     let (status, doc) = Api { app: &app, token: String::new() }.call("GET", "/api/v1/openapi.json", None).await;
     assert_eq!(status, 200);
-    assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
     // Every route under /api/ is documented, and nothing else.
     let mut served: Vec<String> = paydesk::web::endpoints()

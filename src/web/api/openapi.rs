@@ -8,7 +8,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::domain::codes::{
-    CaseKind, CheckTried, FailingStep, PaymentMethod, PaymentScenario, Platform, Priority, Queue, Status, Symptom,
+    CaseKind, CheckTried, EventAuthor, EventKind, FailingStep, PaymentMethod, PaymentScenario, Platform, Priority,
+    Queue, Status, Symptom,
 };
 use crate::domain::completeness::{need, Fact, Need};
 use crate::domain::intake::{
@@ -85,8 +86,12 @@ pub mod patterns {
         }
     }
 
-    /// The `next` cursor of a page.
-    pub const CURSOR: &str = "^(?:-?[0-9]{1,16}~[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$";
+    /// The `next` cursor of a page: the queue's (due time ~ id) or the
+    /// feed's (horizon . change . since . id).
+    pub const CURSOR: &str = "^(?:-?[0-9]{1,16}~[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9]{1,18}\\.-?[0-9]{1,18}\\.-?[0-9]{1,16}\\.(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?)?$";
+
+    /// An RFC 3339 time with seconds and an offset (empty: none).
+    pub const TIMESTAMP: &str = "^(?:(?:19[7-9][0-9]|20[0-9][0-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9]))?$";
 
     /// A filter's words: no control character.
     pub const FILTER: &str = r"^[^\u0000-\u001f\u007f-\u009f]*$";
@@ -96,14 +101,18 @@ fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> Value {
     Value::Array(all.iter().map(|v| Value::String(code(*v).to_string())).collect())
 }
 
-/// A filter of the list: one of the codes, or empty for any (what the
-/// queue page's "any" sends).
-fn filter<T: Copy>(name: &str, all: &[T], code: fn(T) -> &'static str) -> Value {
-    let mut values = codes(all, code);
+/// The codes and the empty string (what a form sends for "none chosen").
+fn or_empty(mut values: Value) -> Value {
     if let Value::Array(values) = &mut values {
         values.push(Value::String(String::new()));
     }
-    json!({ "name": name, "in": "query", "schema": { "type": "string", "enum": values }, "description": "Empty: any." })
+    values
+}
+
+/// A filter of the list: one of the codes, or empty for any (what the
+/// queue page's "any" sends).
+fn filter<T: Copy>(name: &str, all: &[T], code: fn(T) -> &'static str) -> Value {
+    json!({ "name": name, "in": "query", "schema": { "type": "string", "enum": or_empty(codes(all, code)) }, "description": "Empty: any." })
 }
 
 fn choice<T: Copy>(all: &[T], code: fn(T) -> &'static str, description: &str) -> Value {
@@ -147,12 +156,12 @@ fn staff_errors(responses: &mut Map<String, Value>) {
 }
 
 /// The intake: what every request holds, then what its symptom adds (from
-/// the completeness model, one branch per symptom).
+/// the completeness model, one condition per symptom).
 fn intake_schema() -> Value {
     let properties = json!({
         "platform": choice(Platform::ALL, Platform::as_str, "The app the payment ran in."),
         "payment_scenario": choice(PaymentScenario::ALL, PaymentScenario::as_str, "What was being paid."),
-        "payment_method": { "type": "string", "enum": codes(PaymentMethod::ALL, PaymentMethod::as_str) },
+        "payment_method": { "type": "string", "enum": or_empty(codes(PaymentMethod::ALL, PaymentMethod::as_str)), "description": "How it was paid; empty: not given." },
         "failing_step": choice(FailingStep::ALL, FailingStep::as_str, "Where in the payment it failed."),
         "symptom": choice(Symptom::ALL, Symptom::as_str, "What the customer saw; decides what else is required."),
         "error_code": text(ERROR_CODE_MAX, false, false),
@@ -166,27 +175,28 @@ fn intake_schema() -> Value {
         "order_number": { "type": "string", "maxLength": ORDER_NUMBER_MAX, "pattern": patterns::order_number(false) },
         "contact_email": { "type": "string", "maxLength": EMAIL_MAX, "pattern": patterns::email() },
         "description": text(DESCRIPTION_MAX, false, true),
-        "lang": { "type": "string", "enum": ["zh-CN", "en"], "description": "The language of the answers and emails (default: Accept-Language)." }
+        "lang": { "type": "string", "enum": ["zh-CN", "en", ""], "description": "The language of the answers and emails (empty or absent: Accept-Language)." }
     });
     let branches: Vec<Value> = Symptom::ALL
         .iter()
         .map(|&symptom| {
-            let mut required: Vec<&str> = vec!["symptom"];
+            let mut required: Vec<&str> = Vec::new();
             let mut props = Map::new();
-            props.insert("symptom".into(), json!({ "enum": [symptom.as_str()] }));
-            let mut any_of = None;
+            let mut either = None;
             for fact in Fact::ALL {
                 if need(symptom, None, fact) != Need::Required {
                     continue;
                 }
                 match fact {
                     Fact::ErrorDetail => {
-                        // Either one, with something in it.
+                        // Either one, with something in it: without a code,
+                        // the message. (Said as a condition: alternatives
+                        // would let a fuzzer break one and keep the other.)
                         let filled = patterns::text(true, false);
-                        any_of = Some(json!([
-                            { "required": ["error_code"], "properties": { "error_code": { "pattern": filled } } },
-                            { "required": ["error_message"], "properties": { "error_message": { "pattern": filled } } }
-                        ]));
+                        either = Some(json!({
+                            "if": { "not": { "required": ["error_code"], "properties": { "error_code": { "pattern": filled } } } },
+                            "then": { "required": ["error_message"], "properties": { "error_message": { "pattern": filled } } }
+                        }));
                     }
                     Fact::Screenshot => required.push("screenshot"),
                     Fact::PaymentMethod => required.push("payment_method"),
@@ -204,25 +214,28 @@ fn intake_schema() -> Value {
                     }
                 }
             }
-            let mut branch = json!({ "type": "object", "required": required, "properties": props });
-            if let Some(any_of) = any_of {
-                branch["anyOf"] = any_of;
+            // "If the symptom is this, then…": a condition, not alternatives
+            // (with `oneOf` branches a fuzzer changing one branch's symptom
+            // may land on another valid request).
+            let mut then = json!({ "required": required, "properties": props });
+            if let Some(Value::Object(either)) = either {
+                then.as_object_mut().expect("an object").extend(either);
             }
-            branch
+            json!({ "if": { "properties": { "symptom": { "const": symptom.as_str() } }, "required": ["symptom"] }, "then": then })
         })
         .collect();
     json!({
-        "description": "A help request. What else is required depends on the symptom (one branch each): an error shown needs its code or message and a screenshot; money taken but not credited needs when, how much and the order number.",
+        "description": "A help request. What else is required depends on the symptom (one condition each): an error shown needs its code or message and a screenshot; money taken but not credited needs when, how much and the order number.",
         "type": "object",
         "required": ["platform", "payment_scenario", "failing_step", "symptom", "city", "account_number", "contact_email", "checks_tried"],
         "properties": properties,
         "additionalProperties": false,
-        "oneOf": branches
+        "allOf": branches
     })
 }
 
 fn ticket_schema() -> Value {
-    let nullable_string = json!({ "type": "string", "nullable": true });
+    let nullable_string = json!({ "type": ["string", "null"] });
     let mut methods_or_null = codes(PaymentMethod::ALL, PaymentMethod::as_str);
     if let Value::Array(codes) = &mut methods_or_null {
         codes.push(Value::Null);
@@ -238,13 +251,13 @@ fn ticket_schema() -> Value {
             "priority": { "type": "string", "enum": codes(Priority::ALL, Priority::as_str) },
             "assignee": { "$ref": "#/components/schemas/Assignee" },
             "due_at": { "type": "string", "format": "date-time" },
-            "first_response_at": { "type": "string", "format": "date-time", "nullable": true },
+            "first_response_at": { "type": ["string", "null"], "format": "date-time" },
             "created_at": { "type": "string", "format": "date-time" },
             "updated_at": { "type": "string", "format": "date-time" },
             "language": { "type": "string", "enum": ["zh-CN", "en"] },
             "platform": { "type": "string", "enum": codes(Platform::ALL, Platform::as_str) },
             "payment_scenario": { "type": "string", "enum": codes(PaymentScenario::ALL, PaymentScenario::as_str) },
-            "payment_method": { "type": "string", "nullable": true, "enum": methods_or_null },
+            "payment_method": { "type": ["string", "null"], "enum": methods_or_null },
             "failing_step": { "type": "string", "enum": codes(FailingStep::ALL, FailingStep::as_str) },
             "symptom": { "type": "string", "enum": codes(Symptom::ALL, Symptom::as_str) },
             "error_code": nullable_string,
@@ -252,7 +265,7 @@ fn ticket_schema() -> Value {
             "city": { "type": "string" },
             "account_number": { "type": "string", "description": "Masked: never the whole number." },
             "checks_tried": { "type": "array", "items": { "type": "string", "enum": codes(CheckTried::ALL, CheckTried::as_str) } },
-            "occurred_at": { "type": "string", "format": "date-time", "nullable": true },
+            "occurred_at": { "type": ["string", "null"], "format": "date-time" },
             "amount": nullable_string,
             "order_number": nullable_string,
             "contact_email": { "type": "string", "description": "Empty once the retention purge anonymised the ticket." },
@@ -260,8 +273,8 @@ fn ticket_schema() -> Value {
             "missing_facts": { "type": "array", "items": { "type": "string" }, "description": "Facts this kind of case needs that the request lacks." },
             "screenshot_count": { "type": "integer", "minimum": 0 },
             "routing": { "type": "object", "required": ["rule", "facts"], "properties": { "rule": { "type": "string" }, "facts": { "type": "string" } }, "description": "The routing rule that decided, and the facts it matched." },
-            "escalation": { "type": "object", "nullable": true, "required": ["id", "target", "status"], "properties": { "id": { "type": "string" }, "target": { "type": "string" }, "status": { "type": "string" } } },
-            "payment_check": { "description": "The latest check of the payment at its provider; `{\"state\": \"pending\"}` while one is under way; null when never checked.", "nullable": true, "allOf": [{ "$ref": "#/components/schemas/PaymentCheck" }] },
+            "escalation": { "type": ["object", "null"], "required": ["id", "target", "status"], "properties": { "id": { "type": "string" }, "target": { "type": "string" }, "status": { "type": "string" } } },
+            "payment_check": { "description": "The latest check of the payment at its provider; `{\"state\": \"pending\"}` while one is under way; null when never checked.", "anyOf": [{ "$ref": "#/components/schemas/PaymentCheck" }, { "type": "null" }] },
             "payment_checks": { "type": "array", "description": "Every check, oldest first.", "items": { "$ref": "#/components/schemas/PaymentCheck" } },
             "refunds": { "type": "array", "items": { "type": "object" }, "description": "Refunds followed at the provider." },
             "url": { "type": "string", "description": "The ticket's page for staff." }
@@ -282,7 +295,7 @@ pub fn document() -> Value {
         responses
     };
     let list_params = json!([
-        { "name": "view", "in": "query", "schema": { "type": "string", "enum": ["mine", "unassigned", "waiting", "open", ""], "default": "open" }, "description": "Which tickets: mine, nobody's yet, mine waiting on the customer, or every open one. Empty means the default." },
+        { "name": "view", "in": "query", "schema": { "type": "string", "enum": ["mine", "unassigned", "waiting", "open", "all", ""] }, "description": "Which tickets: mine, nobody's yet, mine waiting on the customer, every open one, or every one. Empty or absent: open (the feed: all)." },
         filter("status", Status::ALL, Status::as_str),
         filter("case_kind", CaseKind::ALL, CaseKind::as_str),
         filter("queue", Queue::ALL, Queue::as_str),
@@ -291,7 +304,9 @@ pub fn document() -> Value {
         { "name": "assignee", "in": "query", "schema": { "type": "string", "pattern": patterns::FILTER }, "description": "A user id, or none" },
         filter("sla", SlaState::ALL, SlaState::as_str),
         { "name": "q", "in": "query", "schema": { "type": "string", "pattern": patterns::FILTER }, "description": "Reference, masked account number, order number or words" },
-        { "name": "after", "in": "query", "schema": { "type": "string", "pattern": patterns::CURSOR }, "description": "The `next` cursor of the previous page" }
+        { "name": "after", "in": "query", "schema": { "type": "string", "pattern": patterns::CURSOR }, "description": "The `next` cursor of the previous page (of the queue or of the feed)" },
+        { "name": "updated_since", "in": "query", "schema": { "type": "string", "pattern": patterns::TIMESTAMP }, "description": "The change feed: tickets changed after this time, every status, in the order the changes were committed. Follow `next` from then on: it pages up to a horizon fixed at the first page (so no ticket is skipped or listed twice while others write), and at the end (`caught_up`) resumes later from there." },
+        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": super::staff::MAX_LIMIT, "default": crate::web::staff::queue::PAGE_SIZE } }
     ]);
 
     let mut create_responses = Map::new();
@@ -303,6 +318,7 @@ pub fn document() -> Value {
             "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Created" } } },
             "links": {
                 "GetTicket": { "operationId": "getTicket", "parameters": { "reference": "$response.body#/reference" } },
+                "GetEvents": { "operationId": "listTicketEvents", "parameters": { "reference": "$response.body#/reference" } },
                 "UpdateTicket": { "operationId": "updateTicket", "parameters": { "reference": "$response.body#/reference" } },
                 "ReplyToTicket": { "operationId": "replyToTicket", "parameters": { "reference": "$response.body#/reference" } }
             }
@@ -318,7 +334,11 @@ pub fn document() -> Value {
     let mut list_responses = Map::new();
     list_responses.insert(
         "200".into(),
-        json!({ "description": "A page", "content": { "application/json": { "schema": { "type": "object", "required": ["tickets", "next"], "properties": { "tickets": { "type": "array", "items": { "$ref": "#/components/schemas/QueueRow" } }, "next": { "type": "string", "nullable": true } } } } } }),
+        json!({ "description": "A page", "content": { "application/json": { "schema": { "type": "object", "required": ["tickets", "next"], "properties": {
+            "tickets": { "type": "array", "items": { "$ref": "#/components/schemas/QueueRow" } },
+            "next": { "type": ["string", "null"], "description": "The cursor of the next page (the queue: null after the last; the feed: always, to resume)" },
+            "caught_up": { "type": "boolean", "description": "The feed only: this page reached the horizon; follow `next` later for what changes meanwhile" }
+        } } } } }),
     );
     list_responses.insert("400".into(), problem("A filter value or cursor that is not one of the documented ones"));
     staff_errors(&mut list_responses);
@@ -353,11 +373,31 @@ pub fn document() -> Value {
     reply_responses.insert("422".into(), json!({ "$ref": "#/components/responses/Invalid" }));
     staff_errors(&mut reply_responses);
 
+    let mut events_responses = Map::new();
+    events_responses.insert(
+        "200".into(),
+        json!({ "description": "The conversation", "content": { "application/json": { "schema": { "type": "object", "required": ["reference", "events"], "properties": {
+            "reference": { "type": "string" },
+            "events": { "type": "array", "items": { "$ref": "#/components/schemas/Event" } }
+        } } } } }),
+    );
+    events_responses.insert("404".into(), problem("No such ticket"));
+    staff_errors(&mut events_responses);
+
+    let mut screenshot_responses = Map::new();
+    let image = json!({ "schema": { "type": "string", "format": "binary" } });
+    screenshot_responses.insert(
+        "200".into(),
+        json!({ "description": "The image", "content": { "image/png": image, "image/jpeg": image, "image/webp": image } }),
+    );
+    screenshot_responses.insert("404".into(), problem("No such ticket, or no such screenshot of it"));
+    staff_errors(&mut screenshot_responses);
+
     let then_statuses: Vec<&str> = vec!["open", "pending_customer", "resolved"];
     let staff_message = crate::domain::text::limits::STAFF_MESSAGE;
 
     json!({
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {
             "title": "paydesk API",
             "version": "1",
@@ -395,7 +435,7 @@ pub fn document() -> Value {
                         "status": choice(Status::ALL, Status::as_str, "What the request became: new, or waiting on the customer when self-service steps were sent.")
                     }
                 },
-                "Assignee": { "type": "object", "nullable": true, "required": ["id"], "properties": { "id": { "type": "string" }, "name": { "type": "string", "nullable": true } } },
+                "Assignee": { "type": ["object", "null"], "required": ["id"], "properties": { "id": { "type": "string" }, "name": { "type": ["string", "null"],  } } },
                 "QueueRow": {
                     "type": "object",
                     "required": ["reference", "status", "case_kind", "queue", "priority", "created_at", "due_at", "missing_facts"],
@@ -409,8 +449,27 @@ pub fn document() -> Value {
                         "failing_step": { "type": "string", "enum": codes(FailingStep::ALL, FailingStep::as_str) },
                         "assignee": { "$ref": "#/components/schemas/Assignee" },
                         "created_at": { "type": "string", "format": "date-time" },
+                        "updated_at": { "type": "string", "format": "date-time" },
                         "due_at": { "type": "string", "format": "date-time" },
+                        "version": { "type": "integer", "description": "The ticket's ETag without quotes" },
                         "missing_facts": { "type": "array", "items": { "type": "string" } }
+                    }
+                },
+                "Event": {
+                    "type": "object",
+                    "required": ["id", "kind", "author_kind", "internal", "body", "created_at", "screenshots"],
+                    "properties": {
+                        "id": { "type": "string" },
+                        "kind": { "type": "string", "enum": codes(EventKind::ALL, EventKind::as_str) },
+                        "author_kind": { "type": "string", "enum": codes(EventAuthor::ALL, EventAuthor::as_str) },
+                        "author": { "$ref": "#/components/schemas/Assignee" },
+                        "internal": { "type": "boolean", "description": "Staff only: never shown to the customer" },
+                        "body": { "type": "string" },
+                        "created_at": { "type": "string", "format": "date-time" },
+                        "screenshots": { "type": "array", "items": { "type": "object", "required": ["id", "url", "content_type"], "properties": {
+                            "id": { "type": "string" }, "url": { "type": "string" }, "content_type": { "type": "string" },
+                            "width": { "type": "integer" }, "height": { "type": "integer" }, "byte_size": { "type": "integer" }
+                        } } }
                     }
                 },
                 "Ticket": ticket_schema(),
@@ -420,12 +479,12 @@ pub fn document() -> Value {
                     "properties": {
                         "state": { "type": "string", "enum": ["pending", "paid", "not_paid", "refunding", "refunded", "not_found", "unverified", "error"] },
                         "provider": { "type": "string", "example": "wechat_pay" },
-                        "amount": { "type": "string", "nullable": true, "description": "Yuan, as the provider recorded it.", "example": "128.50" },
-                        "paid_at": { "type": "string", "format": "date-time", "nullable": true },
+                        "amount": { "type": ["string", "null"], "description": "Yuan, as the provider recorded it.", "example": "128.50" },
+                        "paid_at": { "type": ["string", "null"], "format": "date-time" },
                         "checked_at": { "type": "string", "format": "date-time" },
                         "provider_state": { "type": "string", "example": "SUCCESS" },
                         "provider_description": { "type": "string" },
-                        "bill_state": { "type": "string", "nullable": true, "enum": ["credited", "not_credited", "unknown", null] },
+                        "bill_state": { "type": ["string", "null"], "enum": ["credited", "not_credited", "unknown", null] },
                         "problem": { "type": "string", "description": "Why the last try gave no verified answer." }
                     }
                 },
@@ -434,7 +493,7 @@ pub fn document() -> Value {
                     "properties": {
                         "status": { "type": "string", "enum": codes(Status::ALL, Status::as_str) },
                         "priority": { "type": "string", "enum": codes(Priority::ALL, Priority::as_str) },
-                        "assignee": { "type": "string", "nullable": true, "description": "A user id, or null to unassign" }
+                        "assignee": { "type": ["string", "null"], "description": "A user id, or null to unassign" }
                     }
                 },
                 "Reply": {
@@ -506,6 +565,26 @@ pub fn document() -> Value {
                     "parameters": [if_match],
                     "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Reply" } } } },
                     "responses": reply_responses
+                }
+            },
+            "/api/v1/tickets/{reference}/events": {
+                "parameters": [reference],
+                "get": {
+                    "operationId": "listTicketEvents",
+                    "tags": ["tickets"],
+                    "summary": "The ticket's conversation, oldest first, internal notes marked",
+                    "security": [{ "bearer": [] }],
+                    "responses": events_responses
+                }
+            },
+            "/api/v1/tickets/{reference}/screenshots/{id}": {
+                "parameters": [reference, { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "get": {
+                    "operationId": "getScreenshot",
+                    "tags": ["tickets"],
+                    "summary": "One screenshot of the ticket (links in its events)",
+                    "security": [{ "bearer": [] }],
+                    "responses": screenshot_responses
                 }
             },
             "/api/v1/openapi.json": {

@@ -33,6 +33,10 @@ pub struct QueueQuery {
     pub sla: Option<String>,
     pub q: Option<String>,
     pub after: Option<String>,
+    /// The API's change feed: changes after this time (RFC 3339).
+    pub updated_since: Option<String>,
+    /// The API's page size (1 to 200).
+    pub limit: Option<String>,
 }
 
 fn some(v: &Option<String>) -> Option<&str> {
