@@ -40,6 +40,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("unsupported content type")]
     UnsupportedMediaType,
+    /// A request with the same idempotency key is still being handled.
+    #[error("idempotency key in flight")]
+    InFlight,
     /// The path exists, but not for this method; holds the `Allow` list.
     #[error("method not allowed")]
     MethodNotAllowed(String),
@@ -106,6 +109,11 @@ impl AppError {
                 "This kind of body is not accepted here: filing takes multipart/form-data, the staff API JSON.",
                 "此处不接受这种格式的请求：提交工单请用 multipart/form-data，员工 API 请用 JSON。",
             ),
+            AppError::InFlight => (
+                "idempotency_key_in_flight",
+                "A request with this Idempotency-Key is still being handled. Send it again in a moment to get its answer.",
+                "使用此 Idempotency-Key 的请求仍在处理中。请稍后重新发送以获取结果。",
+            ),
             AppError::MethodNotAllowed(_) => {
                 ("method_not_allowed", "This address does not take this kind of request.", "此地址不接受这种请求。")
             }
@@ -134,6 +142,7 @@ impl AppError {
     fn retry_after(&self) -> Option<i64> {
         match self {
             AppError::TooManyAttempts { retry_after_secs } => Some(*retry_after_secs),
+            AppError::InFlight => Some(1),
             _ => None,
         }
     }
@@ -201,7 +210,7 @@ impl ResponseError for AppError {
             AppError::SignInRequired(_) => StatusCode::SEE_OTHER,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::Conflict(_) | AppError::Stale { .. } => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Stale { .. } | AppError::InFlight => StatusCode::CONFLICT,
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod backend;
 pub mod canned;
+pub mod idempotency;
 pub mod incidents;
 pub mod outbox;
 pub mod payments;

@@ -60,6 +60,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (caller, key) {
+        caller -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        nonce -> Text,
+        reference -> Nullable<Text>,
+        status -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     screenshots (id) {
         id -> Text,
         ticket_id -> Text,
@@ -386,4 +398,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_jobs,
     payment_checks,
     refunds,
+    idempotency_keys,
 );

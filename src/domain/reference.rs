@@ -33,12 +33,27 @@ pub fn normalize_reference(input: &str) -> Option<String> {
 
 /// A secret of 256 random bits, given once to the customer in their link and
 /// stored only as its hash.
+#[derive(Clone)]
 pub struct TrackingToken(String);
 
 impl TrackingToken {
     pub fn generate() -> Self {
         let bytes: [u8; 32] = rand::rng().random();
         TrackingToken(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// A token that can be made again from the same parts and secret (an
+    /// idempotent filing answers with the same link without storing it):
+    /// HMAC-SHA256 of the parts, as unguessable as a random one to whoever
+    /// lacks the secret.
+    pub fn derive(secret: &str, parts: &[&str]) -> Self {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        TrackingToken(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::db::idempotency::{self, Claim};
 use crate::db::routing;
 use crate::db::schema::tickets;
 use crate::db::tickets::{
@@ -18,21 +19,48 @@ use crate::domain::reference::{new_reference, TrackingToken};
 use crate::domain::screenshot::Screenshot;
 use crate::routing::{Decision, Rules};
 
+/// How a ticket is filed, besides its facts.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Filing<'a> {
+    /// The screenshot draft it used (a refused form's kept screenshot),
+    /// consumed with it.
+    pub draft_token: Option<&'a str>,
+    /// An API caller's idempotency key, completed in the ticket's
+    /// transaction; the tracking token is derived from it.
+    pub claim: Option<&'a Claim>,
+}
+
+/// The tracking token of the ticket a claim files (and filed): made again
+/// from the claim whenever its answer is given.
+pub fn claimed_token(conn: &mut DbConn, claim: &Claim, now: NaiveDateTime) -> QueryResult<TrackingToken> {
+    let secret = crate::db::users::server_secret(conn, "idempotency", now)?;
+    Ok(TrackingToken::derive(secret.expose(), &[&claim.caller, &claim.key, &claim.nonce]))
+}
+
 /// Stores a new ticket with its screenshot and first timeline entry in one
 /// transaction, and consumes the screenshot draft it used, if any.
 pub fn create(
     conn: &mut DbConn,
     ticket: &NewTicket,
     routed: &Routed<'_>,
-    draft_token: Option<&str>,
+    filing: Filing<'_>,
     now: NaiveDateTime,
 ) -> QueryResult<Created> {
+    let claimed = filing.claim.map(|claim| claimed_token(conn, claim, now)).transpose()?;
     // References are short, so a collision is possible; retry with a new one.
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let created = Created { reference: new_reference(), token: TrackingToken::generate(), status: routed.status() };
-        match conn.transaction(|conn| insert_ticket(conn, ticket, routed, &created, draft_token, now)) {
+        let token = claimed.clone().unwrap_or_else(TrackingToken::generate);
+        let created = Created { reference: new_reference(), token, status: routed.status() };
+        let stored = conn.transaction(|conn| {
+            insert_ticket(conn, ticket, routed, &created, filing.draft_token, now)?;
+            match filing.claim {
+                Some(claim) => idempotency::complete(conn, claim, &created.reference, created.status),
+                None => Ok(()),
+            }
+        });
+        match stored {
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) if attempts < 5 => continue,
             Err(e) => return Err(e),
             Ok(()) => return Ok(created),
@@ -47,7 +75,7 @@ pub fn file(
     ticket: &NewTicket,
     rules: &Rules,
     payments: &crate::payments::Payments,
-    draft_token: Option<&str>,
+    filing: Filing<'_>,
     now: NaiveDateTime,
 ) -> QueryResult<(Created, Decision)> {
     // Read before the write transaction starts (SQLite takes its write lock
@@ -68,7 +96,7 @@ pub fn file(
     // A payment its provider can be asked about is checked in the
     // background, the job written with the ticket.
     let check_payment = payments.checks(ticket.payment_method, ticket.order_number.as_deref());
-    let created = create(conn, ticket, &Routed { decision: &decision, rules, check_payment }, draft_token, now)?;
+    let created = create(conn, ticket, &Routed { decision: &decision, rules, check_payment }, filing, now)?;
     Ok((created, decision))
 }
 

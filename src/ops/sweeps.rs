@@ -43,13 +43,15 @@ type Step = fn(&mut DbConn, &Limits, NaiveDateTime) -> Result<usize, AppError>;
 /// gives it back, so intake waits at most for one step, never for the
 /// whole sweep.
 pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize, String> {
-    let steps: [Step; 5] = [
+    let steps: [Step; 6] = [
         resolve_silent_self_service,
         escalate_old_deductions,
         |c, _, now| Ok(notify_breaches(c, now)?),
         |c, limits, now| Ok(crate::ops::incident::propose_for_spikes(c, &limits.spikes, now)?),
         // Sign-in failures already forgiven: their rows go (no ticket touched).
         |c, _, now| Ok(crate::db::users::forget_old_failures(c, now).map(|_| 0)?),
+        // Idempotency keys are kept a day (no ticket touched).
+        |c, _, now| Ok(crate::db::idempotency::purge(c, now).map(|_| 0)?),
     ];
     let mut touched = 0;
     for step in steps {

@@ -36,6 +36,28 @@ impl FormData {
         self.fields.get(name).and_then(|v| v.first()).cloned().unwrap_or_default()
     }
 
+    /// A digest of everything sent (fields in name order, each value, the
+    /// file's bytes): the same request twice has the same fingerprint.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        let mut names: Vec<&String> = self.fields.keys().collect();
+        names.sort();
+        for name in names {
+            for value in &self.fields[name] {
+                for part in [name.as_bytes(), value.as_bytes()] {
+                    hash.update((part.len() as u64).to_be_bytes());
+                    hash.update(part);
+                }
+            }
+        }
+        if let Some(file) = &self.file {
+            hash.update(b"file");
+            hash.update(file.data.as_deref().unwrap_or(b"(too large)"));
+        }
+        format!("{:x}", hash.finalize())
+    }
+
     /// The names of the text fields sent.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.fields.keys().map(String::as_str)

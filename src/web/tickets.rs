@@ -268,7 +268,7 @@ pub async fn create(
     match result {
         Ok(ticket) => {
             let used_draft = kept.as_ref().map(|k| k.token.clone());
-            let created = store_ticket(&state, ticket, used_draft).await?;
+            let created = store_ticket(&state, ticket, used_draft, None).await?;
             let location = format!("/t/{}/created", created.token.as_str());
             Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
         }
@@ -300,11 +300,15 @@ pub async fn store_ticket(
     state: &AppState,
     ticket: NewTicket,
     draft_token: Option<String>,
+    claim: Option<crate::db::idempotency::Claim>,
 ) -> Result<store::Created, AppError> {
     let rules = state.rules.clone();
     let payments = state.payments.clone();
     let (created, decision) = state
-        .write(move |c| Ok(crate::ops::intake::file(c, &ticket, &rules, &payments, draft_token.as_deref(), now())?))
+        .write(move |c| {
+            let filing = crate::ops::intake::Filing { draft_token: draft_token.as_deref(), claim: claim.as_ref() };
+            Ok(crate::ops::intake::file(c, &ticket, &rules, &payments, filing, now())?)
+        })
         .await?;
     tracing::info!(reference = %created.reference, kind = %decision.kind, rule = %decision.rule, "ticket filed");
     state.metrics.filed.with_label_values(&[decision.kind.as_str()]).inc();

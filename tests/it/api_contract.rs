@@ -179,3 +179,95 @@ async fn odd_filters_and_ids_are_refused_calmly_on_either_database_and_201_tells
         app.client.get(app.url(&location)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert_eq!(again["priority"], ticket["priority"]);
 }
+
+#[tokio::test]
+async fn an_idempotency_key_files_once_answers_again_and_refuses_another_request() {
+    let app = spawn().await;
+    let file = |key: &'static str, fields: Vec<(&'static str, String)>| {
+        app.client
+            .post(app.url("/api/v1/tickets"))
+            .header("Idempotency-Key", key)
+            .multipart(form(&fields, Some(png_part("e.png", samples::png()))))
+            .send()
+    };
+    let first = file("7d1c8f3e-2a4b-4c5d-9e6f-0a1b2c3d4e5f", complete_fields()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let location = first.headers()["location"].clone();
+    let first: Value = first.json().await.unwrap();
+
+    // The same request again (a retry after a lost answer): the same answer,
+    // the same working link, and still one ticket.
+    let again = file("7d1c8f3e-2a4b-4c5d-9e6f-0a1b2c3d4e5f", complete_fields()).await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["location"], location);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again, first);
+    let tracking = first["tracking_url"].as_str().unwrap().trim_start_matches(&app.base).to_string();
+    assert_eq!(app.client.get(app.url(&tracking)).send().await.unwrap().status(), 200);
+    use diesel::prelude::*;
+    let tickets: i64 = paydesk::db::schema::tickets::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(tickets, 1);
+    // A quoted key is the same key (the draft's structured-field form).
+    let quoted = file("\"7d1c8f3e-2a4b-4c5d-9e6f-0a1b2c3d4e5f\"", complete_fields()).await.unwrap();
+    assert_eq!(quoted.headers()["idempotent-replayed"], "true");
+
+    // The same key with another request: refused, nothing filed.
+    let other = file("7d1c8f3e-2a4b-4c5d-9e6f-0a1b2c3d4e5f", with(&complete_fields(), "city", "北京")).await.unwrap();
+    let (_, body) = problem(other, 422, "invalid").await;
+    assert!(body["errors"]["Idempotency-Key"].is_array(), "{body}");
+
+    // A refused request frees its key for the corrected one.
+    let refused = file("b2", with(&complete_fields(), "city", "")).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let corrected = file("b2", complete_fields()).await.unwrap();
+    assert_eq!(corrected.status(), 201);
+    assert!(corrected.headers().get("idempotent-replayed").is_none());
+
+    // While the first request with a key is still being handled: 409.
+    paydesk::db::idempotency::begin(
+        &mut app.conn(),
+        "127.0.0.1",
+        "held",
+        "fingerprint",
+        "nonce",
+        chrono::Utc::now().naive_utc(),
+    )
+    .unwrap();
+    let (h, _) = problem(file("held", complete_fields()).await.unwrap(), 409, "idempotency_key_in_flight").await;
+    assert_eq!(h["retry-after"], "1");
+    // Malformed keys are a 400.
+    for bad in ["", "has space", "\"unclosed"] {
+        let res = app
+            .client
+            .post(app.url("/api/v1/tickets"))
+            .header("Idempotency-Key", bad)
+            .multipart(form(&complete_fields(), None))
+            .send()
+            .await
+            .unwrap();
+        problem(res, 400, "bad_request").await;
+    }
+    let tickets: i64 = paydesk::db::schema::tickets::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(tickets, 2);
+}
+
+#[tokio::test]
+async fn the_same_key_sent_at_once_files_one_ticket() {
+    let app = spawn().await;
+    let attempts = (0..8).map(|_| {
+        app.client
+            .post(app.url("/api/v1/tickets"))
+            .header("Idempotency-Key", "burst-key-1")
+            .multipart(form(&complete_fields(), Some(png_part("e.png", samples::png()))))
+            .send()
+    });
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(attempts).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
+    assert!(statuses.contains(&201));
+    use diesel::prelude::*;
+    let tickets: i64 = paydesk::db::schema::tickets::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(tickets, 1, "{statuses:?}");
+}

@@ -39,7 +39,7 @@ fn file_at(conn: &mut DbConn, city: &str, n: usize, when: NaiveDateTime) {
         let t = validate(input, Lang::ZhCn, when).expect("a valid request");
         // Spread over the minutes before `when`, inside any window ending then.
         let filed = when - Duration::seconds(1 + k as i64 * 7 % 1800);
-        paydesk::ops::intake::file(conn, &t, &rules, &Default::default(), None, filed).unwrap();
+        paydesk::ops::intake::file(conn, &t, &rules, &Default::default(), Default::default(), filed).unwrap();
     }
 }
 

@@ -4,7 +4,9 @@ The intake takes a screenshot: a real PNG, JPEG or WebP image. Random bytes
 are (rightly) refused, so a request the document calls valid needs a real
 image: this registers small, valid PNGs of a few sizes for `image/png`.
 """
+import re
 import struct
+import uuid
 import zlib
 
 import schemathesis
@@ -27,6 +29,21 @@ schemathesis.openapi.media_type(
 )
 
 
+
+
+@schemathesis.hook
+def map_headers(ctx, headers):
+    """A client sends a new Idempotency-Key with each new request (the same
+    one only when it retries that request). Generated keys repeat (the
+    fuzzer likes "0"), which would make different requests share a key; a
+    well-formed generated key is replaced by a fresh one. Malformed keys are
+    sent as generated. (Replays, conflicts and keys in flight have their own
+    tests: tests/it/api_contract.rs.)"""
+    if headers and "Idempotency-Key" in headers:
+        value = headers["Idempotency-Key"]
+        if isinstance(value, str) and re.fullmatch(r'[!#-~]{1,255}|"[!#-~]{1,255}"', value):
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+    return headers
 
 
 # A negative case (a request schemathesis made to break the document) is not

@@ -13,7 +13,10 @@ use serde_json::{json, Map, Value};
 use super::rate_limit::RateState;
 use super::tickets::{intake_input, message, store_ticket};
 use super::{lang, multipart, now, AppState};
+use crate::db::idempotency::{self, Begun};
+use crate::db::tickets::Created;
 use crate::domain::intake::{self, FieldErrors};
+use crate::domain::reference::TrackingToken;
 use crate::error::{problem, AppError, PROBLEM_JSON};
 use crate::i18n::Lang;
 
@@ -132,8 +135,35 @@ pub async fn create_ticket(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.check_intake_rate(&req)?;
+    let key = idempotency_key(&req)?;
     let max_file = state.config.max_screenshot_bytes;
     let form = multipart::read(&req, payload, state.config.max_body_bytes(), max_file).await?;
+    // The same key again: the first answer, or why not (before anything
+    // else is checked: a retry must not be judged on today's rules).
+    let claim = match key {
+        None => None,
+        Some(key) => {
+            let caller = super::rate_limit::client_address(&req, &state.config).to_string();
+            let (fingerprint, nonce) = (form.fingerprint(), TrackingToken::generate().as_str().to_string());
+            let begun =
+                state.write(move |c| Ok(idempotency::begin(c, &caller, &key, &fingerprint, &nonce, now())?)).await?;
+            match begun {
+                Begun::Claimed(claim) => Some(claim),
+                Begun::Answered { claim, reference, status } => {
+                    let token = state.write(move |c| Ok(crate::ops::intake::claimed_token(c, &claim, now())?)).await?;
+                    let created = Created { reference, token, status };
+                    return Ok(created_response(&state, &created, true));
+                }
+                Begun::InFlight => return Err(AppError::InFlight.into()),
+                Begun::OtherRequest => {
+                    return Ok(invalid_field(
+                        "Idempotency-Key",
+                        "This key was used with another request: use a new key for a new request.",
+                    ))
+                }
+            }
+        }
+    };
     // A field the document does not name is refused, not silently
     // dropped: a client that misspells a field learns it.
     let mut problems: Map<String, Value> = form
@@ -152,22 +182,54 @@ pub async fn create_ticket(
     };
     // Every problem at once: the form's and these.
     let ticket = match intake::validate(intake_input(&form, max_file), lang, now()) {
-        Ok(ticket) if problems.is_empty() => ticket,
-        Ok(_) => return Ok(invalid(problems)),
+        Ok(ticket) if problems.is_empty() => Ok(ticket),
+        Ok(_) => Err(problems),
         Err(errors) => {
             problems.extend(field_errors(&errors, lang, max_file));
+            Err(problems)
+        }
+    };
+    let ticket = match ticket {
+        Ok(ticket) => ticket,
+        Err(problems) => {
+            // Nothing was filed: the key is free for the corrected request.
+            if let Some(claim) = claim {
+                state.write(move |c| Ok(idempotency::release(c, &claim)?)).await?;
+            }
             return Ok(invalid(problems));
         }
     };
-    let created = store_ticket(&state, ticket, None).await?;
+    let created = store_ticket(&state, ticket, None, claim).await?;
+    Ok(created_response(&state, &created, false))
+}
+
+/// 201 with where the ticket is and the customer's link; `replayed`: the
+/// answer to an earlier request with the same key, given again.
+fn created_response(state: &AppState, created: &Created, replayed: bool) -> HttpResponse {
     let tracking_url = format!("{}/t/{}", state.public_url, created.token.as_str());
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/tickets/{}", created.reference)))
-        .json(json!({
-            "reference": created.reference,
-            "tracking_url": tracking_url,
-            "status": created.status.as_str(),
-        })))
+    let mut res = HttpResponse::Created();
+    res.insert_header((header::LOCATION, format!("/api/v1/tickets/{}", created.reference)));
+    if replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    res.json(json!({
+        "reference": created.reference,
+        "tracking_url": tracking_url,
+        "status": created.status.as_str(),
+    }))
+}
+
+/// The `Idempotency-Key` header (draft-ietf-httpapi-idempotency-key-header:
+/// a string, quoted or not), 1 to 255 visible ASCII characters.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
+    let Some(value) = req.headers().get("idempotency-key") else { return Ok(None) };
+    let value = value.to_str().map_err(|_| AppError::BadRequest("Idempotency-Key"))?.trim();
+    let key = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
+    let visible = |c: char| c.is_ascii_graphic() && c != '"';
+    if key.is_empty() || key.len() > 255 || !key.chars().all(visible) {
+        return Err(AppError::BadRequest("Idempotency-Key"));
+    }
+    Ok(Some(key.to_string()))
 }
 
 pub mod staff;

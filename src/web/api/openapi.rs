@@ -93,6 +93,9 @@ pub mod patterns {
     /// An RFC 3339 time with seconds and an offset (empty: none).
     pub const TIMESTAMP: &str = "^(?:(?:19[7-9][0-9]|20[0-9][0-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9]))?$";
 
+    /// An idempotency key: 1 to 255 visible ASCII characters, quoted or not.
+    pub const IDEMPOTENCY_KEY: &str = "^(?:[!#-~]{1,255}|\"[!#-~]{1,255}\")$";
+
     /// A filter's words: no control character.
     pub const FILTER: &str = r"^[^\u0000-\u001f\u007f-\u009f]*$";
 }
@@ -313,8 +316,11 @@ pub fn document() -> Value {
     create_responses.insert(
         "201".into(),
         json!({
-            "description": "Filed",
-            "headers": { "Location": { "description": "The ticket in the staff API", "schema": { "type": "string" } } },
+            "description": "Filed (or, for a key sent before with the same request, the first answer again)",
+            "headers": {
+                "Location": { "description": "The ticket in the staff API", "schema": { "type": "string" } },
+                "Idempotent-Replayed": { "description": "true: the answer to an earlier request with this Idempotency-Key", "schema": { "type": "string", "enum": ["true"] } }
+            },
             "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Created" } } },
             "links": {
                 "GetTicket": { "operationId": "getTicket", "parameters": { "reference": "$response.body#/reference" } },
@@ -324,9 +330,15 @@ pub fn document() -> Value {
             }
         }),
     );
-    create_responses.insert("400".into(), problem("The body could not be read"));
+    create_responses.insert(
+        "400".into(),
+        problem("The body could not be read, or the Idempotency-Key is not 1 to 255 visible characters"),
+    );
+    create_responses
+        .insert("409".into(), problem("A request with this Idempotency-Key is still being handled (Retry-After)"));
     create_responses.insert("413".into(), problem("Body over the limit"));
     create_responses.insert("415".into(), problem("Not multipart/form-data"));
+    // 422 also when the Idempotency-Key was used with another request.
     create_responses.insert("422".into(), json!({ "$ref": "#/components/responses/Invalid" }));
     create_responses.insert("429".into(), too_many());
     create_responses.insert("503".into(), problem("The database cannot be reached; nothing was stored"));
@@ -523,6 +535,8 @@ pub fn document() -> Value {
                     "operationId": "fileTicket",
                     "tags": ["intake"],
                     "summary": "File a help request (no token needed)",
+                    "description": "Send an Idempotency-Key to retry safely: the same key with the same request within 24 hours answers the first answer again (Idempotent-Replayed: true), with another request 422, while the first is still being handled 409.",
+                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "pattern": patterns::IDEMPOTENCY_KEY }, "description": "A unique value per request (a UUID, say), kept per caller for 24 hours" }],
                     "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": { "$ref": "#/components/schemas/Intake" }, "encoding": { "screenshot": { "contentType": "image/png, image/jpeg, image/webp" }, "checks_tried": { "style": "form", "explode": true } } } } },
                     "responses": create_responses
                 },
