@@ -86,6 +86,10 @@ pub struct Config {
     /// Sign-in attempts one client address may make a minute (0: no limit)
     #[arg(long, env = "PAYDESK_SIGN_IN_PER_MINUTE", default_value_t = 30)]
     pub sign_in_per_minute: u32,
+    /// Let webhooks reach loopback and private-network addresses (refused by
+    /// default, so that a webhook cannot reach the internal network)
+    #[arg(long, env = "PAYDESK_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
     /// Staff API requests one token may make a minute (0: no limit)
     #[arg(long, env = "PAYDESK_API_PER_MINUTE", default_value_t = 600)]
     pub api_per_minute: u32,

@@ -6,6 +6,7 @@
 //!   about a ticket's payment.
 //! - `db`: storage on SQLite or PostgreSQL: connections, schema, queries.
 //! - `web`: routes, pages and the JSON API.
+//! - `webhooks`: telling registered endpoints what changed, signed.
 //! - `i18n`: Simplified Chinese and English texts.
 //! - `demo`: synthetic tickets for trying the product and for benchmarks.
 // The OpenAPI document (web::api::openapi) is one large `json!`.
@@ -24,3 +25,4 @@ pub mod payments;
 pub mod routing;
 pub mod startup;
 pub mod web;
+pub mod webhooks;

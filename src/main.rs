@@ -47,6 +47,29 @@ enum Command {
     /// Routing's classification.
     #[command(subcommand)]
     Routing(RoutingCommand),
+    /// Manage webhook endpoints.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Register an endpoint for some events; prints its id.
+    Add {
+        #[arg(long)]
+        url: String,
+        /// The signing secret (at least 16 characters).
+        #[arg(long)]
+        secret: String,
+        /// Comma-separated: ticket.created, ticket.updated, ticket.resolved,
+        /// escalation.approved, escalation.answered.
+        #[arg(long)]
+        events: String,
+        /// Allow a loopback or private-network address (as the server's
+        /// --webhooks-allow-private).
+        #[arg(long, env = "PAYDESK_WEBHOOKS_ALLOW_PRIVATE")]
+        webhooks_allow_private: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -146,6 +169,9 @@ fn main() -> ExitCode {
         Command::User(UserCommand::SetPassword { email, password_stdin: _ }) => set_password(&cli.database_url, &email),
         Command::Token(TokenCommand::Create { email, name, days }) => {
             create_token(&cli.database_url, &email, &name, days)
+        }
+        Command::Webhook(WebhookCommand::Add { url, secret, events, webhooks_allow_private }) => {
+            add_webhook(&cli.database_url, &url, &secret, &events, webhooks_allow_private)
         }
         Command::Routing(RoutingCommand::Eval { file, misses, rules }) => {
             routing_eval(file.as_deref(), rules.as_deref(), misses)
@@ -309,6 +335,20 @@ fn purge(database_url: &str, policy: &paydesk::domain::retention::Policy, dry_ru
         "deleted {} screenshots of {} closed tickets; anonymised the contact email of {} closed tickets",
         total.screenshots, total.tickets_with_screenshots, total.emails
     );
+    Ok(())
+}
+
+fn add_webhook(database_url: &str, url: &str, secret: &str, events: &str, allow_private: bool) -> Result<(), String> {
+    use paydesk::webhooks;
+    let events = webhooks::parse_events(events).map_err(|e| format!("--events: {e}"))?;
+    webhooks::check_target(url, allow_private).map_err(|e| format!("--url: {e}"))?;
+    if secret.len() < 16 || !secret.chars().all(|c| c.is_ascii_graphic()) {
+        return Err("--secret: at least 16 visible characters, no spaces".into());
+    }
+    let mut conn = open(database_url)?;
+    let id = webhooks::register(&mut conn, url, secret, &events, chrono::Utc::now().naive_utc())
+        .map_err(|e| e.to_string())?;
+    println!("{id}");
     Ok(())
 }
 

@@ -90,6 +90,15 @@ impl Application {
             refund_due: chrono::Duration::days(config.payments.refund_due_days),
         };
         tokio::spawn(std::sync::Arc::new(checker).run());
+        let webhooks = crate::webhooks::worker::Worker {
+            pools: pools.clone(),
+            public_url: public_url.clone(),
+            allow_private: config.webhooks_allow_private,
+            poll: std::time::Duration::from_millis(config.mail_poll_ms),
+            retry_base: chrono::Duration::seconds(config.mail_retry_base_secs),
+            max_attempts: config.mail_max_attempts,
+        };
+        tokio::spawn(std::sync::Arc::new(webhooks).run());
         let state = web::Data::new(AppState {
             pool: pools.read,
             writer: pools.write,

@@ -138,12 +138,16 @@ pub fn claim_outbox(
     until: NaiveDateTime,
     now: NaiveDateTime,
     limit: i64,
+    webhooks: bool,
 ) -> QueryResult<Vec<String>> {
     const PICK: &str = "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
-                        AND (locked_until IS NULL OR locked_until < $2) ORDER BY next_attempt_at LIMIT $3";
+                        AND (locked_until IS NULL OR locked_until < $2)";
+    // Email and webhook deliveries have a worker each.
+    let kind = if webhooks { "AND kind = 'webhook'" } else { "AND kind <> 'webhook'" };
     let skip_locked = if matches!(conn, DbConn::Postgres(_)) { " FOR UPDATE SKIP LOCKED" } else { "" };
     let q = diesel::sql_query(format!(
-        "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN ({PICK}{skip_locked}) RETURNING id"
+        "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
+         WHERE id IN ({PICK} {kind} ORDER BY next_attempt_at LIMIT $3{skip_locked}) RETURNING id"
     ))
     .bind::<Timestamp, _>(until)
     .bind::<Timestamp, _>(now)

@@ -27,6 +27,7 @@ pub mod kind {
     pub const SPIKE_ALERT: MailKind = MailKind::SpikeAlert;
     pub const INCIDENT_UPDATE: MailKind = MailKind::IncidentUpdate;
     pub const PAYMENT_FOUND: MailKind = MailKind::PaymentFound;
+    pub const WEBHOOK: MailKind = MailKind::Webhook;
 }
 
 /// A message's statuses, by short names.
@@ -106,6 +107,34 @@ pub fn enqueue_incident(
     insert(conn, kind, About { incident_id: Some(incident_id), ..About::default() }, recipient, Lang::ZhCn, now)
 }
 
+/// Queues a webhook delivery: `body` to the endpoint `webhook_id` at
+/// `url` (shown to admins as the recipient).
+pub fn enqueue_webhook(
+    conn: &mut DbConn,
+    webhook_id: &str,
+    url: &str,
+    body: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let id = new_id();
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::message_id.eq(format!("<{id}@paydesk>")),
+            outbox::id.eq(&id),
+            outbox::kind.eq(kind::WEBHOOK),
+            outbox::recipient.eq(url),
+            outbox::language.eq(Lang::En),
+            outbox::status.eq(status::PENDING),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+            outbox::webhook_id.eq(webhook_id),
+            outbox::payload.eq(body),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Queues an approved escalation's packet to its recipient.
 pub fn enqueue_packet(conn: &mut DbConn, escalation_id: &str, recipient: &str, now: NaiveDateTime) -> QueryResult<()> {
     let about = About { escalation_id: Some(escalation_id), ..About::default() };
@@ -130,13 +159,21 @@ pub struct Message {
     pub sent_at: Option<NaiveDateTime>,
     pub escalation_id: Option<String>,
     pub incident_id: Option<String>,
+    pub webhook_id: Option<String>,
+    pub payload: Option<String>,
 }
 
 /// Takes up to `limit` due messages for this worker until `now + lease`.
 /// Several workers never hold the same message: PostgreSQL skips rows
 /// another transaction has locked; SQLite has a single writer.
 pub fn claim(conn: &mut DbConn, now: NaiveDateTime, lease: Duration, limit: i64) -> QueryResult<Vec<Message>> {
-    let ids = super::backend::claim_outbox(conn, now + lease, now, limit)?;
+    let ids = super::backend::claim_outbox(conn, now + lease, now, limit, false)?;
+    outbox::table.filter(outbox::id.eq_any(&ids)).select(Message::as_select()).load(conn)
+}
+
+/// [`claim`], for the webhook worker: deliveries only.
+pub fn claim_webhooks(conn: &mut DbConn, now: NaiveDateTime, lease: Duration, limit: i64) -> QueryResult<Vec<Message>> {
+    let ids = super::backend::claim_outbox(conn, now + lease, now, limit, true)?;
     outbox::table.filter(outbox::id.eq_any(&ids)).select(Message::as_select()).load(conn)
 }
 

@@ -203,6 +203,29 @@ diesel::table! {
         escalation_id -> Nullable<Text>,
         incident_id -> Nullable<Text>,
         mail_file -> Nullable<Text>,
+        webhook_id -> Nullable<Text>,
+        payload -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        secret -> Text,
+        events -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Text,
+        kind -> Text,
+        ticket_id -> Nullable<Text>,
+        escalation_id -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -399,4 +422,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_checks,
     refunds,
     idempotency_keys,
+    webhooks,
+    webhook_events,
 );

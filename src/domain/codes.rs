@@ -445,6 +445,8 @@ code_enum!(
     /// request, resolved, platform answer, incident update), to supervisors
     /// (SLA breach, escalation waiting, spike alert) or to an escalation's
     /// recipient (the packet). Its texts are `mail-<code>-…`.
+    /// (`webhook` is not an email: a webhook delivery, its body in the
+    /// outbox row's `payload`.)
     MailKind, "mail" {
         Received => "received",
         Reply => "reply",
@@ -457,6 +459,7 @@ code_enum!(
         SpikeAlert => "spike_alert",
         IncidentUpdate => "incident_update",
         PaymentFound => "payment_found",
+        Webhook => "webhook",
     }
 );
 

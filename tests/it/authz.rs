@@ -146,6 +146,13 @@ async fn every_staff_route_checks_the_role_on_the_server() {
         ("/api/v1/tickets", vec![sample("/api/v1/tickets", vec![])]),
         ("/api/v1/tickets/{reference}", vec![sample(format!("/api/v1/tickets/{reference}"), vec![])]),
         ("/api/v1/tickets/{reference}/replies", vec![sample(format!("/api/v1/tickets/{reference}/replies"), vec![])]),
+        ("/api/v1/tickets/{reference}/events", vec![sample(format!("/api/v1/tickets/{reference}/events"), vec![])]),
+        (
+            "/api/v1/tickets/{reference}/screenshots/{id}",
+            vec![sample(format!("/api/v1/tickets/{reference}/screenshots/{shot}"), vec![])],
+        ),
+        ("/admin/webhooks", vec![sample("/admin/webhooks", vec![("url", "x"), ("events", "ticket.created")])]),
+        ("/admin/webhooks/{id}/delete", vec![sample("/admin/webhooks/nope/delete", vec![])]),
     ];
 
     // The table is the one source: every route that needs a role has

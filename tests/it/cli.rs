@@ -125,6 +125,36 @@ async fn the_first_admin_and_a_token_come_from_the_shell() {
 }
 
 #[tokio::test]
+async fn a_webhook_is_registered_from_the_shell_and_internal_addresses_need_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("hooks.db").display());
+    let run = |args: Vec<&str>| {
+        let mut command = Command::new(BIN);
+        command
+            .args(["webhook", "add"])
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env_remove("PAYDESK_WEBHOOKS_ALLOW_PRIVATE");
+        command.output()
+    };
+    let base = ["--url", "http://127.0.0.1:9000/hook", "--secret", "0123456789abcdef0123", "--events"];
+    let out = run([&base[..], &["ticket.created,ticket.resolved"]].concat()).await.unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--webhooks-allow-private"));
+    let out = run([&base[..], &["ticket.deleted"]].concat()).await.unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown event"));
+    let args = [&base[..], &["ticket.created,ticket.resolved", "--webhooks-allow-private"]].concat();
+    let out = run(args).await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let mut conn = paydesk::db::connect(&url, 1).unwrap().get().unwrap();
+    let hook = paydesk::webhooks::find(&mut conn, &id).unwrap().expect("registered");
+    assert_eq!(hook.events, "ticket.created,ticket.resolved");
+    assert_eq!(hook.url, "http://127.0.0.1:9000/hook");
+}
+
+#[tokio::test]
 async fn migrate_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("m.db").display());

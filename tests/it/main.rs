@@ -31,3 +31,4 @@ mod security;
 mod staff;
 mod support;
 mod tracking;
+mod webhooks;

@@ -148,6 +148,21 @@ async fn schema_rs_matches_the_migrated_database() {
     canned_replies::table.select(canned_replies::all_columns).limit(1).load::<CannedCols>(&mut conn).unwrap();
     tracking_links::table.select(tracking_links::all_columns).limit(1).load::<(String, String, Ts)>(&mut conn).unwrap();
     outbox::table.select(outbox::all_columns).limit(1).load::<OutboxCols>(&mut conn).unwrap();
+    webhooks::table
+        .select(webhooks::all_columns)
+        .limit(1)
+        .load::<(String, String, String, String, bool, Ts)>(&mut conn)
+        .unwrap();
+    webhook_events::table
+        .select(webhook_events::all_columns)
+        .limit(1)
+        .load::<(String, String, Option<String>, Option<String>, Ts)>(&mut conn)
+        .unwrap();
+    idempotency_keys::table
+        .select(idempotency_keys::all_columns)
+        .limit(1)
+        .load::<(String, String, String, String, Option<String>, Option<String>, Ts)>(&mut conn)
+        .unwrap();
     platforms::table.select(platforms::all_columns).limit(1).load::<(String, bool, String)>(&mut conn).unwrap();
     platform_scenarios::table
         .select(platform_scenarios::all_columns)
@@ -216,6 +231,9 @@ type OutboxCols = (
     Option<String>,
     Option<String>,
     // mail_file
+    Option<String>,
+    // webhook_id, payload
+    Option<String>,
     Option<String>,
 );
 type EscalationCols = (

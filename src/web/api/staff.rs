@@ -12,7 +12,7 @@ use crate::auth::ApiStaff;
 use crate::db::queue::{self, Cursor, FeedCursor, RowData, Viewer};
 use crate::db::routing::{self, Escalation};
 use crate::db::tickets::{self as store, Ticket};
-use crate::db::users;
+use crate::db::{users, DbConn};
 use crate::domain::codes::{Priority, Status};
 use crate::domain::reference::normalize_reference;
 use crate::domain::text;
@@ -40,7 +40,7 @@ fn ticket_response(
     pay: PaymentView,
     state: &AppState,
 ) -> HttpResponse {
-    res.insert_header((header::ETAG, etag(t))).json(ticket_json(t, name, esc, &pay, state))
+    res.insert_header((header::ETAG, etag(t))).json(ticket_json(t, name, esc, &pay, &state.public_url))
 }
 
 /// What `If-Match` says the client saw: absent or `*` is the ticket as it
@@ -76,7 +76,7 @@ fn ticket_json(
     assignee_name: Option<String>,
     escalation: Option<Escalation>,
     pay: &PaymentView,
-    state: &AppState,
+    public_url: &str,
 ) -> Value {
     let (payment_check, payment_checks) = pay.json();
     json!({
@@ -113,7 +113,7 @@ fn ticket_json(
         "payment_check": payment_check,
         "payment_checks": payment_checks,
         "refunds": pay.refunds_json(),
-        "url": format!("{}/agent/tickets/{}", state.public_url, t.reference),
+        "url": format!("{public_url}/agent/tickets/{}", t.reference),
     })
 }
 
@@ -125,18 +125,31 @@ async fn load(
     state
         .db(move |c| {
             let t = store::find_by_reference(c, &reference)?.ok_or(AppError::NotFound)?;
-            let name = match &t.assignee_id {
-                Some(id) => users::find(c, id)?.map(|u| u.name),
-                None => None,
-            };
-            let escalation = match &t.escalation_id {
-                Some(id) => routing::escalation(c, id)?,
-                None => None,
-            };
-            let pay = PaymentView::load(c, &t.id)?;
+            let (name, escalation, pay) = details(c, &t)?;
             Ok((t, name, escalation, pay))
         })
         .await
+}
+
+/// What the API shows of a ticket besides its row: the assignee's name, its
+/// escalation and its payment.
+fn details(c: &mut DbConn, t: &Ticket) -> Result<(Option<String>, Option<Escalation>, PaymentView), AppError> {
+    let name = match &t.assignee_id {
+        Some(id) => users::find(c, id)?.map(|u| u.name),
+        None => None,
+    };
+    let escalation = match &t.escalation_id {
+        Some(id) => routing::escalation(c, id)?,
+        None => None,
+    };
+    Ok((name, escalation, PaymentView::load(c, &t.id)?))
+}
+
+/// A ticket as `GET /api/v1/tickets/{reference}` shows it (what webhooks
+/// send).
+pub fn ticket_document(c: &mut DbConn, t: &Ticket, public_url: &str) -> Result<Value, AppError> {
+    let (name, escalation, pay) = details(c, t)?;
+    Ok(ticket_json(t, name, escalation, &pay, public_url))
 }
 
 /// The most a page of the API's list holds.

@@ -14,6 +14,7 @@ pub mod routing;
 pub mod settings;
 pub mod supervisor;
 pub mod ticket;
+pub mod webhooks;
 
 use crate::auth::Staff;
 use crate::domain::codes::Role;
@@ -111,6 +112,9 @@ pub fn routes(t: &mut RouteTable) {
         .post("/admin/routing/phrases/{id}/delete", ADMIN, routing::delete_phrase)
         .get("/admin/outbox", ADMIN, outbox::show)
         .post("/admin/outbox/{id}/retry", ADMIN, outbox::retry)
+        .get("/admin/webhooks", ADMIN, webhooks::list)
+        .post("/admin/webhooks", ADMIN, webhooks::create)
+        .post("/admin/webhooks/{id}/delete", ADMIN, webhooks::remove)
         .get("/settings", AGENT, settings::show)
         .post("/settings/tokens", AGENT, settings::create_token)
         .post("/settings/tokens/{id}/revoke", AGENT, settings::revoke_token)

@@ -646,3 +646,25 @@ refund-track = Follow a refund by its refund number
 refund-track-send = Follow
 ticket-refund-number = A refund number is 1 to 64 letters, digits, - or _.
 dash-late-refunds = Refunds past their due date
+
+# Webhooks (admin)
+nav-webhooks = Webhooks
+webhooks-title = Webhooks
+webhooks-intro = Tell another system when tickets change: each event is sent as JSON (the ticket as the API shows it) to the addresses below, signed, and tried again with backoff until it is accepted.
+webhooks-created = Registered: { $url }.
+webhooks-secret-once = Its signing secret, shown this once: store it with the receiving system.
+webhooks-none = No webhooks yet.
+webhooks-url = Address
+webhooks-events = Events
+webhooks-added = Added
+webhooks-remove = Remove
+webhooks-add = Add a webhook
+webhooks-secret = Signing secret (optional)
+webhooks-secret-hint = Leave empty to have one made for you; otherwise at least 16 characters.
+webhooks-verify-title = Checking a delivery
+webhooks-verify = Each request carries Paydesk-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" with the secret>. Compute it over the body exactly as received, compare in constant time, and refuse times more than five minutes old.
+webhooks-failures = Deliveries that keep failing are set aside in the outbox, where they can be sent again:
+webhooks-err-url = Enter an http:// or https:// address whose host can be found.
+webhooks-err-private = This address is on a loopback or private network. Webhooks may only reach the public internet (unless the server runs with --webhooks-allow-private).
+webhooks-err-events = Tick at least one event.
+webhooks-err-secret = A secret needs at least 16 visible characters (no spaces), or leave it empty.

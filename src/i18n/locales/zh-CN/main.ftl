@@ -646,3 +646,25 @@ refund-track = 按退款单号跟踪退款
 refund-track-send = 跟踪
 ticket-refund-number = 退款单号由 1 至 64 位字母、数字、- 或 _ 组成。
 dash-late-refunds = 超期未到账的退款
+
+# Webhooks (admin)
+nav-webhooks = Webhook
+webhooks-title = Webhook
+webhooks-intro = 工单变化时通知其他系统：每个事件以 JSON（即 API 所示的工单）发送到下列地址，附带签名；未被接受时按退避间隔重试。
+webhooks-created = 已登记：{ $url }。
+webhooks-secret-once = 签名密钥仅显示这一次，请保存到接收方系统中：
+webhooks-none = 尚无 Webhook。
+webhooks-url = 地址
+webhooks-events = 事件
+webhooks-added = 添加时间
+webhooks-remove = 删除
+webhooks-add = 添加 Webhook
+webhooks-secret = 签名密钥（可选）
+webhooks-secret-hint = 留空则自动生成；否则至少 16 个字符。
+webhooks-verify-title = 验证请求
+webhooks-verify = 每个请求带有 Paydesk-Signature: t=<Unix 秒数>,v1=<用密钥对 "t.body" 计算的 HMAC-SHA256 十六进制值>。请对收到的原始请求体计算并以恒定时间比较，并拒绝超过五分钟的时间戳。
+webhooks-failures = 多次失败的投递会被搁置在发件箱中，可在那里重新发送：
+webhooks-err-url = 请输入 http:// 或 https:// 开头、主机可解析的地址。
+webhooks-err-private = 此地址位于本机或内部网络。Webhook 只能发往公网（除非服务器以 --webhooks-allow-private 运行）。
+webhooks-err-events = 请至少勾选一个事件。
+webhooks-err-secret = 密钥至少需要 16 个可见字符（不含空格），或留空。

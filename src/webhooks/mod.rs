@@ -1,0 +1,300 @@
+//! Webhooks (issue 18): admins register endpoints for some events; each
+//! event the database records with its change (migration 18) becomes one
+//! delivery per endpoint in the outbox, sent by [`worker::Worker`] with
+//! retries, signed so the endpoint can tell it came from us:
+//! `Paydesk-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+
+pub mod worker;
+
+use std::net::{IpAddr, ToSocketAddrs};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use sha2::Sha256;
+
+use crate::db::schema::{webhook_events, webhooks};
+use crate::db::tickets::new_id;
+use crate::db::DbConn;
+use crate::error::AppError;
+
+/// Every event an endpoint can ask for.
+pub const EVENTS: [&str; 5] =
+    ["ticket.created", "ticket.updated", "ticket.resolved", "escalation.approved", "escalation.answered"];
+
+/// A registered endpoint.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhooks)]
+pub struct Webhook {
+    pub id: String,
+    pub url: String,
+    pub secret: String,
+    pub events: String,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+impl Webhook {
+    pub fn wants(&self, event: &str) -> bool {
+        self.events.split(',').any(|e| e == event)
+    }
+}
+
+/// Why an endpoint cannot be registered or reached.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    #[error("not an http:// or https:// address")]
+    NotHttp,
+    #[error("the host cannot be resolved")]
+    Unresolved,
+    #[error("the host is on a loopback, private or otherwise internal network ({0}); allowed only with --webhooks-allow-private")]
+    Private(IpAddr),
+}
+
+/// Checks an endpoint's address: http(s), a host that resolves, and (unless
+/// `allow_private`) only to public addresses, so that a webhook cannot be
+/// made to reach the internal network. Checked when registered and again
+/// before each delivery (a name can be pointed elsewhere later).
+pub fn check_target(url: &str, allow_private: bool) -> Result<reqwest::Url, TargetError> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| TargetError::NotHttp)?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() || !parsed.username().is_empty() {
+        return Err(TargetError::NotHttp);
+    }
+    let host = parsed.host_str().ok_or(TargetError::NotHttp)?.trim_start_matches('[').trim_end_matches(']');
+    let port = parsed.port_or_known_default().ok_or(TargetError::NotHttp)?;
+    let addresses: Vec<IpAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![ip],
+        Err(_) => (host, port).to_socket_addrs().map_err(|_| TargetError::Unresolved)?.map(|a| a.ip()).collect(),
+    };
+    if addresses.is_empty() {
+        return Err(TargetError::Unresolved);
+    }
+    if !allow_private {
+        if let Some(ip) = addresses.into_iter().find(|ip| !is_public(*ip)) {
+            return Err(TargetError::Private(ip));
+        }
+    }
+    Ok(parsed)
+}
+
+/// Whether an address is on the public internet.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_multicast()
+                // Shared address space (carrier NAT), benchmarking, reserved.
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (18..20).contains(&b))
+                || a >= 240
+                || a == 0)
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || (first & 0xfe00) == 0xfc00 // unique local
+                    || (first & 0xffc0) == 0xfe80 // link local
+                    || first == 0x2001 && v6.segments()[1] == 0x0db8) // documentation
+            }
+        },
+    }
+}
+
+/// The `Paydesk-Signature` header of `body` sent at `timestamp`.
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={timestamp},v1={hex}")
+}
+
+/// A new endpoint's secret: 32 random bytes, hex.
+pub fn new_secret() -> String {
+    use rand::Rng;
+    let bytes: [u8; 32] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The events of a comma-separated list, each known; none is an error.
+pub fn parse_events(list: &str) -> Result<Vec<&'static str>, String> {
+    let mut events = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let known = EVENTS.iter().find(|e| **e == name).ok_or_else(|| format!("unknown event {name:?}"))?;
+        if !events.contains(known) {
+            events.push(*known);
+        }
+    }
+    if events.is_empty() {
+        return Err(format!("name at least one event: {}", EVENTS.join(", ")));
+    }
+    Ok(events)
+}
+
+pub fn register(
+    conn: &mut DbConn,
+    url: &str,
+    secret: &str,
+    events: &[&str],
+    now: NaiveDateTime,
+) -> QueryResult<String> {
+    let id = new_id();
+    diesel::insert_into(webhooks::table)
+        .values((
+            webhooks::id.eq(&id),
+            webhooks::url.eq(url),
+            webhooks::secret.eq(secret),
+            webhooks::events.eq(events.join(",")),
+            webhooks::active.eq(true),
+            webhooks::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Webhook>> {
+    webhooks::table.order(webhooks::created_at.asc()).select(Webhook::as_select()).load(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Webhook>> {
+    webhooks::table.find(id).select(Webhook::as_select()).first(conn).optional()
+}
+
+/// Removes an endpoint; deliveries still queued for it are given up on
+/// when their turn comes.
+pub fn remove(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    Ok(diesel::delete(webhooks::table.find(id)).execute(conn)? > 0)
+}
+
+/// A change the database recorded for the webhooks (migration 18).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_events)]
+struct Event {
+    id: String,
+    kind: String,
+    ticket_id: Option<String>,
+    escalation_id: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+/// Turns recorded events into deliveries: each event, to each active
+/// endpoint that asked for it, with the ticket (or escalation) as the API
+/// shows it now; in one transaction, so an event is queued once. A ticket
+/// created and changed in the same batch is told once, as created.
+/// Returns how many events were handled.
+pub fn fan_out(conn: &mut DbConn, public_url: &str, limit: i64, now: NaiveDateTime) -> Result<usize, AppError> {
+    conn.transaction(|conn| {
+        let events: Vec<Event> = webhook_events::table
+            .order((webhook_events::created_at.asc(), webhook_events::id.asc()))
+            .limit(limit)
+            .select(Event::as_select())
+            .load(conn)?;
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let endpoints: Vec<Webhook> = list(conn)?.into_iter().filter(|w| w.active).collect();
+        let created: Vec<&str> =
+            events.iter().filter(|e| e.kind == "ticket.created").filter_map(|e| e.ticket_id.as_deref()).collect();
+        for event in &events {
+            let coalesced =
+                event.kind == "ticket.updated" && event.ticket_id.as_deref().is_some_and(|t| created.contains(&t));
+            let listeners: Vec<&Webhook> = endpoints.iter().filter(|w| w.wants(&event.kind)).collect();
+            if coalesced || listeners.is_empty() {
+                continue;
+            }
+            let Some(body) = payload(conn, event, public_url)? else {
+                continue;
+            };
+            for w in listeners {
+                crate::db::outbox::enqueue_webhook(conn, &w.id, &w.url, &body, now)?;
+            }
+        }
+        let ids: Vec<&String> = events.iter().map(|e| &e.id).collect();
+        diesel::delete(webhook_events::table.filter(webhook_events::id.eq_any(ids))).execute(conn)?;
+        Ok(events.len())
+    })
+}
+
+/// An event's body: its id, type and time, and the ticket as the API shows
+/// it (for an escalation, its ticket's too). `None`: what it was about is
+/// gone.
+fn payload(conn: &mut DbConn, event: &Event, public_url: &str) -> Result<Option<String>, AppError> {
+    let time = event.created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut body = json!({ "id": event.id, "type": event.kind, "created_at": time });
+    let ticket_id = event.ticket_id.as_deref();
+    let escalation = match event.escalation_id.as_deref() {
+        Some(e) => match crate::db::routing::escalation(conn, e)? {
+            Some(e) => Some(e),
+            None => return Ok(None),
+        },
+        None => None,
+    };
+    let ticket_id = match (&escalation, ticket_id) {
+        (_, Some(t)) => Some(t.to_string()),
+        (Some(e), None) => {
+            body["escalation"] = json!({ "id": e.id, "target": e.target, "status": e.status });
+            crate::db::routing::escalation_tickets(conn, &e.id)?.first().map(|t| t.id.clone())
+        }
+        (None, None) => None,
+    };
+    if let Some(ticket_id) = ticket_id {
+        let Some(t) = crate::db::tickets::find_by_id(conn, &ticket_id)? else {
+            return Ok(None);
+        };
+        let ticket = crate::web::api::staff::ticket_document(conn, &t, public_url)?;
+        body["ticket"] = ticket;
+    }
+    Ok(Some(body.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_is_hmac_sha256_of_time_dot_body() {
+        // Known answer: HMAC-SHA256("secret", "1700000000.{}").
+        let sig = signature("secret", 1_700_000_000, "{}");
+        assert!(sig.starts_with("t=1700000000,v1="));
+        assert_eq!(sig.len(), "t=1700000000,v1=".len() + 64);
+        assert_ne!(sig, signature("other", 1_700_000_000, "{}"));
+        assert_ne!(sig, signature("secret", 1_700_000_001, "{}"));
+    }
+
+    #[test]
+    fn internal_targets_are_refused_unless_allowed() {
+        for url in [
+            "http://127.0.0.1:9/x",
+            "http://10.1.2.3/",
+            "http://[::1]/",
+            "http://169.254.169.254/latest",
+            "http://192.168.0.1/",
+            "http://100.64.0.1/",
+        ] {
+            assert!(matches!(check_target(url, false), Err(TargetError::Private(_))), "{url}");
+            assert!(check_target(url, true).is_ok(), "{url}");
+        }
+        assert!(check_target("http://93.184.216.34/hook", false).is_ok());
+        for url in ["ftp://example.com/", "file:///etc/passwd", "not a url", "http://user:pw@93.184.216.34/"] {
+            assert_eq!(check_target(url, false).unwrap_err(), TargetError::NotHttp, "{url}");
+        }
+    }
+
+    #[test]
+    fn events_are_checked() {
+        assert_eq!(parse_events("ticket.created, ticket.resolved").unwrap(), vec!["ticket.created", "ticket.resolved"]);
+        assert!(parse_events("ticket.deleted").is_err());
+        assert!(parse_events(" ").is_err());
+    }
+}

@@ -1,0 +1,130 @@
+//! The webhook worker, inside the server: turns recorded events into
+//! deliveries, then sends what is due, one POST each, signed, with a
+//! ten-second limit; a 2xx is delivered, anything else is tried again with
+//! backoff and, after the last try, set aside for "send again" (the
+//! outbox's rules, shared with email).
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+
+use crate::db::outbox::{self, Message};
+use crate::db::Pools;
+use diesel::Connection;
+
+const LEASE: Duration = Duration::seconds(120);
+const BATCH: i64 = 10;
+
+pub struct Worker {
+    pub pools: Pools,
+    pub public_url: String,
+    pub allow_private: bool,
+    pub poll: StdDuration,
+    pub retry_base: Duration,
+    pub max_attempts: i32,
+}
+
+/// One client for every delivery: no redirects followed (a redirect to an
+/// internal address would get round the target check), ten seconds at most.
+fn client() -> &'static reqwest::blocking::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::blocking::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(StdDuration::from_secs(10))
+            .user_agent("paydesk-webhooks/1")
+            .build()
+            .expect("the HTTP client builds")
+    })
+}
+
+impl Worker {
+    pub async fn run(self: Arc<Self>) {
+        loop {
+            let me = self.clone();
+            match tokio::task::spawn_blocking(move || me.work()).await {
+                Ok(Ok(n)) if n > 0 => continue,
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "webhooks: cannot reach the database"),
+                Err(e) => tracing::error!(error = %e, "webhook worker task failed"),
+            }
+            tokio::time::sleep(self.poll).await;
+        }
+    }
+
+    /// Queues new events' deliveries and sends what is due; how much it did.
+    pub fn work(&self) -> Result<usize, String> {
+        let write = || self.pools.write.get().map_err(|e| e.to_string());
+        let queued =
+            super::fan_out(&mut *write()?, &self.public_url, 100, crate::web::now()).map_err(|e| e.to_string())?;
+        let batch =
+            outbox::claim_webhooks(&mut *write()?, crate::web::now(), LEASE, BATCH).map_err(|e| e.to_string())?;
+        // Secrets and addresses are read now: an endpoint removed meanwhile
+        // gets nothing.
+        let endpoints: Vec<Option<super::Webhook>> = {
+            let mut conn = self.pools.read.get().map_err(|e| e.to_string())?;
+            batch
+                .iter()
+                .map(|m| match &m.webhook_id {
+                    Some(id) => super::find(&mut conn, id).map_err(|e| e.to_string()),
+                    None => Ok(None),
+                })
+                .collect::<Result<_, _>>()?
+        };
+        let outcomes: Vec<Result<(), String>> =
+            batch.iter().zip(&endpoints).map(|(m, w)| self.deliver(m, w.as_ref())).collect();
+        let now = crate::web::now();
+        let mut conn = write()?;
+        conn.transaction(|conn| {
+            for (m, outcome) in batch.iter().zip(&outcomes) {
+                match outcome {
+                    Ok(()) => outbox::mark_sent(conn, &m.id, None, now)?,
+                    Err(e) => {
+                        tracing::warn!(delivery = %m.id, attempt = m.attempts, error = %e, "webhook not delivered");
+                        outbox::mark_failed(conn, m, e, now, self.max_attempts, self.retry_base)?
+                    }
+                }
+            }
+            diesel::QueryResult::Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(queued + batch.len())
+    }
+
+    fn deliver(&self, m: &Message, endpoint: Option<&super::Webhook>) -> Result<(), String> {
+        let endpoint = endpoint.filter(|w| w.active).ok_or("the endpoint was removed or turned off")?;
+        let url = super::check_target(&endpoint.url, self.allow_private).map_err(|e| e.to_string())?;
+        let body = m.payload.clone().unwrap_or_default();
+        let event = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["type"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        let timestamp = chrono::Utc::now().timestamp();
+        let res = client()
+            .post(url)
+            .header("Content-Type", "application/json")
+            .header("Paydesk-Signature", super::signature(&endpoint.secret, timestamp, &body))
+            .header("Paydesk-Event", event)
+            .header("Paydesk-Delivery", m.id.as_str())
+            .body(body)
+            .send()
+            .map_err(|e| format!("no answer: {}", without_url(&e)))?;
+        if res.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("answered HTTP {}", res.status().as_u16()))
+        }
+    }
+}
+
+/// reqwest's error without the address it names (it may hold a token).
+fn without_url(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "could not connect".into()
+    } else {
+        "the request failed".into()
+    }
+}
