@@ -118,8 +118,12 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest("query").into()))
                 .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
                 .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|e, _| {
+                    use actix_web::error::JsonPayloadError;
                     let error = match e {
-                        actix_web::error::JsonPayloadError::ContentType => AppError::UnsupportedMediaType,
+                        JsonPayloadError::ContentType => AppError::UnsupportedMediaType,
+                        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                            AppError::PayloadTooLarge
+                        }
                         _ => AppError::BadRequest("json"),
                     };
                     crate::web::api::ApiError::from(error).into()

@@ -60,6 +60,8 @@ async fn every_error_under_the_api_is_a_problem_with_its_headers() {
     };
     problem(patch("", "text/plain").send().await.unwrap(), 415, "unsupported_media_type").await;
     problem(patch("{", "application/json").send().await.unwrap(), 400, "bad_request").await;
+    let huge: &'static str = Box::leak(format!("{{\"priority\": \"{}\"}}", "x".repeat(70 * 1024)).into_boxed_str());
+    problem(patch(huge, "application/json").send().await.unwrap(), 413, "payload_too_large").await;
     problem(c.post(app.url("/api/v1/tickets")).body("x").send().await.unwrap(), 415, "unsupported_media_type").await;
     // 422 lists each field; an unknown field and an unknown language are
     // refused, not ignored.

@@ -167,6 +167,7 @@ async fn registered_endpoints_get_signed_events_for_what_changes() {
                 ("events", "ticket.created"),
                 ("events", "ticket.resolved"),
                 ("events", "escalation.approved"),
+                ("events", "escalation.answered"),
             ],
         )
         .await;
@@ -223,8 +224,9 @@ async fn registered_endpoints_get_signed_events_for_what_changes() {
             .first(&mut app.conn())
             .unwrap()
     };
+    let esc = esc.unwrap();
     let supervisor = app.staff("supervisor").await;
-    let res = supervisor.post(&format!("/supervisor/escalations/{}/approve", esc.unwrap()), &[]).await;
+    let res = supervisor.post(&format!("/supervisor/escalations/{esc}/approve"), &[]).await;
     assert_eq!(res.status().as_u16(), 303);
     let got = endpoint.wait_for("escalation.approved", 1).await;
     let approved = got.iter().find(|r| r.header("Paydesk-Event") == "escalation.approved").unwrap();
@@ -232,6 +234,14 @@ async fn registered_endpoints_get_signed_events_for_what_changes() {
     let body = approved.json();
     assert_eq!(body["escalation"]["status"], "sent");
     assert_eq!(body["escalation"]["target"], "platform");
+    // The platform's answer, recorded by a supervisor: escalation.answered.
+    let answer = [("outcome", "approved"), ("text", "Enabled from tomorrow.")];
+    let res = supervisor.post(&format!("/supervisor/escalations/{esc}/answer"), &answer).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let got = endpoint.wait_for("escalation.answered", 1).await;
+    let answered = got.iter().find(|r| r.header("Paydesk-Event") == "escalation.answered").unwrap();
+    verify(&secret, answered);
+    assert_eq!(answered.json()["escalation"]["status"], "approved");
 
     // Removed: nothing more is sent.
     let id: String = {

@@ -365,6 +365,7 @@ pub fn document() -> Value {
         ("404", "No such ticket"),
         ("409", "Not allowed from the current status"),
         ("412", "If-Match named a version the ticket is no longer at; nothing was changed"),
+        ("413", "The body is over 64 KiB"),
         ("415", "The body is not JSON"),
     ] {
         patch_responses.insert(code.into(), problem(description));
@@ -378,6 +379,7 @@ pub fn document() -> Value {
         ("404", "No such ticket"),
         ("409", "The ticket is closed"),
         ("412", "If-Match named a version the ticket is no longer at; nothing was changed"),
+        ("413", "The body is over 64 KiB"),
         ("415", "The body is not JSON"),
     ] {
         reply_responses.insert(code.into(), problem(description));
