@@ -182,11 +182,12 @@ impl AppError {
 /// The media type of an RFC 9457 problem.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// A problem's members: its type (a URI naming the code, relative to the
-/// server), the status's title, the status and what happened.
+/// A problem's members: its type (`about:blank`: the problem is what the
+/// status says, RFC 9457 §4.2.1, and `code` tells it apart), the status's
+/// title, the status and what happened.
 pub fn problem(status: StatusCode, code: &str, detail: &str) -> serde_json::Value {
     json!({
-        "type": format!("/api/v1/problems/{code}"),
+        "type": "about:blank",
         "title": status.canonical_reason().unwrap_or("Error"),
         "status": status.as_u16(),
         "detail": detail,

@@ -58,8 +58,9 @@ enum WebhookCommand {
     Add {
         #[arg(long)]
         url: String,
-        /// The signing secret (at least 16 characters).
-        #[arg(long)]
+        /// The signing secret (16 to 200 characters); from the environment
+        /// rather than the command line, where others may see it.
+        #[arg(long, env = "PAYDESK_WEBHOOK_SECRET", hide_env_values = true)]
         secret: String,
         /// Comma-separated: ticket.created, ticket.updated, ticket.resolved,
         /// escalation.approved, escalation.answered.
@@ -342,9 +343,7 @@ fn add_webhook(database_url: &str, url: &str, secret: &str, events: &str, allow_
     use paydesk::webhooks;
     let events = webhooks::parse_events(events).map_err(|e| format!("--events: {e}"))?;
     webhooks::check_target(url, allow_private).map_err(|e| format!("--url: {e}"))?;
-    if secret.len() < 16 || !secret.chars().all(|c| c.is_ascii_graphic()) {
-        return Err("--secret: at least 16 visible characters, no spaces".into());
-    }
+    webhooks::check_secret(secret).map_err(|e| format!("--secret: {e}"))?;
     let mut conn = open(database_url)?;
     let id = webhooks::register(&mut conn, url, secret, &events, chrono::Utc::now().naive_utc())
         .map_err(|e| e.to_string())?;

@@ -117,7 +117,9 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest("query").into()))
                 .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-                .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|e, _| {
+                // A staff reply of 8000 characters, each written as a JSON
+                // escape pair (12 bytes), fits.
+                .app_data(web::JsonConfig::default().limit(128 * 1024).error_handler(|e, _| {
                     use actix_web::error::JsonPayloadError;
                     let error = match e {
                         JsonPayloadError::ContentType => AppError::UnsupportedMediaType,

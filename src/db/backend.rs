@@ -244,3 +244,13 @@ pub fn change_horizon(conn: &mut DbConn) -> QueryResult<i64> {
     };
     Ok(h.horizon)
 }
+
+/// Up to `limit` recorded webhook events, oldest first, locked for this
+/// transaction; on PostgreSQL rows another worker holds are skipped.
+pub fn claim_webhook_events(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<String>> {
+    let skip_locked = if matches!(conn, DbConn::Postgres(_)) { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let q = diesel::sql_query(format!("SELECT id FROM webhook_events ORDER BY created_at, id LIMIT $1{skip_locked}"))
+        .bind::<BigInt, _>(limit);
+    let ids: Vec<ClaimedId> = on_backend!(conn, |c| q.load(c))?;
+    Ok(ids.into_iter().map(|c| c.id).collect())
+}

@@ -100,11 +100,21 @@ pub fn begin(
     Ok(Begun::InFlight)
 }
 
-/// The claim's ticket is filed: in the ticket's transaction.
+/// The claim's ticket is filed: in the ticket's transaction. A claim that
+/// is no longer this request's (taken over as abandoned) rolls the ticket
+/// back: the request that holds the key files it.
 pub fn complete(conn: &mut DbConn, claim: &Claim, reference: &str, status: Status) -> QueryResult<()> {
-    diesel::update(keys::table.find((&claim.caller, &claim.key)).filter(keys::nonce.eq(&claim.nonce)))
-        .set((keys::reference.eq(reference), keys::status.eq(status.as_str())))
-        .execute(conn)?;
+    let held = diesel::update(
+        keys::table
+            .find((&claim.caller, &claim.key))
+            .filter(keys::nonce.eq(&claim.nonce))
+            .filter(keys::reference.is_null()),
+    )
+    .set((keys::reference.eq(reference), keys::status.eq(status.as_str())))
+    .execute(conn)?;
+    if held == 0 {
+        return Err(DieselError::RollbackTransaction);
+    }
     Ok(())
 }
 

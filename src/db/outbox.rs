@@ -113,6 +113,7 @@ pub fn enqueue_webhook(
     conn: &mut DbConn,
     webhook_id: &str,
     url: &str,
+    ticket_id: Option<&str>,
     body: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -130,6 +131,8 @@ pub fn enqueue_webhook(
             outbox::created_at.eq(now),
             outbox::webhook_id.eq(webhook_id),
             outbox::payload.eq(body),
+            // The retention purge finds it by its ticket.
+            outbox::ticket_id.eq(ticket_id),
         ))
         .execute(conn)?;
     Ok(())
@@ -187,6 +190,9 @@ pub fn mark_sent(conn: &mut DbConn, id: &str, file: Option<&str>, now: NaiveDate
             outbox::locked_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(None::<String>),
             outbox::mail_file.eq(file),
+            // A webhook's body (a ticket's personal data) is not kept once
+            // it was delivered.
+            outbox::payload.eq(None::<String>),
         ))
         .execute(conn)?;
     Ok(())

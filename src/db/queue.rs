@@ -297,13 +297,19 @@ pub fn feed(
         .filter(tickets::updated_at.gt(at.since))
         .filter(tickets::change_seq.lt(horizon))
         .filter(tickets::change_seq.gt(at.seq).or(tickets::change_seq.eq(at.seq).and(tickets::id.gt(at.id.clone()))));
-    let ids: Vec<String> =
-        q.select(tickets::id).order((tickets::change_seq.asc(), tickets::id.asc())).limit(limit).load(conn)?;
+    let page: Vec<(String, i64)> = q
+        .select((tickets::id, tickets::change_seq))
+        .order((tickets::change_seq.asc(), tickets::id.asc()))
+        .limit(limit)
+        .load(conn)?;
+    // The cursor is where this query stood: the rows read next may have
+    // changed since (and show their newest state), but the page boundary
+    // must not move with them.
+    let ids: Vec<String> = page.iter().map(|(id, _)| id.clone()).collect();
     let rows = rows(conn, &ids)?;
-    if rows.len() as i64 == limit {
-        let last = rows.last().expect("a full page has a last row");
-        let next = FeedCursor { horizon, seq: last.change_seq, since: at.since, id: last.id.clone() };
-        return Ok((rows, next, false));
+    if page.len() as i64 == limit {
+        let (id, seq) = page.last().cloned().expect("a full page has a last row");
+        return Ok((rows, FeedCursor { horizon, seq, since: at.since, id }, false));
     }
     // Caught up: the next pass starts at this one's horizon, with a new one.
     Ok((rows, FeedCursor { horizon: 0, seq: horizon, since: at.since, id: String::new() }, true))

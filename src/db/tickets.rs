@@ -317,7 +317,9 @@ pub(crate) fn join_escalation(
     if new {
         routing::notify_new_escalation(conn, ticket_id, now)?;
     }
-    diesel::update(tickets::table.find(ticket_id)).set(tickets::escalation_id.eq(&esc)).execute(conn)?;
+    diesel::update(tickets::table.find(ticket_id))
+        .set((tickets::escalation_id.eq(&esc), tickets::updated_at.eq(now)))
+        .execute(conn)?;
     let public = target == routing::target::PLATFORM;
     let kind = if public { event_kind::OUT_OF_SCOPE } else { event_kind::ESCALATED };
     insert_event(conn, ticket_id, NewEvent { is_public: public, ..NewEvent::public(kind, author::SYSTEM, note) }, now)?;
@@ -383,7 +385,7 @@ pub(crate) fn insert_screenshot(
         ))
         .execute(conn)?;
     diesel::update(tickets::table.find(ticket_id))
-        .set(tickets::screenshot_count.eq(tickets::screenshot_count + 1))
+        .set((tickets::screenshot_count.eq(tickets::screenshot_count + 1), tickets::updated_at.eq(now)))
         .execute(conn)?;
     Ok(())
 }

@@ -135,7 +135,7 @@ pub fn update(conn: &mut DbConn, id: &str, u: UserUpdate<'_>, now: NaiveDateTime
             for (ticket_id, queue) in open {
                 let next = super::routing::pick_assignee(conn, queue, now)?;
                 diesel::update(tickets::table.find(&ticket_id))
-                    .set(tickets::assignee_id.eq(next.as_ref().map(|u| u.id.clone())))
+                    .set((tickets::assignee_id.eq(next.as_ref().map(|u| u.id.clone())), tickets::updated_at.eq(now)))
                     .execute(conn)?;
                 let name = next.map(|u| u.name).unwrap_or_default();
                 let entry = super::tickets::NewEvent {

@@ -292,7 +292,9 @@ fn attach(
     actor_id: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(tickets::table.find(ticket_id)).set(tickets::incident_id.eq(incident_id)).execute(conn)?;
+    diesel::update(tickets::table.find(ticket_id))
+        .set((tickets::incident_id.eq(incident_id), tickets::updated_at.eq(now)))
+        .execute(conn)?;
     let author_kind = if actor_id.is_some() { author::STAFF } else { author::SYSTEM };
     let e =
         NewEvent { kind: event_kind::INCIDENT_LINKED, author_kind, author_id: actor_id, is_public: false, body: title };
@@ -349,7 +351,9 @@ pub fn unlink(
         if t.incident_id.as_deref() != Some(i.id.as_str()) {
             return Err(AppError::Conflict("incident"));
         }
-        diesel::update(tickets::table.find(&t.id)).set(tickets::incident_id.eq(None::<String>)).execute(conn)?;
+        diesel::update(tickets::table.find(&t.id))
+            .set((tickets::incident_id.eq(None::<String>), tickets::updated_at.eq(now)))
+            .execute(conn)?;
         let e = NewEvent {
             kind: event_kind::INCIDENT_UNLINKED,
             author_kind: author::STAFF,

@@ -13,7 +13,7 @@ use crate::db::audit::{self, Entry};
 use crate::db::schema::{outbox, screenshot_drafts, screenshots, tickets};
 use crate::db::tickets::{author, event_kind, insert_event, NewEvent};
 use crate::db::DbConn;
-use crate::domain::codes::MailStatus;
+use crate::domain::codes::{MailKind, MailStatus};
 use crate::domain::retention::{redact_addresses, Policy};
 use crate::i18n::Lang;
 
@@ -174,8 +174,14 @@ pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64)
             )
             .set((outbox::status.eq(MailStatus::Dead), outbox::last_error.eq("contact email anonymised")))
             .execute(conn)?;
+            diesel::update(
+                outbox::table.filter(outbox::ticket_id.eq(&t.id)).filter(outbox::kind.ne(MailKind::Webhook)),
+            )
+            .set(outbox::recipient.eq(""))
+            .execute(conn)?;
+            // A webhook delivery not yet made carries the ticket as it was.
             diesel::update(outbox::table.filter(outbox::ticket_id.eq(&t.id)))
-                .set(outbox::recipient.eq(""))
+                .set(outbox::payload.eq(None::<String>))
                 .execute(conn)?;
             // And in what an SMTP server said when it refused one (stored
             // redacted since; older rows may still quote it).

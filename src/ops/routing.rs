@@ -72,7 +72,7 @@ pub(crate) fn apply(
     let moved = d.kind != t.case_kind || (all && (d.queue != t.queue || d.priority != t.priority));
     if !moved {
         diesel::update(tickets::table.find(&t.id))
-            .set((tickets::routing_rule.eq(&d.rule), tickets::routing_facts.eq(&facts)))
+            .set((tickets::routing_rule.eq(&d.rule), tickets::routing_facts.eq(&facts), tickets::updated_at.eq(now)))
             .execute(conn)?;
         return Ok(());
     }
@@ -99,7 +99,11 @@ pub(crate) fn apply(
         if routed && target != crate::db::tickets::escalation_target(d.kind) {
             let status = if t.status == Status::PendingPlatform { Status::Open } else { t.status };
             diesel::update(tickets::table.find(&t.id))
-                .set((tickets::escalation_id.eq(None::<String>), tickets::status.eq(status.as_str())))
+                .set((
+                    tickets::escalation_id.eq(None::<String>),
+                    tickets::status.eq(status.as_str()),
+                    tickets::updated_at.eq(now),
+                ))
                 .execute(conn)?;
             escalated = false;
         }
@@ -108,7 +112,7 @@ pub(crate) fn apply(
         crate::db::tickets::escalate_if_needed(conn, &t.id, d, t.platform, t.payment_scenario, now)?;
         if d.kind == CaseKind::OutOfScope && matches!(t.status, Status::New | Status::Open | Status::PendingCustomer) {
             diesel::update(tickets::table.find(&t.id))
-                .set(tickets::status.eq(Status::PendingPlatform.as_str()))
+                .set((tickets::status.eq(Status::PendingPlatform.as_str()), tickets::updated_at.eq(now)))
                 .execute(conn)?;
         }
     }

@@ -6,7 +6,7 @@
 
 pub mod worker;
 
-use std::net::{IpAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -17,6 +17,7 @@ use sha2::Sha256;
 use crate::db::schema::{webhook_events, webhooks};
 use crate::db::tickets::new_id;
 use crate::db::DbConn;
+use crate::domain::codes::MailStatus;
 use crate::error::AppError;
 
 /// Every event an endpoint can ask for.
@@ -44,7 +45,7 @@ impl Webhook {
 /// Why an endpoint cannot be registered or reached.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
-    #[error("not an http:// or https:// address")]
+    #[error("not an http:// or https:// address (of at most 2000 characters)")]
     NotHttp,
     #[error("the host cannot be resolved")]
     Unresolved,
@@ -56,7 +57,10 @@ pub enum TargetError {
 /// `allow_private`) only to public addresses, so that a webhook cannot be
 /// made to reach the internal network. Checked when registered and again
 /// before each delivery (a name can be pointed elsewhere later).
-pub fn check_target(url: &str, allow_private: bool) -> Result<reqwest::Url, TargetError> {
+pub fn check_target(url: &str, allow_private: bool) -> Result<(reqwest::Url, SocketAddr), TargetError> {
+    if url.len() > URL_MAX {
+        return Err(TargetError::NotHttp);
+    }
     let parsed = reqwest::Url::parse(url).map_err(|_| TargetError::NotHttp)?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() || !parsed.username().is_empty() {
         return Err(TargetError::NotHttp);
@@ -71,18 +75,18 @@ pub fn check_target(url: &str, allow_private: bool) -> Result<reqwest::Url, Targ
         return Err(TargetError::Unresolved);
     }
     if !allow_private {
-        if let Some(ip) = addresses.into_iter().find(|ip| !is_public(*ip)) {
-            return Err(TargetError::Private(ip));
+        if let Some(ip) = addresses.iter().find(|ip| !is_public(**ip)) {
+            return Err(TargetError::Private(*ip));
         }
     }
-    Ok(parsed)
+    Ok((parsed, SocketAddr::new(addresses[0], port)))
 }
 
 /// Whether an address is on the public internet.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             !(v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -90,8 +94,10 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v4.is_broadcast()
                 || v4.is_documentation()
                 || v4.is_multicast()
-                // Shared address space (carrier NAT), benchmarking, reserved.
+                // Shared address space (carrier NAT), IETF protocol
+                // assignments, benchmarking, reserved.
                 || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
                 || (a == 198 && (18..20).contains(&b))
                 || a >= 240
                 || a == 0)
@@ -99,7 +105,20 @@ pub fn is_public(ip: IpAddr) -> bool {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => is_public(IpAddr::V4(v4)),
             None => {
-                let first = v6.segments()[0];
+                let s = v6.segments();
+                let first = s[0];
+                // Addresses that carry an IPv4 one (NAT64, 6to4, the old
+                // "compatible" form) are judged by it.
+                let embedded = match s {
+                    [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] | [0, 0, 0, 0, 0, 0, hi, lo] => Some((hi, lo)),
+                    [0x2002, hi, lo, ..] => Some((hi, lo)),
+                    _ => None,
+                };
+                if let Some((hi, lo)) = embedded {
+                    let [a, b] = hi.to_be_bytes();
+                    let [c, d] = lo.to_be_bytes();
+                    return is_public(IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d)));
+                }
                 !(v6.is_loopback()
                     || v6.is_unspecified()
                     || v6.is_multicast()
@@ -168,13 +187,36 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Webhook>> {
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Webhook>> {
+    // An id from a URL: one with a NUL names nothing (PostgreSQL refuses it).
+    if id.contains('\0') {
+        return Ok(None);
+    }
     webhooks::table.find(id).select(Webhook::as_select()).first(conn).optional()
 }
 
-/// Removes an endpoint; deliveries still queued for it are given up on
-/// when their turn comes.
+/// Removes an endpoint; deliveries still waiting for it are set aside at
+/// once, saying why.
 pub fn remove(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    use crate::db::schema::outbox;
+    if find(conn, id)?.is_none() {
+        return Ok(false);
+    }
+    diesel::update(outbox::table.filter(outbox::webhook_id.eq(id)).filter(outbox::status.eq(MailStatus::Pending)))
+        .set((outbox::status.eq(MailStatus::Dead), outbox::last_error.eq("the endpoint was removed")))
+        .execute(conn)?;
     Ok(diesel::delete(webhooks::table.find(id)).execute(conn)? > 0)
+}
+
+/// The longest endpoint address kept.
+pub const URL_MAX: usize = 2000;
+
+/// A signing secret chosen by hand: 16 to 200 visible characters.
+pub fn check_secret(secret: &str) -> Result<(), String> {
+    if (16..=200).contains(&secret.len()) && secret.chars().all(|c| c.is_ascii_graphic()) {
+        Ok(())
+    } else {
+        Err("a secret is 16 to 200 visible characters, no spaces".into())
+    }
 }
 
 /// A change the database recorded for the webhooks (migration 18).
@@ -195,11 +237,12 @@ struct Event {
 /// Returns how many events were handled.
 pub fn fan_out(conn: &mut DbConn, public_url: &str, limit: i64, now: NaiveDateTime) -> Result<usize, AppError> {
     conn.transaction(|conn| {
-        let events: Vec<Event> = webhook_events::table
-            .order((webhook_events::created_at.asc(), webhook_events::id.asc()))
-            .limit(limit)
-            .select(Event::as_select())
-            .load(conn)?;
+        // Locked until this transaction ends (PostgreSQL skips rows another
+        // server's worker holds): each event is queued by one worker.
+        let ids = crate::db::backend::claim_webhook_events(conn, limit)?;
+        let mut events: Vec<Event> =
+            webhook_events::table.filter(webhook_events::id.eq_any(&ids)).select(Event::as_select()).load(conn)?;
+        events.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         if events.is_empty() {
             return Ok(0);
         }
@@ -207,17 +250,22 @@ pub fn fan_out(conn: &mut DbConn, public_url: &str, limit: i64, now: NaiveDateTi
         let created: Vec<&str> =
             events.iter().filter(|e| e.kind == "ticket.created").filter_map(|e| e.ticket_id.as_deref()).collect();
         for event in &events {
-            let coalesced =
+            // An endpoint told of a ticket's creation in this batch sees its
+            // state then: the changes made with it are not told again.
+            let just_created =
                 event.kind == "ticket.updated" && event.ticket_id.as_deref().is_some_and(|t| created.contains(&t));
-            let listeners: Vec<&Webhook> = endpoints.iter().filter(|w| w.wants(&event.kind)).collect();
-            if coalesced || listeners.is_empty() {
+            let listeners: Vec<&Webhook> = endpoints
+                .iter()
+                .filter(|w| w.wants(&event.kind) && !(just_created && w.wants("ticket.created")))
+                .collect();
+            if listeners.is_empty() {
                 continue;
             }
             let Some(body) = payload(conn, event, public_url)? else {
                 continue;
             };
             for w in listeners {
-                crate::db::outbox::enqueue_webhook(conn, &w.id, &w.url, &body, now)?;
+                crate::db::outbox::enqueue_webhook(conn, &w.id, &w.url, event.ticket_id.as_deref(), &body, now)?;
             }
         }
         let ids: Vec<&String> = events.iter().map(|e| &e.id).collect();
@@ -266,8 +314,8 @@ mod tests {
     fn the_signature_is_hmac_sha256_of_time_dot_body() {
         // Known answer: HMAC-SHA256("secret", "1700000000.{}").
         let sig = signature("secret", 1_700_000_000, "{}");
-        assert!(sig.starts_with("t=1700000000,v1="));
-        assert_eq!(sig.len(), "t=1700000000,v1=".len() + 64);
+        // Python: hmac.new(b"secret", b"1700000000.{}", hashlib.sha256).hexdigest()
+        assert_eq!(sig, "t=1700000000,v1=b8569b78799ff9e3cbff0fc2d63a33a2b57f3282abd07c37ae5e8e7d79a5f163");
         assert_ne!(sig, signature("other", 1_700_000_000, "{}"));
         assert_ne!(sig, signature("secret", 1_700_000_001, "{}"));
     }
@@ -281,6 +329,13 @@ mod tests {
             "http://169.254.169.254/latest",
             "http://192.168.0.1/",
             "http://100.64.0.1/",
+            "http://192.0.0.8/",
+            "http://[64:ff9b::a9fe:a9fe]/",
+            "http://[2002:7f00:1::]/",
+            "http://[::7f00:1]/",
+            "http://[::ffff:10.0.0.1]/",
+            "http://[fd00::1]/",
+            "http://0.0.0.0/",
         ] {
             assert!(matches!(check_target(url, false), Err(TargetError::Private(_))), "{url}");
             assert!(check_target(url, true).is_ok(), "{url}");

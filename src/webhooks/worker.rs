@@ -25,18 +25,17 @@ pub struct Worker {
     pub max_attempts: i32,
 }
 
-/// One client for every delivery: no redirects followed (a redirect to an
-/// internal address would get round the target check), ten seconds at most.
-fn client() -> &'static reqwest::blocking::Client {
-    static CLIENT: std::sync::OnceLock<reqwest::blocking::Client> = std::sync::OnceLock::new();
-    CLIENT.get_or_init(|| {
-        reqwest::blocking::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(StdDuration::from_secs(10))
-            .user_agent("paydesk-webhooks/1")
-            .build()
-            .expect("the HTTP client builds")
-    })
+/// A client for one delivery: the host pinned to the address that was
+/// checked, no redirects followed (a redirect to an internal address would
+/// get round the check), ten seconds at most.
+fn client(host: &str, address: std::net::SocketAddr) -> Result<reqwest::blocking::Client, String> {
+    reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(StdDuration::from_secs(10))
+        .user_agent("paydesk-webhooks/1")
+        .resolve(host, address)
+        .build()
+        .map_err(|e| format!("no HTTP client: {e}"))
 }
 
 impl Worker {
@@ -94,14 +93,16 @@ impl Worker {
 
     fn deliver(&self, m: &Message, endpoint: Option<&super::Webhook>) -> Result<(), String> {
         let endpoint = endpoint.filter(|w| w.active).ok_or("the endpoint was removed or turned off")?;
-        let url = super::check_target(&endpoint.url, self.allow_private).map_err(|e| e.to_string())?;
-        let body = m.payload.clone().unwrap_or_default();
+        let body = m.payload.clone().ok_or("its body was removed with the ticket's personal data")?;
+        // Resolved once, checked, and that address used: the name cannot
+        // be pointed at an internal address between the check and the call.
+        let (url, address) = super::check_target(&endpoint.url, self.allow_private).map_err(|e| e.to_string())?;
         let event = serde_json::from_str::<serde_json::Value>(&body)
             .ok()
             .and_then(|v| v["type"].as_str().map(str::to_string))
             .unwrap_or_default();
         let timestamp = chrono::Utc::now().timestamp();
-        let res = client()
+        let res = client(url.host_str().unwrap_or_default(), address)?
             .post(url)
             .header("Content-Type", "application/json")
             .header("Paydesk-Signature", super::signature(&endpoint.secret, timestamp, &body))

@@ -178,6 +178,11 @@ async fn registered_endpoints_get_signed_events_for_what_changes() {
     // Listed, and the secret never shown again.
     let list = admin.text("/admin/webhooks").await;
     assert!(list.contains(&endpoint.url) && !list.contains(&secret));
+    // A second endpoint that wants only changes.
+    let changes = Endpoint::start(0).await;
+    let res = admin.post("/admin/webhooks", &[("url", changes.url.as_str()), ("events", "ticket.updated")]).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let changes_secret = secret_on(&res.text().await.unwrap());
 
     // Filed through the API: ticket.created, the ticket as the API shows it.
     let (reference, _) = app.file_api(&complete_fields()).await;
@@ -205,6 +210,21 @@ async fn registered_endpoints_get_signed_events_for_what_changes() {
         let res = app.client.patch(&url).bearer_auth(&token).json(&change).send().await.unwrap();
         assert_eq!(res.status(), 200);
     }
+    // The endpoint that wants changes is told of the new priority (and
+    // only of changes).
+    let mut updates = Vec::new();
+    for _ in 0..200 {
+        updates = changes.received();
+        if updates.iter().any(|r| r.json()["ticket"]["priority"] == "high") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(updates.iter().all(|r| r.header("Paydesk-Event") == "ticket.updated"));
+    for r in &updates {
+        verify(&changes_secret, r);
+    }
+    assert!(updates.iter().any(|r| r.json()["ticket"]["priority"] == "high"), "{updates:?}");
     let got = endpoint.wait_for("ticket.resolved", 1).await;
     let resolved = got.iter().find(|r| r.header("Paydesk-Event") == "ticket.resolved").unwrap();
     verify(&secret, resolved);
@@ -247,14 +267,13 @@ async fn registered_endpoints_get_signed_events_for_what_changes() {
     let id: String = {
         use diesel::prelude::*;
         use paydesk::db::schema::webhooks;
-        webhooks::table.select(webhooks::id).first(&mut app.conn()).unwrap()
+        webhooks::table.filter(webhooks::url.eq(&endpoint.url)).select(webhooks::id).first(&mut app.conn()).unwrap()
     };
     let res = admin.post(&format!("/admin/webhooks/{id}/delete"), &[]).await;
     assert_eq!(res.status().as_u16(), 303);
-    let before = endpoint.received().len();
-    app.file_api(&complete_fields()).await;
+    let (last, _) = app.file_api(&complete_fields()).await;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
-    assert_eq!(endpoint.received().len(), before);
+    assert!(endpoint.received().iter().all(|r| !r.body.contains(&last)));
 }
 
 #[tokio::test]

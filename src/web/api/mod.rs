@@ -127,6 +127,9 @@ pub fn is_intake_field(name: &str) -> bool {
     intake::FIELDS.contains(&name) || name == "lang"
 }
 
+/// Whose keys these are: filing takes no account, so every caller's.
+const INTAKE_CALLER: &str = "intake";
+
 /// `POST /api/v1/tickets`: 201 with the reference and tracking link, or 422
 /// with every problem.
 pub async fn create_ticket(
@@ -143,7 +146,10 @@ pub async fn create_ticket(
     let claim = match key {
         None => None,
         Some(key) => {
-            let caller = super::rate_limit::client_address(&req, &state.config).to_string();
+            // Keys are one space for every caller: a phone's address changes
+            // between retries, which is when the key matters; a key used
+            // with another request is refused whoever sent it.
+            let caller = INTAKE_CALLER.to_string();
             let (fingerprint, nonce) = (form.fingerprint(), TrackingToken::generate().as_str().to_string());
             let begun =
                 state.write(move |c| Ok(idempotency::begin(c, &caller, &key, &fingerprint, &nonce, now())?)).await?;
@@ -199,8 +205,12 @@ pub async fn create_ticket(
             return Ok(invalid(problems));
         }
     };
-    let created = store_ticket(&state, ticket, None, claim).await?;
-    Ok(created_response(&state, &created, false))
+    let stored = store_ticket(&state, ticket, None, claim.clone()).await;
+    if let (Err(_), Some(claim)) = (&stored, claim) {
+        // Nothing was filed: a retry with the key must not wait for it.
+        state.write(move |c| Ok(idempotency::release(c, &claim)?)).await?;
+    }
+    Ok(created_response(&state, &stored?, false))
 }
 
 /// 201 with where the ticket is and the customer's link; `replayed`: the

@@ -365,7 +365,7 @@ pub fn document() -> Value {
         ("404", "No such ticket"),
         ("409", "Not allowed from the current status"),
         ("412", "If-Match named a version the ticket is no longer at; nothing was changed"),
-        ("413", "The body is over 64 KiB"),
+        ("413", "The body is over 128 KiB"),
         ("415", "The body is not JSON"),
     ] {
         patch_responses.insert(code.into(), problem(description));
@@ -379,7 +379,7 @@ pub fn document() -> Value {
         ("404", "No such ticket"),
         ("409", "The ticket is closed"),
         ("412", "If-Match named a version the ticket is no longer at; nothing was changed"),
-        ("413", "The body is over 64 KiB"),
+        ("413", "The body is over 128 KiB"),
         ("415", "The body is not JSON"),
     ] {
         reply_responses.insert(code.into(), problem(description));
@@ -430,7 +430,7 @@ pub fn document() -> Value {
                     "type": "object",
                     "required": ["type", "title", "status", "detail", "code"],
                     "properties": {
-                        "type": { "type": "string", "description": "A URI naming the problem" },
+                        "type": { "type": "string", "description": "about:blank: the status says what the problem is; `code` says which" },
                         "title": { "type": "string" },
                         "status": { "type": "integer" },
                         "detail": { "type": "string" },

@@ -88,12 +88,10 @@ pub async fn create(
     if events.is_err() {
         errors.push(lang.t("webhooks-err-events"));
     }
-    let secret_ok = secret.is_empty()
-        || (secret.len() >= 16 && secret.len() <= 200 && secret.chars().all(|c| c.is_ascii_graphic()));
-    if !secret_ok {
+    if !secret.is_empty() && webhooks::check_secret(&secret).is_err() {
         errors.push(lang.t("webhooks-err-secret"));
     }
-    let (Ok(events), true, true) = (events, errors.is_empty(), url.len() <= 2000) else {
+    let (Ok(events), true) = (events, errors.is_empty()) else {
         return page(p, me, csrf, &state, StatusCode::UNPROCESSABLE_ENTITY, (url, chosen, errors), None).await;
     };
     let secret = if secret.is_empty() { webhooks::new_secret() } else { secret };
