@@ -179,6 +179,27 @@ impl AppError {
     }
 }
 
+/// The problem a status means when the status is all there is (an answer
+/// the router or an extractor gave): the words of the error it stands for.
+pub fn problem_for_status(status: StatusCode) -> serde_json::Value {
+    let error = match status.as_u16() {
+        401 => AppError::Unauthorized,
+        403 => AppError::Forbidden,
+        404 => AppError::NotFound,
+        405 => AppError::MethodNotAllowed(String::new()),
+        409 => AppError::Conflict(""),
+        412 => AppError::PreconditionFailed,
+        413 => AppError::PayloadTooLarge,
+        415 => AppError::UnsupportedMediaType,
+        429 => AppError::TooManyAttempts { retry_after_secs: 1 },
+        503 => AppError::Unavailable(String::new()),
+        s if s >= 500 => AppError::Internal(String::new()),
+        _ => AppError::BadRequest(""),
+    };
+    let (code, en, _) = error.describe();
+    problem(status, code, en)
+}
+
 /// The media type of an RFC 9457 problem.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 

@@ -39,13 +39,16 @@ pub mod status {
 }
 
 /// What a queued message is about: a ticket (and one of its timeline
-/// entries), an escalation's packet, or an incident.
+/// entries), an escalation's packet, an incident, or (a webhook delivery)
+/// the endpoint and the body to send it.
 #[derive(Default)]
 struct About<'a> {
     ticket_id: Option<&'a str>,
     event_id: Option<&'a str>,
     escalation_id: Option<&'a str>,
     incident_id: Option<&'a str>,
+    webhook_id: Option<&'a str>,
+    payload: Option<&'a str>,
 }
 
 fn insert(
@@ -66,6 +69,8 @@ fn insert(
             outbox::event_id.eq(about.event_id),
             outbox::escalation_id.eq(about.escalation_id),
             outbox::incident_id.eq(about.incident_id),
+            outbox::webhook_id.eq(about.webhook_id),
+            outbox::payload.eq(about.payload),
             outbox::recipient.eq(recipient),
             outbox::language.eq(language),
             outbox::status.eq(status::PENDING),
@@ -117,25 +122,9 @@ pub fn enqueue_webhook(
     body: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let id = new_id();
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::message_id.eq(format!("<{id}@paydesk>")),
-            outbox::id.eq(&id),
-            outbox::kind.eq(kind::WEBHOOK),
-            outbox::recipient.eq(url),
-            outbox::language.eq(Lang::En),
-            outbox::status.eq(status::PENDING),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(now),
-            outbox::created_at.eq(now),
-            outbox::webhook_id.eq(webhook_id),
-            outbox::payload.eq(body),
-            // The retention purge finds it by its ticket.
-            outbox::ticket_id.eq(ticket_id),
-        ))
-        .execute(conn)?;
-    Ok(())
+    // The retention purge finds it by its ticket.
+    let about = About { ticket_id, webhook_id: Some(webhook_id), payload: Some(body), ..About::default() };
+    insert(conn, kind::WEBHOOK, about, url, Lang::En, now)
 }
 
 /// Queues an approved escalation's packet to its recipient.

@@ -299,6 +299,18 @@ pub fn nonce() -> String {
     hex::encode_upper(bytes)
 }
 
+/// A transport error, without the URL reqwest's message names (it may hold
+/// a merchant id or an endpoint's token): for logs and admins' pages.
+pub fn without_url(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "cannot connect".into()
+    } else {
+        "the connection failed".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ use openssl::pkey::{PKey, Private, Public};
 use openssl::sign::{Signer, Verifier};
 use serde::Deserialize;
 
-use super::{Answer, CheckError, Provider, RefundAnswer};
+use super::{without_url, Answer, CheckError, Provider, RefundAnswer};
 use crate::domain::codes::{CheckState, PaymentMethod, RefundState};
 
 /// How far an answer's time may be from ours.
@@ -319,17 +319,6 @@ impl Provider for WechatPay {
             (code, Some(e)) => Err(CheckError::Failed(format!("WeChat Pay answered {code} {}: {}", e.code, e.message))),
             (code, None) => Err(CheckError::Failed(format!("WeChat Pay answered {code}"))),
         }
-    }
-}
-
-/// A transport error without the URL (it holds the merchant id).
-fn without_url(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timed out".into()
-    } else if e.is_connect() {
-        "cannot connect".into()
-    } else {
-        "the connection failed".into()
     }
 }
 

@@ -110,22 +110,11 @@ impl Worker {
             .header("Paydesk-Delivery", m.id.as_str())
             .body(body)
             .send()
-            .map_err(|e| format!("no answer: {}", without_url(&e)))?;
+            .map_err(|e| format!("no answer: {}", crate::payments::without_url(&e)))?;
         if res.status().is_success() {
             Ok(())
         } else {
             Err(format!("answered HTTP {}", res.status().as_u16()))
         }
-    }
-}
-
-/// reqwest's error without the address it names (it may hold a token).
-fn without_url(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timed out".into()
-    } else if e.is_connect() {
-        "could not connect".into()
-    } else {
-        "the request failed".into()
     }
 }

@@ -364,6 +364,14 @@ async fn internal_addresses_are_refused_unless_allowed() {
         assert_eq!(res.status().as_u16(), 422);
         assert!(res.text().await.unwrap().contains(says), "{url}");
     }
+    // The page and its refusals in Chinese too.
+    let csrf = admin.csrf().await;
+    let form = [("url", "http://10.0.0.5/hook"), ("events", "ticket.created"), ("csrf", csrf.as_str())];
+    let res = admin.client.post(admin.url("/admin/webhooks")).header("Accept-Language", "zh-CN").form(&form).send();
+    let res = res.await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("此地址位于本机或内部网络") && page.contains("添加 Webhook"), "{page}");
     use diesel::prelude::*;
     let stored: i64 = paydesk::db::schema::webhooks::table.count().get_result(&mut app.conn()).unwrap();
     assert_eq!(stored, 0);

@@ -17,7 +17,7 @@ use crate::db::idempotency::{self, Begun};
 use crate::db::tickets::Created;
 use crate::domain::intake::{self, FieldErrors};
 use crate::domain::reference::TrackingToken;
-use crate::error::{problem, AppError, PROBLEM_JSON};
+use crate::error::{problem, problem_for_status, AppError, PROBLEM_JSON};
 use crate::i18n::Lang;
 
 /// An [`AppError`] answered as JSON.
@@ -96,16 +96,6 @@ pub async fn layer(
     if status.as_u16() < 400 || is_problem {
         return Ok(ServiceResponse::new(request, response));
     }
-    let (code, detail) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "Nothing is at this address."),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This address does not take this method; see Allow."),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The body is over the limit."),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "This kind of body is not accepted here."),
-        StatusCode::TOO_MANY_REQUESTS => ("too_many_attempts", "Too many requests; wait as Retry-After says."),
-        StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "Try again in a minute."),
-        s if s.is_server_error() => ("internal", "Something went wrong on our side."),
-        _ => ("bad_request", "The request could not be read."),
-    };
     let mut answer = HttpResponse::build(status);
     for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
         if let Some(value) = response.headers().get(&name) {
@@ -117,7 +107,7 @@ pub async fn layer(
             answer.insert_header((name, value.clone()));
         }
     }
-    let answer = answer.content_type(PROBLEM_JSON).body(problem(status, code, detail).to_string());
+    let answer = answer.content_type(PROBLEM_JSON).body(problem_for_status(status).to_string());
     Ok(ServiceResponse::new(request, answer))
 }
 
