@@ -1,5 +1,6 @@
 //! Every page and message exists in Simplified Chinese and English. Texts live
-//! in `locales/<lang>/main.ftl` (Fluent), compiled into the binary.
+//! in `locales/<lang>/*.ftl` (Fluent; `main.ftl` for customers and shared
+//! words, one file per staff area), compiled into the binary.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -132,14 +133,28 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
+    /// Every key of a language, over all its files; a key defined twice
+    /// (in one file or two) fails, since only one of them would be shown.
     fn keys(lang: &str) -> BTreeSet<String> {
-        let path = format!("{}/src/i18n/locales/{lang}/main.ftl", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(path)
-            .unwrap()
-            .lines()
-            .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_string()))
-            .filter(|k| !k.starts_with('#') && !k.is_empty())
-            .collect()
+        let dir = format!("{}/src/i18n/locales/{lang}", env!("CARGO_MANIFEST_DIR"));
+        let mut keys = BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "ftl") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let found = text
+                .lines()
+                // Indented lines continue a message.
+                .filter(|l| !l.starts_with(char::is_whitespace) && !l.starts_with('#'))
+                .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_string()))
+                .filter(|k| !k.is_empty());
+            for key in found {
+                assert!(keys.insert(key.clone()), "{key} is defined twice in {lang} ({})", path.display());
+            }
+        }
+        keys
     }
 
     #[test]

@@ -53,7 +53,17 @@ struct Browser {
     _driver: Driver,
 }
 
+/// The two window sizes journeys are walked in: a phone and a desktop.
+const PHONE: (u32, u32) = (390, 844);
+#[allow(dead_code)]
+const DESKTOP: (u32, u32) = (1440, 900);
+
 async fn browser(app: &TestApp, name: &str, javascript: bool) -> Browser {
+    browser_at(app, name, javascript, PHONE).await
+}
+
+/// A browser with a window of `size` (width, height).
+async fn browser_at(app: &TestApp, name: &str, javascript: bool, size: (u32, u32)) -> Browser {
     let port = free_port();
     let child = Command::new(chromedriver())
         .arg(format!("--port={port}"))
@@ -72,7 +82,7 @@ async fn browser(app: &TestApp, name: &str, javascript: bool) -> Browser {
         "--disable-component-update".into(),
         "--disable-sync".into(),
         "--disable-dev-shm-usage".into(),
-        "--window-size=390,844".into(),
+        format!("--window-size={},{}", size.0, size.1),
         format!("--user-data-dir={}", driver._profile.path().display()),
     ];
     if !javascript {
@@ -98,7 +108,7 @@ async fn browser(app: &TestApp, name: &str, javascript: bool) -> Browser {
         }
     }
     let client = client.expect("chromedriver starts a chromium session");
-    client.set_window_size(390, 844).await.unwrap();
+    client.set_window_size(size.0, size.1).await.unwrap();
     Browser {
         client,
         base: app.base.clone(),
