@@ -141,6 +141,7 @@ impl Application {
                 .wrap(from_fn(no_store))
                 .wrap(from_fn(crate::web::ops::trace))
                 .route("/static/style.css", web::get().to(stylesheet))
+                .route("/static/form.js", web::get().to(form_script))
                 .configure(routes::routes)
                 .default_service(web::to(crate::web::fallback))
         })
@@ -198,7 +199,7 @@ fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add((
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; \
+            "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; object-src 'none'; \
              base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         ))
         .add(("X-Content-Type-Options", "nosniff"))
@@ -220,6 +221,15 @@ async fn no_store(
         res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(res)
+}
+
+/// The help request form's script: only an enhancement (markers follow the
+/// chosen symptom, a chosen screenshot is previewed); the form works without.
+async fn form_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .body(include_str!("../static/form.js"))
 }
 
 /// The one stylesheet, compiled in so the binary runs from any directory.

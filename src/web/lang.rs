@@ -14,11 +14,36 @@ use crate::i18n::Lang;
 pub const COOKIE: &str = "paydesk_lang";
 
 /// The language of the page being answered, and the path it was asked for
-/// (for the switch link).
+/// with its query (for the switch link: `/tickets/new?symptom=…` comes back
+/// as itself, without a `lang` parameter that would override the switch).
 #[derive(Debug, Clone)]
 pub struct PageLang {
     pub lang: Lang,
     pub path: String,
+}
+
+/// The request's path and query, less any `lang` parameter.
+fn path_without_lang(req: &HttpRequest) -> String {
+    let kept: Vec<&str> = req
+        .query_string()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && *pair != "lang" && !pair.starts_with("lang="))
+        .collect();
+    if kept.is_empty() {
+        req.path().to_string()
+    } else {
+        format!("{}?{}", req.path(), kept.join("&"))
+    }
+}
+
+/// The cookie that remembers a chosen language for a year.
+pub fn cookie(lang: Lang) -> Cookie<'static> {
+    Cookie::build(COOKIE, lang.code())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish()
 }
 
 pub fn negotiate(req: &HttpRequest) -> Lang {
@@ -41,7 +66,7 @@ impl FromRequest for PageLang {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(PageLang { lang: negotiate(req), path: req.path().to_string() }))
+        ready(Ok(PageLang { lang: negotiate(req), path: path_without_lang(req) }))
     }
 }
 
@@ -60,11 +85,5 @@ pub async fn switch(code: web::Path<String>, query: web::Query<SwitchQuery>) -> 
     let lang = Lang::parse(&code).unwrap_or_default();
     // Only paths on this site: never an open redirect.
     let next = super::redirect::local_target(query.next.as_deref(), "/");
-    let cookie = Cookie::build(COOKIE, lang.code())
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .max_age(actix_web::cookie::time::Duration::days(365))
-        .finish();
-    HttpResponse::SeeOther().insert_header((header::LOCATION, next)).cookie(cookie).finish()
+    HttpResponse::SeeOther().insert_header((header::LOCATION, next)).cookie(cookie(lang)).finish()
 }

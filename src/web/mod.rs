@@ -135,6 +135,7 @@ pub async fn fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, AppEr
         let mut paths: Vec<_> =
             endpoints().into_iter().map(|e| (actix_web::dev::ResourceDef::new(e.path), e.method)).collect();
         paths.push((actix_web::dev::ResourceDef::new("/static/style.css"), Method::GET));
+        paths.push((actix_web::dev::ResourceDef::new("/static/form.js"), Method::GET));
         paths
     });
     let allowed: Vec<&str> =

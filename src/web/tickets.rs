@@ -58,6 +58,20 @@ pub struct FieldView {
     pub value: String,
     /// "required" or "optional", in the page's language.
     pub marker: String,
+    /// For a fact only some symptoms require: the symptom codes that make
+    /// it required, and the marker's words for each case, so the form's
+    /// script can follow the symptom as it is chosen (empty otherwise).
+    pub required_for: String,
+    pub marker_when: MarkerWords,
+}
+
+/// A fact field's marker for a chosen symptom that requires it, one that
+/// does not, and no symptom chosen yet.
+#[derive(Default)]
+pub struct MarkerWords {
+    pub required: String,
+    pub optional: String,
+    pub unknown: String,
 }
 
 impl FieldView {
@@ -84,7 +98,6 @@ pub struct OptionView {
 #[template(path = "tickets/new.html")]
 pub struct NewTicketPage {
     lang: Lang,
-    path: String,
     csrf: String,
     /// Values to show, by field name.
     values: std::collections::HashMap<&'static str, String>,
@@ -95,10 +108,9 @@ pub struct NewTicketPage {
 }
 
 impl NewTicketPage {
-    fn new(lang: Lang, path: String, csrf: String, max_screenshot_bytes: usize) -> Self {
+    fn new(lang: Lang, csrf: String, max_screenshot_bytes: usize) -> Self {
         NewTicketPage {
             lang,
-            path,
             csrf,
             values: Default::default(),
             checks: Vec::new(),
@@ -115,14 +127,55 @@ impl NewTicketPage {
             // Fields without a hint have none in the translation files.
             _ => self.lang.try_t(&hint_key).unwrap_or_default(),
         };
+        let (marker, required_for, marker_when) = match fact_of(name).filter(|_| !required) {
+            None => (self.lang.t(if required { "form-required" } else { "form-optional" }), String::new(), MarkerWords::default()),
+            Some(fact) => {
+                let words = fact_marker(self.lang, name, fact);
+                let now = match self.symptom() {
+                    Some(s) if requires(s, fact) => words.required.clone(),
+                    Some(_) => words.optional.clone(),
+                    None => words.unknown.clone(),
+                };
+                let codes: Vec<&str> =
+                    Symptom::ALL.iter().filter(|s| requires(**s, fact)).map(|s| s.as_str()).collect();
+                (now, codes.join(" "), words)
+            }
+        };
         FieldView {
             name,
             label: self.lang.t(&format!("field-{name}")),
             hint,
             errors: self.errors.get(name).iter().map(|p| message(self.lang, *p, self.max_screenshot_bytes)).collect(),
             value: self.values.get(name).cloned().unwrap_or_default(),
-            marker: marker(self.lang, name, required),
+            marker,
+            required_for,
+            marker_when,
         }
+    }
+
+    /// The symptom chosen so far (from the help page's link or the last try).
+    fn symptom(&self) -> Option<Symptom> {
+        self.values.get("symptom").and_then(|s| Symptom::parse(s))
+    }
+
+    /// Whether the money-taken section opens: the symptom requires it, or
+    /// something in it was typed or needs fixing. Otherwise it folds away,
+    /// so most customers see a shorter form.
+    fn money_open(&self) -> bool {
+        const FIELDS: [&str; 3] = ["occurred_at", "amount", "order_number"];
+        self.symptom().is_some_and(|s| requires(s, Fact::Amount))
+            || FIELDS.iter().any(|f| self.values.get(f).is_some_and(|v| !v.is_empty()) || !self.errors.get(f).is_empty())
+    }
+
+    /// The symptom codes that require the money-taken facts (for the script).
+    fn money_required_for(&self) -> String {
+        Symptom::ALL.iter().filter(|s| requires(**s, Fact::Amount)).map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    /// Whether this form was refused: a language switch then shows its
+    /// problems again.
+    fn refused(&self) -> bool {
+        !self.errors.0.is_empty()
     }
 
     fn options(&self, name: &str) -> Vec<OptionView> {
@@ -214,7 +267,7 @@ pub async fn new_form(
     state: web::Data<AppState>,
     query: web::Query<NewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let mut view = NewTicketPage::new(page.lang, page.path, csrf.0, state.config.max_screenshot_bytes);
+    let mut view = NewTicketPage::new(page.lang, csrf.0, state.config.max_screenshot_bytes);
     if let Some(symptom) = query.symptom.as_deref().and_then(Symptom::parse) {
         view.values.insert("symptom", symptom.as_str().to_string());
     }
@@ -234,7 +287,11 @@ pub async fn create(
     let max_file = state.config.max_screenshot_bytes;
     let form = multipart::read(&req, payload, state.config.max_body_bytes(), max_file).await?;
     csrf.check(&form.text(crate::auth::csrf::FIELD))?;
-    let lang = Lang::parse(&form.text("lang")).unwrap_or(page.lang);
+    // The language button in the header submits this form too: the page
+    // comes back in the other language with everything typed (and the
+    // chosen screenshot) kept, and nothing is filed.
+    let switch_to = Lang::parse(&form.text("switch_lang"));
+    let lang = switch_to.or_else(|| Lang::parse(&form.text("lang"))).unwrap_or(page.lang);
     let mut input = intake_input(&form, max_file);
     let upload = match &input.screenshot {
         Some(Ok(shot)) => form.file.as_ref().map(|f| (f.file_name.clone(), shot.clone())),
@@ -256,7 +313,33 @@ pub async fn create(
         }
     }
 
+    let screenshot_problem = match &input.screenshot {
+        Some(Err(e)) => Some(Problem::Screenshot(*e)),
+        _ => None,
+    };
     let mut result = intake::validate(input, lang, now());
+    if let Some(lang) = switch_to {
+        // Problems are shown again only on a form that was already refused
+        // (the customer has seen them); a fresh form stays clean, except
+        // for a screenshot that cannot be kept, which they must know.
+        let mut errors = match result {
+            Err(errors) if form.text("refused") == "1" => errors,
+            _ => FieldErrors::default(),
+        };
+        if let Some(problem) = screenshot_problem {
+            errors.0.remove("screenshot");
+            errors.add("screenshot", problem);
+        }
+        if draft_lost {
+            errors.0.remove("screenshot");
+            errors.add("screenshot", Problem::ScreenshotExpired);
+        }
+        let status = if errors.0.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+        let view = refill(&state, &form, lang, csrf.0, errors, kept, upload).await?;
+        let mut response = super::html_status(status, view)?;
+        response.add_cookie(&super::lang::cookie(lang)).map_err(|e| AppError::Internal(e.to_string()))?;
+        return Ok(response);
+    }
     if draft_lost {
         // Say why the screenshot they believe attached is missing, rather
         // than file the ticket without it.
@@ -273,26 +356,41 @@ pub async fn create(
             Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
         }
         Err(errors) => {
-            // Keep a newly chosen, valid screenshot for the next try.
-            if let Some((file_name, shot)) = upload {
-                let name = file_name.clone();
-                let token = state.write(move |c| Ok(store::save_draft(c, &name, &shot, now())?)).await?;
-                kept = Some(KeptScreenshot { token, file_name });
-            }
-            let mut view = NewTicketPage::new(lang, page.path, csrf.0, max_file);
-            for name in intake::text_fields() {
-                view.values.insert(name, form.text(name));
-            }
-            // The full account number is never shown back: its masked form
-            // is, and it is accepted again as it stands.
-            let account = MaskedAccount::parse(&form.text("account_number")).map(|m| m.to_string()).unwrap_or_default();
-            view.values.insert("account_number", account);
-            view.checks = form.all("checks_tried");
-            view.errors = errors;
-            view.kept = kept;
+            let view = refill(&state, &form, lang, csrf.0, errors, kept, upload).await?;
             super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view)
         }
     }
+}
+
+/// The form shown again with everything typed, its problems, and the
+/// screenshot kept (a newly chosen, valid one is saved as a draft for the
+/// next try).
+async fn refill(
+    state: &AppState,
+    form: &FormData,
+    lang: Lang,
+    csrf: String,
+    errors: FieldErrors,
+    mut kept: Option<KeptScreenshot>,
+    upload: Option<(String, Screenshot)>,
+) -> Result<NewTicketPage, AppError> {
+    if let Some((file_name, shot)) = upload {
+        let name = file_name.clone();
+        let token = state.write(move |c| Ok(store::save_draft(c, &name, &shot, now())?)).await?;
+        kept = Some(KeptScreenshot { token, file_name });
+    }
+    let mut view = NewTicketPage::new(lang, csrf, state.config.max_screenshot_bytes);
+    for name in intake::text_fields() {
+        view.values.insert(name, form.text(name));
+    }
+    // The full account number is never shown back: its masked form is, and
+    // it is accepted again as it stands.
+    let account = MaskedAccount::parse(&form.text("account_number")).map(|m| m.to_string()).unwrap_or_default();
+    view.values.insert("account_number", account);
+    view.checks = form.all("checks_tried");
+    view.errors = errors;
+    view.kept = kept;
+    Ok(view)
 }
 
 /// Stores a validated ticket; shared by the form and the API.
@@ -315,25 +413,36 @@ pub async fn store_ticket(
     Ok(created)
 }
 
-/// A field's marker: required, optional, or — for the facts only some
-/// symptoms need — required for those, as the completeness model says.
-fn marker(lang: Lang, name: &str, required: bool) -> String {
-    use crate::domain::completeness::{need, Fact, Need};
-    if required {
-        return lang.t("form-required");
+use crate::domain::completeness::Fact;
+
+/// The completeness model's fact a form field gives, if any.
+fn fact_of(name: &str) -> Option<Fact> {
+    Fact::ALL.into_iter().find(|f| f.fields().contains(&name))
+}
+
+/// Whether the symptom alone requires a fact: all the form can know.
+fn requires(symptom: Symptom, fact: Fact) -> bool {
+    use crate::domain::completeness::{need, Need};
+    need(symptom, None, fact) == Need::Required
+}
+
+/// A fact field's marker words, as the completeness model says: required
+/// (for the error detail: this or the other field), optional, or — before a
+/// symptom is chosen — required for the symptoms that need it.
+fn fact_marker(lang: Lang, name: &str, fact: Fact) -> MarkerWords {
+    let when: Vec<String> = Symptom::ALL.iter().filter(|s| requires(**s, fact)).map(|s| s.label(lang)).collect();
+    let optional = lang.t("form-optional");
+    if when.is_empty() {
+        return MarkerWords { required: optional.clone(), unknown: optional.clone(), optional };
     }
-    let Some(fact) = Fact::ALL.into_iter().find(|f| f.fields().contains(&name)) else {
-        return lang.t("form-optional");
-    };
-    let when: Vec<String> =
-        Symptom::ALL.iter().filter(|s| need(**s, None, fact) == Need::Required).map(|s| s.label(lang)).collect();
-    match (when.is_empty(), fact) {
-        (true, _) => lang.t("form-optional"),
+    let when = when.join(" / ");
+    let (required, unknown) = match fact {
         // One of the two will do.
-        (false, Fact::ErrorDetail) if name == "error_code" => {
-            lang.t_with("form-required-or-message-when", "when", when.join(" / "))
+        Fact::ErrorDetail if name == "error_code" => {
+            (lang.t("form-required-or-message"), lang.t_with("form-required-or-message-when", "when", when))
         }
-        (false, Fact::ErrorDetail) => lang.t_with("form-required-or-code-when", "when", when.join(" / ")),
-        (false, _) => lang.t_with("form-required-when", "when", when.join(" / ")),
-    }
+        Fact::ErrorDetail => (lang.t("form-required-or-code"), lang.t_with("form-required-or-code-when", "when", when)),
+        _ => (lang.t("form-required"), lang.t_with("form-required-when", "when", when)),
+    };
+    MarkerWords { required, optional, unknown }
 }

@@ -1,6 +1,13 @@
 //! The web form: `GET /tickets/new`, `POST /tickets`, as a customer uses it.
 
 use crate::support::*;
+use diesel::prelude::*;
+use paydesk::db::schema::tickets as tickets_table;
+
+/// How many tickets are stored.
+fn tickets(app: &TestApp) -> i64 {
+    tickets_table::table.count().get_result(&mut app.conn()).unwrap()
+}
 
 /// The value of the hidden `screenshot_token` field on a refused form.
 fn kept_token(page: &str) -> Option<String> {
@@ -196,4 +203,108 @@ async fn an_oversized_form_gets_a_clear_413_page() {
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let page = res.text().await.unwrap();
     assert!(page.contains("您发送的内容太大") && page.contains("What you sent is too large"));
+}
+
+/// The language button posts the form: the page comes back in the other
+/// language with everything typed, the chosen screenshot kept, the problems
+/// of a refused form shown again in the new language, and nothing filed.
+#[tokio::test]
+async fn switching_language_keeps_what_was_typed_and_the_screenshot() {
+    let app = spawn().await;
+    let png = samples::png();
+    // A fresh form: a screenshot chosen, the email not yet typed.
+    let mut fields = with(&complete_fields(), "contact_email", "");
+    fields.push(("switch_lang", "en".into()));
+    let res = app.form_file(form(&fields, Some(png_part("my-error.png", png.clone()))), "zh-CN").await;
+    assert_eq!(res.status().as_u16(), 200, "a fresh form is not refused by switching");
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("paydesk_lang=en"), "the choice is remembered: {cookie}");
+    let page = res.text().await.unwrap();
+    assert!(page.contains("<html lang=\"en\">"));
+    assert!(page.contains("Ask for help"), "the form, in English");
+    assert!(!page.contains("error-summary"), "no problems on a form not yet sent");
+    assert!(page.contains("value=\"上海\"") && page.contains("value=\"E1003\""));
+    assert!(page.contains("value=\"switched_network\" checked"));
+    assert!(page.contains(">Tried twice this morning.</textarea>"));
+    assert!(page.contains("Your screenshot my-error.png is kept."));
+    let token = kept_token(&page).expect("the screenshot is kept as on a refused form");
+    // The switch button is the form's own, pointing back to Chinese.
+    assert!(page.contains("form=\"intake\" name=\"switch_lang\" value=\"zh-CN\""));
+    assert_eq!(tickets(&app), 0, "switching files nothing");
+
+    // A refused form switched back: its problems come back, in Chinese.
+    let mut refused = with(&complete_fields(), "contact_email", "li.wei@");
+    refused.push(("screenshot_token", token.clone()));
+    let res = app.form_file(form(&refused, None), "en").await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("name=\"refused\" value=\"1\""));
+    refused.push(("refused", "1".into()));
+    refused.push(("switch_lang", "zh-CN".into()));
+    let res = app.form_file(form(&refused, None), "en").await;
+    assert_eq!(res.status().as_u16(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("<html lang=\"zh-CN\">"));
+    assert!(page.contains("error-summary") && page.contains("id=\"contact_email-error\""));
+    assert!(page.contains("value=\"li.wei@\""));
+    assert_eq!(kept_token(&page), Some(token.clone()), "still the same kept screenshot");
+
+    // And it files with that screenshot once corrected.
+    let mut fixed = complete_fields();
+    fixed.push(("screenshot_token", token));
+    let res = app.form_file(form(&fixed, None), "zh-CN").await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(tickets(&app), 1);
+}
+
+/// Pages without a form switch by link, back to the same address with its
+/// query (less any `lang` parameter, which would override the choice).
+#[tokio::test]
+async fn the_language_link_comes_back_to_the_same_address() {
+    let app = spawn().await;
+    let page = app.get("/help/money_taken_not_paid?lang=en&from=home").await.text().await.unwrap();
+    assert!(page.contains("href=\"/lang/zh-CN?next=/help/money_taken_not_paid%3Ffrom%3Dhome\""), "{page}");
+    let res = app.get("/lang/zh-CN?next=/help/money_taken_not_paid%3Ffrom%3Dhome").await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()["location"], "/help/money_taken_not_paid?from=home");
+    let page = app.get("/help/money_taken_not_paid?from=home").await.text().await.unwrap();
+    assert!(page.contains("<html lang=\"zh-CN\">"), "the choice is remembered");
+}
+
+/// Markers follow the completeness model once the symptom is known; before,
+/// they say which symptoms need the fact. The money-taken section folds
+/// away unless the symptom needs it.
+#[tokio::test]
+async fn markers_and_sections_follow_the_chosen_symptom() {
+    let app = spawn().await;
+    let marker = |page: &str, field: &str| -> String {
+        let label = page.split(&format!("<label for=\"{field}\">")).nth(1).unwrap();
+        let span = label.split("<span class=\"marker\"").nth(1).unwrap();
+        span.split('>').nth(1).unwrap().split('<').next().unwrap().to_string()
+    };
+    let money = app.get_lang("/tickets/new?symptom=money_taken_not_paid", "en").await.text().await.unwrap();
+    assert_eq!(marker(&money, "amount"), "(required)");
+    assert_eq!(marker(&money, "order_number"), "(required)");
+    assert_eq!(marker(&money, "screenshot"), "(optional)");
+    assert!(money.contains("id=\"money\" data-required-for=\"money_taken_not_paid\" open>"));
+
+    let error = app.get_lang("/tickets/new?symptom=error_shown", "en").await.text().await.unwrap();
+    assert_eq!(marker(&error, "screenshot"), "(required)");
+    assert_eq!(marker(&error, "error_code"), "(this or the message: required)");
+    assert_eq!(marker(&error, "amount"), "(optional)");
+    assert!(error.contains("id=\"money\" data-required-for=\"money_taken_not_paid\">"), "folded");
+
+    let stuck = app.get_lang("/tickets/new?symptom=stuck_loading", "zh-CN").await.text().await.unwrap();
+    assert_eq!(marker(&stuck, "screenshot"), "(选填)");
+    assert_eq!(marker(&stuck, "amount"), "(选填)");
+
+    // No symptom yet: the marker names the symptoms that need the fact, and
+    // carries the words for each case for the form's script.
+    let any = app.get_lang("/tickets/new", "en").await.text().await.unwrap();
+    assert!(marker(&any, "amount").starts_with("(required if: "), "{}", marker(&any, "amount"));
+    assert!(any.contains("data-required-for=\"money_taken_not_paid\" data-required=\"(required)\" data-optional=\"(optional)\""));
+    // A refused form opens the section where something needs fixing.
+    let refused = with(&with(&complete_fields(), "symptom", "stuck_loading"), "amount", "12.345");
+    let page = app.form_file(form(&refused, None), "en").await.text().await.unwrap();
+    assert!(page.contains("id=\"money\" data-required-for=\"money_taken_not_paid\" open>"));
+    assert_eq!(app.get("/static/form.js").await.status().as_u16(), 200);
 }
