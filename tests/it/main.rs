@@ -19,6 +19,7 @@ mod insight;
 mod intake_form;
 mod learning;
 mod leftovers;
+mod lighthouse;
 mod mail;
 mod ops;
 mod pages;
