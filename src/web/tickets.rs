@@ -128,7 +128,11 @@ impl NewTicketPage {
             _ => self.lang.try_t(&hint_key).unwrap_or_default(),
         };
         let (marker, required_for, marker_when) = match fact_of(name).filter(|_| !required) {
-            None => (self.lang.t(if required { "form-required" } else { "form-optional" }), String::new(), MarkerWords::default()),
+            None => (
+                self.lang.t(if required { "form-required" } else { "form-optional" }),
+                String::new(),
+                MarkerWords::default(),
+            ),
             Some(fact) => {
                 let words = fact_marker(self.lang, name, fact);
                 let now = match self.symptom() {
@@ -164,7 +168,9 @@ impl NewTicketPage {
     fn money_open(&self) -> bool {
         const FIELDS: [&str; 3] = ["occurred_at", "amount", "order_number"];
         self.symptom().is_some_and(|s| requires(s, Fact::Amount))
-            || FIELDS.iter().any(|f| self.values.get(f).is_some_and(|v| !v.is_empty()) || !self.errors.get(f).is_empty())
+            || FIELDS
+                .iter()
+                .any(|f| self.values.get(f).is_some_and(|v| !v.is_empty()) || !self.errors.get(f).is_empty())
     }
 
     /// The symptom codes that require the money-taken facts (for the script).

@@ -55,7 +55,6 @@ struct Browser {
 
 /// The two window sizes journeys are walked in: a phone and a desktop.
 const PHONE: (u32, u32) = (390, 844);
-#[allow(dead_code)]
 const DESKTOP: (u32, u32) = (1440, 900);
 
 async fn browser(app: &TestApp, name: &str, javascript: bool) -> Browser {
@@ -150,6 +149,12 @@ impl Browser {
     async fn choose(&self, css: &str, value: &str) {
         let e = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
         e.select_by_value(value).await.unwrap();
+    }
+
+    /// The current value of a form control.
+    async fn value(&self, css: &str) -> String {
+        let e = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        e.prop("value").await.unwrap().unwrap_or_default()
     }
 
     async fn source(&self) -> String {
@@ -403,4 +408,94 @@ async fn supervisor_journey_in_a_phone_browser() {
         b.check("ticket-resolved").await;
         b.client.close().await.unwrap();
     }
+}
+
+/// A customer switches language in the middle of the form, and again on a
+/// refused form: everything typed and the chosen screenshot stay; with
+/// JavaScript the markers follow the symptom as it is chosen and the chosen
+/// screenshot is previewed.
+async fn language_switch_journey(app: &TestApp, lang: &str, size: (u32, u32), javascript: bool) {
+    let other = if lang == "en" { "zh-CN" } else { "en" };
+    let device = if size == PHONE { "phone" } else { "desktop" };
+    let js = if javascript { "" } else { "-nojs" };
+    let mut b = browser_at(app, &format!("form-switch-{device}{js}-{lang}"), javascript, size).await;
+    b.go(&format!("/lang/{lang}?next=/tickets/new%3Fsymptom%3Derror_shown")).await;
+    assert!(b.shows(&format!("<html lang=\"{lang}\"")).await);
+    let marker = |page: &str, field: &str| -> String {
+        let label = page.split(&format!("<label for=\"{field}\">")).nth(1).unwrap();
+        label
+            .split("<span class=\"marker\"")
+            .nth(1)
+            .unwrap()
+            .split('>')
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let required = if lang == "en" { "(required)" } else { "(必填)" };
+    assert_eq!(marker(&b.source().await, "screenshot"), required, "an error on screen needs its screenshot");
+    assert!(!b.has("details#money[open]").await, "no money to trace: folded");
+    if javascript {
+        b.choose("#symptom", "money_taken_not_paid").await;
+        assert!(b.has("details#money[open]").await, "money taken: the section opens");
+        assert_eq!(marker(&b.source().await, "amount"), required);
+        b.choose("#symptom", "error_shown").await;
+    }
+    b.choose("#failing_step", "tap_pay").await;
+    b.fill("#error_code", "E1003").await;
+    b.choose("#platform", "wechat").await;
+    b.choose("#payment_scenario", "electricity_bill").await;
+    b.fill("#city", "杭州").await;
+    b.fill("#account_number", "3300 5678 9012").await;
+    b.click("input[name=checks_tried][value=switched_network]").await;
+    let shot = screenshot_file();
+    b.client
+        .find(Locator::Css("#screenshot"))
+        .await
+        .unwrap()
+        .send_keys(&shot.path().display().to_string())
+        .await
+        .unwrap();
+    if javascript {
+        assert!(b.has("#screenshot-preview:not([hidden])").await, "the chosen screenshot is shown");
+    }
+    b.check("typed").await;
+
+    b.click("button.lang-switch").await;
+    assert!(b.shows(&format!("<html lang=\"{other}\"")).await, "the page comes back in {other}");
+    assert_eq!(b.value("#city").await, "杭州");
+    assert_eq!(b.value("#error_code").await, "E1003");
+    assert_eq!(b.value("#symptom").await, "error_shown");
+    assert_eq!(b.value("#failing_step").await, "tap_pay");
+    assert!(b.has("input[name=checks_tried][value=switched_network]:checked").await);
+    assert!(b.has("input[name=screenshot_token]").await, "the screenshot is kept");
+    assert!(!b.has("#error-summary").await, "nothing refused yet");
+    b.check("switched").await;
+
+    // Sent without an email: refused; switching back keeps the problems.
+    b.click("form[action='/tickets'] button[type=submit]").await;
+    assert!(b.wait_for("#error-summary").await);
+    b.click("button.lang-switch").await;
+    assert!(b.shows(&format!("<html lang=\"{lang}\"")).await);
+    assert!(b.wait_for("#error-summary").await, "the problems, in the first language");
+    assert_eq!(b.value("#city").await, "杭州");
+    assert!(b.has("input[name=screenshot_token]").await);
+    b.check("refused-switched").await;
+    b.fill("#contact_email", "wang@example.com").await;
+    b.click("form[action='/tickets'] button[type=submit]").await;
+    assert!(b.wait_for("#tracking-link").await, "filed, with the kept screenshot");
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_customer_switches_language_mid_form_on_a_phone_and_a_desktop() {
+    let app = spawn().await;
+    for lang in LANGS {
+        language_switch_journey(&app, lang, PHONE, true).await;
+        language_switch_journey(&app, lang, DESKTOP, true).await;
+    }
+    language_switch_journey(&app, "zh-CN", PHONE, false).await;
 }

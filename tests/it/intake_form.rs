@@ -301,7 +301,9 @@ async fn markers_and_sections_follow_the_chosen_symptom() {
     // carries the words for each case for the form's script.
     let any = app.get_lang("/tickets/new", "en").await.text().await.unwrap();
     assert!(marker(&any, "amount").starts_with("(required if: "), "{}", marker(&any, "amount"));
-    assert!(any.contains("data-required-for=\"money_taken_not_paid\" data-required=\"(required)\" data-optional=\"(optional)\""));
+    assert!(any.contains(
+        "data-required-for=\"money_taken_not_paid\" data-required=\"(required)\" data-optional=\"(optional)\""
+    ));
     // A refused form opens the section where something needs fixing.
     let refused = with(&with(&complete_fields(), "symptom", "stuck_loading"), "amount", "12.345");
     let page = app.form_file(form(&refused, None), "en").await.text().await.unwrap();
