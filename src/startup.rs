@@ -141,6 +141,7 @@ impl Application {
                 .wrap(from_fn(no_store))
                 .wrap(from_fn(crate::web::ops::trace))
                 .route("/static/style.css", web::get().to(stylesheet))
+                .route("/static/copy.js", web::get().to(copy_script))
                 .configure(routes::routes)
                 .default_service(web::to(crate::web::fallback))
         })
@@ -220,6 +221,15 @@ async fn no_store(
         res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(res)
+}
+
+/// The confirmation page's copy button (progressive enhancement; the CSP
+/// allows scripts from 'self' only, never inline), compiled in.
+async fn copy_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .body(include_str!("../static/copy.js"))
 }
 
 /// The one stylesheet, compiled in so the binary runs from any directory.

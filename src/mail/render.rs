@@ -64,6 +64,7 @@ pub fn render(
         kind::PAYMENT_FOUND => (vec![t("body")], vec![t("answer")]),
         kind::INFO_REQUEST => (vec![t("body")], vec![]),
         kind::RESOLVED => (vec![t("body")], vec![t("reopen")]),
+        kind::FRESH_LINK => (vec![t("body")], vec![t("after")]),
         _ => (vec![], vec![]),
     };
     let staff = [kind::SLA_BREACH, kind::ESCALATION_WAITING, kind::SPIKE_ALERT].contains(&kind_);
