@@ -75,6 +75,15 @@ fn guide(lang: Lang, ticket: &Ticket) -> Option<String> {
     }
 }
 
+/// A span of hours as people say it ("4 hours", "3 days"; "4 小时", "3 天").
+pub fn span_words(lang: Lang, hours: i64) -> String {
+    match next_steps::Within::of(hours) {
+        next_steps::Within::Hours(1) => lang.t("next-within-one-hour"),
+        next_steps::Within::Hours(n) => lang.t_with("next-within-hours", "n", n),
+        next_steps::Within::Days(n) => lang.t_with("next-within-days", "n", n),
+    }
+}
+
 /// What happens next, in words that fit the case: who acts, by when (the
 /// ticket's own due time and its priority's target, not one text for all),
 /// and, for a self-service request, when it closes by itself.
@@ -92,13 +101,9 @@ pub struct NextView {
 
 impl NextView {
     pub fn build(lang: Lang, t: &Ticket, state: &AppState, now: chrono::NaiveDateTime) -> NextView {
-        use next_steps::{Path, Within};
+        use next_steps::Path;
         let path = Path::of(t.case_kind, t.status);
-        let within = |hours: i64| match Within::of(hours) {
-            Within::Hours(1) => lang.t("next-within-one-hour"),
-            Within::Hours(n) => lang.t_with("next-within-hours", "n", n),
-            Within::Days(n) => lang.t_with("next-within-days", "n", n),
-        };
+        let within = |hours: i64| span_words(lang, hours);
         // The priority's first-response target, from the rules in force.
         let first_response = within(state.rules.target(t.priority).first_response);
         // The ticket's own due time: before the first answer, "reviewed by";

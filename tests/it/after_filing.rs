@@ -331,3 +331,30 @@ async fn find_my_request_refuses_a_forged_or_incomplete_form() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(fresh_links_queued(&app), 0);
 }
+
+#[tokio::test]
+async fn the_confirmation_mail_makes_the_same_promise_as_the_page() {
+    let smtp = SmtpSink::start();
+    let app = spawn_with(|c| c.smtp_url = Some(smtp.url().into())).await;
+    let (money, _) = app.file_api(&with(&money_taken(), "lang", "en")).await;
+    let (selfish, _) = app.file_api(&with(&with(&complete_fields(), "error_code", "101"), "lang", "zh-CN")).await;
+    let (platform, _) = app.file_api(&with(&out_of_scope(), "lang", "en")).await;
+    app.wait_outbox_sent(3).await;
+    let texts: Vec<(String, String)> = smtp
+        .wait_for(3)
+        .await
+        .iter()
+        .map(|raw| {
+            use mailparse::MailHeaderMap;
+            let m = mailparse::parse_mail(raw.as_bytes()).unwrap();
+            let text = m.subparts.iter().find(|p| p.ctype.mimetype == "text/plain").unwrap().get_body().unwrap();
+            (m.headers.get_first_value("Subject").unwrap_or_default(), text)
+        })
+        .collect();
+    let text = |reference: &str| texts.iter().find(|(s, _)| s.contains(reference)).unwrap().1.clone();
+    assert!(text(&money).contains("A person reviews it within 4 hours."), "{}", text(&money));
+    assert!(!text(&money).contains("24 hours"));
+    let zh = text(&selfish);
+    assert!(zh.contains("如果 3 天内没有收到您的回复，求助会自动关闭"), "{zh}");
+    assert!(text(&platform).contains("Only the platform can enable this payment scenario"));
+}

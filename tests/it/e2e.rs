@@ -415,16 +415,13 @@ async fn after_filing_journey_confirmation_pinned_question_and_find_my_request()
     use diesel::prelude::*;
     use paydesk::db::schema::outbox;
     let app = spawn().await;
-    let agent = app.staff("agent").await;
     for (size, label) in [(PHONE, "phone"), (DESKTOP, "desktop")] {
         for lang in LANGS {
             // An address of its own: "find my request" allows a few links
             // an hour per address.
             let email = format!("li.wei.{label}.{lang}@example.com").to_lowercase();
             let fields = with(&with(&complete_fields(), "lang", lang), "contact_email", &email);
-            let res = app.form_file(form(&fields, Some(png_part("e.png", samples::png()))), lang).await;
-            assert_eq!(res.status().as_u16(), 303);
-            let created = res.headers()["location"].to_str().unwrap().to_string();
+            let created = file_over_http(&app, &fields, lang).await;
 
             let mut b = browser_at(&app, &format!("after-filing-{label}-{lang}"), true, size).await;
             b.go("/").await;
@@ -446,6 +443,9 @@ async fn after_filing_journey_confirmation_pinned_question_and_find_my_request()
 
             // An agent asks a question (over HTTP); the customer's page pins it.
             let question = "请问您用的是哪张银行卡？ / Which bank card did you use?";
+            // Signed in just now: no connection left idle while the browser
+            // worked.
+            let agent = app.staff("agent").await;
             let res = agent
                 .post(&format!("/agent/tickets/{reference}/reply"), &[("body", question), ("then", "pending_customer")])
                 .await;
@@ -491,9 +491,7 @@ async fn after_filing_journey_confirmation_pinned_question_and_find_my_request()
     assert_eq!(queued, 4);
 
     // Without JavaScript: the link is in a readonly field, no dead button.
-    let fields = with(&complete_fields(), "lang", "zh-CN");
-    let res = app.form_file(form(&fields, Some(png_part("e.png", samples::png()))), "zh-CN").await;
-    let created = res.headers()["location"].to_str().unwrap().to_string();
+    let created = file_over_http(&app, &with(&complete_fields(), "lang", "zh-CN"), "zh-CN").await;
     let mut b = browser_at(&app, "after-filing-nojs-zh-CN", false, PHONE).await;
     b.go(&format!("{created}?lang=zh-CN")).await;
     assert!(b.wait_for("#tracking-url[readonly]").await);
@@ -501,4 +499,22 @@ async fn after_filing_journey_confirmation_pinned_question_and_find_my_request()
     assert!(!button.is_displayed().await.unwrap(), "no copy button without JavaScript");
     b.check("created").await;
     b.client.close().await.unwrap();
+}
+
+/// Files through the form with a client of its own (no pooled connection
+/// the server may have closed while a browser was at work); returns the
+/// confirmation's path.
+async fn file_over_http(app: &TestApp, fields: &[(&'static str, String)], lang: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let page = client.get(app.url("/tickets/new")).send().await.unwrap().text().await.unwrap();
+    let csrf = crate::support::hidden_value(&page, "csrf").unwrap();
+    let body = form(fields, Some(png_part("e.png", samples::png()))).text("csrf", csrf);
+    let res = client.post(app.url("/tickets")).header("Accept-Language", lang).multipart(body).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303, "the form is accepted");
+    res.headers()["location"].to_str().unwrap().to_string()
 }
