@@ -37,7 +37,9 @@ impl Path {
     pub fn of(kind: CaseKind, status: Status) -> Path {
         match (kind, status) {
             (_, Status::Resolved | Status::Closed) => Path::Done,
-            (CaseKind::OutOfScope, _) | (_, Status::PendingPlatform) => Path::Platform,
+            // Only an out-of-scope case is the platform's to enable; another
+            // kind an agent set to wait on an outside party keeps its words.
+            (CaseKind::OutOfScope, _) => Path::Platform,
             (k, Status::PendingCustomer) if SELF_SERVICE.contains(&k) => Path::SelfService,
             (_, Status::PendingCustomer) => Path::WaitingForYou,
             (CaseKind::DeductedNotCredited, _) => Path::Provider,
@@ -128,6 +130,7 @@ mod tests {
         assert_eq!(Path::of(CaseKind::DeductedNotCredited, Status::New), Path::Provider);
         assert_eq!(Path::of(CaseKind::OutOfScope, Status::PendingPlatform), Path::Platform);
         assert_eq!(Path::of(CaseKind::OutOfScope, Status::Open), Path::Platform);
+        assert_eq!(Path::of(CaseKind::DeductedNotCredited, Status::PendingPlatform), Path::Provider);
         assert_eq!(Path::of(CaseKind::TimeoutBusy, Status::PendingCustomer), Path::SelfService);
         // The customer wrote back: a person takes it up.
         assert_eq!(Path::of(CaseKind::TimeoutBusy, Status::Open), Path::Review);

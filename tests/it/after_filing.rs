@@ -131,6 +131,8 @@ async fn out_of_scope_gets_honest_words_in_a_neutral_box() {
     // On the tracking page too.
     let tracking = page(&app, created.trim_end_matches("/created"), "en").await;
     assert!(next_panel(&tracking).contains("Only the platform can enable this payment scenario"));
+    assert!(!tracking.contains("nobody on our side"), "not in the timeline either");
+    assert!(!page(&app, created.trim_end_matches("/created"), "zh-CN").await.contains("我们这边无法让它生效"));
 }
 
 #[tokio::test]
