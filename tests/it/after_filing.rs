@@ -234,6 +234,10 @@ async fn find_my_request_mails_a_fresh_link_only_when_reference_and_email_match(
 
     let home = page(&app, "/", "en").await;
     assert!(home.contains("href=\"/find\""), "linked from the home page");
+    let tracking_page = page(&app, &old_link, "en").await;
+    assert!(tracking_page.contains("href=\"/find\""), "and from every customer page's footer");
+    let agent = app.staff("agent").await;
+    assert!(!agent.text("/agent").await.contains("href=\"/find\""), "not from staff pages");
     let form_page = page(&app, "/find", "zh-CN").await;
     assert!(form_page.contains("找回我的请求") && form_page.contains("name=\"reference\""));
 
