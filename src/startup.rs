@@ -142,6 +142,7 @@ impl Application {
                 .wrap(from_fn(crate::web::ops::trace))
                 .route("/static/style.css", web::get().to(stylesheet))
                 .route("/static/form.js", web::get().to(form_script))
+                .route("/static/copy.js", web::get().to(copy_script))
                 .configure(routes::routes)
                 .default_service(web::to(crate::web::fallback))
         })
@@ -230,6 +231,15 @@ async fn form_script() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=300"))
         .body(include_str!("../static/form.js"))
+}
+
+/// The confirmation page's copy button (progressive enhancement; the CSP
+/// allows scripts from 'self' only, never inline), compiled in.
+async fn copy_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .body(include_str!("../static/copy.js"))
 }
 
 /// The one stylesheet, compiled in so the binary runs from any directory.

@@ -28,6 +28,7 @@ pub mod kind {
     pub const INCIDENT_UPDATE: MailKind = MailKind::IncidentUpdate;
     pub const PAYMENT_FOUND: MailKind = MailKind::PaymentFound;
     pub const WEBHOOK: MailKind = MailKind::Webhook;
+    pub const FRESH_LINK: MailKind = MailKind::FreshLink;
 }
 
 /// A message's statuses, by short names.

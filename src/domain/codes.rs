@@ -460,6 +460,7 @@ code_enum!(
         IncidentUpdate => "incident_update",
         PaymentFound => "payment_found",
         Webhook => "webhook",
+        FreshLink => "fresh_link",
     }
 );
 

@@ -7,6 +7,7 @@ pub mod china;
 pub mod codes;
 pub mod completeness;
 pub mod intake;
+pub mod next_steps;
 pub mod reference;
 pub mod retention;
 pub mod screenshot;

@@ -45,6 +45,9 @@ pub struct Facts<'a> {
     /// A subject of the message's own, instead of the kind's subject with
     /// the reference (a spike alert's: no customer-typed text in it).
     pub subject: Option<String>,
+    /// The first paragraph in words of the case's own, instead of the
+    /// kind's (the confirmation: its promise follows the ticket).
+    pub intro: Option<String>,
 }
 
 /// Subject, text and HTML.
@@ -56,7 +59,7 @@ pub fn render(
     let t = |key: &str| lang.t(&format!("mail-{kind_}-{key}"));
     let subject = f.subject.unwrap_or_else(|| lang.t_with(&format!("mail-{kind_}-subject"), "reference", f.reference));
     let (paragraphs, after) = match kind_ {
-        kind::RECEIVED => (vec![t("body")], f.guide.iter().cloned().collect()),
+        kind::RECEIVED => (vec![f.intro.unwrap_or_else(|| t("body"))], f.guide.iter().cloned().collect()),
         kind::PLATFORM_ANSWER => (vec![t("body")], vec![]),
         kind::SLA_BREACH | kind::ESCALATION_WAITING | kind::SPIKE_ALERT => (vec![t("body")], vec![]),
         kind::INCIDENT_UPDATE => (vec![t("body")], vec![t("answer")]),
@@ -64,6 +67,7 @@ pub fn render(
         kind::PAYMENT_FOUND => (vec![t("body")], vec![t("answer")]),
         kind::INFO_REQUEST => (vec![t("body")], vec![]),
         kind::RESOLVED => (vec![t("body")], vec![t("reopen")]),
+        kind::FRESH_LINK => (vec![t("body")], vec![t("after")]),
         _ => (vec![], vec![]),
     };
     let staff = [kind::SLA_BREACH, kind::ESCALATION_WAITING, kind::SPIKE_ALERT].contains(&kind_);
@@ -163,7 +167,14 @@ mod tests {
         for k in all {
             for lang in Lang::ALL {
                 let body = Some("<b>retry</b> & wait".into());
-                let f = Facts { reference: "PD-7KM3QX", body, link: "https://x/t/abc", guide: None, subject: None };
+                let f = Facts {
+                    reference: "PD-7KM3QX",
+                    body,
+                    link: "https://x/t/abc",
+                    guide: None,
+                    subject: None,
+                    intro: None,
+                };
                 let (subject, text, html) = render(k, lang, f).unwrap();
                 assert!(subject.contains("PD-7KM3QX"), "{k} {lang:?}");
                 assert!(!subject.contains("mail-"), "{k} {lang:?}: {subject}");

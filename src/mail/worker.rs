@@ -15,6 +15,7 @@ use crate::db::tickets as store;
 use crate::db::DbConn;
 use crate::db::{incidents, routing};
 use crate::domain::retention::redact_addresses;
+use crate::i18n::Lang;
 use crate::ops::sweeps;
 use diesel::Connection;
 
@@ -127,10 +128,32 @@ impl Worker {
         };
         let lang = m.language;
         let guide = if for_staff { None } else { lang.try_t(&format!("guide-{}", ticket.case_kind)) };
-        let facts = Facts { reference: &ticket.reference, body, link: &link, guide, subject: None };
+        let intro = (m.kind == outbox::kind::RECEIVED).then(|| self.received_intro(lang, &ticket)).flatten();
+        let facts = Facts { reference: &ticket.reference, body, link: &link, guide, subject: None, intro };
         let (subject, text, html) = render(m.kind, lang, facts).map_err(|e| e.to_string())?;
         let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
         build(&self.from, outgoing, Vec::new())
+    }
+
+    /// The confirmation's first paragraph for the path the case takes: the
+    /// promise is the ticket's own first-response target (its due time at
+    /// filing), a self-service request hears when it closes by itself.
+    fn received_intro(&self, lang: Lang, t: &store::Ticket) -> Option<String> {
+        use crate::domain::next_steps::Path;
+        use crate::web::tracking::span_words;
+        match Path::of(t.case_kind, t.status) {
+            Path::SelfService => {
+                let hours = self.limits.self_service_timeout.num_hours();
+                Some(lang.t_with("mail-received-body-self_service", "within", span_words(lang, hours)))
+            }
+            Path::Platform => Some(lang.t("mail-received-body-platform")),
+            Path::Done => None,
+            _ if t.first_response_at.is_none() && t.paused_at.is_none() => {
+                let hours = (t.due_at - t.created_at).num_hours();
+                Some(lang.t_with("mail-received-body-review", "within", span_words(lang, hours)))
+            }
+            _ => None,
+        }
     }
 
     /// To a supervisor: a spike, and the proposed incident to accept.
@@ -148,8 +171,14 @@ impl Worker {
         subject_args.extend(counts.iter().cloned());
         let subject = lang.t_args("mail-spike_alert-subject-kind", &subject_args);
         let summary = format!("{dimension}: {}\n{}", i.value, lang.t_args("mail-spike_alert-counts", &counts));
-        let facts =
-            Facts { reference: &i.title, body: Some(summary), link: &link, guide: None, subject: Some(subject) };
+        let facts = Facts {
+            reference: &i.title,
+            body: Some(summary),
+            link: &link,
+            guide: None,
+            subject: Some(subject),
+            intro: None,
+        };
         let (subject, text, html) = render(m.kind, lang, facts).map_err(|e| e.to_string())?;
         let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
         build(&self.from, outgoing, Vec::new())

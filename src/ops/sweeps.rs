@@ -12,14 +12,14 @@ use crate::db::schema::tickets;
 use crate::db::tickets::{join_escalation, Ticket};
 use crate::db::{DbConn, DbPool};
 use crate::domain::codes::{CaseKind, Status};
+use crate::domain::next_steps::closes_by_itself_at;
 use crate::domain::spikes::SpikeRules;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::ops::ticket::{current, resolve_with_message, Resolver, Seen};
 
 /// Kinds a customer can fix alone (routing sends them to wait on the customer).
-pub const SELF_SERVICE: [CaseKind; 4] =
-    [CaseKind::InsufficientFunds, CaseKind::TimeoutBusy, CaseKind::ClientConnectivity, CaseKind::LoginExpired];
+pub use crate::domain::next_steps::SELF_SERVICE;
 
 pub struct Limits {
     /// A self-service ticket with no answer for this long is resolved.
@@ -96,7 +96,10 @@ fn resolve_silent_self_service(conn: &mut DbConn, limits: &Limits, now: NaiveDat
         // has reopened it, and it stays open.
         let done = conn.transaction(|conn| {
             let locked = current(conn, &t.id, Seen::Latest)?;
-            if locked.status != Status::PendingCustomer {
+            // The rule the customer pages announce (`next_steps`).
+            let closes =
+                closes_by_itself_at(locked.case_kind, locked.status, locked.paused_at, limits.self_service_timeout);
+            if closes.is_none_or(|at| at > now) {
                 return Ok(false);
             }
             let message = locked.language.t("auto-resolved");

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod charts;
+pub mod find;
 pub mod format;
 pub mod health;
 pub mod lang;
@@ -107,6 +108,8 @@ pub fn table() -> RouteTable {
         .get("/lang/{code}", Public, lang::switch)
         .get("/tickets/new", Public, tickets::new_form)
         .post("/tickets", Public, tickets::create)
+        .get("/find", Public, find::form)
+        .post("/find", Public, find::submit)
         .get("/t/{token}", TrackingLink, tracking::show)
         .get("/t/{token}/created", TrackingLink, tracking::created)
         .post("/t/{token}/messages", TrackingLink, tracking::add_message)
@@ -136,6 +139,7 @@ pub async fn fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, AppEr
             endpoints().into_iter().map(|e| (actix_web::dev::ResourceDef::new(e.path), e.method)).collect();
         paths.push((actix_web::dev::ResourceDef::new("/static/style.css"), Method::GET));
         paths.push((actix_web::dev::ResourceDef::new("/static/form.js"), Method::GET));
+        paths.push((actix_web::dev::ResourceDef::new("/static/copy.js"), Method::GET));
         paths
     });
     let allowed: Vec<&str> =

@@ -1,5 +1,6 @@
-//! Per-address rate limits on the two doors anyone can knock on without an
-//! account: filing (the form, the API, a customer's message) and signing in.
+//! Per-address rate limits on the doors anyone can knock on without an
+//! account: filing (the form, the API, a customer's message), signing in,
+//! and asking for a fresh link ("find my request").
 //! Each sign-in costs an argon2 hash and each ticket a write, so a single
 //! address must not be able to spend the server's time for everyone else.
 //!
@@ -28,7 +29,10 @@ type Limiter<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateI
 /// minute).
 pub struct Limit<K: Hash + Eq + Clone = IpAddr> {
     limiter: Option<Limiter<K>>,
-    per_minute: u32,
+    /// Requests a period (a minute, or an hour).
+    quota: u32,
+    /// The seconds the bucket takes to refill (60 for a per-minute quota).
+    period_secs: u64,
     /// Checks since the table of keys was last pruned.
     checks: AtomicU32,
 }
@@ -52,7 +56,15 @@ impl<K: Hash + Eq + Clone> Limit<K> {
     pub fn per_minute(per_minute: u32) -> Self {
         let limiter = NonZeroU32::new(per_minute)
             .map(|n| RateLimiter::dashmap(Quota::per_minute(n)).with_middleware::<StateInformationMiddleware>());
-        Limit { limiter, per_minute, checks: AtomicU32::new(0) }
+        Limit { limiter, quota: per_minute, period_secs: 60, checks: AtomicU32::new(0) }
+    }
+
+    /// `per_hour` 0: no limit. For what costs a person, not the server: an
+    /// email sent to them.
+    pub fn per_hour(per_hour: u32) -> Self {
+        let limiter = NonZeroU32::new(per_hour)
+            .map(|n| RateLimiter::dashmap(Quota::per_hour(n)).with_middleware::<StateInformationMiddleware>());
+        Limit { limiter, quota: per_hour, period_secs: 3600, checks: AtomicU32::new(0) }
     }
 
     /// [`Limit::check`], leaving the key's state on the request, where the
@@ -63,7 +75,7 @@ impl<K: Hash + Eq + Clone> Limit<K> {
             Ok(Some(state)) => Some(*state),
             Ok(None) => None,
             Err(AppError::TooManyAttempts { retry_after_secs }) => {
-                Some(RateState { limit: self.per_minute, remaining: 0, reset_secs: *retry_after_secs as u64 })
+                Some(RateState { limit: self.quota, remaining: 0, reset_secs: *retry_after_secs as u64 })
             }
             Err(_) => None,
         };
@@ -85,9 +97,9 @@ impl<K: Hash + Eq + Clone> Limit<K> {
             Ok(snapshot) => {
                 let remaining = snapshot.remaining_burst_capacity();
                 // Each used request comes back after a minute / quota.
-                let used = u64::from(self.per_minute.saturating_sub(remaining));
-                let reset_secs = (used * 60).div_ceil(u64::from(self.per_minute));
-                Ok(Some(RateState { limit: self.per_minute, remaining, reset_secs }))
+                let used = u64::from(self.quota.saturating_sub(remaining));
+                let reset_secs = (used * self.period_secs).div_ceil(u64::from(self.quota));
+                Ok(Some(RateState { limit: self.quota, remaining, reset_secs }))
             }
             Err(not_until) => {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());
@@ -103,7 +115,14 @@ pub struct RateLimits {
     pub sign_in: Limit,
     /// The staff API, per token (its hash: no token is kept in memory).
     pub api: Limit<String>,
+    /// "Find my request": fresh links asked for one reference, or for one
+    /// email address (by their hash), an hour. Counted whether or not they
+    /// match a request, so the limit tells nothing either.
+    pub find: Limit<String>,
 }
+
+/// Fresh links a reference, or an email address, may be sent an hour.
+pub const FIND_PER_HOUR: u32 = 3;
 
 impl RateLimits {
     pub fn new(config: &Config) -> Self {
@@ -111,6 +130,7 @@ impl RateLimits {
             intake: Limit::per_minute(config.intake_per_minute),
             sign_in: Limit::per_minute(config.sign_in_per_minute),
             api: Limit::per_minute(config.api_per_minute),
+            find: Limit::per_hour(FIND_PER_HOUR),
         }
     }
 }

@@ -155,7 +155,8 @@ fn area(path: &str) -> &str {
 /// may be kept by a browser or a proxy.
 pub fn is_private(path: &str) -> bool {
     match area(path) {
-        "agent" | "settings" | "supervisor" | "admin" | "t" | "login" | "logout" | "tickets" => true,
+        // `find` shows back the reference and email typed.
+        "agent" | "settings" | "supervisor" | "admin" | "t" | "login" | "logout" | "tickets" | "find" => true,
         "api" => path != "/api/v1/openapi.json",
         _ => false,
     }

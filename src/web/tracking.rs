@@ -15,6 +15,7 @@ use crate::db::tickets::{self as store, event_kind, Ticket};
 use crate::domain::codes::*;
 use crate::domain::completeness::Fact;
 use crate::domain::intake::{validate_added, AddedInput, FieldErrors, Problem, ADDED_FIELDS};
+use crate::domain::next_steps;
 use crate::domain::screenshot::{Screenshot, ScreenshotError};
 use crate::domain::text;
 use crate::error::AppError;
@@ -25,14 +26,17 @@ use crate::i18n::Lang;
 struct CreatedPage {
     lang: Lang,
     path: String,
-    /// What the customer can do now, for kinds they can fix alone or that
-    /// only the platform can.
+    /// What the customer can do now, for kinds they can fix alone.
     guide: Option<String>,
     reference: String,
     tracking_url: String,
     token: String,
     /// What the completeness model still misses for this case (labels).
     missing: Vec<String>,
+    /// What happens next, for this kind of case.
+    next: NextView,
+    /// Where the link was emailed, partly masked.
+    email_masked: String,
 }
 
 /// `GET /t/{token}/created`: the confirmation after filing.
@@ -46,15 +50,110 @@ pub async fn created(
     if anonymised(&ticket) {
         return gone(page);
     }
+    let lang = page.lang;
+    let next = NextView::build(lang, &ticket, &state, now());
     html(CreatedPage {
-        guide: page.lang.try_t(&format!("guide-{}", ticket.case_kind)),
-        missing: ticket.missing_facts().iter().map(|f| page.lang.t(&f.label_key())).collect(),
-        lang: page.lang,
+        guide: guide(lang, &ticket),
+        missing: ticket.missing_facts().iter().map(|f| lang.t(&f.label_key())).collect(),
+        lang,
         path: page.path,
+        email_masked: super::mask_email(&ticket.contact_email),
         reference: ticket.reference,
         tracking_url: format!("{}/t/{}", state.public_url, token),
         token,
+        next,
     })
+}
+
+/// The self-checks for a kind the customer can fix alone, while the
+/// request waits on them. (An out-of-scope case's words are in its next
+/// steps: why, who, and the other ways to pay.)
+fn guide(lang: Lang, ticket: &Ticket) -> Option<String> {
+    match next_steps::Path::of(ticket.case_kind, ticket.status) {
+        next_steps::Path::SelfService => lang.try_t(&format!("guide-{}", ticket.case_kind)),
+        _ => None,
+    }
+}
+
+/// A span of hours as people say it ("4 hours", "3 days"; "4 小时", "3 天").
+pub fn span_words(lang: Lang, hours: i64) -> String {
+    match next_steps::Within::of(hours) {
+        next_steps::Within::Hours(1) => lang.t("next-within-one-hour"),
+        next_steps::Within::Hours(n) => lang.t_with("next-within-hours", "n", n),
+        next_steps::Within::Days(n) => lang.t_with("next-within-days", "n", n),
+    }
+}
+
+/// What happens next, in words that fit the case: who acts, by when (the
+/// ticket's own due time and its priority's target, not one text for all),
+/// and, for a self-service request, when it closes by itself.
+pub struct NextView {
+    /// The path's code (`next_steps::Path::as_str`).
+    pub path: &'static str,
+    /// Whether the confirmation may look like a success (green).
+    pub success: bool,
+    pub paragraphs: Vec<String>,
+    /// Other ways to pay meanwhile (out of scope only).
+    pub alternatives: Vec<String>,
+    /// When a silent self-service request closes by itself.
+    pub auto_close: Option<String>,
+}
+
+impl NextView {
+    pub fn build(lang: Lang, t: &Ticket, state: &AppState, now: chrono::NaiveDateTime) -> NextView {
+        use next_steps::Path;
+        let path = Path::of(t.case_kind, t.status);
+        let within = |hours: i64| span_words(lang, hours);
+        // The priority's first-response target, from the rules in force.
+        let first_response = within(state.rules.target(t.priority).first_response);
+        // The ticket's own due time: before the first answer, "reviewed by";
+        // after it, "settled by". Not while the clock waits on the customer.
+        let promise = || match (t.first_response_at, t.paused_at) {
+            (_, Some(_)) => None,
+            (None, None) => Some(lang.t_args(
+                "next-review-first",
+                &[("within", first_response.clone()), ("time", super::china_time(t.due_at))],
+            )),
+            (Some(_), None) => Some(lang.t_with("next-review-later", "time", super::china_time(t.due_at))),
+        };
+        let mut paragraphs = Vec::new();
+        let mut alternatives = Vec::new();
+        match path {
+            Path::Provider => {
+                paragraphs.push(lang.t("next-provider"));
+                paragraphs.extend(promise());
+                paragraphs.push(lang.t_with("next-provider-after", "days", state.config.provider_after_days));
+                paragraphs.push(lang.t("next-provider-dont-pay"));
+            }
+            Path::SelfService => paragraphs.push(lang.t_with("next-self_service", "within", &first_response)),
+            Path::Platform => {
+                paragraphs.push(lang.t("next-platform-who"));
+                paragraphs.push(lang.t("next-platform-how"));
+                paragraphs.push(lang.t("next-platform-meanwhile"));
+                alternatives =
+                    ["hall", "web", "wallet"].iter().map(|k| lang.t(&format!("next-platform-{k}"))).collect();
+            }
+            Path::Engineering => paragraphs.push(lang.t_with("next-engineering", "within", &first_response)),
+            Path::WaitingForYou => paragraphs.push(lang.t("next-waiting")),
+            Path::Review => {
+                paragraphs.extend(promise());
+                paragraphs.extend(lang.try_t(&format!("next-extra-{}", t.case_kind)));
+            }
+            Path::Done if t.status == Status::Closed => paragraphs.push(lang.t("next-closed")),
+            Path::Done => paragraphs.push(lang.t("next-done")),
+        }
+        // The sweep's own rule and timeout (PAYDESK_SELF_SERVICE_TIMEOUT_HOURS).
+        let timeout = chrono::Duration::hours(state.config.self_service_timeout_hours);
+        let auto_close = next_steps::closes_by_itself_at(t.case_kind, t.status, t.paused_at, timeout)
+            .map(|at| at.max(now))
+            .map(|at| {
+                lang.t_args(
+                    "next-auto-close",
+                    &[("time", super::china_time(at)), ("within", within(state.config.self_service_timeout_hours))],
+                )
+            });
+        NextView { path: path.as_str(), success: path.is_success(), paragraphs, alternatives, auto_close }
+    }
 }
 
 pub struct EventView {
@@ -95,6 +194,11 @@ struct TrackingPage {
     needs_screenshot: bool,
     /// The refunds being followed, in words.
     refund_lines: Vec<String>,
+    /// What happens next, for this kind of case.
+    next: NextView,
+    /// The staff message still waiting for the customer's answer, pinned
+    /// above the reply box.
+    asked: Option<EventView>,
 }
 
 /// One input of the "add what we asked for" form.
@@ -202,12 +306,12 @@ async fn tracking_page(
             Fact::OrderNumber => fact_fields.push(field("order_number", "text")),
         }
     }
-    let guide = match ticket.status {
-        Status::PendingCustomer | Status::PendingPlatform => lang.try_t(&format!("guide-{}", ticket.case_kind)),
-        _ => None,
-    };
+    let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
+    let asked = next_steps::open_question(ticket.status, &kinds).map(|i| event_view(lang, events[i].clone()));
     Ok(TrackingPage {
-        guide,
+        guide: guide(lang, &ticket),
+        next: NextView::build(lang, &ticket, state, now()),
+        asked,
         lang,
         csrf,
         path: page.path,

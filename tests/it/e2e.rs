@@ -498,4 +498,116 @@ async fn a_customer_switches_language_mid_form_on_a_phone_and_a_desktop() {
         language_switch_journey(&app, lang, DESKTOP, true).await;
     }
     language_switch_journey(&app, "zh-CN", PHONE, false).await;
+/// The customer's pages after filing (issue 19, points 6–8): the
+/// confirmation with the link to copy and where it was emailed, the agent's
+/// question pinned above the reply box, and finding the request again by
+/// reference and email. Both languages, phone and desktop; the copy button
+/// also without JavaScript (a readonly field, no button).
+#[tokio::test]
+async fn after_filing_journey_confirmation_pinned_question_and_find_my_request() {
+    use diesel::prelude::*;
+    use paydesk::db::schema::outbox;
+    let app = spawn().await;
+    for (size, label) in [(PHONE, "phone"), (DESKTOP, "desktop")] {
+        for lang in LANGS {
+            // An address of its own: "find my request" allows a few links
+            // an hour per address.
+            let email = format!("li.wei.{label}.{lang}@example.com").to_lowercase();
+            let fields = with(&with(&complete_fields(), "lang", lang), "contact_email", &email);
+            let created = file_over_http(&app, &fields, lang).await;
+
+            let mut b = browser_at(&app, &format!("after-filing-{label}-{lang}"), true, size).await;
+            b.go("/").await;
+            // The language the customer chose, remembered as the switch does.
+            let set = format!("document.cookie = 'paydesk_lang={lang}; path=/';");
+            b.client.execute(&set, vec![]).await.unwrap();
+            b.go(&created).await;
+            assert!(b.source().await.contains(&format!("<html lang=\"{lang}\"")));
+            assert!(b.wait_for("#tracking-url[readonly]").await, "the link in a readonly field");
+            let button = b.client.find(Locator::Css("#copy-link")).await.unwrap();
+            assert!(button.is_displayed().await.unwrap(), "the script shows the copy button");
+            let masked = paydesk::web::mask_email(&email);
+            assert!(b.source().await.contains(&masked), "where the link was emailed: {masked}");
+            let reference = b.client.find(Locator::Css("#reference")).await.unwrap().text().await.unwrap();
+            b.check("created").await;
+            b.click("#copy-link").await;
+            let copied = if lang == "en" { "Link copied." } else { "链接已复制。" };
+            assert!(b.shows(copied).await, "the copy is confirmed");
+
+            // An agent asks a question (over HTTP); the customer's page pins it.
+            let question = "请问您用的是哪张银行卡？ / Which bank card did you use?";
+            // Signed in just now: no connection left idle while the browser
+            // worked.
+            let agent = app.staff("agent").await;
+            let res = agent
+                .post(&format!("/agent/tickets/{reference}/reply"), &[("body", question), ("then", "pending_customer")])
+                .await;
+            assert_eq!(res.status().as_u16(), 303);
+            b.click("#tracking-link").await;
+            assert!(b.wait_for("#need #asked").await, "the pinned question");
+            let page = b.source().await;
+            let (need, reply, timeline) = (
+                page.find("id=\"need\"").unwrap(),
+                page.find("action=\"/t/").and_then(|i| page[i..].find("/messages\"").map(|j| i + j)).unwrap(),
+                page.find("id=\"timeline\"").unwrap(),
+            );
+            assert!(need < reply && reply < timeline, "pinned above the reply box, before the timeline");
+            b.check("pinned-question").await;
+            b.fill("#message", "招商银行信用卡 / a CMB credit card").await;
+            b.click("form[action$='/messages'] button[type=submit]").await;
+            assert!(b.shows("招商银行信用卡 / a CMB credit card").await);
+            assert!(!b.has("#need").await, "answered: nothing pinned");
+
+            // Lost the link: find the request by reference and email.
+            b.go("/").await;
+            b.click("main a[href='/find']").await;
+            assert!(b.wait_for("#reference").await);
+            b.check("find").await;
+            b.fill("#reference", &reference.to_lowercase()).await;
+            b.fill("#email", &email).await;
+            b.click("form[action='/find'] button[type=submit]").await;
+            assert!(b.wait_for("#find-sent").await, "the one answer");
+            b.check("find-sent").await;
+            b.client.close().await.unwrap();
+        }
+    }
+    // One fresh link queued per request found.
+    for _ in 0..50 {
+        let queued: i64 =
+            outbox::table.filter(outbox::kind.eq("fresh_link")).count().get_result(&mut app.conn()).unwrap();
+        if queued == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let queued: i64 = outbox::table.filter(outbox::kind.eq("fresh_link")).count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(queued, 4);
+
+    // Without JavaScript: the link is in a readonly field, no dead button.
+    let created = file_over_http(&app, &with(&complete_fields(), "lang", "zh-CN"), "zh-CN").await;
+    let mut b = browser_at(&app, "after-filing-nojs-zh-CN", false, PHONE).await;
+    b.go(&format!("{created}?lang=zh-CN")).await;
+    assert!(b.wait_for("#tracking-url[readonly]").await);
+    let button = b.client.find(Locator::Css("#copy-link")).await.unwrap();
+    assert!(!button.is_displayed().await.unwrap(), "no copy button without JavaScript");
+    b.check("created").await;
+    b.client.close().await.unwrap();
+}
+
+/// Files through the form with a client of its own (no pooled connection
+/// the server may have closed while a browser was at work); returns the
+/// confirmation's path.
+async fn file_over_http(app: &TestApp, fields: &[(&'static str, String)], lang: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let page = client.get(app.url("/tickets/new")).send().await.unwrap().text().await.unwrap();
+    let csrf = crate::support::hidden_value(&page, "csrf").unwrap();
+    let body = form(fields, Some(png_part("e.png", samples::png()))).text("csrf", csrf);
+    let res = client.post(app.url("/tickets")).header("Accept-Language", lang).multipart(body).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303, "the form is accepted");
+    res.headers()["location"].to_str().unwrap().to_string()
 }

@@ -3,6 +3,7 @@
 //! `PAYDESK_TEST_DATABASE_URL` is set).
 
 mod accounts;
+mod after_filing;
 mod api;
 mod api_contract;
 mod authz;

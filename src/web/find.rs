@@ -1,0 +1,189 @@
+//! "Find my request": a customer who lost their private link gives the
+//! reference and the email they filed with; when both match a request, a
+//! fresh link goes to that email through the outbox. The answer is the same
+//! whether or not they matched, and takes the same time: the mail is
+//! queued after the answer is decided, never sent inline.
+//!
+//! A fresh link is *added* (another row in `tracking_links`, as every
+//! customer email mints one); the old links keep working. Replacing them
+//! would let anyone who knows a reference and an email (a shared inbox, a
+//! forwarded confirmation) lock the customer out of their own request with
+//! one form post; adding one gives them nothing, since only the mailbox's
+//! owner reads the new link.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::lang::PageLang;
+use super::{html, html_status, now, AppState};
+use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::db::outbox;
+use crate::db::tickets as store;
+use crate::domain::reference::{hash_secret, normalize_reference};
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+#[derive(Template)]
+#[template(path = "tracking/find.html")]
+struct FindPage {
+    lang: Lang,
+    path: String,
+    csrf: String,
+    reference: String,
+    email: String,
+    /// The one answer to a well-formed request.
+    sent: bool,
+    /// Asked too often: the calm words, minutes to wait.
+    limited: Option<i64>,
+    /// Field → what to fix.
+    errors: Vec<(&'static str, String)>,
+}
+
+impl FindPage {
+    fn error_for(&self, field: &str) -> Option<&String> {
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FindQuery {
+    sent: Option<String>,
+}
+
+/// `GET /find`.
+pub async fn form(page: PageLang, csrf: CsrfToken, q: web::Query<FindQuery>) -> Result<HttpResponse, AppError> {
+    html(FindPage {
+        lang: page.lang,
+        path: page.path,
+        csrf: csrf.0,
+        reference: String::new(),
+        email: String::new(),
+        sent: q.sent.is_some(),
+        limited: None,
+        errors: vec![],
+    })
+}
+
+#[derive(Deserialize)]
+pub struct FindForm {
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// What a lookup is given once the form is well formed.
+#[derive(Debug)]
+struct Wanted {
+    reference: String,
+    email: String,
+}
+
+/// Checks the form; the problems by field, in the page's language.
+fn check(lang: Lang, f: &FindForm) -> Result<Wanted, Vec<(&'static str, String)>> {
+    use validator::ValidateEmail;
+    let reference = normalize_reference(&f.reference);
+    let email = f.email.trim().to_string();
+    let email_ok = !email.is_empty() && email.len() <= 254 && email.validate_email();
+    let mut errors = Vec::new();
+    if reference.is_none() {
+        errors.push(("reference", lang.t("find-error-reference")));
+    }
+    if !email_ok {
+        errors.push(("email", lang.t("find-error-email")));
+    }
+    match reference {
+        Some(reference) if errors.is_empty() => Ok(Wanted { reference, email }),
+        _ => Err(errors),
+    }
+}
+
+/// Whether a stored contact email is the one typed (addresses are compared
+/// without case: people type them as they like). An anonymised request
+/// (its email blanked by the retention purge) matches nothing.
+pub fn same_email(stored: &str, typed: &str) -> bool {
+    !stored.is_empty() && stored.trim().to_lowercase() == typed.trim().to_lowercase()
+}
+
+/// `POST /find`.
+pub async fn submit(
+    req: HttpRequest,
+    page: PageLang,
+    csrf: CsrfToken,
+    CsrfForm(f): CsrfForm<FindForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let lang = page.lang;
+    let mut view = FindPage {
+        lang,
+        path: page.path,
+        csrf: csrf.0,
+        reference: f.reference.trim().to_string(),
+        email: f.email.trim().to_string(),
+        sent: false,
+        limited: None,
+        errors: vec![],
+    };
+    let wanted = match check(lang, &f) {
+        Ok(w) => w,
+        Err(errors) => {
+            view.errors = errors;
+            return html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
+        }
+    };
+    // Per client address (the filing quota), then per reference and per
+    // email: counted before the lookup, matched or not.
+    let email_key = format!("email:{}", hash_secret(&wanted.email.to_lowercase()));
+    let limited = state
+        .check_intake_rate(&req)
+        .and_then(|_| state.limits.find.check(format!("ref:{}", wanted.reference)).map(|_| ()))
+        .and_then(|_| state.limits.find.check(email_key).map(|_| ()));
+    if let Err(AppError::TooManyAttempts { retry_after_secs }) = limited {
+        view.limited = Some((retry_after_secs + 59) / 60);
+        let mut res = html_status(StatusCode::TOO_MANY_REQUESTS, view)?;
+        res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after_secs));
+        return Ok(res);
+    }
+    limited?;
+    let reference = wanted.reference.clone();
+    let ticket = state.db(move |c| Ok(store::find_by_reference(c, &reference)?)).await?;
+    if let Some(t) = ticket.filter(|t| same_email(&t.contact_email, &wanted.email)) {
+        // Queued in the background: the answer does not wait for the write,
+        // so a match is no slower than a miss. The worker mints the link
+        // when it sends (stored hashed, as for every customer email).
+        let state = state.clone();
+        actix_web::rt::spawn(async move {
+            let queued = state
+                .write(move |c| {
+                    Ok(outbox::enqueue(c, outbox::kind::FRESH_LINK, &t.id, None, &t.contact_email, t.language, now())?)
+                })
+                .await;
+            if let Err(e) = queued {
+                tracing::warn!(error = %e, "find my request: the fresh link was not queued");
+            }
+        });
+    }
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/find?sent=1")).finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_match_without_case_and_a_blanked_one_never() {
+        assert!(same_email("Li.Wei@Example.com", " li.wei@example.com "));
+        assert!(!same_email("li.wei@example.com", "li.wei@example.cn"));
+        assert!(!same_email("", ""));
+    }
+
+    #[test]
+    fn the_form_needs_a_reference_and_an_email() {
+        let ok = check(Lang::En, &FindForm { reference: "pd 7km3qx".into(), email: "a@b.cn".into() }).unwrap();
+        assert_eq!(ok.reference, "PD-7KM3QX");
+        let bad = check(Lang::En, &FindForm { reference: "12".into(), email: "nope".into() }).unwrap_err();
+        assert_eq!(bad.iter().map(|(f, _)| *f).collect::<Vec<_>>(), ["reference", "email"]);
+    }
+}
