@@ -14,3 +14,4 @@ pub mod secret;
 pub mod sla;
 pub mod spikes;
 pub mod text;
+pub mod triage;

@@ -287,7 +287,7 @@ async fn every_ticket_action_is_done_and_audited() {
 
     let page = agent.text(&format!("/agent/tickets/{reference}")).await;
     assert!(page.contains("id=\"priority\">Urgent<"));
-    assert!(page.contains("id=\"status\">Waiting for your answer<"));
+    assert!(page.contains("id=\"status\">Waiting on the customer<"));
     assert!(page.contains("Checked the gateway log"));
     assert!(page.contains("internal"));
 
@@ -311,7 +311,7 @@ async fn every_ticket_action_is_done_and_audited() {
         .await;
     assert_eq!(res.status().as_u16(), 303);
     let page = agent.text(&format!("/agent/tickets/{reference}")).await;
-    assert!(page.contains("id=\"status\">Being handled<"));
+    assert!(page.contains("id=\"status\">Open<"));
 
     // Merge the other ticket into this one.
     let res = agent.post(&format!("/agent/tickets/{other}/merge"), &[("into", &reference)]).await;
