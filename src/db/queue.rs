@@ -381,7 +381,8 @@ pub fn sorted_page(
 pub struct Conversation {
     /// The customer's latest message, if they wrote one after filing.
     pub last_customer_words: Option<String>,
-    /// The last public entry: who wrote it, and what it is.
+    /// The last public entry that is not a status change: who wrote it,
+    /// and what it is.
     pub last_public: Option<(EventAuthor, EventKind)>,
 }
 
@@ -403,7 +404,11 @@ pub fn conversations(
         if author == EventAuthor::Customer && kind == EventKind::CustomerMessage && !body.trim().is_empty() {
             c.last_customer_words = Some(body);
         }
-        c.last_public = Some((author, kind));
+        // A status change is not someone speaking (a customer's message
+        // is followed by one reopening the ticket).
+        if kind != EventKind::StatusChanged {
+            c.last_public = Some((author, kind));
+        }
     }
     Ok(out)
 }

@@ -251,7 +251,7 @@ fn outcome(lang: Lang, q: &QueueQuery) -> Option<String> {
     if q.done.is_none() {
         return None;
     }
-    Some(parts.join(&lang.t("list-separator")))
+    Some(parts.join(&lang.t("staff-outcome-separator")))
 }
 
 pub async fn show(

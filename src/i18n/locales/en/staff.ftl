@@ -75,3 +75,5 @@ staff-change-hint = Change any of the three, then save once.
 staff-change-save = Save changes
 staff-change-refused = This change is not possible for this ticket (a closed ticket stays closed; some statuses are set by the system only). Nothing was changed.
 staff-change-nothing = Nothing to save: the values are the ones the ticket already has.
+staff-reply-message = Message to the customer
+staff-outcome-separator = {", "}

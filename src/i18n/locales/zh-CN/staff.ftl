@@ -59,3 +59,5 @@ staff-change-hint = 可同时修改三项中的任意几项，然后保存一次
 staff-change-save = 保存修改
 staff-change-refused = 此工单不能这样修改（已关闭的工单保持关闭；有些状态只能由系统设置）。未做任何修改。
 staff-change-nothing = 没有需要保存的修改：这些值与工单当前的一致。
+staff-reply-message = 给客户的回复
+staff-outcome-separator = ，
