@@ -27,10 +27,7 @@ pub fn snippet(text: &str, max: usize) -> String {
 /// reply), and the ticket is still ours to answer.
 pub fn customer_replied(status: Status, last_public: Option<(EventAuthor, EventKind)>) -> bool {
     matches!(status, Status::New | Status::Open)
-        && matches!(
-            last_public,
-            Some((EventAuthor::Customer, EventKind::CustomerMessage | EventKind::FactsAdded))
-        )
+        && matches!(last_public, Some((EventAuthor::Customer, EventKind::CustomerMessage | EventKind::FactsAdded)))
 }
 
 #[cfg(test)]

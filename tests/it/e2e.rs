@@ -476,10 +476,7 @@ async fn staff_queue_and_ticket_on_a_phone_and_a_desktop() {
             assert!(outcome.contains(updated), "{outcome}");
             b.check("bulk-done").await;
             if phone {
-                b.client
-                    .execute("document.querySelector('tr.ticket-row').scrollIntoView();", vec![])
-                    .await
-                    .unwrap();
+                b.client.execute("document.querySelector('tr.ticket-row').scrollIntoView();", vec![]).await.unwrap();
                 b.check("cards").await;
             }
 

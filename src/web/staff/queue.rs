@@ -5,9 +5,9 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
+use super::words;
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
-use super::words;
 use crate::db::queue::{self, Conversation, Cursor, Filter, RowData, Sort, SortCursor, View, Viewer};
 use crate::db::{tickets, users};
 use crate::domain::codes::*;
@@ -248,9 +248,8 @@ fn outcome(lang: Lang, q: &QueueQuery) -> Option<String> {
         Some("nochange") => return Some(lang.t("staff-bulk-no-change")),
         _ => {}
     }
-    if q.done.is_none() {
-        return None;
-    }
+    // Not after a bulk change: nothing to say.
+    q.done?;
     Some(parts.join(&lang.t("staff-outcome-separator")))
 }
 
@@ -275,18 +274,11 @@ pub async fn show(
         Some(a) => Some(SortCursor::decode(a).ok_or(AppError::BadRequest("cursor"))?),
         None => None,
     };
-    let active_filters = [
-        &query.status,
-        &query.case_kind,
-        &query.queue,
-        &query.city,
-        &query.priority,
-        &query.assignee,
-        &query.sla,
-    ]
-    .into_iter()
-    .filter(|v| some(v).is_some())
-    .count();
+    let active_filters =
+        [&query.status, &query.case_kind, &query.queue, &query.city, &query.priority, &query.assignee, &query.sla]
+            .into_iter()
+            .filter(|v| some(v).is_some())
+            .count();
     let (me_id, queues) = (me.id.clone(), me.queues.clone());
     let (rows, talks, counts, staff) = state
         .db(move |c| {
@@ -357,7 +349,10 @@ pub async fn show(
         export,
         back: query.link(None, None),
         outcome: outcome(lang, q),
-        sorts: Sort::ALL.iter().map(|s| (s.as_str(), lang.t(&format!("staff-sort-{}", s.as_str())), s.as_str() == sort_code)).collect(),
+        sorts: Sort::ALL
+            .iter()
+            .map(|s| (s.as_str(), lang.t(&format!("staff-sort-{}", s.as_str())), s.as_str() == sort_code))
+            .collect(),
         active_filters,
         bulk_staff,
         bulk_statuses,

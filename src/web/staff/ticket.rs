@@ -263,7 +263,11 @@ async fn page(
         staff: staff_options,
         statuses: settable
             .iter()
-            .map(|s| Option_ { value: s.as_str().into(), label: super::words::status(lang, *s), selected: *s == t.status })
+            .map(|s| Option_ {
+                value: s.as_str().into(),
+                label: super::words::status(lang, *s),
+                selected: *s == t.status,
+            })
             .collect(),
         reply_statuses: [Status::PendingCustomer, Status::Open, Status::Resolved]
             .into_iter()
