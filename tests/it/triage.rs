@@ -282,7 +282,13 @@ async fn staff_pages_speak_about_the_customer_in_both_languages() {
     ] {
         assert!(en.contains(words), "{words}");
     }
-    for words in ["Waiting for your answer", "What you told us", "You wrote", "You filed this request"] {
+    for words in [
+        "Waiting for your answer",
+        "What you told us",
+        "You wrote",
+        "You filed this request",
+        "Checks you already tried",
+    ] {
         assert!(!en.contains(words), "{words}");
     }
     let zh = text_in(&me, &path, "zh-CN").await;

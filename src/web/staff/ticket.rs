@@ -229,7 +229,7 @@ async fn page(
         merged_into: merged_ref,
         escalation,
         incident,
-        facts: facts(lang, &t, true),
+        facts: super::words::facts(lang, facts(lang, &t, true)),
         missing: completeness.missing.iter().map(|f| (f.as_str(), lang.t(&f.label_key()))).collect(),
         payment_state: payment.state().map(|s| s.label(lang)),
         payment_lines: payment.lines(lang),

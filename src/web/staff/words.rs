@@ -29,6 +29,21 @@ pub fn event(lang: Lang, e: Event) -> EventView {
     view
 }
 
+/// The facts list's labels as staff read them ("Checks the customer
+/// tried", not "Checks you already tried"); values unchanged.
+pub fn facts(lang: Lang, rows: Vec<(String, String)>) -> Vec<(String, String)> {
+    const OWN: [&str; 4] = ["checks_tried", "payment_scenario", "platform", "description"];
+    let renamed: Vec<(String, String)> =
+        OWN.iter().map(|f| (lang.t(&format!("field-{f}")), lang.t(&format!("staff-field-{f}")))).collect();
+    rows.into_iter()
+        .map(|(label, value)| {
+            let label =
+                renamed.iter().find(|(customer, _)| *customer == label).map(|(_, s)| s.clone()).unwrap_or(label);
+            (label, value)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,6 +52,8 @@ mod tests {
     fn statuses_are_worded_for_staff_in_both_languages() {
         assert_eq!(status(Lang::En, Status::PendingCustomer), "Waiting on the customer");
         assert_eq!(status(Lang::ZhCn, Status::PendingCustomer), "等待客户回复");
+        let rows = vec![(Lang::En.t("field-checks_tried"), "Restarted".to_string())];
+        assert_eq!(facts(Lang::En, rows), vec![("Checks the customer tried".to_string(), "Restarted".to_string())]);
         for s in Status::ALL {
             for lang in Lang::ALL {
                 assert_ne!(status(lang, *s), format!("staff-{}", s.label_key()), "a staff label for {s}");

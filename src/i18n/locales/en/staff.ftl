@@ -76,3 +76,7 @@ staff-change-refused = This change is not possible for this ticket (a closed tic
 staff-change-nothing = Nothing to save: the values are the ones the ticket already has.
 staff-reply-message = Message to the customer
 staff-outcome-separator = {", "}
+staff-field-checks_tried = Checks the customer tried
+staff-field-payment_scenario = What the customer was paying
+staff-field-platform = App the customer paid in
+staff-field-description = Customer's own words

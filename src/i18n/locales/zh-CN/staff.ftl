@@ -60,3 +60,7 @@ staff-change-refused = 此工单不能这样修改（已关闭的工单保持关
 staff-change-nothing = 没有需要保存的修改：这些值与工单当前的一致。
 staff-reply-message = 给客户的回复
 staff-outcome-separator = ，
+staff-field-checks_tried = 客户已尝试的检查
+staff-field-payment_scenario = 客户缴费的项目
+staff-field-platform = 客户缴费所用的应用
+staff-field-description = 客户的补充说明
