@@ -15,3 +15,4 @@ pub mod secret;
 pub mod sla;
 pub mod spikes;
 pub mod text;
+pub mod triage;

@@ -176,6 +176,23 @@ pub struct Patch {
     pub status: Option<Status>,
 }
 
+impl Patch {
+    /// Only what differs from the ticket as it is (its assignee, priority
+    /// and status): a Save or a bulk change leaves alone what it would not
+    /// change, so it writes no timeline entry, audit row or mail for it.
+    pub fn beyond(self, assignee: Option<&str>, priority: Priority, status: Status) -> Patch {
+        Patch {
+            assignee: self.assignee.filter(|to| to.as_deref() != assignee),
+            priority: self.priority.filter(|to| *to != priority),
+            status: self.status.filter(|to| *to != status),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.assignee.is_none() && self.priority.is_none() && self.status.is_none()
+    }
+}
+
 /// Assignee, then priority, then status, in one transaction: the version is
 /// checked once, and each change reads the ticket as the one before left it
 /// (so a new priority's due time survives a status change after it).
@@ -458,4 +475,29 @@ fn resolve_saying(
         audit::record(conn, entry, now)?;
         Ok(true)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_patch_keeps_only_what_changes() {
+        let all = Patch {
+            assignee: Some(Some("u1".into())),
+            priority: Some(Priority::High),
+            status: Some(Status::PendingCustomer),
+        };
+        // Nothing differs: nothing to write.
+        assert!(all.clone().beyond(Some("u1"), Priority::High, Status::PendingCustomer).is_empty());
+        // Only the priority differs.
+        let p = all.clone().beyond(Some("u1"), Priority::Normal, Status::PendingCustomer);
+        assert_eq!((p.assignee, p.priority, p.status), (None, Some(Priority::High), None));
+        // Unassigning an assigned ticket is a change; unassigning nobody is not.
+        let none = Patch { assignee: Some(None), ..Default::default() };
+        assert_eq!(none.clone().beyond(Some("u1"), Priority::Low, Status::Open).assignee, Some(None));
+        assert!(none.beyond(None, Priority::Low, Status::Open).is_empty());
+        // What the patch leaves alone stays alone.
+        assert!(Patch::default().beyond(Some("u1"), Priority::Low, Status::Open).is_empty());
+    }
 }

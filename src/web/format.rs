@@ -11,6 +11,20 @@ pub fn china_time(utc: impl std::borrow::Borrow<NaiveDateTime>) -> String {
     crate::domain::china::to_china_time(*utc.borrow()).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// How long since `since`, in the page's language: `2 min`, `5 h`,
+/// `280 d`; `2分钟`, `5小时`, `280天`. Whole units, rounded down; hours up
+/// to two days, so "30 h" still reads as yesterday. (A bare `2m` read as
+/// two months to Chinese agents.)
+pub fn age(lang: crate::i18n::Lang, since: NaiveDateTime, now: NaiveDateTime) -> String {
+    let minutes = (now - since).num_minutes().max(0);
+    let (key, n) = match minutes {
+        m if m < 60 => ("staff-age-minutes", m),
+        m if m < 48 * 60 => ("staff-age-hours", m / 60),
+        m => ("staff-age-days", m / (24 * 60)),
+    };
+    lang.t_with(key, "n", n)
+}
+
 /// Cents → `¥128.50`.
 pub fn yuan(cents: i64) -> String {
     format!("¥{}", amount(cents))
@@ -59,5 +73,21 @@ mod tests {
         assert_eq!(yuan(5), "¥0.05");
         assert_eq!(mask_email("li.wei@example.com"), "l*****@example.com");
         assert_eq!(mask_email("a@b.cn"), "a*@b.cn");
+    }
+
+    #[test]
+    fn ages_read_as_words_in_each_language() {
+        use crate::i18n::Lang;
+        let now = NaiveDateTime::parse_from_str("2026-11-21 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
+        let ago = |minutes: i64| now - chrono::Duration::minutes(minutes);
+        assert_eq!(age(Lang::En, ago(2), now), "2 min");
+        assert_eq!(age(Lang::ZhCn, ago(2), now), "2分钟");
+        assert_eq!(age(Lang::En, ago(5 * 60 + 59), now), "5 h");
+        assert_eq!(age(Lang::ZhCn, ago(5 * 60), now), "5小时");
+        assert_eq!(age(Lang::En, ago(47 * 60), now), "47 h");
+        assert_eq!(age(Lang::En, ago(280 * 24 * 60), now), "280 d");
+        assert_eq!(age(Lang::ZhCn, ago(280 * 24 * 60), now), "280天");
+        // A clock a little behind never shows a negative age.
+        assert_eq!(age(Lang::En, now + chrono::Duration::minutes(3), now), "0 min");
     }
 }

@@ -66,11 +66,16 @@ async fn every_staff_route_checks_the_role_on_the_server() {
     let samples: Vec<(&str, Vec<Sample>)> = vec![
         ("/agent", vec![sample("/agent", vec![]), sample("/agent?view=open", vec![])]),
         ("/agent/export.csv", vec![sample("/agent/export.csv", vec![])]),
+        ("/agent/bulk", vec![sample("/agent/bulk", vec![("priority", "high")])]),
         ("/agent/tickets/{reference}", vec![sample(&t, vec![])]),
         ("/agent/tickets/{reference}/screenshots/{id}", vec![sample(format!("{t}/screenshots/{shot}"), vec![])]),
         ("/agent/tickets/{reference}/note", vec![sample(format!("{t}/note"), vec![("body", "authz check")])]),
         ("/agent/tickets/{reference}/priority", vec![sample(format!("{t}/priority"), vec![("priority", "high")])]),
         ("/agent/tickets/{reference}/claim", vec![sample(format!("{t}/claim"), vec![])]),
+        (
+            "/agent/tickets/{reference}/change",
+            vec![sample(format!("{t}/change"), vec![("status", "no-such-status"), ("priority", "high")])],
+        ),
         ("/agent/tickets/{reference}/assign", vec![sample(format!("{t}/assign"), vec![("assignee", "")])]),
         ("/agent/tickets/{reference}/status", vec![sample(format!("{t}/status"), vec![("status", "no-such-status")])]),
         ("/agent/tickets/{reference}/reply", vec![sample(format!("{t}/reply"), vec![("body", "")])]),

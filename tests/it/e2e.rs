@@ -610,4 +610,101 @@ async fn file_over_http(app: &TestApp, fields: &[(&'static str, String)], lang: 
     let res = client.post(app.url("/tickets")).header("Accept-Language", lang).multipart(body).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 303, "the form is accepted");
     res.headers()["location"].to_str().unwrap().to_string()
+/// Whether the element `css` is shown: rendered (not in a closed fold)
+/// and taking room (a visually hidden table header takes 1px at most).
+async fn shown(b: &Browser, css: &str) -> bool {
+    let script = "const e = document.querySelector(arguments[0]); if (!e || !e.checkVisibility()) return false; \
+                  const r = e.getBoundingClientRect(); return r.width > 1 && r.height > 1;";
+    b.client.execute(script, vec![json!(css)]).await.unwrap().as_bool().unwrap_or(false)
+}
+
+/// An agent's staff pages on a phone and on a desktop, in both languages:
+/// the queue as cards on the phone (its table header out of sight, the
+/// filters and the menu folded) and as a table on the desktop, a bulk
+/// change, staff wording on the ticket page and its one Save.
+#[tokio::test]
+async fn staff_queue_and_ticket_on_a_phone_and_a_desktop() {
+    let app = spawn().await;
+    for lang in LANGS {
+        for (size, dims) in [("phone", PHONE), ("desktop", DESKTOP)] {
+            let (reference, _) = app.file_api(&complete_fields()).await;
+            let (_second, _) = app.file_api(&complete_fields()).await;
+            let email = format!("staff-{size}-{lang}@paydesk.test").to_lowercase();
+            app.add_staff(&email, &format!("Staff {size} {lang}"), "supervisor", &["general"]);
+            let mut b = browser_at(&app, &format!("staff-queue-{size}-{lang}"), true, dims).await;
+            b.go(&format!("/lang/{lang}?next=/login")).await;
+            b.fill("#email", &email).await;
+            b.fill("#password", PASSWORD).await;
+            b.click("form[action='/login'] button[type=submit]").await;
+            assert!(b.wait_for("#q").await, "signed in");
+            b.go("/agent?view=open&sort=oldest").await;
+            assert!(b.has("td.pick input").await, "the queue lists tickets");
+            let phone = size == "phone";
+            assert_eq!(shown(&b, "table.queue thead").await, !phone, "{size}: the table header");
+            assert!(shown(&b, "tr.ticket-row").await, "{size}: the tickets");
+            assert_eq!(shown(&b, "#f-status").await, !phone, "{size}: the filters are folded on a phone only");
+            assert_eq!(shown(&b, ".staff-nav a[href='/supervisor']").await, !phone, "{size}: the menu");
+            assert!(shown(&b, "#q").await, "{size}: search stays at hand");
+            if phone {
+                // A card is as wide as the screen, not a squeezed column.
+                let width = b
+                    .client
+                    .execute("return document.querySelector('tr.ticket-row').getBoundingClientRect().width", vec![])
+                    .await
+                    .unwrap()
+                    .as_f64()
+                    .unwrap();
+                assert!(width > 300.0, "a card {width}px wide");
+            }
+            b.check("queue").await;
+            if phone {
+                b.click(".staff-menu > summary").await;
+                assert!(shown(&b, ".staff-nav a[href='/supervisor']").await, "the menu opens");
+                b.check("menu").await;
+                b.click(".staff-menu > summary").await;
+                b.click("#filters > summary").await;
+                assert!(shown(&b, "#f-status").await, "the filters open");
+                b.check("filters").await;
+            }
+
+            // Bulk: make every listed ticket urgent.
+            b.client
+                .execute("document.querySelectorAll('td.pick input').forEach(i => { i.checked = true; });", vec![])
+                .await
+                .unwrap();
+            b.click(".bulk-fold > summary").await;
+            b.choose("#bulk-priority", "urgent").await;
+            b.click("form#bulk button[type=submit]").await;
+            assert!(b.wait_for("#bulk-outcome").await, "the bulk result");
+            let outcome = b.client.find(Locator::Css("#bulk-outcome")).await.unwrap().text().await.unwrap();
+            let updated = if lang == "en" { "updated" } else { "已更新" };
+            assert!(outcome.contains(updated), "{outcome}");
+            b.check("bulk-done").await;
+            if phone {
+                b.client.execute("document.querySelector('tr.ticket-row').scrollIntoView();", vec![]).await.unwrap();
+                b.check("cards").await;
+            }
+
+            // The ticket page in staff words, with one Save.
+            b.name = format!("staff-ticket-{size}-{lang}");
+            b.go(&format!("/agent/tickets/{reference}")).await;
+            let page = b.source().await;
+            let (facts, filed, customer_voice) = if lang == "en" {
+                ("What the customer told us", "Customer filed this request", "What you told us")
+            } else {
+                ("客户提供的信息", "客户提交了此请求", "您提供的信息")
+            };
+            assert!(page.contains(facts) && page.contains(filed), "staff wording");
+            assert!(!page.contains(customer_voice), "no customer voice on a staff page");
+            b.check("ticket").await;
+            b.choose("#set-status", "pending_customer").await;
+            b.choose("#set-priority", "low").await;
+            b.click("form#change button[type=submit]").await;
+            assert_eq!(status_soon(&app, &reference, "pending_customer").await, "pending_customer");
+            let waiting = if lang == "en" { "Waiting on the customer" } else { "等待客户回复" };
+            assert!(b.shows(waiting).await, "the staff word for waiting on the customer");
+            b.check("saved").await;
+            b.client.close().await.unwrap();
+        }
+    }
 }

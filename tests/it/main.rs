@@ -33,4 +33,5 @@ mod security;
 mod staff;
 mod support;
 mod tracking;
+mod triage;
 mod webhooks;

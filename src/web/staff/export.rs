@@ -102,7 +102,7 @@ pub async fn queue_csv(
         .map(|r| {
             vec![
                 r.reference.clone(),
-                r.status.label(lang),
+                super::words::status(lang, r.status),
                 r.case_kind.label(lang),
                 r.queue.label(lang),
                 r.priority.label(lang),

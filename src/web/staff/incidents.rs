@@ -43,7 +43,7 @@ pub struct Line {
 fn lines(lang: Lang, ts: Vec<Ticket>) -> Vec<Line> {
     ts.into_iter()
         .map(|t| Line {
-            status: t.status.label(lang),
+            status: super::words::status(lang, t.status),
             kind: t.case_kind.label(lang),
             step: t.failing_step.label(lang),
             reference: t.reference,

@@ -15,6 +15,7 @@ pub mod settings;
 pub mod supervisor;
 pub mod ticket;
 pub mod webhooks;
+pub mod words;
 
 use crate::auth::Staff;
 use crate::domain::codes::Role;
@@ -70,12 +71,14 @@ pub fn routes(t: &mut RouteTable) {
         .post("/logout", PUBLIC, login::logout)
         .get("/agent", AGENT, queue::show)
         .get("/agent/export.csv", AGENT, export::queue_csv)
+        .post("/agent/bulk", AGENT, queue::bulk)
         .get("/agent/tickets/{reference}", AGENT, ticket::show)
         .get("/agent/tickets/{reference}/screenshots/{id}", AGENT, ticket::screenshot)
         .post("/agent/tickets/{reference}/claim", AGENT, ticket::claim)
         .post("/agent/tickets/{reference}/assign", AGENT, ticket::assign)
         .post("/agent/tickets/{reference}/status", AGENT, ticket::status)
         .post("/agent/tickets/{reference}/priority", AGENT, ticket::priority)
+        .post("/agent/tickets/{reference}/change", AGENT, ticket::change)
         .post("/agent/tickets/{reference}/reply", AGENT, ticket::reply)
         .post("/agent/tickets/{reference}/note", AGENT, ticket::note)
         .post("/agent/tickets/{reference}/ask", AGENT, ticket::ask)

@@ -5,16 +5,19 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
-use crate::auth::csrf::CsrfToken;
+use super::words;
+use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
-use crate::db::queue::{self, Cursor, Filter, RowData, View, Viewer};
-use crate::db::users;
+use crate::db::queue::{self, Conversation, Cursor, Filter, RowData, Sort, SortCursor, View, Viewer};
+use crate::db::{tickets, users};
 use crate::domain::codes::*;
 use crate::domain::sla::SlaState;
+use crate::domain::triage;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::ops::{self, Actor, Seen};
 use crate::web::lang::PageLang;
-use crate::web::{china_time, now, AppState};
+use crate::web::{china_time, format, now, AppState};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -37,6 +40,18 @@ pub struct QueueQuery {
     pub updated_since: Option<String>,
     /// The API's page size (1 to 200).
     pub limit: Option<String>,
+    /// The queue page's order (`queue::Sort`); the API and the CSV keep
+    /// the due-time order.
+    pub sort: Option<String>,
+    /// After a bulk change: how many tickets were updated, changed by
+    /// someone else meanwhile, already as chosen, refused.
+    pub done: Option<u32>,
+    pub stale: Option<u32>,
+    pub same: Option<u32>,
+    pub refused: Option<u32>,
+    /// A bulk change that was not made: `none` (nothing ticked) or
+    /// `nochange` (nothing chosen to change).
+    pub bulk: Option<String>,
 }
 
 fn some(v: &Option<String>) -> Option<&str> {
@@ -89,6 +104,7 @@ impl QueueQuery {
             ("assignee", &self.assignee),
             ("sla", &self.sla),
             ("q", &self.q),
+            ("sort", &self.sort),
         ] {
             if let Some(v) = some(v) {
                 pairs.push((k, v.to_string()));
@@ -102,43 +118,54 @@ impl QueueQuery {
 }
 
 pub struct RowView {
+    pub id: String,
+    pub version: i64,
     pub reference: String,
     pub kind: String,
     pub city: String,
     pub step: String,
     pub status: String,
     pub priority: String,
+    /// The priority's code, for its badge's look.
+    pub priority_code: &'static str,
     pub age: String,
+    pub updated: String,
     pub due: String,
     pub sla: SlaState,
     pub assignee: String,
     pub missing: usize,
+    /// The customer's latest words (their last message, else the
+    /// description), cut short; escaped when shown, like every customer value.
+    pub words: String,
+    pub platform: String,
+    pub amount: Option<String>,
+    /// The customer spoke last and waits for us.
+    pub replied: bool,
 }
 
-/// `3h`, `2d`: how long a ticket has waited.
-pub fn age(since: NaiveDateTime, now: NaiveDateTime) -> String {
-    let minutes = (now - since).num_minutes().max(0);
-    match minutes {
-        m if m < 60 => format!("{m}m"),
-        m if m < 48 * 60 => format!("{}h", m / 60),
-        m => format!("{}d", m / (24 * 60)),
-    }
-}
-
-fn row_view(lang: Lang, r: &RowData, now: NaiveDateTime) -> RowView {
+fn row_view(lang: Lang, r: &RowData, talk: Option<&Conversation>, now: NaiveDateTime) -> RowView {
+    let words = talk.and_then(|c| c.last_customer_words.as_deref()).unwrap_or(&r.description);
     RowView {
+        id: r.id.clone(),
+        version: r.version,
         reference: r.reference.clone(),
         kind: r.case_kind.label(lang),
         city: r.city.clone(),
         step: r.failing_step.label(lang),
-        status: r.status.label(lang),
+        status: words::status(lang, r.status),
         priority: r.priority.label(lang),
-        age: age(r.created_at, now),
+        priority_code: r.priority.as_str(),
+        age: format::age(lang, r.created_at, now),
+        updated: lang.t_with("staff-updated-ago", "age", format::age(lang, r.updated_at, now)),
         due: china_time(r.due_at),
         // Paused while waiting on the customer: never shown as late.
         sla: if r.status == Status::PendingCustomer { SlaState::Ok } else { SlaState::of(r.due_at, now) },
         assignee: r.assignee_name.clone().unwrap_or_else(|| lang.t("agent-nobody")),
         missing: r.missing_facts().len(),
+        words: triage::snippet(words, triage::SNIPPET_CHARS),
+        platform: r.platform.label(lang),
+        amount: r.amount_cents.map(format::yuan),
+        replied: triage::customer_replied(r.status, talk.and_then(|c| c.last_public)),
     }
 }
 
@@ -168,6 +195,18 @@ struct QueuePage {
     search: String,
     rows: Vec<RowView>,
     next: Option<String>,
+    /// How many filters are set (shown on the folded filters).
+    active_filters: usize,
+    /// The order: (code, label, chosen).
+    sorts: Vec<(&'static str, String, bool)>,
+    /// This page's address, where a bulk change comes back to.
+    back: String,
+    /// The bulk form's choices.
+    bulk_staff: Vec<Choice>,
+    bulk_statuses: Vec<Choice>,
+    bulk_priorities: Vec<Choice>,
+    /// After a bulk change: what happened, in words.
+    outcome: Option<String>,
     /// This view with its filters, as CSV.
     export: String,
 }
@@ -192,6 +231,28 @@ fn select<T: Copy>(
     }
 }
 
+/// What a bulk change did, in words: "3 updated, 1 changed by someone
+/// else meanwhile".
+fn outcome(lang: Lang, q: &QueueQuery) -> Option<String> {
+    let parts: Vec<String> = [
+        ("staff-bulk-updated", q.done),
+        ("staff-bulk-stale", q.stale),
+        ("staff-bulk-unchanged", q.same),
+        ("staff-bulk-refused", q.refused),
+    ]
+    .into_iter()
+    .filter_map(|(key, n)| n.filter(|n| *n > 0 || key == "staff-bulk-updated").map(|n| lang.t_with(key, "count", n)))
+    .collect();
+    match some(&q.bulk) {
+        Some("none") => return Some(lang.t("staff-bulk-none-selected")),
+        Some("nochange") => return Some(lang.t("staff-bulk-no-change")),
+        _ => {}
+    }
+    // Not after a bulk change: nothing to say.
+    q.done?;
+    Some(parts.join(&lang.t("staff-outcome-separator")))
+}
+
 pub async fn show(
     page: PageLang,
     me: Staff,
@@ -200,19 +261,38 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let lang = page.lang;
-    let (view, filter, after) = query.parse()?;
+    // The page's cursor carries its order's key: read here, not by `parse`
+    // (whose cursor is the API's).
+    let mut plain = query.clone();
+    plain.after = None;
+    let (view, filter, _) = plain.parse()?;
+    let sort = match some(&query.sort) {
+        Some(s) => Sort::parse(s).ok_or(AppError::BadRequest("unknown sort"))?,
+        None => Sort::default(),
+    };
+    let after = match some(&query.after) {
+        Some(a) => Some(SortCursor::decode(a).ok_or(AppError::BadRequest("cursor"))?),
+        None => None,
+    };
+    let active_filters =
+        [&query.status, &query.case_kind, &query.queue, &query.city, &query.priority, &query.assignee, &query.sla]
+            .into_iter()
+            .filter(|v| some(v).is_some())
+            .count();
     let (me_id, queues) = (me.id.clone(), me.queues.clone());
-    let (rows, counts, staff) = state
+    let (rows, talks, counts, staff) = state
         .db(move |c| {
             let viewer = Viewer { id: &me_id, queues: &queues };
-            let rows = queue::page(c, &viewer, view, &filter, after.as_ref(), PAGE_SIZE, now())?;
-            Ok((rows, queue::counts(c, &viewer)?, users::active(c)?))
+            let rows = queue::sorted_page(c, &viewer, view, &filter, sort, after.as_ref(), PAGE_SIZE, now())?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let talks = queue::conversations(c, &ids)?;
+            Ok((rows, talks, queue::counts(c, &viewer)?, users::active(c)?))
         })
         .await?;
     let now = now();
     let next = (rows.len() as i64 == PAGE_SIZE).then(|| {
         let last = rows.last().expect("a full page has a last row");
-        query.link(None, Some(&Cursor { due_at: last.due_at, id: last.id.clone() }.encode()))
+        query.link(None, Some(&SortCursor::after(sort, last).encode()))
     });
     let tabs = counts
         .into_iter()
@@ -234,8 +314,12 @@ pub async fn show(
         label: u.name.clone(),
         selected: some(&q.assignee) == Some(u.id.as_str()),
     }));
+    let mut status = select(lang, "status", "field-status", Status::ALL, Status::as_str, Status::label_key, &q.status);
+    for c in &mut status.choices {
+        c.label = Status::parse(&c.value).map(|s| words::status(lang, s)).unwrap_or_default();
+    }
     let selects = vec![
-        select(lang, "status", "field-status", Status::ALL, Status::as_str, Status::label_key, &q.status),
+        status,
         select(
             lang,
             "case_kind",
@@ -250,9 +334,29 @@ pub async fn show(
         select(lang, "sla", "field-sla", &sla_states, SlaState::as_str, |s| format!("sla-{}", s.as_str()), &q.sla),
         assignee,
     ];
+    let choice = |value: &str, label: String| Choice { value: value.to_string(), label, selected: false };
+    let mut bulk_staff = vec![choice("none", lang.t("agent-nobody"))];
+    bulk_staff.extend(staff.iter().map(|u| choice(&u.id, u.name.clone())));
+    // Only the statuses staff set by hand (as on the ticket page).
+    let bulk_statuses = [Status::Open, Status::PendingCustomer, Status::Resolved, Status::Closed]
+        .into_iter()
+        .map(|s| choice(s.as_str(), words::status(lang, s)))
+        .collect();
+    let bulk_priorities = Priority::ALL.iter().map(|p| choice(p.as_str(), p.label(lang))).collect();
+    let sort_code = sort.as_str();
     let export = query.link(None, None).replacen("/agent?", "/agent/export.csv?", 1);
     crate::web::html(QueuePage {
         export,
+        back: query.link(None, None),
+        outcome: outcome(lang, q),
+        sorts: Sort::ALL
+            .iter()
+            .map(|s| (s.as_str(), lang.t(&format!("staff-sort-{}", s.as_str())), s.as_str() == sort_code))
+            .collect(),
+        active_filters,
+        bulk_staff,
+        bulk_statuses,
+        bulk_priorities,
         lang,
         view: view.as_str(),
         path: page.path,
@@ -261,8 +365,118 @@ pub async fn show(
         selects,
         city: q.city.clone().unwrap_or_default(),
         search: q.q.clone().unwrap_or_default(),
-        rows: rows.iter().map(|r| row_view(lang, r, now)).collect(),
+        rows: rows.iter().map(|r| row_view(lang, r, talks.get(&r.id), now)).collect(),
         next,
         me,
     })
+}
+
+/// The bulk form: one `t_<ticket id>` checkbox per ticket ticked (its value
+/// the version the page showed), and the changes (empty: leave as it is).
+#[derive(Deserialize)]
+pub struct BulkForm {
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    priority: String,
+    /// The queue page the form was on (with its view, filters and order).
+    #[serde(default)]
+    back: String,
+    #[serde(flatten)]
+    ticked: std::collections::HashMap<String, String>,
+}
+
+/// How the tickets of one bulk change fared.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub done: u32,
+    pub stale: u32,
+    pub same: u32,
+    pub refused: u32,
+}
+
+/// `POST /agent/bulk`: one change (assignee, status and/or priority) to
+/// every ticket ticked, each through the same operation as the ticket
+/// page's Save (`ops::ticket::update`), in its own transaction, checked
+/// against the version the queue showed: a ticket someone changed since is
+/// left as it is and counted, never overwritten.
+pub async fn bulk(
+    me: Staff,
+    CsrfForm(f): CsrfForm<BulkForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let assignee = match f.assignee.trim() {
+        "" => None,
+        "none" => Some(None),
+        id => Some(Some(id.to_string())),
+    };
+    let status = match f.status.trim() {
+        "" => None,
+        s => Some(Status::parse(s).ok_or(AppError::BadRequest("status"))?),
+    };
+    let priority = match f.priority.trim() {
+        "" => None,
+        p => Some(Priority::parse(p).ok_or(AppError::BadRequest("priority"))?),
+    };
+    let mut picked: Vec<(String, i64)> = Vec::new();
+    for (key, value) in &f.ticked {
+        if let Some(id) = key.strip_prefix("t_") {
+            let version = value.trim().parse().map_err(|_| AppError::BadRequest("version"))?;
+            uuid::Uuid::parse_str(id).map_err(|_| AppError::BadRequest("ticket"))?;
+            picked.push((id.to_string(), version));
+        }
+    }
+    // Tickets in id order, as every operation locks them.
+    picked.sort();
+    let back = crate::web::redirect::local_target(Some(&f.back), "/agent");
+    let back = if back == "/agent" || back.starts_with("/agent?") { back } else { "/agent".to_string() };
+    let sep = if back.contains('?') { '&' } else { '?' };
+    // Nothing to do: back to the queue, saying why (nothing was changed).
+    let problem = if picked.is_empty() {
+        Some("none")
+    } else if assignee.is_none() && status.is_none() && priority.is_none() {
+        Some("nochange")
+    } else {
+        None
+    };
+    if let Some(code) = problem {
+        let location = format!("{back}{sep}bulk={code}");
+        return Ok(HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location)).finish());
+    }
+    let wanted = ops::ticket::Patch { assignee, priority, status };
+    let rules = state.rules.clone();
+    let (actor_id, actor_name) = (me.id.clone(), me.name.clone());
+    let tally = state
+        .write(move |c| {
+            let actor = Actor { id: &actor_id, name: &actor_name };
+            let mut tally = Tally::default();
+            for (id, version) in picked {
+                let Some(t) = tickets::find_by_id(c, &id)? else {
+                    tally.refused += 1;
+                    continue;
+                };
+                if t.version != version {
+                    tally.stale += 1;
+                    continue;
+                }
+                let patch = wanted.clone().beyond(t.assignee_id.as_deref(), t.priority, t.status);
+                if patch.is_empty() {
+                    tally.same += 1;
+                    continue;
+                }
+                match ops::ticket::update(c, &id, Seen::Version(version), patch, &rules, &actor, now()) {
+                    Ok(()) => tally.done += 1,
+                    Err(AppError::Stale { .. }) => tally.stale += 1,
+                    Err(AppError::Conflict(_) | AppError::BadRequest(_)) => tally.refused += 1,
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(tally)
+        })
+        .await?;
+    let location =
+        format!("{back}{sep}done={}&stale={}&same={}&refused={}", tally.done, tally.stale, tally.same, tally.refused);
+    Ok(HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location)).finish())
 }

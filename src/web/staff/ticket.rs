@@ -25,7 +25,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::ops::{self, Actor, Seen};
 use crate::web::lang::PageLang;
-use crate::web::tracking::{event_view, facts, EventView, ShotView};
+use crate::web::tracking::{facts, EventView, ShotView};
 use crate::web::{china_time, now, AppState};
 
 pub struct StaffEvent {
@@ -85,6 +85,8 @@ struct TicketPage {
     staff: Vec<Option_>,
     statuses: Vec<Option_>,
     priorities: Vec<Option_>,
+    /// What a reply may leave the ticket as: (code, label), the default first.
+    reply_statuses: Vec<(&'static str, String)>,
     canned: Vec<Canned>,
     reply_draft: String,
     note_draft: String,
@@ -185,7 +187,7 @@ async fn page(
             let author = e.author_id.as_deref().and_then(|id| names.get(id)).map(|n| n.to_string()).unwrap_or_default();
             let kind = e.kind;
             let changed = draft.since.is_some_and(|since| e.created_at > since);
-            let mut view = event_view(lang, e);
+            let mut view = super::words::event(lang, e);
             // Staff see what assignment entries hold: the new assignee.
             if kind == event_kind::ASSIGNED && view.body.is_empty() {
                 view.body = lang.t("agent-nobody");
@@ -202,13 +204,16 @@ async fn page(
         selected: t.assignee_id.as_deref() == Some(u.id.as_str()),
     }));
     let now = now();
-    let settable: Vec<Status> = Status::ALL.iter().copied().filter(|s| t.status.can_be_set_by_staff(*s)).collect();
+    // The one form's status choice: the ticket's own status (chosen, so
+    // saving another change leaves it), then those staff may set from it.
+    let settable: Vec<Status> =
+        Status::ALL.iter().copied().filter(|s| *s == t.status || t.status.can_be_set_by_staff(*s)).collect();
     let completeness = t.completeness();
     Ok(TicketPage {
         lang,
         path,
         csrf,
-        status: t.status.label(lang),
+        status: super::words::status(lang, t.status),
         kind: t.case_kind.label(lang),
         queue: t.queue.label(lang),
         priority_label: t.priority.label(lang),
@@ -224,7 +229,7 @@ async fn page(
         merged_into: merged_ref,
         escalation,
         incident,
-        facts: facts(lang, &t, true),
+        facts: super::words::facts(lang, facts(lang, &t, true)),
         missing: completeness.missing.iter().map(|f| (f.as_str(), lang.t(&f.label_key()))).collect(),
         payment_state: payment.state().map(|s| s.label(lang)),
         payment_lines: payment.lines(lang),
@@ -258,7 +263,15 @@ async fn page(
         staff: staff_options,
         statuses: settable
             .iter()
-            .map(|s| Option_ { value: s.as_str().into(), label: lang.t(&s.label_key()), selected: false })
+            .map(|s| Option_ {
+                value: s.as_str().into(),
+                label: super::words::status(lang, *s),
+                selected: *s == t.status,
+            })
+            .collect(),
+        reply_statuses: [Status::PendingCustomer, Status::Open, Status::Resolved]
+            .into_iter()
+            .map(|s| (s.as_str(), super::words::status(lang, s)))
             .collect(),
         priorities: options(lang, Priority::ALL, Priority::as_str, Priority::label_key, t.priority),
         canned,
@@ -370,6 +383,19 @@ pub struct StatusForm {
     status: Status,
 }
 
+/// The one form for status, priority and assignee: each as the page
+/// showed it, or changed.
+#[derive(Deserialize)]
+pub struct ChangeForm {
+    #[serde(flatten)]
+    opened: Opened,
+    /// Empty: nobody.
+    #[serde(default)]
+    assignee: String,
+    status: Status,
+    priority: Priority,
+}
+
 #[derive(Deserialize)]
 pub struct PriorityForm {
     #[serde(flatten)]
@@ -446,6 +472,7 @@ enum Act {
     Assign(Option<String>),
     SetStatus(Status),
     SetPriority(Priority),
+    Change(ops::ticket::Patch),
     Reply { body: String, then: Status },
     Note(String),
     Ask(Vec<Fact>),
@@ -463,6 +490,7 @@ impl Act {
             Act::Assign(_) => "assign",
             Act::SetStatus(_) => "status",
             Act::SetPriority(_) => "priority",
+            Act::Change(_) => "change",
             Act::Reply { .. } => "reply",
             Act::Note(_) => "note",
             Act::Ask(_) => "ask",
@@ -492,6 +520,15 @@ pub async fn status(on: On, CsrfForm(f): CsrfForm<StatusForm>) -> Result<HttpRes
 /// `POST /agent/tickets/{reference}/priority`
 pub async fn priority(on: On, CsrfForm(f): CsrfForm<PriorityForm>) -> Result<HttpResponse, AppError> {
     perform(on, f.opened, Act::SetPriority(f.priority)).await
+}
+
+/// `POST /agent/tickets/{reference}/change`: status, priority and assignee
+/// in one Save; what differs from the ticket is applied in one operation
+/// (`ops::ticket::update`: one version check, each change audited).
+pub async fn change(on: On, CsrfForm(f): CsrfForm<ChangeForm>) -> Result<HttpResponse, AppError> {
+    let assignee = Some(f.assignee.trim().to_string()).filter(|a| !a.is_empty());
+    let patch = ops::ticket::Patch { assignee: Some(assignee), priority: Some(f.priority), status: Some(f.status) };
+    perform(on, f.opened, Act::Change(patch)).await
 }
 
 /// `POST /agent/tickets/{reference}/reply`: a public answer, mailed.
@@ -629,6 +666,30 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
         })
         .await
         .map(|_| None),
+        Act::Change(patch) => {
+            // What the form holds as the page showed it is no change.
+            let patch = patch.beyond(t.assignee_id.as_deref(), t.priority, t.status);
+            if patch.is_empty() {
+                Ok(None)
+            } else {
+                run(&state, &me, &t.id, move |c, id, actor| {
+                    ops::ticket::update(c, id, seen, patch, &rules, actor, now())
+                })
+                .await
+                .map(|_| None)
+                .or_else(|e| match e {
+                    // A status staff may not set from this one, or an
+                    // assignee who is no longer active: nothing was changed.
+                    AppError::Conflict(why) if why != "closed" => {
+                        Ok(Some(refuse("staff-change-refused", String::new(), String::new())))
+                    }
+                    AppError::BadRequest("assignee") => {
+                        Ok(Some(refuse("staff-change-refused", String::new(), String::new())))
+                    }
+                    other => Err(other),
+                })
+            }
+        }
         Act::Reply { body, then } => match text::clean(&body, text::limits::STAFF_MESSAGE, true) {
             Ok(Some(body)) => run(&state, &me, &t.id, move |c, id, actor| {
                 ops::ticket::reply(c, id, seen, &body, then, &rules, actor, now())

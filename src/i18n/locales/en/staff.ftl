@@ -1,0 +1,82 @@
+# Staff pages (queue, ticket page, staff menu): written for agents and
+# supervisors, about the customer ("Waiting on the customer"), never to them.
+staff-status-new = New
+staff-status-open = Open
+staff-status-pending_customer = Waiting on the customer
+staff-status-pending_platform = Waiting on the platform
+staff-status-resolved = Resolved
+staff-status-closed = Closed
+staff-facts = What the customer told us
+staff-timeline = Timeline
+staff-screenshots = Customer's screenshots
+staff-event-created = Customer filed this request
+staff-event-customer_message = Customer wrote
+staff-event-facts_added = Customer added details
+staff-event-public_reply = Reply sent to the customer
+staff-event-info_requested = Asked the customer for more information
+staff-event-payment_found = Payment result shown to the customer
+staff-event-out_of_scope = Out of scope: only the platform can enable this payment
+staff-guide-out_of_scope = The customer was told that only the platform can enable this payment, and was given the other ways to pay.
+staff-reply-then = Then set the status to
+staff-reply-then-hint = After a reply the next move is usually the customer's: "Waiting on the customer" pauses the SLA clock.
+staff-menu = Menu
+staff-filters = Filters
+staff-filters-active = { $count ->
+    [one] 1 active
+   *[other] { $count } active
+}
+staff-sort = Sort by
+staff-sort-due = SLA due first
+staff-sort-priority = Priority, urgent first
+staff-sort-oldest = Oldest first
+staff-sort-updated = Last updated first
+staff-col-words = Customer's words
+staff-col-platform = Platform · amount
+staff-col-age = Age
+staff-col-priority = Priority
+staff-col-status = Kind · status
+staff-col-select = Select
+staff-select-ticket = Select { $reference }
+staff-replied = Customer replied
+staff-no-words = (no description)
+staff-age-minutes = { $n } min
+staff-age-hours = { $n } h
+staff-age-days = { $n } d
+staff-age-title = Waiting since it was filed
+staff-updated-ago = Updated { $age } ago
+staff-bulk = Change the selected tickets
+staff-bulk-hint = Tick tickets in the list, choose what to change, then apply. A ticket someone changed since this page was drawn is left as it is.
+staff-bulk-keep = Leave as it is
+staff-bulk-assign = Assign to
+staff-bulk-status = Status
+staff-bulk-priority = Priority
+staff-bulk-apply = Apply to selected tickets
+staff-bulk-none-selected = Tick at least one ticket first.
+staff-bulk-no-change = Choose at least one change: an assignee, a status or a priority.
+staff-bulk-updated = { $count ->
+    [one] 1 updated
+   *[other] { $count } updated
+}
+staff-bulk-stale = { $count ->
+    [one] 1 changed by someone else meanwhile (left as it is; look again and retry)
+   *[other] { $count } changed by someone else meanwhile (left as they are; look again and retry)
+}
+staff-bulk-unchanged = { $count ->
+    [one] 1 already as chosen
+   *[other] { $count } already as chosen
+}
+staff-bulk-refused = { $count ->
+    [one] 1 refused (the change does not apply to it: closed, or not a status staff can set)
+   *[other] { $count } refused (the change does not apply to them: closed, or not a status staff can set)
+}
+staff-change = Status, priority and assignee
+staff-change-hint = Change any of the three, then save once.
+staff-change-save = Save changes
+staff-change-refused = This change is not possible for this ticket (a closed ticket stays closed; some statuses are set by the system only). Nothing was changed.
+staff-change-nothing = Nothing to save: the values are the ones the ticket already has.
+staff-reply-message = Message to the customer
+staff-outcome-separator = {", "}
+staff-field-checks_tried = Checks the customer tried
+staff-field-payment_scenario = What the customer was paying
+staff-field-platform = App the customer paid in
+staff-field-description = Customer's own words
