@@ -498,6 +498,8 @@ async fn a_customer_switches_language_mid_form_on_a_phone_and_a_desktop() {
         language_switch_journey(&app, lang, DESKTOP, true).await;
     }
     language_switch_journey(&app, "zh-CN", PHONE, false).await;
+}
+
 /// The customer's pages after filing (issue 19, points 6–8): the
 /// confirmation with the link to copy and where it was emailed, the agent's
 /// question pinned above the reply box, and finding the request again by
@@ -610,6 +612,8 @@ async fn file_over_http(app: &TestApp, fields: &[(&'static str, String)], lang: 
     let res = client.post(app.url("/tickets")).header("Accept-Language", lang).multipart(body).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 303, "the form is accepted");
     res.headers()["location"].to_str().unwrap().to_string()
+}
+
 /// Whether the element `css` is shown: rendered (not in a closed fold)
 /// and taking room (a visually hidden table header takes 1px at most).
 async fn shown(b: &Browser, css: &str) -> bool {
