@@ -2,6 +2,7 @@
 //! domain types, call storage inside `web::block`, and render templates.
 
 pub mod api;
+pub mod assets;
 pub mod charts;
 pub mod format;
 pub mod health;
@@ -14,6 +15,7 @@ pub mod rate_limit;
 pub mod redirect;
 pub mod route_table;
 pub mod staff;
+pub mod thumbs;
 pub mod tickets;
 pub mod tracking;
 
@@ -134,7 +136,9 @@ pub async fn fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, AppEr
     let paths = PATHS.get_or_init(|| {
         let mut paths: Vec<_> =
             endpoints().into_iter().map(|e| (actix_web::dev::ResourceDef::new(e.path), e.method)).collect();
-        paths.push((actix_web::dev::ResourceDef::new("/static/style.css"), Method::GET));
+        for asset in ["/static/style.css", "/static/favicon.svg", "/favicon.ico"] {
+            paths.push((actix_web::dev::ResourceDef::new(asset), Method::GET));
+        }
         paths
     });
     let allowed: Vec<&str> =

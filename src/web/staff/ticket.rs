@@ -296,12 +296,14 @@ pub async fn show(
 pub async fn screenshot(
     _me: Staff,
     path: web::Path<(String, String)>,
+    size: web::Query<crate::web::thumbs::Size>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let (reference, id) = path.into_inner();
     let t = load(&state, &reference).await?;
-    let (kind, data) = state.db(move |c| store::screenshot_data(c, &t.id, &id)?.ok_or(AppError::NotFound)).await?;
-    Ok(crate::web::image_response(kind, data))
+    let shot = id.clone();
+    let (kind, data) = state.db(move |c| store::screenshot_data(c, &t.id, &shot)?.ok_or(AppError::NotFound)).await?;
+    crate::web::thumbs::respond(&size, &id, kind, data).await
 }
 
 /// Runs one action on the writer as this agent; the action reads the
