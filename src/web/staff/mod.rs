@@ -15,6 +15,7 @@ pub mod settings;
 pub mod supervisor;
 pub mod ticket;
 pub mod webhooks;
+pub mod words;
 
 use crate::auth::Staff;
 use crate::domain::codes::Role;

@@ -144,7 +144,7 @@ async fn page(
                 None => None,
             };
             let escalation = match &escalation_id {
-                Some(id) => crate::db::routing::escalation(c, id)?.map(|e| format!("{} · {}", e.target, e.status)),
+                Some(id) => crate::db::routing::escalation(c, id)?.map(|e| super::words::escalation_line(lang, &e)),
                 None => None,
             };
             let incident = match &incident_id {
@@ -235,15 +235,19 @@ async fn page(
             .into_iter()
             .map(|d| {
                 let by = d.actor.map(|a| format!(" · {a}")).unwrap_or_default();
-                let facts = if d.facts.is_empty() { String::new() } else { format!(" ({})", d.facts) };
+                let facts = if d.facts.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", super::words::facts_in_words(lang, &d.facts))
+                };
                 format!(
                     "{} · {}{by}: {} / {} / {} — {}{facts}",
                     china_time(d.created_at),
-                    d.cause,
+                    super::words::cause_label(lang, &d.cause),
                     d.kind.label(lang),
                     d.queue.label(lang),
                     d.priority.label(lang),
-                    d.rule
+                    super::words::rule_label(lang, &d.rule, None)
                 )
             })
             .collect(),
