@@ -137,7 +137,12 @@ pub fn bars(title: &str, rows: &[(String, i64)], suffix: &str, max: Option<i64>)
             class: "s0".into(),
             tip: format!("{label}: {v}{suffix}"),
         });
-        labels.push(Label { x: round(left + w + 6.0), y: round(y + 45.0), text: format!("{v}{suffix}"), anchor: "start" });
+        labels.push(Label {
+            x: round(left + w + 6.0),
+            y: round(y + 45.0),
+            text: format!("{v}{suffix}"),
+            anchor: "start",
+        });
     }
     Chart {
         title: title.into(),

@@ -162,9 +162,7 @@ async fn list_page(
             lang.t("inc-dim-case_kind"),
             CaseKind::ALL
                 .iter()
-                .map(|k| {
-                    (format!("case_kind:{}", k.as_str()), k.label(lang), chosen(Dimension::CaseKind, k.as_str()))
-                })
+                .map(|k| (format!("case_kind:{}", k.as_str()), k.label(lang), chosen(Dimension::CaseKind, k.as_str())))
                 .collect(),
         ),
         (

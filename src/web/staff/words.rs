@@ -28,12 +28,7 @@ pub fn cause_label(lang: Lang, cause: &str) -> String {
 /// The facts a rule used, as routing stored them (`symptom=…; not tried:
 /// …`), each in words. What the screen said stays as it was written.
 pub fn facts_in_words(lang: Lang, facts: &str) -> String {
-    facts
-        .split("; ")
-        .filter(|f| !f.is_empty())
-        .map(|f| fact_in_words(lang, f))
-        .collect::<Vec<_>>()
-        .join("; ")
+    facts.split("; ").filter(|f| !f.is_empty()).map(|f| fact_in_words(lang, f)).collect::<Vec<_>>().join("; ")
 }
 
 fn fact_in_words(lang: Lang, fact: &str) -> String {
@@ -61,7 +56,8 @@ mod tests {
 
     #[test]
     fn codes_read_as_words_in_both_languages() {
-        let facts = "symptom=money_taken_not_paid; failing_step=tap_pay; not tried: switched_network; scenario_allowed=false";
+        let facts =
+            "symptom=money_taken_not_paid; failing_step=tap_pay; not tried: switched_network; scenario_allowed=false";
         for lang in [Lang::En, Lang::ZhCn] {
             let said = facts_in_words(lang, facts);
             for code in ["symptom=", "money_taken_not_paid", "tap_pay", "switched_network", "scenario_allowed"] {
@@ -75,7 +71,10 @@ mod tests {
         // A rule an admin added, without a label, is named as it is, or by
         // what its target means.
         assert_eq!(rule_label(Lang::En, "my-own-rule", None), "my-own-rule");
-        assert_eq!(rule_label(Lang::En, "my-own-rule", Some(EscalationTarget::Platform)), Lang::En.t("sv-why-platform"));
+        assert_eq!(
+            rule_label(Lang::En, "my-own-rule", Some(EscalationTarget::Platform)),
+            Lang::En.t("sv-why-platform")
+        );
         // What the screen said is kept as written.
         assert_eq!(facts_in_words(Lang::En, "code 101 (wechat)"), "code 101 (wechat)");
     }
