@@ -41,6 +41,10 @@ pub struct EscalationView {
     pub packet: Option<Preview>,
 }
 
+/// An escalation as read for the page: with its tickets, and its packet
+/// while it waits for review.
+type Loaded = (Escalation, Vec<Ticket>, Option<Preview>);
+
 /// An escalation's packet as it would leave now.
 pub struct Preview {
     /// The address it goes to; `None`: the platform has no contact yet.
@@ -117,9 +121,7 @@ async fn page(
     let (pending, sent) = state
         .db(move |c| {
             let to = Addresses { engineering: &st.config.engineering_email, provider: &st.config.provider_email };
-            let mut load = |states: &[EscalationStatus],
-                            preview: bool|
-             -> Result<Vec<(Escalation, Vec<Ticket>, Option<Preview>)>, AppError> {
+            let mut load = |states: &[EscalationStatus], preview: bool| -> Result<Vec<Loaded>, AppError> {
                 routing::escalations_in(c, states)?
                     .into_iter()
                     .map(|e| {
@@ -143,9 +145,7 @@ async fn page(
             Ok((load(&[status::PENDING_REVIEW], true)?, load(&[status::SENT], false)?))
         })
         .await?;
-    let to_views = |list: Vec<(Escalation, Vec<Ticket>, Option<Preview>)>| {
-        list.into_iter().map(|(e, t, p)| view(lang, e, t, p)).collect()
-    };
+    let to_views = |list: Vec<Loaded>| list.into_iter().map(|(e, t, p)| view(lang, e, t, p)).collect();
     let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     crate::web::html_status(
         code,

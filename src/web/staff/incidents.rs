@@ -90,6 +90,10 @@ fn spike_counts(lang: Lang, i: &Incident, detail: bool) -> Option<String> {
     })
 }
 
+/// One option of the incident form's "what new tickets share": (value,
+/// label, chosen).
+type Choice = (String, String, bool);
+
 #[derive(Template)]
 #[template(path = "staff/incidents.html")]
 struct ListPage {
@@ -104,7 +108,7 @@ struct ListPage {
     /// What new tickets must share, as one choice: (group label, [(value,
     /// label, chosen)]); the value is `dimension:code`, or `city` (then the
     /// city is written in its own field).
-    choices: Vec<(String, Vec<(String, String, bool)>)>,
+    choices: Vec<(String, Vec<Choice>)>,
     city_chosen: bool,
     city: String,
 }
