@@ -20,6 +20,11 @@ pub fn escalation_line(lang: Lang, e: &Escalation) -> String {
     format!("{} · {}", lang.t(&format!("esc-target-{}", e.target)), lang.t(&format!("esc-state-{}", e.status)))
 }
 
+/// What an audit entry records (`audit_log.action`), in words.
+pub fn action_label(lang: Lang, action: &str) -> String {
+    lang.try_t(&format!("sv-action-{action}")).unwrap_or_else(|| action.to_string())
+}
+
 /// Why routing decided again (`routing_decisions.cause`).
 pub fn cause_label(lang: Lang, cause: &str) -> String {
     lang.try_t(&format!("sv-cause-{cause}")).unwrap_or_else(|| cause.to_string())
@@ -66,6 +71,9 @@ mod tests {
             let late = rule_label(lang, "deducted-not-credited-too-long", Some(EscalationTarget::Provider));
             assert!(!late.contains("deducted-not-credited"), "{late}");
             assert!(!cause_label(lang, "customer_facts").contains('_'));
+            for action in crate::web::staff::supervisor::ACTIONS {
+                assert!(!action_label(lang, action).contains('_'), "{action}");
+            }
         }
         assert!(facts_in_words(Lang::En, facts).contains("Money was taken but the bill is still unpaid"));
         // A rule an admin added, without a label, is named as it is, or by
