@@ -448,6 +448,11 @@ async fn supervisor_pages_in_staff_words_at_phone_and_desktop() {
             assert!(said.contains(&reference) && said.contains("31******4821"), "{said}");
             assert!(!said.contains("button_inert"), "labels, not codes");
             b.check("escalation-packet").await;
+            // Each action with its own fields: approve alone, the reason in "send back".
+            b.client.execute("document.querySelector('.esc-actions').scrollIntoView()", vec![]).await.unwrap();
+            assert!(b.has(".esc-action[action$='/send-back'] textarea[name=reason]").await);
+            assert!(!b.has(".esc-action[action$='/approve'] textarea").await);
+            b.check("escalation-actions").await;
 
             b.go("/supervisor/incidents").await;
             b.choose("#matching", "case_kind:timeout_busy").await;
