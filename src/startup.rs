@@ -138,9 +138,19 @@ impl Application {
                 .wrap(from_fn(crate::auth::csrf::layer))
                 .wrap(from_fn(crate::web::api::layer))
                 .wrap(security_headers())
+                // gzip for pages, the stylesheet, JSON and CSV when the
+                // client accepts it (images are left as they are). Pages
+                // carry a CSRF token beside text a visitor chose, which
+                // compression could leak (BREACH): the token is masked
+                // afresh in every response (auth::csrf), and the session
+                // cookie is SameSite, so the cross-site requests such an
+                // attack needs carry no staff session.
+                .wrap(actix_web::middleware::Compress::default())
                 .wrap(from_fn(no_store))
                 .wrap(from_fn(crate::web::ops::trace))
-                .route("/static/style.css", web::get().to(stylesheet))
+                .route("/static/style.css", web::get().to(crate::web::assets::stylesheet))
+                .route("/static/favicon.svg", web::get().to(crate::web::assets::favicon_svg))
+                .route("/favicon.ico", web::get().to(crate::web::assets::favicon_ico))
                 .route("/static/form.js", web::get().to(form_script))
                 .route("/static/copy.js", web::get().to(copy_script))
                 .configure(routes::routes)
@@ -240,13 +250,4 @@ async fn copy_script() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=300"))
         .body(include_str!("../static/copy.js"))
-}
-
-/// The one stylesheet, compiled in so the binary runs from any directory.
-async fn stylesheet() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        // Short, so a new release's styles reach phones within minutes.
-        .insert_header(("Cache-Control", "public, max-age=300"))
-        .body(include_str!("../static/style.css"))
 }

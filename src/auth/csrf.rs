@@ -2,6 +2,14 @@
 //! double-submit pattern: a random cookie that another site can neither read
 //! nor set, repeated in a hidden `csrf` field of every form we render. A
 //! request whose field does not match the cookie is refused.
+//!
+//! Pages are compressed (gzip), and a compressed page that carries a secret
+//! beside text an attacker chose (a search, a refused form's values) leaks
+//! that secret through its length (BREACH). So the token is never written
+//! into a page as it is: each form gets it XORed with a fresh random mask,
+//! the mask in front ([`mask`]); a submitted field is unmasked before it is
+//! compared (as Django and Rails do). No two responses carry the same
+//! bytes, so there is nothing for compression to reveal.
 
 use std::future::{ready, Ready};
 
@@ -48,21 +56,58 @@ pub fn cookie(token: String, secure: bool) -> Cookie<'static> {
         .finish()
 }
 
-/// This request's CSRF token, to put in the forms a page renders.
+/// This request's CSRF token, to put in the forms a page renders. A handler
+/// receives it masked afresh ([`mask`]); the request's extensions hold the
+/// cookie's own value.
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
 
 impl CsrfToken {
-    /// Refuses a form whose `csrf` field does not match the cookie.
+    /// Refuses a form whose `csrf` field does not match the cookie. Either
+    /// side may be masked or plain.
     pub fn check(&self, submitted: &str) -> Result<(), AppError> {
+        let (Some(ours), Some(theirs)) = (unmask(&self.0), unmask(submitted)) else {
+            return Err(AppError::Csrf);
+        };
         // Compare digests, so the comparison takes the same time whatever
         // prefix matches.
-        if !submitted.is_empty() && Sha256::digest(submitted.as_bytes()) == Sha256::digest(self.0.as_bytes()) {
+        if Sha256::digest(theirs.as_bytes()) == Sha256::digest(ours.as_bytes()) {
             Ok(())
         } else {
             Err(AppError::Csrf)
         }
     }
+}
+
+/// The token as a page carries it: a fresh random mask followed by the
+/// token XORed with it, in URL-safe base64 (so each response's bytes differ).
+pub fn mask(token: &str) -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let plain = token.as_bytes();
+    let mut out = vec![0u8; plain.len() * 2];
+    let (pad, body) = out.split_at_mut(plain.len());
+    rand::rng().fill_bytes(pad);
+    for ((b, p), m) in body.iter_mut().zip(plain).zip(pad.iter()) {
+        *b = p ^ m;
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
+}
+
+/// The token behind a submitted field: a plain token as it is, a masked one
+/// unmasked; `None` for anything else.
+pub fn unmask(field: &str) -> Option<String> {
+    use base64::Engine;
+    if well_formed(field) {
+        return Some(field.to_string());
+    }
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(field).ok()?;
+    if raw.len() % 2 != 0 {
+        return None;
+    }
+    let (pad, body) = raw.split_at(raw.len() / 2);
+    let token: Vec<u8> = body.iter().zip(pad).map(|(b, m)| b ^ m).collect();
+    String::from_utf8(token).ok().filter(|t| well_formed(t))
 }
 
 fn well_formed(token: &str) -> bool {
@@ -96,7 +141,8 @@ impl FromRequest for CsrfToken {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = req.extensions().get::<CsrfToken>().cloned();
+        // Masked afresh for each page (see the module's note on BREACH).
+        let token = req.extensions().get::<CsrfToken>().map(|t| CsrfToken(mask(&t.0)));
         ready(token.ok_or_else(|| AppError::Internal("CSRF layer missing".into()).into()))
     }
 }
@@ -130,5 +176,31 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             let form = serde_urlencoded::from_str(&encoded).map_err(|_| AppError::BadRequest("form"))?;
             Ok(CsrfForm(form))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masked_tokens_differ_each_time_and_unmask_to_the_token() {
+        let token = new_token();
+        let (a, b) = (mask(&token), mask(&token));
+        assert_ne!(a, b);
+        assert!(!a.contains(&token));
+        assert_eq!(unmask(&a).as_deref(), Some(token.as_str()));
+        assert_eq!(unmask(&token).as_deref(), Some(token.as_str()));
+        let ours = CsrfToken(token.clone());
+        assert!(ours.check(&a).is_ok());
+        assert!(CsrfToken(b.clone()).check(&a).is_ok());
+        assert!(ours.check(&mask(&new_token())).is_err());
+        assert!(ours.check("").is_err());
+        assert!(ours.check("not-a-token").is_err());
+        // A masked field with one byte changed no longer matches.
+        let mut bad = a.into_bytes();
+        let last = bad.len() - 1;
+        bad[last] = if bad[last] == b'A' { b'B' } else { b'A' };
+        assert!(ours.check(&String::from_utf8(bad).unwrap()).is_err());
     }
 }

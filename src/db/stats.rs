@@ -372,6 +372,47 @@ fn median(mut xs: Vec<f64>) -> f64 {
     }
 }
 
+/// The headline numbers at the top of the dashboard, now (in one queue, or
+/// all): open tickets, those of them past their due time (a ticket waiting
+/// on the customer is paused, never late: as the queue's `sla=breached`),
+/// those waiting on the customer, tickets filed since the start of today
+/// (China), and escalations waiting for a supervisor's review.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Headline {
+    pub open: i64,
+    pub overdue: i64,
+    pub waiting: i64,
+    pub filed_today: i64,
+    pub to_review: i64,
+}
+
+pub fn headline(conn: &mut DbConn, queue: Option<Queue>, now: NaiveDateTime) -> QueryResult<Headline> {
+    use super::schema::escalations;
+    let in_queue = |q: Option<Queue>| {
+        let mut b = tickets::table.into_boxed();
+        if let Some(q) = q {
+            b = b.filter(tickets::queue.eq(q.as_str()));
+        }
+        b
+    };
+    let open = in_queue(queue).filter(tickets::status.eq_any(Status::OPEN)).count().get_result(conn)?;
+    let overdue = in_queue(queue)
+        .filter(tickets::status.eq_any(Status::OPEN))
+        .filter(tickets::status.ne(Status::PendingCustomer.as_str()))
+        .filter(tickets::due_at.lt(now))
+        .count()
+        .get_result(conn)?;
+    let waiting =
+        in_queue(queue).filter(tickets::status.eq(Status::PendingCustomer.as_str())).count().get_result(conn)?;
+    let filed_today =
+        in_queue(queue).filter(tickets::created_at.ge(china::start_of(china::day(now)))).count().get_result(conn)?;
+    let to_review = escalations::table
+        .filter(escalations::status.eq(crate::domain::codes::EscalationStatus::PendingReview))
+        .count()
+        .get_result(conn)?;
+    Ok(Headline { open, overdue, waiting, filed_today, to_review })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,8 +95,9 @@ pub fn render(
 pub struct PacketLine {
     pub reference: String,
     pub city: String,
-    pub step: crate::domain::codes::FailingStep,
-    pub symptom: crate::domain::codes::Symptom,
+    /// The step and symptom in words, both languages.
+    pub step: String,
+    pub symptom: String,
     pub error: String,
     pub account: String,
     pub checks: String,
@@ -107,8 +108,9 @@ pub struct PacketLine {
 struct Packet<'a> {
     subject: String,
     intro: &'a str,
-    platform: crate::domain::codes::Platform,
-    scenario: crate::domain::codes::PaymentScenario,
+    /// The platform and scenario in words, both languages.
+    platform: String,
+    scenario: String,
     count: usize,
     rule: &'a str,
     tickets: &'a [PacketLine],
@@ -135,6 +137,10 @@ pub fn render_packet(
     rule: &str,
     tickets: &[PacketLine],
 ) -> Result<(String, String, String), askama::Error> {
+    let both = |zh: String, en: String| if zh == en { zh } else { format!("{zh} / {en}") };
+    let (zh, en) = (crate::i18n::Lang::ZhCn, crate::i18n::Lang::En);
+    let platform = both(platform.label(zh), platform.label(en));
+    let scenario = both(scenario.label(zh), scenario.label(en));
     let subject = format!("[paydesk] 请审核支付场景 / Please review a payment scenario: {scenario} @ {platform}");
     let intro = "您好：以下客户无法完成这一支付场景。请审核并开通该场景，或告知原因。附件为客户提供的错误截图。\n\
                  Hello: the customers below cannot complete this payment scenario. Please review and enable it, \

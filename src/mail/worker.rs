@@ -189,37 +189,64 @@ impl Worker {
     fn packet(&self, conn: &mut DbConn, m: &Message) -> Result<lettre::Message, String> {
         let id = m.escalation_id.as_deref().ok_or("no escalation")?;
         let e = routing::escalation(conn, id).map_err(|e| e.to_string())?.ok_or("escalation gone")?;
-        let tickets = routing::escalation_tickets(conn, id).map_err(|e| e.to_string())?;
-        let lines: Vec<PacketLine> = tickets
-            .iter()
-            .map(|t| PacketLine {
-                reference: t.reference.clone(),
-                city: t.city.clone(),
-                step: t.failing_step,
-                symptom: t.symptom,
-                error: [t.error_code.clone(), t.error_message.clone()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                account: t.account_masked.clone(),
-                checks: t.checks_tried.to_string(),
-                filed: crate::web::china_time(t.created_at),
-            })
-            .collect();
-        let (subject, text, html) =
-            render_packet(e.platform, e.scenario, &e.rule, &lines).map_err(|e| e.to_string())?;
-        let mut attachments = Vec::new();
-        for t in tickets.iter().take(MAX_PACKET_TICKETS_WITH_SCREENSHOTS) {
-            for s in store::screenshot_list(conn, &t.id).map_err(|e| e.to_string())? {
-                if let Some((kind, data)) = store::screenshot_data(conn, &t.id, &s.id).map_err(|e| e.to_string())? {
-                    let ext = kind.content_type().trim_start_matches("image/");
-                    let name = format!("{}-{}.{ext}", t.reference, attachments.len() + 1);
-                    attachments.push(Attached { name, content_type: kind.content_type().into(), data });
-                }
-            }
-        }
+        let (subject, text, html, attachments) = packet_parts(conn, &e, true)?;
         let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
         build(&self.from, outgoing, attachments)
+    }
+}
+
+/// An escalation's packet as it leaves: subject, text and HTML parts, and
+/// the screenshots attached (their data only `with_data`: the supervisors'
+/// preview shows their names). The one place a packet is put together, so
+/// the preview is what is sent.
+pub fn packet_parts(
+    conn: &mut DbConn,
+    e: &routing::Escalation,
+    with_data: bool,
+) -> Result<(String, String, String, Vec<Attached>), String> {
+    let tickets = routing::escalation_tickets(conn, &e.id).map_err(|e| e.to_string())?;
+    let lines: Vec<PacketLine> = tickets
+        .iter()
+        .map(|t| PacketLine {
+            reference: t.reference.clone(),
+            city: t.city.clone(),
+            step: bilingual(|l| t.failing_step.label(l)),
+            symptom: bilingual(|l| t.symptom.label(l)),
+            error: [t.error_code.clone(), t.error_message.clone()].into_iter().flatten().collect::<Vec<_>>().join(" "),
+            account: t.account_masked.clone(),
+            checks: t.checks_tried.iter().map(|c| bilingual(|l| c.label(l))).collect::<Vec<_>>().join("; "),
+            filed: crate::web::china_time(t.created_at),
+        })
+        .collect();
+    let why = bilingual(|l| crate::web::staff::words::rule_label(l, &e.rule, Some(e.target)));
+    let (subject, text, html) = render_packet(e.platform, e.scenario, &why, &lines).map_err(|e| e.to_string())?;
+    let mut attachments = Vec::new();
+    for t in tickets.iter().take(MAX_PACKET_TICKETS_WITH_SCREENSHOTS) {
+        for s in store::screenshot_list(conn, &t.id).map_err(|e| e.to_string())? {
+            let content_type = s.content_type.as_str();
+            let ext = content_type.trim_start_matches("image/");
+            let name = format!("{}-{}.{ext}", t.reference, attachments.len() + 1);
+            let data = if with_data {
+                match store::screenshot_data(conn, &t.id, &s.id).map_err(|e| e.to_string())? {
+                    Some((_, data)) => data,
+                    None => continue,
+                }
+            } else {
+                Vec::new()
+            };
+            attachments.push(Attached { name, content_type: content_type.into(), data });
+        }
+    }
+    Ok((subject, text, html, attachments))
+}
+
+/// A label in both languages, Chinese first: whoever reads a packet at the
+/// platform or the provider may read either.
+fn bilingual(label: impl Fn(crate::i18n::Lang) -> String) -> String {
+    let (zh, en) = (label(crate::i18n::Lang::ZhCn), label(crate::i18n::Lang::En));
+    if zh == en {
+        zh
+    } else {
+        format!("{zh} / {en}")
     }
 }

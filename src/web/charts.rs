@@ -39,6 +39,8 @@ pub struct Chart {
     pub lines: Vec<(f64, f64, f64, f64)>,
     /// Series names and their colour class, drawn as an HTML list.
     pub legend: Vec<(String, String)>,
+    /// Nothing to draw: the page says so in words instead of an empty box.
+    pub empty: bool,
 }
 
 fn round(v: f64) -> f64 {
@@ -105,15 +107,20 @@ pub fn stacked_columns(title: &str, xs: &[String], series: &[(String, Vec<i64>)]
         labels.push(Label { x: left - 6.0, y: y + 6.0, text: (max * k / 2).to_string(), anchor: "end" });
     }
     let legend = series.iter().enumerate().map(|(s, (name, _))| (name.clone(), format!("s{}", s % PALETTE))).collect();
-    Chart { title: title.into(), width: width as u32, height: height as u32, rects, labels, lines, legend }
+    let empty = totals.iter().all(|t| *t == 0);
+    Chart { title: title.into(), width: width as u32, height: height as u32, rects, labels, lines, legend, empty }
 }
 
 /// One horizontal bar per row (label, value), longest first as given;
 /// `suffix` follows each value (e.g. "%"); `max` fixes the scale (100 for
-/// percentages), else the largest value sets it.
+/// percentages: then 0% is a value to show), else the largest value sets it
+/// (and all zeros is nothing to show). Each label is written whole on its
+/// own line above its bar, so a long one ("WeChat · Waiting for review")
+/// is never cut.
 pub fn bars(title: &str, rows: &[(String, i64)], suffix: &str, max: Option<i64>) -> Chart {
-    let (width, row_h, left, right) = (640.0, 34.0, 200.0, 80.0);
+    let (width, row_h, left, right) = (640.0, 56.0, 4.0, 96.0);
     let height = (row_h * rows.len().max(1) as f64 + 8.0).round();
+    let empty = rows.is_empty() || (max.is_none() && rows.iter().all(|r| r.1 == 0));
     let max = max.unwrap_or_else(|| rows.iter().map(|r| r.1).max().unwrap_or(0)).max(1);
     let plot_w = width - left - right;
     let mut rects = Vec::new();
@@ -121,21 +128,18 @@ pub fn bars(title: &str, rows: &[(String, i64)], suffix: &str, max: Option<i64>)
     for (i, (label, v)) in rows.iter().enumerate() {
         let y = 4.0 + row_h * i as f64;
         let w = plot_w * (*v).clamp(0, max) as f64 / max as f64;
+        labels.push(Label { x: left, y: round(y + 20.0), text: label.clone(), anchor: "start" });
         rects.push(Rect {
             x: left,
-            y: round(y + 4.0),
+            y: round(y + 28.0),
             w: round(w),
-            h: row_h - 8.0,
+            h: 20.0,
             class: "s0".into(),
             tip: format!("{label}: {v}{suffix}"),
         });
-        // Long labels are cut so they stay left of the bars.
-        let short: String =
-            if label.chars().count() > 10 { label.chars().take(9).chain(['…']).collect() } else { label.clone() };
-        labels.push(Label { x: left - 8.0, y: round(y + row_h / 2.0 + 6.0), text: short, anchor: "end" });
         labels.push(Label {
             x: round(left + w + 6.0),
-            y: round(y + row_h / 2.0 + 6.0),
+            y: round(y + 45.0),
             text: format!("{v}{suffix}"),
             anchor: "start",
         });
@@ -148,6 +152,7 @@ pub fn bars(title: &str, rows: &[(String, i64)], suffix: &str, max: Option<i64>)
         labels,
         lines: Vec::new(),
         legend: Vec::new(),
+        empty,
     }
 }
 
@@ -182,11 +187,25 @@ mod tests {
     }
 
     #[test]
-    fn bars_scale_to_their_maximum_and_cut_long_labels() {
-        let rows = vec![("上海".to_string(), 50), ("一个非常非常非常非常长的城市名字".to_string(), 25)];
+    fn bars_scale_to_their_maximum_and_keep_long_labels_whole() {
+        let long = "一个非常非常非常非常长的城市名字 · 等待审核".to_string();
+        let rows = vec![("上海".to_string(), 50), (long.clone(), 25)];
         let c = bars("t", &rows, "%", Some(100));
-        assert_eq!(c.rects[0].w, round(360.0 * 0.5));
-        assert!(c.labels.iter().any(|l| l.text.ends_with('…')));
+        assert_eq!(c.rects[0].w, round(540.0 * 0.5));
+        assert!(c.labels.iter().any(|l| l.text == long));
         assert!(c.labels.iter().any(|l| l.text == "50%"));
+        assert!(!c.empty);
+    }
+
+    #[test]
+    fn charts_with_nothing_to_draw_say_so() {
+        assert!(bars("t", &[], "", None).empty);
+        assert!(bars("t", &[("a".into(), 0)], "", None).empty);
+        // 0% of tickets answered in time is a number to show.
+        assert!(!bars("t", &[("a".into(), 0)], "%", Some(100)).empty);
+        let xs = vec!["11-20".to_string()];
+        assert!(stacked_columns("t", &xs, &[]).empty);
+        assert!(stacked_columns("t", &xs, &[("a".into(), vec![0])]).empty);
+        assert!(!stacked_columns("t", &xs, &[("a".into(), vec![1])]).empty);
     }
 }

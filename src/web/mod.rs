@@ -2,6 +2,7 @@
 //! domain types, call storage inside `web::block`, and render templates.
 
 pub mod api;
+pub mod assets;
 pub mod charts;
 pub mod find;
 pub mod format;
@@ -15,6 +16,7 @@ pub mod rate_limit;
 pub mod redirect;
 pub mod route_table;
 pub mod staff;
+pub mod thumbs;
 pub mod tickets;
 pub mod tracking;
 
@@ -137,9 +139,9 @@ pub async fn fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, AppEr
     let paths = PATHS.get_or_init(|| {
         let mut paths: Vec<_> =
             endpoints().into_iter().map(|e| (actix_web::dev::ResourceDef::new(e.path), e.method)).collect();
-        paths.push((actix_web::dev::ResourceDef::new("/static/style.css"), Method::GET));
-        paths.push((actix_web::dev::ResourceDef::new("/static/form.js"), Method::GET));
-        paths.push((actix_web::dev::ResourceDef::new("/static/copy.js"), Method::GET));
+        for asset in ["/static/style.css", "/static/favicon.svg", "/favicon.ico", "/static/form.js", "/static/copy.js"] {
+            paths.push((actix_web::dev::ResourceDef::new(asset), Method::GET));
+        }
         paths
     });
     let allowed: Vec<&str> =

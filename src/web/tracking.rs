@@ -569,6 +569,7 @@ pub async fn add_facts(
 pub async fn screenshot(
     page: PageLang,
     path: web::Path<(String, String)>,
+    size: web::Query<super::thumbs::Size>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let (token, id) = path.into_inner();
@@ -576,6 +577,8 @@ pub async fn screenshot(
     if anonymised(&ticket) {
         return gone(page);
     }
-    let (kind, data) = state.db(move |c| store::screenshot_data(c, &ticket.id, &id)?.ok_or(AppError::NotFound)).await?;
-    Ok(super::image_response(kind, data))
+    let shot = id.clone();
+    let (kind, data) =
+        state.db(move |c| store::screenshot_data(c, &ticket.id, &shot)?.ok_or(AppError::NotFound)).await?;
+    super::thumbs::respond(&size, &id, kind, data).await
 }

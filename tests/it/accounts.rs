@@ -389,7 +389,9 @@ async fn the_csrf_token_is_new_after_sign_in() {
     assert!(header.contains("HttpOnly") && header.contains("Path=/"), "{header}");
     // The page after the redirect carries the new token…
     let page = b.text("/settings").await;
-    assert_eq!(hidden_value(&page, "csrf").as_deref(), Some(rotated.as_str()));
+    // (masked afresh for each page: see auth::csrf)
+    let shown = hidden_value(&page, "csrf").unwrap();
+    assert_eq!(paydesk::auth::csrf::unmask(&shown).as_deref(), Some(rotated.as_str()));
     // …and the old one no longer passes.
     let stale = b.client.post(b.url("/settings/tokens")).form(&[("name", "x"), ("csrf", before.as_str())]).send().await;
     assert_eq!(stale.unwrap().status().as_u16(), 403);
@@ -428,7 +430,8 @@ async fn secure_cookies_carry_the_host_prefix() {
 
     let page = raw.get("/settings", &format!("__Host-paydesk_session={session}; __Host-paydesk_csrf={rotated}")).await;
     assert_eq!(page.status().as_u16(), 200);
-    assert_eq!(hidden_value(&page.text().await.unwrap(), "csrf").as_deref(), Some(rotated.as_str()));
+    let shown = hidden_value(&page.text().await.unwrap(), "csrf").unwrap();
+    assert_eq!(paydesk::auth::csrf::unmask(&shown).as_deref(), Some(rotated.as_str()));
     // The same session under the plain name opens nothing.
     assert_eq!(raw.get("/settings", &format!("paydesk_session={session}")).await.status().as_u16(), 303);
 }

@@ -712,3 +712,62 @@ async fn staff_queue_and_ticket_on_a_phone_and_a_desktop() {
         }
     }
 }
+
+/// Issue 19, points 9 and 10: the supervisor's pages at phone and desktop
+/// size, in both languages: the headline numbers, a chart with nothing to
+/// draw, the packet opened for review before approval, the incident form's
+/// labelled choices; and the icon the browser asks for.
+#[tokio::test]
+async fn supervisor_pages_in_staff_words_at_phone_and_desktop() {
+    let app = spawn().await;
+    let oos = with(&with(&with(&complete_fields(), "platform", "alipay"), "symptom", "button_inert"), "error_code", "");
+    let (status, body) = app.api_file(form(&oos, Some(png_part("e.png", samples::png()))), "en").await;
+    assert_eq!(status, 201, "{body}");
+    let reference = body["reference"].as_str().unwrap().to_string();
+    for (size, size_name) in [(PHONE, "phone"), (DESKTOP, "desktop")] {
+        for lang in LANGS {
+            let email = format!("sv-{size_name}-{lang}@paydesk.test").to_lowercase();
+            app.add_staff(&email, &format!("Boss {lang}"), "supervisor", &["general"]);
+            let mut b = browser_at(&app, &format!("supervisor-pages-{size_name}-{lang}"), true, size).await;
+            b.go(&format!("/lang/{lang}?next=/login")).await;
+            b.fill("#email", &email).await;
+            b.fill("#password", PASSWORD).await;
+            b.click("form[action='/login'] button[type=submit]").await;
+            assert!(b.wait_for("form[action='/logout']").await, "signed in");
+
+            b.go("/supervisor").await;
+            assert!(b.wait_for(".headline .headline-n").await, "the headline numbers");
+            let page = b.source().await;
+            let (open, review) =
+                if lang == "en" { ("open", "escalations to review") } else { ("未结工单", "待审核的升级") };
+            assert!(page.contains(open) && page.contains(review), "{lang}");
+            b.check("dashboard-headline").await;
+            b.go("/supervisor?from=2020-01-01&to=2020-01-14").await;
+            let empty = if lang == "en" { "No tickets in this period." } else { "此期间没有工单。" };
+            assert!(b.shows(empty).await, "{lang}: an empty period in words");
+            b.check("dashboard-empty").await;
+
+            b.go("/supervisor/escalations").await;
+            assert!(!b.client.find(Locator::Css(".packet-text")).await.unwrap().is_displayed().await.unwrap());
+            b.click(".packet-preview summary").await;
+            let text = b.client.find(Locator::Css(".packet-text")).await.unwrap();
+            assert!(text.is_displayed().await.unwrap(), "the packet opens");
+            let said = text.text().await.unwrap();
+            assert!(said.contains(&reference) && said.contains("31******4821"), "{said}");
+            assert!(!said.contains("button_inert"), "labels, not codes");
+            b.check("escalation-packet").await;
+            // Each action with its own fields: approve alone, the reason in "send back".
+            b.client.execute("document.querySelector('.esc-actions').scrollIntoView()", vec![]).await.unwrap();
+            assert!(b.has(".esc-action[action$='/send-back'] textarea[name=reason]").await);
+            assert!(!b.has(".esc-action[action$='/approve'] textarea").await);
+            b.check("escalation-actions").await;
+
+            b.go("/supervisor/incidents").await;
+            b.choose("#matching", "case_kind:timeout_busy").await;
+            b.check("incident-form").await;
+            b.client.close().await.unwrap();
+        }
+    }
+    let icon = app.get("/favicon.ico").await;
+    assert_eq!(icon.status().as_u16(), 200, "no 404 in the console");
+}

@@ -31,6 +31,7 @@ mod routing;
 mod schema;
 mod security;
 mod staff;
+mod supervisor_pages;
 mod support;
 mod tracking;
 mod triage;

@@ -114,7 +114,7 @@ async fn purge_previews_then_deletes_old_screenshots_and_anonymises_old_emails()
     assert!(audit.iter().all(|(_, before)| !before.contains('@')));
     let supervisor = app.staff("supervisor").await;
     let log = supervisor.text("/supervisor/audit").await;
-    assert!(log.contains("retention_screenshots_purged"), "the audit page lists purges");
+    assert!(log.contains("Screenshots deleted (retention)"), "the audit page lists purges");
 
     // Nothing is left to do: a second run is a no-op.
     let again = purge(&app, &[]);

@@ -63,7 +63,9 @@ async fn tickets_are_classified_and_say_why() {
         let (s, k, r, _, _) = ticket_row(&app, &reference);
         assert_eq!((s.as_str(), k.as_str(), r.as_str()), (status, kind, rule), "{reference}");
         let page = agent.text(&format!("/agent/tickets/{reference}")).await;
-        assert!(page.contains(rule), "the ticket page says which rule");
+        // In words where the rule has a label (issue 19), else by its name.
+        let said = paydesk::web::staff::words::rule_label(paydesk::i18n::Lang::En, rule, None);
+        assert!(page.contains(&said), "the ticket page says which rule");
     }
     // The API says why too.
     let (reference, _) = app.file_api(&with(&complete_fields(), "error_code", "202")).await;

@@ -330,7 +330,9 @@ async fn every_ticket_action_is_done_and_audited() {
     // Every action is in the audit log, with before → after.
     let audit = supervisor.text(&format!("/supervisor/audit?ticket={reference}")).await;
     for action in ["assign", "priority", "status", "note", "ask_missing", "reply"] {
-        assert!(audit.contains(&format!("<td>{action}</td>")), "{action} audited");
+        // Named in words (issue 19).
+        let said = paydesk::web::staff::words::action_label(paydesk::i18n::Lang::En, action);
+        assert!(audit.contains(&format!("<td>{said}</td>")), "{action} audited");
     }
     assert!(audit.contains("normal → urgent"));
     assert!(audit.contains("new → open"));

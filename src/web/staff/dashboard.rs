@@ -68,6 +68,8 @@ pub struct Section {
     /// Also the CSV file's name.
     pub key: &'static str,
     pub title: String,
+    /// Said instead of a chart with nothing to draw.
+    pub empty: String,
     pub charts: Vec<Chart>,
     pub table: Table,
 }
@@ -90,6 +92,8 @@ struct DashboardPage {
     incidents: Vec<Incident>,
     /// Refunds past their due date: (ticket reference, the refund in words).
     late_refunds: Vec<(String, String)>,
+    /// The headline numbers: (label, number, link to the tickets counted).
+    headline: Vec<(String, i64, String)>,
 }
 
 /// Everything the sections are drawn from, read in one go.
@@ -104,6 +108,7 @@ struct Data {
     answers: Vec<(String, i64, f64)>,
     incidents: Vec<Incident>,
     late_refunds: Vec<(crate::db::payments::Refund, String)>,
+    headline: stats::Headline,
 }
 
 async fn load(state: &AppState, r: Range) -> Result<Data, AppError> {
@@ -122,6 +127,7 @@ async fn load(state: &AppState, r: Range) -> Result<Data, AppError> {
                 answers: stats::platform_answer_times(c, &r)?,
                 incidents: incidents::list(c, 20)?.into_iter().filter(|i| i.is_active()).collect(),
                 late_refunds: crate::db::payments::late_refunds(c, n, 50)?,
+                headline: stats::headline(c, q, n)?,
             })
         })
         .await
@@ -147,8 +153,11 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
         kinds.iter().map(|k| (kind(k), days.iter().map(|day| value(day, k)).collect())).collect();
     let xs: Vec<String> = days.iter().map(|d| d.format("%m-%d").to_string()).collect();
     let title = lang.t("dash-per-day");
+    let in_range = lang.t("sv-chart-empty");
+    let right_now = lang.t("sv-chart-empty-now");
     out.push(Section {
         key: "per-day",
+        empty: in_range.clone(),
         charts: vec![charts::stacked_columns(&title, &xs, &series)],
         table: Table {
             header: std::iter::once(lang.t("dash-day"))
@@ -169,10 +178,11 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
         title,
     });
 
-    let tally = |key: &'static str, title_key: &str, col: &str, rows: Vec<(String, i64)>| {
+    let tally = |key: &'static str, title_key: &str, col: &str, rows: Vec<(String, i64)>, empty: &String| {
         let title = lang.t(title_key);
         Section {
             key,
+            empty: empty.clone(),
             charts: vec![charts::bars(&title, &rows, "", None)],
             table: Table {
                 header: vec![lang.t(col), lang.t("dash-tickets")],
@@ -181,12 +191,19 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
             title,
         }
     };
-    out.push(tally("cities", "dash-cities", "col-city", d.cities.iter().map(|t| (t.value.clone(), t.count)).collect()));
+    out.push(tally(
+        "cities",
+        "dash-cities",
+        "col-city",
+        d.cities.iter().map(|t| (t.value.clone(), t.count)).collect(),
+        &in_range,
+    ));
     out.push(tally(
         "steps",
         "dash-steps",
         "col-step",
         d.steps.iter().map(|t| (FailingStep::label_of(&t.value, lang), t.count)).collect(),
+        &in_range,
     ));
 
     // SLA attainment per queue.
@@ -204,6 +221,7 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
         .collect();
     out.push(Section {
         key: "sla",
+        empty: in_range.clone(),
         charts: vec![
             charts::bars(&lang.t("dash-sla-first"), &first, "%", Some(100)),
             charts::bars(&lang.t("dash-sla-resolution"), &resolved, "%", Some(100)),
@@ -245,11 +263,13 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
         "dash-backlog",
         "dash-age",
         d.backlog.iter().map(|(k, n)| (lang.t(&format!("dash-{k}")), *n)).collect(),
+        &right_now,
     ));
 
     let title = lang.t("dash-workload");
     out.push(Section {
         key: "workload",
+        empty: right_now.clone(),
         charts: vec![charts::bars(
             &title,
             &d.workload.iter().map(|w| (w.name.clone(), w.open)).collect::<Vec<_>>(),
@@ -268,6 +288,7 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
     let title = lang.t("dash-escalations");
     out.push(Section {
         key: "escalations",
+        empty: lang.t("sv-chart-empty-escalations"),
         charts: vec![charts::bars(
             &title,
             &d.escalations
@@ -292,6 +313,7 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
     let hours = |h: f64| format!("{h:.1}");
     out.push(Section {
         key: "answer-time",
+        empty: lang.t("sv-chart-empty-answers"),
         charts: vec![charts::bars(
             &title,
             &d.answers.iter().map(|(p, _, h)| (platform(p), h.round() as i64)).collect::<Vec<_>>(),
@@ -305,6 +327,20 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
         title,
     });
     out
+}
+
+/// The strip at the top: each number with the queue view that lists the
+/// same tickets (in the dashboard's queue, when one is chosen).
+fn headline(lang: Lang, h: &stats::Headline, queue: Option<Queue>) -> Vec<(String, i64, String)> {
+    let q = queue.map(|q| format!("&queue={}", q.as_str())).unwrap_or_default();
+    let today = today().to_string();
+    vec![
+        (lang.t("sv-head-open"), h.open, format!("/agent?view=open{q}")),
+        (lang.t("sv-head-overdue"), h.overdue, format!("/agent?view=open&sla=breached{q}")),
+        (lang.t("sv-head-waiting"), h.waiting, format!("/agent?view=open&status=pending_customer{q}")),
+        (lang.t("sv-head-today"), h.filed_today, format!("/supervisor?from={today}&to={today}{q}#per-day")),
+        (lang.t("sv-head-review"), h.to_review, "/supervisor/escalations".to_string()),
+    ]
 }
 
 fn today() -> NaiveDate {
@@ -350,6 +386,7 @@ pub async fn show(
                 (reference.clone(), view.refund_lines(lang).pop().unwrap_or_default())
             })
             .collect(),
+        headline: headline(lang, &d.headline, range.queue),
         incidents: d.incidents,
         me,
         error: error.clone(),

@@ -34,7 +34,25 @@ pub struct EscalationView {
     pub target: String,
     pub platform: String,
     pub scenario: String,
+    /// Why it was escalated, in words (never the rule's code).
+    pub why: String,
     pub tickets: Vec<TicketLine>,
+    /// Waiting for review: the packet exactly as approving sends it.
+    pub packet: Option<Preview>,
+}
+
+/// An escalation as read for the page: with its tickets, and its packet
+/// while it waits for review.
+type Loaded = (Escalation, Vec<Ticket>, Option<Preview>);
+
+/// An escalation's packet as it would leave now.
+pub struct Preview {
+    /// The address it goes to; `None`: the platform has no contact yet.
+    pub to: Option<String>,
+    pub subject: String,
+    pub text: String,
+    /// The screenshots' file names.
+    pub attachments: Vec<String>,
 }
 
 /// Why a form was refused, and whether the fix is on Admin › Platforms.
@@ -56,8 +74,10 @@ struct EscalationsPage {
     sent: Vec<EscalationView>,
 }
 
-fn view(lang: Lang, e: Escalation, tickets: Vec<Ticket>) -> EscalationView {
+fn view(lang: Lang, e: Escalation, tickets: Vec<Ticket>, packet: Option<Preview>) -> EscalationView {
     EscalationView {
+        packet,
+        why: super::words::rule_label(lang, &e.rule, Some(e.target)),
         target: lang.t(&format!("esc-target-{}", e.target)),
         platform: e.platform.label(lang),
         scenario: e.scenario.label(lang),
@@ -97,21 +117,35 @@ async fn page(
     error: Option<Refusal>,
 ) -> Result<HttpResponse, AppError> {
     let lang = p.lang;
+    let st = state.clone();
     let (pending, sent) = state
         .db(move |c| {
-            let mut load = |states: &[EscalationStatus]| -> Result<Vec<(Escalation, Vec<Ticket>)>, AppError> {
+            let to = Addresses { engineering: &st.config.engineering_email, provider: &st.config.provider_email };
+            let mut load = |states: &[EscalationStatus], preview: bool| -> Result<Vec<Loaded>, AppError> {
                 routing::escalations_in(c, states)?
                     .into_iter()
                     .map(|e| {
                         let tickets = routing::escalation_tickets(c, &e.id)?;
-                        Ok((e, tickets))
+                        let packet = if preview {
+                            let (subject, text, _, attachments) =
+                                crate::mail::worker::packet_parts(c, &e, false).map_err(AppError::Internal)?;
+                            Some(Preview {
+                                to: ops::recipient(c, &e, &to)?,
+                                subject,
+                                text,
+                                attachments: attachments.into_iter().map(|a| a.name).collect(),
+                            })
+                        } else {
+                            None
+                        };
+                        Ok((e, tickets, packet))
                     })
                     .collect()
             };
-            Ok((load(&[status::PENDING_REVIEW])?, load(&[status::SENT])?))
+            Ok((load(&[status::PENDING_REVIEW], true)?, load(&[status::SENT], false)?))
         })
         .await?;
-    let to_views = |list: Vec<(Escalation, Vec<Ticket>)>| list.into_iter().map(|(e, t)| view(lang, e, t)).collect();
+    let to_views = |list: Vec<Loaded>| list.into_iter().map(|(e, t, p)| view(lang, e, t, p)).collect();
     let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     crate::web::html_status(
         code,

@@ -64,6 +64,19 @@ pub fn matches(lang: Lang, i: &Incident) -> String {
     format!("{}: {}", lang.t(&format!("inc-dim-{}", dimension.as_str())), value)
 }
 
+/// An incident's title as the page shows it. Spike detection names its
+/// proposals by code (`case_kind = timeout_busy`); those read as what they
+/// match ("Spike: Kind of case: Timeout / busy"). A title a supervisor wrote
+/// is theirs, shown as written.
+pub fn title(lang: Lang, i: &Incident) -> String {
+    match i.dimension() {
+        Some(d) if i.title == format!("{} = {}", d.as_str(), i.value) => {
+            lang.t_with("sv-spike-title", "what", matches(lang, i))
+        }
+        _ => i.title.clone(),
+    }
+}
+
 /// A spike's numbers in words, short (the list) or with its time.
 fn spike_counts(lang: Lang, i: &Incident, detail: bool) -> Option<String> {
     let mut args = vec![("count", i.spike_count.to_string()), ("expected", i.expected_count.to_string())];
@@ -77,6 +90,10 @@ fn spike_counts(lang: Lang, i: &Incident, detail: bool) -> Option<String> {
     })
 }
 
+/// One option of the incident form's "what new tickets share": (value,
+/// label, chosen).
+type Choice = (String, String, bool);
+
 #[derive(Template)]
 #[template(path = "staff/incidents.html")]
 struct ListPage {
@@ -84,13 +101,16 @@ struct ListPage {
     path: String,
     me: Staff,
     csrf: String,
-    /// Each with what it matches and its spike, in words.
-    incidents: Vec<(Incident, String, String)>,
+    /// Each with its title, what it matches and its spike, in words.
+    incidents: Vec<(Incident, String, String, String)>,
     error: Option<String>,
     title: String,
-    /// (code, label, chosen)
-    dimensions: Vec<(String, String, bool)>,
-    value: String,
+    /// What new tickets must share, as one choice: (group label, [(value,
+    /// label, chosen)]); the value is `dimension:code`, or `city` (then the
+    /// city is written in its own field).
+    choices: Vec<(String, Vec<Choice>)>,
+    city_chosen: bool,
+    city: String,
 }
 
 #[derive(Template)]
@@ -101,6 +121,8 @@ struct ShowPage {
     me: Staff,
     csrf: String,
     inc: Incident,
+    /// The incident's title in words (see [`title`]).
+    title: String,
     matches: String,
     spike: Option<String>,
     /// While proposed: the tickets accepting would link.
@@ -134,14 +156,31 @@ async fn list_page(
         .into_iter()
         .map(|i| {
             let spike = spike_counts(lang, &i, false).unwrap_or_else(|| "—".into());
-            (matches(lang, &i), spike, i)
+            (self::title(lang, &i), matches(lang, &i), spike, i)
         })
-        .map(|(m, s, i)| (i, m, s))
+        .map(|(t, m, s, i)| (i, t, m, s))
         .collect();
-    let dimensions = Dimension::ALL
-        .iter()
-        .map(|d| (d.as_str().to_string(), lang.t(&format!("inc-dim-{}", d.as_str())), d.as_str() == dimension))
-        .collect();
+    let chosen = |d: Dimension, code: &str| dimension == d.as_str() && value == code;
+    let choices = vec![
+        (
+            lang.t("inc-dim-case_kind"),
+            CaseKind::ALL
+                .iter()
+                .map(|k| (format!("case_kind:{}", k.as_str()), k.label(lang), chosen(Dimension::CaseKind, k.as_str())))
+                .collect(),
+        ),
+        (
+            lang.t("inc-dim-failing_step"),
+            FailingStep::ALL
+                .iter()
+                .map(|s| {
+                    (format!("failing_step:{}", s.as_str()), s.label(lang), chosen(Dimension::FailingStep, s.as_str()))
+                })
+                .collect(),
+        ),
+    ];
+    let city_chosen = dimension == Dimension::City.as_str();
+    let city = if city_chosen { value } else { String::new() };
     let status = if error.is_some() {
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -149,7 +188,7 @@ async fn list_page(
     };
     crate::web::html_status(
         status,
-        ListPage { lang, path: p.path, me, csrf, incidents, error, title, dimensions, value },
+        ListPage { lang, path: p.path, me, csrf, incidents, error, title, choices, city_chosen, city },
     )
 }
 
@@ -157,11 +196,33 @@ async fn list_page(
 pub struct CreateForm {
     #[serde(default)]
     title: String,
-    /// Empty: the incident matches nothing (tickets are linked by hand).
+    /// What new tickets must share, as the form's one choice: empty (none:
+    /// tickets are linked by hand), `case_kind:<code>`, `failing_step:<code>`,
+    /// or `city` with the city in `city`.
+    #[serde(default)]
+    matching: String,
+    #[serde(default)]
+    city: String,
+    /// The same as two fields (the API's and older forms' way): empty, or
+    /// a dimension code, and the value to match.
     #[serde(default)]
     dimension: String,
     #[serde(default)]
     value: String,
+}
+
+impl CreateForm {
+    /// (dimension, value) as written, from whichever way the form said it.
+    fn matching(&self) -> (String, String) {
+        let m = self.matching.trim();
+        if m.is_empty() {
+            return (self.dimension.trim().to_string(), self.value.trim().to_string());
+        }
+        match m.split_once(':') {
+            Some((d, v)) => (d.to_string(), v.to_string()),
+            None => (m.to_string(), self.city.trim().to_string()),
+        }
+    }
 }
 
 /// `POST /supervisor/incidents`: a supervisor's own incident.
@@ -172,8 +233,8 @@ pub async fn create(
     CsrfForm(f): CsrfForm<CreateForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let (title, dimension, value) =
-        (f.title.trim().to_string(), f.dimension.trim().to_string(), f.value.trim().to_string());
+    let (dimension, value) = f.matching();
+    let title = f.title.trim().to_string();
     let title_ok = text::clean(&title, text::limits::TITLE, false).ok().flatten();
     let dim = if dimension.is_empty() { None } else { Dimension::parse(&dimension) };
     let value_ok = text::clean(&value, text::limits::VALUE, false).ok().flatten();
@@ -234,6 +295,7 @@ async fn show_page(
         me,
         csrf,
         matches: matches(lang, &i),
+        title: title(lang, &i),
         spike: spike_counts(lang, &i, true),
         inc: i,
         candidates: lines(lang, candidates),

@@ -146,7 +146,7 @@ async fn page(
                 None => None,
             };
             let escalation = match &escalation_id {
-                Some(id) => crate::db::routing::escalation(c, id)?.map(|e| format!("{} · {}", e.target, e.status)),
+                Some(id) => crate::db::routing::escalation(c, id)?.map(|e| super::words::escalation_line(lang, &e)),
                 None => None,
             };
             let incident = match &incident_id {
@@ -240,15 +240,19 @@ async fn page(
             .into_iter()
             .map(|d| {
                 let by = d.actor.map(|a| format!(" · {a}")).unwrap_or_default();
-                let facts = if d.facts.is_empty() { String::new() } else { format!(" ({})", d.facts) };
+                let facts = if d.facts.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", super::words::facts_in_words(lang, &d.facts))
+                };
                 format!(
                     "{} · {}{by}: {} / {} / {} — {}{facts}",
                     china_time(d.created_at),
-                    d.cause,
+                    super::words::cause_label(lang, &d.cause),
                     d.kind.label(lang),
                     d.queue.label(lang),
                     d.priority.label(lang),
-                    d.rule
+                    super::words::rule_label(lang, &d.rule, None)
                 )
             })
             .collect(),
@@ -309,12 +313,14 @@ pub async fn show(
 pub async fn screenshot(
     _me: Staff,
     path: web::Path<(String, String)>,
+    size: web::Query<crate::web::thumbs::Size>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let (reference, id) = path.into_inner();
     let t = load(&state, &reference).await?;
-    let (kind, data) = state.db(move |c| store::screenshot_data(c, &t.id, &id)?.ok_or(AppError::NotFound)).await?;
-    Ok(crate::web::image_response(kind, data))
+    let shot = id.clone();
+    let (kind, data) = state.db(move |c| store::screenshot_data(c, &t.id, &shot)?.ok_or(AppError::NotFound)).await?;
+    crate::web::thumbs::respond(&size, &id, kind, data).await
 }
 
 /// Runs one action on the writer as this agent; the action reads the
