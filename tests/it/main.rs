@@ -15,6 +15,7 @@ mod e2e;
 mod feed;
 mod forms;
 mod hostile;
+mod inbound;
 mod insight;
 mod intake_form;
 mod learning;
