@@ -52,6 +52,28 @@ pub struct Config {
     /// The sender of every message
     #[arg(long, env = "PAYDESK_MAIL_FROM", default_value = "paydesk <noreply@paydesk.localhost>")]
     pub mail_from: String,
+    /// Mailbox to read customers' email from: imaps://user:pass@host:993/INBOX
+    /// (imap:// without TLS only for a server on the same machine or network;
+    /// default: no inbound email)
+    #[arg(long, env = "PAYDESK_IMAP_URL", hide_env_values = true)]
+    pub imap_url: Option<Secret<String>>,
+    /// The address replies come back to; each message to a customer gets
+    /// `Reply-To: <local>+<token>@<domain>` (needs --imap-url reading it)
+    #[arg(long, env = "PAYDESK_REPLY_ADDRESS")]
+    pub reply_address: Option<String>,
+    /// Longest wait between two looks at the inbound mailbox, in seconds (the
+    /// server's IDLE wakes it sooner)
+    #[arg(long, env = "PAYDESK_IMAP_POLL_SECS", default_value_t = 60)]
+    pub imap_poll_secs: u64,
+    /// Largest inbound email read, in MiB (a larger one is logged, not read)
+    #[arg(
+        long = "max-inbound-mb",
+        env = "PAYDESK_MAX_INBOUND_MB",
+        value_name = "MIB",
+        default_value = "20",
+        value_parser = mebibytes
+    )]
+    pub max_inbound_bytes: usize,
     /// How often the sending worker looks for due messages, in milliseconds
     #[arg(long, env = "PAYDESK_MAIL_POLL_MS", default_value_t = 1000)]
     pub mail_poll_ms: u64,

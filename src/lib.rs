@@ -19,6 +19,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod inbound;
 pub mod mail;
 pub mod ops;
 pub mod payments;

@@ -31,6 +31,10 @@ pub enum StartError {
     RulesFile(String, std::io::Error),
     #[error("payment checks: {0}")]
     Payments(String),
+    #[error("PAYDESK_IMAP_URL: {0}")]
+    ImapUrl(String),
+    #[error("PAYDESK_REPLY_ADDRESS is not an address like support@example.com: {0}")]
+    ReplyAddress(String),
 }
 
 pub struct Application {
@@ -60,6 +64,14 @@ impl Application {
         let public_url =
             config.public_url.clone().unwrap_or_else(|| format!("http://{address}")).trim_end_matches('/').to_string();
         let transport = Transport_::new(config.smtp_url.as_ref().map(|s| s.expose().as_str()), &config.mail_dir)?;
+        let reply = match &config.reply_address {
+            Some(a) => Some(crate::inbound::ReplyAddress::parse(a).ok_or_else(|| StartError::ReplyAddress(a.clone()))?),
+            None => None,
+        };
+        let imap = match &config.imap_url {
+            Some(url) => Some(crate::inbound::worker::ImapUrl::parse(url.expose()).map_err(StartError::ImapUrl)?),
+            None => None,
+        };
         let worker = Worker {
             pools: pools.clone(),
             from: config.mail_from.parse().map_err(|_| StartError::MailFrom(config.mail_from.clone()))?,
@@ -76,6 +88,8 @@ impl Application {
                 spikes: rules.spikes,
                 retention: config.retention(),
             },
+            // Replies come back only where a mailbox is read.
+            reply: imap.as_ref().and(reply.clone()),
         };
         let mail_dir = worker.mail_dir.clone();
         tokio::spawn(std::sync::Arc::new(worker).run());
@@ -99,6 +113,16 @@ impl Application {
             max_attempts: config.mail_max_attempts,
         };
         tokio::spawn(std::sync::Arc::new(webhooks).run());
+        if let Some(url) = imap {
+            let inbound = crate::inbound::worker::Worker {
+                pools: pools.clone(),
+                url,
+                settings: crate::inbound::Settings { reply, max_screenshot_bytes: config.max_screenshot_bytes },
+                poll: std::time::Duration::from_secs(config.imap_poll_secs.max(1)),
+                max_bytes: u32::try_from(config.max_inbound_bytes).unwrap_or(u32::MAX),
+            };
+            tokio::spawn(std::sync::Arc::new(inbound).run());
+        }
         let state = web::Data::new(AppState {
             pool: pools.read,
             writer: pools.write,

@@ -29,6 +29,7 @@ pub mod kind {
     pub const PAYMENT_FOUND: MailKind = MailKind::PaymentFound;
     pub const WEBHOOK: MailKind = MailKind::Webhook;
     pub const FRESH_LINK: MailKind = MailKind::FreshLink;
+    pub const INBOUND_UNMATCHED: MailKind = MailKind::InboundUnmatched;
 }
 
 /// A message's statuses, by short names.
@@ -126,6 +127,16 @@ pub fn enqueue_webhook(
     // The retention purge finds it by its ticket.
     let about = About { ticket_id, webhook_id: Some(webhook_id), payload: Some(body), ..About::default() };
     insert(conn, kind::WEBHOOK, about, url, Lang::En, now)
+}
+
+/// Queues the answer to an email that matched no ticket: the form's link.
+pub fn enqueue_unmatched_answer(
+    conn: &mut DbConn,
+    recipient: &str,
+    language: Lang,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    insert(conn, kind::INBOUND_UNMATCHED, About::default(), recipient, language, now)
 }
 
 /// Queues an approved escalation's packet to its recipient.

@@ -72,6 +72,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    inbound_mail (id) {
+        id -> Text,
+        mailbox -> Text,
+        uid_validity -> BigInt,
+        uid -> BigInt,
+        message_id -> Text,
+        sender -> Text,
+        subject -> Text,
+        outcome -> Text,
+        ticket_id -> Nullable<Text>,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reply_addresses (token_hash) {
+        token_hash -> Text,
+        ticket_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     screenshots (id) {
         id -> Text,
         ticket_id -> Text,
@@ -422,6 +445,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_checks,
     refunds,
     idempotency_keys,
+    inbound_mail,
+    reply_addresses,
     webhooks,
     webhook_events,
 );

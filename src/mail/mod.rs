@@ -80,6 +80,8 @@ pub struct Outgoing {
     pub text: String,
     pub html: String,
     pub message_id: String,
+    /// Where an answer should go, if not to the sender.
+    pub reply_to: Option<String>,
 }
 
 /// A file attached to a message (screenshots in an escalation packet).
@@ -92,7 +94,10 @@ pub struct Attached {
 pub fn build(from: &Mailbox, m: Outgoing, attachments: Vec<Attached>) -> Result<Message, String> {
     let to: Mailbox = m.to.parse().map_err(|e| format!("recipient: {e}"))?;
     let body = MultiPart::alternative_plain_html(m.text, m.html);
-    let builder = Message::builder().from(from.clone()).to(to).subject(m.subject).message_id(Some(m.message_id));
+    let mut builder = Message::builder().from(from.clone()).to(to).subject(m.subject).message_id(Some(m.message_id));
+    if let Some(reply_to) = m.reply_to {
+        builder = builder.reply_to(reply_to.parse().map_err(|e| format!("reply-to: {e}"))?);
+    }
     let built = if attachments.is_empty() {
         builder.multipart(body)
     } else {

@@ -68,6 +68,7 @@ pub fn render(
         kind::INFO_REQUEST => (vec![t("body")], vec![]),
         kind::RESOLVED => (vec![t("body")], vec![t("reopen")]),
         kind::FRESH_LINK => (vec![t("body")], vec![t("after")]),
+        kind::INBOUND_UNMATCHED => (vec![t("body")], vec![t("after")]),
         _ => (vec![], vec![]),
     };
     let staff = [kind::SLA_BREACH, kind::ESCALATION_WAITING, kind::SPIKE_ALERT].contains(&kind_);
@@ -81,7 +82,12 @@ pub fn render(
             .try_t(&format!("mail-{kind_}-link"))
             .unwrap_or_else(|| lang.t(if staff { "mail-staff-link" } else { "mail-link" })),
         link: f.link.to_string(),
-        reference: lang.t_with("mail-reference", "reference", f.reference),
+        // An answer about no ticket has no reference to name.
+        reference: if f.reference.is_empty() {
+            String::new()
+        } else {
+            lang.t_with("mail-reference", "reference", f.reference)
+        },
         footer: lang.t(if staff { "mail-staff-footer" } else { "mail-footer" }),
         subject,
     };

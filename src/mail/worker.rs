@@ -31,6 +31,9 @@ pub struct Worker {
     pub max_attempts: i32,
     pub sweep_every: StdDuration,
     pub limits: sweeps::Limits,
+    /// Where customers' replies come back (`support+<token>@…`), when
+    /// inbound email is set up.
+    pub reply: Option<crate::inbound::ReplyAddress>,
 }
 
 /// A worker holds a claimed message this long; a crashed worker's messages
@@ -112,6 +115,9 @@ impl Worker {
         if m.kind == outbox::kind::SPIKE_ALERT {
             return self.spike_alert(conn, m);
         }
+        if m.kind == outbox::kind::INBOUND_UNMATCHED {
+            return self.unmatched_answer(m);
+        }
         let ticket_id = m.ticket_id.as_deref().ok_or("no ticket")?;
         let ticket = store::find_by_id(conn, ticket_id).map_err(|e| e.to_string())?.ok_or("ticket gone")?;
         let body = match &m.event_id {
@@ -131,7 +137,30 @@ impl Worker {
         let intro = (m.kind == outbox::kind::RECEIVED).then(|| self.received_intro(lang, &ticket)).flatten();
         let facts = Facts { reference: &ticket.reference, body, link: &link, guide, subject: None, intro };
         let (subject, text, html) = render(m.kind, lang, facts).map_err(|e| e.to_string())?;
-        let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
+        // A customer's answer to this message comes back to the ticket.
+        let reply_to = match (&self.reply, for_staff) {
+            (Some(reply), false) => {
+                let token =
+                    crate::inbound::reply_token(conn, &ticket.id, crate::web::now()).map_err(|e| e.to_string())?;
+                Some(reply.with_token(&token))
+            }
+            _ => None,
+        };
+        let outgoing =
+            Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone(), reply_to };
+        build(&self.from, outgoing, Vec::new())
+    }
+
+    /// To someone whose email matched no ticket: the form, where a request
+    /// holds what an agent needs.
+    fn unmatched_answer(&self, m: &Message) -> Result<lettre::Message, String> {
+        let lang = m.language;
+        let link = format!("{}/tickets/new", self.public_url);
+        let subject = lang.t("mail-inbound_unmatched-subject");
+        let facts = Facts { reference: "", body: None, link: &link, guide: None, subject: Some(subject), intro: None };
+        let (subject, text, html) = render(m.kind, lang, facts).map_err(|e| e.to_string())?;
+        let outgoing =
+            Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone(), reply_to: None };
         build(&self.from, outgoing, Vec::new())
     }
 
@@ -180,7 +209,8 @@ impl Worker {
             intro: None,
         };
         let (subject, text, html) = render(m.kind, lang, facts).map_err(|e| e.to_string())?;
-        let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
+        let outgoing =
+            Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone(), reply_to: None };
         build(&self.from, outgoing, Vec::new())
     }
 
@@ -190,7 +220,8 @@ impl Worker {
         let id = m.escalation_id.as_deref().ok_or("no escalation")?;
         let e = routing::escalation(conn, id).map_err(|e| e.to_string())?.ok_or("escalation gone")?;
         let (subject, text, html, attachments) = packet_parts(conn, &e, true)?;
-        let outgoing = Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone() };
+        let outgoing =
+            Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone(), reply_to: None };
         build(&self.from, outgoing, attachments)
     }
 }

@@ -138,6 +138,7 @@ async fn every_staff_route_checks_the_role_on_the_server() {
             vec![sample("/admin/routing/phrases", vec![("phrase", "喵喵错误"), ("kind", "timeout_busy")])],
         ),
         ("/admin/routing/phrases/{id}/delete", vec![sample("/admin/routing/phrases/nope/delete", vec![])]),
+        ("/admin/inbound", vec![sample("/admin/inbound", vec![])]),
         ("/admin/outbox", vec![sample("/admin/outbox", vec![])]),
         ("/admin/outbox/{id}/retry", vec![sample("/admin/outbox/nope/retry", vec![])]),
         ("/settings", vec![sample("/settings", vec![])]),

@@ -16,6 +16,7 @@ mod e2e;
 mod feed;
 mod forms;
 mod hostile;
+mod inbound;
 mod insight;
 mod intake_form;
 mod learning;

@@ -163,6 +163,16 @@ async fn schema_rs_matches_the_migrated_database() {
         .limit(1)
         .load::<(String, String, String, String, Option<String>, Option<String>, Ts)>(&mut conn)
         .unwrap();
+    inbound_mail::table
+        .select(inbound_mail::all_columns)
+        .limit(1)
+        .load::<(String, String, i64, i64, String, String, String, String, Option<String>, Ts)>(&mut conn)
+        .unwrap();
+    reply_addresses::table
+        .select(reply_addresses::all_columns)
+        .limit(1)
+        .load::<(String, String, Ts)>(&mut conn)
+        .unwrap();
     platforms::table.select(platforms::all_columns).limit(1).load::<(String, bool, String)>(&mut conn).unwrap();
     platform_scenarios::table
         .select(platform_scenarios::all_columns)

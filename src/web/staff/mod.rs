@@ -6,6 +6,7 @@ pub mod admin;
 pub mod dashboard;
 pub mod escalations;
 pub mod export;
+pub mod inbound;
 pub mod incidents;
 pub mod login;
 pub mod outbox;
@@ -113,6 +114,7 @@ pub fn routes(t: &mut RouteTable) {
         .get("/admin/routing", ADMIN, routing::rules)
         .post("/admin/routing/phrases", ADMIN, routing::add_phrase)
         .post("/admin/routing/phrases/{id}/delete", ADMIN, routing::delete_phrase)
+        .get("/admin/inbound", ADMIN, inbound::show)
         .get("/admin/outbox", ADMIN, outbox::show)
         .post("/admin/outbox/{id}/retry", ADMIN, outbox::retry)
         .get("/admin/webhooks", ADMIN, webhooks::list)

@@ -672,3 +672,26 @@ webhooks-err-url = Enter an http:// or https:// address whose host can be found.
 webhooks-err-private = This address is on a loopback or private network. Webhooks may only reach the public internet (unless the server runs with --webhooks-allow-private).
 webhooks-err-events = Tick at least one event.
 webhooks-err-secret = A secret needs at least 16 visible characters (no spaces), or leave it empty.
+
+# Inbound email (src/inbound)
+mail-inbound_unmatched-subject = We could not match your email to a help request
+mail-inbound_unmatched-body = Thank you for writing. We could not tell which help request your email belongs to, so nobody has been asked to act on it yet. To get help with a failed payment, please fill in the help request form: it asks for exactly what an agent needs (the failing step, your city, a masked account number and a screenshot).
+mail-inbound_unmatched-after = If you already have a request, answer the email we sent you about it, or use the link in that email.
+mail-inbound_unmatched-link = Ask for help
+inbound-customer_reply = Customer's reply, added to the ticket
+inbound-other_sender = About a ticket, from another address (internal note)
+inbound-auto_reply = Auto-reply or bounce (not answered)
+inbound-unmatched = Matched no ticket (sent the form's link)
+inbound-unmatched_quiet = Matched no ticket (already answered today)
+inbound-too_large = Too large (not read)
+inbound-refused = Not added (ticket closed to messages, or empty)
+nav-inbound = Inbound email
+inbound-title = Inbound email
+inbound-reading = The support mailbox is read: customers' replies land on their tickets.
+inbound-off = No mailbox is read (set PAYDESK_IMAP_URL): email to the support address is not seen here.
+inbound-none = No email has come in yet.
+inbound-received = Received
+inbound-sender = From
+inbound-subject = Subject
+inbound-outcome = What became of it
+inbound-ticket = Ticket

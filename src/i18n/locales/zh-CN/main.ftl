@@ -672,3 +672,26 @@ webhooks-err-url = 请输入 http:// 或 https:// 开头、主机可解析的地
 webhooks-err-private = 此地址位于本机或内部网络。Webhook 只能发往公网（除非服务器以 --webhooks-allow-private 运行）。
 webhooks-err-events = 请至少勾选一个事件。
 webhooks-err-secret = 密钥至少需要 16 个可见字符（不含空格），或留空。
+
+# Inbound email (src/inbound)
+mail-inbound_unmatched-subject = 我们未能将您的邮件对应到求助请求
+mail-inbound_unmatched-body = 感谢来信。我们无法判断您的邮件属于哪一条求助请求，因此暂时还没有客服处理。如需处理缴费失败的问题，请填写求助表单：表单只问客服处理所需的信息（出问题的步骤、所在城市、部分隐藏的户号和截图）。
+mail-inbound_unmatched-after = 如果您已经提交过请求，请直接回复我们就该请求发给您的邮件，或使用邮件中的链接。
+mail-inbound_unmatched-link = 提交求助
+inbound-customer_reply = 客户回复，已加入工单
+inbound-other_sender = 关于某工单，但来自其他地址（内部备注）
+inbound-auto_reply = 自动回复或退信（不回复）
+inbound-unmatched = 未匹配到工单（已发送表单链接）
+inbound-unmatched_quiet = 未匹配到工单（今天已回复过）
+inbound-too_large = 邮件过大（未读取）
+inbound-refused = 未加入（工单不再接收消息，或内容为空）
+nav-inbound = 收到的邮件
+inbound-title = 收到的邮件
+inbound-reading = 正在读取客服邮箱：客户的回复会加入对应工单。
+inbound-off = 未设置读取的邮箱（PAYDESK_IMAP_URL）：发到客服地址的邮件不会显示在这里。
+inbound-none = 还没有收到邮件。
+inbound-received = 收到时间
+inbound-sender = 发件人
+inbound-subject = 主题
+inbound-outcome = 处理结果
+inbound-ticket = 工单

@@ -1,0 +1,2 @@
+DROP TABLE reply_addresses;
+DROP TABLE inbound_mail;

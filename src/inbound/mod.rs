@@ -1,0 +1,375 @@
+//! Email that comes in: customers answering our messages, and people who
+//! write to the support address. The worker (`worker.rs`) fetches each
+//! message from an IMAP mailbox; [`handle`] decides what it is and acts on
+//! it in one transaction with its record in `inbound_mail`, whose unique
+//! (mailbox, UIDVALIDITY, UID) makes every message handled once.
+//!
+//! - A reply to a ticket — found by the token in its `support+<token>@…`
+//!   address, or by `In-Reply-To`/`References` naming a message we sent —
+//!   from the ticket's customer becomes their message on it, exactly as on
+//!   the tracking page (quoted history and signature dropped, the first
+//!   image through the screenshot checks). From anyone else it is kept as
+//!   an internal note and changes nothing.
+//! - Auto-replies, bounces and list mail are recorded and never answered.
+//! - A message about no ticket is not turned into a half-empty ticket: the
+//!   sender gets the form's link, at most once a day.
+
+pub mod text;
+pub mod worker;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{inbound_mail, outbox, reply_addresses};
+use crate::db::tickets::{self as store, author, event_kind, new_id, NewEvent};
+use crate::db::DbConn;
+use crate::domain::codes::InboundOutcome;
+use crate::domain::reference::hash_secret;
+use crate::domain::screenshot::Screenshot;
+use crate::i18n::Lang;
+
+/// `support@example.com`: replies come back to `support+<token>@example.com`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyAddress {
+    local: String,
+    domain: String,
+}
+
+impl ReplyAddress {
+    pub fn parse(address: &str) -> Option<ReplyAddress> {
+        let (local, domain) = address.trim().rsplit_once('@')?;
+        let valid = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
+        (valid(local) && valid(domain))
+            .then(|| ReplyAddress { local: local.into(), domain: domain.to_ascii_lowercase() })
+    }
+
+    /// The address that brings a reply back to a ticket.
+    pub fn with_token(&self, token: &str) -> String {
+        format!("{}+{token}@{}", self.local, self.domain)
+    }
+
+    /// The token in one of our plus-addresses (mail servers may change the
+    /// case of either part).
+    pub fn token_in(&self, address: &str) -> Option<String> {
+        let (local, domain) = address.trim().rsplit_once('@')?;
+        let (base, token) = local.split_once('+')?;
+        let ours = base.eq_ignore_ascii_case(&self.local) && domain.eq_ignore_ascii_case(&self.domain);
+        let token = token.to_ascii_lowercase();
+        (ours && token.len() == TOKEN_LEN && token.bytes().all(|b| b.is_ascii_hexdigit())).then_some(token)
+    }
+}
+
+/// 128 bits, as lowercase hex: safe in an address's local part, whatever
+/// the mail servers do to case.
+const TOKEN_LEN: usize = 32;
+
+/// A ticket's reply token: HMAC of its id with a server secret, so the same
+/// ticket always gets the same address and nothing but its hash is stored.
+/// Recorded (once) so that a reply finds the ticket again.
+pub fn reply_token(conn: &mut DbConn, ticket_id: &str, now: NaiveDateTime) -> QueryResult<String> {
+    use hmac::{Hmac, Mac};
+    let secret = crate::db::users::server_secret(conn, "reply-address", now)?;
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.expose().as_bytes()).expect("any key length");
+    mac.update(ticket_id.as_bytes());
+    let token = hex::encode(mac.finalize().into_bytes())[..TOKEN_LEN].to_string();
+    let exists = reply_addresses::table.find(hash_secret(&token)).count().get_result::<i64>(conn)? > 0;
+    if !exists {
+        diesel::insert_into(reply_addresses::table)
+            .values((
+                reply_addresses::token_hash.eq(hash_secret(&token)),
+                reply_addresses::ticket_id.eq(ticket_id),
+                reply_addresses::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(token)
+}
+
+/// What a message says, as far as we act on it.
+#[derive(Debug, Default)]
+pub struct Incoming {
+    pub message_id: String,
+    /// The From address, lowercased.
+    pub sender: String,
+    pub subject: String,
+    /// Every address it was sent to (To, Cc, Delivered-To, X-Original-To).
+    pub recipients: Vec<String>,
+    /// Message-IDs it answers (In-Reply-To, then References, newest first).
+    pub answers: Vec<String>,
+    /// The new words: quoted history and signature dropped.
+    pub text: String,
+    pub images: Vec<Vec<u8>>,
+    pub automatic: bool,
+    /// Written in Chinese: the language of any answer.
+    pub chinese: bool,
+}
+
+/// Reads a message (or only its header, for one over the size limit).
+pub fn read(raw: &[u8]) -> Incoming {
+    let Some(m) = mail_parser::MessageParser::default().parse(raw) else {
+        return Incoming::default();
+    };
+    let header = |name: &str| m.header_raw(name).map(|v| v.trim().to_string());
+    let sender = m.from().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or("").trim().to_lowercase();
+    let mut recipients: Vec<String> = Vec::new();
+    for list in [m.to(), m.cc()].into_iter().flatten() {
+        recipients.extend(list.iter().filter_map(|a| a.address()).map(str::to_string));
+    }
+    for name in ["Delivered-To", "X-Original-To", "Envelope-To"] {
+        for value in m.header_values(name) {
+            if let Some(text) = value.as_text() {
+                recipients.push(text.trim().trim_matches(|c| c == '<' || c == '>').to_string());
+            }
+        }
+    }
+    let ids = |value: &mail_parser::HeaderValue<'_>| -> Vec<String> {
+        match value {
+            mail_parser::HeaderValue::Text(t) => vec![t.to_string()],
+            mail_parser::HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut answers = ids(m.in_reply_to());
+    answers.extend(ids(m.references()).into_iter().rev());
+    let body = m.body_text(0).map(|b| b.to_string()).unwrap_or_default();
+    let text = text::reply_text(&body);
+    let images = m
+        .attachments()
+        .filter(|p| mail_parser::MimeHeaders::content_type(*p).is_some_and(|c| c.ctype().eq_ignore_ascii_case("image")))
+        .map(|p| p.contents().to_vec())
+        .collect();
+    let subject = m.subject().unwrap_or("").to_string();
+    let chinese = format!("{subject}{text}").chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    Incoming {
+        message_id: m.message_id().unwrap_or("").to_string(),
+        automatic: text::is_automatic(&header, &sender),
+        sender,
+        subject,
+        recipients,
+        answers,
+        text,
+        images,
+        chinese,
+    }
+}
+
+/// What the worker knows of the setting.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub reply: Option<ReplyAddress>,
+    pub max_screenshot_bytes: usize,
+}
+
+/// Where a message sits in its mailbox: what makes it one message.
+#[derive(Debug, Clone)]
+pub struct Place<'a> {
+    pub mailbox: &'a str,
+    pub uid_validity: u32,
+    pub uid: u32,
+}
+
+/// Handles one message: records it and acts on it in one transaction.
+/// `None`: it was handled already (before a restart, or by another server).
+/// `too_large`: only its header was read.
+pub fn handle(
+    conn: &mut DbConn,
+    place: &Place<'_>,
+    raw: &[u8],
+    too_large: bool,
+    settings: &Settings,
+    now: NaiveDateTime,
+) -> QueryResult<Option<InboundOutcome>> {
+    let result = conn.transaction(|conn| {
+        if handled(conn, place)? {
+            return Ok(None);
+        }
+        let m = read(raw);
+        let ticket = find_ticket(conn, &m, settings)?;
+        let outcome = act(conn, &m, ticket.as_ref(), too_large, settings, now)?;
+        diesel::insert_into(inbound_mail::table)
+            .values((
+                inbound_mail::id.eq(new_id()),
+                inbound_mail::mailbox.eq(place.mailbox),
+                inbound_mail::uid_validity.eq(i64::from(place.uid_validity)),
+                inbound_mail::uid.eq(i64::from(place.uid)),
+                inbound_mail::message_id.eq(truncate(&m.message_id, 250)),
+                inbound_mail::sender.eq(truncate(&m.sender, 254)),
+                inbound_mail::subject.eq(truncate(&m.subject, 200)),
+                inbound_mail::outcome.eq(outcome.as_str()),
+                inbound_mail::ticket_id.eq(ticket.as_ref().map(|t| t.id.as_str())),
+                inbound_mail::received_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(Some(outcome))
+    });
+    match result {
+        // Another server recorded it between our check and our insert.
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(None),
+        other => other,
+    }
+}
+
+/// Whether a message was handled already.
+pub fn handled(conn: &mut DbConn, place: &Place<'_>) -> QueryResult<bool> {
+    let n: i64 = inbound_mail::table
+        .filter(inbound_mail::mailbox.eq(place.mailbox))
+        .filter(inbound_mail::uid_validity.eq(i64::from(place.uid_validity)))
+        .filter(inbound_mail::uid.eq(i64::from(place.uid)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// The ticket a message is about: the token of the address it was sent to,
+/// else a message of ours it answers.
+fn find_ticket(conn: &mut DbConn, m: &Incoming, settings: &Settings) -> QueryResult<Option<store::Ticket>> {
+    if let Some(reply) = &settings.reply {
+        for token in m.recipients.iter().filter_map(|r| reply.token_in(r)) {
+            let id: Option<String> = reply_addresses::table
+                .find(hash_secret(&token))
+                .select(reply_addresses::ticket_id)
+                .first(conn)
+                .optional()?;
+            if let Some(id) = id {
+                return store::find_by_id(conn, &id);
+            }
+        }
+    }
+    for answered in m.answers.iter().take(20) {
+        let id = format!("<{}>", answered.trim_matches(|c| c == '<' || c == '>'));
+        let ticket: Option<Option<String>> =
+            outbox::table.filter(outbox::message_id.eq(&id)).select(outbox::ticket_id).first(conn).optional()?;
+        if let Some(Some(ticket)) = ticket {
+            return store::find_by_id(conn, &ticket);
+        }
+    }
+    Ok(None)
+}
+
+fn act(
+    conn: &mut DbConn,
+    m: &Incoming,
+    ticket: Option<&store::Ticket>,
+    too_large: bool,
+    settings: &Settings,
+    now: NaiveDateTime,
+) -> QueryResult<InboundOutcome> {
+    if m.automatic || m.sender.is_empty() {
+        return Ok(InboundOutcome::AutoReply);
+    }
+    if too_large {
+        return Ok(InboundOutcome::TooLarge);
+    }
+    let Some(ticket) = ticket else {
+        return answer_unmatched(conn, m, now);
+    };
+    let body = crate::domain::text::clean(&m.text, crate::domain::text::limits::MESSAGE, true)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| truncate(&m.text, crate::domain::text::limits::MESSAGE));
+    let is_customer = !ticket.contact_email.is_empty() && ticket.contact_email.eq_ignore_ascii_case(&m.sender);
+    if !is_customer {
+        // Not trusted to reopen, pause or add anything the customer would
+        // see: the agent reads it as a note and decides.
+        let note = format!("✉ {}:\n{body}", m.sender);
+        let e = NewEvent { is_public: false, ..NewEvent::public(event_kind::INTERNAL_NOTE, author::SYSTEM, &note) };
+        store::insert_event(conn, &ticket.id, e, now)?;
+        return Ok(InboundOutcome::OtherSender);
+    }
+    let screenshot =
+        m.images.iter().find_map(|data| Screenshot::parse(data.clone(), settings.max_screenshot_bytes).ok());
+    if body.is_empty() && screenshot.is_none() {
+        return Ok(InboundOutcome::Refused);
+    }
+    use crate::ops::intake::{add_customer_message, CustomerMessage};
+    Ok(match add_customer_message(conn, ticket, &body, screenshot.as_ref(), now)? {
+        CustomerMessage::Added => InboundOutcome::CustomerReply,
+        CustomerMessage::Anonymised | CustomerMessage::TooManyScreenshots => InboundOutcome::Refused,
+    })
+}
+
+/// One polite answer a day per address, with the form's link.
+fn answer_unmatched(conn: &mut DbConn, m: &Incoming, now: NaiveDateTime) -> QueryResult<InboundOutcome> {
+    let answered_today: i64 = inbound_mail::table
+        .filter(inbound_mail::sender.eq(&m.sender))
+        .filter(inbound_mail::outcome.eq(InboundOutcome::Unmatched.as_str()))
+        .filter(inbound_mail::received_at.gt(now - chrono::Duration::days(1)))
+        .count()
+        .get_result(conn)?;
+    if answered_today > 0 {
+        return Ok(InboundOutcome::UnmatchedQuiet);
+    }
+    let lang = if m.chinese { Lang::ZhCn } else { Lang::En };
+    crate::db::outbox::enqueue_unmatched_answer(conn, &m.sender, lang, now)?;
+    Ok(InboundOutcome::Unmatched)
+}
+
+/// The admins' inbound log: the latest messages and what became of them.
+#[derive(Debug, Queryable)]
+pub struct Logged {
+    pub received_at: NaiveDateTime,
+    pub sender: String,
+    pub subject: String,
+    pub outcome: String,
+    pub reference: Option<String>,
+}
+
+pub fn log(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Logged>> {
+    use crate::db::schema::tickets;
+    inbound_mail::table
+        .left_join(tickets::table.on(tickets::id.nullable().eq(inbound_mail::ticket_id)))
+        .select((
+            inbound_mail::received_at,
+            inbound_mail::sender,
+            inbound_mail::subject,
+            inbound_mail::outcome,
+            tickets::reference.nullable(),
+        ))
+        .order(inbound_mail::received_at.desc())
+        .limit(limit)
+        .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plus_addresses_carry_the_token() {
+        let reply = ReplyAddress::parse("support@Example.com").unwrap();
+        let token = "0123456789abcdef0123456789abcdef";
+        let address = reply.with_token(token);
+        assert_eq!(address, format!("support+{token}@example.com"));
+        assert_eq!(reply.token_in(&address).as_deref(), Some(token));
+        assert_eq!(reply.token_in(&address.to_uppercase()).as_deref(), Some(token), "case changed on the way");
+        assert_eq!(reply.token_in("support@example.com"), None);
+        assert_eq!(reply.token_in(&format!("other+{token}@example.com")), None);
+        assert_eq!(reply.token_in(&format!("support+{token}@evil.example")), None);
+        assert_eq!(reply.token_in("support+short@example.com"), None);
+        assert!(ReplyAddress::parse("not an address").is_none());
+    }
+
+    #[test]
+    fn a_reply_is_read_with_its_threading_and_new_words() {
+        let raw = b"From: Li Wei <Li.Wei@Example.com>\r\nTo: support+0123456789abcdef0123456789abcdef@example.com\r\nSubject: Re: [PD-7KM3QX] Support replied\r\nMessage-ID: <abc@mail.example.com>\r\nIn-Reply-To: <42@paydesk>\r\nReferences: <41@paydesk> <42@paydesk>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\xe8\xbf\x98\xe6\x98\xaf\xe4\xb8\x8d\xe8\xa1\x8c\r\n\r\nOn Tue, 1 Dec 2026, paydesk wrote:\r\n> Please retry\r\n";
+        let m = read(raw);
+        assert_eq!(m.sender, "li.wei@example.com");
+        assert_eq!(m.text, "还是不行");
+        assert!(m.chinese && !m.automatic);
+        assert_eq!(m.answers.first().map(String::as_str), Some("42@paydesk"));
+        assert!(m.recipients.iter().any(|r| r.starts_with("support+")));
+        assert_eq!(m.message_id, "abc@mail.example.com");
+    }
+
+    #[test]
+    fn html_only_mail_is_read_as_text() {
+        let raw = b"From: a@example.com\r\nSubject: hi\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Still <b>failing</b><script>alert(1)</script></p>";
+        let m = read(raw);
+        assert!(m.text.contains("Still failing"), "{}", m.text);
+        assert!(!m.text.contains('<'), "no markup: {}", m.text);
+    }
+}

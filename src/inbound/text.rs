@@ -1,0 +1,110 @@
+//! What a reply says: the customer's new words, without the quoted history
+//! their mail program adds below (or above) them, or their signature; and
+//! whether a message was written by a person at all.
+
+/// Lines that start the quoted history in the mail programs our customers
+/// use (Gmail, Outlook, Apple Mail, QQ Mail, NetEase, Foxmail), in English
+/// and Chinese: everything from such a line on is what we sent before.
+fn starts_history(line: &str) -> bool {
+    let l = line.trim();
+    let lower = l.to_lowercase();
+    // "On Tue, 1 Dec 2026 at 10:00, paydesk <…> wrote:" (may be folded
+    // over two lines: the first then ends without "wrote:").
+    (lower.starts_with("on ") && (lower.ends_with("wrote:") || lower.contains("wrote:")))
+        // "在 2026年12月1日 10:00，paydesk <…> 写道：" and Outlook's Chinese form.
+        || (l.starts_with('在') && (l.ends_with("写道：") || l.ends_with("写道:")))
+        || lower.starts_with("-----original message-----")
+        || l.starts_with("------------------ 原始邮件") 
+        || l.starts_with("-----原始邮件-----")
+        || l.starts_with("---- 回复的原邮件 ----")
+        // Outlook's header block: "From: …" / "发件人: …" at a line's start.
+        || lower.starts_with("from: ")
+        || l.starts_with("发件人:")
+        || l.starts_with("发件人：")
+        || lower.starts_with("________________________________")
+}
+
+/// The new words of a reply: quoted lines (`>`), the history after a
+/// marker line, and a signature after `-- ` are dropped; blank lines at
+/// either end trimmed.
+pub fn reply_text(body: &str) -> String {
+    let mut kept: Vec<&str> = Vec::new();
+    for line in body.lines() {
+        let line = line.trim_end_matches('\r');
+        if starts_history(line) || line == "-- " || line == "--" {
+            break;
+        }
+        if line.trim_start().starts_with('>') {
+            continue;
+        }
+        kept.push(line);
+    }
+    let text = kept.join("\n");
+    text.trim_matches(|c: char| c == '\n' || c.is_whitespace()).to_string()
+}
+
+/// The headers that tell a message was sent by a machine, not a person:
+/// never answered, never added to a ticket (RFC 3834 `Auto-Submitted`,
+/// `Precedence: bulk/junk/list`, vacation responders' own headers, mailing
+/// lists, bounces from a mailer daemon or with an empty return path, and
+/// delivery reports).
+pub fn is_automatic(header: &dyn Fn(&str) -> Option<String>, from: &str) -> bool {
+    let has = |name: &str| header(name).is_some();
+    let value = |name: &str| header(name).unwrap_or_default().trim().to_ascii_lowercase();
+    let auto_submitted = value("Auto-Submitted");
+    let precedence = value("Precedence");
+    let from = from.to_ascii_lowercase();
+    let local = from.split('@').next().unwrap_or("");
+    (!auto_submitted.is_empty() && auto_submitted != "no")
+        || ["bulk", "junk", "list", "auto_reply"].contains(&precedence.as_str())
+        || has("X-Autoreply")
+        || has("X-Autorespond")
+        || has("X-Auto-Response-Suppress") && value("X-Auto-Response-Suppress").contains("all")
+        || has("List-Id")
+        || has("List-Unsubscribe")
+        || value("Return-Path") == "<>"
+        || value("Content-Type").starts_with("multipart/report")
+        || ["mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply"].contains(&local)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_history_and_signatures_are_dropped() {
+        let gmail = "Still failing after the retry.\r\n\r\nOn Tue, 1 Dec 2026 at 10:00, paydesk <noreply@paydesk.localhost> wrote:\r\n> Please retry.\r\n";
+        assert_eq!(reply_text(gmail), "Still failing after the retry.");
+        let qq = "重试还是不行\n\n------------------ 原始邮件 ------------------\n发件人: paydesk\n请重试";
+        assert_eq!(reply_text(qq), "重试还是不行");
+        let apple = "换了网络也不行\n\n在 2026年12月1日 10:00，paydesk <noreply@paydesk.localhost> 写道：\n\n> 请重试";
+        assert_eq!(reply_text(apple), "换了网络也不行");
+        let outlook = "Tried again.\n\nFrom: paydesk <noreply@paydesk.localhost>\nSent: Tuesday\nPlease retry.";
+        assert_eq!(reply_text(outlook), "Tried again.");
+        let signed = "It works now, thanks!\n-- \nLi Wei\nSent from my phone";
+        assert_eq!(reply_text(signed), "It works now, thanks!");
+        let inline = "> Which bank?\nICBC\n> When?\nthis morning";
+        assert_eq!(reply_text(inline), "ICBC\nthis morning");
+        assert_eq!(reply_text("> only quotes\n"), "");
+    }
+
+    #[test]
+    fn machines_are_recognised() {
+        let headers = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.to_string())
+        };
+        let person = headers(&[("Content-Type", "text/plain")]);
+        assert!(!is_automatic(&person, "li.wei@example.com"));
+        assert!(!is_automatic(&headers(&[("Auto-Submitted", "no")]), "li.wei@example.com"));
+        assert!(is_automatic(&headers(&[("Auto-Submitted", "auto-replied")]), "li.wei@example.com"));
+        assert!(is_automatic(&headers(&[("Precedence", "bulk")]), "li.wei@example.com"));
+        assert!(is_automatic(&headers(&[("X-Autoreply", "yes")]), "li.wei@example.com"));
+        assert!(is_automatic(&headers(&[("List-Id", "<news.example.com>")]), "news@example.com"));
+        assert!(is_automatic(&headers(&[("Return-Path", "<>")]), "x@example.com"));
+        assert!(is_automatic(
+            &headers(&[("Content-Type", "multipart/report; report-type=delivery-status")]),
+            "x@example.com"
+        ));
+        assert!(is_automatic(&person, "MAILER-DAEMON@example.com"));
+    }
+}

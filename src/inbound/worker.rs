@@ -1,0 +1,212 @@
+//! Fetches inbound email from an IMAP mailbox: every unseen message is
+//! fetched (only its header when it is over the size limit), handed to
+//! [`super::handle`] — which records it in the transaction that acts on it
+//! — and only then flagged `\Seen`. A message found already recorded (the
+//! server stopped between the commit and the flag, or another server took
+//! it) is only flagged. Between rounds the worker waits in IDLE where the
+//! server offers it, so a reply lands within seconds; else it polls.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::domain::secret::Secret;
+
+/// What the IMAP connection runs over: plain TCP (tests, a local relay) or
+/// TLS.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Debug> Stream for T {}
+type Session = async_imap::Session<Box<dyn Stream>>;
+
+/// `imaps://user:pass@host:993/INBOX` or `imap://…` (no TLS: for a server
+/// on the same machine or network only).
+#[derive(Debug, Clone)]
+pub struct ImapUrl {
+    pub tls: bool,
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: Secret<String>,
+    pub mailbox: String,
+}
+
+impl ImapUrl {
+    pub fn parse(text: &str) -> Result<ImapUrl, String> {
+        let url = url::Url::parse(text).map_err(|e| e.to_string())?;
+        let tls = match url.scheme() {
+            "imaps" => true,
+            "imap" => false,
+            other => return Err(format!("{other}: use imaps:// or imap://")),
+        };
+        let host = url.host_str().ok_or("no host")?.to_string();
+        let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+        let user = decode(url.username());
+        if user.is_empty() {
+            return Err("no user name".into());
+        }
+        let mailbox = decode(url.path().trim_start_matches('/'));
+        Ok(ImapUrl {
+            tls,
+            port: url.port().unwrap_or(if tls { 993 } else { 143 }),
+            host,
+            user,
+            password: Secret::new(decode(url.password().unwrap_or(""))),
+            mailbox: if mailbox.is_empty() { "INBOX".into() } else { mailbox },
+        })
+    }
+}
+
+pub struct Worker {
+    pub pools: crate::db::Pools,
+    pub url: ImapUrl,
+    pub settings: super::Settings,
+    /// How long to wait between rounds without IDLE, and the longest IDLE.
+    pub poll: Duration,
+    /// Messages larger than this are not read (only their header is).
+    pub max_bytes: u32,
+}
+
+impl Worker {
+    pub async fn run(self: Arc<Self>) {
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            match self.session().await {
+                Ok(()) => backoff = Duration::from_secs(1),
+                Err(e) => {
+                    tracing::warn!(host = %self.url.host, error = %e, "inbound email: connection failed, retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(300));
+                }
+            }
+        }
+    }
+
+    async fn connect(&self) -> Result<Session, String> {
+        let tcp = tokio::net::TcpStream::connect((self.url.host.as_str(), self.url.port))
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        let stream: Box<dyn Stream> = if self.url.tls {
+            let connector = tokio_native_tls::native_tls::TlsConnector::new().map_err(|e| e.to_string())?;
+            let connector = tokio_native_tls::TlsConnector::from(connector);
+            Box::new(connector.connect(&self.url.host, tcp).await.map_err(|e| format!("tls: {e}"))?)
+        } else {
+            Box::new(tcp)
+        };
+        let mut client = async_imap::Client::new(stream);
+        client.read_response().await.map_err(|e| format!("greeting: {e}"))?.ok_or("no greeting")?;
+        client.login(&self.url.user, self.url.password.expose()).await.map_err(|(e, _)| format!("login: {e}"))
+    }
+
+    /// One connection: rounds of fetching, with IDLE (or a pause) between.
+    async fn session(&self) -> Result<(), String> {
+        let mut session = self.connect().await?;
+        let idle = session.capabilities().await.map_err(|e| e.to_string())?.has_str("IDLE");
+        loop {
+            let mailbox = session.select(&self.url.mailbox).await.map_err(|e| format!("select: {e}"))?;
+            let uid_validity = mailbox.uid_validity.ok_or("the server gives no UIDVALIDITY")?;
+            self.round(&mut session, uid_validity).await?;
+            if idle {
+                let mut handle = session.idle();
+                handle.init().await.map_err(|e| format!("idle: {e}"))?;
+                let (wait, _stop) = handle.wait_with_timeout(self.poll);
+                wait.await.map_err(|e| format!("idle: {e}"))?;
+                session = handle.done().await.map_err(|e| format!("idle done: {e}"))?;
+            } else {
+                tokio::time::sleep(self.poll).await;
+            }
+        }
+    }
+
+    /// Fetches, handles and flags every unseen message.
+    async fn round(&self, session: &mut Session, uid_validity: u32) -> Result<usize, String> {
+        let mut uids: Vec<u32> =
+            session.uid_search("UNSEEN").await.map_err(|e| format!("search: {e}"))?.into_iter().collect();
+        uids.sort_unstable();
+        for &uid in &uids {
+            let place = super::Place { mailbox: &self.url.mailbox, uid_validity, uid };
+            if !self.already(&place).await? {
+                let size = self.fetch_one(session, uid, "RFC822.SIZE").await?.and_then(|f| f.size).unwrap_or(0);
+                let too_large = size > self.max_bytes;
+                // BODY.PEEK: fetching does not flag it seen; we do, later.
+                let part = if too_large { "BODY.PEEK[HEADER]" } else { "BODY.PEEK[]" };
+                let Some(fetched) = self.fetch_one(session, uid, part).await? else {
+                    continue; // expunged meanwhile
+                };
+                let raw = if too_large { fetched.header() } else { fetched.body() }.unwrap_or_default().to_vec();
+                let pools = self.pools.clone();
+                let settings = self.settings.clone();
+                let mailbox = self.url.mailbox.clone();
+                let outcome = tokio::task::spawn_blocking(move || {
+                    let mut conn = pools.write.get().map_err(|e| e.to_string())?;
+                    let place = super::Place { mailbox: &mailbox, uid_validity, uid };
+                    super::handle(&mut conn, &place, &raw, too_large, &settings, crate::web::now())
+                        .map_err(|e| e.to_string())
+                })
+                .await
+                .map_err(|e| e.to_string())??;
+                if let Some(outcome) = outcome {
+                    tracing::info!(uid, outcome = %outcome, "inbound email handled");
+                }
+            }
+            let flagged: Vec<_> = session
+                .uid_store(uid.to_string(), "+FLAGS.SILENT (\\Seen)")
+                .await
+                .map_err(|e| format!("store: {e}"))?
+                .try_collect()
+                .await
+                .map_err(|e| format!("store: {e}"))?;
+            drop(flagged);
+        }
+        Ok(uids.len())
+    }
+
+    async fn already(&self, place: &super::Place<'_>) -> Result<bool, String> {
+        let pools = self.pools.clone();
+        let (mailbox, uid_validity, uid) = (place.mailbox.to_string(), place.uid_validity, place.uid);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pools.read.get().map_err(|e| e.to_string())?;
+            super::handled(&mut conn, &super::Place { mailbox: &mailbox, uid_validity, uid }).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+
+    async fn fetch_one(
+        &self,
+        session: &mut Session,
+        uid: u32,
+        query: &str,
+    ) -> Result<Option<async_imap::types::Fetch>, String> {
+        let fetched: Vec<_> = session
+            .uid_fetch(uid.to_string(), query)
+            .await
+            .map_err(|e| format!("fetch: {e}"))?
+            .try_collect()
+            .await
+            .map_err(|e| format!("fetch: {e}"))?;
+        Ok(fetched.into_iter().find(|f| f.uid == Some(uid)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imap_urls() {
+        let u = ImapUrl::parse("imaps://support%40example.com:p%40ss@mail.example.com/Help%20desk").unwrap();
+        assert!(u.tls);
+        assert_eq!((u.host.as_str(), u.port), ("mail.example.com", 993));
+        assert_eq!(u.user, "support@example.com");
+        assert_eq!(u.password.expose(), "p@ss");
+        assert_eq!(u.mailbox, "Help desk");
+        let plain = ImapUrl::parse("imap://desk:secret@127.0.0.1:1143").unwrap();
+        assert!(!plain.tls);
+        assert_eq!((plain.port, plain.mailbox.as_str()), (1143, "INBOX"));
+        assert!(ImapUrl::parse("pop3://a:b@host").is_err());
+        assert!(ImapUrl::parse("imap://host").is_err(), "no user");
+    }
+}

@@ -1,0 +1,382 @@
+//! Inbound email against a real IMAP server: Debian's dovecot, started by
+//! the test with a configuration of its own (unprivileged: as `nobody` when
+//! the suite runs as root), mail delivered into it with IMAP APPEND.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use diesel::prelude::*;
+use futures_util::TryStreamExt;
+use paydesk::db::schema::{inbound_mail, outbox, ticket_events, tickets};
+
+use crate::support::*;
+
+const USER: &str = "desk";
+const PASSWORD: &str = "imap-secret";
+
+pub struct Dovecot {
+    pub port: u16,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dovecot_binary() -> PathBuf {
+    let path = PathBuf::from(std::env::var("PAYDESK_DOVECOT").unwrap_or_else(|_| "/usr/sbin/dovecot".into()));
+    assert!(path.exists(), "{} is missing: apt-get install dovecot-imapd", path.display());
+    path
+}
+
+impl Dovecot {
+    pub fn start() -> Dovecot {
+        let binary = dovecot_binary();
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let port = free_port();
+        // Dovecot refuses to run its login process as root: under root the
+        // whole server runs as `nobody`, owning its folder.
+        let as_root = nix_is_root();
+        let (user, group) = if as_root { ("nobody".to_string(), "nogroup".to_string()) } else { current_user() };
+        let (uid, gid) = ids(&user, &group);
+        for sub in ["run", "state", "home"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        std::fs::write(root.join("users"), format!("{USER}:{{PLAIN}}{PASSWORD}\n")).unwrap();
+        let d = root.display();
+        let config = format!(
+            "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/log\ninstance_name = paydesk-test-{port}\n\
+             protocols = imap\nlisten = 127.0.0.1\nssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\n\
+             first_valid_uid = 0\ndefault_internal_user = {user}\ndefault_internal_group = {group}\n\
+             default_login_user = {user}\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/users\n}}\n\
+             userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={d}/home/%u\n}}\n\
+             mail_location = maildir:~/Maildir\n\
+             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  \
+             inet_listener imaps {{\n    port = 0\n  }}\n}}\nservice anvil {{\n  chroot =\n}}\n"
+        );
+        std::fs::write(root.join("dovecot.conf"), config).unwrap();
+        let conf = root.join("dovecot.conf");
+        let mut command = if as_root {
+            Command::new("chown").args(["-R", &format!("{user}:{group}")]).arg(root).status().unwrap();
+            std::fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+            let mut c = Command::new("runuser");
+            c.args(["-u", &user, "--"]).arg(&binary);
+            c
+        } else {
+            Command::new(&binary)
+        };
+        let child = command
+            .arg("-F")
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} ({e}): apt-get install dovecot-imapd", binary.display()));
+        let server = Dovecot { port, child, _dir: dir };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let log = std::fs::read_to_string(server._dir.path().join("log")).unwrap_or_default();
+        panic!("dovecot did not start: {log}");
+    }
+
+    pub fn url(&self) -> String {
+        format!("imap://{USER}:{PASSWORD}@127.0.0.1:{}/INBOX", self.port)
+    }
+
+    async fn session(&self) -> async_imap::Session<tokio::net::TcpStream> {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.unwrap();
+        let mut client = async_imap::Client::new(tcp);
+        client.read_response().await.unwrap();
+        let mut session = client.login(USER, PASSWORD).await.map_err(|(e, _)| e).unwrap();
+        session.select("INBOX").await.unwrap();
+        session
+    }
+
+    /// Delivers a message into the mailbox, as a mail server would.
+    pub async fn deliver(&self, raw: &str) {
+        let mut s = self.session().await;
+        s.append("INBOX", None, None, raw.replace('\n', "\r\n").replace("\r\r\n", "\r\n")).await.unwrap();
+        s.logout().await.unwrap();
+    }
+
+    /// UIDs of the messages not yet flagged seen.
+    pub async fn unseen(&self) -> Vec<u32> {
+        let mut s = self.session().await;
+        let mut uids: Vec<u32> = s.uid_search("UNSEEN").await.unwrap().into_iter().collect();
+        uids.sort_unstable();
+        s.logout().await.unwrap();
+        uids
+    }
+
+    /// Clears `\Seen`: as if the server had stopped between recording a
+    /// message and flagging it.
+    pub async fn unflag(&self, uid: u32) {
+        let mut s = self.session().await;
+        let _: Vec<_> = s.uid_store(uid.to_string(), "-FLAGS (\\Seen)").await.unwrap().try_collect().await.unwrap();
+        s.logout().await.unwrap();
+    }
+}
+
+fn nix_is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+fn current_user() -> (String, String) {
+    let out = |args: &[&str]| {
+        String::from_utf8_lossy(&Command::new("id").args(args).output().unwrap().stdout).trim().to_string()
+    };
+    (out(&["-un"]), out(&["-gn"]))
+}
+
+fn ids(user: &str, group: &str) -> (String, String) {
+    let out = |args: &[&str]| {
+        String::from_utf8_lossy(&Command::new("id").args(args).output().unwrap().stdout).trim().to_string()
+    };
+    let gid = String::from_utf8_lossy(&Command::new("getent").args(["group", group]).output().unwrap().stdout)
+        .split(':')
+        .nth(2)
+        .unwrap_or("")
+        .to_string();
+    (out(&["-u", user]), gid)
+}
+
+const REPLY: &str = "support@paydesk.test";
+
+async fn app_with_mailbox(dovecot: &Dovecot) -> TestApp {
+    let url = dovecot.url();
+    spawn_with(move |c| {
+        c.imap_url = Some(paydesk::domain::secret::Secret::new(url));
+        c.reply_address = Some(REPLY.into());
+        c.imap_poll_secs = 1;
+    })
+    .await
+}
+
+/// The `Reply-To` of the newest .eml the server wrote.
+fn reply_to_of_latest_mail(dir: &Path) -> String {
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).unwrap());
+    let text = std::fs::read_to_string(files.last().expect("a message was written")).unwrap();
+    text.lines().find_map(|l| l.strip_prefix("Reply-To: ")).expect("a Reply-To header").trim().to_string()
+}
+
+async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..150 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn handled(app: &TestApp) -> Vec<(String, String)> {
+    inbound_mail::table
+        .select((inbound_mail::sender, inbound_mail::outcome))
+        .order(inbound_mail::uid)
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+fn customer_messages(app: &TestApp, reference: &str) -> Vec<String> {
+    ticket_events::table
+        .inner_join(tickets::table)
+        .filter(tickets::reference.eq(reference))
+        .filter(ticket_events::kind.eq("customer_message"))
+        .select(ticket_events::body)
+        .order(ticket_events::created_at)
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+fn status(app: &TestApp, reference: &str) -> String {
+    tickets::table.filter(tickets::reference.eq(reference)).select(tickets::status).first(&mut app.conn()).unwrap()
+}
+
+#[tokio::test]
+async fn a_reply_by_email_lands_on_its_ticket_without_the_quoted_history() {
+    let dovecot = Dovecot::start();
+    let app = app_with_mailbox(&dovecot).await;
+    let (reference, _) = app.file_api(&complete_fields()).await;
+    app.wait_outbox_sent(1).await;
+    let reply_to = reply_to_of_latest_mail(app.mail_dir.path());
+    assert!(reply_to.starts_with("support+") && reply_to.ends_with("@paydesk.test"), "{reply_to}");
+    assert!(!reply_to.contains(&reference), "the address says nothing about the ticket");
+
+    // The agent asks; the customer answers by email, from their phone.
+    let agent = app.staff("agent").await;
+    let res = agent
+        .post(
+            &format!("/agent/tickets/{reference}/reply"),
+            &[("body", "Which bank card?"), ("then", "pending_customer")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(status(&app, &reference), "pending_customer");
+    dovecot
+        .deliver(&format!(
+            "From: Li Wei <LI.WEI@example.com>\nTo: {reply_to}\nSubject: Re: your request\nMessage-ID: <r1@phone.example>\n\
+             Content-Type: text/plain; charset=utf-8\n\n招商银行的卡\n\n在 2026年12月2日 10:00，paydesk 写道：\n> Which bank card?\n"
+        ))
+        .await;
+    wait_until("the reply on the ticket", || !customer_messages(&app, &reference).is_empty()).await;
+    assert_eq!(customer_messages(&app, &reference), vec!["招商银行的卡".to_string()]);
+    assert_eq!(status(&app, &reference), "open", "the answer takes the ticket off 'waiting on the customer'");
+    wait_until("flagged seen", || handled(&app).len() == 1).await;
+    for _ in 0..50 {
+        if dovecot.unseen().await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(dovecot.unseen().await.is_empty(), "flagged \\Seen once recorded");
+    assert_eq!(handled(&app), vec![("li.wei@example.com".to_string(), "customer_reply".to_string())]);
+
+    // Threaded by In-Reply-To alone (sent to the plain address), with an
+    // image that becomes a screenshot.
+    let ticket_id: String =
+        tickets::table.filter(tickets::reference.eq(&reference)).select(tickets::id).first(&mut app.conn()).unwrap();
+    let sent: String = outbox::table
+        .filter(outbox::ticket_id.eq(&ticket_id))
+        .select(outbox::message_id)
+        .first(&mut app.conn())
+        .unwrap();
+    let png = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, samples::png());
+    dovecot
+        .deliver(&format!(
+            "From: li.wei@example.com\nTo: {REPLY}\nSubject: Re: your request\nMessage-ID: <r2@phone.example>\n\
+             In-Reply-To: {sent}\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n\n\
+             --b1\nContent-Type: text/plain; charset=utf-8\n\nHere is the screen.\n\
+             --b1\nContent-Type: image/png; name=\"shot.png\"\nContent-Disposition: attachment; filename=\"shot.png\"\n\
+             Content-Transfer-Encoding: base64\n\n{png}\n--b1--\n"
+        ))
+        .await;
+    wait_until("the second reply", || customer_messages(&app, &reference).len() == 2).await;
+    assert_eq!(customer_messages(&app, &reference)[1], "Here is the screen.");
+    let shots: i32 = tickets::table
+        .filter(tickets::reference.eq(&reference))
+        .select(tickets::screenshot_count)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(shots, 2, "the attached image joined the ticket's screenshots");
+}
+
+#[tokio::test]
+async fn strangers_auto_replies_and_other_senders_are_handled_without_loops() {
+    let dovecot = Dovecot::start();
+    let app = app_with_mailbox(&dovecot).await;
+    let (reference, _) = app.file_api(&complete_fields()).await;
+    app.wait_outbox_sent(1).await;
+    let reply_to = reply_to_of_latest_mail(app.mail_dir.path());
+    let before = status(&app, &reference);
+
+    // Someone else writes to the ticket's address: a note, nothing changes.
+    dovecot
+        .deliver(&format!("From: someone@else.example\nTo: {reply_to}\nSubject: hi\n\nPlease close this ticket.\n"))
+        .await;
+    // A vacation responder answers our mail: recorded, never answered.
+    dovecot
+        .deliver(&format!(
+            "From: li.wei@example.com\nTo: {reply_to}\nSubject: Out of office\nAuto-Submitted: auto-replied\n\nI am away.\n"
+        ))
+        .await;
+    // A stranger writes twice to the plain address: one answer a day.
+    for n in 1..=2 {
+        dovecot
+            .deliver(&format!("From: stranger@example.org\nTo: {REPLY}\nSubject: 缴费失败\n\n我的电费交不了 {n}\n"))
+            .await;
+    }
+    wait_until("four messages handled", || handled(&app).len() == 4).await;
+    let outcomes: Vec<String> = handled(&app).into_iter().map(|(_, o)| o).collect();
+    assert_eq!(outcomes, ["other_sender", "auto_reply", "unmatched", "unmatched_quiet"]);
+    assert_eq!(status(&app, &reference), before, "another sender changes nothing");
+    assert!(customer_messages(&app, &reference).is_empty());
+    let notes: Vec<(String, bool)> = ticket_events::table
+        .inner_join(tickets::table)
+        .filter(tickets::reference.eq(&reference))
+        .filter(ticket_events::kind.eq("internal_note"))
+        .select((ticket_events::body, ticket_events::is_public))
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].0.contains("someone@else.example") && notes[0].0.contains("Please close"), "{:?}", notes[0]);
+    assert!(!notes[0].1, "internal, not shown to the customer");
+
+    // The stranger got one answer, in Chinese, with the form's link.
+    let answers: Vec<String> = outbox::table
+        .filter(outbox::kind.eq("inbound_unmatched"))
+        .select(outbox::recipient)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(answers, ["stranger@example.org"]);
+    app.wait_outbox_sent(2).await;
+    let mut files: Vec<_> = std::fs::read_dir(app.mail_dir.path()).unwrap().flatten().map(|e| e.path()).collect();
+    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).unwrap());
+    let raw = std::fs::read(files.last().unwrap()).unwrap();
+    let answer = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(answer.to().and_then(|a| a.first()).and_then(|a| a.address()), Some("stranger@example.org"));
+    let text = answer.body_text(0).unwrap();
+    assert!(text.contains("/tickets/new") && text.contains("求助表单"), "{text}");
+    assert!(answer.reply_to().is_none(), "an answer to a stranger invites no reply thread");
+
+    // Admins see the inbound log.
+    let admin = app.staff("admin").await;
+    let log = admin.text("/admin/inbound").await;
+    assert!(log.contains("stranger@example.org") && log.contains("Matched no ticket"), "{log}");
+    assert!(log.contains(&reference));
+    let agent = app.staff("agent").await;
+    assert_eq!(agent.get("/admin/inbound").await.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn a_message_is_handled_once_across_a_lost_flag_and_two_servers() {
+    let dovecot = Dovecot::start();
+    let app = app_with_mailbox(&dovecot).await;
+    let (reference, _) = app.file_api(&complete_fields()).await;
+    app.wait_outbox_sent(1).await;
+    let reply_to = reply_to_of_latest_mail(app.mail_dir.path());
+    // A second server on the same database and mailbox.
+    let url = dovecot.url();
+    let second_mail = tempfile::tempdir().unwrap();
+    start_server(&app.db.url(), second_mail.path(), move |c| {
+        c.imap_url = Some(paydesk::domain::secret::Secret::new(url));
+        c.reply_address = Some(REPLY.into());
+        c.imap_poll_secs = 1;
+    });
+    for n in 0..6 {
+        dovecot
+            .deliver(&format!(
+                "From: li.wei@example.com\nTo: {reply_to}\nSubject: Re\nMessage-ID: <m{n}@phone.example>\n\nmessage {n}\n"
+            ))
+            .await;
+    }
+    wait_until("six messages handled", || handled(&app).len() == 6).await;
+    // The server stopped between recording a message and flagging it: the
+    // message shows up unseen again, and is only flagged.
+    dovecot.unflag(1).await;
+    for _ in 0..50 {
+        if dovecot.unseen().await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(dovecot.unseen().await.is_empty());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut got = customer_messages(&app, &reference);
+    got.sort();
+    let want: Vec<String> = (0..6).map(|n| format!("message {n}")).collect();
+    assert_eq!(got, want, "each message once, none twice");
+    assert_eq!(handled(&app).len(), 6);
+}
