@@ -95,6 +95,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    packet_reply_addresses (token_hash) {
+        token_hash -> Text,
+        escalation_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    escalation_mail_answers (id) {
+        id -> Text,
+        escalation_id -> Text,
+        sender -> Text,
+        from_recipient -> Bool,
+        body -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     screenshots (id) {
         id -> Text,
         ticket_id -> Text,
@@ -447,6 +466,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     inbound_mail,
     reply_addresses,
+    packet_reply_addresses,
+    escalation_mail_answers,
     webhooks,
     webhook_events,
 );

@@ -469,13 +469,15 @@ code_enum!(
     /// What became of an email that came in over IMAP (src/inbound), as the
     /// admins' inbound log shows it: from the ticket's customer (their
     /// message on the ticket); about a ticket from another address (an
-    /// internal note, trusted to change nothing); an auto-reply, bounce or
+    /// internal note, trusted to change nothing); an answer to an
+    /// escalation's packet (shown to supervisors to confirm); an auto-reply, bounce or
     /// list message (never answered); matching no ticket (the sender gets
     /// the form's link, once a day: then quiet); over the size limit (not
     /// read); refused (its ticket anonymised or full of screenshots).
     InboundOutcome, "inbound" {
         CustomerReply => "customer_reply",
         OtherSender => "other_sender",
+        PlatformAnswer => "platform_answer",
         AutoReply => "auto_reply",
         Unmatched => "unmatched",
         UnmatchedQuiet => "unmatched_quiet",

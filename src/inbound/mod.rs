@@ -10,6 +10,9 @@
 //!   the tracking page (quoted history and signature dropped, the first
 //!   image through the screenshot checks). From anyone else it is kept as
 //!   an internal note and changes nothing.
+//! - An answer to an escalation's packet (its own `+<token>` address, or
+//!   `In-Reply-To` naming the packet) is kept on the escalation for a
+//!   supervisor to confirm as approved or declined: never applied by itself.
 //! - Auto-replies, bounces and list mail are recorded and never answered.
 //! - A message about no ticket is not turned into a half-empty ticket: the
 //!   sender gets the form's link, at most once a day.
@@ -20,7 +23,7 @@ pub mod worker;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{inbound_mail, outbox, reply_addresses};
+use crate::db::schema::{escalation_mail_answers, inbound_mail, outbox, packet_reply_addresses, reply_addresses};
 use crate::db::tickets::{self as store, author, event_kind, new_id, NewEvent};
 use crate::db::DbConn;
 use crate::domain::codes::InboundOutcome;
@@ -67,11 +70,7 @@ const TOKEN_LEN: usize = 32;
 /// ticket always gets the same address and nothing but its hash is stored.
 /// Recorded (once) so that a reply finds the ticket again.
 pub fn reply_token(conn: &mut DbConn, ticket_id: &str, now: NaiveDateTime) -> QueryResult<String> {
-    use hmac::{Hmac, Mac};
-    let secret = crate::db::users::server_secret(conn, "reply-address", now)?;
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.expose().as_bytes()).expect("any key length");
-    mac.update(ticket_id.as_bytes());
-    let token = hex::encode(mac.finalize().into_bytes())[..TOKEN_LEN].to_string();
+    let token = derive_token(conn, ticket_id, now)?;
     let exists = reply_addresses::table.find(hash_secret(&token)).count().get_result::<i64>(conn)? > 0;
     if !exists {
         diesel::insert_into(reply_addresses::table)
@@ -83,6 +82,32 @@ pub fn reply_token(conn: &mut DbConn, ticket_id: &str, now: NaiveDateTime) -> Qu
             .execute(conn)?;
     }
     Ok(token)
+}
+
+/// An escalation packet's reply token: as a ticket's, from its id (marked
+/// as an escalation's, so the two can never meet).
+pub fn packet_reply_token(conn: &mut DbConn, escalation_id: &str, now: NaiveDateTime) -> QueryResult<String> {
+    let token = derive_token(conn, &format!("escalation:{escalation_id}"), now)?;
+    let exists = packet_reply_addresses::table.find(hash_secret(&token)).count().get_result::<i64>(conn)? > 0;
+    if !exists {
+        diesel::insert_into(packet_reply_addresses::table)
+            .values((
+                packet_reply_addresses::token_hash.eq(hash_secret(&token)),
+                packet_reply_addresses::escalation_id.eq(escalation_id),
+                packet_reply_addresses::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(token)
+}
+
+/// HMAC-SHA256 of `what` with the reply addresses' server secret, as hex.
+fn derive_token(conn: &mut DbConn, what: &str, now: NaiveDateTime) -> QueryResult<String> {
+    use hmac::{Hmac, Mac};
+    let secret = crate::db::users::server_secret(conn, "reply-address", now)?;
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.expose().as_bytes()).expect("any key length");
+    mac.update(what.as_bytes());
+    Ok(hex::encode(mac.finalize().into_bytes())[..TOKEN_LEN].to_string())
 }
 
 /// What a message says, as far as we act on it.
@@ -184,8 +209,12 @@ pub fn handle(
             return Ok(None);
         }
         let m = read(raw);
-        let ticket = find_ticket(conn, &m, settings)?;
-        let outcome = act(conn, &m, ticket.as_ref(), too_large, settings, now)?;
+        let about = find_target(conn, &m, settings)?;
+        let outcome = act(conn, &m, about.as_ref(), too_large, settings, now)?;
+        let ticket = match &about {
+            Some(About::Ticket(t)) => Some(t),
+            _ => None,
+        };
         diesel::insert_into(inbound_mail::table)
             .values((
                 inbound_mail::id.eq(new_id()),
@@ -196,7 +225,7 @@ pub fn handle(
                 inbound_mail::sender.eq(truncate(&m.sender, 254)),
                 inbound_mail::subject.eq(truncate(&m.subject, 200)),
                 inbound_mail::outcome.eq(outcome.as_str()),
-                inbound_mail::ticket_id.eq(ticket.as_ref().map(|t| t.id.as_str())),
+                inbound_mail::ticket_id.eq(ticket.map(|t| t.id.as_str())),
                 inbound_mail::received_at.eq(now),
             ))
             .execute(conn)?;
@@ -224,36 +253,112 @@ fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
-/// The ticket a message is about: the token of the address it was sent to,
-/// else a message of ours it answers.
-fn find_ticket(conn: &mut DbConn, m: &Incoming, settings: &Settings) -> QueryResult<Option<store::Ticket>> {
+/// What a message is about.
+enum About {
+    Ticket(store::Ticket),
+    /// An escalation's packet (by its id).
+    Escalation(String),
+}
+
+/// What a message is about: the token of the address it was sent to, else
+/// a message of ours it answers.
+fn find_target(conn: &mut DbConn, m: &Incoming, settings: &Settings) -> QueryResult<Option<About>> {
     if let Some(reply) = &settings.reply {
         for token in m.recipients.iter().filter_map(|r| reply.token_in(r)) {
-            let id: Option<String> = reply_addresses::table
-                .find(hash_secret(&token))
-                .select(reply_addresses::ticket_id)
+            let hash = hash_secret(&token);
+            let ticket: Option<String> =
+                reply_addresses::table.find(&hash).select(reply_addresses::ticket_id).first(conn).optional()?;
+            if let Some(id) = ticket {
+                return Ok(store::find_by_id(conn, &id)?.map(About::Ticket));
+            }
+            let escalation: Option<String> = packet_reply_addresses::table
+                .find(&hash)
+                .select(packet_reply_addresses::escalation_id)
                 .first(conn)
                 .optional()?;
-            if let Some(id) = id {
-                return store::find_by_id(conn, &id);
+            if let Some(id) = escalation {
+                return Ok(Some(About::Escalation(id)));
             }
         }
     }
     for answered in m.answers.iter().take(20) {
         let id = format!("<{}>", answered.trim_matches(|c| c == '<' || c == '>'));
-        let ticket: Option<Option<String>> =
-            outbox::table.filter(outbox::message_id.eq(&id)).select(outbox::ticket_id).first(conn).optional()?;
-        if let Some(Some(ticket)) = ticket {
-            return store::find_by_id(conn, &ticket);
+        let sent: Option<(Option<String>, Option<String>)> = outbox::table
+            .filter(outbox::message_id.eq(&id))
+            .select((outbox::ticket_id, outbox::escalation_id))
+            .first(conn)
+            .optional()?;
+        match sent {
+            Some((Some(ticket), _)) => return Ok(store::find_by_id(conn, &ticket)?.map(About::Ticket)),
+            Some((None, Some(escalation))) => return Ok(Some(About::Escalation(escalation))),
+            _ => {}
         }
     }
     Ok(None)
 }
 
+/// An answer to an escalation's packet: kept for supervisors to read and
+/// confirm, never applied by itself (an email's words do not decide what
+/// hundreds of customers are told). Whether it came from the address the
+/// packet went to is recorded beside it.
+fn answer_to_packet(
+    conn: &mut DbConn,
+    m: &Incoming,
+    escalation_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<InboundOutcome> {
+    let sent_to: Vec<String> = outbox::table
+        .filter(outbox::escalation_id.eq(escalation_id))
+        .filter(outbox::kind.eq(crate::db::outbox::kind::ESCALATION_PACKET))
+        .select(outbox::recipient)
+        .load(conn)?;
+    let from_recipient = sent_to.iter().any(|r| r.trim().eq_ignore_ascii_case(&m.sender));
+    let body = crate::domain::text::clean(&m.text, crate::domain::text::limits::MESSAGE, true)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| truncate(&m.text, crate::domain::text::limits::MESSAGE));
+    diesel::insert_into(escalation_mail_answers::table)
+        .values((
+            escalation_mail_answers::id.eq(new_id()),
+            escalation_mail_answers::escalation_id.eq(escalation_id),
+            escalation_mail_answers::sender.eq(truncate(&m.sender, 254)),
+            escalation_mail_answers::from_recipient.eq(from_recipient),
+            escalation_mail_answers::body.eq(&body),
+            escalation_mail_answers::received_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(if from_recipient { InboundOutcome::PlatformAnswer } else { InboundOutcome::OtherSender })
+}
+
+/// An answer to a packet, as supervisors read it.
+#[derive(Debug, Clone, Queryable)]
+pub struct MailAnswer {
+    pub escalation_id: String,
+    pub sender: String,
+    pub from_recipient: bool,
+    pub body: String,
+    pub received_at: NaiveDateTime,
+}
+
+/// The email answers to these escalations, oldest first.
+pub fn mail_answers(conn: &mut DbConn, escalation_ids: &[String]) -> QueryResult<Vec<MailAnswer>> {
+    escalation_mail_answers::table
+        .filter(escalation_mail_answers::escalation_id.eq_any(escalation_ids))
+        .select((
+            escalation_mail_answers::escalation_id,
+            escalation_mail_answers::sender,
+            escalation_mail_answers::from_recipient,
+            escalation_mail_answers::body,
+            escalation_mail_answers::received_at,
+        ))
+        .order(escalation_mail_answers::received_at.asc())
+        .load(conn)
+}
+
 fn act(
     conn: &mut DbConn,
     m: &Incoming,
-    ticket: Option<&store::Ticket>,
+    about: Option<&About>,
     too_large: bool,
     settings: &Settings,
     now: NaiveDateTime,
@@ -264,8 +369,10 @@ fn act(
     if too_large {
         return Ok(InboundOutcome::TooLarge);
     }
-    let Some(ticket) = ticket else {
-        return answer_unmatched(conn, m, now);
+    let ticket = match about {
+        None => return answer_unmatched(conn, m, now),
+        Some(About::Escalation(id)) => return answer_to_packet(conn, m, id, now),
+        Some(About::Ticket(t)) => t,
     };
     let body = crate::domain::text::clean(&m.text, crate::domain::text::limits::MESSAGE, true)
         .ok()

@@ -220,8 +220,17 @@ impl Worker {
         let id = m.escalation_id.as_deref().ok_or("no escalation")?;
         let e = routing::escalation(conn, id).map_err(|e| e.to_string())?.ok_or("escalation gone")?;
         let (subject, text, html, attachments) = packet_parts(conn, &e, true)?;
+        // The platform's answer comes back to the escalation.
+        let reply_to = match &self.reply {
+            Some(reply) => {
+                let token =
+                    crate::inbound::packet_reply_token(conn, &e.id, crate::web::now()).map_err(|e| e.to_string())?;
+                Some(reply.with_token(&token))
+            }
+            None => None,
+        };
         let outgoing =
-            Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone(), reply_to: None };
+            Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone(), reply_to };
         build(&self.from, outgoing, attachments)
     }
 }

@@ -380,3 +380,84 @@ async fn a_message_is_handled_once_across_a_lost_flag_and_two_servers() {
     assert_eq!(got, want, "each message once, none twice");
     assert_eq!(handled(&app).len(), 6);
 }
+
+/// The .eml the server wrote to `to`, parsed.
+fn mail_to(dir: &Path, to: &str) -> Option<Vec<u8>> {
+    std::fs::read_dir(dir).unwrap().flatten().map(|e| std::fs::read(e.path()).unwrap()).find(|raw| {
+        let m = mail_parser::MessageParser::default().parse(raw).unwrap();
+        m.to().and_then(|a| a.first()).and_then(|a| a.address()) == Some(to)
+    })
+}
+
+#[tokio::test]
+async fn a_platform_answer_by_email_waits_on_its_escalation_for_a_supervisor() {
+    let dovecot = Dovecot::start();
+    let app = app_with_mailbox(&dovecot).await;
+    let oos = with(&with(&with(&complete_fields(), "platform", "alipay"), "symptom", "button_inert"), "error_code", "");
+    let oos = with(&oos, "error_message", "");
+    let (reference, _) = app.file_api(&oos).await;
+    let escalation: Option<String> = tickets::table
+        .filter(tickets::reference.eq(&reference))
+        .select(tickets::escalation_id)
+        .first(&mut app.conn())
+        .unwrap();
+    let escalation = escalation.expect("an out-of-scope case is escalated");
+    let supervisor = app.staff("supervisor").await;
+    let res = supervisor.post(&format!("/supervisor/escalations/{escalation}/approve"), &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let contact = "mini-program-review@alipay.example";
+    let mut packet = None;
+    for _ in 0..100 {
+        packet = mail_to(app.mail_dir.path(), contact);
+        if packet.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let raw = packet.expect("the packet was sent");
+    let packet = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let reply_to = packet.reply_to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap().to_string();
+    assert!(reply_to.starts_with("support+"), "{reply_to}");
+    let packet_id = packet.message_id().unwrap().to_string();
+
+    // The platform answers the packet; someone else answers it too.
+    dovecot
+        .deliver(&format!(
+            "From: Alipay Review <{contact}>\nTo: {reply_to}\nSubject: Re: packet\n\n场景已开通，参考号 ALI-2026-0042\n\n> 您好：以下客户无法完成\n"
+        ))
+        .await;
+    dovecot
+        .deliver(&format!(
+            "From: someone@else.example\nTo: {REPLY}\nIn-Reply-To: <{packet_id}>\nSubject: Re: packet\n\nDeclined, sorry.\n"
+        ))
+        .await;
+    wait_until("both answers recorded", || handled(&app).len() == 2).await;
+    let outcomes: Vec<String> = handled(&app).into_iter().map(|(_, o)| o).collect();
+    assert_eq!(outcomes, ["platform_answer", "other_sender"]);
+
+    // Nothing is applied: the escalation still waits, and so do customers.
+    let state: String = paydesk::db::schema::escalations::table
+        .find(&escalation)
+        .select(paydesk::db::schema::escalations::status)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(state, "sent");
+    assert_eq!(status(&app, &reference), "pending_platform");
+
+    // The supervisor reads both, the platform's words suggested, the other
+    // sender marked; then confirms the outcome.
+    let page = supervisor.text("/supervisor/escalations").await;
+    assert!(page.contains("Answer received by email"), "{page}");
+    assert!(page.contains(contact) && page.contains("someone@else.example"));
+    assert!(page.contains("not from the address the packet went to"));
+    assert!(page.contains("rows=\"3\">场景已开通，参考号 ALI-2026-0042</textarea>"), "the platform's words suggested");
+    assert!(!page.contains("您好：以下客户无法完成"), "quoted packet dropped");
+    let res = supervisor
+        .post(
+            &format!("/supervisor/escalations/{escalation}/answer"),
+            &[("outcome", "approved"), ("reference", "ALI-2026-0042"), ("text", "场景已开通")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(status(&app, &reference), "resolved", "confirmed by a supervisor, the customers are told");
+}

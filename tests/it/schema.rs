@@ -168,6 +168,16 @@ async fn schema_rs_matches_the_migrated_database() {
         .limit(1)
         .load::<(String, String, i64, i64, String, String, String, String, Option<String>, Ts)>(&mut conn)
         .unwrap();
+    packet_reply_addresses::table
+        .select(packet_reply_addresses::all_columns)
+        .limit(1)
+        .load::<(String, String, Ts)>(&mut conn)
+        .unwrap();
+    escalation_mail_answers::table
+        .select(escalation_mail_answers::all_columns)
+        .limit(1)
+        .load::<(String, String, String, bool, String, Ts)>(&mut conn)
+        .unwrap();
     reply_addresses::table
         .select(reply_addresses::all_columns)
         .limit(1)

@@ -39,6 +39,16 @@ pub struct EscalationView {
     pub tickets: Vec<TicketLine>,
     /// Waiting for review: the packet exactly as approving sends it.
     pub packet: Option<Preview>,
+    /// Sent: answers that came back by email, for a supervisor to confirm.
+    pub answers: Vec<crate::inbound::MailAnswer>,
+}
+
+impl EscalationView {
+    /// What the answer form starts with: the latest emailed answer from the
+    /// address the packet went to (the supervisor still chooses the outcome).
+    pub fn suggested_text(&self) -> &str {
+        self.answers.iter().rev().find(|a| a.from_recipient).map(|a| a.body.as_str()).unwrap_or("")
+    }
 }
 
 /// An escalation as read for the page: with its tickets, and its packet
@@ -77,6 +87,7 @@ struct EscalationsPage {
 fn view(lang: Lang, e: Escalation, tickets: Vec<Ticket>, packet: Option<Preview>) -> EscalationView {
     EscalationView {
         packet,
+        answers: Vec::new(),
         why: super::words::rule_label(lang, &e.rule, Some(e.target)),
         target: lang.t(&format!("esc-target-{}", e.target)),
         platform: e.platform.label(lang),
@@ -118,7 +129,7 @@ async fn page(
 ) -> Result<HttpResponse, AppError> {
     let lang = p.lang;
     let st = state.clone();
-    let (pending, sent) = state
+    let (pending, sent, answers) = state
         .db(move |c| {
             let to = Addresses { engineering: &st.config.engineering_email, provider: &st.config.provider_email };
             let mut load = |states: &[EscalationStatus], preview: bool| -> Result<Vec<Loaded>, AppError> {
@@ -142,10 +153,22 @@ async fn page(
                     })
                     .collect()
             };
-            Ok((load(&[status::PENDING_REVIEW], true)?, load(&[status::SENT], false)?))
+            let sent = load(&[status::SENT], false)?;
+            let pending = load(&[status::PENDING_REVIEW], true)?;
+            let ids: Vec<String> = sent.iter().map(|(e, _, _)| e.id.clone()).collect();
+            let answers = crate::inbound::mail_answers(c, &ids)?;
+            Ok((pending, sent, answers))
         })
         .await?;
-    let to_views = |list: Vec<Loaded>| list.into_iter().map(|(e, t, p)| view(lang, e, t, p)).collect();
+    let to_views = |list: Vec<Loaded>| -> Vec<EscalationView> {
+        list.into_iter()
+            .map(|(e, t, p)| {
+                let mut v = view(lang, e, t, p);
+                v.answers = answers.iter().filter(|a| a.escalation_id == v.e.id).cloned().collect();
+                v
+            })
+            .collect()
+    };
     let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     crate::web::html_status(
         code,

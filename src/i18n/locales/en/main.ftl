@@ -695,3 +695,7 @@ inbound-sender = From
 inbound-subject = Subject
 inbound-outcome = What became of it
 inbound-ticket = Ticket
+inbound-platform_answer = Answer to an escalation's packet (for a supervisor to confirm)
+esc-mail-answer = Answer received by email
+esc-mail-answer-other = not from the address the packet went to: check before relying on it
+esc-mail-answer-confirm = Nothing has been applied yet: choose whether the answer approves or declines, check the words the customers will read, and save.

@@ -695,3 +695,7 @@ inbound-sender = 发件人
 inbound-subject = 主题
 inbound-outcome = 处理结果
 inbound-ticket = 工单
+inbound-platform_answer = 对升级材料的答复（待主管确认）
+esc-mail-answer = 收到的邮件答复
+esc-mail-answer-other = 并非来自升级材料的收件地址：采信前请核实
+esc-mail-answer-confirm = 尚未执行任何操作：请确认答复是同意还是拒绝，检查客户将看到的文字，然后保存。

@@ -1,0 +1,2 @@
+DROP TABLE escalation_mail_answers;
+DROP TABLE packet_reply_addresses;
