@@ -255,7 +255,7 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// What a message is about.
 enum About {
-    Ticket(store::Ticket),
+    Ticket(Box<store::Ticket>),
     /// An escalation's packet (by its id).
     Escalation(String),
 }
@@ -269,7 +269,7 @@ fn find_target(conn: &mut DbConn, m: &Incoming, settings: &Settings) -> QueryRes
             let ticket: Option<String> =
                 reply_addresses::table.find(&hash).select(reply_addresses::ticket_id).first(conn).optional()?;
             if let Some(id) = ticket {
-                return Ok(store::find_by_id(conn, &id)?.map(About::Ticket));
+                return Ok(store::find_by_id(conn, &id)?.map(|t| About::Ticket(Box::new(t))));
             }
             let escalation: Option<String> = packet_reply_addresses::table
                 .find(&hash)
@@ -289,7 +289,7 @@ fn find_target(conn: &mut DbConn, m: &Incoming, settings: &Settings) -> QueryRes
             .first(conn)
             .optional()?;
         match sent {
-            Some((Some(ticket), _)) => return Ok(store::find_by_id(conn, &ticket)?.map(About::Ticket)),
+            Some((Some(ticket), _)) => return Ok(store::find_by_id(conn, &ticket)?.map(|t| About::Ticket(Box::new(t)))),
             Some((None, Some(escalation))) => return Ok(Some(About::Escalation(escalation))),
             _ => {}
         }
