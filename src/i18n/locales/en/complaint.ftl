@@ -1,6 +1,7 @@
 # "Not solved? Ask for a supervisor" (issue 20): the tracking page, the
 # timeline, staff pages and the supervisors' mail.
 complaint-title = Not solved? Ask for a supervisor
+complaint-title-open = A supervisor has your request
 complaint-next = A supervisor reads your reason and answers you here within { $within }. Your request moves to the top of the queue.
 complaint-kind = What went wrong
 complaint-kind-none = Choose one (optional)

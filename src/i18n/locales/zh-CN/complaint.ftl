@@ -1,5 +1,6 @@
 # “问题没解决？请主管处理”（issue 20）：查询页、处理记录、员工页面和给主管的邮件。
 complaint-title = 问题没解决？请主管处理
+complaint-title-open = 已转交主管处理
 complaint-next = 主管会阅读您的理由，并在 { $within }内在此页回复您。您的请求会排到最前面。
 complaint-kind = 哪里不满意
 complaint-kind-none = 请选择（可不选）
