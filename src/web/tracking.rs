@@ -695,7 +695,8 @@ pub async fn ask_supervisor(
     let outcome = state.write(move |c| Ok(crate::ops::complaint::ask(c, &id, &reason, &rules, now())?)).await?;
     let refused = match outcome {
         Outcome::Asked => {
-            let location = format!("/t/{token}?sent=1#complaint");
+            // The box itself now says it was asked, and by when.
+            let location = format!("/t/{token}#complaint");
             return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish());
         }
         Outcome::Anonymised => return gone(page),

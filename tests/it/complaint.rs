@@ -72,7 +72,7 @@ async fn a_resolved_ticket_becomes_an_urgent_complaint_and_reopens() {
         let before = chrono::Utc::now().naive_utc();
         let res = ask(&app, &tracking, "not_solved", "The bill still shows <unpaid>.", lang).await;
         assert_eq!(res.status().as_u16(), 303, "{lang}");
-        assert_eq!(res.headers()["location"], format!("{tracking}?sent=1#complaint").as_str());
+        assert_eq!(res.headers()["location"], format!("{tracking}#complaint").as_str());
 
         let (status, priority, due, complaint) = ticket(&app, &reference);
         assert_eq!((status.as_str(), priority.as_str()), ("open", "urgent"), "{lang}: reopened, at the top");
