@@ -30,6 +30,7 @@ pub mod kind {
     pub const WEBHOOK: MailKind = MailKind::Webhook;
     pub const FRESH_LINK: MailKind = MailKind::FreshLink;
     pub const INBOUND_UNMATCHED: MailKind = MailKind::InboundUnmatched;
+    pub const COMPLAINT: MailKind = MailKind::Complaint;
 }
 
 /// A message's statuses, by short names.

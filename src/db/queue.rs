@@ -64,6 +64,9 @@ pub struct Filter {
     pub assignee: Option<Option<String>>,
     pub sla: Option<SlaState>,
     pub search: Option<String>,
+    /// Only tickets with an open complaint (the customer asked for a
+    /// supervisor and nobody has answered yet).
+    pub complaint: bool,
 }
 
 /// Where a page starts: just after this (due time, id).
@@ -115,6 +118,7 @@ pub struct RowData {
     pub platform: Platform,
     pub amount_cents: Option<i64>,
     pub description: String,
+    pub complaint_at: Option<NaiveDateTime>,
 }
 
 impl Holds for RowData {
@@ -202,6 +206,9 @@ fn apply_filter<'a>(mut q: Boxed<'a>, f: &Filter, now: NaiveDateTime) -> Boxed<'
         }
         Some(SlaState::Ok) => q = q.filter(tickets::due_at.ge(now + SlaState::SOON)),
         None => {}
+    }
+    if f.complaint {
+        q = q.filter(tickets::complaint_at.is_not_null());
     }
     if let Some(text) = f.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         if let Some(reference) = normalize_reference(text) {
@@ -518,6 +525,7 @@ pub fn rows(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<RowData>> {
             tickets::platform,
             tickets::amount_cents,
             tickets::description,
+            tickets::complaint_at,
         ))
         .load(conn)?;
     found.sort_by_key(|r| ids.iter().position(|id| *id == r.id));

@@ -43,6 +43,7 @@ diesel::table! {
         resolved_at -> Nullable<Timestamp>,
         version -> BigInt,
         change_seq -> BigInt,
+        complaint_at -> Nullable<Timestamp>,
     }
 }
 

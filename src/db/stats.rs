@@ -384,6 +384,8 @@ pub struct Headline {
     pub waiting: i64,
     pub filed_today: i64,
     pub to_review: i64,
+    /// Tickets whose customer asked for a supervisor, not yet answered.
+    pub complaints: i64,
 }
 
 pub fn headline(conn: &mut DbConn, queue: Option<Queue>, now: NaiveDateTime) -> QueryResult<Headline> {
@@ -410,7 +412,8 @@ pub fn headline(conn: &mut DbConn, queue: Option<Queue>, now: NaiveDateTime) -> 
         .filter(escalations::status.eq(crate::domain::codes::EscalationStatus::PendingReview))
         .count()
         .get_result(conn)?;
-    Ok(Headline { open, overdue, waiting, filed_today, to_review })
+    let complaints = in_queue(queue).filter(tickets::complaint_at.is_not_null()).count().get_result(conn)?;
+    Ok(Headline { open, overdue, waiting, filed_today, to_review, complaints })
 }
 
 #[cfg(test)]

@@ -65,6 +65,9 @@ pub struct Ticket {
     /// One more on every change (a database trigger keeps it): what a form
     /// or an `If-Match` says it acted on.
     pub version: i64,
+    /// When the customer asked for a supervisor, while that complaint is
+    /// open (`domain::complaint`).
+    pub complaint_at: Option<NaiveDateTime>,
 }
 
 impl Holds for Ticket {
@@ -154,6 +157,7 @@ pub mod event_kind {
     pub const PAYMENT_CHECKED: EventKind = EventKind::PaymentChecked;
     pub const PAYMENT_FOUND: EventKind = EventKind::PaymentFound;
     pub const REFUND_UPDATE: EventKind = EventKind::RefundUpdate;
+    pub const COMPLAINT: EventKind = EventKind::Complaint;
 }
 
 pub mod author {

@@ -379,6 +379,7 @@ code_enum!(
         PaymentChecked => "payment_checked",
         PaymentFound => "payment_found",
         RefundUpdate => "refund_update",
+        Complaint => "complaint",
     }
 );
 
@@ -462,6 +463,7 @@ code_enum!(
         Webhook => "webhook",
         FreshLink => "fresh_link",
         InboundUnmatched => "inbound_unmatched",
+        Complaint => "complaint",
     }
 );
 

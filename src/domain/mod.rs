@@ -5,6 +5,7 @@ pub mod account;
 pub mod canned;
 pub mod china;
 pub mod codes;
+pub mod complaint;
 pub mod completeness;
 pub mod intake;
 pub mod next_steps;

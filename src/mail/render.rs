@@ -62,6 +62,8 @@ pub fn render(
         kind::RECEIVED => (vec![f.intro.unwrap_or_else(|| t("body"))], f.guide.iter().cloned().collect()),
         kind::PLATFORM_ANSWER => (vec![t("body")], vec![]),
         kind::SLA_BREACH | kind::ESCALATION_WAITING | kind::SPIKE_ALERT => (vec![t("body")], vec![]),
+        // The customer's reason is quoted as text; the subject has only the reference.
+        kind::COMPLAINT => (vec![t("body")], vec![t("after")]),
         kind::INCIDENT_UPDATE => (vec![t("body")], vec![t("answer")]),
         kind::REPLY => (vec![t("body")], vec![t("answer")]),
         kind::PAYMENT_FOUND => (vec![t("body")], vec![t("answer")]),
@@ -71,7 +73,7 @@ pub fn render(
         kind::INBOUND_UNMATCHED => (vec![t("body")], vec![t("after")]),
         _ => (vec![], vec![]),
     };
-    let staff = [kind::SLA_BREACH, kind::ESCALATION_WAITING, kind::SPIKE_ALERT].contains(&kind_);
+    let staff = [kind::SLA_BREACH, kind::ESCALATION_WAITING, kind::SPIKE_ALERT, kind::COMPLAINT].contains(&kind_);
     let parts = Parts {
         lang: lang.code(),
         greeting: lang.t("mail-greeting"),
@@ -175,6 +177,7 @@ mod tests {
             kind::SPIKE_ALERT,
             kind::INCIDENT_UPDATE,
             kind::PAYMENT_FOUND,
+            kind::COMPLAINT,
         ];
         for k in all {
             for lang in Lang::ALL {

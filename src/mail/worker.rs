@@ -125,7 +125,8 @@ impl Worker {
             None => None,
         };
         // Staff get the ticket page; customers a fresh private link.
-        let for_staff = [outbox::kind::SLA_BREACH, outbox::kind::ESCALATION_WAITING].contains(&m.kind);
+        let for_staff =
+            [outbox::kind::SLA_BREACH, outbox::kind::ESCALATION_WAITING, outbox::kind::COMPLAINT].contains(&m.kind);
         let link = if for_staff {
             format!("{}/agent/tickets/{}", self.public_url, ticket.reference)
         } else {

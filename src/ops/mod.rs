@@ -6,6 +6,7 @@
 //! Web handlers and the API parse, call one of these, and render; pages read
 //! straight from `db`.
 
+pub mod complaint;
 pub mod escalation;
 pub mod incident;
 pub mod intake;

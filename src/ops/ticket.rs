@@ -138,6 +138,7 @@ pub fn set_status(
             ))
             .execute(conn)?;
         insert_event(conn, &t.id, staff_event(actor, event_kind::STATUS_CHANGED, true, to.as_str()), now)?;
+        super::complaint::end_if_answered(conn, t, event_kind::STATUS_CHANGED, to)?;
         if to == Status::Resolved {
             stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
             outbox::enqueue(conn, outbox::kind::RESOLVED, &t.id, None, &t.contact_email, t.language, now)?;
@@ -297,6 +298,7 @@ fn public_message(
             stats::resolved(conn, t, sla::resume(due, paused, now), now)?;
         }
         let event_id = insert_event(conn, &t.id, staff_event(actor, kind, true, body), now)?;
+        super::complaint::end_if_answered(conn, t, kind, then)?;
         // One email says it all: the message, and "resolved" when it is.
         let mail = match (kind, resolves) {
             (_, true) => outbox::kind::RESOLVED,
@@ -464,6 +466,7 @@ fn resolve_saying(
         stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
         let event_id = insert_event(conn, &t.id, by.event(kind, body), now)?;
         insert_event(conn, &t.id, by.event(event_kind::STATUS_CHANGED, Status::Resolved.as_str()), now)?;
+        super::complaint::end_if_answered(conn, t, event_kind::STATUS_CHANGED, Status::Resolved)?;
         outbox::enqueue(conn, mail, &t.id, Some(&event_id), &t.contact_email, t.language, now)?;
         let entry = Entry {
             actor_id: by.id(),

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::domain::codes::{
     BillState, CaseKind, CheckState, CheckTried, FailingStep, PaymentMethod, Priority, Queue, Symptom,
 };
+use crate::domain::complaint::ComplaintRules;
 use crate::domain::spikes::SpikeRules;
 
 pub mod eval;
@@ -28,6 +29,8 @@ struct File {
     sla: SlaFile,
     #[serde(default)]
     spikes: SpikeRules,
+    #[serde(default)]
+    complaint: ComplaintRules,
     #[serde(rename = "rule")]
     rules: Vec<RuleFile>,
     #[serde(default, rename = "payment")]
@@ -150,6 +153,8 @@ pub struct Rules {
     sla: [Target; 4],
     /// When supervisors hear of a spike.
     pub spikes: SpikeRules,
+    /// The promise to a customer who asked for a supervisor.
+    pub complaint: ComplaintRules,
     /// What a verified payment check does, first match.
     pub payment: Vec<PaymentRule>,
 }
@@ -236,12 +241,14 @@ impl Rules {
             }
         }
         file.spikes.check().map_err(RulesError::Syntax)?;
+        file.complaint.check().map_err(RulesError::Syntax)?;
         let payment = file.payment.into_iter().map(payment_rule).collect::<Result<Vec<_>, _>>()?;
         Ok(Rules {
             rules,
             vocabulary: Vocabulary::default_vocabulary(),
             sla: [s.low, s.normal, s.high, s.urgent],
             spikes: file.spikes,
+            complaint: file.complaint,
             payment,
         })
     }

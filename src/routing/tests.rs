@@ -273,6 +273,19 @@ fn sla_targets_come_from_the_file() {
 }
 
 #[test]
+fn the_complaint_promise_comes_from_the_file_and_is_checked() {
+    assert_eq!(Rules::default_rules().complaint.first_response_hours, 4);
+    let with = |v: &str| DEFAULT_RULES.replacen("first_response_hours = 4", &format!("first_response_hours = {v}"), 1);
+    assert_eq!(Rules::parse(&with("12")).unwrap().complaint.first_response_hours, 12);
+    assert!(Rules::parse(&with("0")).unwrap_err().to_string().contains("complaint.first_response_hours"));
+    assert!(Rules::parse(&with("1000")).is_err());
+    // Left out, the table has its default.
+    let without = DEFAULT_RULES.replacen("[complaint]\nfirst_response_hours = 4\n", "", 1);
+    assert_ne!(without, DEFAULT_RULES);
+    assert_eq!(Rules::parse(&without).unwrap().complaint.first_response_hours, 4);
+}
+
+#[test]
 fn payment_rules_act_only_on_verified_findings_and_are_checked_at_start() {
     use crate::domain::codes::{BillState, CheckState};
     let rules = Rules::default_rules();

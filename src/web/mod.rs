@@ -116,6 +116,7 @@ pub fn table() -> RouteTable {
         .get("/t/{token}/created", TrackingLink, tracking::created)
         .post("/t/{token}/messages", TrackingLink, tracking::add_message)
         .post("/t/{token}/facts", TrackingLink, tracking::add_facts)
+        .post("/t/{token}/complaint", TrackingLink, tracking::ask_supervisor)
         .get("/t/{token}/screenshots/{id}", TrackingLink, tracking::screenshot)
         .post("/api/v1/tickets", Public, api::create_ticket)
         .get("/api/v1/tickets", Api(Role::Agent), api::staff::list)

@@ -199,6 +199,25 @@ struct TrackingPage {
     /// The staff message still waiting for the customer's answer, pinned
     /// above the reply box.
     asked: Option<EventView>,
+    /// "Ask for a supervisor": shown when allowed, asked, or just refused.
+    complaint: Option<ComplaintView>,
+}
+
+/// The supervisor request's box on the tracking page.
+pub struct ComplaintView {
+    /// The form is shown (`domain::complaint::may_ask`).
+    allowed: bool,
+    /// What happens next, with the promise in hours from the rules.
+    next: String,
+    /// Already asked: when, and by when a supervisor answers.
+    open: Option<String>,
+    /// Why a request was just refused.
+    refused: Option<String>,
+    /// The reason as typed, its problem, and the chosen kind.
+    text: String,
+    error: Option<String>,
+    kind: String,
+    kinds: Vec<(&'static str, String)>,
 }
 
 /// One input of the "add what we asked for" form.
@@ -219,6 +238,12 @@ struct Typed {
     message: String,
     facts: Vec<(String, String)>,
     problems: Problems,
+    /// A refused supervisor request: the reason and kind as typed, the
+    /// problem with the reason, or why it was refused.
+    complaint_text: String,
+    complaint_kind: String,
+    complaint_error: Option<String>,
+    complaint_refused: Option<String>,
 }
 
 impl TrackingPage {
@@ -276,7 +301,36 @@ async fn tracking_page(
     // The provider knows no payment with the number given: it may be
     // corrected here.
     let number_not_found = payment.state() == Some(CheckState::NotFound);
-    let Typed { message: message_value, facts: typed_facts, problems: errors } = typed;
+    let Typed {
+        message: message_value,
+        facts: typed_facts,
+        problems: errors,
+        complaint_text,
+        complaint_kind,
+        complaint_error,
+        complaint_refused,
+    } = typed;
+    let complaint = {
+        use crate::domain::complaint;
+        let at = now();
+        let allowed = complaint::may_ask(ticket.status, ticket.due_at, ticket.complaint_at, at).is_ok();
+        let open = ticket.complaint_at.map(|since| {
+            lang.t_args(
+                "complaint-open",
+                &[("time", super::china_time(since)), ("due", super::china_time(ticket.due_at))],
+            )
+        });
+        (allowed || open.is_some() || complaint_refused.is_some()).then(|| ComplaintView {
+            allowed,
+            next: lang.t_with("complaint-next", "within", span_words(lang, state.rules.complaint.first_response_hours)),
+            open,
+            refused: complaint_refused,
+            text: complaint_text,
+            error: complaint_error,
+            kind: complaint_kind,
+            kinds: complaint::REASONS.iter().map(|c| (*c, lang.t(&format!("complaint-kind-{c}")))).collect(),
+        })
+    };
     let completeness = ticket.completeness();
     let typed_value = |name: &str| typed_facts.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let mut fact_fields: Vec<FactField> = Vec::new();
@@ -309,6 +363,7 @@ async fn tracking_page(
     let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
     let asked = next_steps::open_question(ticket.status, &kinds).map(|i| event_view(lang, events[i].clone()));
     Ok(TrackingPage {
+        complaint,
         guide: guide(lang, &ticket),
         next: NextView::build(lang, &ticket, state, now()),
         asked,
@@ -581,4 +636,74 @@ pub async fn screenshot(
     let (kind, data) =
         state.db(move |c| store::screenshot_data(c, &ticket.id, &shot)?.ok_or(AppError::NotFound)).await?;
     super::thumbs::respond(&size, &id, kind, data).await
+}
+
+#[derive(Deserialize)]
+pub struct ComplaintForm {
+    #[serde(default)]
+    reason_kind: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /t/{token}/complaint`: "Not solved? Ask for a supervisor". The
+/// reason is required and cleaned like any customer text; the rule
+/// (`domain::complaint::may_ask`) is applied again under the ticket's lock.
+pub async fn ask_supervisor(
+    req: HttpRequest,
+    page: PageLang,
+    csrf: CsrfToken,
+    token: web::Path<String>,
+    CsrfForm(form): CsrfForm<ComplaintForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    use crate::domain::complaint::{Refusal, REASONS, REASON_MAX};
+    use crate::ops::complaint::Outcome;
+    state.check_intake_rate(&req)?;
+    let token = token.into_inner();
+    let ticket = load(&state, &token).await?;
+    if anonymised(&ticket) {
+        return gone(page);
+    }
+    let lang = page.lang;
+    // An unknown kind is ignored (only the list is offered); the words count.
+    let kind = REASONS.iter().find(|c| **c == form.reason_kind).copied();
+    let cleaned = text::clean(&form.reason, REASON_MAX, true);
+    let problem = match &cleaned {
+        Ok(Some(_)) => None,
+        Ok(None) => Some(lang.t("complaint-reason-required")),
+        Err(e) => Some(message(lang, Problem::from(*e), state.config.max_screenshot_bytes)),
+    };
+    if let Some(error) = problem {
+        let typed = Typed {
+            complaint_text: form.reason,
+            complaint_kind: kind.unwrap_or_default().to_string(),
+            complaint_error: Some(error),
+            ..Default::default()
+        };
+        let view = tracking_page(&state, page, csrf.0, token, false, typed).await?;
+        return super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
+    }
+    let words = cleaned.ok().flatten().unwrap_or_default();
+    // The chosen kind in the ticket's language, before the customer's words.
+    let reason = match kind {
+        Some(k) => format!("{}: {words}", ticket.language.t(&format!("complaint-kind-{k}"))),
+        None => words,
+    };
+    let rules = state.rules.clone();
+    let id = ticket.id.clone();
+    let outcome = state.write(move |c| Ok(crate::ops::complaint::ask(c, &id, &reason, &rules, now())?)).await?;
+    let refused = match outcome {
+        Outcome::Asked => {
+            // The box itself now says it was asked, and by when.
+            let location = format!("/t/{token}#complaint");
+            return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish());
+        }
+        Outcome::Anonymised => return gone(page),
+        Outcome::Refused(Refusal::AlreadyOpen) => lang.t("complaint-refused-open"),
+        Outcome::Refused(Refusal::NotYet) => lang.t("complaint-refused-not-yet"),
+    };
+    let typed = Typed { complaint_refused: Some(refused), ..Default::default() };
+    let view = tracking_page(&state, page, csrf.0, token, false, typed).await?;
+    super::html_status(StatusCode::CONFLICT, view)
 }

@@ -771,3 +771,62 @@ async fn supervisor_pages_in_staff_words_at_phone_and_desktop() {
     let icon = app.get("/favicon.ico").await;
     assert_eq!(icon.status().as_u16(), 200, "no 404 in the console");
 }
+
+/// Issue 20, "Not solved? Ask for a supervisor": at phone and desktop size,
+/// in both languages, a customer whose request waited past its promise asks
+/// for a supervisor (the reason is required), sees it recorded, and a
+/// supervisor finds it from the dashboard's strip, in the complaints list
+/// and on the ticket page.
+#[tokio::test]
+async fn a_customer_asks_for_a_supervisor_who_sees_the_complaint() {
+    use diesel::prelude::*;
+    use paydesk::db::schema::tickets;
+    let app = spawn().await;
+    for (size, size_name) in [(PHONE, "phone"), (DESKTOP, "desktop")] {
+        for lang in LANGS {
+            let (reference, tracking) = app.file_api(&with(&complete_fields(), "lang", lang)).await;
+            // Time passes: the promise is an hour behind us.
+            let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
+            diesel::update(tickets::table.filter(tickets::reference.eq(&reference)))
+                .set(tickets::due_at.eq(past))
+                .execute(&mut app.conn())
+                .unwrap();
+            let mut b = browser_at(&app, &format!("complaint-{size_name}-{lang}"), true, size).await;
+            b.go(&format!("/lang/{lang}?next={tracking}")).await;
+            assert!(b.wait_for("#complaint form").await, "{lang}: the form on a late request");
+            b.client.execute("document.querySelector('#complaint').scrollIntoView()", vec![]).await.unwrap();
+            b.check("complaint-form").await;
+            b.click("#complaint button[type=submit]").await;
+            assert!(b.wait_for("#complaint-error").await, "{lang}: a reason is required");
+            b.client.execute("document.querySelector('#complaint').scrollIntoView()", vec![]).await.unwrap();
+            b.check("reason-required").await;
+            b.choose("#complaint_reason", "too_slow").await;
+            b.fill("#complaint_text", "Nobody has answered and the bill is due tomorrow.").await;
+            b.click("#complaint button[type=submit]").await;
+            assert!(b.wait_for("#complaint-open").await, "{lang}: asked");
+            let asked = if lang == "en" { "You asked for a supervisor" } else { "您请主管处理" };
+            assert!(b.shows(asked).await, "{lang}: in the timeline");
+            assert!(!b.has("#complaint form").await, "no second request");
+            b.check("asked").await;
+
+            let email = format!("boss-{size_name}-{lang}@paydesk.test").to_lowercase();
+            app.add_staff(&email, &format!("Boss {lang}"), "supervisor", &["general", "payments"]);
+            b.go(&format!("/lang/{lang}?next=/login")).await;
+            b.fill("#email", &email).await;
+            b.fill("#password", PASSWORD).await;
+            b.click("form[action='/login'] button[type=submit]").await;
+            assert!(b.wait_for("form[action='/logout']").await, "signed in");
+            b.go("/supervisor").await;
+            b.click(".headline a[href*='complaint=open']").await;
+            assert!(b.wait_for(".complaint-badge").await, "{lang}: the complaints list");
+            assert!(b.source().await.contains(&reference));
+            b.check("complaints").await;
+            b.go(&format!("/agent/tickets/{reference}")).await;
+            assert!(b.wait_for("#complaint .complaint-badge").await, "{lang}: on the ticket page");
+            let staff = if lang == "en" { "Customer asked for a supervisor" } else { "客户请主管处理" };
+            assert!(b.shows(staff).await, "{lang}: staff wording");
+            b.check("staff-ticket").await;
+            b.client.close().await.unwrap();
+        }
+    }
+}

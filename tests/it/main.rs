@@ -8,6 +8,7 @@ mod api;
 mod api_contract;
 mod authz;
 mod cli;
+mod complaint;
 mod completeness;
 mod concurrency;
 mod conformance;

@@ -134,6 +134,7 @@ async fn schema_rs_matches_the_migrated_database() {
         ),
         (case_kind, queue, priority, assignee_id, due_at, first_response_at, screenshot_count, merged_into),
         (routing_rule, routing_facts, escalation_id, paused_at, breach_notified_at, incident_id, resolved_at),
+        (complaint_at,),
     );
     tickets::table.select(ticket_cols).limit(1).load::<TicketCols>(&mut conn).unwrap();
     ticket_events::table.select(ticket_events::all_columns).limit(1).load::<EventCols>(&mut conn).unwrap();
@@ -223,6 +224,7 @@ type TicketCols = (
     (Option<String>, String, String, String, Option<Ts>, Option<i64>, Option<String>, String, String, Ts, Ts),
     (String, String, String, Option<String>, Ts, Option<Ts>, i32, Option<String>),
     (String, String, Option<String>, Option<Ts>, Option<Ts>, Option<String>, Option<Ts>),
+    (Option<Ts>,),
 );
 type EventCols = (String, String, String, String, bool, String, Ts, Option<String>);
 type ShotCols = (String, String, Option<String>, String, i64, i32, i32, String, Vec<u8>, Ts);

@@ -306,6 +306,7 @@ pub fn document() -> Value {
         filter("priority", Priority::ALL, Priority::as_str),
         { "name": "assignee", "in": "query", "schema": { "type": "string", "pattern": patterns::FILTER }, "description": "A user id, or none" },
         filter("sla", SlaState::ALL, SlaState::as_str),
+        { "name": "complaint", "in": "query", "schema": { "type": "string", "enum": ["open", ""] }, "description": "open: only tickets whose customer asked for a supervisor, not yet answered" },
         { "name": "q", "in": "query", "schema": { "type": "string", "pattern": patterns::FILTER }, "description": "Reference, masked account number, order number or words" },
         { "name": "after", "in": "query", "schema": { "type": "string", "pattern": patterns::CURSOR }, "description": "The `next` cursor of the previous page (of the queue or of the feed)" },
         { "name": "updated_since", "in": "query", "schema": { "type": "string", "pattern": patterns::TIMESTAMP }, "description": "The change feed: tickets changed after this time, every status, in the order the changes were committed. Follow `next` from then on: it pages up to a horizon fixed at the first page (so no ticket is skipped or listed twice while others write), and at the end (`caught_up`) resumes later from there." },

@@ -340,6 +340,7 @@ fn headline(lang: Lang, h: &stats::Headline, queue: Option<Queue>) -> Vec<(Strin
         (lang.t("sv-head-waiting"), h.waiting, format!("/agent?view=open&status=pending_customer{q}")),
         (lang.t("sv-head-today"), h.filed_today, format!("/supervisor?from={today}&to={today}{q}#per-day")),
         (lang.t("sv-head-review"), h.to_review, "/supervisor/escalations".to_string()),
+        (lang.t("sv-head-complaints"), h.complaints, format!("/agent?view=all&complaint=open{q}")),
     ]
 }
 

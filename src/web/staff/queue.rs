@@ -34,6 +34,8 @@ pub struct QueueQuery {
     /// A user id, or `none` for unassigned.
     pub assignee: Option<String>,
     pub sla: Option<String>,
+    /// `open`: only tickets with an open complaint.
+    pub complaint: Option<String>,
     pub q: Option<String>,
     pub after: Option<String>,
     /// The API's change feed: changes after this time (RFC 3339).
@@ -85,6 +87,11 @@ impl QueueQuery {
             assignee: words(&self.assignee)?.map(|a| if a == "none" { None } else { Some(a) }),
             sla: opt(&self.sla, SlaState::parse)?,
             search: words(&self.q)?,
+            complaint: match some(&self.complaint) {
+                None => false,
+                Some("open") => true,
+                Some(_) => return Err(AppError::BadRequest("unknown filter value")),
+            },
         };
         let after = opt(&self.after, Cursor::decode)?;
         Ok((view, filter, after))
@@ -103,6 +110,7 @@ impl QueueQuery {
             ("priority", &self.priority),
             ("assignee", &self.assignee),
             ("sla", &self.sla),
+            ("complaint", &self.complaint),
             ("q", &self.q),
             ("sort", &self.sort),
         ] {
@@ -141,6 +149,8 @@ pub struct RowView {
     pub amount: Option<String>,
     /// The customer spoke last and waits for us.
     pub replied: bool,
+    /// The customer asked for a supervisor; nobody answered yet.
+    pub complaint: bool,
 }
 
 fn row_view(lang: Lang, r: &RowData, talk: Option<&Conversation>, now: NaiveDateTime) -> RowView {
@@ -166,6 +176,7 @@ fn row_view(lang: Lang, r: &RowData, talk: Option<&Conversation>, now: NaiveDate
         platform: r.platform.label(lang),
         amount: r.amount_cents.map(format::yuan),
         replied: triage::customer_replied(r.status, talk.and_then(|c| c.last_public)),
+        complaint: r.complaint_at.is_some(),
     }
 }
 
@@ -333,6 +344,15 @@ pub async fn show(
         select(lang, "priority", "field-priority", Priority::ALL, Priority::as_str, Priority::label_key, &q.priority),
         select(lang, "sla", "field-sla", &sla_states, SlaState::as_str, |s| format!("sla-{}", s.as_str()), &q.sla),
         assignee,
+        Select {
+            name: "complaint",
+            label: lang.t("staff-complaint-filter"),
+            choices: vec![Choice {
+                value: "open".into(),
+                label: lang.t("staff-complaint-filter-open"),
+                selected: some(&q.complaint) == Some("open"),
+            }],
+        },
     ];
     let choice = |value: &str, label: String| Choice { value: value.to_string(), label, selected: false };
     let mut bulk_staff = vec![choice("none", lang.t("agent-nobody"))];

@@ -1,0 +1,26 @@
+# “问题没解决？请主管处理”（issue 20）：查询页、处理记录、员工页面和给主管的邮件。
+complaint-title = 问题没解决？请主管处理
+complaint-title-open = 已转交主管处理
+complaint-next = 主管会阅读您的理由，并在 { $within }内在此页回复您。您的请求会排到最前面。
+complaint-kind = 哪里不满意
+complaint-kind-none = 请选择（可不选）
+complaint-kind-not_solved = 问题还没有解决
+complaint-kind-too_slow = 处理时间太长
+complaint-kind-wrong_answer = 答复不符合我的情况
+complaint-kind-other = 其他原因
+complaint-reason = 请告诉主管原因
+complaint-button = 请主管处理
+complaint-reason-required = 请写明原因，主管才能据此处理。
+complaint-open = 您已于 { $time } 请主管处理。主管将在 { $due } 前答复您。
+complaint-refused-open = 您已经请主管处理了，主管会在此页答复您，无需重复提交。
+complaint-refused-not-yet = 请求已解决，或超过我们承诺的处理时间后，才可以请主管处理。目前仍在承诺时间内。
+event-complaint = 您请主管处理
+staff-event-complaint = 客户请主管处理
+staff-complaint-badge = 投诉
+staff-complaint-since = 客户于 { $time } 请主管处理。公开回复客户或将工单设为已解决后，投诉即结束。
+staff-complaint-filter = 投诉
+staff-complaint-filter-open = 只看未处理的投诉
+sv-head-complaints = 未处理的投诉（客户请主管处理）
+mail-complaint-subject = [{ $reference }] 客户请主管处理
+mail-complaint-body = 客户表示问题仍未解决，或已超过承诺的处理时间，请主管处理。客户的理由：
+mail-complaint-after = 此工单已设为紧急。公开回复客户或将工单设为已解决，投诉即结束。
