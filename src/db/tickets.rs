@@ -154,6 +154,7 @@ pub mod event_kind {
     pub const PAYMENT_CHECKED: EventKind = EventKind::PaymentChecked;
     pub const PAYMENT_FOUND: EventKind = EventKind::PaymentFound;
     pub const REFUND_UPDATE: EventKind = EventKind::RefundUpdate;
+    pub const RATED: EventKind = EventKind::Rated;
 }
 
 pub mod author {

@@ -379,6 +379,7 @@ code_enum!(
         PaymentChecked => "payment_checked",
         PaymentFound => "payment_found",
         RefundUpdate => "refund_update",
+        Rated => "rated",
     }
 );
 

@@ -10,6 +10,7 @@ pub mod intake;
 pub mod next_steps;
 pub mod reference;
 pub mod retention;
+pub mod satisfaction;
 pub mod screenshot;
 pub mod secret;
 pub mod sla;

@@ -14,6 +14,7 @@ pub mod pages;
 pub mod payment;
 pub mod rate_limit;
 pub mod redirect;
+pub mod satisfaction;
 pub mod route_table;
 pub mod staff;
 pub mod thumbs;
@@ -117,6 +118,8 @@ pub fn table() -> RouteTable {
         .post("/t/{token}/messages", TrackingLink, tracking::add_message)
         .post("/t/{token}/facts", TrackingLink, tracking::add_facts)
         .get("/t/{token}/screenshots/{id}", TrackingLink, tracking::screenshot)
+        .get("/t/{token}/rate", TrackingLink, satisfaction::form)
+        .post("/t/{token}/rate", TrackingLink, satisfaction::submit)
         .post("/api/v1/tickets", Public, api::create_ticket)
         .get("/api/v1/tickets", Api(Role::Agent), api::staff::list)
         .get("/api/v1/tickets/{reference}", Api(Role::Agent), api::staff::show)

@@ -199,6 +199,8 @@ struct TrackingPage {
     /// The staff message still waiting for the customer's answer, pinned
     /// above the reply box.
     asked: Option<EventView>,
+    /// "Did this solve it?", while the current resolution may be rated.
+    rate: Option<super::satisfaction::RateBox>,
 }
 
 /// One input of the "add what we asked for" form.
@@ -227,7 +229,7 @@ impl TrackingPage {
     }
 }
 
-async fn load(state: &AppState, token: &str) -> Result<Ticket, AppError> {
+pub(super) async fn load(state: &AppState, token: &str) -> Result<Ticket, AppError> {
     let token = token.to_string();
     state.db(move |c| store::find_by_token(c, &token)?.ok_or(AppError::NotFound)).await
 }
@@ -235,7 +237,7 @@ async fn load(state: &AppState, token: &str) -> Result<Ticket, AppError> {
 /// A ticket whose contact email the retention purge anonymised (an address
 /// is required at intake; only the purge blanks it). Its links open nothing
 /// any more: whoever holds an old email cannot read it, or reopen it.
-fn anonymised(ticket: &Ticket) -> bool {
+pub(super) fn anonymised(ticket: &Ticket) -> bool {
     ticket.contact_email.is_empty()
 }
 
@@ -248,7 +250,7 @@ struct GonePage {
 
 /// 410 Gone: a calm page in both languages, with nothing of the ticket on
 /// it (not even its reference).
-fn gone(page: PageLang) -> Result<HttpResponse, AppError> {
+pub(super) fn gone(page: PageLang) -> Result<HttpResponse, AppError> {
     super::html_status(StatusCode::GONE, GonePage { lang: page.lang, path: page.path })
 }
 
@@ -264,6 +266,7 @@ async fn tracking_page(
     let lang = page.lang;
     let ticket = load(state, &token).await?;
     let ticket_id = ticket.id.clone();
+    let rate = super::satisfaction::rate_box(state, lang, &ticket).await?;
     let (events, shots, payment) = state
         .db(move |c| {
             Ok((
@@ -312,6 +315,7 @@ async fn tracking_page(
         guide: guide(lang, &ticket),
         next: NextView::build(lang, &ticket, state, now()),
         asked,
+        rate,
         lang,
         csrf,
         path: page.path,
