@@ -10,7 +10,8 @@ use crate::support::*;
 
 /// An agent resolves the ticket with a reply.
 async fn resolve(agent: &Browser, reference: &str) {
-    let res = agent.post(&format!("/agent/tickets/{reference}/reply"), &[("body", "已处理"), ("then", "resolved")]).await;
+    let res =
+        agent.post(&format!("/agent/tickets/{reference}/reply"), &[("body", "已处理"), ("then", "resolved")]).await;
     assert_eq!(res.status().as_u16(), 303, "resolved");
 }
 
@@ -85,13 +86,19 @@ async fn a_customer_rates_good_from_the_tracking_page_in_both_languages() {
     }
 }
 
-/// The newest email's text part.
-fn latest_mail_text(app: &TestApp) -> String {
-    let mut files: Vec<_> = std::fs::read_dir(app.mail_dir.path()).unwrap().flatten().map(|e| e.path()).collect();
-    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).unwrap());
-    let raw = std::fs::read(files.last().expect("a message was written")).unwrap();
-    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
-    parsed.body_text(0).unwrap().to_string()
+/// The text part of the "resolved" email about `reference` (the one that
+/// asks for a rating: files written in the same instant have no order).
+fn resolved_mail_text(app: &TestApp, reference: &str) -> String {
+    let files: Vec<_> = std::fs::read_dir(app.mail_dir.path()).unwrap().flatten().map(|e| e.path()).collect();
+    files
+        .iter()
+        .filter_map(|p| {
+            let raw = std::fs::read(p).ok()?;
+            let parsed = mail_parser::MessageParser::default().parse(&raw)?;
+            Some(parsed.body_text(0)?.to_string())
+        })
+        .find(|text| text.contains(reference) && text.contains("/rate?good="))
+        .unwrap_or_else(|| panic!("a resolved email about {reference} asking for a rating"))
 }
 
 /// The path of the link in `text` that ends with `tail`.
@@ -106,7 +113,13 @@ async fn a_bad_rating_from_the_email_link_is_confirmed_recorded_once_and_followe
     let agent = app.staff("agent").await;
     let boss = app.staff("supervisor").await;
     for (lang, question, reason_label, already, listed_reason) in [
-        ("en", "Did this solve it?", "The money isn&#39;t back yet", "Your first answer is the one we keep", "The money isn&#39;t back yet"),
+        (
+            "en",
+            "Did this solve it?",
+            "The money isn&#39;t back yet",
+            "Your first answer is the one we keep",
+            "The money isn&#39;t back yet",
+        ),
         ("zh-CN", "问题解决了吗？", "钱还没退回", "我们以您第一次的评价为准", "钱还没退回"),
     ] {
         let mut fields = money_taken();
@@ -116,7 +129,7 @@ async fn a_bad_rating_from_the_email_link_is_confirmed_recorded_once_and_followe
         let (reference, _) = app.file_api(&fields).await;
         resolve(&agent, &reference).await;
         app.wait_outbox_sent(app.outbox_count("sent") + app.outbox_count("pending")).await;
-        let text = latest_mail_text(&app);
+        let text = resolved_mail_text(&app, &reference);
         assert!(text.contains(question), "{lang}: the email asks: {text}");
         let good_link = link_ending(&text, "/rate?good=1");
         let bad_link = link_ending(&text, "/rate?good=0");

@@ -124,10 +124,8 @@ pub fn section(lang: Lang, t: &[Vec<Tally>; 3]) -> Section {
     let mut charts_out = Vec::new();
     let mut rows = Vec::new();
     for ((by, key), tallies) in groups.iter().zip(t.iter()) {
-        let bars: Vec<(String, i64)> = tallies
-            .iter()
-            .filter_map(|x| percent_good(x.good, x.total).map(|p| (name(*by, &x.value), p)))
-            .collect();
+        let bars: Vec<(String, i64)> =
+            tallies.iter().filter_map(|x| percent_good(x.good, x.total).map(|p| (name(*by, &x.value), p))).collect();
         charts_out.push(charts::bars(&lang.t(key), &bars, "%", Some(100)));
         for x in tallies {
             rows.push(vec![
