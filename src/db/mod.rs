@@ -10,6 +10,7 @@ pub mod incidents;
 pub mod outbox;
 pub mod payments;
 pub mod queue;
+pub mod ratings;
 pub mod routing;
 pub mod schema;
 pub mod stats;

@@ -423,7 +423,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ratings (id) {
+        id -> Text,
+        ticket_id -> Text,
+        resolution -> Integer,
+        good -> Bool,
+        reason -> Text,
+        comment -> Text,
+        case_kind -> Text,
+        queue -> Text,
+        agent_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        followed_up_by -> Nullable<Text>,
+        followed_up_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(ratings -> tickets (ticket_id));
 diesel::joinable!(refunds -> tickets (ticket_id));
 diesel::joinable!(payment_jobs -> tickets (ticket_id));
 diesel::joinable!(payment_checks -> tickets (ticket_id));
@@ -469,6 +487,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reply_addresses,
     packet_reply_addresses,
     escalation_mail_answers,
+    ratings,
     webhooks,
     webhook_events,
 );

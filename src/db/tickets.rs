@@ -158,6 +158,7 @@ pub mod event_kind {
     pub const PAYMENT_FOUND: EventKind = EventKind::PaymentFound;
     pub const REFUND_UPDATE: EventKind = EventKind::RefundUpdate;
     pub const COMPLAINT: EventKind = EventKind::Complaint;
+    pub const RATED: EventKind = EventKind::Rated;
 }
 
 pub mod author {

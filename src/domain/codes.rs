@@ -380,6 +380,7 @@ code_enum!(
         PaymentFound => "payment_found",
         RefundUpdate => "refund_update",
         Complaint => "complaint",
+        Rated => "rated",
     }
 );
 

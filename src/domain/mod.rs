@@ -11,6 +11,7 @@ pub mod intake;
 pub mod next_steps;
 pub mod reference;
 pub mod retention;
+pub mod satisfaction;
 pub mod screenshot;
 pub mod secret;
 pub mod sla;

@@ -19,6 +19,17 @@ struct Parts {
     link: String,
     reference: String,
     footer: String,
+    /// "Did this solve it?" with its two links (the "resolved" mail).
+    rate: Option<RateLinks>,
+}
+
+/// The two links that open the rating page with a choice preselected; the
+/// page asks for one button more (a GET changes nothing: see
+/// `web::satisfaction`).
+struct RateLinks {
+    question: String,
+    good: (String, String),
+    bad: (String, String),
 }
 
 #[derive(Template)]
@@ -73,6 +84,11 @@ pub fn render(
         kind::INBOUND_UNMATCHED => (vec![t("body")], vec![t("after")]),
         _ => (vec![], vec![]),
     };
+    let rate = (kind_ == kind::RESOLVED && !f.link.is_empty()).then(|| RateLinks {
+        question: lang.t("rate-question"),
+        good: (lang.t("rate-good"), format!("{}/rate?good=1", f.link)),
+        bad: (lang.t("rate-bad"), format!("{}/rate?good=0", f.link)),
+    });
     let staff = [kind::SLA_BREACH, kind::ESCALATION_WAITING, kind::SPIKE_ALERT, kind::COMPLAINT].contains(&kind_);
     let parts = Parts {
         lang: lang.code(),
@@ -92,6 +108,7 @@ pub fn render(
         },
         footer: lang.t(if staff { "mail-staff-footer" } else { "mail-footer" }),
         subject,
+        rate,
     };
     let text = Text { p: &parts }.render()?;
     let html = Html { p: &parts }.render()?;
@@ -196,6 +213,10 @@ mod tests {
                 assert!(text.contains("<b>retry</b> & wait") && text.contains("https://x/t/abc"));
                 assert!(html.contains("&#60;b&#62;retry&#60;/b&#62; &#38; wait"), "{html}");
                 assert!(!text.contains("Unknown localization"), "{k} {lang:?}");
+                // Only the "resolved" mail asks for a rating, with both links.
+                let asks = text.contains("https://x/t/abc/rate?good=1") && text.contains("https://x/t/abc/rate?good=0");
+                assert_eq!(asks, k == kind::RESOLVED, "{k} {lang:?}");
+                assert_eq!(html.contains("https://x/t/abc/rate?good=0"), k == kind::RESOLVED, "{k} {lang:?}");
             }
         }
     }

@@ -13,6 +13,7 @@ pub mod intake;
 pub mod payments;
 pub mod retention;
 pub mod routing;
+pub mod satisfaction;
 pub mod sweeps;
 pub mod ticket;
 

@@ -15,6 +15,7 @@ pub mod payment;
 pub mod rate_limit;
 pub mod redirect;
 pub mod route_table;
+pub mod satisfaction;
 pub mod staff;
 pub mod thumbs;
 pub mod tickets;
@@ -118,6 +119,8 @@ pub fn table() -> RouteTable {
         .post("/t/{token}/facts", TrackingLink, tracking::add_facts)
         .post("/t/{token}/complaint", TrackingLink, tracking::ask_supervisor)
         .get("/t/{token}/screenshots/{id}", TrackingLink, tracking::screenshot)
+        .get("/t/{token}/rate", TrackingLink, satisfaction::form)
+        .post("/t/{token}/rate", TrackingLink, satisfaction::submit)
         .post("/api/v1/tickets", Public, api::create_ticket)
         .get("/api/v1/tickets", Api(Role::Agent), api::staff::list)
         .get("/api/v1/tickets/{reference}", Api(Role::Agent), api::staff::show)

@@ -201,6 +201,8 @@ struct TrackingPage {
     asked: Option<EventView>,
     /// "Ask for a supervisor": shown when allowed, asked, or just refused.
     complaint: Option<ComplaintView>,
+    /// "Did this solve it?", while the current resolution may be rated.
+    rate: Option<super::satisfaction::RateBox>,
 }
 
 /// The supervisor request's box on the tracking page.
@@ -252,7 +254,7 @@ impl TrackingPage {
     }
 }
 
-async fn load(state: &AppState, token: &str) -> Result<Ticket, AppError> {
+pub(super) async fn load(state: &AppState, token: &str) -> Result<Ticket, AppError> {
     let token = token.to_string();
     state.db(move |c| store::find_by_token(c, &token)?.ok_or(AppError::NotFound)).await
 }
@@ -260,7 +262,7 @@ async fn load(state: &AppState, token: &str) -> Result<Ticket, AppError> {
 /// A ticket whose contact email the retention purge anonymised (an address
 /// is required at intake; only the purge blanks it). Its links open nothing
 /// any more: whoever holds an old email cannot read it, or reopen it.
-fn anonymised(ticket: &Ticket) -> bool {
+pub(super) fn anonymised(ticket: &Ticket) -> bool {
     ticket.contact_email.is_empty()
 }
 
@@ -273,7 +275,7 @@ struct GonePage {
 
 /// 410 Gone: a calm page in both languages, with nothing of the ticket on
 /// it (not even its reference).
-fn gone(page: PageLang) -> Result<HttpResponse, AppError> {
+pub(super) fn gone(page: PageLang) -> Result<HttpResponse, AppError> {
     super::html_status(StatusCode::GONE, GonePage { lang: page.lang, path: page.path })
 }
 
@@ -289,6 +291,7 @@ async fn tracking_page(
     let lang = page.lang;
     let ticket = load(state, &token).await?;
     let ticket_id = ticket.id.clone();
+    let rate = super::satisfaction::rate_box(state, lang, &ticket).await?;
     let (events, shots, payment) = state
         .db(move |c| {
             Ok((
@@ -367,6 +370,7 @@ async fn tracking_page(
         guide: guide(lang, &ticket),
         next: NextView::build(lang, &ticket, state, now()),
         asked,
+        rate,
         lang,
         csrf,
         path: page.path,

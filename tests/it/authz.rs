@@ -120,6 +120,8 @@ async fn every_staff_route_checks_the_role_on_the_server() {
             "/supervisor/escalations/{id}/answer",
             vec![sample("/supervisor/escalations/nope/answer", vec![("outcome", "approved")])],
         ),
+        ("/supervisor/ratings", vec![sample("/supervisor/ratings", vec![])]),
+        ("/supervisor/ratings/{id}/follow-up", vec![sample("/supervisor/ratings/nope/follow-up", vec![])]),
         ("/supervisor/canned", vec![sample("/supervisor/canned", vec![])]),
         (
             "/supervisor/canned/{id}",

@@ -830,3 +830,63 @@ async fn a_customer_asks_for_a_supervisor_who_sees_the_complaint() {
         }
     }
 }
+
+/// Satisfaction (issue 20): an agent resolves; the customer answers "not
+/// solved" with a reason and a comment on the tracking page (no email
+/// needed); a supervisor finds it in the follow-up list and on the
+/// dashboard. Both languages, phone and desktop.
+#[tokio::test]
+async fn satisfaction_journey_resolve_rate_and_supervisor_sees_it() {
+    let app = spawn().await;
+    let agent = app.staff("agent").await;
+    for (size, size_name) in [(PHONE, "phone"), (DESKTOP, "desktop")] {
+        for lang in LANGS {
+            let fields = with(&complete_fields(), "lang", lang);
+            let (reference, tracking) = app.file_api(&fields).await;
+            let res = agent
+                .post(
+                    &format!("/agent/tickets/{reference}/reply"),
+                    &[("body", "请重新支付一次。"), ("then", "resolved")],
+                )
+                .await;
+            assert_eq!(res.status().as_u16(), 303, "resolved");
+
+            let mut b = browser_at(&app, &format!("satisfaction-{size_name}-{lang}"), true, size).await;
+            b.go(&format!("/lang/{lang}?next={tracking}")).await;
+            assert!(b.wait_for("#rate").await, "the question on the tracking page");
+            let question = if lang == "en" { "Did this solve it?" } else { "问题解决了吗？" };
+            assert!(b.source().await.contains(question), "{lang}");
+            b.client.execute("document.getElementById('rate').scrollIntoView()", vec![]).await.unwrap();
+            b.check("rate-question").await;
+            b.choose("#rate-reason", "not_answered").await;
+            b.fill("#rate-comment", "还是扣款失败").await;
+            b.click("#rate-bad").await;
+            assert!(b.wait_for("#rate-done").await, "thanked");
+            b.check("rate-thanks").await;
+            b.go(&tracking).await;
+            assert!(b.wait_for("#rate-thanks").await, "the question is not asked twice");
+
+            let email = format!("sat-{size_name}-{lang}@paydesk.test").to_lowercase();
+            app.add_staff(&email, &format!("Boss {lang}"), "supervisor", &["general"]);
+            b.go("/login").await;
+            b.fill("#email", &email).await;
+            b.fill("#password", PASSWORD).await;
+            b.click("form[action='/login'] button[type=submit]").await;
+            assert!(b.wait_for("form[action='/logout']").await, "signed in");
+            b.go("/supervisor/ratings").await;
+            assert!(b.shows(&reference).await && b.shows("还是扣款失败").await, "{lang}: in the follow-up list");
+            let reason = if lang == "en" { "My question wasn" } else { "没有回答我的问题" };
+            assert!(b.shows(reason).await, "{lang}: the reason in words");
+            b.check("ratings-list").await;
+            b.go("/supervisor#satisfaction").await;
+            assert!(b.wait_for("#satisfaction figure.chart").await, "{lang}: the satisfaction charts");
+            b.client.execute("document.getElementById('satisfaction').scrollIntoView()", vec![]).await.unwrap();
+            b.check("dashboard-satisfaction").await;
+            // Followed up: off the list.
+            b.go("/supervisor/ratings").await;
+            b.click("form[action^='/supervisor/ratings/'] button").await;
+            assert!(b.wait_for("#ratings-done").await);
+            b.client.close().await.unwrap();
+        }
+    }
+}

@@ -30,6 +30,7 @@ mod payments;
 mod rest_api;
 mod retention;
 mod routing;
+mod satisfaction;
 mod schema;
 mod security;
 mod staff;

@@ -184,6 +184,13 @@ async fn schema_rs_matches_the_migrated_database() {
         .limit(1)
         .load::<(String, String, Ts)>(&mut conn)
         .unwrap();
+    ratings::table
+        .select(ratings::all_columns)
+        .limit(1)
+        .load::<(String, String, i32, bool, String, String, String, String, Option<String>, Ts, Option<String>, Option<Ts>)>(
+            &mut conn,
+        )
+        .unwrap();
     platforms::table.select(platforms::all_columns).limit(1).load::<(String, bool, String)>(&mut conn).unwrap();
     platform_scenarios::table
         .select(platform_scenarios::all_columns)

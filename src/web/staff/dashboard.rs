@@ -109,6 +109,8 @@ struct Data {
     incidents: Vec<Incident>,
     late_refunds: Vec<(crate::db::payments::Refund, String)>,
     headline: stats::Headline,
+    /// Satisfaction ratings by kind, queue and agent.
+    satisfaction: [Vec<crate::db::ratings::Tally>; 3],
 }
 
 async fn load(state: &AppState, r: Range) -> Result<Data, AppError> {
@@ -128,6 +130,7 @@ async fn load(state: &AppState, r: Range) -> Result<Data, AppError> {
                 incidents: incidents::list(c, 20)?.into_iter().filter(|i| i.is_active()).collect(),
                 late_refunds: crate::db::payments::late_refunds(c, n, 50)?,
                 headline: stats::headline(c, q, n)?,
+                satisfaction: super::ratings::tallies(c, &r)?,
             })
         })
         .await
@@ -326,6 +329,7 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
         },
         title,
     });
+    out.push(super::ratings::section(lang, &d.satisfaction));
     out
 }
 

@@ -11,6 +11,7 @@ pub mod incidents;
 pub mod login;
 pub mod outbox;
 pub mod queue;
+pub mod ratings;
 pub mod routing;
 pub mod settings;
 pub mod supervisor;
@@ -103,6 +104,8 @@ pub fn routes(t: &mut RouteTable) {
         .post("/supervisor/escalations/{id}/approve", SUPERVISOR, escalations::approve)
         .post("/supervisor/escalations/{id}/send-back", SUPERVISOR, escalations::send_back)
         .post("/supervisor/escalations/{id}/answer", SUPERVISOR, escalations::answer)
+        .get("/supervisor/ratings", SUPERVISOR, ratings::list)
+        .post("/supervisor/ratings/{id}/follow-up", SUPERVISOR, ratings::follow_up)
         .get("/supervisor/canned", SUPERVISOR, supervisor::canned)
         .post("/supervisor/canned/{id}", SUPERVISOR, supervisor::save_canned)
         .get("/admin/users", ADMIN, admin::list)

@@ -73,6 +73,7 @@ pub const ACTIONS: &[&str] = &[
     "incident_unlink",
     "incident_update",
     "incident_resolve",
+    "rating_follow_up",
 ];
 
 pub async fn audit(

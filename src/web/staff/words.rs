@@ -27,6 +27,7 @@ pub fn event(lang: Lang, e: Event) -> EventView {
     match kind {
         event_kind::STATUS_CHANGED => view.body = Status::parse(&body).map(|s| status(lang, s)).unwrap_or(body),
         event_kind::OUT_OF_SCOPE => view.body = lang.t("staff-guide-out_of_scope"),
+        event_kind::RATED => view.body = crate::web::satisfaction::rated_words(lang, &body),
         _ => {}
     }
     view
