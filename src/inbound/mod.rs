@@ -135,7 +135,8 @@ pub fn read(raw: &[u8]) -> Incoming {
         return Incoming::default();
     };
     let header = |name: &str| m.header_raw(name).map(|v| v.trim().to_string());
-    let sender = m.from().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or("").trim().to_lowercase();
+    let sender =
+        text::scrub(m.from().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or("")).trim().to_lowercase();
     let mut recipients: Vec<String> = Vec::new();
     for list in [m.to(), m.cc()].into_iter().flatten() {
         recipients.extend(list.iter().filter_map(|a| a.address()).map(str::to_string));
@@ -156,17 +157,19 @@ pub fn read(raw: &[u8]) -> Incoming {
     };
     let mut answers = ids(m.in_reply_to());
     answers.extend(ids(m.references()).into_iter().rev());
+    // Only ids that could be ours are looked up.
+    answers.retain(|id| id.len() < 200 && id.chars().all(|c| c.is_ascii_graphic()));
     let body = m.body_text(0).map(|b| b.to_string()).unwrap_or_default();
-    let text = text::reply_text(&body);
+    let text = text::reply_text(&text::scrub(&body.replace("\r\n", "\n")));
     let images = m
         .attachments()
         .filter(|p| mail_parser::MimeHeaders::content_type(*p).is_some_and(|c| c.ctype().eq_ignore_ascii_case("image")))
         .map(|p| p.contents().to_vec())
         .collect();
-    let subject = m.subject().unwrap_or("").to_string();
+    let subject = text::scrub(m.subject().unwrap_or(""));
     let chinese = format!("{subject}{text}").chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     Incoming {
-        message_id: m.message_id().unwrap_or("").to_string(),
+        message_id: text::scrub(m.message_id().unwrap_or("")),
         automatic: text::is_automatic(&header, &sender),
         sender,
         subject,
@@ -232,10 +235,40 @@ pub fn handle(
         Ok(Some(outcome))
     });
     match result {
-        // Another server recorded it between our check and our insert.
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(None),
+        // Another server recorded it between our check and our insert (and
+        // only that: any other unique error is an error).
+        Err(e @ diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            if handled(conn, place)? {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
         other => other,
     }
+}
+
+/// Records a message that could not be handled (after the error was
+/// logged), so that it is flagged and the mailbox moves on: one bad message
+/// must not hold back every reply behind it.
+pub fn record_failure(conn: &mut DbConn, place: &Place<'_>, now: NaiveDateTime) -> QueryResult<()> {
+    if handled(conn, place)? {
+        return Ok(());
+    }
+    diesel::insert_into(inbound_mail::table)
+        .values((
+            inbound_mail::id.eq(new_id()),
+            inbound_mail::mailbox.eq(place.mailbox),
+            inbound_mail::uid_validity.eq(i64::from(place.uid_validity)),
+            inbound_mail::uid.eq(i64::from(place.uid)),
+            inbound_mail::message_id.eq(""),
+            inbound_mail::sender.eq(""),
+            inbound_mail::subject.eq(""),
+            inbound_mail::outcome.eq(InboundOutcome::Refused.as_str()),
+            inbound_mail::received_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Whether a message was handled already.
@@ -251,6 +284,14 @@ pub fn handled(conn: &mut DbConn, place: &Place<'_>) -> QueryResult<bool> {
 
 fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
+}
+
+/// A message's words as stored: cleaned as the tracking page's messages
+/// are, or (where that refuses them, e.g. too long) cut to the limit — the
+/// text is already scrubbed of what cannot be stored.
+fn body_of(m: &Incoming) -> String {
+    use crate::domain::text::{clean, limits::MESSAGE};
+    clean(&m.text, MESSAGE, true).ok().flatten().unwrap_or_else(|| truncate(m.text.trim(), MESSAGE))
 }
 
 /// What a message is about.
@@ -313,10 +354,7 @@ fn answer_to_packet(
         .select(outbox::recipient)
         .load(conn)?;
     let from_recipient = sent_to.iter().any(|r| r.trim().eq_ignore_ascii_case(&m.sender));
-    let body = crate::domain::text::clean(&m.text, crate::domain::text::limits::MESSAGE, true)
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| truncate(&m.text, crate::domain::text::limits::MESSAGE));
+    let body = body_of(m);
     diesel::insert_into(escalation_mail_answers::table)
         .values((
             escalation_mail_answers::id.eq(new_id()),
@@ -374,10 +412,7 @@ fn act(
         Some(About::Escalation(id)) => return answer_to_packet(conn, m, id, now),
         Some(About::Ticket(t)) => t,
     };
-    let body = crate::domain::text::clean(&m.text, crate::domain::text::limits::MESSAGE, true)
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| truncate(&m.text, crate::domain::text::limits::MESSAGE));
+    let body = body_of(m);
     let is_customer = !ticket.contact_email.is_empty() && ticket.contact_email.eq_ignore_ascii_case(&m.sender);
     if !is_customer {
         // Not trusted to reopen, pause or add anything the customer would
@@ -393,11 +428,22 @@ fn act(
         return Ok(InboundOutcome::Refused);
     }
     use crate::ops::intake::{add_customer_message, CustomerMessage};
-    Ok(match add_customer_message(conn, ticket, &body, screenshot.as_ref(), now)? {
+    let outcome = match add_customer_message(conn, ticket, &body, screenshot.as_ref(), now)? {
+        // The ticket holds all the screenshots it may (a signature's logo
+        // counts as an image): the words still count.
+        CustomerMessage::TooManyScreenshots if !body.is_empty() => {
+            add_customer_message(conn, ticket, &body, None, now)?
+        }
+        other => other,
+    };
+    Ok(match outcome {
         CustomerMessage::Added => InboundOutcome::CustomerReply,
         CustomerMessage::Anonymised | CustomerMessage::TooManyScreenshots => InboundOutcome::Refused,
     })
 }
+
+/// At most this many answers an hour to email that matched no ticket.
+const UNMATCHED_ANSWERS_PER_HOUR: i64 = 30;
 
 /// One polite answer a day per address, with the form's link.
 fn answer_unmatched(conn: &mut DbConn, m: &Incoming, now: NaiveDateTime) -> QueryResult<InboundOutcome> {
@@ -407,10 +453,19 @@ fn answer_unmatched(conn: &mut DbConn, m: &Incoming, now: NaiveDateTime) -> Quer
         .filter(inbound_mail::received_at.gt(now - chrono::Duration::days(1)))
         .count()
         .get_result(conn)?;
-    if answered_today > 0 {
+    // A sender's address can be forged: an overall cap keeps a flood of
+    // forged messages from turning us into a source of mail to strangers.
+    let answered_this_hour: i64 = inbound_mail::table
+        .filter(inbound_mail::outcome.eq(InboundOutcome::Unmatched.as_str()))
+        .filter(inbound_mail::received_at.gt(now - chrono::Duration::hours(1)))
+        .count()
+        .get_result(conn)?;
+    if answered_today > 0 || answered_this_hour >= UNMATCHED_ANSWERS_PER_HOUR {
         return Ok(InboundOutcome::UnmatchedQuiet);
     }
-    let lang = if m.chinese { Lang::ZhCn } else { Lang::En };
+    // Our customers are Chinese: English only for a message written in it.
+    let english = !m.chinese && format!("{}{}", m.subject, m.text).chars().any(|c| c.is_ascii_alphabetic());
+    let lang = if english { Lang::En } else { Lang::ZhCn };
     crate::db::outbox::enqueue_unmatched_answer(conn, &m.sender, lang, now)?;
     Ok(InboundOutcome::Unmatched)
 }

@@ -43,6 +43,18 @@ pub fn reply_text(body: &str) -> String {
     text.trim_matches(|c: char| c == '\n' || c.is_whitespace()).to_string()
 }
 
+/// Text from a message made safe to store and show: control characters
+/// (NUL among them, which PostgreSQL refuses) and bidirectional overrides
+/// dropped, line breaks and tabs kept. Whatever a sender puts in a header
+/// or a body passes through here before any query.
+pub fn scrub(s: &str) -> String {
+    const BIDI: [char; 12] = [
+        '\u{200E}', '\u{200F}', '\u{061C}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}',
+        '\u{2067}', '\u{2068}', '\u{2069}',
+    ];
+    s.chars().filter(|c| (!c.is_control() || *c == '\n' || *c == '\t') && !BIDI.contains(c)).collect()
+}
+
 /// The headers that tell a message was sent by a machine, not a person:
 /// never answered, never added to a ticket (RFC 3834 `Auto-Submitted`,
 /// `Precedence: bulk/junk/list`, vacation responders' own headers, mailing
@@ -86,6 +98,11 @@ mod tests {
         let inline = "> Which bank?\nICBC\n> When?\nthis morning";
         assert_eq!(reply_text(inline), "ICBC\nthis morning");
         assert_eq!(reply_text("> only quotes\n"), "");
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_dropped() {
+        assert_eq!(scrub("hi\u{0}\r\nthere\u{202E}\t!"), "hi\nthere\t!");
     }
 
     #[test]

@@ -142,8 +142,17 @@ impl Worker {
                 let outcome = tokio::task::spawn_blocking(move || {
                     let mut conn = pools.write.get().map_err(|e| e.to_string())?;
                     let place = super::Place { mailbox: &mailbox, uid_validity, uid };
-                    super::handle(&mut conn, &place, &raw, too_large, &settings, crate::web::now())
-                        .map_err(|e| e.to_string())
+                    match super::handle(&mut conn, &place, &raw, too_large, &settings, crate::web::now()) {
+                        Ok(outcome) => Ok::<_, String>(outcome),
+                        // This message cannot be handled: say so, record it
+                        // and go on (if even that fails, the database is
+                        // the trouble, and the round stops to retry).
+                        Err(e) => {
+                            tracing::error!(uid, error = %e, "inbound email could not be handled; recorded as refused");
+                            super::record_failure(&mut conn, &place, crate::web::now()).map_err(|e| e.to_string())?;
+                            Ok(Some(crate::domain::codes::InboundOutcome::Refused))
+                        }
+                    }
                 })
                 .await
                 .map_err(|e| e.to_string())??;

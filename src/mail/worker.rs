@@ -162,7 +162,13 @@ impl Worker {
         let (subject, text, html) = render(m.kind, lang, facts).map_err(|e| e.to_string())?;
         let outgoing =
             Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone(), reply_to: None };
-        build(&self.from, outgoing, Vec::new())
+        let mut message = build(&self.from, outgoing, Vec::new())?;
+        // RFC 3834: an automatic answer, which other machines must not answer.
+        use lettre::message::header::{HeaderName, HeaderValue};
+        message
+            .headers_mut()
+            .insert_raw(HeaderValue::new(HeaderName::new_from_ascii_str("Auto-Submitted"), "auto-replied".into()));
+        Ok(message)
     }
 
     /// The confirmation's first paragraph for the path the case takes: the

@@ -24,7 +24,10 @@ const QUALITY: u8 = 80;
 const KEPT: usize = 512;
 /// Decoding a screenshot may take at most this much memory; a larger one is
 /// shown as it is.
-const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+const MAX_DECODE_BYTES: u64 = 64 * 1024 * 1024;
+/// Thumbnails made at once: decoding is the costly part, and a burst of
+/// requests for large images must not take all memory or every core.
+const MAKING_AT_ONCE: usize = 2;
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct Size {
@@ -77,22 +80,30 @@ pub async fn respond(size: &Size, id: &str, kind: ImageKind, data: Vec<u8>) -> R
     if !size.thumb() {
         return Ok(super::image_response(kind, data));
     }
+    // An empty entry remembers "no thumbnail: show it as it is", so an image
+    // that cannot be made smaller is not decoded again on every request.
     let kept = cache().lock().ok().and_then(|c| c.get(id).cloned());
     let thumb = match kept {
+        Some(t) if t.is_empty() => return Ok(super::image_response(kind, data)),
         Some(t) => Some(t),
         None => {
+            static MAKING: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+            let _turn = MAKING
+                .get_or_init(|| tokio::sync::Semaphore::new(MAKING_AT_ONCE))
+                .acquire()
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
             let made = web::block(move || (make(&data).map(Arc::new), data)).await?;
             let (thumb, original) = made;
-            match thumb {
-                Some(t) => {
-                    if let Ok(mut c) = cache().lock() {
-                        if c.len() >= KEPT {
-                            c.clear();
-                        }
-                        c.insert(id.to_string(), t.clone());
-                    }
-                    Some(t)
+            let entry = thumb.clone().unwrap_or_default();
+            if let Ok(mut c) = cache().lock() {
+                if c.len() >= KEPT {
+                    c.clear();
                 }
+                c.insert(id.to_string(), entry);
+            }
+            match thumb {
+                Some(t) => Some(t),
                 // Not decodable here, or already small: shown as it is.
                 None => return Ok(super::image_response(kind, original)),
             }

@@ -289,14 +289,17 @@ pub async fn create(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    state.check_intake_rate(&req)?;
     let max_file = state.config.max_screenshot_bytes;
     let form = multipart::read(&req, payload, state.config.max_body_bytes(), max_file).await?;
     csrf.check(&form.text(crate::auth::csrf::FIELD))?;
     // The language button in the header submits this form too: the page
     // comes back in the other language with everything typed (and the
-    // chosen screenshot) kept, and nothing is filed.
+    // chosen screenshot) kept, and nothing is filed — so it does not count
+    // against the filing limit (a refused page there would lose the form).
     let switch_to = Lang::parse(&form.text("switch_lang"));
+    if switch_to.is_none() {
+        state.check_intake_rate(&req)?;
+    }
     let lang = switch_to.or_else(|| Lang::parse(&form.text("lang"))).unwrap_or(page.lang);
     let mut input = intake_input(&form, max_file);
     let upload = match &input.screenshot {

@@ -292,17 +292,24 @@ async fn strangers_auto_replies_and_other_senders_are_handled_without_loops() {
             "From: li.wei@example.com\nTo: {reply_to}\nSubject: Out of office\nAuto-Submitted: auto-replied\n\nI am away.\n"
         ))
         .await;
+    // A NUL in the subject and body (PostgreSQL refuses it in text): scrubbed,
+    // stored, and the mailbox moves on.
+    dovecot
+        .deliver(&format!(
+            "From: li.wei@example.com\nTo: {reply_to}\nSubject: =?utf-8?q?hi=00there?=\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nstill=00 failing\n"
+        ))
+        .await;
     // A stranger writes twice to the plain address: one answer a day.
     for n in 1..=2 {
         dovecot
             .deliver(&format!("From: stranger@example.org\nTo: {REPLY}\nSubject: 缴费失败\n\n我的电费交不了 {n}\n"))
             .await;
     }
-    wait_until("four messages handled", || handled(&app).len() == 4).await;
+    wait_until("five messages handled", || handled(&app).len() == 5).await;
     let outcomes: Vec<String> = handled(&app).into_iter().map(|(_, o)| o).collect();
-    assert_eq!(outcomes, ["other_sender", "auto_reply", "unmatched", "unmatched_quiet"]);
-    assert_eq!(status(&app, &reference), before, "another sender changes nothing");
-    assert!(customer_messages(&app, &reference).is_empty());
+    assert_eq!(outcomes, ["other_sender", "auto_reply", "customer_reply", "unmatched", "unmatched_quiet"]);
+    assert_eq!(status(&app, &reference), before, "another sender changes nothing (a new ticket stays new)");
+    assert_eq!(customer_messages(&app, &reference), ["still failing"], "the NUL is gone, the words stay");
     let notes: Vec<(String, bool)> = ticket_events::table
         .inner_join(tickets::table)
         .filter(tickets::reference.eq(&reference))
@@ -330,6 +337,7 @@ async fn strangers_auto_replies_and_other_senders_are_handled_without_loops() {
     let text = answer.body_text(0).unwrap();
     assert!(text.contains("/tickets/new") && text.contains("求助表单"), "{text}");
     assert!(answer.reply_to().is_none(), "an answer to a stranger invites no reply thread");
+    assert_eq!(answer.header_raw("Auto-Submitted").map(str::trim), Some("auto-replied"), "RFC 3834");
 
     // Admins see the inbound log.
     let admin = app.staff("admin").await;

@@ -195,12 +195,16 @@ async fn page(
             StaffEvent { view, internal, author, changed }
         })
         .collect();
-    let active: Vec<&User> = staff.iter().filter(|u| u.active).collect();
+    // Active staff, and the current assignee even if no longer active: the
+    // one form must send back what it showed, or saving a priority would
+    // silently unassign the ticket.
+    let active: Vec<&User> =
+        staff.iter().filter(|u| u.active || t.assignee_id.as_deref() == Some(u.id.as_str())).collect();
     let mut staff_options =
         vec![Option_ { value: String::new(), label: lang.t("agent-nobody"), selected: t.assignee_id.is_none() }];
     staff_options.extend(active.iter().map(|u| Option_ {
         value: u.id.clone(),
-        label: u.name.clone(),
+        label: if u.active { u.name.clone() } else { format!("{} ({})", u.name, lang.t("users-inactive")) },
         selected: t.assignee_id.as_deref() == Some(u.id.as_str()),
     }));
     let now = now();
