@@ -534,10 +534,14 @@ impl Status {
     }
 
     /// A customer's reply puts a ticket that waited on them, or that was
-    /// resolved, back in front of an agent.
-    pub fn after_customer_reply(self) -> Status {
+    /// resolved or closed, back in front of an agent (the tracking page and
+    /// the auto-close notice promise a closed request reopens when they
+    /// write). A ticket merged into another stays closed: the work goes on
+    /// there.
+    pub fn after_customer_reply(self, merged: bool) -> Status {
         match self {
-            Status::PendingCustomer | Status::Resolved => Status::Open,
+            Status::Closed if merged => Status::Closed,
+            Status::PendingCustomer | Status::Resolved | Status::Closed => Status::Open,
             other => other,
         }
     }
@@ -595,11 +599,12 @@ mod tests {
     }
 
     #[test]
-    fn a_customer_reply_reopens_what_waited_on_them() {
-        assert_eq!(Status::PendingCustomer.after_customer_reply(), Status::Open);
-        assert_eq!(Status::Resolved.after_customer_reply(), Status::Open);
-        assert_eq!(Status::New.after_customer_reply(), Status::New);
-        assert_eq!(Status::PendingPlatform.after_customer_reply(), Status::PendingPlatform);
-        assert_eq!(Status::Closed.after_customer_reply(), Status::Closed);
+    fn a_customer_reply_reopens_what_waited_on_them_or_was_closed() {
+        assert_eq!(Status::PendingCustomer.after_customer_reply(false), Status::Open);
+        assert_eq!(Status::Resolved.after_customer_reply(false), Status::Open);
+        assert_eq!(Status::Closed.after_customer_reply(false), Status::Open);
+        assert_eq!(Status::New.after_customer_reply(false), Status::New);
+        assert_eq!(Status::PendingPlatform.after_customer_reply(false), Status::PendingPlatform);
+        assert_eq!(Status::Closed.after_customer_reply(true), Status::Closed, "merged away: the other ticket goes on");
     }
 }

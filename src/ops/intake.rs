@@ -130,7 +130,7 @@ pub fn add_customer_message(
             return Ok(CustomerMessage::TooManyScreenshots);
         }
         let current = ticket.status;
-        let next = current.after_customer_reply();
+        let next = current.after_customer_reply(ticket.merged_into.is_some());
         let (due, paused) = crate::ops::ticket::clock(ticket, ticket.due_at, next, now);
         diesel::update(tickets::table.find(&ticket.id))
             .set((
@@ -149,8 +149,54 @@ pub fn add_customer_message(
             let change = NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, next.as_str());
             insert_event(conn, &ticket.id, change, now)?;
         }
+        if let Some(into) = &ticket.merged_into {
+            pass_on_to_merged(conn, &ticket.reference, into, body, now)?;
+        }
         Ok(CustomerMessage::Added)
     })
+}
+
+/// A customer wrote on a ticket that was merged into another: their words
+/// stay on their own page, and reach the ticket that goes on as an internal
+/// note (its customer may be someone else), putting it back in front of an
+/// agent as their own reply would.
+fn pass_on_to_merged(
+    conn: &mut DbConn,
+    from_reference: &str,
+    into_id: &str,
+    body: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    // A ticket merged into one that was itself merged later: followed to
+    // the end (a few hops at most; a cycle cannot be made, but is not
+    // followed forever either).
+    let mut target = crate::db::backend::lock_ticket(conn, into_id)?.ok_or(diesel::result::Error::NotFound)?;
+    for _ in 0..8 {
+        match target.merged_into.clone() {
+            Some(next) => {
+                target = crate::db::backend::lock_ticket(conn, &next)?.ok_or(diesel::result::Error::NotFound)?
+            }
+            None => break,
+        }
+    }
+    let next = target.status.after_customer_reply(target.merged_into.is_some());
+    let (due, paused) = crate::ops::ticket::clock(&target, target.due_at, next, now);
+    diesel::update(tickets::table.find(&target.id))
+        .set((
+            tickets::status.eq(next.as_str()),
+            tickets::due_at.eq(due),
+            tickets::paused_at.eq(paused),
+            tickets::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    let note = format!("↪ {from_reference}:\n{body}");
+    let note = NewEvent { is_public: false, ..NewEvent::public(event_kind::INTERNAL_NOTE, author::SYSTEM, &note) };
+    insert_event(conn, &target.id, note, now)?;
+    if next != target.status {
+        let change = NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, next.as_str());
+        insert_event(conn, &target.id, change, now)?;
+    }
+    Ok(())
 }
 
 /// A customer adds facts asked for (tracking page): each given one replaces
@@ -170,7 +216,7 @@ pub fn add_facts(
         if t.contact_email.is_empty() {
             return Ok(CustomerMessage::Anonymised);
         }
-        let next = t.status.after_customer_reply();
+        let next = t.status.after_customer_reply(t.merged_into.is_some());
         let (due, paused) = crate::ops::ticket::clock(&t, t.due_at, next, now);
         diesel::update(tickets::table.find(&t.id))
             .set((

@@ -152,11 +152,11 @@ async fn the_confirmation_offers_the_link_to_copy_and_says_where_it_was_emailed(
     assert_eq!(script.status().as_u16(), 200);
     assert!(script.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
     assert!(script.text().await.unwrap().contains("navigator.clipboard"));
-    assert!(en.contains("We also emailed this link to l*****@example.com."));
+    assert!(en.contains("We also emailed a link to this page to l*****@example.com"));
     assert!(!en.contains("li.wei@example.com"));
     assert!(en.contains("href=\"/find\""));
     let zh = page(&app, &created, "zh-CN").await;
-    assert!(zh.contains("我们也已把这个链接发到 l*****@example.com。") && zh.contains("复制链接"));
+    assert!(zh.contains("我们也已把本页的链接发到 l*****@example.com") && zh.contains("复制链接"));
 }
 
 #[tokio::test]

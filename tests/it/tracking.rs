@@ -96,3 +96,58 @@ async fn an_unknown_token_is_a_calm_404() {
     let res = app.post_multipart("/t/nope/messages", Form::new().text("message", "hi"), "en").await;
     assert_eq!(res.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn writing_on_a_closed_request_reopens_it_and_a_merged_one_passes_the_words_on() {
+    use diesel::prelude::*;
+    use paydesk::db::schema::{ticket_events, tickets};
+    let app = spawn().await;
+    let (reference, tracking) = app.file_api(&complete_fields()).await;
+    let (merged, merged_tracking) = app.file_api(&complete_fields()).await;
+    let status = |app: &TestApp, r: &str| -> String {
+        tickets::table.filter(tickets::reference.eq(r)).select(tickets::status).first(&mut app.conn()).unwrap()
+    };
+    let write = |tracking: String, words: &'static str| {
+        let app = &app;
+        async move {
+            let form = Form::new().text("message", words);
+            app.post_multipart(&format!("{tracking}/messages"), form, "en").await.status().as_u16()
+        }
+    };
+
+    // Closed (by the silence sweep, say): the page says writing reopens it,
+    // and it does.
+    diesel::update(tickets::table.filter(tickets::reference.eq(&reference)))
+        .set(tickets::status.eq("closed"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let page = app.get_lang(&tracking, "en").await.text().await.unwrap();
+    assert!(page.contains("This request is closed. If the problem is still there, write below and it reopens"));
+    assert_eq!(write(tracking.clone(), "It still fails.").await, 303);
+    assert_eq!(status(&app, &reference), "open", "back in front of an agent");
+
+    // Merged into the first: it stays closed, its customer's words stay on
+    // their page and reach the ticket that goes on as an internal note.
+    let agent = app.staff("agent").await;
+    let res = agent.post(&format!("/agent/tickets/{merged}/merge"), &[("into", &reference)]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    diesel::update(tickets::table.filter(tickets::reference.eq(&reference)))
+        .set(tickets::status.eq("resolved"))
+        .execute(&mut app.conn())
+        .unwrap();
+    assert_eq!(write(merged_tracking.clone(), "Still nothing on my bill.").await, 303);
+    assert_eq!(status(&app, &merged), "closed");
+    assert_eq!(status(&app, &reference), "open", "the ticket that goes on is reopened");
+    let mine = app.get_lang(&merged_tracking, "en").await.text().await.unwrap();
+    assert!(mine.contains("Still nothing on my bill."));
+    let notes: Vec<(String, bool)> = ticket_events::table
+        .inner_join(tickets::table)
+        .filter(tickets::reference.eq(&reference))
+        .filter(ticket_events::kind.eq("internal_note"))
+        .select((ticket_events::body, ticket_events::is_public))
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(notes, [(format!("↪ {merged}:\nStill nothing on my bill."), false)]);
+    let other_customer = app.get_lang(&tracking, "en").await.text().await.unwrap();
+    assert!(!other_customer.contains("Still nothing on my bill."), "another customer's words stay internal");
+}

@@ -22,13 +22,13 @@ next-engineering = This looks like a fault in our service. A person confirms it 
 next-extra-risk_control = If your wallet or bank asks you to verify your identity, follow its steps: often that is all it takes.
 next-waiting = We are waiting for your answer to our question. As soon as it arrives, we go on.
 next-done = We consider this request resolved. Not solved? Write below and it reopens.
-next-closed = This request is closed. If the problem comes back, please file a new request.
+next-closed = This request is closed. If the problem is still there, write below and it reopens; for a different problem, please file a new request.
 
 created-intro-platform = We have your request. This payment cannot be made here yet: below is why, and how you can pay meanwhile.
 created-link-field = Your private link (select it to copy)
 created-copy = Copy link
 created-copied = Link copied.
-created-emailed = We also emailed this link to { $email }.
+created-emailed = We also emailed a link to this page to { $email } (a private one of its own; both work).
 created-lost = Lost the link later? Ask for a fresh one with your reference and email.
 
 need-title = What we need from you

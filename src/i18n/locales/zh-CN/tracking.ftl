@@ -22,13 +22,13 @@ next-engineering = 这看起来是我们服务的故障。客服人员会在 { $
 next-extra-risk_control = 如果钱包或银行要求您验证身份，请按提示完成，很多时候这样就能解决。
 next-waiting = 我们在等您回复我们的问题。收到后会马上继续处理。
 next-done = 我们认为此求助已经解决。如果问题仍在，请在下方留言，求助会重新打开。
-next-closed = 此求助已关闭。如果问题再次出现，请重新提交求助。
+next-closed = 此求助已关闭。如果问题仍在，请在下方留言，求助会重新打开；如果是新的问题，请重新提交求助。
 
 created-intro-platform = 我们已收到您的求助。这笔缴费目前还无法在这里完成，原因和其他缴费方式请见下方。
 created-link-field = 您的专属链接（选中即可复制）
 created-copy = 复制链接
 created-copied = 链接已复制。
-created-emailed = 我们也已把这个链接发到 { $email }。
+created-emailed = 我们也已把本页的链接发到 { $email }（那是单独的私密链接，两个链接都可以用）。
 created-lost = 以后找不到链接了？凭编号和邮箱即可申请新的链接。
 
 need-title = 我们需要您提供
