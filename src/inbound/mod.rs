@@ -159,8 +159,16 @@ pub fn read(raw: &[u8]) -> Incoming {
     answers.extend(ids(m.references()).into_iter().rev());
     // Only ids that could be ours are looked up.
     answers.retain(|id| id.len() < 200 && id.chars().all(|c| c.is_ascii_graphic()));
-    let body = m.body_text(0).map(|b| b.to_string()).unwrap_or_default();
-    let text = text::reply_text(&text::scrub(&body.replace("\r\n", "\n")));
+    // An HTML-only reply is cut where its history starts before it becomes
+    // text; a text part is read line by line.
+    let text = match m.text_part(0).map(|p| &p.body) {
+        // Scrubbed again after: an entity can spell a control character.
+        Some(mail_parser::PartType::Html(html)) => text::scrub(&text::html_reply_text(&text::scrub(html))),
+        _ => {
+            let body = m.body_text(0).map(|b| b.to_string()).unwrap_or_default();
+            text::reply_text(&text::scrub(&body.replace("\r\n", "\n")))
+        }
+    };
     let images = m
         .attachments()
         .filter(|p| mail_parser::MimeHeaders::content_type(*p).is_some_and(|c| c.ctype().eq_ignore_ascii_case("image")))
@@ -271,6 +279,16 @@ pub fn record_failure(conn: &mut DbConn, place: &Place<'_>, now: NaiveDateTime) 
     Ok(())
 }
 
+/// The highest UID recorded for a mailbox in its current UIDVALIDITY.
+pub fn last_uid(conn: &mut DbConn, mailbox: &str, uid_validity: u32) -> QueryResult<Option<u32>> {
+    let max: Option<i64> = inbound_mail::table
+        .filter(inbound_mail::mailbox.eq(mailbox))
+        .filter(inbound_mail::uid_validity.eq(i64::from(uid_validity)))
+        .select(diesel::dsl::max(inbound_mail::uid))
+        .first(conn)?;
+    Ok(max.and_then(|u| u32::try_from(u).ok()))
+}
+
 /// Whether a message was handled already.
 pub fn handled(conn: &mut DbConn, place: &Place<'_>) -> QueryResult<bool> {
     let n: i64 = inbound_mail::table
@@ -365,6 +383,18 @@ fn answer_to_packet(
             escalation_mail_answers::received_at.eq(now),
         ))
         .execute(conn)?;
+    // An answer after a supervisor recorded the outcome is not shown on the
+    // escalations page any more (it lists those still waiting): its tickets
+    // carry it, as an internal note, for whoever reads them next.
+    let waiting = crate::db::routing::escalation(conn, escalation_id)?
+        .is_some_and(|e| e.status == crate::db::routing::status::SENT);
+    if !waiting {
+        let note = format!("✉ {}:\n{body}", m.sender);
+        for t in crate::db::routing::escalation_tickets(conn, escalation_id)? {
+            let e = NewEvent { is_public: false, ..NewEvent::public(event_kind::INTERNAL_NOTE, author::SYSTEM, &note) };
+            store::insert_event(conn, &t.id, e, now)?;
+        }
+    }
     Ok(if from_recipient { InboundOutcome::PlatformAnswer } else { InboundOutcome::OtherSender })
 }
 
@@ -412,6 +442,17 @@ fn act(
         Some(About::Escalation(id)) => return answer_to_packet(conn, m, id, now),
         Some(About::Ticket(t)) => t,
     };
+    // A looping mail program, or someone forging the customer's address,
+    // must not bury a ticket: past this many emails an hour, more are
+    // recorded and refused.
+    let this_hour: i64 = inbound_mail::table
+        .filter(inbound_mail::ticket_id.eq(&ticket.id))
+        .filter(inbound_mail::received_at.gt(now - chrono::Duration::hours(1)))
+        .count()
+        .get_result(conn)?;
+    if this_hour >= EMAILS_PER_TICKET_PER_HOUR {
+        return Ok(InboundOutcome::Refused);
+    }
     let body = body_of(m);
     let is_customer = !ticket.contact_email.is_empty() && ticket.contact_email.eq_ignore_ascii_case(&m.sender);
     if !is_customer {
@@ -441,6 +482,9 @@ fn act(
         CustomerMessage::Anonymised | CustomerMessage::TooManyScreenshots => InboundOutcome::Refused,
     })
 }
+
+/// At most this many emails an hour land on one ticket.
+pub const EMAILS_PER_TICKET_PER_HOUR: i64 = 20;
 
 /// At most this many answers an hour to email that matched no ticket.
 const UNMATCHED_ANSWERS_PER_HOUR: i64 = 30;

@@ -43,6 +43,65 @@ pub fn reply_text(body: &str) -> String {
     text.trim_matches(|c: char| c == '\n' || c.is_whitespace()).to_string()
 }
 
+/// Where mail programs start the quoted history in an HTML reply (Gmail,
+/// Outlook, Thunderbird, Apple Mail, QQ Mail, NetEase): everything from the
+/// first of these on is what we sent before.
+const HTML_HISTORY: [&str; 9] = [
+    "<blockquote",
+    "class=\"gmail_quote",
+    "class=\"gmail_attr",
+    "id=\"divrplyfwdmsg",
+    "id=\"appendonsend",
+    "class=\"moz-cite-prefix",
+    "id=\"reply-content",
+    "id=\"isreplycontent",
+    "id=\"original-content",
+];
+
+/// The new words of an HTML-only reply, as text: the HTML is cut where its
+/// quoted history starts (which, once flattened to text, would no longer be
+/// marked), blocks become lines, and the rest is read by the parser's own
+/// HTML-to-text (tags, scripts and styles dropped, entities decoded); then
+/// read as a text reply.
+pub fn html_reply_text(html: &str) -> String {
+    // ASCII lowercase keeps every byte offset where it was.
+    let lower = html.to_ascii_lowercase();
+    let mut end = html.len();
+    for marker in HTML_HISTORY {
+        if let Some(at) = lower.find(marker) {
+            // Back to the start of the tag the marker is in.
+            let tag = lower[..at].rfind('<').unwrap_or(at);
+            end = end.min(tag);
+        }
+    }
+    let mut flowing = String::with_capacity(end + 64);
+    let mut rest = &html[..end];
+    // Block elements end a line in a browser; the parser's converter only
+    // knows <br> and </p>.
+    while let Some(at) = rest.find('<') {
+        flowing.push_str(&rest[..at]);
+        let tag = rest[at + 1..].trim_start_matches('/').to_ascii_lowercase();
+        let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        if matches!(name.as_str(), "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "table") {
+            flowing.push_str("<br>");
+        }
+        flowing.push('<');
+        rest = &rest[at + 1..];
+    }
+    flowing.push_str(rest);
+    let text = mail_parser::decoders::html::html_to_text(&flowing);
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    // Runs of empty lines (from nested blocks) become one.
+    let mut kept: Vec<&str> = Vec::new();
+    for line in lines {
+        if line.is_empty() && kept.last().is_none_or(|l| l.is_empty()) {
+            continue;
+        }
+        kept.push(line);
+    }
+    reply_text(&kept.join("\n"))
+}
+
 /// Text from a message made safe to store and show: control characters
 /// (NUL among them, which PostgreSQL refuses) and bidirectional overrides
 /// dropped, line breaks and tabs kept. Whatever a sender puts in a header
@@ -98,6 +157,18 @@ mod tests {
         let inline = "> Which bank?\nICBC\n> When?\nthis morning";
         assert_eq!(reply_text(inline), "ICBC\nthis morning");
         assert_eq!(reply_text("> only quotes\n"), "");
+    }
+
+    #[test]
+    fn html_replies_lose_their_quoted_history() {
+        // Gmail: the history in a div of its own, the attribution too.
+        let gmail = "<div dir=\"ltr\">Still failing.<div>Order 4200001234</div></div><br><div class=\"gmail_quote\"><div dir=\"ltr\" class=\"gmail_attr\">On Tue, 1 Dec 2026 paydesk &lt;noreply@example.com&gt; wrote:<br></div><blockquote class=\"gmail_quote\">Please retry. <a href=\"https://pay.example.com/t/abc\">Your request</a></blockquote></div>";
+        assert_eq!(html_reply_text(gmail), "Still failing.\nOrder 4200001234");
+        // Outlook: a divider block, then the old message's header lines.
+        let outlook = "<html><body><p>还是不行</p><div id=\"appendonsend\"></div><hr><div id=\"divRplyFwdMsg\"><b>发件人:</b> paydesk</div><div>请稍后重试</div></body></html>";
+        assert_eq!(html_reply_text(outlook), "还是不行");
+        // No history at all: everything kept, markup and scripts gone.
+        assert_eq!(html_reply_text("<p>Still <b>failing</b><script>alert(1)</script></p>"), "Still failing");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Fetches inbound email from an IMAP mailbox: every unseen message is
-//! fetched (only its header when it is over the size limit), handed to
+//! Fetches inbound email from an IMAP mailbox: every unseen message (and
+//! every one past the last UID recorded, seen or not) is fetched (only its header when it is over the size limit), handed to
 //! [`super::handle`] — which records it in the transaction that acts on it
 //! — and only then flagged `\Seen`. A message found already recorded (the
 //! server stopped between the commit and the flag, or another server took
@@ -120,10 +120,18 @@ impl Worker {
         }
     }
 
-    /// Fetches, handles and flags every unseen message.
+    /// Fetches, handles and flags every unseen message, and every message
+    /// newer than the last one recorded even if it is flagged seen (someone
+    /// read the mailbox in a mail program first). The first round of a new
+    /// mailbox takes only unseen ones: what was read before paydesk was set
+    /// up is not answered now.
     async fn round(&self, session: &mut Session, uid_validity: u32) -> Result<usize, String> {
+        let query = match self.last_uid(uid_validity).await? {
+            Some(last) => format!("OR UNSEEN UID {}:*", last.saturating_add(1)),
+            None => "UNSEEN".to_string(),
+        };
         let mut uids: Vec<u32> =
-            session.uid_search("UNSEEN").await.map_err(|e| format!("search: {e}"))?.into_iter().collect();
+            session.uid_search(&query).await.map_err(|e| format!("search: {e}"))?.into_iter().collect();
         uids.sort_unstable();
         for &uid in &uids {
             let place = super::Place { mailbox: &self.url.mailbox, uid_validity, uid };
@@ -170,6 +178,17 @@ impl Worker {
             drop(flagged);
         }
         Ok(uids.len())
+    }
+
+    async fn last_uid(&self, uid_validity: u32) -> Result<Option<u32>, String> {
+        let pools = self.pools.clone();
+        let mailbox = self.url.mailbox.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pools.read.get().map_err(|e| e.to_string())?;
+            super::last_uid(&mut conn, &mailbox, uid_validity).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())?
     }
 
     async fn already(&self, place: &super::Place<'_>) -> Result<bool, String> {

@@ -111,6 +111,14 @@ impl Dovecot {
         s.logout().await.unwrap();
     }
 
+    /// Delivers a message already flagged seen: someone read it in a mail
+    /// program before paydesk fetched it.
+    pub async fn deliver_read(&self, raw: &str) {
+        let mut s = self.session().await;
+        s.append("INBOX", Some("(\\Seen)"), None, raw.replace('\n', "\r\n").replace("\r\r\n", "\r\n")).await.unwrap();
+        s.logout().await.unwrap();
+    }
+
     /// UIDs of the messages not yet flagged seen.
     pub async fn unseen(&self) -> Vec<u32> {
         let mut s = self.session().await;
@@ -387,6 +395,12 @@ async fn a_message_is_handled_once_across_a_lost_flag_and_two_servers() {
     let want: Vec<String> = (0..6).map(|n| format!("message {n}")).collect();
     assert_eq!(got, want, "each message once, none twice");
     assert_eq!(handled(&app).len(), 6);
+
+    // Someone read a new reply in a mail program before paydesk fetched it:
+    // it is past the last UID recorded, so it is still handled.
+    dovecot.deliver_read(&format!("From: li.wei@example.com\nTo: {reply_to}\nSubject: Re\n\nread first\n")).await;
+    wait_until("the message read first handled", || handled(&app).len() == 7).await;
+    assert!(customer_messages(&app, &reference).contains(&"read first".to_string()));
 }
 
 /// The .eml the server wrote to `to`, parsed.
@@ -468,4 +482,45 @@ async fn a_platform_answer_by_email_waits_on_its_escalation_for_a_supervisor() {
         .await;
     assert_eq!(res.status().as_u16(), 303);
     assert_eq!(status(&app, &reference), "resolved", "confirmed by a supervisor, the customers are told");
+
+    // A late word from the platform after that: on the ticket, for staff.
+    dovecot
+        .deliver(&format!(
+            "From: Alipay Review <{contact}>\nTo: {reply_to}\nSubject: Re: packet\n\n补充：请客户更新到最新版本\n"
+        ))
+        .await;
+    wait_until("the late answer recorded", || handled(&app).len() == 3).await;
+    let notes: Vec<(String, bool)> = paydesk::db::schema::ticket_events::table
+        .inner_join(tickets::table)
+        .filter(tickets::reference.eq(&reference))
+        .filter(paydesk::db::schema::ticket_events::kind.eq("internal_note"))
+        .select((paydesk::db::schema::ticket_events::body, paydesk::db::schema::ticket_events::is_public))
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(notes, [(format!("✉ {contact}:\n补充：请客户更新到最新版本"), false)]);
+}
+
+#[tokio::test]
+async fn a_flood_of_email_to_one_ticket_is_cut_off() {
+    // The rule over the database, without the IMAP round trip the tests
+    // above make: each message handled as the worker hands it over.
+    let app = spawn().await;
+    let (reference, _) = app.file_api(&complete_fields()).await;
+    let id: String =
+        tickets::table.filter(tickets::reference.eq(&reference)).select(tickets::id).first(&mut app.conn()).unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    let mut conn = app.conn();
+    let token = paydesk::inbound::reply_token(&mut conn, &id, now).unwrap();
+    let reply = paydesk::inbound::ReplyAddress::parse(REPLY).unwrap();
+    let settings = paydesk::inbound::Settings { reply: Some(reply.clone()), max_screenshot_bytes: 1 << 20 };
+    let limit = paydesk::inbound::EMAILS_PER_TICKET_PER_HOUR;
+    for uid in 1..=limit + 1 {
+        let raw =
+            format!("From: li.wei@example.com\nTo: {}\nSubject: Re\n\nstill failing {uid}\n", reply.with_token(&token));
+        let place = paydesk::inbound::Place { mailbox: "INBOX", uid_validity: 1, uid: uid as u32 };
+        let outcome = paydesk::inbound::handle(&mut conn, &place, raw.as_bytes(), false, &settings, now).unwrap();
+        let expected = if uid <= limit { "customer_reply" } else { "refused" };
+        assert_eq!(outcome.map(|o| o.as_str()), Some(expected), "message {uid}");
+    }
+    assert_eq!(customer_messages(&app, &reference).len() as i64, limit);
 }
