@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use crate::db::audit::{self, Entry};
-use crate::db::schema::{outbox, screenshot_drafts, screenshots, tickets};
+use crate::db::schema::{inbound_mail, outbox, screenshot_drafts, screenshots, tickets};
 use crate::db::tickets::{author, event_kind, insert_event, NewEvent};
 use crate::db::DbConn;
 use crate::domain::codes::{MailKind, MailStatus};
@@ -196,6 +196,11 @@ pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64)
                     diesel::update(outbox::table.find(&id)).set(outbox::last_error.eq(redacted)).execute(conn)?;
                 }
             }
+            // And on the email received about it (the inbound log): the
+            // sender's address and the subject they wrote.
+            diesel::update(inbound_mail::table.filter(inbound_mail::ticket_id.eq(&t.id)))
+                .set((inbound_mail::sender.eq(""), inbound_mail::subject.eq("")))
+                .execute(conn)?;
             // Never the address itself in the audit log.
             let entry = Entry {
                 actor_id: None,
@@ -215,6 +220,18 @@ pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64)
     // address in `To:`: deleted once the anonymisation has committed. What a
     // crash left between the two is found here on the next run.
     done.mail_files += delete_mail_files(conn, limit)?;
+    // Email that matched no ticket keeps its sender only while the "one
+    // answer a day" rule needs it, and no longer than a ticket's would.
+    if let Some(cutoff) = policy.email_cutoff(now) {
+        diesel::update(
+            inbound_mail::table
+                .filter(inbound_mail::ticket_id.is_null())
+                .filter(inbound_mail::received_at.lt(cutoff.min(now - chrono::Duration::days(1))))
+                .filter(inbound_mail::sender.ne("")),
+        )
+        .set((inbound_mail::sender.eq(""), inbound_mail::subject.eq("")))
+        .execute(conn)?;
+    }
     // Screenshots kept for a refused form that was never sent again.
     diesel::delete(screenshot_drafts::table.filter(screenshot_drafts::created_at.lt(now - chrono::Duration::days(1))))
         .execute(conn)?;

@@ -5,7 +5,7 @@
 
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
-use paydesk::db::schema::{audit_log, outbox, screenshots, ticket_events, tickets};
+use paydesk::db::schema::{audit_log, inbound_mail, outbox, screenshots, ticket_events, tickets};
 
 use crate::support::*;
 
@@ -64,6 +64,33 @@ async fn purge_previews_then_deletes_old_screenshots_and_anonymises_old_emails()
     age(&app, &closed_400, "closed", 400);
     age(&app, &open_500, "open", 500);
 
+    // Email received about the old ticket, and from a stranger long ago and
+    // today (the inbound log, as the IMAP worker writes it).
+    let ticket_id = |r: &str| -> String {
+        tickets::table.filter(tickets::reference.eq(r)).select(tickets::id).first(&mut app.conn()).unwrap()
+    };
+    let received = |uid: i64, ticket: Option<String>, days: i64| {
+        diesel::insert_into(inbound_mail::table)
+            .values((
+                inbound_mail::id.eq(format!("in{uid}")),
+                inbound_mail::mailbox.eq("INBOX"),
+                inbound_mail::uid_validity.eq(1),
+                inbound_mail::uid.eq(uid),
+                inbound_mail::message_id.eq(format!("<{uid}@example.com>")),
+                inbound_mail::sender.eq("li.wei@example.com"),
+                inbound_mail::subject.eq("Re: 缴费失败"),
+                inbound_mail::outcome.eq(if ticket.is_some() { "customer_reply" } else { "unmatched" }),
+                inbound_mail::ticket_id.eq(ticket),
+                inbound_mail::received_at.eq(Utc::now().naive_utc() - Duration::days(days)),
+            ))
+            .execute(&mut app.conn())
+            .unwrap();
+    };
+    received(1, Some(ticket_id(&closed_400)), 400);
+    received(2, None, 400);
+    received(3, None, 0);
+    received(4, Some(ticket_id(&closed_100)), 100);
+
     let preview = purge(&app, &["--dry-run"]);
     let (shots, emails) = preview.split_once("would anonymise").unwrap();
     assert!(shots.contains("of 2 closed tickets") && shots.contains(&closed_100) && shots.contains(&closed_400));
@@ -93,6 +120,22 @@ async fn purge_previews_then_deletes_old_screenshots_and_anonymises_old_emails()
         .load(&mut app.conn())
         .unwrap();
     assert!(!recipients.is_empty() && recipients.iter().all(String::is_empty), "{recipients:?}");
+    // And from the inbound log: the old ticket's reply and the old stranger.
+    let senders: Vec<(i64, String, String)> = inbound_mail::table
+        .order(inbound_mail::uid)
+        .select((inbound_mail::uid, inbound_mail::sender, inbound_mail::subject))
+        .load(&mut app.conn())
+        .unwrap();
+    let kept = |s: &str| s.to_string();
+    assert_eq!(
+        senders,
+        [
+            (1, kept(""), kept("")),
+            (2, kept(""), kept("")),
+            (3, kept("li.wei@example.com"), kept("Re: 缴费失败")),
+            (4, kept("li.wei@example.com"), kept("Re: 缴费失败")),
+        ]
+    );
 
     // The customer sees why the screenshot is gone; the link serves nothing.
     let page = app.get(&tracking_100).await.text().await.unwrap();
