@@ -210,12 +210,24 @@ async fn staff_find_complaints_and_a_public_answer_ends_one() {
     assert!(text.contains("This is not my case.") && text.contains("The answer does not fit my case"), "{text}");
     assert!(text.contains(&format!("/agent/tickets/{reference}")), "{text}");
 
+    // Integrations see it too: the API's ticket (what webhooks send).
+    let agent_id = app.add_staff("api@paydesk.test", "Api", "agent", &["general"]);
+    let token =
+        paydesk::db::users::create_token(&mut app.conn(), &agent_id, "t", chrono::Utc::now().naive_utc()).unwrap();
+    let api_ticket = || async {
+        let url = app.url(&format!("/api/v1/tickets/{reference}"));
+        let res = app.client.get(&url).bearer_auth(&token).send().await.unwrap();
+        res.json::<serde_json::Value>().await.unwrap()
+    };
+    assert!(api_ticket().await["complaint_at"].is_string(), "the complaint, with its time");
+
     // A note does not end it; a public reply does.
     let path = format!("/agent/tickets/{reference}");
     agent.post(&format!("{path}/note"), &[("body", "looking")]).await;
     assert!(ticket(&app, &reference).3.is_some());
     agent.post(&format!("{path}/reply"), &[("body", "A supervisor here: fixed."), ("then", "pending_customer")]).await;
     assert!(ticket(&app, &reference).3.is_none(), "answered: the complaint ends");
+    assert!(api_ticket().await["complaint_at"].is_null());
     assert!(!supervisor.text("/agent?view=all&complaint=open").await.contains(&reference));
 }
 

@@ -255,6 +255,7 @@ fn ticket_schema() -> Value {
             "assignee": { "$ref": "#/components/schemas/Assignee" },
             "due_at": { "type": "string", "format": "date-time" },
             "first_response_at": { "type": ["string", "null"], "format": "date-time" },
+            "complaint_at": { "type": ["string", "null"], "format": "date-time", "description": "When the customer asked for a supervisor (a complaint, with its own SLA); null once a public answer or resolving ended it, or if never asked." },
             "created_at": { "type": "string", "format": "date-time" },
             "updated_at": { "type": "string", "format": "date-time" },
             "language": { "type": "string", "enum": ["zh-CN", "en"] },

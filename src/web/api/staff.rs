@@ -88,6 +88,7 @@ fn ticket_json(
         "assignee": t.assignee_id.as_ref().map(|id| json!({ "id": id, "name": assignee_name })),
         "due_at": rfc3339(t.due_at),
         "first_response_at": t.first_response_at.map(rfc3339),
+        "complaint_at": t.complaint_at.map(rfc3339),
         "created_at": rfc3339(t.created_at),
         "updated_at": rfc3339(t.updated_at),
         "language": t.language,
