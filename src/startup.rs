@@ -166,9 +166,10 @@ impl Application {
                 // client accepts it (images are left as they are). Pages
                 // carry a CSRF token beside text a visitor chose, which
                 // compression could leak (BREACH): the token is masked
-                // afresh in every response (auth::csrf), and the session
-                // cookie is SameSite, so the cross-site requests such an
-                // attack needs carry no staff session.
+                // afresh in every response (auth::csrf), so no response
+                // repeats it. (The staff cookie being SameSite=Lax only
+                // narrows the attack: a cross-site top-level GET still
+                // carries it; the masking is the defence.)
                 .wrap(actix_web::middleware::Compress::default())
                 .wrap(from_fn(no_store))
                 .wrap(from_fn(crate::web::ops::trace))
