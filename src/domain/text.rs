@@ -49,6 +49,22 @@ pub fn clean(input: &str, max_chars: usize, multiline: bool) -> Result<Option<St
     Ok(Some(text))
 }
 
+/// Text that cannot be sent back to its writer (an email's subject or
+/// body) made storable instead of refused: every character `clean` would
+/// refuse in multiline text is dropped, and so are carriage returns (line
+/// breaks and tabs stay). NUL, which PostgreSQL refuses, is one of them.
+pub fn scrub(input: &str) -> String {
+    input.chars().filter(|&c| c != '\r' && !is_forbidden(c, true)).collect()
+}
+
+/// Whether two email addresses are the same, as people type them (without
+/// case, spaces around ignored). A blank one (a ticket the retention purge
+/// anonymised) matches nothing.
+pub fn same_email(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    !a.is_empty() && a.to_lowercase() == b.to_lowercase()
+}
+
 fn is_forbidden(c: char, multiline: bool) -> bool {
     let allowed_control = multiline && (c == '\n' || c == '\r' || c == '\t');
     (c.is_control() && !allowed_control)
@@ -60,6 +76,20 @@ fn is_forbidden(c: char, multiline: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrubbing_drops_what_clean_refuses_and_keeps_lines() {
+        assert_eq!(scrub("hi\u{0}\r\nthere\u{202E}\t!"), "hi\nthere\t!");
+        assert_eq!(clean(&scrub("a\u{7}b\u{2066}c"), 10, true), Ok(Some("abc".into())));
+    }
+
+    #[test]
+    fn emails_match_without_case_and_a_blanked_one_never() {
+        assert!(same_email("Li.Wei@Example.com", " li.wei@example.com "));
+        assert!(!same_email("li.wei@example.com", "li.wei@example.cn"));
+        assert!(!same_email("", ""));
+        assert!(!same_email("  ", " "));
+    }
 
     #[test]
     fn trims_and_treats_blank_as_absent() {

@@ -371,7 +371,7 @@ fn answer_to_packet(
         .filter(outbox::kind.eq(crate::db::outbox::kind::ESCALATION_PACKET))
         .select(outbox::recipient)
         .load(conn)?;
-    let from_recipient = sent_to.iter().any(|r| r.trim().eq_ignore_ascii_case(&m.sender));
+    let from_recipient = sent_to.iter().any(|r| crate::domain::text::same_email(r, &m.sender));
     let body = body_of(m);
     diesel::insert_into(escalation_mail_answers::table)
         .values((
@@ -454,7 +454,7 @@ fn act(
         return Ok(InboundOutcome::Refused);
     }
     let body = body_of(m);
-    let is_customer = !ticket.contact_email.is_empty() && ticket.contact_email.eq_ignore_ascii_case(&m.sender);
+    let is_customer = crate::domain::text::same_email(&ticket.contact_email, &m.sender);
     if !is_customer {
         // Not trusted to reopen, pause or add anything the customer would
         // see: the agent reads it as a note and decides.

@@ -102,17 +102,10 @@ pub fn html_reply_text(html: &str) -> String {
     reply_text(&kept.join("\n"))
 }
 
-/// Text from a message made safe to store and show: control characters
-/// (NUL among them, which PostgreSQL refuses) and bidirectional overrides
-/// dropped, line breaks and tabs kept. Whatever a sender puts in a header
-/// or a body passes through here before any query.
-pub fn scrub(s: &str) -> String {
-    const BIDI: [char; 12] = [
-        '\u{200E}', '\u{200F}', '\u{061C}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}',
-        '\u{2067}', '\u{2068}', '\u{2069}',
-    ];
-    s.chars().filter(|c| (!c.is_control() || *c == '\n' || *c == '\t') && !BIDI.contains(c)).collect()
-}
+/// Text from a message made safe to store and show (the rule is
+/// `domain::text`'s): whatever a sender puts in a header or a body passes
+/// through here before any query.
+pub use crate::domain::text::scrub;
 
 /// The headers that tell a message was sent by a machine, not a person:
 /// never answered, never added to a ticket (RFC 3834 `Auto-Submitted`,
@@ -169,11 +162,6 @@ mod tests {
         assert_eq!(html_reply_text(outlook), "还是不行");
         // No history at all: everything kept, markup and scripts gone.
         assert_eq!(html_reply_text("<p>Still <b>failing</b><script>alert(1)</script></p>"), "Still failing");
-    }
-
-    #[test]
-    fn control_and_bidi_characters_are_dropped() {
-        assert_eq!(scrub("hi\u{0}\r\nthere\u{202E}\t!"), "hi\nthere\t!");
     }
 
     #[test]
