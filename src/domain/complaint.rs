@@ -53,8 +53,9 @@ pub enum Refusal {
 }
 
 /// A customer may ask on a resolved ticket (they say it is not solved), or
-/// on one that waited past its promise; once per open complaint. Closed
-/// (and merged) tickets take no more messages, so no complaint either.
+/// on one that waited past its promise; once per open complaint. Not on a
+/// closed (or merged) ticket: writing on it reopens it first (a merged one
+/// passes the words on), and a complaint is then about the reopened one.
 pub fn may_ask(
     status: Status,
     due_at: NaiveDateTime,

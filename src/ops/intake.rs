@@ -14,6 +14,7 @@ use crate::db::tickets::{
     MAX_SCREENSHOTS_PER_TICKET,
 };
 use crate::db::DbConn;
+use crate::domain::codes::Status;
 use crate::domain::intake::{Added, NewTicket};
 use crate::domain::reference::{new_reference, TrackingToken};
 use crate::domain::screenshot::Screenshot;
@@ -112,16 +113,29 @@ pub enum CustomerMessage {
     TooManyScreenshots,
 }
 
+/// A customer's message on their ticket (tracking page or email reply), in
+/// one transaction: it reopens or un-pauses the ticket (`after_reply`);
+/// on a ticket merged into another the words also reach that one.
 pub fn add_customer_message(
     conn: &mut DbConn,
     ticket: &Ticket,
     body: &str,
     screenshot: Option<&Screenshot>,
+    rules: &Rules,
     now: NaiveDateTime,
 ) -> QueryResult<CustomerMessage> {
     conn.transaction(|conn| {
-        // Read again under the ticket's lock: the purge or another message
-        // may have come in between.
+        // Every ticket this touches is locked first, in id order, as merges
+        // and escalations lock theirs: concurrent writers then wait for one
+        // another instead of deadlocking.
+        let chain = merge_chain(conn, &ticket.id)?;
+        let mut ids = chain.clone();
+        ids.sort();
+        for id in &ids {
+            crate::db::backend::lock_ticket(conn, id)?;
+        }
+        // Read again under the lock: the purge or another message may have
+        // come in between.
         let ticket = &crate::db::backend::lock_ticket(conn, &ticket.id)?.ok_or(diesel::result::Error::NotFound)?;
         if ticket.contact_email.is_empty() {
             return Ok(CustomerMessage::Anonymised);
@@ -129,73 +143,88 @@ pub fn add_customer_message(
         if screenshot.is_some() && ticket.screenshot_count >= MAX_SCREENSHOTS_PER_TICKET {
             return Ok(CustomerMessage::TooManyScreenshots);
         }
-        let current = ticket.status;
-        let next = current.after_customer_reply(ticket.merged_into.is_some());
-        let (due, paused) = crate::ops::ticket::clock(ticket, ticket.due_at, next, now);
-        diesel::update(tickets::table.find(&ticket.id))
-            .set((
-                tickets::status.eq(next.as_str()),
-                tickets::due_at.eq(due),
-                tickets::paused_at.eq(paused),
-                tickets::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        after_reply(conn, ticket, rules, now)?;
         let message = NewEvent::public(event_kind::CUSTOMER_MESSAGE, author::CUSTOMER, body);
         let event_id = insert_event(conn, &ticket.id, message, now)?;
         if let Some(shot) = screenshot {
             insert_screenshot(conn, &ticket.id, Some(&event_id), shot, now)?;
         }
-        if next != current {
-            let change = NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, next.as_str());
-            insert_event(conn, &ticket.id, change, now)?;
-        }
-        if let Some(into) = &ticket.merged_into {
-            pass_on_to_merged(conn, &ticket.reference, into, body, now)?;
+        if let Some(target) = chain.last().filter(|id| **id != ticket.id) {
+            pass_on_to_merged(conn, &ticket.reference, target, body, rules, now)?;
         }
         Ok(CustomerMessage::Added)
     })
 }
 
-/// A customer wrote on a ticket that was merged into another: their words
-/// stay on their own page, and reach the ticket that goes on as an internal
-/// note (its customer may be someone else), putting it back in front of an
-/// agent as their own reply would.
-fn pass_on_to_merged(
-    conn: &mut DbConn,
-    from_reference: &str,
-    into_id: &str,
-    body: &str,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    // A ticket merged into one that was itself merged later: followed to
-    // the end (a few hops at most; a cycle cannot be made, but is not
-    // followed forever either).
-    let mut target = crate::db::backend::lock_ticket(conn, into_id)?.ok_or(diesel::result::Error::NotFound)?;
-    for _ in 0..8 {
-        match target.merged_into.clone() {
-            Some(next) => {
-                target = crate::db::backend::lock_ticket(conn, &next)?.ok_or(diesel::result::Error::NotFound)?
-            }
-            None => break,
+/// A ticket and the ones it was merged into, in turn (a ticket merged into
+/// one that was itself merged later), read without locks: a few hops at
+/// most, and a cycle, which merging cannot make, is not followed forever.
+fn merge_chain(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
+    let mut chain = vec![id.to_string()];
+    while chain.len() < 8 {
+        let last = chain.last().expect("never empty").clone();
+        let next: Option<Option<String>> =
+            tickets::table.find(&last).select(tickets::merged_into).first(conn).optional()?;
+        match next.flatten() {
+            Some(next) if !chain.contains(&next) => chain.push(next),
+            _ => break,
         }
     }
-    let next = target.status.after_customer_reply(target.merged_into.is_some());
-    let (due, paused) = crate::ops::ticket::clock(&target, target.due_at, next, now);
-    diesel::update(tickets::table.find(&target.id))
+    Ok(chain)
+}
+
+/// What a customer's reply does to their ticket's status and clock (the
+/// ticket locked by the caller): one waiting on them, resolved or closed
+/// goes back in front of an agent (`Status::after_customer_reply`). Time
+/// spent waiting on them is added to its due time; one that had been
+/// resolved or closed is due again within its priority's first-response
+/// target from now (its old due time has long passed, and it would reopen
+/// already overdue), its breach notice cleared.
+fn after_reply(conn: &mut DbConn, t: &Ticket, rules: &Rules, now: NaiveDateTime) -> QueryResult<()> {
+    let next = t.status.after_customer_reply(t.merged_into.is_some());
+    let reopened = matches!(t.status, Status::Resolved | Status::Closed) && next != t.status;
+    let (due, paused) = if reopened {
+        (now + rules.first_response(t.priority), None)
+    } else {
+        crate::ops::ticket::clock(t, t.due_at, next, now)
+    };
+    let breach_notified_at = if reopened { None } else { t.breach_notified_at };
+    diesel::update(tickets::table.find(&t.id))
         .set((
             tickets::status.eq(next.as_str()),
             tickets::due_at.eq(due),
             tickets::paused_at.eq(paused),
+            tickets::breach_notified_at.eq(breach_notified_at),
             tickets::updated_at.eq(now),
         ))
         .execute(conn)?;
+    if next != t.status {
+        let change = NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, next.as_str());
+        insert_event(conn, &t.id, change, now)?;
+    }
+    Ok(())
+}
+
+/// A customer wrote on a ticket that was merged into another: their words
+/// stay on their own page, and reach the ticket that goes on (locked by the
+/// caller) as an internal note (its customer may be someone else), putting
+/// it back in front of an agent as their own reply would — unless it was
+/// anonymised, when the note is all.
+fn pass_on_to_merged(
+    conn: &mut DbConn,
+    from_reference: &str,
+    target_id: &str,
+    body: &str,
+    rules: &Rules,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let target = crate::db::backend::lock_ticket(conn, target_id)?.ok_or(diesel::result::Error::NotFound)?;
+    if !target.contact_email.is_empty() {
+        after_reply(conn, &target, rules, now)?;
+    }
     let note = format!("↪ {from_reference}:\n{body}");
     let note = NewEvent { is_public: false, ..NewEvent::public(event_kind::INTERNAL_NOTE, author::SYSTEM, &note) };
     insert_event(conn, &target.id, note, now)?;
-    if next != target.status {
-        let change = NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, next.as_str());
-        insert_event(conn, &target.id, change, now)?;
-    }
     Ok(())
 }
 
@@ -216,8 +245,6 @@ pub fn add_facts(
         if t.contact_email.is_empty() {
             return Ok(CustomerMessage::Anonymised);
         }
-        let next = t.status.after_customer_reply(t.merged_into.is_some());
-        let (due, paused) = crate::ops::ticket::clock(&t, t.due_at, next, now);
         diesel::update(tickets::table.find(&t.id))
             .set((
                 tickets::payment_method.eq(added.payment_method.or(t.payment_method).map(|m| m.as_str())),
@@ -226,18 +253,11 @@ pub fn add_facts(
                 tickets::occurred_at.eq(added.occurred_at.or(t.occurred_at)),
                 tickets::amount_cents.eq(added.amount_cents.or(t.amount_cents)),
                 tickets::order_number.eq(added.order_number.as_ref().or(t.order_number.as_ref())),
-                tickets::status.eq(next.as_str()),
-                tickets::due_at.eq(due),
-                tickets::paused_at.eq(paused),
-                tickets::updated_at.eq(now),
             ))
             .execute(conn)?;
         let body = describe_added(t.language, added);
         insert_event(conn, &t.id, NewEvent::public(event_kind::FACTS_ADDED, author::CUSTOMER, &body), now)?;
-        if next != t.status {
-            let change = NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, next.as_str());
-            insert_event(conn, &t.id, change, now)?;
-        }
+        after_reply(conn, &t, rules, now)?;
         let updated = crate::db::backend::lock_ticket(conn, &t.id)?.ok_or(diesel::result::Error::NotFound)?;
         crate::ops::routing::after_customer_facts(conn, &updated, rules, now)?;
         // A new (or corrected) order number is checked at the provider.

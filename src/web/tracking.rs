@@ -139,6 +139,7 @@ impl NextView {
                 paragraphs.extend(promise());
                 paragraphs.extend(lang.try_t(&format!("next-extra-{}", t.case_kind)));
             }
+            Path::Done if t.merged_into.is_some() => paragraphs.push(lang.t("next-merged")),
             Path::Done if t.status == Status::Closed => paragraphs.push(lang.t("next-closed")),
             Path::Done => paragraphs.push(lang.t("next-done")),
         }
@@ -550,8 +551,11 @@ pub async fn add_message(
                 .await?;
         return super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
     }
+    let rules = state.rules.clone();
     let outcome = state
-        .write(move |c| Ok(crate::ops::intake::add_customer_message(c, &ticket, &body, screenshot.as_ref(), now())?))
+        .write(move |c| {
+            Ok(crate::ops::intake::add_customer_message(c, &ticket, &body, screenshot.as_ref(), &rules, now())?)
+        })
         .await?;
     match outcome {
         crate::ops::intake::CustomerMessage::Added => {

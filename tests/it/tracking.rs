@@ -115,16 +115,25 @@ async fn writing_on_a_closed_request_reopens_it_and_a_merged_one_passes_the_word
         }
     };
 
-    // Closed (by the silence sweep, say): the page says writing reopens it,
-    // and it does.
+    // Closed by an agent weeks ago: the page says writing reopens it, and it
+    // does, due again within its first-response target (not overdue at
+    // once because its old due time has passed).
+    let weeks_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(20);
     diesel::update(tickets::table.filter(tickets::reference.eq(&reference)))
-        .set(tickets::status.eq("closed"))
+        .set((tickets::status.eq("closed"), tickets::due_at.eq(weeks_ago), tickets::breach_notified_at.eq(weeks_ago)))
         .execute(&mut app.conn())
         .unwrap();
     let page = app.get_lang(&tracking, "en").await.text().await.unwrap();
     assert!(page.contains("This request is closed. If the problem is still there, write below and it reopens"));
     assert_eq!(write(tracking.clone(), "It still fails.").await, 303);
     assert_eq!(status(&app, &reference), "open", "back in front of an agent");
+    let (due, notified): (chrono::NaiveDateTime, Option<chrono::NaiveDateTime>) = tickets::table
+        .filter(tickets::reference.eq(&reference))
+        .select((tickets::due_at, tickets::breach_notified_at))
+        .first(&mut app.conn())
+        .unwrap();
+    assert!(due > chrono::Utc::now().naive_utc(), "due again from now: {due}");
+    assert_eq!(notified, None, "a new breach will be told again");
 
     // Merged into the first: it stays closed, its customer's words stay on
     // their page and reach the ticket that goes on as an internal note.
@@ -132,12 +141,14 @@ async fn writing_on_a_closed_request_reopens_it_and_a_merged_one_passes_the_word
     let res = agent.post(&format!("/agent/tickets/{merged}/merge"), &[("into", &reference)]).await;
     assert_eq!(res.status().as_u16(), 303);
     diesel::update(tickets::table.filter(tickets::reference.eq(&reference)))
-        .set(tickets::status.eq("resolved"))
+        .set(tickets::status.eq("closed"))
         .execute(&mut app.conn())
         .unwrap();
+    let page = app.get_lang(&merged_tracking, "en").await.text().await.unwrap();
+    assert!(page.contains("This request was merged into another one about the same problem"), "{page}");
     assert_eq!(write(merged_tracking.clone(), "Still nothing on my bill.").await, 303);
     assert_eq!(status(&app, &merged), "closed");
-    assert_eq!(status(&app, &reference), "open", "the ticket that goes on is reopened");
+    assert_eq!(status(&app, &reference), "open", "the ticket that goes on is reopened, closed as it was");
     let mine = app.get_lang(&merged_tracking, "en").await.text().await.unwrap();
     assert!(mine.contains("Still nothing on my bill."));
     let notes: Vec<(String, bool)> = ticket_events::table

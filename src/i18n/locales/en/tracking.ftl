@@ -23,6 +23,7 @@ next-extra-risk_control = If your wallet or bank asks you to verify your identit
 next-waiting = We are waiting for your answer to our question. As soon as it arrives, we go on.
 next-done = We consider this request resolved. Not solved? Write below and it reopens.
 next-closed = This request is closed. If the problem is still there, write below and it reopens; for a different problem, please file a new request.
+next-merged = This request was merged into another one about the same problem, where our team goes on with it. If you write below, your message reaches them too.
 
 created-intro-platform = We have your request. This payment cannot be made here yet: below is why, and how you can pay meanwhile.
 created-link-field = Your private link (select it to copy)
