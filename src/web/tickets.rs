@@ -294,10 +294,14 @@ pub async fn create(
     csrf.check(&form.text(crate::auth::csrf::FIELD))?;
     // The language button in the header submits this form too: the page
     // comes back in the other language with everything typed (and the
-    // chosen screenshot) kept, and nothing is filed — so it does not count
-    // against the filing limit (a refused page there would lose the form).
+    // chosen screenshot) kept, and nothing is filed — so, without a new
+    // file, it does not count against the filing limit (a refused page
+    // there would lose the form).
     let switch_to = Lang::parse(&form.text("switch_lang"));
-    if switch_to.is_none() {
+    // A switch that carries a newly chosen screenshot keeps it on disk for a
+    // day (a draft): that counts, so the button cannot be used to fill it.
+    let uploads = form.file.as_ref().is_some_and(|f| f.data.is_some());
+    if switch_to.is_none() || uploads {
         state.check_intake_rate(&req)?;
     }
     let lang = switch_to.or_else(|| Lang::parse(&form.text("lang"))).unwrap_or(page.lang);

@@ -256,6 +256,26 @@ async fn switching_language_keeps_what_was_typed_and_the_screenshot() {
     assert_eq!(tickets(&app), 1);
 }
 
+/// Switching language files nothing and, without a new file, is not held
+/// to the filing limit; a switch that uploads a screenshot (kept a day on
+/// disk) is, so the button cannot fill the disk.
+#[tokio::test]
+async fn switching_counts_against_the_filing_limit_only_when_it_uploads() {
+    let app = spawn_with(|c| c.intake_per_minute = 2).await;
+    let mut fields = complete_fields();
+    fields.push(("switch_lang", "en".into()));
+    for n in 0..4 {
+        let res = app.form_file(form(&fields, None), "zh-CN").await;
+        assert_eq!(res.status().as_u16(), 200, "switch {n} without a file");
+    }
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let res = app.form_file(form(&fields, Some(png_part("e.png", samples::png()))), "zh-CN").await;
+        codes.push(res.status().as_u16());
+    }
+    assert_eq!(codes, [200, 200, 429], "uploads count");
+}
+
 /// Pages without a form switch by link, back to the same address with its
 /// query (less any `lang` parameter, which would override the choice).
 #[tokio::test]
