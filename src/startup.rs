@@ -117,9 +117,14 @@ impl Application {
             let inbound = crate::inbound::worker::Worker {
                 pools: pools.clone(),
                 url,
-                settings: crate::inbound::Settings { reply, max_screenshot_bytes: config.max_screenshot_bytes },
+                settings: crate::inbound::Settings {
+                    reply,
+                    max_screenshot_bytes: config.max_screenshot_bytes,
+                    rules: rules.clone(),
+                },
                 poll: std::time::Duration::from_secs(config.imap_poll_secs.max(1)),
                 max_bytes: u32::try_from(config.max_inbound_bytes).unwrap_or(u32::MAX),
+                failures: Default::default(),
             };
             tokio::spawn(std::sync::Arc::new(inbound).run());
         }

@@ -194,6 +194,9 @@ pub fn read(raw: &[u8]) -> Incoming {
 pub struct Settings {
     pub reply: Option<ReplyAddress>,
     pub max_screenshot_bytes: usize,
+    /// The routing rules: a reply that reopens a ticket is due again
+    /// within its priority's target.
+    pub rules: std::sync::Arc<crate::routing::Rules>,
 }
 
 /// Where a message sits in its mailbox: what makes it one message.
@@ -366,6 +369,10 @@ fn answer_to_packet(
     escalation_id: &str,
     now: NaiveDateTime,
 ) -> QueryResult<InboundOutcome> {
+    // Locked, as a supervisor's answer locks it (before its tickets): the
+    // answer lands either while it waits or after, never in between.
+    let waiting = crate::db::backend::lock_escalation(conn, escalation_id)?
+        .is_some_and(|e| e.status == crate::db::routing::status::SENT);
     let sent_to: Vec<String> = outbox::table
         .filter(outbox::escalation_id.eq(escalation_id))
         .filter(outbox::kind.eq(crate::db::outbox::kind::ESCALATION_PACKET))
@@ -386,8 +393,6 @@ fn answer_to_packet(
     // An answer after a supervisor recorded the outcome is not shown on the
     // escalations page any more (it lists those still waiting): its tickets
     // carry it, as an internal note, for whoever reads them next.
-    let waiting = crate::db::routing::escalation(conn, escalation_id)?
-        .is_some_and(|e| e.status == crate::db::routing::status::SENT);
     if !waiting {
         let note = format!("✉ {}:\n{body}", m.sender);
         for t in crate::db::routing::escalation_tickets(conn, escalation_id)? {
@@ -469,11 +474,11 @@ fn act(
         return Ok(InboundOutcome::Refused);
     }
     use crate::ops::intake::{add_customer_message, CustomerMessage};
-    let outcome = match add_customer_message(conn, ticket, &body, screenshot.as_ref(), now)? {
+    let outcome = match add_customer_message(conn, ticket, &body, screenshot.as_ref(), &settings.rules, now)? {
         // The ticket holds all the screenshots it may (a signature's logo
         // counts as an image): the words still count.
         CustomerMessage::TooManyScreenshots if !body.is_empty() => {
-            add_customer_message(conn, ticket, &body, None, now)?
+            add_customer_message(conn, ticket, &body, None, &settings.rules, now)?
         }
         other => other,
     };

@@ -67,7 +67,12 @@ pub struct Worker {
     pub poll: Duration,
     /// Messages larger than this are not read (only their header is).
     pub max_bytes: u32,
+    /// Messages that failed, by (UIDVALIDITY, UID), and how often.
+    pub failures: std::sync::Mutex<std::collections::HashMap<(u32, u32), u32>>,
 }
+
+/// A message that fails this many times is recorded as refused.
+const MAX_ATTEMPTS: u32 = 3;
 
 impl Worker {
     pub async fn run(self: Arc<Self>) {
@@ -126,16 +131,21 @@ impl Worker {
     /// mailbox takes only unseen ones: what was read before paydesk was set
     /// up is not answered now.
     async fn round(&self, session: &mut Session, uid_validity: u32) -> Result<usize, String> {
-        let query = match self.last_uid(uid_validity).await? {
-            Some(last) => format!("OR UNSEEN UID {}:*", last.saturating_add(1)),
-            None => "UNSEEN".to_string(),
-        };
         let mut uids: Vec<u32> =
-            session.uid_search(&query).await.map_err(|e| format!("search: {e}"))?.into_iter().collect();
+            session.uid_search("UNSEEN").await.map_err(|e| format!("search: {e}"))?.into_iter().collect();
+        if let Some(last) = self.last_uid(uid_validity).await? {
+            // `n:*` always holds the newest message, even below n: only
+            // those truly past the last recorded one are taken.
+            let query = format!("UID {}:*", last.saturating_add(1));
+            let newer = session.uid_search(&query).await.map_err(|e| format!("search: {e}"))?;
+            uids.extend(newer.into_iter().filter(|&u| u > last));
+        }
         uids.sort_unstable();
+        uids.dedup();
         for &uid in &uids {
             let place = super::Place { mailbox: &self.url.mailbox, uid_validity, uid };
             if !self.already(&place).await? {
+                let attempt = self.attempts(uid_validity, uid);
                 let size = self.fetch_one(session, uid, "RFC822.SIZE").await?.and_then(|f| f.size).unwrap_or(0);
                 let too_large = size > self.max_bytes;
                 // BODY.PEEK: fetching does not flag it seen; we do, later.
@@ -152,9 +162,13 @@ impl Worker {
                     let place = super::Place { mailbox: &mailbox, uid_validity, uid };
                     match super::handle(&mut conn, &place, &raw, too_large, &settings, crate::web::now()) {
                         Ok(outcome) => Ok::<_, String>(outcome),
-                        // This message cannot be handled: say so, record it
-                        // and go on (if even that fails, the database is
-                        // the trouble, and the round stops to retry).
+                        // This message could not be handled this time. A
+                        // passing trouble (a deadlock, a lost connection)
+                        // is retried in the next rounds; a message that
+                        // fails every time is recorded as refused, so that
+                        // one bad message does not hold back every reply
+                        // behind it.
+                        Err(e) if attempt < MAX_ATTEMPTS => Err(e.to_string()),
                         Err(e) => {
                             tracing::error!(uid, error = %e, "inbound email could not be handled; recorded as refused");
                             super::record_failure(&mut conn, &place, crate::web::now()).map_err(|e| e.to_string())?;
@@ -163,7 +177,18 @@ impl Worker {
                     }
                 })
                 .await
-                .map_err(|e| e.to_string())??;
+                .map_err(|e| e.to_string())?;
+                let outcome = match outcome {
+                    Ok(outcome) => {
+                        self.failed(uid_validity, uid, false);
+                        outcome
+                    }
+                    Err(e) => {
+                        self.failed(uid_validity, uid, true);
+                        tracing::warn!(uid, attempt, error = %e, "inbound email not handled; tried again");
+                        return Err(format!("handle: {e}"));
+                    }
+                };
                 if let Some(outcome) = outcome {
                     tracing::info!(uid, outcome = %outcome, "inbound email handled");
                 }
@@ -178,6 +203,21 @@ impl Worker {
             drop(flagged);
         }
         Ok(uids.len())
+    }
+
+    /// How many times this message failed already, plus one.
+    fn attempts(&self, uid_validity: u32, uid: u32) -> u32 {
+        self.failures.lock().map(|f| f.get(&(uid_validity, uid)).copied().unwrap_or(0)).unwrap_or(0) + 1
+    }
+
+    fn failed(&self, uid_validity: u32, uid: u32, failed: bool) {
+        if let Ok(mut f) = self.failures.lock() {
+            if failed {
+                *f.entry((uid_validity, uid)).or_insert(0) += 1;
+            } else {
+                f.remove(&(uid_validity, uid));
+            }
+        }
     }
 
     async fn last_uid(&self, uid_validity: u32) -> Result<Option<u32>, String> {

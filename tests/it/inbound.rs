@@ -23,7 +23,10 @@ pub struct Dovecot {
 
 impl Drop for Dovecot {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // The whole process group: under root the child is `runuser`, and
+        // killing only it would leave dovecot and its helpers running.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let _ = self.child.wait();
     }
 }
@@ -72,6 +75,8 @@ impl Dovecot {
         } else {
             Command::new(&binary)
         };
+        // A process group of its own, so that it is stopped as a whole.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command
             .arg("-F")
             .arg("-c")
@@ -512,7 +517,11 @@ async fn a_flood_of_email_to_one_ticket_is_cut_off() {
     let mut conn = app.conn();
     let token = paydesk::inbound::reply_token(&mut conn, &id, now).unwrap();
     let reply = paydesk::inbound::ReplyAddress::parse(REPLY).unwrap();
-    let settings = paydesk::inbound::Settings { reply: Some(reply.clone()), max_screenshot_bytes: 1 << 20 };
+    let settings = paydesk::inbound::Settings {
+        reply: Some(reply.clone()),
+        max_screenshot_bytes: 1 << 20,
+        rules: std::sync::Arc::new(paydesk::routing::Rules::default_rules()),
+    };
     let limit = paydesk::inbound::EMAILS_PER_TICKET_PER_HOUR;
     for uid in 1..=limit + 1 {
         let raw =
