@@ -113,7 +113,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let db = TestDb::new();
     let mail_dir = tempfile::tempdir().unwrap();
     let (base, metrics) = start_server_with_metrics(&db.url(), mail_dir.path(), adjust);
-    let client = reqwest::Client::builder().redirect(Policy::none()).cookie_store(true).build().unwrap();
+    let client = test_client();
     TestApp { base, metrics, client, db, mail_dir }
 }
 
@@ -420,7 +420,7 @@ pub const PASSWORD: &str = "a long enough password";
 
 impl TestApp {
     pub fn browser(&self) -> Browser {
-        let client = reqwest::Client::builder().redirect(Policy::none()).cookie_store(true).build().unwrap();
+        let client = test_client();
         Browser { base: self.base.clone(), client }
     }
 
@@ -463,4 +463,17 @@ impl TestApp {
         let url = body["tracking_url"].as_str().unwrap();
         (body["reference"].as_str().unwrap().to_string(), url.trim_start_matches(&self.base).to_string())
     }
+}
+
+/// The tests' HTTP client: cookies kept, redirects not followed, and an
+/// idle connection dropped after 2 s — before the server's 5 s keep-alive
+/// closes it, or a POST sent on a connection the server is just closing
+/// fails with a broken pipe (seen in a browser journey's pauses).
+pub fn test_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .unwrap()
 }
