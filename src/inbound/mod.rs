@@ -29,6 +29,7 @@ use crate::db::DbConn;
 use crate::domain::codes::InboundOutcome;
 use crate::domain::reference::hash_secret;
 use crate::domain::screenshot::Screenshot;
+use crate::domain::text::scrub;
 use crate::i18n::Lang;
 
 /// `support@example.com`: replies come back to `support+<token>@example.com`.
@@ -135,8 +136,7 @@ pub fn read(raw: &[u8]) -> Incoming {
         return Incoming::default();
     };
     let header = |name: &str| m.header_raw(name).map(|v| v.trim().to_string());
-    let sender =
-        text::scrub(m.from().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or("")).trim().to_lowercase();
+    let sender = scrub(m.from().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or("")).trim().to_lowercase();
     let mut recipients: Vec<String> = Vec::new();
     for list in [m.to(), m.cc()].into_iter().flatten() {
         recipients.extend(list.iter().filter_map(|a| a.address()).map(str::to_string));
@@ -163,10 +163,10 @@ pub fn read(raw: &[u8]) -> Incoming {
     // text; a text part is read line by line.
     let text = match m.text_part(0).map(|p| &p.body) {
         // Scrubbed again after: an entity can spell a control character.
-        Some(mail_parser::PartType::Html(html)) => text::scrub(&text::html_reply_text(&text::scrub(html))),
+        Some(mail_parser::PartType::Html(html)) => scrub(&text::html_reply_text(&scrub(html))),
         _ => {
             let body = m.body_text(0).map(|b| b.to_string()).unwrap_or_default();
-            text::reply_text(&text::scrub(&body.replace("\r\n", "\n")))
+            text::reply_text(&scrub(&body.replace("\r\n", "\n")))
         }
     };
     let images = m
@@ -174,10 +174,10 @@ pub fn read(raw: &[u8]) -> Incoming {
         .filter(|p| mail_parser::MimeHeaders::content_type(*p).is_some_and(|c| c.ctype().eq_ignore_ascii_case("image")))
         .map(|p| p.contents().to_vec())
         .collect();
-    let subject = text::scrub(m.subject().unwrap_or(""));
+    let subject = scrub(m.subject().unwrap_or(""));
     let chinese = format!("{subject}{text}").chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     Incoming {
-        message_id: text::scrub(m.message_id().unwrap_or("")),
+        message_id: scrub(m.message_id().unwrap_or("")),
         automatic: text::is_automatic(&header, &sender),
         sender,
         subject,
@@ -229,20 +229,7 @@ pub fn handle(
             Some(About::Ticket(t)) => Some(t),
             _ => None,
         };
-        diesel::insert_into(inbound_mail::table)
-            .values((
-                inbound_mail::id.eq(new_id()),
-                inbound_mail::mailbox.eq(place.mailbox),
-                inbound_mail::uid_validity.eq(i64::from(place.uid_validity)),
-                inbound_mail::uid.eq(i64::from(place.uid)),
-                inbound_mail::message_id.eq(truncate(&m.message_id, 250)),
-                inbound_mail::sender.eq(truncate(&m.sender, 254)),
-                inbound_mail::subject.eq(truncate(&m.subject, 200)),
-                inbound_mail::outcome.eq(outcome.as_str()),
-                inbound_mail::ticket_id.eq(ticket.map(|t| t.id.as_str())),
-                inbound_mail::received_at.eq(now),
-            ))
-            .execute(conn)?;
+        record(conn, place, &m, outcome, ticket.map(|t| t.id.as_str()), now)?;
         Ok(Some(outcome))
     });
     match result {
@@ -266,16 +253,30 @@ pub fn record_failure(conn: &mut DbConn, place: &Place<'_>, now: NaiveDateTime) 
     if handled(conn, place)? {
         return Ok(());
     }
+    record(conn, place, &Incoming::default(), InboundOutcome::Refused, None, now)
+}
+
+/// The row that makes a message handled (unique per mailbox, UIDVALIDITY
+/// and UID), with what became of it.
+fn record(
+    conn: &mut DbConn,
+    place: &Place<'_>,
+    m: &Incoming,
+    outcome: InboundOutcome,
+    ticket_id: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(inbound_mail::table)
         .values((
             inbound_mail::id.eq(new_id()),
             inbound_mail::mailbox.eq(place.mailbox),
             inbound_mail::uid_validity.eq(i64::from(place.uid_validity)),
             inbound_mail::uid.eq(i64::from(place.uid)),
-            inbound_mail::message_id.eq(""),
-            inbound_mail::sender.eq(""),
-            inbound_mail::subject.eq(""),
-            inbound_mail::outcome.eq(InboundOutcome::Refused.as_str()),
+            inbound_mail::message_id.eq(truncate(&m.message_id, 250)),
+            inbound_mail::sender.eq(truncate(&m.sender, 254)),
+            inbound_mail::subject.eq(truncate(&m.subject, 200)),
+            inbound_mail::outcome.eq(outcome.as_str()),
+            inbound_mail::ticket_id.eq(ticket_id),
             inbound_mail::received_at.eq(now),
         ))
         .execute(conn)?;

@@ -107,11 +107,6 @@ pub fn html_reply_text(html: &str) -> String {
     reply_text(&kept.join("\n"))
 }
 
-/// Text from a message made safe to store and show (the rule is
-/// `domain::text`'s): whatever a sender puts in a header or a body passes
-/// through here before any query.
-pub use crate::domain::text::scrub;
-
 /// The headers that tell a message was sent by a machine, not a person:
 /// never answered, never added to a ticket (RFC 3834 `Auto-Submitted`,
 /// `Precedence: bulk/junk/list`, vacation responders' own headers, mailing

@@ -323,13 +323,7 @@ async fn strangers_auto_replies_and_other_senders_are_handled_without_loops() {
     assert_eq!(outcomes, ["other_sender", "auto_reply", "customer_reply", "unmatched", "unmatched_quiet"]);
     assert_eq!(status(&app, &reference), before, "another sender changes nothing (a new ticket stays new)");
     assert_eq!(customer_messages(&app, &reference), ["still failing"], "the NUL is gone, the words stay");
-    let notes: Vec<(String, bool)> = ticket_events::table
-        .inner_join(tickets::table)
-        .filter(tickets::reference.eq(&reference))
-        .filter(ticket_events::kind.eq("internal_note"))
-        .select((ticket_events::body, ticket_events::is_public))
-        .load(&mut app.conn())
-        .unwrap();
+    let notes = app.internal_notes(&reference);
     assert_eq!(notes.len(), 1);
     assert!(notes[0].0.contains("someone@else.example") && notes[0].0.contains("Please close"), "{:?}", notes[0]);
     assert!(!notes[0].1, "internal, not shown to the customer");
@@ -495,13 +489,7 @@ async fn a_platform_answer_by_email_waits_on_its_escalation_for_a_supervisor() {
         ))
         .await;
     wait_until("the late answer recorded", || handled(&app).len() == 3).await;
-    let notes: Vec<(String, bool)> = paydesk::db::schema::ticket_events::table
-        .inner_join(tickets::table)
-        .filter(tickets::reference.eq(&reference))
-        .filter(paydesk::db::schema::ticket_events::kind.eq("internal_note"))
-        .select((paydesk::db::schema::ticket_events::body, paydesk::db::schema::ticket_events::is_public))
-        .load(&mut app.conn())
-        .unwrap();
+    let notes = app.internal_notes(&reference);
     assert_eq!(notes, [(format!("✉ {contact}:\n补充：请客户更新到最新版本"), false)]);
 }
 

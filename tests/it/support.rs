@@ -477,3 +477,19 @@ pub fn test_client() -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+impl TestApp {
+    /// A ticket's internal notes (body, public?), oldest first.
+    pub fn internal_notes(&self, reference: &str) -> Vec<(String, bool)> {
+        use diesel::prelude::*;
+        use paydesk::db::schema::{ticket_events, tickets};
+        ticket_events::table
+            .inner_join(tickets::table)
+            .filter(tickets::reference.eq(reference))
+            .filter(ticket_events::kind.eq("internal_note"))
+            .order(ticket_events::created_at)
+            .select((ticket_events::body, ticket_events::is_public))
+            .load(&mut self.conn())
+            .unwrap()
+    }
+}

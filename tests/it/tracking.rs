@@ -100,7 +100,7 @@ async fn an_unknown_token_is_a_calm_404() {
 #[tokio::test]
 async fn writing_on_a_closed_request_reopens_it_and_a_merged_one_passes_the_words_on() {
     use diesel::prelude::*;
-    use paydesk::db::schema::{ticket_events, tickets};
+    use paydesk::db::schema::tickets;
     let app = spawn().await;
     let (reference, tracking) = app.file_api(&complete_fields()).await;
     let (merged, merged_tracking) = app.file_api(&complete_fields()).await;
@@ -125,6 +125,8 @@ async fn writing_on_a_closed_request_reopens_it_and_a_merged_one_passes_the_word
         .unwrap();
     let page = app.get_lang(&tracking, "en").await.text().await.unwrap();
     assert!(page.contains("This request is closed. If the problem is still there, write below and it reopens"));
+    let zh = app.get_lang(&tracking, "zh-CN").await.text().await.unwrap();
+    assert!(zh.contains("此求助已关闭。如果问题仍在，请在下方留言，求助会重新打开"));
     assert_eq!(write(tracking.clone(), "It still fails.").await, 303);
     assert_eq!(status(&app, &reference), "open", "back in front of an agent");
     let (due, notified): (chrono::NaiveDateTime, Option<chrono::NaiveDateTime>) = tickets::table
@@ -146,18 +148,14 @@ async fn writing_on_a_closed_request_reopens_it_and_a_merged_one_passes_the_word
         .unwrap();
     let page = app.get_lang(&merged_tracking, "en").await.text().await.unwrap();
     assert!(page.contains("This request was merged into another one about the same problem"), "{page}");
+    let zh = app.get_lang(&merged_tracking, "zh-CN").await.text().await.unwrap();
+    assert!(zh.contains("此求助已与另一条相同问题的求助合并"), "{zh}");
     assert_eq!(write(merged_tracking.clone(), "Still nothing on my bill.").await, 303);
     assert_eq!(status(&app, &merged), "closed");
     assert_eq!(status(&app, &reference), "open", "the ticket that goes on is reopened, closed as it was");
     let mine = app.get_lang(&merged_tracking, "en").await.text().await.unwrap();
     assert!(mine.contains("Still nothing on my bill."));
-    let notes: Vec<(String, bool)> = ticket_events::table
-        .inner_join(tickets::table)
-        .filter(tickets::reference.eq(&reference))
-        .filter(ticket_events::kind.eq("internal_note"))
-        .select((ticket_events::body, ticket_events::is_public))
-        .load(&mut app.conn())
-        .unwrap();
+    let notes = app.internal_notes(&reference);
     assert_eq!(notes, [(format!("↪ {merged}:\nStill nothing on my bill."), false)]);
     let other_customer = app.get_lang(&tracking, "en").await.text().await.unwrap();
     assert!(!other_customer.contains("Still nothing on my bill."), "another customer's words stay internal");
