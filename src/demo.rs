@@ -261,7 +261,7 @@ pub fn seed(conn: &mut DbConn, options: &Options, progress: &mut dyn FnMut(u64))
     let started = std::time::Instant::now();
     backend::before_bulk_load(conn)?;
     let rules = Rules::default_rules();
-    let now = crate::web::now();
+    let now = crate::clock::now();
     let staff = ensure_staff(conn, now)?;
     // Whether each platform allows each scenario, asked once.
     let mut allowed = HashMap::new();

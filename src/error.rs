@@ -23,8 +23,10 @@ pub enum AppError {
     /// A form whose CSRF field did not match its cookie.
     #[error("csrf check failed")]
     Csrf,
-    #[error("conflict: {0}")]
-    Conflict(&'static str),
+    /// An operation said no: what was asked cannot be done in the state
+    /// things are in now ([`Refusal`] says which rule).
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
     /// Someone changed the ticket since the page (or `If-Match`) the request
     /// acted on; it is at version `current` now.
     #[error("stale: the ticket is at version {current}")]
@@ -52,6 +54,47 @@ pub enum AppError {
     Internal(String),
 }
 
+/// Why an operation refused: each rule that can say no has its variant, so
+/// a handler that answers one refusal its own way matches the variant (never
+/// a string), and every other refusal is a 409 with the same calm words
+/// (`AppError::describe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The ticket is closed: it takes no message, note, change or merge
+    /// from staff (its customer's reply reopens it).
+    Closed,
+    /// That status cannot follow the ticket's current one.
+    Status,
+    /// A reply may leave the ticket only open, waiting on the customer or
+    /// resolved (`Status::AFTER_REPLY`).
+    StatusAfterReply,
+    /// The ticket to merge into was itself merged away.
+    MergeTarget,
+    /// The escalation is no longer in the state the action needs.
+    Escalation,
+    /// The incident is no longer in the state the action needs.
+    Incident,
+    /// The rating was followed up already.
+    FollowedUp,
+    /// Nothing can be asked about this payment: no order number, or no
+    /// provider configured for it.
+    NoPaymentCheck,
+    /// No provider paydesk may ask can refund this payment.
+    NoRefund,
+    /// The phrase is routing's already, or clashes with one it has.
+    Phrase,
+    /// Another account has this email address.
+    EmailTaken,
+    /// A 409 whose cause was not said (a status the router gave).
+    NotNow,
+}
+
+impl From<Refusal> for AppError {
+    fn from(r: Refusal) -> Self {
+        AppError::Refused(r)
+    }
+}
+
 impl AppError {
     /// Stable machine-readable code, and the message in both languages.
     fn describe(&self) -> (&'static str, &'static str, &'static str) {
@@ -74,7 +117,7 @@ impl AppError {
                 "This form has expired or did not come from this site. Go back, reload the page and send it again.",
                 "此表单已过期或并非来自本网站。请返回、刷新页面后重新提交。",
             ),
-            AppError::Conflict(_) => (
+            AppError::Refused(_) => (
                 "conflict",
                 "This cannot be done in the ticket's current state. Reload the page to see it as it is now.",
                 "工单当前状态下无法执行此操作。请刷新页面查看最新状态。",
@@ -187,7 +230,7 @@ pub fn problem_for_status(status: StatusCode) -> serde_json::Value {
         403 => AppError::Forbidden,
         404 => AppError::NotFound,
         405 => AppError::MethodNotAllowed(String::new()),
-        409 => AppError::Conflict(""),
+        409 => AppError::Refused(Refusal::NotNow),
         412 => AppError::PreconditionFailed,
         413 => AppError::PayloadTooLarge,
         415 => AppError::UnsupportedMediaType,
@@ -232,7 +275,7 @@ impl ResponseError for AppError {
             AppError::SignInRequired(_) => StatusCode::SEE_OTHER,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::Conflict(_) | AppError::Stale { .. } | AppError::InFlight => StatusCode::CONFLICT,
+            AppError::Refused(_) | AppError::Stale { .. } | AppError::InFlight => StatusCode::CONFLICT,
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,

@@ -10,7 +10,6 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use crate::config::Config;
 use crate::db::{self, DbError};
 use crate::error::AppError;
-use crate::mail::worker::Worker;
 use crate::mail::Transport_;
 use crate::routing::Rules;
 use crate::web::{self as routes, AppState};
@@ -69,31 +68,37 @@ impl Application {
             None => None,
         };
         let imap = match &config.imap_url {
-            Some(url) => Some(crate::inbound::worker::ImapUrl::parse(url.expose()).map_err(StartError::ImapUrl)?),
+            Some(url) => Some(crate::jobs::inbound::ImapUrl::parse(url.expose()).map_err(StartError::ImapUrl)?),
             None => None,
         };
-        let worker = Worker {
+        let mail_dir = transport.describe();
+        let mail = crate::jobs::mail::Worker {
             pools: pools.clone(),
-            from: config.mail_from.parse().map_err(|_| StartError::MailFrom(config.mail_from.clone()))?,
-            mail_dir: transport.describe(),
             transport,
-            public_url: public_url.clone(),
+            composer: crate::mail::compose::Composer {
+                from: config.mail_from.parse().map_err(|_| StartError::MailFrom(config.mail_from.clone()))?,
+                public_url: public_url.clone(),
+                // Replies come back only where a mailbox is read.
+                reply: imap.as_ref().and(reply.clone()),
+                self_service_timeout: chrono::Duration::hours(config.self_service_timeout_hours),
+            },
             poll: std::time::Duration::from_millis(config.mail_poll_ms),
             retry_base: chrono::Duration::seconds(config.mail_retry_base_secs),
             max_attempts: config.mail_max_attempts,
-            sweep_every: std::time::Duration::from_secs(config.sweep_secs),
+        };
+        tokio::spawn(std::sync::Arc::new(mail).run());
+        let sweeper = crate::jobs::sweeps::Sweeper {
+            pools: pools.clone(),
             limits: crate::ops::sweeps::Limits {
                 self_service_timeout: chrono::Duration::hours(config.self_service_timeout_hours),
                 provider_after: chrono::Duration::days(config.provider_after_days),
                 spikes: rules.spikes,
                 retention: config.retention(),
             },
-            // Replies come back only where a mailbox is read.
-            reply: imap.as_ref().and(reply.clone()),
+            every: std::time::Duration::from_secs(config.sweep_secs),
         };
-        let mail_dir = worker.mail_dir.clone();
-        tokio::spawn(std::sync::Arc::new(worker).run());
-        let checker = crate::payments::worker::Worker {
+        tokio::spawn(std::sync::Arc::new(sweeper).run());
+        let checker = crate::jobs::payments::Worker {
             pools: pools.clone(),
             payments: payments.clone(),
             rules: rules.clone(),
@@ -104,7 +109,7 @@ impl Application {
             refund_due: chrono::Duration::days(config.payments.refund_due_days),
         };
         tokio::spawn(std::sync::Arc::new(checker).run());
-        let webhooks = crate::webhooks::worker::Worker {
+        let webhooks = crate::jobs::webhooks::Worker {
             pools: pools.clone(),
             public_url: public_url.clone(),
             allow_private: config.webhooks_allow_private,
@@ -114,7 +119,7 @@ impl Application {
         };
         tokio::spawn(std::sync::Arc::new(webhooks).run());
         if let Some(url) = imap {
-            let inbound = crate::inbound::worker::Worker {
+            let inbound = crate::jobs::inbound::Worker {
                 pools: pools.clone(),
                 url,
                 settings: crate::inbound::Settings {
@@ -164,7 +169,7 @@ impl Application {
                         .limit(64 * 1024)
                         .error_handler(|_, _| AppError::BadRequest("form").into()),
                 )
-                .wrap(from_fn(crate::auth::csrf::layer))
+                .wrap(from_fn(crate::web::session::csrf_layer))
                 .wrap(from_fn(crate::web::api::layer))
                 .wrap(security_headers())
                 // gzip for pages, the stylesheet, JSON and CSV when the

@@ -13,16 +13,13 @@
 
 use std::future::{ready, Ready};
 
-use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
+use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use sha2::{Digest, Sha256};
 
 use crate::domain::reference::TrackingToken;
 use crate::error::AppError;
-use crate::web::AppState;
 
 /// The cookie's name over plain HTTP (development)…
 pub const COOKIE: &str = "paydesk_csrf";
@@ -110,30 +107,8 @@ pub fn unmask(field: &str) -> Option<String> {
     String::from_utf8(token).ok().filter(|t| well_formed(t))
 }
 
-fn well_formed(token: &str) -> bool {
+pub(crate) fn well_formed(token: &str) -> bool {
     token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// Gives every visitor a CSRF cookie and makes the token available to
-/// handlers.
-pub async fn layer(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let secure = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.secure_cookies());
-    let existing = req.cookie(cookie_name(secure)).map(|c| c.value().to_string()).filter(|t| well_formed(t));
-    let fresh = existing.is_none();
-    let token = existing.unwrap_or_else(new_token);
-    req.extensions_mut().insert(CsrfToken(token.clone()));
-    let mut res = next.call(req).await?;
-    // A handler that set its own (sign-in rotates the token) wins.
-    let rotated = res.response().cookies().any(|c| c.name() == cookie_name(secure));
-    if fresh && !rotated {
-        // A response that failed to take the cookie still works: the next
-        // page view sets it.
-        let _ = res.response_mut().add_cookie(&cookie(token, secure));
-    }
-    Ok(res)
 }
 
 impl FromRequest for CsrfToken {

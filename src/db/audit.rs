@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::new_id;
 use super::schema::{audit_log, tickets, users};
-use super::tickets::new_id;
 use super::DbConn;
 
 pub struct Entry<'a> {

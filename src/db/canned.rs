@@ -4,9 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::canned_replies;
-use super::tickets::new_id;
 use super::DbConn;
-use crate::domain::canned::SEEDS;
 use crate::domain::codes::CaseKind;
 use crate::i18n::Lang;
 
@@ -19,29 +17,6 @@ pub struct Canned {
     pub title: String,
     pub body: String,
     pub updated_at: NaiveDateTime,
-}
-
-/// Fills the table on a fresh install.
-pub fn seed_if_empty(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<()> {
-    let count: i64 = canned_replies::table.count().get_result(conn)?;
-    if count > 0 {
-        return Ok(());
-    }
-    conn.transaction(|conn| {
-        for s in SEEDS {
-            diesel::insert_into(canned_replies::table)
-                .values((
-                    canned_replies::id.eq(new_id()),
-                    canned_replies::case_kind.eq(s.case_kind.as_str()),
-                    canned_replies::language.eq(s.language),
-                    canned_replies::title.eq(s.title),
-                    canned_replies::body.eq(s.body),
-                    canned_replies::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-        }
-        Ok(())
-    })
 }
 
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Canned>> {

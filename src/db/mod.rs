@@ -1,6 +1,9 @@
 //! Storage. One code path for SQLite (the embedded default) and PostgreSQL
 //! (for several app instances), chosen by the scheme of `DATABASE_URL`.
-//! All calls are synchronous diesel; the web layer runs them in `web::block`.
+//! Each file stores and reads one part's rows and decides nothing (what a
+//! change means is `ops/`); what the two backends do differently is in
+//! `backend.rs`. All calls are synchronous diesel; the web layer runs them
+//! on its blocking pool.
 
 pub mod audit;
 pub mod backend;
@@ -116,9 +119,38 @@ pub fn connect(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
     migrate(&url)?;
     let pool = build_pool(&url, pool_size)?;
     let mut conn = pool.get().map_err(|e| DbError::Connect(e.to_string()))?;
-    canned::seed_if_empty(&mut conn, chrono::Utc::now().naive_utc()).map_err(|e| DbError::Migrate(e.to_string()))?;
+    seed_canned_replies(&mut conn, chrono::Utc::now().naive_utc()).map_err(|e| DbError::Migrate(e.to_string()))?;
     drop(conn);
     Ok(pool)
+}
+
+/// A new row's id: a UUIDv7, so ids sort by creation time.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A fresh install starts with the seeded canned replies (`domain::canned`).
+fn seed_canned_replies(conn: &mut DbConn, now: chrono::NaiveDateTime) -> diesel::QueryResult<()> {
+    use diesel::prelude::*;
+    let count: i64 = schema::canned_replies::table.count().get_result(conn)?;
+    if count > 0 {
+        return Ok(());
+    }
+    diesel::Connection::transaction(conn, |conn| {
+        for s in crate::domain::canned::SEEDS {
+            diesel::insert_into(schema::canned_replies::table)
+                .values((
+                    schema::canned_replies::id.eq(new_id()),
+                    schema::canned_replies::case_kind.eq(s.case_kind.as_str()),
+                    schema::canned_replies::language.eq(s.language),
+                    schema::canned_replies::title.eq(s.title),
+                    schema::canned_replies::body.eq(s.body),
+                    schema::canned_replies::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
 }
 
 fn build_pool(url: &DatabaseUrl, pool_size: u32) -> Result<DbPool, DbError> {

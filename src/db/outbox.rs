@@ -5,8 +5,8 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::new_id;
 use super::schema::outbox;
-use super::tickets::new_id;
 use super::DbConn;
 use crate::domain::retention::redact_addresses;
 use crate::i18n::Lang;

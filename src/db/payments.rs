@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::new_id;
 use super::schema::{payment_checks, payment_jobs, refunds, tickets};
-use super::tickets::new_id;
 use super::DbConn;
 use crate::domain::codes::{BillState, CheckState, RefundState};
 

@@ -5,8 +5,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::new_id;
 use super::schema::{escalations, platform_scenarios, platforms, tickets, users};
-use super::tickets::new_id;
 use super::users::User;
 use super::DbConn;
 use crate::domain::codes::{self, PaymentScenario, Queue, Role};
@@ -115,8 +115,8 @@ pub mod status {
     pub const DECLINED: EscalationStatus = EscalationStatus::Declined;
 }
 
-/// The open escalation for this target, platform and scenario, or a new one
-/// (supervisors are told of a new one).
+/// The open escalation for this target, platform and scenario, or a new one;
+/// whether it is new.
 pub fn escalation_for(
     conn: &mut DbConn,
     target: codes::EscalationTarget,
@@ -159,23 +159,6 @@ pub fn escalation_for(
         ))
         .execute(conn)?;
     Ok((id, true))
-}
-
-/// Tells supervisors a new escalation waits for their review (the ticket
-/// that opened it names it in the message).
-pub fn notify_new_escalation(conn: &mut DbConn, ticket_id: &str, now: NaiveDateTime) -> QueryResult<()> {
-    for email in super::users::supervisors(conn)? {
-        super::outbox::enqueue(
-            conn,
-            super::outbox::kind::ESCALATION_WAITING,
-            ticket_id,
-            None,
-            &email,
-            crate::i18n::Lang::ZhCn,
-            now,
-        )?;
-    }
-    Ok(())
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

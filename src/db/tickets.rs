@@ -4,11 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::Digest;
 
-use super::outbox;
-use super::routing;
 use super::schema::{screenshot_drafts, screenshots, ticket_events, tickets, tracking_links};
-use super::stats;
-use super::DbConn;
+use super::{new_id, DbConn};
 use crate::domain::codes::{
     CaseKind, Checks, FailingStep, PaymentMethod, PaymentScenario, Platform, Priority, Queue, Status, Symptom,
 };
@@ -17,7 +14,7 @@ use crate::domain::intake::NewTicket;
 use crate::domain::reference::{hash_secret, TrackingToken};
 use crate::domain::screenshot::{ImageKind, Screenshot};
 use crate::i18n::Lang;
-use crate::routing::{Decision, Rules};
+use crate::routing::Decision;
 
 /// How long a screenshot chosen on a form that failed validation is kept for
 /// the customer's next try.
@@ -119,19 +116,6 @@ pub struct ScreenshotInfo {
     pub created_at: NaiveDateTime,
 }
 
-/// What a customer gets back once their ticket is stored.
-pub struct Created {
-    pub reference: String,
-    pub token: TrackingToken,
-    /// Where routing put it: new, or already waiting on the customer or the
-    /// platform.
-    pub status: Status,
-}
-
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
 /// Timeline entry kinds.
 pub mod event_kind {
     use crate::domain::codes::EventKind;
@@ -168,47 +152,26 @@ pub mod author {
     pub const SYSTEM: EventAuthor = EventAuthor::System;
 }
 
-/// What routing decided for a new ticket, and the SLA targets to apply.
-pub struct Routed<'a> {
+/// A new ticket's row as intake decided it (`ops::intake`): where it
+/// starts, when it is due, and what routing said.
+pub struct NewRow<'a> {
+    pub id: &'a str,
+    pub reference: &'a str,
+    pub token: &'a TrackingToken,
+    pub status: Status,
+    pub due_at: NaiveDateTime,
     pub decision: &'a Decision,
-    /// Ask the payment's provider about it (issue 17).
-    pub check_payment: bool,
-    pub rules: &'a Rules,
 }
 
-impl Routed<'_> {
-    /// Where a new ticket starts: with the platform when only it can help,
-    /// with the customer when they can fix it alone, else new.
-    pub fn status(&self) -> Status {
-        if self.decision.kind == CaseKind::OutOfScope {
-            Status::PendingPlatform
-        } else if self.decision.self_service {
-            Status::PendingCustomer
-        } else {
-            Status::New
-        }
-    }
-}
-
-pub(crate) fn insert_ticket(
-    conn: &mut DbConn,
-    t: &NewTicket,
-    routed: &Routed<'_>,
-    created: &Created,
-    draft_token: Option<&str>,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    let ticket_id = new_id();
-    let d = routed.decision;
-    let status = routed.status();
-    // The first statement writes, so SQLite takes its write lock at once and
-    // never has to upgrade a read lock (which could fail with SQLITE_BUSY).
+/// Inserts a new ticket's row.
+pub fn insert(conn: &mut DbConn, t: &NewTicket, row: &NewRow<'_>, now: NaiveDateTime) -> QueryResult<()> {
+    let d = row.decision;
     diesel::insert_into(tickets::table)
         .values((
-            tickets::id.eq(&ticket_id),
-            tickets::reference.eq(&created.reference),
-            tickets::tracking_token_hash.eq(created.token.hash()),
-            tickets::status.eq(status.as_str()),
+            tickets::id.eq(row.id),
+            tickets::reference.eq(row.reference),
+            tickets::tracking_token_hash.eq(row.token.hash()),
+            tickets::status.eq(row.status.as_str()),
             tickets::language.eq(t.language.code()),
             tickets::platform.eq(t.platform.as_str()),
             tickets::payment_scenario.eq(t.payment_scenario.as_str()),
@@ -227,107 +190,36 @@ pub(crate) fn insert_ticket(
             tickets::description.eq(&t.description),
             tickets::created_at.eq(now),
             tickets::updated_at.eq(now),
-            tickets::due_at.eq(now + routed.rules.first_response(d.priority)),
+            tickets::due_at.eq(row.due_at),
             tickets::case_kind.eq(d.kind.as_str()),
             tickets::queue.eq(d.queue.as_str()),
             tickets::priority.eq(d.priority.as_str()),
             tickets::routing_rule.eq(&d.rule),
             tickets::routing_facts.eq(d.used.join("; ")),
-            tickets::paused_at.eq((status == Status::PendingCustomer).then_some(now)),
+            tickets::paused_at.eq((row.status == Status::PendingCustomer).then_some(now)),
         ))
         .execute(conn)?;
-    escalate_if_needed(conn, &ticket_id, d, t.platform, t.payment_scenario, now)?;
-    routing::insert_decision(conn, &ticket_id, crate::ops::routing::cause::INTAKE, d, None, now)?;
-    stats::filed(
-        conn,
-        &stats::Key {
-            filed: now,
-            queue: d.queue.as_str(),
-            case_kind: d.kind.as_str(),
-            city: &t.city,
-            failing_step: t.failing_step.as_str(),
-        },
-    )?;
-    crate::ops::incident::join_at_intake(conn, &ticket_id, d.kind.as_str(), &t.city, t.failing_step.as_str(), now)?;
-    insert_link(conn, &ticket_id, &created.token, now)?;
-    if routed.check_payment {
-        super::payments::enqueue(conn, &ticket_id, now)?;
-    }
-    let event_id = insert_event(conn, &ticket_id, NewEvent::public(event_kind::CREATED, author::CUSTOMER, ""), now)?;
-    outbox::enqueue(conn, outbox::kind::RECEIVED, &ticket_id, None, &t.contact_email, t.language, now)?;
-    if let Some(shot) = &t.screenshot {
-        insert_screenshot(conn, &ticket_id, Some(&event_id), shot, now)?;
-    }
-    if let Some(token) = draft_token {
-        diesel::delete(screenshot_drafts::table.filter(screenshot_drafts::token_hash.eq(hash_secret(token))))
-            .execute(conn)?;
-    }
-    // Last: on PostgreSQL picking the agent takes a lock that every intake
-    // waits for until this transaction commits, so nothing else is done
-    // while holding it.
-    if let Some(agent) = routing::pick_assignee(conn, d.queue, now)? {
-        diesel::update(tickets::table.find(&ticket_id)).set(tickets::assignee_id.eq(&agent.id)).execute(conn)?;
-        insert_event(
-            conn,
-            &ticket_id,
-            NewEvent { is_public: false, ..NewEvent::public(event_kind::ASSIGNED, author::SYSTEM, &agent.name) },
-            now,
-        )?;
-    }
     Ok(())
 }
 
-/// The escalation routing opens for a kind of case: out-of-scope cases wait
-/// on the platform, product bugs on engineering.
-pub fn escalation_target(kind: CaseKind) -> Option<crate::domain::codes::EscalationTarget> {
-    match kind {
-        CaseKind::OutOfScope => Some(routing::target::PLATFORM),
-        CaseKind::ProductBug => Some(routing::target::ENGINEERING),
-        _ => None,
-    }
+/// Puts a ticket in an agent's hands (no timeline entry: the caller adds it).
+pub fn set_assignee(conn: &mut DbConn, ticket_id: &str, agent_id: &str) -> QueryResult<()> {
+    diesel::update(tickets::table.find(ticket_id)).set(tickets::assignee_id.eq(agent_id)).execute(conn)?;
+    Ok(())
 }
 
-/// Sends a ticket the way its kind needs (see [`escalation_target`]),
-/// through an escalation a supervisor reviews first.
-pub(crate) fn escalate_if_needed(
-    conn: &mut DbConn,
-    ticket_id: &str,
-    d: &Decision,
-    platform: crate::domain::codes::Platform,
-    scenario: crate::domain::codes::PaymentScenario,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    match escalation_target(d.kind) {
-        Some(target) => join_escalation(conn, ticket_id, target, platform, scenario, &d.rule, &d.rule, now),
-        None => Ok(()),
-    }
-}
-
-/// Joins a ticket to the open escalation for its target, platform and
-/// scenario (opening one, and telling supervisors, when there is none),
-/// with its timeline entry `note`: public for the platform (the customer
-/// learns only the platform can enable it), internal otherwise.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn join_escalation(
-    conn: &mut DbConn,
-    ticket_id: &str,
-    target: crate::domain::codes::EscalationTarget,
-    platform: crate::domain::codes::Platform,
-    scenario: crate::domain::codes::PaymentScenario,
-    rule: &str,
-    note: &str,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    let (esc, new) = routing::escalation_for(conn, target, platform, scenario, rule, now)?;
-    if new {
-        routing::notify_new_escalation(conn, ticket_id, now)?;
-    }
+/// Groups a ticket under an escalation.
+pub fn set_escalation(conn: &mut DbConn, ticket_id: &str, escalation_id: &str, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(tickets::table.find(ticket_id))
-        .set((tickets::escalation_id.eq(&esc), tickets::updated_at.eq(now)))
+        .set((tickets::escalation_id.eq(escalation_id), tickets::updated_at.eq(now)))
         .execute(conn)?;
-    let public = target == routing::target::PLATFORM;
-    let kind = if public { event_kind::OUT_OF_SCOPE } else { event_kind::ESCALATED };
-    insert_event(conn, ticket_id, NewEvent { is_public: public, ..NewEvent::public(kind, author::SYSTEM, note) }, now)?;
+    Ok(())
+}
+
+/// Drops the screenshot draft a filed ticket used.
+pub fn delete_draft(conn: &mut DbConn, token: &str) -> QueryResult<()> {
+    diesel::delete(screenshot_drafts::table.filter(screenshot_drafts::token_hash.eq(hash_secret(token))))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -368,7 +260,7 @@ pub fn insert_event(conn: &mut DbConn, ticket_id: &str, e: NewEvent<'_>, now: Na
     Ok(id)
 }
 
-pub(crate) fn insert_screenshot(
+pub fn insert_screenshot(
     conn: &mut DbConn,
     ticket_id: &str,
     event_id: Option<&str>,
@@ -412,7 +304,7 @@ pub fn mint_link(conn: &mut DbConn, ticket_id: &str, now: NaiveDateTime) -> Quer
     Ok(token.as_str().to_string())
 }
 
-fn insert_link(conn: &mut DbConn, ticket_id: &str, token: &TrackingToken, now: NaiveDateTime) -> QueryResult<()> {
+pub fn insert_link(conn: &mut DbConn, ticket_id: &str, token: &TrackingToken, now: NaiveDateTime) -> QueryResult<()> {
     diesel::insert_into(tracking_links::table)
         .values((
             tracking_links::token_hash.eq(token.hash()),

@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use super::new_id;
 use super::schema::{api_tokens, login_throttles, server_secrets, sessions, tickets, users};
-use super::tickets::new_id;
 use super::DbConn;
 use crate::domain::codes::{Queue, Queues, Role, Status};
 use crate::domain::reference::{hash_secret, TrackingToken};

@@ -520,6 +520,9 @@ impl Status {
     /// Waiting on us, not on the customer or the platform (an agent's own
     /// views).
     pub const ACTIVE: [Status; 2] = [Status::New, Status::Open];
+    /// Where an agent's public reply may leave a ticket, the usual first:
+    /// waiting on the customer, still open, or resolved.
+    pub const AFTER_REPLY: [Status; 3] = [Status::PendingCustomer, Status::Open, Status::Resolved];
 
     pub fn is_open(self) -> bool {
         Status::OPEN.contains(&self)

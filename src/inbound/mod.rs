@@ -18,13 +18,13 @@
 //!   sender gets the form's link, at most once a day.
 
 pub mod text;
-pub mod worker;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::new_id;
 use crate::db::schema::{escalation_mail_answers, inbound_mail, outbox, packet_reply_addresses, reply_addresses};
-use crate::db::tickets::{self as store, author, event_kind, new_id, NewEvent};
+use crate::db::tickets::{self as store, author, event_kind, NewEvent};
 use crate::db::DbConn;
 use crate::domain::codes::InboundOutcome;
 use crate::domain::reference::hash_secret;

@@ -1,13 +1,14 @@
 //! Email: messages are queued in the outbox (`db::outbox`) with the change
-//! that causes them; the worker here renders each in its recipient's
-//! language, sends it over SMTP (or, with no SMTP configured, writes it as an
-//! `.eml` file) and records the outcome.
+//! that causes them; `compose` makes each into an email in its recipient's
+//! language, and the transport here sends it over SMTP (or, with no SMTP
+//! configured, writes it as an `.eml` file). The loop that claims, sends
+//! and records is `jobs::mail`.
 //!
 //! Messages are rendered when sent, not when queued, so the database never
 //! holds a working tracking link: each email gets a fresh one, stored hashed.
 
+pub mod compose;
 pub mod render;
-pub mod worker;
 
 use std::path::PathBuf;
 use std::time::Duration;

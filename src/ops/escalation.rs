@@ -1,9 +1,10 @@
-//! What supervisors do with an escalation: approve it (its packet goes to
-//! the platform, engineering or the payment provider), send it back to the
-//! agents, and record the answer, which every grouped ticket and customer
-//! hears. Each reads and locks the escalation (and the tickets it changes)
+//! Escalations: how a ticket joins one (at filing, when routing decides
+//! again, when a payment finding or a sweep needs the provider), and what
+//! supervisors do with it: approve it (its packet goes to the platform,
+//! engineering or the payment provider), send it back to the agents, and
+//! record the answer, which every grouped ticket and customer hears. Each reads and locks the escalation (and the tickets it changes)
 //! inside its own transaction, refuses when the escalation is no longer in
-//! the state the action needs (`Conflict`), and writes the change, the
+//! the state the action needs (`Refusal::Escalation`), and writes the change, the
 //! tickets' timelines, the mail and the audit row before it commits once.
 
 use chrono::NaiveDateTime;
@@ -14,9 +15,72 @@ use crate::db::routing::{self, escalation_tickets, status, target, Escalation};
 use crate::db::schema::{escalations, tickets};
 use crate::db::tickets::{author, event_kind, insert_event, NewEvent};
 use crate::db::{backend, outbox, DbConn};
-use crate::domain::codes::{EscalationStatus, Platform, Status};
-use crate::error::AppError;
+use crate::domain::codes::{CaseKind, EscalationStatus, EscalationTarget, PaymentScenario, Platform, Status};
+use crate::error::{AppError, Refusal};
+use crate::i18n::Lang;
 use crate::ops::ticket::{resolve_with_platform_answer, Actor, Resolver};
+use crate::routing::Decision;
+
+/// The escalation routing opens for a kind of case: out-of-scope cases wait
+/// on the platform, product bugs on engineering.
+pub fn target_for(kind: CaseKind) -> Option<EscalationTarget> {
+    match kind {
+        CaseKind::OutOfScope => Some(target::PLATFORM),
+        CaseKind::ProductBug => Some(target::ENGINEERING),
+        _ => None,
+    }
+}
+
+/// Sends a ticket the way its kind needs (see [`target_for`]), through an
+/// escalation a supervisor reviews first.
+pub fn escalate_if_needed(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    d: &Decision,
+    platform: Platform,
+    scenario: PaymentScenario,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    match target_for(d.kind) {
+        Some(to) => join(conn, ticket_id, to, platform, scenario, &d.rule, &d.rule, now),
+        None => Ok(()),
+    }
+}
+
+/// Joins a ticket to the open escalation for its target, platform and
+/// scenario (opening one, and telling supervisors, when there is none),
+/// with its timeline entry `note`: public for the platform (the customer
+/// learns only the platform can enable it), internal otherwise.
+#[allow(clippy::too_many_arguments)]
+pub fn join(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    to: EscalationTarget,
+    platform: Platform,
+    scenario: PaymentScenario,
+    rule: &str,
+    note: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let (esc, new) = routing::escalation_for(conn, to, platform, scenario, rule, now)?;
+    if new {
+        notify_supervisors(conn, ticket_id, now)?;
+    }
+    crate::db::tickets::set_escalation(conn, ticket_id, &esc, now)?;
+    let public = to == target::PLATFORM;
+    let kind = if public { event_kind::OUT_OF_SCOPE } else { event_kind::ESCALATED };
+    insert_event(conn, ticket_id, NewEvent { is_public: public, ..NewEvent::public(kind, author::SYSTEM, note) }, now)?;
+    Ok(())
+}
+
+/// Tells supervisors a new escalation waits for their review (the ticket
+/// that opened it names it in the message).
+fn notify_supervisors(conn: &mut DbConn, ticket_id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    for email in crate::db::users::supervisors(conn)? {
+        outbox::enqueue(conn, outbox::kind::ESCALATION_WAITING, ticket_id, None, &email, Lang::ZhCn, now)?;
+    }
+    Ok(())
+}
 
 /// The fixed addresses packets go to when the target is not a platform.
 pub struct Addresses<'a> {
@@ -46,11 +110,11 @@ pub fn recipient(conn: &mut DbConn, e: &Escalation, to: &Addresses<'_>) -> Query
 }
 
 /// The escalation, locked, if it is in state `from`; `NotFound` or
-/// `Conflict` otherwise.
+/// `Refusal::Escalation` otherwise.
 fn locked_in(conn: &mut DbConn, id: &str, from: EscalationStatus) -> Result<Escalation, AppError> {
     let e = backend::lock_escalation(conn, id)?.ok_or(AppError::NotFound)?;
     if e.status != from {
-        return Err(AppError::Conflict("escalation"));
+        return Err(AppError::Refused(Refusal::Escalation));
     }
     Ok(e)
 }

@@ -10,7 +10,7 @@
 //! before writing; the change, its timeline entries, audit row and mail
 //! commit together. Two supervisors acting on one incident at once are
 //! therefore served one after the other: the second sees what the first
-//! did, and is refused (`Conflict`) when the incident is no longer in a
+//! did, and is refused (`Refusal::Incident`) when the incident is no longer in a
 //! state that allows its action.
 
 use chrono::{Duration, NaiveDateTime};
@@ -19,13 +19,14 @@ use diesel::prelude::*;
 use super::ticket::{Actor, Resolver};
 use crate::db::audit::{self, Entry};
 use crate::db::incidents::{self as store, status, update_kind, Incident};
+use crate::db::new_id;
 use crate::db::schema::{incident_updates, incidents, tickets};
-use crate::db::tickets::{author, event_kind, insert_event, new_id, NewEvent, Ticket};
+use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
 use crate::db::users::supervisors;
 use crate::db::{backend, outbox, DbConn};
 use crate::domain::codes::IncidentStatus;
 use crate::domain::spikes::{Dimension, SpikeRules};
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::i18n::Lang;
 
 /// A dismissed proposal is not raised again for this long.
@@ -50,7 +51,7 @@ fn must_be(i: &Incident, state: IncidentStatus) -> Result<(), AppError> {
     if i.status == state {
         Ok(())
     } else {
-        Err(AppError::Conflict("incident"))
+        Err(AppError::Refused(Refusal::Incident))
     }
 }
 
@@ -227,7 +228,7 @@ pub fn create(
 }
 
 /// Accepts a proposal under `title` (its own title when `None`): it opens,
-/// and the open tickets that made the spike join it. `Conflict` when it is
+/// and the open tickets that made the spike join it. `Refusal::Incident` when it is
 /// no longer proposed.
 pub fn accept(
     conn: &mut DbConn,
@@ -256,7 +257,7 @@ pub fn accept(
     })
 }
 
-/// Turns a proposal down. `Conflict` when it is no longer proposed.
+/// Turns a proposal down. `Refusal::Incident` when it is no longer proposed.
 pub fn dismiss(conn: &mut DbConn, incident_id: &str, actor: &Actor<'_>, now: NaiveDateTime) -> Result<(), AppError> {
     conn.transaction(|conn| {
         let i = current(conn, incident_id)?;
@@ -318,7 +319,7 @@ pub fn join_at_intake(
     }
 }
 
-/// Links a ticket (by id) to an open incident by hand. `Conflict` when the
+/// Links a ticket (by id) to an open incident by hand. `Refusal::Incident` when the
 /// incident is not open.
 pub fn link(
     conn: &mut DbConn,
@@ -336,7 +337,7 @@ pub fn link(
     })
 }
 
-/// Takes a ticket (by id) out of the incident. `Conflict` when it is not
+/// Takes a ticket (by id) out of the incident. `Refusal::Incident` when it is not
 /// in it (any more): nothing is written then.
 pub fn unlink(
     conn: &mut DbConn,
@@ -349,7 +350,7 @@ pub fn unlink(
         let i = current(conn, incident_id)?;
         let t = backend::lock_ticket(conn, ticket_id)?.ok_or(AppError::NotFound)?;
         if t.incident_id.as_deref() != Some(i.id.as_str()) {
-            return Err(AppError::Conflict("incident"));
+            return Err(AppError::Refused(Refusal::Incident));
         }
         diesel::update(tickets::table.find(&t.id))
             .set((tickets::incident_id.eq(None::<String>), tickets::updated_at.eq(now)))
@@ -401,7 +402,7 @@ fn insert_update(
 }
 
 /// One public update to every linked customer whose ticket is open: on
-/// their page and by email. Returns how many were told; `Conflict` when the
+/// their page and by email. Returns how many were told; `Refusal::Incident` when the
 /// incident is not open.
 pub fn post_update(
     conn: &mut DbConn,
@@ -438,7 +439,7 @@ pub fn post_update(
 }
 
 /// Resolves the incident and, with the message, each of its open tickets.
-/// Returns how many; `Conflict` when it is not open (resolved already: no
+/// Returns how many; `Refusal::Incident` when it is not open (resolved already: no
 /// second round of mail).
 pub fn resolve(
     conn: &mut DbConn,

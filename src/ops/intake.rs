@@ -1,6 +1,6 @@
 //! Intake: a customer (through the form or the API) or the demo data files a
-//! ticket, and a customer adds a message to their own ticket. The rows and
-//! their queries stay in `db::tickets`; the operations are here.
+//! ticket, and a customer adds a message or facts to their own ticket. What
+//! filing means is decided here ([`file`]); `db::tickets` only stores rows.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -10,14 +10,15 @@ use crate::db::idempotency::{self, Claim};
 use crate::db::routing;
 use crate::db::schema::tickets;
 use crate::db::tickets::{
-    author, event_kind, insert_event, insert_screenshot, insert_ticket, Created, NewEvent, Routed, Ticket,
+    self as tickets_db, author, event_kind, insert_event, insert_screenshot, NewEvent, NewRow, Ticket,
     MAX_SCREENSHOTS_PER_TICKET,
 };
-use crate::db::DbConn;
-use crate::domain::codes::Status;
+use crate::db::{new_id, outbox, stats, DbConn};
+use crate::domain::codes::{CaseKind, Status};
 use crate::domain::intake::{Added, NewTicket};
 use crate::domain::reference::{new_reference, TrackingToken};
 use crate::domain::screenshot::Screenshot;
+use crate::ops::escalation;
 use crate::routing::{Decision, Rules};
 
 /// How a ticket is filed, besides its facts.
@@ -31,6 +32,37 @@ pub struct Filing<'a> {
     pub claim: Option<&'a Claim>,
 }
 
+/// What a customer gets back once their ticket is stored.
+pub struct Created {
+    pub reference: String,
+    pub token: TrackingToken,
+    /// Where routing put it: new, or already waiting on the customer or the
+    /// platform.
+    pub status: Status,
+}
+
+/// What routing decided for a new ticket, and the SLA targets to apply.
+pub struct Routed<'a> {
+    pub decision: &'a Decision,
+    /// Ask the payment's provider about it (issue 17).
+    pub check_payment: bool,
+    pub rules: &'a Rules,
+}
+
+impl Routed<'_> {
+    /// Where a new ticket starts: with the platform when only it can help,
+    /// with the customer when they can fix it alone, else new.
+    pub fn status(&self) -> Status {
+        if self.decision.kind == CaseKind::OutOfScope {
+            Status::PendingPlatform
+        } else if self.decision.self_service {
+            Status::PendingCustomer
+        } else {
+            Status::New
+        }
+    }
+}
+
 /// The tracking token of the ticket a claim files (and filed): made again
 /// from the claim whenever its answer is given.
 pub fn claimed_token(conn: &mut DbConn, claim: &Claim, now: NaiveDateTime) -> QueryResult<TrackingToken> {
@@ -38,39 +70,9 @@ pub fn claimed_token(conn: &mut DbConn, claim: &Claim, now: NaiveDateTime) -> Qu
     Ok(TrackingToken::derive(secret.expose(), &[&claim.caller, &claim.key, &claim.nonce]))
 }
 
-/// Stores a new ticket with its screenshot and first timeline entry in one
-/// transaction, and consumes the screenshot draft it used, if any.
-pub fn create(
-    conn: &mut DbConn,
-    ticket: &NewTicket,
-    routed: &Routed<'_>,
-    filing: Filing<'_>,
-    now: NaiveDateTime,
-) -> QueryResult<Created> {
-    let claimed = filing.claim.map(|claim| claimed_token(conn, claim, now)).transpose()?;
-    // References are short, so a collision is possible; retry with a new one.
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let token = claimed.clone().unwrap_or_else(TrackingToken::generate);
-        let created = Created { reference: new_reference(), token, status: routed.status() };
-        let stored = conn.transaction(|conn| {
-            insert_ticket(conn, ticket, routed, &created, filing.draft_token, now)?;
-            match filing.claim {
-                Some(claim) => idempotency::complete(conn, claim, &created.reference, created.status),
-                None => Ok(()),
-            }
-        });
-        match stored {
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) if attempts < 5 => continue,
-            Err(e) => return Err(e),
-            Ok(()) => return Ok(created),
-        }
-    }
-}
-
-/// Routes a validated ticket and stores it; the form, the API and the demo
-/// data all file tickets through here.
+/// Files a validated ticket — the form, the API and the demo data all come
+/// here: routing decides its kind, queue and priority, then one
+/// transaction stores it with everything filing means ([`store`]).
 pub fn file(
     conn: &mut DbConn,
     ticket: &NewTicket,
@@ -97,8 +99,87 @@ pub fn file(
     // A payment its provider can be asked about is checked in the
     // background, the job written with the ticket.
     let check_payment = payments.checks(ticket.payment_method, ticket.order_number.as_deref());
-    let created = create(conn, ticket, &Routed { decision: &decision, rules, check_payment }, filing, now)?;
-    Ok((created, decision))
+    let routed = Routed { decision: &decision, rules, check_payment };
+    let claimed = filing.claim.map(|claim| claimed_token(conn, claim, now)).transpose()?;
+    // References are short, so a collision is possible; retry with a new one.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let token = claimed.clone().unwrap_or_else(TrackingToken::generate);
+        let created = Created { reference: new_reference(), token, status: routed.status() };
+        let stored = conn.transaction(|conn| {
+            store(conn, ticket, &routed, &created, filing.draft_token, now)?;
+            match filing.claim {
+                Some(claim) => idempotency::complete(conn, claim, &created.reference, created.status),
+                None => Ok(()),
+            }
+        });
+        match stored {
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) if attempts < 5 => continue,
+            Err(e) => return Err(e),
+            Ok(()) => return Ok((created, decision)),
+        }
+    }
+}
+
+/// What filing a ticket means, inside the caller's transaction: its row,
+/// due within its priority's first-response target; the escalation its kind
+/// needs; the routing decision on record; the day's statistics; the
+/// incident it belongs to; its tracking link; the payment check; the
+/// "received" mail; its screenshot; and an agent, last.
+fn store(
+    conn: &mut DbConn,
+    t: &NewTicket,
+    routed: &Routed<'_>,
+    created: &Created,
+    draft_token: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let id = new_id();
+    let d = routed.decision;
+    let row = NewRow {
+        id: &id,
+        reference: &created.reference,
+        token: &created.token,
+        status: created.status,
+        due_at: now + routed.rules.first_response(d.priority),
+        decision: d,
+    };
+    // The first statement writes, so SQLite takes its write lock at once and
+    // never has to upgrade a read lock (which could fail with SQLITE_BUSY).
+    tickets_db::insert(conn, t, &row, now)?;
+    escalation::escalate_if_needed(conn, &id, d, t.platform, t.payment_scenario, now)?;
+    routing::insert_decision(conn, &id, super::routing::cause::INTAKE, d, None, now)?;
+    let key = stats::Key {
+        filed: now,
+        queue: d.queue.as_str(),
+        case_kind: d.kind.as_str(),
+        city: &t.city,
+        failing_step: t.failing_step.as_str(),
+    };
+    stats::filed(conn, &key)?;
+    super::incident::join_at_intake(conn, &id, d.kind.as_str(), &t.city, t.failing_step.as_str(), now)?;
+    tickets_db::insert_link(conn, &id, &created.token, now)?;
+    if routed.check_payment {
+        crate::db::payments::enqueue(conn, &id, now)?;
+    }
+    let event_id = insert_event(conn, &id, NewEvent::public(event_kind::CREATED, author::CUSTOMER, ""), now)?;
+    outbox::enqueue(conn, outbox::kind::RECEIVED, &id, None, &t.contact_email, t.language, now)?;
+    if let Some(shot) = &t.screenshot {
+        insert_screenshot(conn, &id, Some(&event_id), shot, now)?;
+    }
+    if let Some(token) = draft_token {
+        tickets_db::delete_draft(conn, token)?;
+    }
+    // Last: on PostgreSQL picking the agent takes a lock that every intake
+    // waits for until this transaction commits, so nothing else is done
+    // while holding it.
+    if let Some(agent) = routing::pick_assignee(conn, d.queue, now)? {
+        tickets_db::set_assignee(conn, &id, &agent.id)?;
+        let note = NewEvent { is_public: false, ..NewEvent::public(event_kind::ASSIGNED, author::SYSTEM, &agent.name) };
+        insert_event(conn, &id, note, now)?;
+    }
+    Ok(())
 }
 
 /// What became of a customer's message.
@@ -279,8 +360,8 @@ fn describe_added(lang: crate::i18n::Lang, a: &Added) -> String {
     push("field-payment_method", a.payment_method.map(|m| m.label(lang)));
     push("field-error_code", a.error_code.clone());
     push("field-error_message", a.error_message.clone());
-    push("field-occurred_at", a.occurred_at.map(crate::web::china_time));
-    push("field-amount", a.amount_cents.map(crate::web::yuan));
+    push("field-occurred_at", a.occurred_at.map(crate::present::china_time));
+    push("field-amount", a.amount_cents.map(crate::present::yuan));
     push("field-order_number", a.order_number.clone());
     parts.join("; ")
 }

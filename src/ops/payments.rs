@@ -8,12 +8,12 @@ use super::ticket::{current, Actor, Seen};
 use crate::db::audit::{self, Entry};
 use crate::db::tickets::{author, event_kind, insert_event, NewEvent};
 use crate::db::{payments as store, DbConn};
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::payments::Payments;
 use diesel::Connection;
 
 /// Whether a check was asked for (`false`: one is already under way).
-/// `Conflict("payment_check")` when nothing can be asked: no order number,
+/// `Refusal::NoPaymentCheck` when nothing can be asked: no order number,
 /// or no provider configured for the payment method.
 pub fn request_check(
     conn: &mut DbConn,
@@ -25,7 +25,7 @@ pub fn request_check(
     conn.transaction(|conn| {
         let t = current(conn, ticket_id, Seen::Latest)?;
         if !payments.checks(t.payment_method, t.order_number.as_deref()) {
-            return Err(AppError::Conflict("payment_check"));
+            return Err(AppError::Refused(Refusal::NoPaymentCheck));
         }
         if !store::enqueue(conn, &t.id, now)? {
             return Ok(false);
@@ -98,24 +98,15 @@ pub fn act(
     if rule.escalate && t.escalation_id.is_none() && t.case_kind == CaseKind::DeductedNotCredited {
         let provider = crate::db::routing::target::PROVIDER;
         let rule = format!("payment:{}", rule.name);
-        crate::db::tickets::join_escalation(
-            conn,
-            &t.id,
-            provider,
-            t.platform,
-            t.payment_scenario,
-            &rule,
-            provider.as_str(),
-            now,
-        )?;
+        super::escalation::join(conn, &t.id, provider, t.platform, t.payment_scenario, &rule, provider.as_str(), now)?;
     }
     // A payment is described only with the amount and time the provider
     // recorded; without them the agent tells the customer.
     let described = check.state != CheckState::Paid || (check.amount_cents.is_some() && check.paid_at.is_some());
     if let Some(tell_key) = rule.tell.as_ref().filter(|_| described) {
         let values = [
-            ("amount", check.amount_cents.map(crate::web::format::amount).unwrap_or_default()),
-            ("time", check.paid_at.map(crate::web::china_time).unwrap_or_default()),
+            ("amount", check.amount_cents.map(crate::present::amount).unwrap_or_default()),
+            ("time", check.paid_at.map(crate::present::china_time).unwrap_or_default()),
         ];
         tell(conn, &t, tell_key, &check.provider, &values, now)?;
     }
@@ -152,7 +143,7 @@ fn tell(
 
 /// An agent starts tracking a refund by its number at the ticket's payment
 /// provider (audited); the worker checks it at once and then on a schedule.
-/// `Conflict("refund")` when no provider is configured for the ticket's
+/// `Refusal::NoRefund` when no provider is configured for the ticket's
 /// payment method; `false` when the ticket already tracks it.
 pub fn track_refund(
     conn: &mut DbConn,
@@ -165,7 +156,7 @@ pub fn track_refund(
 ) -> Result<bool, AppError> {
     conn.transaction(|conn| {
         let t = current(conn, ticket_id, Seen::Latest)?;
-        let provider = payments.provider_for(t.payment_method).ok_or(AppError::Conflict("refund"))?;
+        let provider = payments.provider_for(t.payment_method).ok_or(AppError::Refused(Refusal::NoRefund))?;
         let due = now + chrono::Duration::days(due_days);
         if !store::track_refund(conn, &t.id, provider.name(), refund_number, due, now)? {
             return Ok(false);
@@ -223,7 +214,7 @@ pub fn refund_changed(
     if t.contact_email.is_empty() {
         return Ok(());
     }
-    let amount = answer.amount_cents.map(crate::web::format::amount).unwrap_or_default();
+    let amount = answer.amount_cents.map(crate::present::amount).unwrap_or_default();
     tell(conn, &t, key, &refund.provider, &[("amount", amount)], now)?;
     Ok(())
 }

@@ -96,7 +96,7 @@ pub(crate) fn apply(
     if let Some(id) = &t.escalation_id {
         let target = store::escalation(conn, id)?.map(|e| e.target);
         let routed = matches!(target, Some(EscalationTarget::Platform | EscalationTarget::Engineering));
-        if routed && target != crate::db::tickets::escalation_target(d.kind) {
+        if routed && target != super::escalation::target_for(d.kind) {
             let status = if t.status == Status::PendingPlatform { Status::Open } else { t.status };
             diesel::update(tickets::table.find(&t.id))
                 .set((
@@ -109,7 +109,7 @@ pub(crate) fn apply(
         }
     }
     if !escalated {
-        crate::db::tickets::escalate_if_needed(conn, &t.id, d, t.platform, t.payment_scenario, now)?;
+        super::escalation::escalate_if_needed(conn, &t.id, d, t.platform, t.payment_scenario, now)?;
         if d.kind == CaseKind::OutOfScope && matches!(t.status, Status::New | Status::Open | Status::PendingCustomer) {
             diesel::update(tickets::table.find(&t.id))
                 .set((tickets::status.eq(Status::PendingPlatform.as_str()), tickets::updated_at.eq(now)))

@@ -5,11 +5,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::audit::{self, Entry};
+use crate::db::new_id;
 use crate::db::schema::ratings;
-use crate::db::tickets::{author, event_kind, insert_event, new_id, NewEvent};
+use crate::db::tickets::{author, event_kind, insert_event, NewEvent};
 use crate::db::{backend, ratings as store, DbConn};
 use crate::domain::satisfaction::{reason_fits, MayRate};
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::ops::Actor;
 
 /// What the customer chose.
@@ -71,7 +72,7 @@ pub fn rate(conn: &mut DbConn, ticket_id: &str, r: &Rating<'_>, now: NaiveDateTi
     })
 }
 
-/// Marks a bad rating followed up (audited). `Conflict` when it already was.
+/// Marks a bad rating followed up (audited). `Refusal::FollowedUp` when it already was.
 pub fn follow_up(conn: &mut DbConn, rating_id: &str, actor: &Actor<'_>, now: NaiveDateTime) -> Result<(), AppError> {
     conn.transaction(|conn| {
         let (ticket_id, followed): (String, Option<NaiveDateTime>) = ratings::table
@@ -82,13 +83,13 @@ pub fn follow_up(conn: &mut DbConn, rating_id: &str, actor: &Actor<'_>, now: Nai
             .optional()?
             .ok_or(AppError::NotFound)?;
         if followed.is_some() {
-            return Err(AppError::Conflict("followed_up"));
+            return Err(AppError::Refused(Refusal::FollowedUp));
         }
         let n = diesel::update(ratings::table.find(rating_id).filter(ratings::followed_up_at.is_null()))
             .set((ratings::followed_up_by.eq(actor.id), ratings::followed_up_at.eq(now)))
             .execute(conn)?;
         if n == 0 {
-            return Err(AppError::Conflict("followed_up"));
+            return Err(AppError::Refused(Refusal::FollowedUp));
         }
         let entry = Entry {
             actor_id: Some(actor.id),

@@ -9,13 +9,14 @@ use diesel::prelude::*;
 use crate::db::outbox;
 use crate::db::routing::target;
 use crate::db::schema::tickets;
-use crate::db::tickets::{join_escalation, Ticket};
+use crate::db::tickets::Ticket;
 use crate::db::{DbConn, DbPool};
 use crate::domain::codes::{CaseKind, Status};
 use crate::domain::next_steps::closes_by_itself_at;
 use crate::domain::spikes::SpikeRules;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::ops::escalation;
 use crate::ops::ticket::{current, resolve_with_message, Resolver, Seen};
 
 /// Kinds a customer can fix alone (routing sends them to wait on the customer).
@@ -137,7 +138,7 @@ fn escalate_old_deductions(conn: &mut DbConn, limits: &Limits, now: NaiveDateTim
             diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
             let rule = "deducted-not-credited-too-long";
             let provider = target::PROVIDER;
-            join_escalation(conn, &t.id, provider, t.platform, t.payment_scenario, rule, provider.as_str(), now)?;
+            escalation::join(conn, &t.id, provider, t.platform, t.payment_scenario, rule, provider.as_str(), now)?;
             Ok(true)
         })?;
         escalated += usize::from(done);

@@ -17,7 +17,7 @@ use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
 use crate::db::{backend, users, DbConn};
 use crate::domain::codes::{EventKind, MailKind, Priority, Status};
 use crate::domain::sla;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::routing::Rules;
 
 /// What the person acting saw of the ticket.
@@ -41,11 +41,11 @@ pub fn current(conn: &mut DbConn, ticket_id: &str, seen: Seen) -> Result<Ticket,
 }
 
 /// `current`, refusing a closed (or merged) ticket: it takes no more
-/// messages or notes (`Conflict("closed")`).
+/// messages or notes (`Refusal::Closed`).
 pub(crate) fn current_not_closed(conn: &mut DbConn, ticket_id: &str, seen: Seen) -> Result<Ticket, AppError> {
     let t = current(conn, ticket_id, seen)?;
     if t.status == Status::Closed {
-        return Err(AppError::Conflict("closed"));
+        return Err(AppError::Refused(Refusal::Closed));
     }
     Ok(t)
 }
@@ -111,7 +111,7 @@ pub fn assign(
 }
 
 /// Sets a status staff may set from the ticket's current one (the same
-/// status again changes nothing); `Conflict` otherwise.
+/// status again changes nothing); `Refusal::Status` otherwise.
 pub fn set_status(
     conn: &mut DbConn,
     ticket_id: &str,
@@ -126,7 +126,7 @@ pub fn set_status(
             return Ok(());
         }
         if !t.status.can_be_set_by_staff(to) {
-            return Err(AppError::Conflict("status"));
+            return Err(AppError::Refused(Refusal::Status));
         }
         let (due, paused) = clock(t, t.due_at, to, now);
         diesel::update(tickets::table.find(&t.id))
@@ -236,8 +236,8 @@ pub fn reply(
     actor: &Actor<'_>,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    if !matches!(then, Status::Open | Status::PendingCustomer | Status::Resolved) {
-        return Err(AppError::Conflict("reply"));
+    if !Status::AFTER_REPLY.contains(&then) {
+        return Err(AppError::Refused(Refusal::StatusAfterReply));
     }
     public_message(conn, (ticket_id, seen), (event_kind::PUBLIC_REPLY, "reply"), body, then, rules, actor, now)
 }
@@ -331,7 +331,7 @@ pub fn clock(t: &Ticket, due: NaiveDateTime, to: Status, now: NaiveDateTime) -> 
 }
 
 /// An internal note: never shown to the customer. A closed ticket takes
-/// none (`Conflict("closed")`).
+/// none (`Refusal::Closed`).
 pub fn note(
     conn: &mut DbConn,
     ticket_id: &str,
@@ -349,8 +349,8 @@ pub fn note(
 }
 
 /// Closes a duplicate into the ticket that goes on (by id); both
-/// timelines say so. `Conflict("closed")` when the duplicate is already
-/// closed, `Conflict("merge")` when the other ticket was itself merged away.
+/// timelines say so. `Refusal::Closed` when the duplicate is already
+/// closed, `Refusal::MergeTarget` when the other ticket was itself merged away.
 pub fn merge(
     conn: &mut DbConn,
     ticket_id: &str,
@@ -371,10 +371,10 @@ pub fn merge(
         };
         let (duplicate, into) = (&duplicate, &into);
         if duplicate.status == Status::Closed {
-            return Err(AppError::Conflict("closed"));
+            return Err(AppError::Refused(Refusal::Closed));
         }
         if into.merged_into.is_some() || into.id == duplicate.id {
-            return Err(AppError::Conflict("merge"));
+            return Err(AppError::Refused(Refusal::MergeTarget));
         }
         diesel::update(tickets::table.find(&duplicate.id))
             .set((

@@ -18,7 +18,6 @@ use crate::domain::secret::Secret;
 pub mod alipay;
 pub mod merchant;
 pub mod wechat;
-pub mod worker;
 
 /// The settings, from the command line or the environment (`paydesk serve
 /// --help`). Leaving a provider's settings out leaves its payments

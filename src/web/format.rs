@@ -1,53 +1,9 @@
-//! How stored values are shown to people.
+//! Responses shaped for what they carry (how values read is `present`).
 
 use actix_web::http::header;
 use actix_web::HttpResponse;
-use chrono::NaiveDateTime;
 
 use crate::domain::screenshot::ImageKind;
-
-/// UTC → China time (UTC+8), the time our customers live in.
-pub fn china_time(utc: impl std::borrow::Borrow<NaiveDateTime>) -> String {
-    crate::domain::china::to_china_time(*utc.borrow()).format("%Y-%m-%d %H:%M").to_string()
-}
-
-/// How long since `since`, in the page's language: `2 min`, `5 h`,
-/// `280 d`; `2分钟`, `5小时`, `280天`. Whole units, rounded down; hours up
-/// to two days, so "30 h" still reads as yesterday. (A bare `2m` read as
-/// two months to Chinese agents.)
-pub fn age(lang: crate::i18n::Lang, since: NaiveDateTime, now: NaiveDateTime) -> String {
-    let minutes = (now - since).num_minutes().max(0);
-    let (key, n) = match minutes {
-        m if m < 60 => ("staff-age-minutes", m),
-        m if m < 48 * 60 => ("staff-age-hours", m / 60),
-        m => ("staff-age-days", m / (24 * 60)),
-    };
-    lang.t_with(key, "n", n)
-}
-
-/// Cents → `¥128.50`.
-pub fn yuan(cents: i64) -> String {
-    format!("¥{}", amount(cents))
-}
-
-/// Cents → `128.50`: the API's amounts, and messages that put the ¥ sign
-/// themselves.
-pub fn amount(cents: i64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
-}
-
-/// `li.wei@example.com` → `l*****@example.com`: enough for customers to
-/// recognise their address on a page anyone with the link can open.
-pub fn mask_email(email: &str) -> String {
-    match email.split_once('@') {
-        Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
-            let hidden = local.chars().count().saturating_sub(1).max(1);
-            format!("{first}{}@{domain}", "*".repeat(hidden))
-        }
-        None => "***".to_string(),
-    }
-}
 
 /// An uploaded image, served so that no browser ever treats it as anything
 /// else, and no cache keeps it (a screenshot is personal data).
@@ -59,35 +15,4 @@ pub fn image_response(kind: ImageKind, data: Vec<u8>) -> HttpResponse {
         .insert_header((header::CONTENT_DISPOSITION, "inline"))
         .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"))
         .body(data)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats() {
-        let utc = NaiveDateTime::parse_from_str("2026-11-21 01:30:00", "%Y-%m-%d %H:%M:%S").unwrap();
-        assert_eq!(china_time(utc), "2026-11-21 09:30");
-        assert_eq!(yuan(128_050), "¥1280.50");
-        assert_eq!(yuan(5), "¥0.05");
-        assert_eq!(mask_email("li.wei@example.com"), "l*****@example.com");
-        assert_eq!(mask_email("a@b.cn"), "a*@b.cn");
-    }
-
-    #[test]
-    fn ages_read_as_words_in_each_language() {
-        use crate::i18n::Lang;
-        let now = NaiveDateTime::parse_from_str("2026-11-21 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
-        let ago = |minutes: i64| now - chrono::Duration::minutes(minutes);
-        assert_eq!(age(Lang::En, ago(2), now), "2 min");
-        assert_eq!(age(Lang::ZhCn, ago(2), now), "2分钟");
-        assert_eq!(age(Lang::En, ago(5 * 60 + 59), now), "5 h");
-        assert_eq!(age(Lang::ZhCn, ago(5 * 60), now), "5小时");
-        assert_eq!(age(Lang::En, ago(47 * 60), now), "47 h");
-        assert_eq!(age(Lang::En, ago(280 * 24 * 60), now), "280 d");
-        assert_eq!(age(Lang::ZhCn, ago(280 * 24 * 60), now), "280天");
-        // A clock a little behind never shows a negative age.
-        assert_eq!(age(Lang::En, now + chrono::Duration::minutes(3), now), "0 min");
-    }
 }

@@ -11,11 +11,11 @@ pub mod lang;
 pub mod multipart;
 pub mod ops;
 pub mod pages;
-pub mod payment;
 pub mod rate_limit;
 pub mod redirect;
 pub mod route_table;
 pub mod satisfaction;
+pub mod session;
 pub mod staff;
 pub mod thumbs;
 pub mod tickets;
@@ -176,11 +176,6 @@ pub fn html_status(status: actix_web::http::StatusCode, page: impl Template) -> 
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
 }
 
-pub use format::{china_time, image_response, mask_email, yuan};
-
-/// `now`, in UTC, as stored: to the microsecond, the precision both
-/// databases keep, so a time read back equals the time written.
-pub fn now() -> chrono::NaiveDateTime {
-    use chrono::SubsecRound;
-    chrono::Utc::now().naive_utc().trunc_subsecs(6)
-}
+pub use crate::clock::now;
+pub use crate::present::{china_time, mask_email, yuan};
+pub use format::image_response;

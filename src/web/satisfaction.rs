@@ -21,7 +21,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::lang::PageLang;
-use super::tracking::{anonymised, gone, load};
+use super::tracking::Tracked;
 use super::{now, AppState};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::db::tickets::Ticket;
@@ -114,15 +114,10 @@ fn parse_good(v: Option<&str>) -> Option<bool> {
 pub async fn form(
     page: PageLang,
     csrf: CsrfToken,
-    token: web::Path<String>,
+    Tracked { ticket, token }: Tracked,
     query: web::Query<RateQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    let ticket = load(&state, &token).await?;
-    if anonymised(&ticket) {
-        return gone(page);
-    }
     let t = ticket.clone();
     let may = state.db(move |c| Ok(crate::db::ratings::may_rate(c, &t)?)).await?;
     let view = match (query.done.is_some(), may) {
@@ -164,16 +159,11 @@ pub async fn submit(
     req: HttpRequest,
     page: PageLang,
     csrf: CsrfToken,
-    token: web::Path<String>,
     CsrfForm(form): CsrfForm<RateForm>,
+    Tracked { ticket, token }: Tracked,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     state.check_intake_rate(&req)?;
-    let token = token.into_inner();
-    let ticket = load(&state, &token).await?;
-    if anonymised(&ticket) {
-        return gone(page);
-    }
     let lang = page.lang;
     let good = parse_good(form.good.as_deref());
     // A reason the kind does not offer (a stale or forged form) is dropped

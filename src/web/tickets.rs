@@ -412,7 +412,7 @@ pub async fn store_ticket(
     ticket: NewTicket,
     draft_token: Option<String>,
     claim: Option<crate::db::idempotency::Claim>,
-) -> Result<store::Created, AppError> {
+) -> Result<crate::ops::intake::Created, AppError> {
     let rules = state.rules.clone();
     let payments = state.payments.clone();
     let (created, decision) = state

@@ -20,6 +20,7 @@ use crate::domain::screenshot::{Screenshot, ScreenshotError};
 use crate::domain::text;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::present::words::span_words;
 
 #[derive(Template)]
 #[template(path = "tracking/created.html")]
@@ -42,14 +43,9 @@ struct CreatedPage {
 /// `GET /t/{token}/created`: the confirmation after filing.
 pub async fn created(
     page: PageLang,
-    token: web::Path<String>,
+    Tracked { ticket, token }: Tracked,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    let ticket = load(&state, &token).await?;
-    if anonymised(&ticket) {
-        return gone(page);
-    }
     let lang = page.lang;
     let next = NextView::build(lang, &ticket, &state, now());
     html(CreatedPage {
@@ -72,15 +68,6 @@ fn guide(lang: Lang, ticket: &Ticket) -> Option<String> {
     match next_steps::Path::of(ticket.case_kind, ticket.status) {
         next_steps::Path::SelfService => lang.try_t(&format!("guide-{}", ticket.case_kind)),
         _ => None,
-    }
-}
-
-/// A span of hours as people say it ("4 hours", "3 days"; "4 小时", "3 天").
-pub fn span_words(lang: Lang, hours: i64) -> String {
-    match next_steps::Within::of(hours) {
-        next_steps::Within::Hours(1) => lang.t("next-within-one-hour"),
-        next_steps::Within::Hours(n) => lang.t_with("next-within-hours", "n", n),
-        next_steps::Within::Days(n) => lang.t_with("next-within-days", "n", n),
     }
 }
 
@@ -255,6 +242,37 @@ impl TrackingPage {
     }
 }
 
+/// The ticket a tracking link opens, loaded before the handler runs (as
+/// the staff side has `On`): an unknown token is a 404, and a ticket the
+/// retention purge anonymised answers the gone page (410) — its handler
+/// never runs, so nothing is read, stored or reopened.
+pub struct Tracked {
+    pub ticket: Ticket,
+    /// The link's token, as the path gave it.
+    pub token: String,
+}
+
+impl actix_web::FromRequest for Tracked {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let mut none = actix_web::dev::Payload::None;
+            let state = web::Data::<AppState>::from_request(&req, &mut none).await?;
+            let token = req.match_info().get("token").unwrap_or_default().to_string();
+            let ticket = load(&state, &token).await?;
+            if anonymised(&ticket) {
+                let page = PageLang::from_request(&req, &mut none).await?;
+                let response = gone(page)?;
+                return Err(actix_web::error::InternalError::from_response("gone", response).into());
+            }
+            Ok(Tracked { ticket, token })
+        })
+    }
+}
+
 pub(super) async fn load(state: &AppState, token: &str) -> Result<Ticket, AppError> {
     let token = token.to_string();
     state.db(move |c| store::find_by_token(c, &token)?.ok_or(AppError::NotFound)).await
@@ -298,7 +316,7 @@ async fn tracking_page(
             Ok((
                 store::public_timeline(c, &ticket_id)?,
                 store::screenshot_list(c, &ticket_id)?,
-                crate::web::payment::PaymentView::load(c, &ticket_id)?,
+                crate::present::payment::PaymentView::load(c, &ticket_id)?,
             ))
         })
         .await?;
@@ -467,14 +485,10 @@ pub struct ShowQuery {
 pub async fn show(
     page: PageLang,
     csrf: CsrfToken,
-    token: web::Path<String>,
+    Tracked { token, .. }: Tracked,
     query: web::Query<ShowQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    if anonymised(&load(&state, &token).await?) {
-        return gone(page);
-    }
     html(tracking_page(&state, page, csrf.0, token, query.sent.is_some(), Typed::default()).await?)
 }
 
@@ -496,17 +510,11 @@ pub async fn add_message(
     req: HttpRequest,
     page: PageLang,
     csrf: CsrfToken,
-    token: web::Path<String>,
+    Tracked { ticket, token }: Tracked,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     state.check_intake_rate(&req)?;
-    let token = token.into_inner();
-    let ticket = load(&state, &token).await?;
-    if anonymised(&ticket) {
-        // Nothing is read, nothing stored, and the ticket is not reopened.
-        return gone(page);
-    }
     let max_file = state.config.max_screenshot_bytes;
     let form = multipart::read(&req, payload, state.config.max_body_bytes(), max_file).await?;
     csrf.check(&form.text(crate::auth::csrf::FIELD))?;
@@ -585,16 +593,11 @@ pub async fn add_facts(
     req: HttpRequest,
     page: PageLang,
     csrf: CsrfToken,
-    token: web::Path<String>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+    Tracked { ticket, token }: Tracked,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     state.check_intake_rate(&req)?;
-    let token = token.into_inner();
-    let ticket = load(&state, &token).await?;
-    if anonymised(&ticket) {
-        return gone(page);
-    }
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let input = AddedInput {
         payment_method: get("payment_method"),
@@ -630,16 +633,12 @@ pub async fn add_facts(
 
 /// `GET /t/{token}/screenshots/{id}`: only the token's holder gets the bytes.
 pub async fn screenshot(
-    page: PageLang,
+    Tracked { ticket, .. }: Tracked,
     path: web::Path<(String, String)>,
     size: web::Query<super::thumbs::Size>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let (token, id) = path.into_inner();
-    let ticket = load(&state, &token).await?;
-    if anonymised(&ticket) {
-        return gone(page);
-    }
+    let (_, id) = path.into_inner();
     let shot = id.clone();
     let (kind, data) =
         state.db(move |c| store::screenshot_data(c, &ticket.id, &shot)?.ok_or(AppError::NotFound)).await?;
@@ -661,18 +660,13 @@ pub async fn ask_supervisor(
     req: HttpRequest,
     page: PageLang,
     csrf: CsrfToken,
-    token: web::Path<String>,
     CsrfForm(form): CsrfForm<ComplaintForm>,
+    Tracked { ticket, token }: Tracked,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     use crate::domain::complaint::{Refusal, REASONS, REASON_MAX};
     use crate::ops::complaint::Outcome;
     state.check_intake_rate(&req)?;
-    let token = token.into_inner();
-    let ticket = load(&state, &token).await?;
-    if anonymised(&ticket) {
-        return gone(page);
-    }
     let lang = page.lang;
     // An unknown kind is ignored (only the list is offered); the words count.
     let kind = REASONS.iter().find(|c| **c == form.reason_kind).copied();

@@ -1,10 +1,8 @@
 //! Webhooks (issue 18): admins register endpoints for some events; each
 //! event the database records with its change (migration 18) becomes one
-//! delivery per endpoint in the outbox, sent by [`worker::Worker`] with
+//! delivery per endpoint in the outbox, sent by `jobs::webhooks` with
 //! retries, signed so the endpoint can tell it came from us:
 //! `Paydesk-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
-
-pub mod worker;
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
@@ -14,8 +12,8 @@ use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
 
+use crate::db::new_id;
 use crate::db::schema::{webhook_events, webhooks};
-use crate::db::tickets::new_id;
 use crate::db::DbConn;
 use crate::domain::codes::MailStatus;
 use crate::error::AppError;
@@ -300,7 +298,7 @@ fn payload(conn: &mut DbConn, event: &Event, public_url: &str) -> Result<Option<
         let Some(t) = crate::db::tickets::find_by_id(conn, &ticket_id)? else {
             return Ok(None);
         };
-        let ticket = crate::web::api::staff::ticket_document(conn, &t, public_url)?;
+        let ticket = crate::present::document::ticket_document(conn, &t, public_url)?;
         body["ticket"] = ticket;
     }
     Ok(Some(body.to_string()))

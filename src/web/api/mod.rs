@@ -14,11 +14,11 @@ use super::rate_limit::RateState;
 use super::tickets::{intake_input, message, store_ticket};
 use super::{lang, multipart, now, AppState};
 use crate::db::idempotency::{self, Begun};
-use crate::db::tickets::Created;
 use crate::domain::intake::{self, FieldErrors};
 use crate::domain::reference::TrackingToken;
 use crate::error::{problem, problem_for_status, AppError, PROBLEM_JSON};
 use crate::i18n::Lang;
+use crate::ops::intake::Created;
 
 /// An [`AppError`] answered as JSON.
 #[derive(Debug, thiserror::Error)]

@@ -10,21 +10,19 @@ use serde_json::{json, Value};
 use super::ApiError;
 use crate::auth::ApiStaff;
 use crate::db::queue::{self, Cursor, FeedCursor, RowData, Viewer};
-use crate::db::routing::{self, Escalation};
+use crate::db::routing::Escalation;
 use crate::db::tickets::{self as store, Ticket};
-use crate::db::{users, DbConn};
+use crate::db::users;
 use crate::domain::codes::{Priority, Status};
 use crate::domain::reference::normalize_reference;
 use crate::domain::text;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::ops::{self, Actor, Seen};
-use crate::web::payment::PaymentView;
+use crate::present::document::{details, ticket_json};
+use crate::present::payment::PaymentView;
+use crate::present::rfc3339;
 use crate::web::staff::queue::{QueueQuery, PAGE_SIZE};
 use crate::web::{now, AppState};
-
-fn rfc3339(t: chrono::NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
 
 /// A ticket's entity tag: its version, which every change raises.
 fn etag(t: &Ticket) -> String {
@@ -71,53 +69,6 @@ fn precondition(e: AppError) -> ApiError {
 }
 
 /// Every fact of a ticket, as staff see it.
-fn ticket_json(
-    t: &Ticket,
-    assignee_name: Option<String>,
-    escalation: Option<Escalation>,
-    pay: &PaymentView,
-    public_url: &str,
-) -> Value {
-    let (payment_check, payment_checks) = pay.json();
-    json!({
-        "reference": t.reference,
-        "status": t.status,
-        "case_kind": t.case_kind,
-        "queue": t.queue,
-        "priority": t.priority,
-        "assignee": t.assignee_id.as_ref().map(|id| json!({ "id": id, "name": assignee_name })),
-        "due_at": rfc3339(t.due_at),
-        "first_response_at": t.first_response_at.map(rfc3339),
-        "complaint_at": t.complaint_at.map(rfc3339),
-        "created_at": rfc3339(t.created_at),
-        "updated_at": rfc3339(t.updated_at),
-        "language": t.language,
-        "platform": t.platform,
-        "payment_scenario": t.payment_scenario,
-        "payment_method": t.payment_method,
-        "failing_step": t.failing_step,
-        "symptom": t.symptom,
-        "error_code": t.error_code,
-        "error_message": t.error_message,
-        "city": t.city,
-        "account_number": t.account_masked,
-        "checks_tried": t.checks_tried.codes().collect::<Vec<_>>(),
-        "occurred_at": t.occurred_at.map(rfc3339),
-        "amount": t.amount_cents.map(crate::web::format::amount),
-        "order_number": t.order_number,
-        "contact_email": t.contact_email,
-        "description": t.description,
-        "missing_facts": t.missing_facts().iter().map(|f| f.as_str()).collect::<Vec<_>>(),
-        "screenshot_count": t.screenshot_count,
-        "routing": { "rule": t.routing_rule, "facts": t.routing_facts },
-        "escalation": escalation.map(|e| json!({ "id": e.id, "target": e.target, "status": e.status })),
-        "payment_check": payment_check,
-        "payment_checks": payment_checks,
-        "refunds": pay.refunds_json(),
-        "url": format!("{public_url}/agent/tickets/{}", t.reference),
-    })
-}
-
 async fn load(
     state: &AppState,
     reference: &str,
@@ -130,27 +81,6 @@ async fn load(
             Ok((t, name, escalation, pay))
         })
         .await
-}
-
-/// What the API shows of a ticket besides its row: the assignee's name, its
-/// escalation and its payment.
-fn details(c: &mut DbConn, t: &Ticket) -> Result<(Option<String>, Option<Escalation>, PaymentView), AppError> {
-    let name = match &t.assignee_id {
-        Some(id) => users::find(c, id)?.map(|u| u.name),
-        None => None,
-    };
-    let escalation = match &t.escalation_id {
-        Some(id) => routing::escalation(c, id)?,
-        None => None,
-    };
-    Ok((name, escalation, PaymentView::load(c, &t.id)?))
-}
-
-/// A ticket as `GET /api/v1/tickets/{reference}` shows it (what webhooks
-/// send).
-pub fn ticket_document(c: &mut DbConn, t: &Ticket, public_url: &str) -> Result<Value, AppError> {
-    let (name, escalation, pay) = details(c, t)?;
-    Ok(ticket_json(t, name, escalation, &pay, public_url))
 }
 
 /// The most a page of the API's list holds.
@@ -333,7 +263,14 @@ pub struct ReplyBody {
 
 use super::invalid_field as unprocessable;
 
-const THEN_STATUSES: &str = "Use open, pending_customer or resolved.";
+/// What a reply's `status` may be (`Status::AFTER_REPLY`), as the problem
+/// says it: "Use open, pending_customer or resolved."
+fn then_statuses() -> String {
+    let mut codes: Vec<&str> = Status::AFTER_REPLY.iter().map(|s| s.as_str()).collect();
+    codes.sort_unstable();
+    let last = codes.pop().unwrap_or_default();
+    format!("Use {} or {last}.", codes.join(", "))
+}
 
 /// `POST /api/v1/tickets/{reference}/replies`.
 pub async fn reply(
@@ -358,7 +295,7 @@ pub async fn reply(
         None => Status::PendingCustomer,
         Some(s) => match Status::parse(s) {
             Some(s) => s,
-            None => return Ok(unprocessable("status", THEN_STATUSES)),
+            None => return Ok(unprocessable("status", &then_statuses())),
         },
     };
     let seen = if_match(&req, &t)?;
@@ -377,7 +314,7 @@ pub async fn reply(
         .await;
     match result {
         Ok(()) => {}
-        Err(AppError::Conflict("reply")) => return Ok(unprocessable("status", THEN_STATUSES)),
+        Err(AppError::Refused(Refusal::StatusAfterReply)) => return Ok(unprocessable("status", &then_statuses())),
         Err(e) => return Err(precondition(e)),
     }
     let (t, name, esc, pay) = load(&state, &t.reference).await?;

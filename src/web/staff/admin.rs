@@ -13,7 +13,7 @@ use crate::db::audit::{self, Entry};
 use crate::db::users::{self, NewUser, PasswordChange, User, UserError, UserUpdate};
 use crate::domain::codes::{Queue, Role};
 use crate::domain::text::{self, TextError};
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::i18n::Lang;
 use crate::web::lang::PageLang;
 use crate::web::{now, AppState};
@@ -227,13 +227,13 @@ pub async fn create(
                 }
                 // An error, so the transaction rolls back (on PostgreSQL the
                 // failed insert has already spoiled it).
-                Err(UserError::EmailTaken) => Err(AppError::Conflict("email_taken")),
+                Err(UserError::EmailTaken) => Err(AppError::Refused(Refusal::EmailTaken)),
                 Err(UserError::Db(e)) => Err(e.into()),
             }
         })
         .await
         .or_else(|e| match e {
-            AppError::Conflict("email_taken") => Ok(false),
+            AppError::Refused(Refusal::EmailTaken) => Ok(false),
             other => Err(other),
         })?;
     if !created {

@@ -387,7 +387,7 @@ pub async fn show(
             .late_refunds
             .iter()
             .map(|(r, reference)| {
-                let view = crate::web::payment::PaymentView { refunds: vec![r.clone()], ..Default::default() };
+                let view = crate::present::payment::PaymentView { refunds: vec![r.clone()], ..Default::default() };
                 (reference.clone(), view.refund_lines(lang).pop().unwrap_or_default())
             })
             .collect(),

@@ -139,7 +139,7 @@ async fn page(
                         let tickets = routing::escalation_tickets(c, &e.id)?;
                         let packet = if preview {
                             let (subject, text, _, attachments) =
-                                crate::mail::worker::packet_parts(c, &e, false).map_err(AppError::Internal)?;
+                                crate::mail::compose::packet_parts(c, &e, false).map_err(AppError::Internal)?;
                             Some(Preview {
                                 to: ops::recipient(c, &e, &to)?,
                                 subject,

@@ -82,7 +82,7 @@ fn spike_counts(lang: Lang, i: &Incident, detail: bool) -> Option<String> {
     let mut args = vec![("count", i.spike_count.to_string()), ("expected", i.expected_count.to_string())];
     (i.spike_count > 0).then(|| {
         if detail {
-            args.push(("since", crate::web::china_time(i.window_start)));
+            args.push(("since", crate::present::china_time(i.window_start)));
             lang.t_args("inc-spike-detail", &args)
         } else {
             lang.t_args("inc-spike-counts", &args)

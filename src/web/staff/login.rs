@@ -10,7 +10,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::csrf::{self, CsrfForm, CsrfToken, NoFields};
-use crate::auth::staff::{session_cookie_name, session_token};
+use crate::auth::staff::session_cookie_name;
 use crate::auth::{device, password, throttle};
 use crate::db::audit::{self, Entry};
 use crate::db::users;
@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::lang::PageLang;
 use crate::web::redirect::local_target;
+use crate::web::session::session_token;
 use crate::web::{now, AppState};
 
 #[derive(Template)]

@@ -16,8 +16,9 @@ use crate::domain::triage;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::ops::{self, Actor, Seen};
+use crate::present;
 use crate::web::lang::PageLang;
-use crate::web::{china_time, format, now, AppState};
+use crate::web::{china_time, now, AppState};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -165,8 +166,8 @@ fn row_view(lang: Lang, r: &RowData, talk: Option<&Conversation>, now: NaiveDate
         status: words::status(lang, r.status),
         priority: r.priority.label(lang),
         priority_code: r.priority.as_str(),
-        age: format::age(lang, r.created_at, now),
-        updated: lang.t_with("staff-updated-ago", "age", format::age(lang, r.updated_at, now)),
+        age: present::age(lang, r.created_at, now),
+        updated: lang.t_with("staff-updated-ago", "age", present::age(lang, r.updated_at, now)),
         due: china_time(r.due_at),
         // Paused while waiting on the customer: never shown as late.
         sla: if r.status == Status::PendingCustomer { SlaState::Ok } else { SlaState::of(r.due_at, now) },
@@ -174,7 +175,7 @@ fn row_view(lang: Lang, r: &RowData, talk: Option<&Conversation>, now: NaiveDate
         missing: r.missing_facts().len(),
         words: triage::snippet(words, triage::SNIPPET_CHARS),
         platform: r.platform.label(lang),
-        amount: r.amount_cents.map(format::yuan),
+        amount: r.amount_cents.map(present::yuan),
         replied: triage::customer_replied(r.status, talk.and_then(|c| c.last_public)),
         complaint: r.complaint_at.is_some(),
     }
@@ -489,7 +490,7 @@ pub async fn bulk(
                 match ops::ticket::update(c, &id, Seen::Version(version), patch, &rules, &actor, now()) {
                     Ok(()) => tally.done += 1,
                     Err(AppError::Stale { .. }) => tally.stale += 1,
-                    Err(AppError::Conflict(_) | AppError::BadRequest(_)) => tally.refused += 1,
+                    Err(AppError::Refused(_) | AppError::BadRequest(_)) => tally.refused += 1,
                     Err(e) => return Err(e),
                 }
             }

@@ -51,7 +51,7 @@ struct RatingsPage {
 
 fn view(lang: Lang, b: Bad) -> BadView {
     BadView {
-        when: crate::web::china_time(b.created_at),
+        when: crate::present::china_time(b.created_at),
         kind: CaseKind::label_of(&b.case_kind, lang),
         queue: Queue::label_of(&b.queue, lang),
         agent: b.agent.unwrap_or_else(|| lang.t("rate-nobody")),

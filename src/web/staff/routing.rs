@@ -284,7 +284,7 @@ pub async fn add_phrase(
             let unmatched = routing::unmatched_tickets(c, since, RECENT_MAX)?;
             let recent = unmatched_facts(&unmatched, &learned);
             let preview = learn::preview(&test_rules, &learned, &test_phrase, kind, &recent)
-                .map_err(|_| AppError::Conflict("phrase"))?;
+                .map_err(|_| AppError::Refused(crate::error::Refusal::Phrase))?;
             Ok(preview
                 .tickets
                 .iter()
@@ -300,7 +300,7 @@ pub async fn add_phrase(
             let at = now();
             routing::insert_phrase(c, &phrase, kind, &actor, at).map_err(|e| match e {
                 diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                    AppError::Conflict("phrase")
+                    AppError::Refused(crate::error::Refusal::Phrase)
                 }
                 other => other.into(),
             })?;

@@ -9,7 +9,6 @@ use diesel::Connection;
 use serde::Deserialize;
 
 use crate::auth::csrf::{CsrfForm, CsrfToken, NoFields};
-use crate::auth::staff::session_token;
 use crate::auth::{password, throttle, Staff};
 use crate::db::audit::{self, Entry};
 use crate::db::users::{self, ApiToken, PasswordChange};
@@ -18,6 +17,7 @@ use crate::domain::text;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::lang::PageLang;
+use crate::web::session::session_token;
 use crate::web::{now, AppState};
 
 /// The lifetimes a new token may be given, in days (0: never ends); the

@@ -21,7 +21,7 @@ use crate::domain::completeness::Fact;
 use crate::domain::reference::normalize_reference;
 use crate::domain::sla::SlaState;
 use crate::domain::text;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::i18n::Lang;
 use crate::ops::{self, Actor, Seen};
 use crate::web::lang::PageLang;
@@ -175,7 +175,7 @@ async fn page(
                 escalation,
                 incident,
                 crate::db::routing::decisions(c, &ticket_id)?,
-                crate::web::payment::PaymentView::load(c, &ticket_id)?,
+                crate::present::payment::PaymentView::load(c, &ticket_id)?,
             ))
         })
         .await?;
@@ -277,10 +277,7 @@ async fn page(
                 selected: *s == t.status,
             })
             .collect(),
-        reply_statuses: [Status::PendingCustomer, Status::Open, Status::Resolved]
-            .into_iter()
-            .map(|s| (s.as_str(), super::words::status(lang, s)))
-            .collect(),
+        reply_statuses: Status::AFTER_REPLY.into_iter().map(|s| (s.as_str(), super::words::status(lang, s))).collect(),
         priorities: options(lang, Priority::ALL, Priority::as_str, Priority::label_key, t.priority),
         canned,
         reply_draft: chosen.map(|c| c.body).unwrap_or(draft.reply),
@@ -509,6 +506,21 @@ impl Act {
             Act::CheckPayment | Act::TrackRefund(_) => "payment",
         }
     }
+
+    /// How this action's form answers an operation's refusal: the words
+    /// shown above it (422, what was typed kept), or `None` when it is not
+    /// this form's to word (a closed ticket: the page as it is now, 409).
+    fn refusal_words(&self) -> fn(Refusal) -> Option<&'static str> {
+        match self {
+            // A status staff may not set from this one: nothing was changed.
+            Act::Change(_) => |why| (why != Refusal::Closed).then_some("staff-change-refused"),
+            Act::Ask(_) => |why| (why != Refusal::Closed).then_some("ticket-facts-required"),
+            Act::Merge(_) => |why| (why != Refusal::Closed).then_some("ticket-merge-unknown"),
+            Act::CheckPayment => |why| (why == Refusal::NoPaymentCheck).then_some("ticket-payment-cannot"),
+            Act::TrackRefund(_) => |why| (why == Refusal::NoRefund).then_some("ticket-payment-cannot"),
+            _ => |_| None,
+        }
+    }
 }
 
 /// `POST /agent/tickets/{reference}/claim`: assign it to me.
@@ -654,6 +666,7 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
     };
     let seen = opened.version();
     let rules = state.rules.clone();
+    let refusal_words = act.refusal_words();
     let result: Result<Option<Draft>, AppError> = match act {
         Act::Claim => {
             let me_id = me.id.clone();
@@ -688,11 +701,9 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
                 .await
                 .map(|_| None)
                 .or_else(|e| match e {
-                    // A status staff may not set from this one, or an
-                    // assignee who is no longer active: nothing was changed.
-                    AppError::Conflict(why) if why != "closed" => {
-                        Ok(Some(refuse("staff-change-refused", String::new(), String::new())))
-                    }
+                    // An assignee who is no longer active: nothing was
+                    // changed (a status staff may not set from this one is
+                    // a refusal, worded below).
                     AppError::BadRequest("assignee") => {
                         Ok(Some(refuse("staff-change-refused", String::new(), String::new())))
                     }
@@ -733,12 +744,6 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
                 })
                 .await
                 .map(|_| None)
-                .or_else(|e| match e {
-                    AppError::Conflict(why) if why != "closed" => {
-                        Ok(Some(refuse("ticket-facts-required", String::new(), String::new())))
-                    }
-                    other => Err(other),
-                })
             }
         }
         Act::Correct(f) => match correction(&f) {
@@ -756,12 +761,6 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
             })
             .await
             .map(|_| None)
-            .or_else(|e| match e {
-                AppError::Conflict("payment_check") => {
-                    Ok(Some(refuse("ticket-payment-cannot", String::new(), String::new())))
-                }
-                other => Err(other),
-            })
         }
         Act::TrackRefund(number) if !crate::payments::merchant::valid_number(&number) => {
             Ok(Some(refuse("ticket-refund-number", String::new(), String::new())))
@@ -774,10 +773,6 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
             })
             .await
             .map(|_| None)
-            .or_else(|e| match e {
-                AppError::Conflict("refund") => Ok(Some(refuse("ticket-payment-cannot", String::new(), String::new()))),
-                other => Err(other),
-            })
         }
         Act::Merge(into) => {
             let into = normalize_reference(&into).filter(|r| *r != t.reference);
@@ -790,18 +785,21 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
                     run(&state, &me, &t.id, move |c, id, actor| ops::ticket::merge(c, id, seen, &into.id, actor, now()))
                         .await
                         .map(|_| None)
-                        .or_else(|e| match e {
-                            AppError::Conflict(why) if why != "closed" => {
-                                Ok(Some(refuse("ticket-merge-unknown", String::new(), String::new())))
-                            }
-                            other => Err(other),
-                        })
                 }
                 None => Ok(Some(refuse("ticket-merge-unknown", String::new(), String::new()))),
             }
         }
     };
 
+    // A refusal this form words is shown above it; any other is answered
+    // below (a closed ticket) or is an error page.
+    let result = result.or_else(|e| match e {
+        AppError::Refused(why) => match refusal_words(why) {
+            Some(key) => Ok(Some(refuse(key, String::new(), String::new()))),
+            None => Err(e),
+        },
+        other => Err(other),
+    });
     let (draft, status) = match result {
         Ok(None) => {
             let location = format!("/agent/tickets/{}#timeline", t.reference);
@@ -816,7 +814,7 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
         }
         // The ticket is closed (perhaps since this page was opened): it
         // takes no more messages, merges or requests; shown as it is now.
-        Err(AppError::Conflict("closed")) => {
+        Err(AppError::Refused(Refusal::Closed)) => {
             let problem = Some((name.to_string(), lang.t("ticket-closed")));
             (Draft { reply: typed_reply, note: typed_note, problem, since: None }, StatusCode::CONFLICT)
         }

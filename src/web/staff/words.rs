@@ -9,6 +9,7 @@ use crate::db::routing::Escalation;
 use crate::db::tickets::{event_kind, Event};
 use crate::domain::codes::*;
 use crate::i18n::Lang;
+pub use crate::present::words::rule_label;
 use crate::web::tracking::{event_view, EventView};
 
 /// A status as staff read it.
@@ -46,15 +47,6 @@ pub fn facts(lang: Lang, rows: Vec<(String, String)>) -> Vec<(String, String)> {
             (label, value)
         })
         .collect()
-}
-
-/// Why an escalation (or a routing decision) happened: the rule's label
-/// when it has one (`sv-rule-<name>`), else what its target means, else the
-/// rule's own name (rules are data an admin may add).
-pub fn rule_label(lang: Lang, rule: &str, target: Option<EscalationTarget>) -> String {
-    lang.try_t(&format!("sv-rule-{rule}"))
-        .or_else(|| target.and_then(|t| lang.try_t(&format!("sv-why-{}", t.as_str()))))
-        .unwrap_or_else(|| rule.to_string())
 }
 
 /// "To the payment provider · Waiting for review".

@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 
+use super::rfc3339;
 use crate::db::payments::{self, Check, Refund};
 use crate::db::DbConn;
 use crate::domain::codes::CheckState;
@@ -55,7 +56,7 @@ impl PaymentView {
                         "provider": r.provider,
                         "state": r.state,
                         "provider_state": r.provider_state,
-                        "amount": r.amount_cents.map(super::format::amount),
+                        "amount": r.amount_cents.map(super::amount),
                         "requested_at": rfc3339(r.requested_at),
                         "due_at": rfc3339(r.due_at),
                         "checked_at": r.checked_at.map(rfc3339),
@@ -87,17 +88,13 @@ impl PaymentView {
     }
 }
 
-fn rfc3339(t: chrono::NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 pub fn check_json(c: &Check) -> Value {
     json!({
         "state": c.state,
         "provider": c.provider,
-        "amount": c.amount_cents.map(super::format::amount),
-        "paid_at": c.paid_at.map(|t| t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        "checked_at": c.checked_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "amount": c.amount_cents.map(super::amount),
+        "paid_at": c.paid_at.map(super::rfc3339),
+        "checked_at": super::rfc3339(c.checked_at),
         "provider_state": c.provider_state,
         "provider_description": c.provider_description,
         "bill_state": c.bill_state,

@@ -1,114 +1,38 @@
-//! The sending worker, inside the server: claims due messages, renders and
-//! sends them, and records each outcome. Several servers on one database
-//! never send the same message at once (see `db::outbox::claim`).
-
-use std::sync::Arc;
-use std::time::Duration as StdDuration;
+//! A queued message made into an email: its words in the recipient's
+//! language, the link it carries, where a reply comes back, and for an
+//! escalation the packet with its screenshots. Sending it is `jobs::mail`.
 
 use chrono::Duration;
 use lettre::message::Mailbox;
 
 use super::render::{render, render_packet, Facts, PacketLine};
-use super::{build, Attached, Outgoing, Transport_};
+use super::{build, Attached, Outgoing};
 use crate::db::outbox::{self, Message};
 use crate::db::tickets as store;
 use crate::db::DbConn;
 use crate::db::{incidents, routing};
-use crate::domain::retention::redact_addresses;
 use crate::i18n::Lang;
-use crate::ops::sweeps;
-use diesel::Connection;
 
-pub struct Worker {
-    pub pools: crate::db::Pools,
-    pub transport: Transport_,
-    /// The folder messages are written to, when there is no SMTP server.
-    pub mail_dir: Option<String>,
+/// Everything a message needs besides its row: who it is from, where links
+/// point, where replies come back.
+pub struct Composer {
     pub from: Mailbox,
     pub public_url: String,
-    pub poll: StdDuration,
-    pub retry_base: Duration,
-    pub max_attempts: i32,
-    pub sweep_every: StdDuration,
-    pub limits: sweeps::Limits,
     /// Where customers' replies come back (`support+<token>@…`), when
     /// inbound email is set up.
     pub reply: Option<crate::inbound::ReplyAddress>,
+    /// When a silent self-service request closes by itself (the sweep's
+    /// limit), promised in the confirmation.
+    pub self_service_timeout: Duration,
 }
 
-/// A worker holds a claimed message this long; a crashed worker's messages
-/// are taken by another after it.
-const LEASE: Duration = Duration::seconds(120);
-const BATCH: i64 = 20;
 /// Screenshots of this many tickets go with a packet; the rest are listed.
 const MAX_PACKET_TICKETS_WITH_SCREENSHOTS: usize = 10;
 
-impl Worker {
-    /// Runs until the process ends.
-    pub async fn run(self: Arc<Self>) {
-        let mut last_sweep: Option<std::time::Instant> = None;
-        loop {
-            if last_sweep.is_none_or(|t| t.elapsed() >= self.sweep_every) {
-                last_sweep = Some(std::time::Instant::now());
-                let me = self.clone();
-                let swept =
-                    tokio::task::spawn_blocking(move || sweeps::run(&me.pools.write, &me.limits, crate::web::now()))
-                        .await;
-                if let Ok(Err(e)) = swept {
-                    tracing::warn!(error = %e, "sweep failed");
-                }
-            }
-            let me = self.clone();
-            let sent = tokio::task::spawn_blocking(move || me.send_due()).await;
-            match sent {
-                Ok(Ok(n)) if n > 0 => continue,
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "outbox: cannot reach the database"),
-                Err(e) => tracing::error!(error = %e, "outbox worker task failed"),
-            }
-            tokio::time::sleep(self.poll).await;
-        }
-    }
-
-    /// Sends what is due; returns how many messages it handled.
-    /// The writers' connection is taken three times a batch (claim, prepare,
-    /// record) and never held while sending, so mail neither holds up nor
-    /// queues behind intake for long.
-    pub fn send_due(&self) -> Result<usize, String> {
-        let write = || self.pools.write.get().map_err(|e| e.to_string());
-        let batch = outbox::claim(&mut *write()?, crate::web::now(), LEASE, BATCH).map_err(|e| e.to_string())?;
-        if batch.is_empty() {
-            return Ok(0);
-        }
-        // Preparing mints each customer's tracking link, a write.
-        let prepared: Vec<_> = {
-            let mut conn = write()?;
-            batch.iter().map(|m| self.prepare(&mut conn, m)).collect()
-        };
-        let outcomes: Vec<Result<Option<String>, String>> =
-            prepared.into_iter().map(|msg| msg.and_then(|msg| self.transport.send(&msg))).collect();
-        let now = crate::web::now();
-        let mut conn = write()?;
-        conn.transaction(|conn| {
-            for (m, outcome) in batch.iter().zip(&outcomes) {
-                match outcome {
-                    Ok(file) => outbox::mark_sent(conn, &m.id, file.as_deref(), now)?,
-                    Err(e) => {
-                        // Recipients are personal data: log the message, not
-                        // them, and not an error quoting one.
-                        let e = redact_addresses(e);
-                        tracing::warn!(message = %m.message_id, attempt = m.attempts, error = %e, "email not sent");
-                        outbox::mark_failed(conn, m, &e, now, self.max_attempts, self.retry_base)?
-                    }
-                }
-            }
-            diesel::QueryResult::Ok(())
-        })
-        .map_err(|e| e.to_string())?;
-        Ok(batch.len())
-    }
-
-    fn prepare(&self, conn: &mut DbConn, m: &Message) -> Result<lettre::Message, String> {
+impl Composer {
+    /// A queued message as it leaves: rendered in its recipient's language,
+    /// with a fresh tracking link for a customer (a write).
+    pub fn compose(&self, conn: &mut DbConn, m: &Message) -> Result<lettre::Message, String> {
         if m.kind == outbox::kind::ESCALATION_PACKET {
             return self.packet(conn, m);
         }
@@ -130,7 +54,7 @@ impl Worker {
         let link = if for_staff {
             format!("{}/agent/tickets/{}", self.public_url, ticket.reference)
         } else {
-            let token = store::mint_link(conn, &ticket.id, crate::web::now()).map_err(|e| e.to_string())?;
+            let token = store::mint_link(conn, &ticket.id, crate::clock::now()).map_err(|e| e.to_string())?;
             format!("{}/t/{}", self.public_url, token)
         };
         let lang = m.language;
@@ -142,7 +66,7 @@ impl Worker {
         let reply_to = match (&self.reply, for_staff) {
             (Some(reply), false) => {
                 let token =
-                    crate::inbound::reply_token(conn, &ticket.id, crate::web::now()).map_err(|e| e.to_string())?;
+                    crate::inbound::reply_token(conn, &ticket.id, crate::clock::now()).map_err(|e| e.to_string())?;
                 Some(reply.with_token(&token))
             }
             _ => None,
@@ -176,10 +100,10 @@ impl Worker {
     /// filing), a self-service request hears when it closes by itself.
     fn received_intro(&self, lang: Lang, t: &store::Ticket) -> Option<String> {
         use crate::domain::next_steps::Path;
-        use crate::web::tracking::span_words;
+        use crate::present::words::span_words;
         match Path::of(t.case_kind, t.status) {
             Path::SelfService => {
-                let hours = self.limits.self_service_timeout.num_hours();
+                let hours = self.self_service_timeout.num_hours();
                 Some(lang.t_with("mail-received-body-self_service", "within", span_words(lang, hours)))
             }
             Path::Platform => Some(lang.t("mail-received-body-platform")),
@@ -231,7 +155,7 @@ impl Worker {
         let reply_to = match &self.reply {
             Some(reply) => {
                 let token =
-                    crate::inbound::packet_reply_token(conn, &e.id, crate::web::now()).map_err(|e| e.to_string())?;
+                    crate::inbound::packet_reply_token(conn, &e.id, crate::clock::now()).map_err(|e| e.to_string())?;
                 Some(reply.with_token(&token))
             }
             None => None,
@@ -262,10 +186,10 @@ pub fn packet_parts(
             error: [t.error_code.clone(), t.error_message.clone()].into_iter().flatten().collect::<Vec<_>>().join(" "),
             account: t.account_masked.clone(),
             checks: t.checks_tried.iter().map(|c| bilingual(|l| c.label(l))).collect::<Vec<_>>().join("; "),
-            filed: crate::web::china_time(t.created_at),
+            filed: crate::present::china_time(t.created_at),
         })
         .collect();
-    let why = bilingual(|l| crate::web::staff::words::rule_label(l, &e.rule, Some(e.target)));
+    let why = bilingual(|l| crate::present::words::rule_label(l, &e.rule, Some(e.target)));
     let (subject, text, html) = render_packet(e.platform, e.scenario, &why, &lines).map_err(|e| e.to_string())?;
     let mut attachments = Vec::new();
     for t in tickets.iter().take(MAX_PACKET_TICKETS_WITH_SCREENSHOTS) {

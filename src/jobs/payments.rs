@@ -9,10 +9,11 @@ use std::time::Duration as StdDuration;
 
 use chrono::{Duration, NaiveDateTime, Timelike};
 
-use super::{CheckError, Payments};
+use crate::db::new_id;
 use crate::db::payments::{self as store, Check};
-use crate::db::tickets::{self, author, event_kind, insert_event, new_id, NewEvent, Ticket};
+use crate::db::tickets::{self, author, event_kind, insert_event, NewEvent, Ticket};
 use crate::db::{backend, Pools};
+use crate::payments::{CheckError, Payments};
 use diesel::Connection;
 
 /// A worker holds a claimed job this long; a crashed worker's jobs are
@@ -38,7 +39,7 @@ impl Worker {
         loop {
             let me = self.clone();
             let work = move || -> Result<usize, String> {
-                let now = crate::web::now();
+                let now = crate::clock::now();
                 Ok(me.check_due(now)? + me.refresh_refund(now)?)
             };
             match tokio::task::spawn_blocking(work).await {
@@ -72,7 +73,7 @@ impl Worker {
         };
         let Some(ticket) = ticket else { return Ok(1) };
         let outcome = self.check(&ticket, now);
-        let now = crate::web::now();
+        let now = crate::clock::now();
         let mut conn = write()?;
         let result = conn.transaction(|c| {
             if !store::holds(c, &job.id, lease)? {
@@ -144,7 +145,7 @@ impl Worker {
             Some(p) => p.refund(&order, &refund.refund_number, now),
             None => Err(CheckError::Failed("the refund's provider is no longer configured".into())),
         };
-        let now = crate::web::now();
+        let now = crate::clock::now();
         let mut conn = write()?;
         let result = conn.transaction(|c| match &answer {
             Ok(a) => {
@@ -177,7 +178,7 @@ impl Worker {
         // provider's verified answer names (the customer may have given
         // WeChat's transaction id).
         let bill = match (&self.payments.orders, answer.order_number.as_deref()) {
-            (Some(orders), Some(order)) => Some(orders.bill(order, crate::web::now().and_utc().timestamp())?),
+            (Some(orders), Some(order)) => Some(orders.bill(order, crate::clock::now().and_utc().timestamp())?),
             _ => None,
         };
         let refund_number = bill.as_ref().and_then(|b| b.refund_number.clone());

@@ -11,6 +11,7 @@ use chrono::Duration;
 
 use crate::db::outbox::{self, Message};
 use crate::db::Pools;
+use crate::webhooks;
 use diesel::Connection;
 
 const LEASE: Duration = Duration::seconds(120);
@@ -56,24 +57,24 @@ impl Worker {
     pub fn work(&self) -> Result<usize, String> {
         let write = || self.pools.write.get().map_err(|e| e.to_string());
         let queued =
-            super::fan_out(&mut *write()?, &self.public_url, 100, crate::web::now()).map_err(|e| e.to_string())?;
+            webhooks::fan_out(&mut *write()?, &self.public_url, 100, crate::clock::now()).map_err(|e| e.to_string())?;
         let batch =
-            outbox::claim_webhooks(&mut *write()?, crate::web::now(), LEASE, BATCH).map_err(|e| e.to_string())?;
+            outbox::claim_webhooks(&mut *write()?, crate::clock::now(), LEASE, BATCH).map_err(|e| e.to_string())?;
         // Secrets and addresses are read now: an endpoint removed meanwhile
         // gets nothing.
-        let endpoints: Vec<Option<super::Webhook>> = {
+        let endpoints: Vec<Option<webhooks::Webhook>> = {
             let mut conn = self.pools.read.get().map_err(|e| e.to_string())?;
             batch
                 .iter()
                 .map(|m| match &m.webhook_id {
-                    Some(id) => super::find(&mut conn, id).map_err(|e| e.to_string()),
+                    Some(id) => webhooks::find(&mut conn, id).map_err(|e| e.to_string()),
                     None => Ok(None),
                 })
                 .collect::<Result<_, _>>()?
         };
         let outcomes: Vec<Result<(), String>> =
             batch.iter().zip(&endpoints).map(|(m, w)| self.deliver(m, w.as_ref())).collect();
-        let now = crate::web::now();
+        let now = crate::clock::now();
         let mut conn = write()?;
         conn.transaction(|conn| {
             for (m, outcome) in batch.iter().zip(&outcomes) {
@@ -91,12 +92,12 @@ impl Worker {
         Ok(queued + batch.len())
     }
 
-    fn deliver(&self, m: &Message, endpoint: Option<&super::Webhook>) -> Result<(), String> {
+    fn deliver(&self, m: &Message, endpoint: Option<&webhooks::Webhook>) -> Result<(), String> {
         let endpoint = endpoint.filter(|w| w.active).ok_or("the endpoint was removed or turned off")?;
         let body = m.payload.clone().ok_or("its body was removed with the ticket's personal data")?;
         // Resolved once, checked, and that address used: the name cannot
         // be pointed at an internal address between the check and the call.
-        let (url, address) = super::check_target(&endpoint.url, self.allow_private).map_err(|e| e.to_string())?;
+        let (url, address) = webhooks::check_target(&endpoint.url, self.allow_private).map_err(|e| e.to_string())?;
         let event = serde_json::from_str::<serde_json::Value>(&body)
             .ok()
             .and_then(|v| v["type"].as_str().map(str::to_string))
@@ -105,7 +106,7 @@ impl Worker {
         let res = client(url.host_str().unwrap_or_default(), address)?
             .post(url)
             .header("Content-Type", "application/json")
-            .header("Paydesk-Signature", super::signature(&endpoint.secret, timestamp, &body))
+            .header("Paydesk-Signature", webhooks::signature(&endpoint.secret, timestamp, &body))
             .header("Paydesk-Event", event)
             .header("Paydesk-Delivery", m.id.as_str())
             .body(body)

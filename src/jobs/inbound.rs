@@ -1,6 +1,6 @@
 //! Fetches inbound email from an IMAP mailbox: every unseen message (and
 //! every one past the last UID recorded, seen or not) is fetched (only its header when it is over the size limit), handed to
-//! [`super::handle`] — which records it in the transaction that acts on it
+//! [`inbound::handle`] — which records it in the transaction that acts on it
 //! — and only then flagged `\Seen`. A message found already recorded (the
 //! server stopped between the commit and the flag, or another server took
 //! it) is only flagged. Between rounds the worker waits in IDLE where the
@@ -14,6 +14,7 @@ use futures_util::TryStreamExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::domain::secret::Secret;
+use crate::inbound;
 
 /// What the IMAP connection runs over: plain TCP (tests, a local relay) or
 /// TLS.
@@ -62,7 +63,7 @@ impl ImapUrl {
 pub struct Worker {
     pub pools: crate::db::Pools,
     pub url: ImapUrl,
-    pub settings: super::Settings,
+    pub settings: inbound::Settings,
     /// How long to wait between rounds without IDLE, and the longest IDLE.
     pub poll: Duration,
     /// Messages larger than this are not read (only their header is).
@@ -143,7 +144,7 @@ impl Worker {
         uids.sort_unstable();
         uids.dedup();
         for &uid in &uids {
-            let place = super::Place { mailbox: &self.url.mailbox, uid_validity, uid };
+            let place = inbound::Place { mailbox: &self.url.mailbox, uid_validity, uid };
             if !self.already(&place).await? {
                 let attempt = self.attempts(uid_validity, uid);
                 let size = self.fetch_one(session, uid, "RFC822.SIZE").await?.and_then(|f| f.size).unwrap_or(0);
@@ -159,8 +160,8 @@ impl Worker {
                 let mailbox = self.url.mailbox.clone();
                 let outcome = tokio::task::spawn_blocking(move || {
                     let mut conn = pools.write.get().map_err(|e| e.to_string())?;
-                    let place = super::Place { mailbox: &mailbox, uid_validity, uid };
-                    match super::handle(&mut conn, &place, &raw, too_large, &settings, crate::web::now()) {
+                    let place = inbound::Place { mailbox: &mailbox, uid_validity, uid };
+                    match inbound::handle(&mut conn, &place, &raw, too_large, &settings, crate::clock::now()) {
                         Ok(outcome) => Ok::<_, String>(outcome),
                         // This message could not be handled this time. A
                         // passing trouble (a deadlock, a lost connection)
@@ -171,7 +172,8 @@ impl Worker {
                         Err(e) if attempt < MAX_ATTEMPTS => Err(e.to_string()),
                         Err(e) => {
                             tracing::error!(uid, error = %e, "inbound email could not be handled; recorded as refused");
-                            super::record_failure(&mut conn, &place, crate::web::now()).map_err(|e| e.to_string())?;
+                            inbound::record_failure(&mut conn, &place, crate::clock::now())
+                                .map_err(|e| e.to_string())?;
                             Ok(Some(crate::domain::codes::InboundOutcome::Refused))
                         }
                     }
@@ -225,18 +227,19 @@ impl Worker {
         let mailbox = self.url.mailbox.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pools.read.get().map_err(|e| e.to_string())?;
-            super::last_uid(&mut conn, &mailbox, uid_validity).map_err(|e| e.to_string())
+            inbound::last_uid(&mut conn, &mailbox, uid_validity).map_err(|e| e.to_string())
         })
         .await
         .map_err(|e| e.to_string())?
     }
 
-    async fn already(&self, place: &super::Place<'_>) -> Result<bool, String> {
+    async fn already(&self, place: &inbound::Place<'_>) -> Result<bool, String> {
         let pools = self.pools.clone();
         let (mailbox, uid_validity, uid) = (place.mailbox.to_string(), place.uid_validity, place.uid);
         tokio::task::spawn_blocking(move || {
             let mut conn = pools.read.get().map_err(|e| e.to_string())?;
-            super::handled(&mut conn, &super::Place { mailbox: &mailbox, uid_validity, uid }).map_err(|e| e.to_string())
+            inbound::handled(&mut conn, &inbound::Place { mailbox: &mailbox, uid_validity, uid })
+                .map_err(|e| e.to_string())
         })
         .await
         .map_err(|e| e.to_string())?
