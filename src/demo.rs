@@ -19,7 +19,6 @@ use rand::{Rng, SeedableRng};
 use crate::db::backend::{self, insert_many};
 use crate::db::schema::{screenshots, ticket_events, tickets, tracking_links};
 use crate::db::stats;
-use crate::db::tickets::{author, event_kind};
 use crate::db::users::{self, NewUser};
 use crate::db::{routing, DbConn};
 use crate::domain::china;
@@ -550,16 +549,16 @@ fn make_ticket(
             author_id: author,
         })
     };
-    event(event_kind::CREATED, author::CUSTOMER, true, String::new(), created, None);
+    event(EventKind::Created, EventAuthor::Customer, true, String::new(), created, None);
     if let Some((_, name)) = &assignee {
-        event(event_kind::ASSIGNED, author::SYSTEM, false, name.clone(), created, None);
+        event(EventKind::Assigned, EventAuthor::System, false, name.clone(), created, None);
     }
     if let Some(at) = first_response_at {
         let body = if english { REPLY_EN } else { REPLY_ZH }.to_string();
-        event(event_kind::PUBLIC_REPLY, author::STAFF, true, body, at, assignee.as_ref().map(|a| a.0.clone()));
+        event(EventKind::PublicReply, EventAuthor::Staff, true, body, at, assignee.as_ref().map(|a| a.0.clone()));
     }
     if let Some(at) = resolved_at {
-        event(event_kind::STATUS_CHANGED, author::STAFF, true, status.as_str().to_string(), at, None);
+        event(EventKind::StatusChanged, EventAuthor::Staff, true, status.as_str().to_string(), at, None);
     }
     let updated_at = [Some(created), first_response_at, resolved_at].into_iter().flatten().max().unwrap_or(created);
     let money = symptom == Symptom::MoneyTakenNotPaid;

@@ -5,10 +5,11 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
-use super::incidents::{status as incident_status, Incident};
+use super::incidents::Incident;
 use super::schema::{incidents, tickets};
 use super::tickets::Ticket;
 use super::DbConn;
+use crate::domain::codes::IncidentStatus;
 
 /// Reads a ticket inside a write transaction so that nobody changes it
 /// before the transaction commits. PostgreSQL: `SELECT … FOR UPDATE`.
@@ -73,7 +74,7 @@ pub fn share_open_incident_matching(
     use crate::domain::spikes::Dimension;
     let d = |d: Dimension| incidents::dimension.eq(d.as_str());
     let q = incidents::table
-        .filter(incidents::status.eq(incident_status::OPEN))
+        .filter(incidents::status.eq(IncidentStatus::Open))
         .filter(
             d(Dimension::CaseKind)
                 .and(incidents::value.eq(case_kind))

@@ -9,17 +9,8 @@ use diesel::prelude::*;
 use super::schema::{incident_updates, incidents, tickets};
 use super::tickets::Ticket;
 use super::DbConn;
-use crate::domain::codes::Status;
+use crate::domain::codes::{IncidentStatus, Status};
 use crate::domain::spikes::{self, Count, Dimension, Spike, SpikeRules};
-
-/// An incident's statuses, by their short names.
-pub mod status {
-    use crate::domain::codes::IncidentStatus;
-    pub const PROPOSED: IncidentStatus = IncidentStatus::Proposed;
-    pub const OPEN: IncidentStatus = IncidentStatus::Open;
-    pub const RESOLVED: IncidentStatus = IncidentStatus::Resolved;
-    pub const DISMISSED: IncidentStatus = IncidentStatus::Dismissed;
-}
 
 /// `incidents.dimension`: what an incident matches tickets by, or nothing
 /// (stored as the empty text) for one opened by hand without a match. Any
@@ -68,7 +59,7 @@ impl Incident {
     }
 
     pub fn is_active(&self) -> bool {
-        self.status == status::PROPOSED || self.status == status::OPEN
+        self.status == IncidentStatus::Proposed || self.status == IncidentStatus::Open
     }
 }
 
@@ -81,12 +72,6 @@ pub struct Update {
     pub body_en: String,
     pub recipients: i64,
     pub created_at: NaiveDateTime,
-}
-
-pub mod update_kind {
-    use crate::domain::codes::UpdateKind;
-    pub const UPDATE: UpdateKind = UpdateKind::Update;
-    pub const RESOLUTION: UpdateKind = UpdateKind::Resolution;
 }
 
 /// Tickets filed in [from, to), counted per kind of case, city and step.
@@ -176,7 +161,7 @@ pub fn list(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Incident>> {
 
 /// Proposals waiting for a supervisor: the banner on staff pages.
 pub fn proposed_count(conn: &mut DbConn) -> QueryResult<i64> {
-    incidents::table.filter(incidents::status.eq(status::PROPOSED)).count().get_result(conn)
+    incidents::table.filter(incidents::status.eq(IncidentStatus::Proposed)).count().get_result(conn)
 }
 
 /// Whether an incident already covers a spike: one proposed or open for the
@@ -187,8 +172,8 @@ pub fn covers(conn: &mut DbConn, dimension: Dimension, value: &str, quiet_since:
         .filter(incidents::value.eq(value))
         .filter(
             incidents::status
-                .eq_any([status::PROPOSED, status::OPEN])
-                .or(incidents::status.eq(status::DISMISSED).and(incidents::created_at.gt(quiet_since))),
+                .eq_any([IncidentStatus::Proposed, IncidentStatus::Open])
+                .or(incidents::status.eq(IncidentStatus::Dismissed).and(incidents::created_at.gt(quiet_since))),
         )
         .count()
         .get_result(conn)?;
@@ -199,7 +184,7 @@ pub fn covers(conn: &mut DbConn, dimension: Dimension, value: &str, quiet_since:
 pub fn proposed_in(conn: &mut DbConn, dimension: Dimension) -> QueryResult<i64> {
     incidents::table
         .filter(incidents::dimension.eq(dimension.as_str()))
-        .filter(incidents::status.eq(status::PROPOSED))
+        .filter(incidents::status.eq(IncidentStatus::Proposed))
         .count()
         .get_result(conn)
 }

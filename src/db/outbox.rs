@@ -8,38 +8,9 @@ use diesel::prelude::*;
 use super::new_id;
 use super::schema::outbox;
 use super::DbConn;
+use crate::domain::codes::{MailKind, MailStatus};
 use crate::domain::retention::redact_addresses;
 use crate::i18n::Lang;
-
-/// What a message is about; each has its texts in the translation files
-/// (`mail-<kind>-…`).
-/// What a queued message is, by short names.
-pub mod kind {
-    use crate::domain::codes::MailKind;
-    pub const RECEIVED: MailKind = MailKind::Received;
-    pub const REPLY: MailKind = MailKind::Reply;
-    pub const INFO_REQUEST: MailKind = MailKind::InfoRequest;
-    pub const RESOLVED: MailKind = MailKind::Resolved;
-    pub const PLATFORM_ANSWER: MailKind = MailKind::PlatformAnswer;
-    pub const SLA_BREACH: MailKind = MailKind::SlaBreach;
-    pub const ESCALATION_WAITING: MailKind = MailKind::EscalationWaiting;
-    pub const ESCALATION_PACKET: MailKind = MailKind::EscalationPacket;
-    pub const SPIKE_ALERT: MailKind = MailKind::SpikeAlert;
-    pub const INCIDENT_UPDATE: MailKind = MailKind::IncidentUpdate;
-    pub const PAYMENT_FOUND: MailKind = MailKind::PaymentFound;
-    pub const WEBHOOK: MailKind = MailKind::Webhook;
-    pub const FRESH_LINK: MailKind = MailKind::FreshLink;
-    pub const INBOUND_UNMATCHED: MailKind = MailKind::InboundUnmatched;
-    pub const COMPLAINT: MailKind = MailKind::Complaint;
-}
-
-/// A message's statuses, by short names.
-pub mod status {
-    use crate::domain::codes::MailStatus;
-    pub const PENDING: MailStatus = MailStatus::Pending;
-    pub const SENT: MailStatus = MailStatus::Sent;
-    pub const DEAD: MailStatus = MailStatus::Dead;
-}
 
 /// What a queued message is about: a ticket (and one of its timeline
 /// entries), an escalation's packet, an incident, or (a webhook delivery)
@@ -76,7 +47,7 @@ fn insert(
             outbox::payload.eq(about.payload),
             outbox::recipient.eq(recipient),
             outbox::language.eq(language),
-            outbox::status.eq(status::PENDING),
+            outbox::status.eq(MailStatus::Pending),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
             outbox::created_at.eq(now),
@@ -127,7 +98,7 @@ pub fn enqueue_webhook(
 ) -> QueryResult<()> {
     // The retention purge finds it by its ticket.
     let about = About { ticket_id, webhook_id: Some(webhook_id), payload: Some(body), ..About::default() };
-    insert(conn, kind::WEBHOOK, about, url, Lang::En, now)
+    insert(conn, MailKind::Webhook, about, url, Lang::En, now)
 }
 
 /// Queues the answer to an email that matched no ticket: the form's link.
@@ -137,13 +108,13 @@ pub fn enqueue_unmatched_answer(
     language: Lang,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    insert(conn, kind::INBOUND_UNMATCHED, About::default(), recipient, language, now)
+    insert(conn, MailKind::InboundUnmatched, About::default(), recipient, language, now)
 }
 
 /// Queues an approved escalation's packet to its recipient.
 pub fn enqueue_packet(conn: &mut DbConn, escalation_id: &str, recipient: &str, now: NaiveDateTime) -> QueryResult<()> {
     let about = About { escalation_id: Some(escalation_id), ..About::default() };
-    insert(conn, kind::ESCALATION_PACKET, about, recipient, Lang::ZhCn, now)
+    insert(conn, MailKind::EscalationPacket, about, recipient, Lang::ZhCn, now)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -187,7 +158,7 @@ pub fn claim_webhooks(conn: &mut DbConn, now: NaiveDateTime, lease: Duration, li
 pub fn mark_sent(conn: &mut DbConn, id: &str, file: Option<&str>, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(outbox::table.find(id))
         .set((
-            outbox::status.eq(status::SENT),
+            outbox::status.eq(MailStatus::Sent),
             outbox::sent_at.eq(now),
             outbox::locked_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(None::<String>),
@@ -220,7 +191,7 @@ pub fn mark_failed(
     let error: String = redact_addresses(error).chars().take(500).collect();
     diesel::update(outbox::table.find(&m.id))
         .set((
-            outbox::status.eq(if dead { status::DEAD } else { status::PENDING }),
+            outbox::status.eq(if dead { MailStatus::Dead } else { MailStatus::Pending }),
             outbox::next_attempt_at.eq(now + backoff(m.attempts, base)),
             outbox::locked_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(error),
@@ -231,8 +202,8 @@ pub fn mark_failed(
 
 /// Puts a dead message back in the queue ("send again").
 pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(outbox::table.find(id).filter(outbox::status.eq(status::DEAD)))
-        .set((outbox::status.eq(status::PENDING), outbox::attempts.eq(0), outbox::next_attempt_at.eq(now)))
+    let n = diesel::update(outbox::table.find(id).filter(outbox::status.eq(MailStatus::Dead)))
+        .set((outbox::status.eq(MailStatus::Pending), outbox::attempts.eq(0), outbox::next_attempt_at.eq(now)))
         .execute(conn)?;
     Ok(n > 0)
 }

@@ -6,16 +6,15 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{ratings, ticket_events, tickets, users};
-use super::tickets::event_kind;
 use super::DbConn;
-use crate::domain::codes::{CaseKind, Queue, Status};
+use crate::domain::codes::{CaseKind, EventKind, Queue, Status};
 
 /// How many times a ticket was resolved: its status changes to "resolved"
 /// (every way of resolving writes one).
 pub fn resolutions(conn: &mut DbConn, ticket_id: &str) -> QueryResult<i32> {
     let n: i64 = ticket_events::table
         .filter(ticket_events::ticket_id.eq(ticket_id))
-        .filter(ticket_events::kind.eq(event_kind::STATUS_CHANGED))
+        .filter(ticket_events::kind.eq(EventKind::StatusChanged))
         .filter(ticket_events::body.eq(Status::Resolved.as_str()))
         .count()
         .get_result(conn)?;
@@ -30,7 +29,7 @@ pub fn resolutions(conn: &mut DbConn, ticket_id: &str) -> QueryResult<i32> {
 pub fn agent_at_resolution(conn: &mut DbConn, t: &super::tickets::Ticket) -> QueryResult<Option<String>> {
     let resolver: Option<Option<String>> = ticket_events::table
         .filter(ticket_events::ticket_id.eq(&t.id))
-        .filter(ticket_events::kind.eq(event_kind::STATUS_CHANGED))
+        .filter(ticket_events::kind.eq(EventKind::StatusChanged))
         .filter(ticket_events::body.eq(Status::Resolved.as_str()))
         .order((ticket_events::created_at.desc(), ticket_events::id.desc()))
         .select(ticket_events::author_id)

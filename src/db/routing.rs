@@ -9,7 +9,7 @@ use super::new_id;
 use super::schema::{escalations, platform_scenarios, platforms, tickets, users};
 use super::users::User;
 use super::DbConn;
-use crate::domain::codes::{self, PaymentScenario, Queue, Role};
+use crate::domain::codes::{self, EscalationStatus, PaymentScenario, Queue, Role};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = platforms)]
@@ -97,24 +97,6 @@ pub fn pick_assignee(conn: &mut DbConn, queue: Queue, now: NaiveDateTime) -> Que
     Ok(Some(chosen))
 }
 
-/// Who an escalation goes to, by short names.
-pub mod target {
-    use crate::domain::codes::EscalationTarget;
-    pub const PLATFORM: EscalationTarget = EscalationTarget::Platform;
-    pub const ENGINEERING: EscalationTarget = EscalationTarget::Engineering;
-    pub const PROVIDER: EscalationTarget = EscalationTarget::Provider;
-}
-
-/// An escalation's statuses, by short names.
-pub mod status {
-    use crate::domain::codes::EscalationStatus;
-    pub const PENDING_REVIEW: EscalationStatus = EscalationStatus::PendingReview;
-    pub const SENT: EscalationStatus = EscalationStatus::Sent;
-    pub const SENT_BACK: EscalationStatus = EscalationStatus::SentBack;
-    pub const APPROVED: EscalationStatus = EscalationStatus::Approved;
-    pub const DECLINED: EscalationStatus = EscalationStatus::Declined;
-}
-
 /// The open escalation for this target, platform and scenario, or a new one;
 /// whether it is new.
 pub fn escalation_for(
@@ -129,7 +111,7 @@ pub fn escalation_for(
         .filter(escalations::target.eq(target))
         .filter(escalations::platform.eq(platform))
         .filter(escalations::scenario.eq(scenario))
-        .filter(escalations::status.eq_any([status::PENDING_REVIEW, status::SENT]))
+        .filter(escalations::status.eq_any([EscalationStatus::PendingReview, EscalationStatus::Sent]))
         .select(escalations::id)
         .first(conn)
         .optional()?;
@@ -139,7 +121,7 @@ pub fn escalation_for(
     // opens a new one.
     if let Some(id) = open {
         let locked = super::backend::lock_escalation(conn, &id)?;
-        if locked.is_some_and(|e| [status::PENDING_REVIEW, status::SENT].contains(&e.status)) {
+        if locked.is_some_and(|e| [EscalationStatus::PendingReview, EscalationStatus::Sent].contains(&e.status)) {
             return Ok((id, false));
         }
     }
@@ -151,7 +133,7 @@ pub fn escalation_for(
             escalations::platform.eq(platform),
             escalations::scenario.eq(scenario),
             escalations::rule.eq(rule),
-            escalations::status.eq(status::PENDING_REVIEW),
+            escalations::status.eq(EscalationStatus::PendingReview),
             escalations::created_at.eq(now),
             escalations::review_note.eq(""),
             escalations::answer_reference.eq(""),

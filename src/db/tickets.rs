@@ -116,42 +116,6 @@ pub struct ScreenshotInfo {
     pub created_at: NaiveDateTime,
 }
 
-/// Timeline entry kinds.
-pub mod event_kind {
-    use crate::domain::codes::EventKind;
-    pub const CREATED: EventKind = EventKind::Created;
-    pub const CUSTOMER_MESSAGE: EventKind = EventKind::CustomerMessage;
-    pub const STATUS_CHANGED: EventKind = EventKind::StatusChanged;
-    pub const PUBLIC_REPLY: EventKind = EventKind::PublicReply;
-    pub const INTERNAL_NOTE: EventKind = EventKind::InternalNote;
-    pub const INFO_REQUESTED: EventKind = EventKind::InfoRequested;
-    pub const ASSIGNED: EventKind = EventKind::Assigned;
-    pub const PRIORITY_CHANGED: EventKind = EventKind::PriorityChanged;
-    pub const MERGED: EventKind = EventKind::Merged;
-    pub const OUT_OF_SCOPE: EventKind = EventKind::OutOfScope;
-    pub const ESCALATED: EventKind = EventKind::Escalated;
-    pub const ESCALATION_SENT_BACK: EventKind = EventKind::EscalationSentBack;
-    pub const PLATFORM_ANSWER: EventKind = EventKind::PlatformAnswer;
-    pub const INCIDENT_LINKED: EventKind = EventKind::IncidentLinked;
-    pub const INCIDENT_UNLINKED: EventKind = EventKind::IncidentUnlinked;
-    pub const INCIDENT_UPDATE: EventKind = EventKind::IncidentUpdate;
-    pub const RETENTION: EventKind = EventKind::Retention;
-    pub const REROUTED: EventKind = EventKind::Rerouted;
-    pub const FACTS_ADDED: EventKind = EventKind::FactsAdded;
-    pub const PAYMENT_CHECKED: EventKind = EventKind::PaymentChecked;
-    pub const PAYMENT_FOUND: EventKind = EventKind::PaymentFound;
-    pub const REFUND_UPDATE: EventKind = EventKind::RefundUpdate;
-    pub const COMPLAINT: EventKind = EventKind::Complaint;
-    pub const RATED: EventKind = EventKind::Rated;
-}
-
-pub mod author {
-    use crate::domain::codes::EventAuthor;
-    pub const CUSTOMER: EventAuthor = EventAuthor::Customer;
-    pub const STAFF: EventAuthor = EventAuthor::Staff;
-    pub const SYSTEM: EventAuthor = EventAuthor::System;
-}
-
 /// A new ticket's row as intake decided it (`ops::intake`): where it
 /// starts, when it is due, and what routing said.
 pub struct NewRow<'a> {

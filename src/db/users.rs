@@ -7,7 +7,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::new_id;
 use super::schema::{api_tokens, login_throttles, server_secrets, sessions, tickets, users};
 use super::DbConn;
-use crate::domain::codes::{Queue, Queues, Role, Status};
+use crate::domain::codes::{EventAuthor, EventKind, Queue, Queues, Role, Status};
 use crate::domain::reference::{hash_secret, TrackingToken};
 use crate::domain::secret::Secret;
 
@@ -140,11 +140,7 @@ pub fn update(conn: &mut DbConn, id: &str, u: UserUpdate<'_>, now: NaiveDateTime
                 let name = next.map(|u| u.name).unwrap_or_default();
                 let entry = super::tickets::NewEvent {
                     is_public: false,
-                    ..super::tickets::NewEvent::public(
-                        super::tickets::event_kind::ASSIGNED,
-                        super::tickets::author::SYSTEM,
-                        &name,
-                    )
+                    ..super::tickets::NewEvent::public(EventKind::Assigned, EventAuthor::System, &name)
                 };
                 super::tickets::insert_event(conn, &ticket_id, entry, now)?;
             }

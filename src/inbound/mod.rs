@@ -24,9 +24,9 @@ use diesel::prelude::*;
 
 use crate::db::new_id;
 use crate::db::schema::{escalation_mail_answers, inbound_mail, outbox, packet_reply_addresses, reply_addresses};
-use crate::db::tickets::{self as store, author, event_kind, NewEvent};
+use crate::db::tickets::{self as store, NewEvent};
 use crate::db::DbConn;
-use crate::domain::codes::InboundOutcome;
+use crate::domain::codes::{EscalationStatus, EventAuthor, EventKind, InboundOutcome, MailKind};
 use crate::domain::reference::hash_secret;
 use crate::domain::screenshot::Screenshot;
 use crate::domain::text::scrub;
@@ -372,11 +372,11 @@ fn answer_to_packet(
 ) -> QueryResult<InboundOutcome> {
     // Locked, as a supervisor's answer locks it (before its tickets): the
     // answer lands either while it waits or after, never in between.
-    let waiting = crate::db::backend::lock_escalation(conn, escalation_id)?
-        .is_some_and(|e| e.status == crate::db::routing::status::SENT);
+    let waiting =
+        crate::db::backend::lock_escalation(conn, escalation_id)?.is_some_and(|e| e.status == EscalationStatus::Sent);
     let sent_to: Vec<String> = outbox::table
         .filter(outbox::escalation_id.eq(escalation_id))
-        .filter(outbox::kind.eq(crate::db::outbox::kind::ESCALATION_PACKET))
+        .filter(outbox::kind.eq(MailKind::EscalationPacket))
         .select(outbox::recipient)
         .load(conn)?;
     let from_recipient = sent_to.iter().any(|r| crate::domain::text::same_email(r, &m.sender));
@@ -397,7 +397,8 @@ fn answer_to_packet(
     if !waiting {
         let note = format!("✉ {}:\n{body}", m.sender);
         for t in crate::db::routing::escalation_tickets(conn, escalation_id)? {
-            let e = NewEvent { is_public: false, ..NewEvent::public(event_kind::INTERNAL_NOTE, author::SYSTEM, &note) };
+            let e =
+                NewEvent { is_public: false, ..NewEvent::public(EventKind::InternalNote, EventAuthor::System, &note) };
             store::insert_event(conn, &t.id, e, now)?;
         }
     }
@@ -465,7 +466,7 @@ fn act(
         // Not trusted to reopen, pause or add anything the customer would
         // see: the agent reads it as a note and decides.
         let note = format!("✉ {}:\n{body}", m.sender);
-        let e = NewEvent { is_public: false, ..NewEvent::public(event_kind::INTERNAL_NOTE, author::SYSTEM, &note) };
+        let e = NewEvent { is_public: false, ..NewEvent::public(EventKind::InternalNote, EventAuthor::System, &note) };
         store::insert_event(conn, &ticket.id, e, now)?;
         return Ok(InboundOutcome::OtherSender);
     }

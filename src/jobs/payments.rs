@@ -11,8 +11,9 @@ use chrono::{Duration, NaiveDateTime, Timelike};
 
 use crate::db::new_id;
 use crate::db::payments::{self as store, Check};
-use crate::db::tickets::{self, author, event_kind, insert_event, NewEvent, Ticket};
+use crate::db::tickets::{self, insert_event, NewEvent, Ticket};
 use crate::db::{backend, Pools};
+use crate::domain::codes::{EventAuthor, EventKind};
 use crate::payments::{CheckError, Payments};
 use diesel::Connection;
 
@@ -217,7 +218,8 @@ fn note(conn: &mut crate::db::DbConn, t: &Ticket, check: &Check, now: NaiveDateT
         Some(bill) => format!("{} · {}", check.state, bill),
         None => check.state.to_string(),
     };
-    let entry = NewEvent { is_public: false, ..NewEvent::public(event_kind::PAYMENT_CHECKED, author::SYSTEM, &body) };
+    let entry =
+        NewEvent { is_public: false, ..NewEvent::public(EventKind::PaymentChecked, EventAuthor::System, &body) };
     insert_event(conn, &t.id, entry, now)?;
     Ok(())
 }

@@ -7,10 +7,11 @@ use lettre::message::Mailbox;
 
 use super::render::{render, render_packet, Facts, PacketLine};
 use super::{build, Attached, Outgoing};
-use crate::db::outbox::{self, Message};
+use crate::db::outbox::Message;
 use crate::db::tickets as store;
 use crate::db::DbConn;
 use crate::db::{incidents, routing};
+use crate::domain::codes::MailKind;
 use crate::i18n::Lang;
 
 /// Everything a message needs besides its row: who it is from, where links
@@ -33,13 +34,13 @@ impl Composer {
     /// A queued message as it leaves: rendered in its recipient's language,
     /// with a fresh tracking link for a customer (a write).
     pub fn compose(&self, conn: &mut DbConn, m: &Message) -> Result<lettre::Message, String> {
-        if m.kind == outbox::kind::ESCALATION_PACKET {
+        if m.kind == MailKind::EscalationPacket {
             return self.packet(conn, m);
         }
-        if m.kind == outbox::kind::SPIKE_ALERT {
+        if m.kind == MailKind::SpikeAlert {
             return self.spike_alert(conn, m);
         }
-        if m.kind == outbox::kind::INBOUND_UNMATCHED {
+        if m.kind == MailKind::InboundUnmatched {
             return self.unmatched_answer(m);
         }
         let ticket_id = m.ticket_id.as_deref().ok_or("no ticket")?;
@@ -49,8 +50,7 @@ impl Composer {
             None => None,
         };
         // Staff get the ticket page; customers a fresh private link.
-        let for_staff =
-            [outbox::kind::SLA_BREACH, outbox::kind::ESCALATION_WAITING, outbox::kind::COMPLAINT].contains(&m.kind);
+        let for_staff = [MailKind::SlaBreach, MailKind::EscalationWaiting, MailKind::Complaint].contains(&m.kind);
         let link = if for_staff {
             format!("{}/agent/tickets/{}", self.public_url, ticket.reference)
         } else {
@@ -59,7 +59,7 @@ impl Composer {
         };
         let lang = m.language;
         let guide = if for_staff { None } else { lang.try_t(&format!("guide-{}", ticket.case_kind)) };
-        let intro = (m.kind == outbox::kind::RECEIVED).then(|| self.received_intro(lang, &ticket)).flatten();
+        let intro = (m.kind == MailKind::Received).then(|| self.received_intro(lang, &ticket)).flatten();
         let facts = Facts { reference: &ticket.reference, body, link: &link, guide, subject: None, intro };
         let (subject, text, html) = render(m.kind, lang, facts).map_err(|e| e.to_string())?;
         // A customer's answer to this message comes back to the ticket.

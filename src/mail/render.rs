@@ -4,7 +4,7 @@
 
 use askama::Template;
 
-use crate::db::outbox::kind;
+use crate::domain::codes::MailKind;
 use crate::i18n::Lang;
 
 /// One message's words, shared by its text and HTML parts.
@@ -70,26 +70,27 @@ pub fn render(
     let t = |key: &str| lang.t(&format!("mail-{kind_}-{key}"));
     let subject = f.subject.unwrap_or_else(|| lang.t_with(&format!("mail-{kind_}-subject"), "reference", f.reference));
     let (paragraphs, after) = match kind_ {
-        kind::RECEIVED => (vec![f.intro.unwrap_or_else(|| t("body"))], f.guide.iter().cloned().collect()),
-        kind::PLATFORM_ANSWER => (vec![t("body")], vec![]),
-        kind::SLA_BREACH | kind::ESCALATION_WAITING | kind::SPIKE_ALERT => (vec![t("body")], vec![]),
+        MailKind::Received => (vec![f.intro.unwrap_or_else(|| t("body"))], f.guide.iter().cloned().collect()),
+        MailKind::PlatformAnswer => (vec![t("body")], vec![]),
+        MailKind::SlaBreach | MailKind::EscalationWaiting | MailKind::SpikeAlert => (vec![t("body")], vec![]),
         // The customer's reason is quoted as text; the subject has only the reference.
-        kind::COMPLAINT => (vec![t("body")], vec![t("after")]),
-        kind::INCIDENT_UPDATE => (vec![t("body")], vec![t("answer")]),
-        kind::REPLY => (vec![t("body")], vec![t("answer")]),
-        kind::PAYMENT_FOUND => (vec![t("body")], vec![t("answer")]),
-        kind::INFO_REQUEST => (vec![t("body")], vec![]),
-        kind::RESOLVED => (vec![t("body")], vec![t("reopen")]),
-        kind::FRESH_LINK => (vec![t("body")], vec![t("after")]),
-        kind::INBOUND_UNMATCHED => (vec![t("body")], vec![t("after")]),
+        MailKind::Complaint => (vec![t("body")], vec![t("after")]),
+        MailKind::IncidentUpdate => (vec![t("body")], vec![t("answer")]),
+        MailKind::Reply => (vec![t("body")], vec![t("answer")]),
+        MailKind::PaymentFound => (vec![t("body")], vec![t("answer")]),
+        MailKind::InfoRequest => (vec![t("body")], vec![]),
+        MailKind::Resolved => (vec![t("body")], vec![t("reopen")]),
+        MailKind::FreshLink => (vec![t("body")], vec![t("after")]),
+        MailKind::InboundUnmatched => (vec![t("body")], vec![t("after")]),
         _ => (vec![], vec![]),
     };
-    let rate = (kind_ == kind::RESOLVED && !f.link.is_empty()).then(|| RateLinks {
+    let rate = (kind_ == MailKind::Resolved && !f.link.is_empty()).then(|| RateLinks {
         question: lang.t("rate-question"),
         good: (lang.t("rate-good"), format!("{}/rate?good=1", f.link)),
         bad: (lang.t("rate-bad"), format!("{}/rate?good=0", f.link)),
     });
-    let staff = [kind::SLA_BREACH, kind::ESCALATION_WAITING, kind::SPIKE_ALERT, kind::COMPLAINT].contains(&kind_);
+    let staff =
+        [MailKind::SlaBreach, MailKind::EscalationWaiting, MailKind::SpikeAlert, MailKind::Complaint].contains(&kind_);
     let parts = Parts {
         lang: lang.code(),
         greeting: lang.t("mail-greeting"),
@@ -184,17 +185,17 @@ mod tests {
     #[test]
     fn every_kind_renders_in_both_languages_and_escapes_html() {
         let all = [
-            kind::RECEIVED,
-            kind::REPLY,
-            kind::INFO_REQUEST,
-            kind::RESOLVED,
-            kind::PLATFORM_ANSWER,
-            kind::SLA_BREACH,
-            kind::ESCALATION_WAITING,
-            kind::SPIKE_ALERT,
-            kind::INCIDENT_UPDATE,
-            kind::PAYMENT_FOUND,
-            kind::COMPLAINT,
+            MailKind::Received,
+            MailKind::Reply,
+            MailKind::InfoRequest,
+            MailKind::Resolved,
+            MailKind::PlatformAnswer,
+            MailKind::SlaBreach,
+            MailKind::EscalationWaiting,
+            MailKind::SpikeAlert,
+            MailKind::IncidentUpdate,
+            MailKind::PaymentFound,
+            MailKind::Complaint,
         ];
         for k in all {
             for lang in Lang::ALL {
@@ -215,8 +216,8 @@ mod tests {
                 assert!(!text.contains("Unknown localization"), "{k} {lang:?}");
                 // Only the "resolved" mail asks for a rating, with both links.
                 let asks = text.contains("https://x/t/abc/rate?good=1") && text.contains("https://x/t/abc/rate?good=0");
-                assert_eq!(asks, k == kind::RESOLVED, "{k} {lang:?}");
-                assert_eq!(html.contains("https://x/t/abc/rate?good=0"), k == kind::RESOLVED, "{k} {lang:?}");
+                assert_eq!(asks, k == MailKind::Resolved, "{k} {lang:?}");
+                assert_eq!(html.contains("https://x/t/abc/rate?good=0"), k == MailKind::Resolved, "{k} {lang:?}");
             }
         }
     }

@@ -10,9 +10,9 @@ use diesel::prelude::*;
 
 use crate::db::audit::{self, Entry};
 use crate::db::schema::{tickets, users};
-use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
+use crate::db::tickets::{insert_event, NewEvent, Ticket};
 use crate::db::{backend, outbox, DbConn};
-use crate::domain::codes::{EventKind, Queue, Queues, Role, Status};
+use crate::domain::codes::{EventAuthor, EventKind, MailKind, Queue, Queues, Role, Status};
 use crate::domain::complaint::{self, Refusal};
 use crate::i18n::Lang;
 use crate::routing::Rules;
@@ -71,19 +71,19 @@ pub fn ask(
             ))
             .execute(conn)?;
         let event_id =
-            insert_event(conn, &t.id, NewEvent::public(event_kind::COMPLAINT, author::CUSTOMER, reason), now)?;
+            insert_event(conn, &t.id, NewEvent::public(EventKind::Complaint, EventAuthor::Customer, reason), now)?;
         if status != t.status {
             insert_event(
                 conn,
                 &t.id,
-                NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, status.as_str()),
+                NewEvent::public(EventKind::StatusChanged, EventAuthor::System, status.as_str()),
                 now,
             )?;
         }
         if t.priority != complaint::PRIORITY {
             let change = NewEvent {
-                kind: event_kind::PRIORITY_CHANGED,
-                author_kind: author::SYSTEM,
+                kind: EventKind::PriorityChanged,
+                author_kind: EventAuthor::System,
                 author_id: None,
                 is_public: false,
                 body: complaint::PRIORITY.as_str(),
@@ -99,7 +99,7 @@ pub fn ask(
         };
         audit::record(conn, entry, now)?;
         for email in supervisors_of(conn, t.queue)? {
-            outbox::enqueue(conn, outbox::kind::COMPLAINT, &t.id, Some(&event_id), &email, Lang::ZhCn, now)?;
+            outbox::enqueue(conn, MailKind::Complaint, &t.id, Some(&event_id), &email, Lang::ZhCn, now)?;
         }
         Ok(Outcome::Asked)
     })

@@ -11,11 +11,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::audit::{self, Entry};
-use crate::db::routing::{self, escalation_tickets, status, target, Escalation};
+use crate::db::routing::{self, escalation_tickets, Escalation};
 use crate::db::schema::{escalations, tickets};
-use crate::db::tickets::{author, event_kind, insert_event, NewEvent};
+use crate::db::tickets::{insert_event, NewEvent};
 use crate::db::{backend, outbox, DbConn};
-use crate::domain::codes::{CaseKind, EscalationStatus, EscalationTarget, PaymentScenario, Platform, Status};
+use crate::domain::codes::{
+    CaseKind, EscalationStatus, EscalationTarget, EventAuthor, EventKind, MailKind, PaymentScenario, Platform, Status,
+};
 use crate::error::{AppError, Refusal};
 use crate::i18n::Lang;
 use crate::ops::ticket::{resolve_with_platform_answer, Actor, Resolver};
@@ -25,8 +27,8 @@ use crate::routing::Decision;
 /// on the platform, product bugs on engineering.
 pub fn target_for(kind: CaseKind) -> Option<EscalationTarget> {
     match kind {
-        CaseKind::OutOfScope => Some(target::PLATFORM),
-        CaseKind::ProductBug => Some(target::ENGINEERING),
+        CaseKind::OutOfScope => Some(EscalationTarget::Platform),
+        CaseKind::ProductBug => Some(EscalationTarget::Engineering),
         _ => None,
     }
 }
@@ -67,9 +69,14 @@ pub fn join(
         notify_supervisors(conn, ticket_id, now)?;
     }
     crate::db::tickets::set_escalation(conn, ticket_id, &esc, now)?;
-    let public = to == target::PLATFORM;
-    let kind = if public { event_kind::OUT_OF_SCOPE } else { event_kind::ESCALATED };
-    insert_event(conn, ticket_id, NewEvent { is_public: public, ..NewEvent::public(kind, author::SYSTEM, note) }, now)?;
+    let public = to == EscalationTarget::Platform;
+    let kind = if public { EventKind::OutOfScope } else { EventKind::Escalated };
+    insert_event(
+        conn,
+        ticket_id,
+        NewEvent { is_public: public, ..NewEvent::public(kind, EventAuthor::System, note) },
+        now,
+    )?;
     Ok(())
 }
 
@@ -77,7 +84,7 @@ pub fn join(
 /// that opened it names it in the message).
 fn notify_supervisors(conn: &mut DbConn, ticket_id: &str, now: NaiveDateTime) -> QueryResult<()> {
     for email in crate::db::users::supervisors(conn)? {
-        outbox::enqueue(conn, outbox::kind::ESCALATION_WAITING, ticket_id, None, &email, Lang::ZhCn, now)?;
+        outbox::enqueue(conn, MailKind::EscalationWaiting, ticket_id, None, &email, Lang::ZhCn, now)?;
     }
     Ok(())
 }
@@ -101,11 +108,11 @@ pub enum Approval {
 /// or the provider's address; `None` when the platform has no contact.
 pub fn recipient(conn: &mut DbConn, e: &Escalation, to: &Addresses<'_>) -> QueryResult<Option<String>> {
     Ok(match e.target {
-        target::PLATFORM => {
+        EscalationTarget::Platform => {
             routing::platform(conn, e.platform)?.map(|p| p.contact_email.trim().to_string()).filter(|c| !c.is_empty())
         }
-        target::PROVIDER => Some(to.provider.to_string()),
-        target::ENGINEERING => Some(to.engineering.to_string()),
+        EscalationTarget::Provider => Some(to.provider.to_string()),
+        EscalationTarget::Engineering => Some(to.engineering.to_string()),
     })
 }
 
@@ -161,17 +168,17 @@ pub fn approve(
     now: NaiveDateTime,
 ) -> Result<Approval, AppError> {
     conn.transaction(|conn| {
-        let e = &locked_in(conn, id, status::PENDING_REVIEW)?;
+        let e = &locked_in(conn, id, EscalationStatus::PendingReview)?;
         let Some(recipient) = recipient(conn, e, to)? else {
             return Ok(Approval::NoPlatformContact(e.platform));
         };
-        review(conn, e, status::SENT, "", actor, now)?;
+        review(conn, e, EscalationStatus::Sent, "", actor, now)?;
         outbox::enqueue_packet(conn, &e.id, &recipient, now)?;
         for t in escalation_tickets(conn, &e.id)? {
             let note = NewEvent {
                 is_public: false,
                 author_id: Some(actor.id),
-                ..NewEvent::public(event_kind::ESCALATED, author::STAFF, &recipient)
+                ..NewEvent::public(EventKind::Escalated, EventAuthor::Staff, &recipient)
             };
             insert_event(conn, &t.id, note, now)?;
         }
@@ -198,8 +205,8 @@ pub fn send_back(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     conn.transaction(|conn| {
-        let e = &locked_in(conn, id, status::PENDING_REVIEW)?;
-        review(conn, e, status::SENT_BACK, reason, actor, now)?;
+        let e = &locked_in(conn, id, EscalationStatus::PendingReview)?;
+        review(conn, e, EscalationStatus::SentBack, reason, actor, now)?;
         for ticket_id in ticket_ids(conn, &e.id)? {
             let Some(t) = backend::lock_ticket(conn, &ticket_id)? else { continue };
             if t.escalation_id.as_deref() != Some(e.id.as_str()) {
@@ -216,7 +223,7 @@ pub fn send_back(
             let note = NewEvent {
                 is_public: false,
                 author_id: Some(actor.id),
-                ..NewEvent::public(event_kind::ESCALATION_SENT_BACK, author::STAFF, reason)
+                ..NewEvent::public(EventKind::EscalationSentBack, EventAuthor::Staff, reason)
             };
             insert_event(conn, &t.id, note, now)?;
         }
@@ -238,8 +245,8 @@ pub fn answer(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     conn.transaction(|conn| {
-        let e = &locked_in(conn, id, status::SENT)?;
-        let to = if approved { status::APPROVED } else { status::DECLINED };
+        let e = &locked_in(conn, id, EscalationStatus::Sent)?;
+        let to = if approved { EscalationStatus::Approved } else { EscalationStatus::Declined };
         diesel::update(escalations::table.find(&e.id))
             .set((
                 escalations::status.eq(to),

@@ -18,13 +18,13 @@ use diesel::prelude::*;
 
 use super::ticket::{Actor, Resolver};
 use crate::db::audit::{self, Entry};
-use crate::db::incidents::{self as store, status, update_kind, Incident};
+use crate::db::incidents::{self as store, Incident};
 use crate::db::new_id;
 use crate::db::schema::{incident_updates, incidents, tickets};
-use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
+use crate::db::tickets::{insert_event, NewEvent, Ticket};
 use crate::db::users::supervisors;
 use crate::db::{backend, outbox, DbConn};
-use crate::domain::codes::IncidentStatus;
+use crate::domain::codes::{EventAuthor, EventKind, IncidentStatus, MailKind, UpdateKind};
 use crate::domain::spikes::{Dimension, SpikeRules};
 use crate::error::{AppError, Refusal};
 use crate::i18n::Lang;
@@ -139,7 +139,7 @@ pub fn propose_for_spikes(conn: &mut DbConn, rules: &SpikeRules, now: NaiveDateT
                 conn,
                 New {
                     title: &format!("{} = {}", spike.dimension.as_str(), spike.value),
-                    status: status::PROPOSED,
+                    status: IncidentStatus::Proposed,
                     dimension: Some(spike.dimension),
                     value: &spike.value,
                     window_start: now - rules.window(),
@@ -150,7 +150,7 @@ pub fn propose_for_spikes(conn: &mut DbConn, rules: &SpikeRules, now: NaiveDateT
                 now,
             )?;
             for email in supervisors(conn)? {
-                outbox::enqueue_incident(conn, outbox::kind::SPIKE_ALERT, &id, &email, now)?;
+                outbox::enqueue_incident(conn, MailKind::SpikeAlert, &id, &email, now)?;
             }
             audit::record(
                 conn,
@@ -199,7 +199,7 @@ pub fn create(
             conn,
             New {
                 title,
-                status: status::OPEN,
+                status: IncidentStatus::Open,
                 dimension,
                 value,
                 window_start: now - since,
@@ -239,11 +239,11 @@ pub fn accept(
 ) -> Result<(), AppError> {
     conn.transaction(|conn| {
         let i = current(conn, incident_id)?;
-        must_be(&i, status::PROPOSED)?;
+        must_be(&i, IncidentStatus::Proposed)?;
         let title = title.unwrap_or(&i.title).to_string();
         diesel::update(incidents::table.find(&i.id))
             .set((
-                incidents::status.eq(status::OPEN),
+                incidents::status.eq(IncidentStatus::Open),
                 incidents::title.eq(&title),
                 incidents::accepted_by.eq(actor.id),
                 incidents::accepted_at.eq(now),
@@ -251,7 +251,7 @@ pub fn accept(
             .execute(conn)?;
         // The audit keeps the name it had; the tickets' timelines the new one.
         record(conn, actor, "incident_accept", &i, None, &title, now)?;
-        let i = Incident { title, status: status::OPEN, ..i };
+        let i = Incident { title, status: IncidentStatus::Open, ..i };
         link_matching(conn, &i, actor, now)?;
         Ok(())
     })
@@ -261,15 +261,15 @@ pub fn accept(
 pub fn dismiss(conn: &mut DbConn, incident_id: &str, actor: &Actor<'_>, now: NaiveDateTime) -> Result<(), AppError> {
     conn.transaction(|conn| {
         let i = current(conn, incident_id)?;
-        must_be(&i, status::PROPOSED)?;
+        must_be(&i, IncidentStatus::Proposed)?;
         diesel::update(incidents::table.find(&i.id))
             .set((
-                incidents::status.eq(status::DISMISSED),
+                incidents::status.eq(IncidentStatus::Dismissed),
                 incidents::resolved_by.eq(actor.id),
                 incidents::resolved_at.eq(now),
             ))
             .execute(conn)?;
-        Ok(record(conn, actor, "incident_dismiss", &i, None, status::DISMISSED.as_str(), now)?)
+        Ok(record(conn, actor, "incident_dismiss", &i, None, IncidentStatus::Dismissed.as_str(), now)?)
     })
 }
 
@@ -296,9 +296,9 @@ fn attach(
     diesel::update(tickets::table.find(ticket_id))
         .set((tickets::incident_id.eq(incident_id), tickets::updated_at.eq(now)))
         .execute(conn)?;
-    let author_kind = if actor_id.is_some() { author::STAFF } else { author::SYSTEM };
+    let author_kind = if actor_id.is_some() { EventAuthor::Staff } else { EventAuthor::System };
     let e =
-        NewEvent { kind: event_kind::INCIDENT_LINKED, author_kind, author_id: actor_id, is_public: false, body: title };
+        NewEvent { kind: EventKind::IncidentLinked, author_kind, author_id: actor_id, is_public: false, body: title };
     insert_event(conn, ticket_id, e, now).map(|_| ())
 }
 
@@ -330,7 +330,7 @@ pub fn link(
 ) -> Result<(), AppError> {
     conn.transaction(|conn| {
         let i = current(conn, incident_id)?;
-        must_be(&i, status::OPEN)?;
+        must_be(&i, IncidentStatus::Open)?;
         let t = backend::lock_ticket(conn, ticket_id)?.ok_or(AppError::NotFound)?;
         attach(conn, &i.id, &i.title, &t.id, Some(actor.id), now)?;
         Ok(record(conn, actor, "incident_link", &i, Some(&t.id), &t.reference, now)?)
@@ -356,8 +356,8 @@ pub fn unlink(
             .set((tickets::incident_id.eq(None::<String>), tickets::updated_at.eq(now)))
             .execute(conn)?;
         let e = NewEvent {
-            kind: event_kind::INCIDENT_UNLINKED,
-            author_kind: author::STAFF,
+            kind: EventKind::IncidentUnlinked,
+            author_kind: EventAuthor::Staff,
             author_id: Some(actor.id),
             is_public: false,
             body: &i.title,
@@ -413,26 +413,18 @@ pub fn post_update(
 ) -> Result<usize, AppError> {
     conn.transaction(|conn| {
         let i = current(conn, incident_id)?;
-        must_be(&i, status::OPEN)?;
+        must_be(&i, IncidentStatus::Open)?;
         let open = lock_open_linked(conn, &i)?;
         for t in &open {
             let e = NewEvent {
                 author_id: Some(actor.id),
-                ..NewEvent::public(event_kind::INCIDENT_UPDATE, author::STAFF, body_for(t, words))
+                ..NewEvent::public(EventKind::IncidentUpdate, EventAuthor::Staff, body_for(t, words))
             };
             let event_id = insert_event(conn, &t.id, e, now)?;
             diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
-            outbox::enqueue(
-                conn,
-                outbox::kind::INCIDENT_UPDATE,
-                &t.id,
-                Some(&event_id),
-                &t.contact_email,
-                t.language,
-                now,
-            )?;
+            outbox::enqueue(conn, MailKind::IncidentUpdate, &t.id, Some(&event_id), &t.contact_email, t.language, now)?;
         }
-        insert_update(conn, &i, update_kind::UPDATE, words, open.len(), actor, now)?;
+        insert_update(conn, &i, UpdateKind::Update, words, open.len(), actor, now)?;
         record(conn, actor, "incident_update", &i, None, &open.len().to_string(), now)?;
         Ok(open.len())
     })
@@ -450,10 +442,10 @@ pub fn resolve(
 ) -> Result<usize, AppError> {
     conn.transaction(|conn| {
         let i = current(conn, incident_id)?;
-        must_be(&i, status::OPEN)?;
+        must_be(&i, IncidentStatus::Open)?;
         diesel::update(incidents::table.find(&i.id))
             .set((
-                incidents::status.eq(status::RESOLVED),
+                incidents::status.eq(IncidentStatus::Resolved),
                 incidents::resolved_by.eq(actor.id),
                 incidents::resolved_at.eq(now),
             ))
@@ -462,7 +454,7 @@ pub fn resolve(
         for t in &open {
             crate::ops::ticket::resolve_with_message(conn, &t.id, body_for(t, words), Resolver::Staff(actor), now)?;
         }
-        insert_update(conn, &i, update_kind::RESOLUTION, words, open.len(), actor, now)?;
+        insert_update(conn, &i, UpdateKind::Resolution, words, open.len(), actor, now)?;
         record(conn, actor, "incident_resolve", &i, None, &open.len().to_string(), now)?;
         Ok(open.len())
     })

@@ -10,11 +10,10 @@ use crate::db::idempotency::{self, Claim};
 use crate::db::routing;
 use crate::db::schema::tickets;
 use crate::db::tickets::{
-    self as tickets_db, author, event_kind, insert_event, insert_screenshot, NewEvent, NewRow, Ticket,
-    MAX_SCREENSHOTS_PER_TICKET,
+    self as tickets_db, insert_event, insert_screenshot, NewEvent, NewRow, Ticket, MAX_SCREENSHOTS_PER_TICKET,
 };
 use crate::db::{new_id, outbox, stats, DbConn};
-use crate::domain::codes::{CaseKind, Status};
+use crate::domain::codes::{CaseKind, EventAuthor, EventKind, MailKind, Status};
 use crate::domain::intake::{Added, NewTicket};
 use crate::domain::reference::{new_reference, TrackingToken};
 use crate::domain::screenshot::Screenshot;
@@ -163,8 +162,8 @@ fn store(
     if routed.check_payment {
         crate::db::payments::enqueue(conn, &id, now)?;
     }
-    let event_id = insert_event(conn, &id, NewEvent::public(event_kind::CREATED, author::CUSTOMER, ""), now)?;
-    outbox::enqueue(conn, outbox::kind::RECEIVED, &id, None, &t.contact_email, t.language, now)?;
+    let event_id = insert_event(conn, &id, NewEvent::public(EventKind::Created, EventAuthor::Customer, ""), now)?;
+    outbox::enqueue(conn, MailKind::Received, &id, None, &t.contact_email, t.language, now)?;
     if let Some(shot) = &t.screenshot {
         insert_screenshot(conn, &id, Some(&event_id), shot, now)?;
     }
@@ -176,7 +175,8 @@ fn store(
     // while holding it.
     if let Some(agent) = routing::pick_assignee(conn, d.queue, now)? {
         tickets_db::set_assignee(conn, &id, &agent.id)?;
-        let note = NewEvent { is_public: false, ..NewEvent::public(event_kind::ASSIGNED, author::SYSTEM, &agent.name) };
+        let note =
+            NewEvent { is_public: false, ..NewEvent::public(EventKind::Assigned, EventAuthor::System, &agent.name) };
         insert_event(conn, &id, note, now)?;
     }
     Ok(())
@@ -225,7 +225,7 @@ pub fn add_customer_message(
             return Ok(CustomerMessage::TooManyScreenshots);
         }
         after_reply(conn, ticket, rules, now)?;
-        let message = NewEvent::public(event_kind::CUSTOMER_MESSAGE, author::CUSTOMER, body);
+        let message = NewEvent::public(EventKind::CustomerMessage, EventAuthor::Customer, body);
         let event_id = insert_event(conn, &ticket.id, message, now)?;
         if let Some(shot) = screenshot {
             insert_screenshot(conn, &ticket.id, Some(&event_id), shot, now)?;
@@ -280,7 +280,7 @@ fn after_reply(conn: &mut DbConn, t: &Ticket, rules: &Rules, now: NaiveDateTime)
         ))
         .execute(conn)?;
     if next != t.status {
-        let change = NewEvent::public(event_kind::STATUS_CHANGED, author::SYSTEM, next.as_str());
+        let change = NewEvent::public(EventKind::StatusChanged, EventAuthor::System, next.as_str());
         insert_event(conn, &t.id, change, now)?;
     }
     Ok(())
@@ -304,7 +304,7 @@ fn pass_on_to_merged(
         after_reply(conn, &target, rules, now)?;
     }
     let note = format!("↪ {from_reference}:\n{body}");
-    let note = NewEvent { is_public: false, ..NewEvent::public(event_kind::INTERNAL_NOTE, author::SYSTEM, &note) };
+    let note = NewEvent { is_public: false, ..NewEvent::public(EventKind::InternalNote, EventAuthor::System, &note) };
     insert_event(conn, &target.id, note, now)?;
     Ok(())
 }
@@ -337,7 +337,7 @@ pub fn add_facts(
             ))
             .execute(conn)?;
         let body = describe_added(t.language, added);
-        insert_event(conn, &t.id, NewEvent::public(event_kind::FACTS_ADDED, author::CUSTOMER, &body), now)?;
+        insert_event(conn, &t.id, NewEvent::public(EventKind::FactsAdded, EventAuthor::Customer, &body), now)?;
         after_reply(conn, &t, rules, now)?;
         let updated = crate::db::backend::lock_ticket(conn, &t.id)?.ok_or(diesel::result::Error::NotFound)?;
         crate::ops::routing::after_customer_facts(conn, &updated, rules, now)?;

@@ -6,8 +6,9 @@ use chrono::NaiveDateTime;
 
 use super::ticket::{current, Actor, Seen};
 use crate::db::audit::{self, Entry};
-use crate::db::tickets::{author, event_kind, insert_event, NewEvent};
+use crate::db::tickets::{insert_event, NewEvent};
 use crate::db::{payments as store, DbConn};
+use crate::domain::codes::{EscalationTarget, EventAuthor, EventKind, MailKind};
 use crate::error::{AppError, Refusal};
 use crate::payments::Payments;
 use diesel::Connection;
@@ -31,8 +32,8 @@ pub fn request_check(
             return Ok(false);
         }
         let entry = NewEvent {
-            kind: event_kind::PAYMENT_CHECKED,
-            author_kind: author::STAFF,
+            kind: EventKind::PaymentChecked,
+            author_kind: EventAuthor::Staff,
             author_id: Some(actor.id),
             is_public: false,
             body: "requested",
@@ -96,7 +97,7 @@ pub fn act(
     }
     let Some(t) = lock(conn)? else { return Ok(None) };
     if rule.escalate && t.escalation_id.is_none() && t.case_kind == CaseKind::DeductedNotCredited {
-        let provider = crate::db::routing::target::PROVIDER;
+        let provider = EscalationTarget::Provider;
         let rule = format!("payment:{}", rule.name);
         super::escalation::join(conn, &t.id, provider, t.platform, t.payment_scenario, &rule, provider.as_str(), now)?;
     }
@@ -128,16 +129,9 @@ fn tell(
     let mut values = values.to_vec();
     values.push(("provider", provider));
     let body = lang.t_args(&format!("pay-tell-{key}"), &values);
-    let event_id = insert_event(conn, &t.id, NewEvent::public(event_kind::PAYMENT_FOUND, author::SYSTEM, &body), now)?;
-    crate::db::outbox::enqueue(
-        conn,
-        crate::db::outbox::kind::PAYMENT_FOUND,
-        &t.id,
-        Some(&event_id),
-        &t.contact_email,
-        lang,
-        now,
-    )?;
+    let event_id =
+        insert_event(conn, &t.id, NewEvent::public(EventKind::PaymentFound, EventAuthor::System, &body), now)?;
+    crate::db::outbox::enqueue(conn, MailKind::PaymentFound, &t.id, Some(&event_id), &t.contact_email, lang, now)?;
     Ok(())
 }
 
@@ -162,8 +156,8 @@ pub fn track_refund(
             return Ok(false);
         }
         let entry = NewEvent {
-            kind: event_kind::REFUND_UPDATE,
-            author_kind: author::STAFF,
+            kind: EventKind::RefundUpdate,
+            author_kind: EventAuthor::Staff,
             author_id: Some(actor.id),
             is_public: false,
             body: refund_number,
@@ -202,7 +196,7 @@ pub fn refund_changed(
     let Some(t) = crate::db::backend::lock_ticket(conn, &refund.ticket_id)? else { return Ok(()) };
     let internal = NewEvent {
         is_public: false,
-        ..NewEvent::public(event_kind::REFUND_UPDATE, author::SYSTEM, answer.state.as_str())
+        ..NewEvent::public(EventKind::RefundUpdate, EventAuthor::System, answer.state.as_str())
     };
     insert_event(conn, &t.id, internal, now)?;
     let key = match answer.state {

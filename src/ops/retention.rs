@@ -1,6 +1,6 @@
 //! The retention job: deletes the screenshots of tickets closed long ago and
 //! anonymises their contact emails, as `domain::retention::Policy` says.
-//! Run by the worker's sweep and by `paydesk purge` (which can only show
+//! Run by the sweep (`jobs::sweeps`) and by `paydesk purge` (which can only show
 //! what would go). Each ticket is purged in its own short transaction, with
 //! a timeline entry and an audit row.
 
@@ -11,9 +11,9 @@ use diesel::sql_types::Bool;
 
 use crate::db::audit::{self, Entry};
 use crate::db::schema::{inbound_mail, outbox, screenshot_drafts, screenshots, tickets};
-use crate::db::tickets::{author, event_kind, insert_event, NewEvent};
+use crate::db::tickets::{insert_event, NewEvent};
 use crate::db::DbConn;
-use crate::domain::codes::{MailKind, MailStatus};
+use crate::domain::codes::{EventAuthor, EventKind, MailKind, MailStatus};
 use crate::domain::retention::{redact_addresses, Policy};
 use crate::i18n::Lang;
 
@@ -139,7 +139,7 @@ pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64)
             let removed = diesel::delete(screenshots::table.filter(screenshots::ticket_id.eq(&t.id))).execute(conn)?;
             let lang = t.language;
             let note = lang.t_with("retention-screenshots-removed", "days", policy.screenshot_days);
-            insert_event(conn, &t.id, NewEvent::public(event_kind::RETENTION, author::SYSTEM, &note), now)?;
+            insert_event(conn, &t.id, NewEvent::public(EventKind::Retention, EventAuthor::System, &note), now)?;
             let count = removed.to_string();
             let entry = Entry {
                 actor_id: None,

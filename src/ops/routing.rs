@@ -9,9 +9,11 @@ use diesel::prelude::*;
 use super::ticket::{current_not_closed, Actor, Seen};
 use crate::db::routing::{self as store, insert_decision};
 use crate::db::schema::tickets;
-use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
+use crate::db::tickets::{insert_event, NewEvent, Ticket};
 use crate::db::DbConn;
-use crate::domain::codes::{CaseKind, EscalationTarget, FailingStep, PaymentMethod, Status, Symptom};
+use crate::domain::codes::{
+    CaseKind, EscalationTarget, EventAuthor, EventKind, FailingStep, PaymentMethod, Status, Symptom,
+};
 use crate::error::AppError;
 use crate::routing::{Decision, Facts, Rules, Vocabulary};
 
@@ -119,13 +121,13 @@ pub(crate) fn apply(
     let body = format!("{} → {} · {} · {} ({})", t.case_kind, d.kind, d.queue, d.priority, d.rule);
     let entry = match actor {
         Some(a) => NewEvent {
-            kind: event_kind::REROUTED,
-            author_kind: author::STAFF,
+            kind: EventKind::Rerouted,
+            author_kind: EventAuthor::Staff,
             author_id: Some(a.id),
             is_public: false,
             body: &body,
         },
-        None => NewEvent { is_public: false, ..NewEvent::public(event_kind::REROUTED, author::SYSTEM, &body) },
+        None => NewEvent { is_public: false, ..NewEvent::public(EventKind::Rerouted, EventAuthor::System, &body) },
     };
     insert_event(conn, &t.id, entry, now)?;
     Ok(())

@@ -7,8 +7,9 @@ use diesel::prelude::*;
 use crate::db::audit::{self, Entry};
 use crate::db::new_id;
 use crate::db::schema::ratings;
-use crate::db::tickets::{author, event_kind, insert_event, NewEvent};
+use crate::db::tickets::{insert_event, NewEvent};
 use crate::db::{backend, ratings as store, DbConn};
+use crate::domain::codes::{EventAuthor, EventKind};
 use crate::domain::satisfaction::{reason_fits, MayRate};
 use crate::error::{AppError, Refusal};
 use crate::ops::Actor;
@@ -66,7 +67,7 @@ pub fn rate(conn: &mut DbConn, ticket_id: &str, r: &Rating<'_>, now: NaiveDateTi
         // rated_words`): good/bad, the reason's code (or an empty line), the
         // comment.
         let body = format!("{}\n{}\n{}", if r.good { "good" } else { "bad" }, r.reason, r.comment);
-        let event = NewEvent { is_public: false, ..NewEvent::public(event_kind::RATED, author::CUSTOMER, &body) };
+        let event = NewEvent { is_public: false, ..NewEvent::public(EventKind::Rated, EventAuthor::Customer, &body) };
         insert_event(conn, &t.id, event, now)?;
         Ok(Rated::Recorded)
     })

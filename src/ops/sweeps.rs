@@ -1,4 +1,4 @@
-//! Work that time alone makes due, done by the worker every little while:
+//! Work that time alone makes due, done by `jobs::sweeps` every little while:
 //! self-service tickets nobody answered are resolved; money taken and not
 //! credited for too long goes to the payment provider, through review;
 //! supervisors hear of tickets past their due time, and of spikes.
@@ -7,11 +7,10 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::outbox;
-use crate::db::routing::target;
 use crate::db::schema::tickets;
 use crate::db::tickets::Ticket;
 use crate::db::{DbConn, DbPool};
-use crate::domain::codes::{CaseKind, Status};
+use crate::domain::codes::{CaseKind, EscalationTarget, MailKind, Status};
 use crate::domain::next_steps::closes_by_itself_at;
 use crate::domain::spikes::SpikeRules;
 use crate::error::AppError;
@@ -137,7 +136,7 @@ fn escalate_old_deductions(conn: &mut DbConn, limits: &Limits, now: NaiveDateTim
             }
             diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
             let rule = "deducted-not-credited-too-long";
-            let provider = target::PROVIDER;
+            let provider = EscalationTarget::Provider;
             escalation::join(conn, &t.id, provider, t.platform, t.payment_scenario, rule, provider.as_str(), now)?;
             Ok(true)
         })?;
@@ -178,7 +177,7 @@ fn notify_breaches(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> 
             .execute(conn)?;
             if marked == 1 {
                 for email in &supervisors {
-                    outbox::enqueue(conn, outbox::kind::SLA_BREACH, id, None, email, Lang::ZhCn, now)?;
+                    outbox::enqueue(conn, MailKind::SlaBreach, id, None, email, Lang::ZhCn, now)?;
                 }
             }
             Ok::<_, diesel::result::Error>(marked)

@@ -13,9 +13,9 @@ use crate::db::audit::{self, Entry};
 use crate::db::outbox;
 use crate::db::schema::tickets;
 use crate::db::stats;
-use crate::db::tickets::{author, event_kind, insert_event, NewEvent, Ticket};
+use crate::db::tickets::{insert_event, NewEvent, Ticket};
 use crate::db::{backend, users, DbConn};
-use crate::domain::codes::{EventKind, MailKind, Priority, Status};
+use crate::domain::codes::{EventAuthor, EventKind, MailKind, Priority, Status};
 use crate::domain::sla;
 use crate::error::{AppError, Refusal};
 use crate::routing::Rules;
@@ -57,7 +57,7 @@ pub struct Actor<'a> {
 }
 
 fn staff_event<'a>(actor: &'a Actor<'a>, kind: EventKind, is_public: bool, body: &'a str) -> NewEvent<'a> {
-    NewEvent { kind, author_kind: author::STAFF, author_id: Some(actor.id), is_public, body }
+    NewEvent { kind, author_kind: EventAuthor::Staff, author_id: Some(actor.id), is_public, body }
 }
 
 fn audit_entry(
@@ -105,7 +105,7 @@ pub fn assign(
             .set((tickets::assignee_id.eq(to.map(|(id, _)| id)), tickets::updated_at.eq(now)))
             .execute(conn)?;
         let after = to.map(|(_, name)| name).unwrap_or("");
-        insert_event(conn, &t.id, staff_event(actor, event_kind::ASSIGNED, false, after), now)?;
+        insert_event(conn, &t.id, staff_event(actor, EventKind::Assigned, false, after), now)?;
         Ok(audit_entry(conn, actor, "assign", t, &before_name, after, now)?)
     })
 }
@@ -137,11 +137,11 @@ pub fn set_status(
                 tickets::updated_at.eq(now),
             ))
             .execute(conn)?;
-        insert_event(conn, &t.id, staff_event(actor, event_kind::STATUS_CHANGED, true, to.as_str()), now)?;
-        super::complaint::end_if_answered(conn, t, event_kind::STATUS_CHANGED, to)?;
+        insert_event(conn, &t.id, staff_event(actor, EventKind::StatusChanged, true, to.as_str()), now)?;
+        super::complaint::end_if_answered(conn, t, EventKind::StatusChanged, to)?;
         if to == Status::Resolved {
             stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
-            outbox::enqueue(conn, outbox::kind::RESOLVED, &t.id, None, &t.contact_email, t.language, now)?;
+            outbox::enqueue(conn, MailKind::Resolved, &t.id, None, &t.contact_email, t.language, now)?;
         }
         Ok(audit_entry(conn, actor, "status", t, t.status.as_str(), to.as_str(), now)?)
     })
@@ -163,7 +163,7 @@ pub fn set_priority(
         diesel::update(tickets::table.find(&t.id))
             .set((tickets::priority.eq(to.as_str()), tickets::due_at.eq(due), tickets::updated_at.eq(now)))
             .execute(conn)?;
-        insert_event(conn, &t.id, staff_event(actor, event_kind::PRIORITY_CHANGED, false, to.as_str()), now)?;
+        insert_event(conn, &t.id, staff_event(actor, EventKind::PriorityChanged, false, to.as_str()), now)?;
         Ok(audit_entry(conn, actor, "priority", t, t.priority.as_str(), to.as_str(), now)?)
     })
 }
@@ -239,7 +239,7 @@ pub fn reply(
     if !Status::AFTER_REPLY.contains(&then) {
         return Err(AppError::Refused(Refusal::StatusAfterReply));
     }
-    public_message(conn, (ticket_id, seen), (event_kind::PUBLIC_REPLY, "reply"), body, then, rules, actor, now)
+    public_message(conn, (ticket_id, seen), (EventKind::PublicReply, "reply"), body, then, rules, actor, now)
 }
 
 /// Asks the customer for the listed facts (the message is already written
@@ -253,7 +253,7 @@ pub fn ask_for_information(
     actor: &Actor<'_>,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let kinds = (event_kind::INFO_REQUESTED, "ask_missing");
+    let kinds = (EventKind::InfoRequested, "ask_missing");
     public_message(conn, (ticket_id, seen), kinds, body, Status::PendingCustomer, rules, actor, now)
 }
 
@@ -301,13 +301,13 @@ fn public_message(
         super::complaint::end_if_answered(conn, t, kind, then)?;
         // One email says it all: the message, and "resolved" when it is.
         let mail = match (kind, resolves) {
-            (_, true) => outbox::kind::RESOLVED,
-            (event_kind::INFO_REQUESTED, _) => outbox::kind::INFO_REQUEST,
-            _ => outbox::kind::REPLY,
+            (_, true) => MailKind::Resolved,
+            (EventKind::InfoRequested, _) => MailKind::InfoRequest,
+            _ => MailKind::Reply,
         };
         outbox::enqueue(conn, mail, &t.id, Some(&event_id), &t.contact_email, t.language, now)?;
         if then != t.status {
-            insert_event(conn, &t.id, staff_event(actor, event_kind::STATUS_CHANGED, true, then.as_str()), now)?;
+            insert_event(conn, &t.id, staff_event(actor, EventKind::StatusChanged, true, then.as_str()), now)?;
         }
         Ok(audit_entry(conn, actor, action, t, t.status.as_str(), then.as_str(), now)?)
     })
@@ -343,7 +343,7 @@ pub fn note(
     conn.transaction(|conn| {
         let t = &current_not_closed(conn, ticket_id, seen)?;
         diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
-        insert_event(conn, &t.id, staff_event(actor, event_kind::INTERNAL_NOTE, false, body), now)?;
+        insert_event(conn, &t.id, staff_event(actor, EventKind::InternalNote, false, body), now)?;
         Ok(audit_entry(conn, actor, "note", t, "", "", now)?)
     })
 }
@@ -383,9 +383,9 @@ pub fn merge(
                 tickets::updated_at.eq(now),
             ))
             .execute(conn)?;
-        insert_event(conn, &duplicate.id, staff_event(actor, event_kind::MERGED, true, &into.reference), now)?;
+        insert_event(conn, &duplicate.id, staff_event(actor, EventKind::Merged, true, &into.reference), now)?;
         let note = format!("{} ←", duplicate.reference);
-        insert_event(conn, &into.id, staff_event(actor, event_kind::MERGED, false, &note), now)?;
+        insert_event(conn, &into.id, staff_event(actor, EventKind::Merged, false, &note), now)?;
         Ok(audit_entry(conn, actor, "merge", duplicate, duplicate.status.as_str(), &into.reference, now)?)
     })
 }
@@ -409,7 +409,7 @@ impl Resolver<'_> {
     fn event<'b>(&'b self, kind: EventKind, body: &'b str) -> NewEvent<'b> {
         match self {
             Resolver::Staff(a) => staff_event(a, kind, true, body),
-            Resolver::System => NewEvent::public(kind, author::SYSTEM, body),
+            Resolver::System => NewEvent::public(kind, EventAuthor::System, body),
         }
     }
 }
@@ -428,7 +428,7 @@ pub fn resolve_with_message(
     by: Resolver<'_>,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    resolve_saying(conn, ticket_id, (event_kind::PUBLIC_REPLY, outbox::kind::RESOLVED), body, by, now)
+    resolve_saying(conn, ticket_id, (EventKind::PublicReply, MailKind::Resolved), body, by, now)
 }
 
 /// The same, when the message is a platform's (or engineering's, or the
@@ -440,7 +440,7 @@ pub fn resolve_with_platform_answer(
     by: Resolver<'_>,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    resolve_saying(conn, ticket_id, (event_kind::PLATFORM_ANSWER, outbox::kind::PLATFORM_ANSWER), body, by, now)
+    resolve_saying(conn, ticket_id, (EventKind::PlatformAnswer, MailKind::PlatformAnswer), body, by, now)
 }
 
 fn resolve_saying(
@@ -465,8 +465,8 @@ fn resolve_saying(
             .execute(conn)?;
         stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
         let event_id = insert_event(conn, &t.id, by.event(kind, body), now)?;
-        insert_event(conn, &t.id, by.event(event_kind::STATUS_CHANGED, Status::Resolved.as_str()), now)?;
-        super::complaint::end_if_answered(conn, t, event_kind::STATUS_CHANGED, Status::Resolved)?;
+        insert_event(conn, &t.id, by.event(EventKind::StatusChanged, Status::Resolved.as_str()), now)?;
+        super::complaint::end_if_answered(conn, t, EventKind::StatusChanged, Status::Resolved)?;
         outbox::enqueue(conn, mail, &t.id, Some(&event_id), &t.contact_email, t.language, now)?;
         let entry = Entry {
             actor_id: by.id(),

@@ -21,6 +21,7 @@ use super::{html, html_status, now, AppState};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::db::outbox;
 use crate::db::tickets as store;
+use crate::domain::codes::MailKind;
 use crate::domain::reference::{hash_secret, normalize_reference};
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -150,7 +151,7 @@ pub async fn submit(
         actix_web::rt::spawn(async move {
             let queued = state
                 .write(move |c| {
-                    Ok(outbox::enqueue(c, outbox::kind::FRESH_LINK, &t.id, None, &t.contact_email, t.language, now())?)
+                    Ok(outbox::enqueue(c, MailKind::FreshLink, &t.id, None, &t.contact_email, t.language, now())?)
                 })
                 .await;
             if let Err(e) = queued {

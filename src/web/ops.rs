@@ -13,9 +13,9 @@ use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVe
 use tracing::Instrument;
 
 use super::AppState;
-use crate::db::outbox::{self, status};
+use crate::db::outbox::{self};
 use crate::db::schema::tickets;
-use crate::domain::codes::{Queue, Status};
+use crate::domain::codes::{MailStatus, Queue, Status};
 use crate::error::AppError;
 
 /// This instance's metrics. One registry per server, so several servers in
@@ -77,7 +77,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, AppErro
                 .group_by((tickets::queue, tickets::status))
                 .select((tickets::queue, tickets::status, diesel::dsl::count_star()))
                 .load(c)?;
-            Ok((depths, outbox::count(c, status::PENDING)?, outbox::count(c, status::DEAD)?))
+            Ok((depths, outbox::count(c, MailStatus::Pending)?, outbox::count(c, MailStatus::Dead)?))
         })
         .await?;
     let m = &state.metrics;

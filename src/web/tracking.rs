@@ -11,7 +11,7 @@ use super::lang::PageLang;
 use super::tickets::message;
 use super::{html, multipart, now, AppState};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
-use crate::db::tickets::{self as store, event_kind, Ticket};
+use crate::db::tickets::{self as store, Ticket};
 use crate::domain::codes::*;
 use crate::domain::completeness::Fact;
 use crate::domain::intake::{validate_added, AddedInput, FieldErrors, Problem, ADDED_FIELDS};
@@ -456,20 +456,20 @@ fn lang_separator(lang: Lang) -> &'static str {
 pub fn event_view(lang: Lang, e: store::Event) -> EventView {
     let when = super::china_time(e.created_at);
     match e.kind {
-        event_kind::CREATED => EventView { when, title: lang.t("event-created"), body: String::new() },
-        event_kind::MERGED if e.is_public => EventView {
+        EventKind::Created => EventView { when, title: lang.t("event-created"), body: String::new() },
+        EventKind::Merged if e.is_public => EventView {
             when,
             title: lang.t("event-merged"),
             body: lang.t_with("ticket-merged-into", "reference", &e.body),
         },
-        event_kind::OUT_OF_SCOPE => {
+        EventKind::OutOfScope => {
             EventView { when, title: lang.t("event-out_of_scope"), body: lang.t("guide-out_of_scope") }
         }
-        event_kind::PLATFORM_ANSWER => EventView { when, title: lang.t("event-platform_answer"), body: e.body },
-        event_kind::PRIORITY_CHANGED => {
+        EventKind::PlatformAnswer => EventView { when, title: lang.t("event-platform_answer"), body: e.body },
+        EventKind::PriorityChanged => {
             EventView { when, title: lang.t("event-priority_changed"), body: Priority::label_of(&e.body, lang) }
         }
-        event_kind::STATUS_CHANGED => {
+        EventKind::StatusChanged => {
             EventView { when, title: lang.t("event-status_changed"), body: Status::label_of(&e.body, lang) }
         }
         kind => EventView { when, title: lang.t(&format!("event-{kind}")), body: e.body },

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
-use crate::db::routing::{self, status, Escalation};
+use crate::db::routing::{self, Escalation};
 use crate::db::tickets::Ticket;
 use crate::domain::codes::*;
 use crate::domain::text;
@@ -153,8 +153,8 @@ async fn page(
                     })
                     .collect()
             };
-            let sent = load(&[status::SENT], false)?;
-            let pending = load(&[status::PENDING_REVIEW], true)?;
+            let sent = load(&[EscalationStatus::Sent], false)?;
+            let pending = load(&[EscalationStatus::PendingReview], true)?;
             let ids: Vec<String> = sent.iter().map(|(e, _, _)| e.id.clone()).collect();
             let answers = crate::inbound::mail_answers(c, &ids)?;
             Ok((pending, sent, answers))

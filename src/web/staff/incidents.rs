@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::On;
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
-use crate::db::incidents::{self, status, Incident, Update};
+use crate::db::incidents::{self, Incident, Update};
 use crate::db::tickets::{self as store, Ticket};
 use crate::db::DbConn;
 use crate::domain::codes::*;
@@ -283,7 +283,8 @@ async fn show_page(
     let (i, candidates, (linked, linked_count), updates) = state
         .db(move |c| {
             let i = incidents::find(c, &id)?.ok_or(AppError::NotFound)?;
-            let candidates = if i.status == status::PROPOSED { incidents::matching(c, &i, SHOWN)? } else { Vec::new() };
+            let candidates =
+                if i.status == IncidentStatus::Proposed { incidents::matching(c, &i, SHOWN)? } else { Vec::new() };
             let linked = incidents::linked_tickets(c, &i.id, SHOWN)?;
             let updates = incidents::updates(c, &i.id)?;
             Ok((i, candidates, linked, updates))

@@ -8,8 +8,8 @@ use askama::Template;
 use crate::auth::csrf::{CsrfForm, CsrfToken, NoFields};
 use crate::auth::Staff;
 use crate::db::audit::{self, Entry};
-use crate::db::outbox::{self, status, Message};
-use crate::domain::codes::Role;
+use crate::db::outbox::{self, Message};
+use crate::domain::codes::{MailStatus, Role};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::lang::PageLang;
@@ -35,9 +35,9 @@ pub async fn show(
     let sections = state
         .db(|c| {
             Ok(vec![
-                ("outbox-dead", outbox::list(c, status::DEAD, 200)?),
-                ("outbox-pending", outbox::list(c, status::PENDING, 200)?),
-                ("outbox-sent", outbox::list(c, status::SENT, 50)?),
+                ("outbox-dead", outbox::list(c, MailStatus::Dead, 200)?),
+                ("outbox-pending", outbox::list(c, MailStatus::Pending, 200)?),
+                ("outbox-sent", outbox::list(c, MailStatus::Sent, 50)?),
             ])
         })
         .await?;

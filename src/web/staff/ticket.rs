@@ -13,7 +13,7 @@ use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
 use crate::db::canned::{self, Canned};
 use crate::db::incidents;
-use crate::db::tickets::{self as store, event_kind, Ticket};
+use crate::db::tickets::{self as store, Ticket};
 use crate::db::users::{self, User};
 use crate::db::DbConn;
 use crate::domain::codes::*;
@@ -189,7 +189,7 @@ async fn page(
             let changed = draft.since.is_some_and(|since| e.created_at > since);
             let mut view = super::words::event(lang, e);
             // Staff see what assignment entries hold: the new assignee.
-            if kind == event_kind::ASSIGNED && view.body.is_empty() {
+            if kind == EventKind::Assigned && view.body.is_empty() {
                 view.body = lang.t("agent-nobody");
             }
             StaffEvent { view, internal, author, changed }

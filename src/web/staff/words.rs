@@ -6,7 +6,7 @@
 //! state) is said as labels in the page's language (`supervisor.ftl`).
 
 use crate::db::routing::Escalation;
-use crate::db::tickets::{event_kind, Event};
+use crate::db::tickets::Event;
 use crate::domain::codes::*;
 use crate::i18n::Lang;
 pub use crate::present::words::rule_label;
@@ -26,9 +26,9 @@ pub fn event(lang: Lang, e: Event) -> EventView {
         view.title = title;
     }
     match kind {
-        event_kind::STATUS_CHANGED => view.body = Status::parse(&body).map(|s| status(lang, s)).unwrap_or(body),
-        event_kind::OUT_OF_SCOPE => view.body = lang.t("staff-guide-out_of_scope"),
-        event_kind::RATED => view.body = crate::web::satisfaction::rated_words(lang, &body),
+        EventKind::StatusChanged => view.body = Status::parse(&body).map(|s| status(lang, s)).unwrap_or(body),
+        EventKind::OutOfScope => view.body = lang.t("staff-guide-out_of_scope"),
+        EventKind::Rated => view.body = crate::web::satisfaction::rated_words(lang, &body),
         _ => {}
     }
     view
