@@ -32,17 +32,8 @@ const BATCH: i64 = 20;
 impl Worker {
     /// Runs until the process ends.
     pub async fn run(self: Arc<Self>) {
-        loop {
-            let me = self.clone();
-            let sent = tokio::task::spawn_blocking(move || me.send_due()).await;
-            match sent {
-                Ok(Ok(n)) if n > 0 => continue,
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "outbox: cannot reach the database"),
-                Err(e) => tracing::error!(error = %e, "outbox worker task failed"),
-            }
-            tokio::time::sleep(self.poll).await;
-        }
+        let poll = self.poll;
+        super::repeat("mail", poll, move || self.send_due().map(super::Round::Handled)).await
     }
 
     /// Sends what is due; returns how many messages it handled.

@@ -15,3 +15,35 @@ pub mod mail;
 pub mod payments;
 pub mod sweeps;
 pub mod webhooks;
+
+use std::time::Duration;
+
+/// What a round of a job did.
+pub enum Round {
+    /// It handled this many items: with more than none, another round
+    /// starts at once (a backlog drains without waiting).
+    Handled(usize),
+    /// It ran on a schedule: the next round waits, whatever it did.
+    Done,
+}
+
+/// Runs `round` on the blocking pool until the process ends: again at once
+/// while it finds work, else after `pause`. A failed round (the database
+/// away, say) is logged and tried again after `pause`; nothing is lost, as
+/// what it claimed comes back when its lease ends.
+pub async fn repeat<F>(job: &'static str, pause: Duration, round: F)
+where
+    F: Fn() -> Result<Round, String> + Send + Sync + 'static,
+{
+    let round = std::sync::Arc::new(round);
+    loop {
+        let this = round.clone();
+        match tokio::task::spawn_blocking(move || this()).await {
+            Ok(Ok(Round::Handled(n))) if n > 0 => continue,
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(job, error = %e, "round failed"),
+            Err(e) => tracing::error!(job, error = %e, "round panicked"),
+        }
+        tokio::time::sleep(pause).await;
+    }
+}

@@ -37,20 +37,12 @@ pub struct Worker {
 impl Worker {
     /// Runs until the process ends.
     pub async fn run(self: Arc<Self>) {
-        loop {
-            let me = self.clone();
-            let work = move || -> Result<usize, String> {
-                let now = crate::clock::now();
-                Ok(me.check_due(now)? + me.refresh_refund(now)?)
-            };
-            match tokio::task::spawn_blocking(work).await {
-                Ok(Ok(n)) if n > 0 => continue,
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "payment checks: cannot reach the database"),
-                Err(e) => tracing::error!(error = %e, "payment check worker task failed"),
-            }
-            tokio::time::sleep(self.poll).await;
-        }
+        let poll = self.poll;
+        super::repeat("payments", poll, move || {
+            let now = crate::clock::now();
+            Ok(super::Round::Handled(self.check_due(now)? + self.refresh_refund(now)?))
+        })
+        .await
     }
 
     /// Runs the next due check, if any; how many it handled (0 or 1). One

@@ -19,17 +19,10 @@ impl Sweeper {
     /// Runs until the process ends: one sweep at start, then one every
     /// `every`.
     pub async fn run(self: Arc<Self>) {
-        loop {
-            let me = self.clone();
-            let swept =
-                tokio::task::spawn_blocking(move || sweeps::run(&me.pools.write, &me.limits, crate::clock::now()))
-                    .await;
-            match swept {
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "sweep failed"),
-                Err(e) => tracing::error!(error = %e, "sweep task failed"),
-            }
-            tokio::time::sleep(self.every).await;
-        }
+        let every = self.every;
+        super::repeat("sweeps", every, move || {
+            sweeps::run(&self.pools.write, &self.limits, crate::clock::now()).map(|_| super::Round::Done)
+        })
+        .await
     }
 }

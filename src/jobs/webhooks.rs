@@ -40,17 +40,10 @@ fn client(host: &str, address: std::net::SocketAddr) -> Result<reqwest::blocking
 }
 
 impl Worker {
+    /// Runs until the process ends.
     pub async fn run(self: Arc<Self>) {
-        loop {
-            let me = self.clone();
-            match tokio::task::spawn_blocking(move || me.work()).await {
-                Ok(Ok(n)) if n > 0 => continue,
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "webhooks: cannot reach the database"),
-                Err(e) => tracing::error!(error = %e, "webhook worker task failed"),
-            }
-            tokio::time::sleep(self.poll).await;
-        }
+        let poll = self.poll;
+        super::repeat("webhooks", poll, move || self.work().map(super::Round::Handled)).await
     }
 
     /// Queues new events' deliveries and sends what is due; how much it did.
