@@ -74,6 +74,12 @@ pub fn last_verified(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Option<C
         .optional()
 }
 
+/// How many times a ticket's payment was asked about (jobs are kept once
+/// done).
+pub fn checks_made(conn: &mut DbConn, ticket_id: &str) -> QueryResult<i64> {
+    payment_jobs::table.filter(payment_jobs::ticket_id.eq(ticket_id)).count().get_result(conn)
+}
+
 /// The job is over (its check recorded).
 pub fn finish(conn: &mut DbConn, job_id: &str, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(payment_jobs::table.find(job_id))

@@ -7,6 +7,7 @@ pub mod china;
 pub mod codes;
 pub mod complaint;
 pub mod completeness;
+pub mod finding;
 pub mod intake;
 pub mod next_steps;
 pub mod reference;

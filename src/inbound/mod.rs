@@ -128,6 +128,19 @@ pub struct Incoming {
     pub automatic: bool,
     /// Written in Chinese: the language of any answer.
     pub chinese: bool,
+    /// The receiving server found the From forged: its topmost
+    /// `Authentication-Results` says a DMARC, DKIM or SPF check failed.
+    pub forged: bool,
+}
+
+/// Whether an `Authentication-Results` header (RFC 8601) reports a failed
+/// DMARC, DKIM or SPF check: `dmarc=fail`, `dkim=fail`, `spf=fail`. A
+/// softfail, a neutral or no result is not a failure (many senders publish
+/// nothing); only a verdict against the sender is.
+pub fn authentication_failed(results: &str) -> bool {
+    results
+        .split(|c: char| c == ';' || c.is_whitespace())
+        .any(|w| ["dmarc=fail", "dkim=fail", "spf=fail"].iter().any(|f| w.eq_ignore_ascii_case(f)))
 }
 
 /// Reads a message (or only its header, for one over the size limit).
@@ -176,9 +189,20 @@ pub fn read(raw: &[u8]) -> Incoming {
         .collect();
     let subject = scrub(m.subject().unwrap_or(""));
     let chinese = format!("{subject}{text}").chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    // The topmost header is our own receiving server's; one further down
+    // could have been written by anyone on the way.
+    // (mail_parser's `header_raw` gives the last of a repeated header, so
+    // the first is read from the raw message here.)
+    let forged = m
+        .headers()
+        .iter()
+        .find(|h| h.name == mail_parser::HeaderName::AuthenticationResults)
+        .and_then(|h| m.raw_message.get(h.offset_start as usize..h.offset_end as usize))
+        .is_some_and(|raw| authentication_failed(&String::from_utf8_lossy(raw)));
     Incoming {
         message_id: scrub(m.message_id().unwrap_or("")),
         automatic: text::is_automatic(&header, &sender),
+        forged,
         sender,
         subject,
         recipients,
@@ -228,6 +252,12 @@ pub fn handle(
         let ticket = match &about {
             Some(About::Ticket(t)) => Some(t),
             _ => None,
+        };
+        // Mail about an anonymised ticket is kept without who sent it and
+        // what they called it.
+        let m = match ticket {
+            Some(t) if t.contact_email.is_empty() => Incoming { sender: String::new(), subject: String::new(), ..m },
+            _ => m,
         };
         record(conn, place, &m, outcome, ticket.map(|t| t.id.as_str()), now)?;
         Ok(Some(outcome))
@@ -319,8 +349,12 @@ fn body_of(m: &Incoming) -> String {
 /// What a message is about.
 enum About {
     Ticket(Box<store::Ticket>),
-    /// An escalation's packet (by its id).
-    Escalation(String),
+    /// An escalation's packet (by its id); `by_token`: sent to the packet's
+    /// own reply address, which only its recipient was given.
+    Escalation {
+        id: String,
+        by_token: bool,
+    },
 }
 
 /// What a message is about: the token of the address it was sent to, else
@@ -340,20 +374,28 @@ fn find_target(conn: &mut DbConn, m: &Incoming, settings: &Settings) -> QueryRes
                 .first(conn)
                 .optional()?;
             if let Some(id) = escalation {
-                return Ok(Some(About::Escalation(id)));
+                return Ok(Some(About::Escalation { id, by_token: true }));
             }
         }
     }
+    // A Message-ID is no secret (a webhook delivery's id is sent to its
+    // endpoint in a header, and a mail's travels with every copy of it):
+    // an answer threads only to mail that went to its sender, and never to
+    // a webhook delivery. A packet's answer is weighed by who sent it
+    // (`answer_to_packet`).
     for answered in m.answers.iter().take(20) {
         let id = format!("<{}>", answered.trim_matches(|c| c == '<' || c == '>'));
-        let sent: Option<(Option<String>, Option<String>)> = outbox::table
+        let sent: Option<(Option<String>, Option<String>, String)> = outbox::table
             .filter(outbox::message_id.eq(&id))
-            .select((outbox::ticket_id, outbox::escalation_id))
+            .filter(outbox::kind.ne(MailKind::Webhook))
+            .select((outbox::ticket_id, outbox::escalation_id, outbox::recipient))
             .first(conn)
             .optional()?;
         match sent {
-            Some((Some(ticket), _)) => return Ok(store::find_by_id(conn, &ticket)?.map(|t| About::Ticket(Box::new(t)))),
-            Some((None, Some(escalation))) => return Ok(Some(About::Escalation(escalation))),
+            Some((_, Some(escalation), _)) => return Ok(Some(About::Escalation { id: escalation, by_token: false })),
+            Some((Some(ticket), None, recipient)) if crate::domain::text::same_email(&recipient, &m.sender) => {
+                return Ok(store::find_by_id(conn, &ticket)?.map(|t| About::Ticket(Box::new(t))))
+            }
             _ => {}
         }
     }
@@ -368,8 +410,20 @@ fn answer_to_packet(
     conn: &mut DbConn,
     m: &Incoming,
     escalation_id: &str,
+    by_token: bool,
     now: NaiveDateTime,
 ) -> QueryResult<InboundOutcome> {
+    // As for a ticket: a looping program, or a flood of forged answers,
+    // must not bury the escalation (or, once it is answered, every grouped
+    // ticket in notes).
+    let this_hour: i64 = escalation_mail_answers::table
+        .filter(escalation_mail_answers::escalation_id.eq(escalation_id))
+        .filter(escalation_mail_answers::received_at.gt(now - chrono::Duration::hours(1)))
+        .count()
+        .get_result(conn)?;
+    if this_hour >= EMAILS_PER_TICKET_PER_HOUR {
+        return Ok(InboundOutcome::Refused);
+    }
     // Locked, as a supervisor's answer locks it (before its tickets): the
     // answer lands either while it waits or after, never in between.
     let waiting =
@@ -379,7 +433,10 @@ fn answer_to_packet(
         .filter(outbox::kind.eq(MailKind::EscalationPacket))
         .select(outbox::recipient)
         .load(conn)?;
-    let from_recipient = sent_to.iter().any(|r| crate::domain::text::same_email(r, &m.sender));
+    // A From can be forged: only an answer to the packet's own reply
+    // address (which only its recipient was given), from that recipient's
+    // address, and not found forged by our receiving server, counts as theirs.
+    let from_recipient = by_token && !m.forged && sent_to.iter().any(|r| crate::domain::text::same_email(r, &m.sender));
     let body = body_of(m);
     diesel::insert_into(escalation_mail_answers::table)
         .values((
@@ -446,9 +503,16 @@ fn act(
     }
     let ticket = match about {
         None => return answer_unmatched(conn, m, now),
-        Some(About::Escalation(id)) => return answer_to_packet(conn, m, id, now),
+        Some(About::Escalation { id, by_token }) => return answer_to_packet(conn, m, id, *by_token, now),
         Some(About::Ticket(t)) => t,
     };
+    // A ticket the retention purge anonymised is no conversation any more:
+    // the mail is answered as one that matched no ticket (a pointer to the
+    // form), and kept without its sender (`handle`) — nothing puts the
+    // address back.
+    if ticket.contact_email.is_empty() {
+        return answer_unmatched(conn, m, now);
+    }
     // A looping mail program, or someone forging the customer's address,
     // must not bury a ticket: past this many emails an hour, more are
     // recorded and refused.
@@ -461,7 +525,8 @@ fn act(
         return Ok(InboundOutcome::Refused);
     }
     let body = body_of(m);
-    let is_customer = crate::domain::text::same_email(&ticket.contact_email, &m.sender);
+    // The customer's address, and not found forged by our receiving server.
+    let is_customer = crate::domain::text::same_email(&ticket.contact_email, &m.sender) && !m.forged;
     if !is_customer {
         // Not trusted to reopen, pause or add anything the customer would
         // see: the agent reads it as a note and decides.
@@ -498,10 +563,11 @@ const UNMATCHED_ANSWERS_PER_HOUR: i64 = 30;
 
 /// One polite answer a day per address, with the form's link.
 fn answer_unmatched(conn: &mut DbConn, m: &Incoming, now: NaiveDateTime) -> QueryResult<InboundOutcome> {
-    let answered_today: i64 = inbound_mail::table
-        .filter(inbound_mail::sender.eq(&m.sender))
-        .filter(inbound_mail::outcome.eq(InboundOutcome::Unmatched.as_str()))
-        .filter(inbound_mail::received_at.gt(now - chrono::Duration::days(1)))
+    // Counted on the answers queued (the inbound log may keep no sender).
+    let answered_today: i64 = outbox::table
+        .filter(outbox::kind.eq(MailKind::InboundUnmatched))
+        .filter(outbox::recipient.eq(&m.sender))
+        .filter(outbox::created_at.gt(now - chrono::Duration::days(1)))
         .count()
         .get_result(conn)?;
     // A sender's address can be forged: an overall cap keeps a flood of
@@ -550,6 +616,21 @@ pub fn log(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Logged>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_dmarc_dkim_or_spf_result_marks_the_sender_forged() {
+        assert!(authentication_failed("mx.example; dmarc=fail (p=reject) header.from=example.com"));
+        assert!(authentication_failed("mx.example; spf=pass; DKIM=FAIL header.d=example.com"));
+        assert!(authentication_failed("mx.example;spf=fail smtp.mailfrom=x@example.com"));
+        assert!(!authentication_failed("mx.example; dmarc=pass; dkim=pass; spf=softfail"));
+        assert!(!authentication_failed("mx.example; none"));
+        let raw = b"Authentication-Results: mx.paydesk.test; dmarc=fail header.from=example.com\r\n\
+                    Authentication-Results: relay.example; dmarc=pass\r\nFrom: a@example.com\r\n\r\nhi\r\n";
+        assert!(read(raw).forged, "the topmost result is ours");
+        let raw = b"Authentication-Results: mx.paydesk.test; dmarc=pass\r\n\
+                    Authentication-Results: forged.example; dmarc=fail\r\nFrom: a@example.com\r\n\r\nhi\r\n";
+        assert!(!read(raw).forged, "one further down could be anyone's");
+    }
 
     #[test]
     fn plus_addresses_carry_the_token() {

@@ -11,9 +11,8 @@ use chrono::{Duration, NaiveDateTime, Timelike};
 
 use crate::db::new_id;
 use crate::db::payments::{self as store, Check};
-use crate::db::tickets::{self, insert_event, NewEvent, Ticket};
+use crate::db::tickets::{self, Ticket};
 use crate::db::{backend, Pools};
-use crate::domain::codes::{EventAuthor, EventKind};
 use crate::payments::{CheckError, Payments};
 use diesel::Connection;
 
@@ -84,21 +83,16 @@ impl Worker {
             }
             match outcome {
                 Ok((check, refund_number)) => {
-                    // A refund the merchant started is followed from now on.
-                    if let Some(number) = refund_number {
-                        store::track_refund(c, &ticket.id, &check.provider, &number, now + self.refund_due, now)?;
-                    }
-                    let previous = store::last_verified(c, &ticket.id)?;
-                    store::record(c, &check)?;
-                    note(c, &ticket, &check, now)?;
-                    // The same finding again (a second check, a retry) is
-                    // recorded, not acted on or told twice.
-                    let same = previous.is_some_and(|p| {
-                        (p.state, p.bill_state, p.amount_cents) == (check.state, check.bill_state, check.amount_cents)
-                    });
-                    if !same {
-                        crate::ops::payments::act(c, &ticket.id, &check, &self.rules, now)?;
-                    }
+                    let refund = refund_number.as_deref();
+                    crate::ops::payments::record_finding(
+                        c,
+                        &current,
+                        check,
+                        refund,
+                        self.refund_due,
+                        &self.rules,
+                        now,
+                    )?;
                     store::finish(c, &job.id, now)
                 }
                 Err(e) if job.attempts >= self.max_attempts => {
@@ -108,7 +102,7 @@ impl Worker {
                         ..blank(&ticket, self.provider_name(&ticket), now)
                     };
                     store::record(c, &check)?;
-                    note(c, &ticket, &check, now)?;
+                    crate::ops::payments::note_check(c, &ticket.id, &check, now)?;
                     store::finish(c, &job.id, now)
                 }
                 Err(e) => {
@@ -202,16 +196,4 @@ fn blank(t: &Ticket, provider: &str, now: NaiveDateTime) -> Check {
         problem: String::new(),
         checked_at: now,
     }
-}
-
-/// An internal timeline entry: what the check found.
-fn note(conn: &mut crate::db::DbConn, t: &Ticket, check: &Check, now: NaiveDateTime) -> diesel::QueryResult<()> {
-    let body = match &check.bill_state {
-        Some(bill) => format!("{} · {}", check.state, bill),
-        None => check.state.to_string(),
-    };
-    let entry =
-        NewEvent { is_public: false, ..NewEvent::public(EventKind::PaymentChecked, EventAuthor::System, &body) };
-    insert_event(conn, &t.id, entry, now)?;
-    Ok(())
 }

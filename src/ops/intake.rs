@@ -341,8 +341,14 @@ pub fn add_facts(
         after_reply(conn, &t, rules, now)?;
         let updated = crate::db::backend::lock_ticket(conn, &t.id)?.ok_or(diesel::result::Error::NotFound)?;
         crate::ops::routing::after_customer_facts(conn, &updated, rules, now)?;
-        // A new (or corrected) order number is checked at the provider.
-        if added.order_number.is_some() && payments.checks(updated.payment_method, updated.order_number.as_deref()) {
+        // A new (or corrected) order number is checked at the provider, a
+        // few times a ticket at most: past that an agent asks (nobody tries
+        // number after number through one ticket).
+        let asked = crate::db::payments::checks_made(conn, &t.id)?;
+        if added.order_number.is_some()
+            && payments.checks(updated.payment_method, updated.order_number.as_deref())
+            && asked < crate::domain::finding::CHECKS_BY_CUSTOMER
+        {
             crate::db::payments::enqueue(conn, &t.id, now)?;
         }
         Ok(CustomerMessage::Added)

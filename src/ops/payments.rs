@@ -54,6 +54,76 @@ pub fn request_check(
     })
 }
 
+/// What a verified answer about a ticket's payment does, inside the
+/// caller's transaction (the ticket locked): it is recorded, with an
+/// internal note. When it fits what the customer stated
+/// (`domain::finding`), a refund the merchant started is followed and the
+/// finding is acted on and told ([`act`]). When it does not, the agent sees
+/// it marked so and the customer is only asked to check the number: they
+/// learn nothing of a payment that may be someone else's. The same finding
+/// again (a second check, a retry) is recorded, not acted on or told twice.
+#[allow(clippy::too_many_arguments)]
+pub fn record_finding(
+    conn: &mut DbConn,
+    t: &crate::db::tickets::Ticket,
+    mut check: crate::db::payments::Check,
+    refund_number: Option<&str>,
+    refund_due: chrono::Duration,
+    rules: &crate::routing::Rules,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<()> {
+    use crate::domain::codes::Status;
+    let misfits = crate::domain::finding::misfits(t.amount_cents, t.occurred_at, check.amount_cents, check.paid_at);
+    if !misfits.is_empty() {
+        let facts: Vec<&str> = misfits.iter().map(|f| f.as_str()).collect();
+        check.problem = format!("{MISFIT}: {}", facts.join(", "));
+    }
+    let previous = store::last_verified(conn, &t.id)?;
+    store::record(conn, &check)?;
+    note_check(conn, &t.id, &check, now)?;
+    if misfits.is_empty() {
+        if let Some(number) = refund_number {
+            store::track_refund(conn, &t.id, &check.provider, number, now + refund_due, now)?;
+        }
+    }
+    let same = previous.is_some_and(|p| {
+        (p.state, p.bill_state, p.amount_cents, p.problem == check.problem)
+            == (check.state, check.bill_state, check.amount_cents, true)
+    });
+    if same {
+        return Ok(());
+    }
+    if misfits.is_empty() {
+        act(conn, &t.id, &check, rules, now)?;
+    } else if !matches!(t.status, Status::Closed | Status::Resolved) && !t.contact_email.is_empty() {
+        tell(conn, t, "check_number", &check.provider, &[], now)?;
+    }
+    Ok(())
+}
+
+/// The internal timeline entry for a check: what it found, and why it was
+/// not trusted or not acted on, if so.
+pub fn note_check(
+    conn: &mut DbConn,
+    ticket_id: &str,
+    check: &crate::db::payments::Check,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<()> {
+    let body = match &check.bill_state {
+        Some(bill) => format!("{} · {}", check.state, bill),
+        None => check.state.to_string(),
+    };
+    let body = if check.problem.is_empty() { body } else { format!("{body} · {}", check.problem) };
+    let entry =
+        NewEvent { is_public: false, ..NewEvent::public(EventKind::PaymentChecked, EventAuthor::System, &body) };
+    insert_event(conn, ticket_id, entry, now)?;
+    Ok(())
+}
+
+/// How a finding that does not fit what the customer said is marked for
+/// the agent (and the customer's page offers the number to correct).
+pub const MISFIT: &str = "does not match what the customer said";
+
 /// Acts on a verified check of a ticket's payment, by the first payment
 /// rule that holds (the rules file's `[[payment]]`), inside the caller's
 /// transaction: routes the ticket, escalates to the provider, routes it

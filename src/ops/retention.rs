@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use crate::db::audit::{self, Entry};
-use crate::db::schema::{inbound_mail, outbox, screenshot_drafts, screenshots, tickets};
+use crate::db::schema::{inbound_mail, outbox, screenshot_drafts, screenshots, ticket_events, tickets};
 use crate::db::tickets::{insert_event, NewEvent};
 use crate::db::DbConn;
 use crate::domain::codes::{EventAuthor, EventKind, MailKind, MailStatus};
@@ -120,6 +120,24 @@ fn delete_mail_files(conn: &mut DbConn, limit: i64) -> QueryResult<usize> {
     Ok(deleted)
 }
 
+/// Takes the addresses out of these tickets' internal notes (an email from
+/// someone other than the customer is kept as `✉ sender: words`).
+fn redact_notes(conn: &mut DbConn, ticket_ids: &[String]) -> QueryResult<()> {
+    let notes: Vec<(String, String)> = ticket_events::table
+        .filter(ticket_events::ticket_id.eq_any(ticket_ids))
+        .filter(ticket_events::kind.eq(EventKind::InternalNote))
+        .filter(ticket_events::body.like("%@%"))
+        .select((ticket_events::id, ticket_events::body))
+        .load(conn)?;
+    for (id, body) in notes {
+        let redacted = redact_addresses(&body);
+        if redacted != body {
+            diesel::update(ticket_events::table.find(&id)).set(ticket_events::body.eq(redacted)).execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
 /// Purges what `plan` finds. A ticket reopened meanwhile is left alone: each
 /// update re-checks the condition it was chosen by.
 pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64) -> QueryResult<Done> {
@@ -201,6 +219,8 @@ pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64)
             diesel::update(inbound_mail::table.filter(inbound_mail::ticket_id.eq(&t.id)))
                 .set((inbound_mail::sender.eq(""), inbound_mail::subject.eq("")))
                 .execute(conn)?;
+            // And in the notes that name who wrote about it (`✉ sender:`).
+            redact_notes(conn, std::slice::from_ref(&t.id))?;
             // Never the address itself in the audit log.
             let entry = Entry {
                 actor_id: None,
@@ -231,7 +251,35 @@ pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64)
         )
         .set((inbound_mail::sender.eq(""), inbound_mail::subject.eq("")))
         .execute(conn)?;
+        // And the answers we sent them (the form's link) keep it as long.
+        diesel::update(
+            outbox::table
+                .filter(outbox::kind.eq(MailKind::InboundUnmatched))
+                .filter(outbox::status.ne(MailStatus::Pending))
+                .filter(outbox::created_at.lt(cutoff.min(now - chrono::Duration::days(1))))
+                .filter(outbox::recipient.ne("")),
+        )
+        .set(outbox::recipient.eq(""))
+        .execute(conn)?;
     }
+    // What reached an anonymised ticket after it was anonymised, kept with
+    // its sender before paydesk stopped doing so: the same goes for it.
+    let anonymised = tickets::table.filter(tickets::contact_email.eq("")).select(tickets::id.nullable());
+    diesel::update(
+        inbound_mail::table.filter(inbound_mail::sender.ne("")).filter(inbound_mail::ticket_id.eq_any(anonymised)),
+    )
+    .set((inbound_mail::sender.eq(""), inbound_mail::subject.eq("")))
+    .execute(conn)?;
+    let quoting: Vec<String> = ticket_events::table
+        .inner_join(tickets::table)
+        .filter(tickets::contact_email.eq(""))
+        .filter(ticket_events::kind.eq(EventKind::InternalNote))
+        .filter(ticket_events::body.like("%@%"))
+        .select(ticket_events::ticket_id)
+        .distinct()
+        .limit(limit)
+        .load(conn)?;
+    redact_notes(conn, &quoting)?;
     // Screenshots kept for a refused form that was never sent again.
     diesel::delete(screenshot_drafts::table.filter(screenshot_drafts::created_at.lt(now - chrono::Duration::days(1))))
         .execute(conn)?;

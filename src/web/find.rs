@@ -22,7 +22,7 @@ use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::db::outbox;
 use crate::db::tickets as store;
 use crate::domain::codes::MailKind;
-use crate::domain::reference::{hash_secret, normalize_reference};
+use crate::domain::reference::normalize_reference;
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -127,13 +127,14 @@ pub async fn submit(
             return html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
         }
     };
-    // Per client address (the filing quota), then per reference and per
-    // email: counted before the lookup, matched or not.
-    let email_key = format!("email:{}", hash_secret(&wanted.email.to_lowercase()));
-    let limited = state
-        .check_intake_rate(&req)
-        .and_then(|_| state.limits.find.check(format!("ref:{}", wanted.reference)).map(|_| ()))
-        .and_then(|_| state.limits.find.check(email_key).map(|_| ()));
+    // The filing quota per address; then this asker's wrong guesses. Only
+    // failures count, and only against whoever made them: nobody can spend
+    // a request's or an address's tries and lock its owner out.
+    let asker = super::rate_limit::client_address(&req, &state.config);
+    let limited = state.check_intake_rate(&req).and_then(|_| match state.limits.find_misses.blocked(&asker) {
+        Some(wait) => Err(AppError::TooManyAttempts { retry_after_secs: wait as i64 }),
+        None => Ok(()),
+    });
     if let Err(AppError::TooManyAttempts { retry_after_secs }) = limited {
         view.limited = Some((retry_after_secs + 59) / 60);
         let mut res = html_status(StatusCode::TOO_MANY_REQUESTS, view)?;
@@ -143,21 +144,29 @@ pub async fn submit(
     limited?;
     let reference = wanted.reference.clone();
     let ticket = state.db(move |c| Ok(store::find_by_reference(c, &reference)?)).await?;
-    if let Some(t) = ticket.filter(|t| crate::domain::text::same_email(&t.contact_email, &wanted.email)) {
-        // Queued in the background: the answer does not wait for the write,
-        // so a match is no slower than a miss. The worker mints the link
-        // when it sends (stored hashed, as for every customer email).
-        let state = state.clone();
-        actix_web::rt::spawn(async move {
-            let queued = state
-                .write(move |c| {
-                    Ok(outbox::enqueue(c, MailKind::FreshLink, &t.id, None, &t.contact_email, t.language, now())?)
-                })
-                .await;
-            if let Err(e) = queued {
-                tracing::warn!(error = %e, "find my request: the fresh link was not queued");
-            }
-        });
+    match ticket.filter(|t| crate::domain::text::same_email(&t.contact_email, &wanted.email)) {
+        // A few fresh links an hour for one request, whoever asks (the
+        // owner's inbox is not flooded); past that, the same answer and no
+        // mail.
+        Some(t) if state.limits.find.check(format!("ref:{}", t.reference)).is_ok() => {
+            // Queued in the background: the answer does not wait for the
+            // write, so a match is no slower than a miss. The worker mints
+            // the link when it sends (stored hashed, as for every customer
+            // email).
+            let state = state.clone();
+            actix_web::rt::spawn(async move {
+                let queued = state
+                    .write(move |c| {
+                        Ok(outbox::enqueue(c, MailKind::FreshLink, &t.id, None, &t.contact_email, t.language, now())?)
+                    })
+                    .await;
+                if let Err(e) = queued {
+                    tracing::warn!(error = %e, "find my request: the fresh link was not queued");
+                }
+            });
+        }
+        Some(_) => {}
+        None => state.limits.find_misses.failed(asker),
     }
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/find?sent=1")).finish())
 }

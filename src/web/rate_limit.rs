@@ -115,14 +115,66 @@ pub struct RateLimits {
     pub sign_in: Limit,
     /// The staff API, per token (its hash: no token is kept in memory).
     pub api: Limit<String>,
-    /// "Find my request": fresh links asked for one reference, or for one
-    /// email address (by their hash), an hour. Counted whether or not they
-    /// match a request, so the limit tells nothing either.
+    /// "Find my request": fresh links mailed for one request an hour
+    /// (counted for right pairs only: the owner's inbox is not flooded).
     pub find: Limit<String>,
+    /// "Find my request": wrong reference-and-email pairs, per asking
+    /// address.
+    pub find_misses: Failures,
 }
 
-/// Fresh links a reference, or an email address, may be sent an hour.
+/// Fresh links one request may be mailed an hour.
 pub const FIND_PER_HOUR: u32 = 3;
+
+/// Wrong reference-and-email pairs one address may try at "find my
+/// request" in an hour.
+pub const FIND_MISSES_PER_HOUR: usize = 3;
+
+/// Failures counted per key over a sliding window, only when they
+/// happen, and asked about without counting: "find my request" counts an
+/// asker's wrong guesses (never their right ones, and never against the
+/// request they guessed at, so nobody can lock its owner out). governor's
+/// limiters count every check, which is why this one is written here.
+pub struct Failures<K: Hash + Eq + Clone = IpAddr> {
+    max: usize,
+    window: std::time::Duration,
+    seen: std::sync::Mutex<std::collections::HashMap<K, Vec<std::time::Instant>>>,
+}
+
+impl<K: Hash + Eq + Clone> Failures<K> {
+    pub fn new(max: usize, window: std::time::Duration) -> Self {
+        Failures { max, window, seen: Default::default() }
+    }
+
+    /// `Some(seconds to wait)` while `key` has failed `max` times within
+    /// the window.
+    pub fn blocked(&self, key: &K) -> Option<u64> {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let times = seen.get(key)?;
+        let recent: Vec<_> = times.iter().filter(|t| t.elapsed() < self.window).collect();
+        if self.max == 0 || recent.len() < self.max {
+            return None;
+        }
+        // Free again when the oldest of the last `max` failures leaves the
+        // window.
+        let oldest = recent[recent.len() - self.max];
+        Some(self.window.saturating_sub(oldest.elapsed()).as_secs() + 1)
+    }
+
+    /// Counts one failure for `key`.
+    pub fn failed(&self, key: K) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        // Keys whose failures have all left the window are dropped, so the
+        // map holds only recent askers.
+        if seen.len() >= PRUNE_EVERY as usize {
+            let window = self.window;
+            seen.retain(|_, times| times.iter().any(|t| t.elapsed() < window));
+        }
+        let times = seen.entry(key).or_default();
+        times.retain(|t| t.elapsed() < self.window);
+        times.push(std::time::Instant::now());
+    }
+}
 
 impl RateLimits {
     pub fn new(config: &Config) -> Self {
@@ -131,6 +183,7 @@ impl RateLimits {
             sign_in: Limit::per_minute(config.sign_in_per_minute),
             api: Limit::per_minute(config.api_per_minute),
             find: Limit::per_hour(FIND_PER_HOUR),
+            find_misses: Failures::new(FIND_MISSES_PER_HOUR, std::time::Duration::from_secs(3600)),
         }
     }
 }
@@ -179,6 +232,27 @@ mod tests {
             other => panic!("expected a wait, got {other:?}"),
         }
         assert!(limit.check(b).is_ok(), "another address has its own quota");
+    }
+
+    #[test]
+    fn failures_are_counted_only_when_they_happen_and_per_key() {
+        let failures: Failures = Failures::new(3, std::time::Duration::from_secs(3600));
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        for _ in 0..10 {
+            assert_eq!(failures.blocked(&a), None, "asking counts nothing");
+        }
+        for _ in 0..3 {
+            assert_eq!(failures.blocked(&a), None);
+            failures.failed(a);
+        }
+        let wait = failures.blocked(&a).expect("three failures: blocked");
+        assert!((3500..=3601).contains(&wait), "{wait}");
+        assert_eq!(failures.blocked(&b), None, "another asker is not");
+        let short: Failures = Failures::new(1, std::time::Duration::from_millis(30));
+        short.failed(a);
+        assert!(short.blocked(&a).is_some());
+        std::thread::sleep(std::time::Duration::from_millis(40));
+        assert_eq!(short.blocked(&a), None, "failures leave the window");
     }
 
     #[test]

@@ -320,9 +320,10 @@ async fn tracking_page(
             ))
         })
         .await?;
-    // The provider knows no payment with the number given: it may be
-    // corrected here.
-    let number_not_found = payment.state() == Some(CheckState::NotFound);
+    // The provider knows no payment with the number given, or what it knows
+    // does not fit what the customer said: the number may be corrected here.
+    let number_not_found = payment.state() == Some(CheckState::NotFound)
+        || payment.checks.last().is_some_and(|c| c.problem.starts_with(crate::ops::payments::MISFIT));
     let Typed {
         message: message_value,
         facts: typed_facts,

@@ -49,11 +49,14 @@ pub enum TargetError {
     Unresolved,
     #[error("the host is on a loopback, private or otherwise internal network ({0}); allowed only with --webhooks-allow-private")]
     Private(IpAddr),
+    #[error("plain http:// would carry customers' data unencrypted: use https:// (http:// only with --webhooks-allow-private, for a server on this machine or network)")]
+    PlainHttp,
 }
 
-/// Checks an endpoint's address: http(s), a host that resolves, and (unless
-/// `allow_private`) only to public addresses, so that a webhook cannot be
-/// made to reach the internal network. Checked when registered and again
+/// Checks an endpoint's address: https (http too with `allow_private`), a
+/// host that resolves, and (unless `allow_private`) only to public
+/// addresses, so that a webhook cannot be made to reach the internal
+/// network. Checked when registered and again
 /// before each delivery (a name can be pointed elsewhere later).
 pub fn check_target(url: &str, allow_private: bool) -> Result<(reqwest::Url, SocketAddr), TargetError> {
     if url.len() > URL_MAX {
@@ -76,6 +79,10 @@ pub fn check_target(url: &str, allow_private: bool) -> Result<(reqwest::Url, Soc
         if let Some(ip) = addresses.iter().find(|ip| !is_public(**ip)) {
             return Err(TargetError::Private(*ip));
         }
+        // A public endpoint gets customers' data: encrypted.
+        if parsed.scheme() == "http" {
+            return Err(TargetError::PlainHttp);
+        }
     }
     Ok((parsed, SocketAddr::new(addresses[0], port)))
 }
@@ -96,6 +103,8 @@ pub fn is_public(ip: IpAddr) -> bool {
                 // assignments, benchmarking, reserved.
                 || (a == 100 && (64..128).contains(&b))
                 || (a == 192 && b == 0 && c == 0)
+                // The old 6to4 relay anycast.
+                || (a == 192 && b == 88 && c == 99)
                 || (a == 198 && (18..20).contains(&b))
                 || a >= 240
                 || a == 0)
@@ -108,7 +117,10 @@ pub fn is_public(ip: IpAddr) -> bool {
                 // Addresses that carry an IPv4 one (NAT64, 6to4, the old
                 // "compatible" form) are judged by it.
                 let embedded = match s {
-                    [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] | [0, 0, 0, 0, 0, 0, hi, lo] => Some((hi, lo)),
+                    [0x64, 0xff9b, 0, 0, 0, 0, hi, lo]
+                    | [0, 0, 0, 0, 0, 0, hi, lo]
+                    // The IPv4-translated form (RFC 2765).
+                    | [0, 0, 0, 0, 0xffff, 0, hi, lo] => Some((hi, lo)),
                     [0x2002, hi, lo, ..] => Some((hi, lo)),
                     _ => None,
                 };
@@ -122,7 +134,12 @@ pub fn is_public(ip: IpAddr) -> bool {
                     || v6.is_multicast()
                     || (first & 0xfe00) == 0xfc00 // unique local
                     || (first & 0xffc0) == 0xfe80 // link local
-                    || first == 0x2001 && v6.segments()[1] == 0x0db8) // documentation
+                    || (first & 0xffc0) == 0xfec0 // site local (deprecated, still routed inside some networks)
+                    || first == 0x2001 && s[1] == 0x0db8 // documentation
+                    || first == 0x2001 && s[1] == 0 // Teredo: an IPv4 tunnel endpoint inside
+                    || first == 0x64 && s[1] == 0xff9b && s[2] == 1 // local-use NAT64
+                    || matches!(s, [0x100, 0, 0, 0, ..]) // discard only
+                    || first == 0x5f00) // SRv6 segment identifiers
             }
         },
     }
@@ -334,11 +351,23 @@ mod tests {
             "http://[::ffff:10.0.0.1]/",
             "http://[fd00::1]/",
             "http://0.0.0.0/",
+            "http://[64:ff9b:1::a9fe:a9fe]/",
+            "http://[::ffff:0:7f00:1]/",
+            "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+            "http://[fec0::1]/",
+            "http://[100::1]/",
+            "http://192.88.99.1/",
+            "http://[5f00::1]/",
         ] {
-            assert!(matches!(check_target(url, false), Err(TargetError::Private(_))), "{url}");
-            assert!(check_target(url, true).is_ok(), "{url}");
+            let url = url.replacen("http://", "https://", 1);
+            assert!(matches!(check_target(&url, false), Err(TargetError::Private(_))), "{url}");
+            assert!(check_target(&url, true).is_ok(), "{url}");
         }
-        assert!(check_target("http://93.184.216.34/hook", false).is_ok());
+        assert!(check_target("https://93.184.216.34/hook", false).is_ok());
+        // Plain http carries customers' data unencrypted: refused but for
+        // a server on this machine or network (the development setting).
+        assert_eq!(check_target("http://93.184.216.34/hook", false).unwrap_err(), TargetError::PlainHttp);
+        assert!(check_target("http://127.0.0.1:9/hook", true).is_ok());
         for url in ["ftp://example.com/", "file:///etc/passwd", "not a url", "http://user:pw@93.184.216.34/"] {
             assert_eq!(check_target(url, false).unwrap_err(), TargetError::NotHttp, "{url}");
         }

@@ -285,27 +285,67 @@ async fn find_my_request_mails_a_fresh_link_only_when_reference_and_email_match(
     assert_eq!(fresh_links_queued(&app), 1);
 }
 
+/// Posts the find form from a browser of its own at `address` (the server
+/// reads the client's address from `X-Real-IP`, as behind a proxy).
+async fn find_from(app: &TestApp, address: &str, reference: &str, email: &str, lang: &str) -> reqwest::Response {
+    let b = app.browser();
+    let csrf = b.csrf().await;
+    b.client
+        .post(b.url("/find"))
+        .header("Accept-Language", lang)
+        .header("X-Real-IP", address)
+        .form(&[("reference", reference), ("email", email), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
-async fn find_my_request_is_rate_limited_per_reference_and_per_email_with_the_same_calm_page() {
-    let app = spawn().await;
-    // Per reference, matched or not: three an hour.
-    for i in 0..3 {
-        let res = find(&app, "PD-2222AA", &format!("a{i}@example.com"), "en").await;
+async fn find_my_request_counts_wrong_guesses_against_the_asker_and_never_locks_the_owner_out() {
+    let app = spawn_with(|c| c.client_ip_header = Some("X-Real-IP".into())).await;
+    let created = file(&app, &complete_fields(), "en").await;
+    let reference = reference_of(&page(&app, &created, "en").await);
+    let attacker = "203.0.113.9";
+    // The attack: wrong emails against the customer's reference, and the
+    // customer's email against other references — each answered the same.
+    for (r, e) in [
+        (reference.as_str(), "a0@example.com"),
+        (reference.as_str(), "a1@example.com"),
+        ("PD-3333AA", "li.wei@example.com"),
+    ] {
+        let res = find_from(&app, attacker, r, e, "en").await;
         assert_eq!(res.status().as_u16(), 303);
+        assert_eq!(res.headers()["location"], "/find?sent=1");
     }
-    let res = find(&app, "PD-2222AA", "a9@example.com", "en").await;
+    // The guesser is held back, with the same calm page, in either language.
+    let res = find_from(&app, attacker, &reference, "a3@example.com", "en").await;
     assert_eq!(res.status().as_u16(), 429);
     assert!(res.headers().contains_key("retry-after"));
     let body = res.text().await.unwrap();
     assert!(body.contains("You have asked several times in a short while."), "{body}");
     assert!(body.contains("action=\"/find\""), "the same page");
-    // Per email.
-    for r in ["PD-3333AA", "PD-4444AA", "PD-5555AA"] {
-        assert_eq!(find(&app, r, "b@example.com", "zh-CN").await.status().as_u16(), 303);
-    }
-    let res = find(&app, "PD-6666AA", "B@example.com", "zh-CN").await;
+    let res = find_from(&app, attacker, "PD-4444AA", "li.wei@example.com", "zh-CN").await;
     assert_eq!(res.status().as_u16(), 429);
     assert!(res.text().await.unwrap().contains("您在短时间内申请了好几次"));
+    // The customer, elsewhere, still gets their link: neither the reference
+    // nor the email was spent.
+    let res = find_from(&app, "198.51.100.7", &reference, "li.wei@example.com", "en").await;
+    assert_eq!(res.status().as_u16(), 303);
+    for _ in 0..50 {
+        if fresh_links_queued(&app) == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(fresh_links_queued(&app), 1, "the owner's link was queued");
+    // Right pairs are never counted as guesses, and a request is mailed at
+    // most three links an hour whoever asks: the same answer past that.
+    for n in 0..4 {
+        let res = find_from(&app, &format!("198.51.100.{}", 20 + n), &reference, "li.wei@example.com", "en").await;
+        assert_eq!(res.status().as_u16(), 303);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(fresh_links_queued(&app), 3, "three links an hour for one request");
 }
 
 #[tokio::test]

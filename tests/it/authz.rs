@@ -136,6 +136,10 @@ async fn every_staff_route_checks_the_role_on_the_server() {
         ),
         ("/admin/routing", vec![sample("/admin/routing", vec![])]),
         (
+            "/admin/routing/test",
+            vec![sample("/admin/routing/test", vec![("phrase", "喵喵错误"), ("kind", "timeout_busy")])],
+        ),
+        (
             "/admin/routing/phrases",
             vec![sample("/admin/routing/phrases", vec![("phrase", "喵喵错误"), ("kind", "timeout_busy")])],
         ),

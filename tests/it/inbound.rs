@@ -521,3 +521,256 @@ async fn a_flood_of_email_to_one_ticket_is_cut_off() {
     }
     assert_eq!(customer_messages(&app, &reference).len() as i64, limit);
 }
+
+// ---------------------------------------------------------------------------
+// Issue 27: the attacks on inbound mail, replayed. Each message is handled as
+// the worker hands it over (the IMAP round trip is the tests' above).
+// ---------------------------------------------------------------------------
+
+/// The settings the worker runs with, replies coming back to `REPLY`.
+fn settings() -> paydesk::inbound::Settings {
+    paydesk::inbound::Settings {
+        reply: Some(paydesk::inbound::ReplyAddress::parse(REPLY).unwrap()),
+        max_screenshot_bytes: 1 << 20,
+        rules: std::sync::Arc::new(paydesk::routing::Rules::default_rules()),
+    }
+}
+
+/// Handles one raw message as UID `uid`; what became of it.
+fn handle_mail(app: &TestApp, uid: u32, raw: &str) -> String {
+    let place = paydesk::inbound::Place { mailbox: "INBOX", uid_validity: 1, uid };
+    let now = chrono::Utc::now().naive_utc();
+    paydesk::inbound::handle(&mut app.conn(), &place, raw.as_bytes(), false, &settings(), now)
+        .unwrap()
+        .map(|o| o.as_str().to_string())
+        .unwrap_or_default()
+}
+
+fn ticket_id(app: &TestApp, reference: &str) -> String {
+    tickets::table.filter(tickets::reference.eq(reference)).select(tickets::id).first(&mut app.conn()).unwrap()
+}
+
+/// The Message-ID of the first outbox row of this kind about a ticket.
+fn sent_id(app: &TestApp, ticket_id: &str, kind: &str) -> String {
+    outbox::table
+        .filter(outbox::ticket_id.eq(ticket_id))
+        .filter(outbox::kind.eq(kind))
+        .select(outbox::message_id)
+        .first(&mut app.conn())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_webhook_delivery_id_or_a_forged_sender_never_speaks_for_the_customer() {
+    let app = spawn_with(|c| c.webhooks_allow_private = true).await;
+    // An integration listens for new tickets (nothing answers at its
+    // address: the delivery is tried and kept, with its id).
+    {
+        let now = chrono::Utc::now().naive_utc();
+        let secret = "a-shared-secret-of-enough-length";
+        paydesk::webhooks::register(&mut app.conn(), "http://127.0.0.1:9/hook", secret, &["ticket.created"], now)
+            .unwrap();
+    }
+    let (reference, _) = app.file_api(&complete_fields()).await;
+    let id = ticket_id(&app, &reference);
+    wait_until("the webhook delivery", || {
+        outbox::table
+            .filter(outbox::ticket_id.eq(&id))
+            .filter(outbox::kind.eq("webhook"))
+            .count()
+            .get_result::<i64>(&mut app.conn())
+            .unwrap()
+            == 1
+    })
+    .await;
+    let delivery = sent_id(&app, &id, "webhook");
+    let before = status(&app, &reference);
+
+    // The attack: the delivery's id (sent to the integration as
+    // Paydesk-Delivery) as In-Reply-To, the customer's address as From.
+    let forged = format!(
+        "From: li.wei@example.com\nTo: {REPLY}\nSubject: Re\nMessage-ID: <f1@attacker.example>\nIn-Reply-To: {delivery}\n\n\
+         Please send the refund to my NEW card 6222 0000 1111 2222\n"
+    );
+    assert_eq!(handle_mail(&app, 1, &forged), "unmatched", "a webhook delivery threads nothing");
+    // The confirmation mail went to the customer: answered by someone else,
+    // it threads nothing either.
+    let received = sent_id(&app, &id, "received");
+    let other = format!(
+        "From: attacker@evil.example\nTo: {REPLY}\nSubject: Re\nIn-Reply-To: {received}\n\nrefund to my NEW card\n"
+    );
+    assert_eq!(handle_mail(&app, 2, &other), "unmatched", "mail to the customer threads only the customer");
+    // To the ticket's own reply address, with the customer's From that the
+    // receiving server found forged: a note for the agent, nothing more.
+    let token = paydesk::inbound::reply_token(&mut app.conn(), &id, chrono::Utc::now().naive_utc()).unwrap();
+    let to = paydesk::inbound::ReplyAddress::parse(REPLY).unwrap().with_token(&token);
+    let failed = format!(
+        "Authentication-Results: mx.paydesk.test; dmarc=fail (p=reject) header.from=example.com; spf=fail\n\
+         From: li.wei@example.com\nTo: {to}\nSubject: Re\n\nrefund to my NEW card\n"
+    );
+    assert_eq!(handle_mail(&app, 3, &failed), "other_sender");
+    assert!(customer_messages(&app, &reference).is_empty(), "nothing posted as the customer");
+    assert_eq!(status(&app, &reference), before, "not reopened or moved");
+    let notes = app.internal_notes(&reference);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(!notes[0].1, "internal");
+
+    // The customer's own answer to the mail they were sent still lands.
+    let genuine = format!(
+        "Authentication-Results: mx.paydesk.test; dmarc=pass header.from=example.com; spf=pass\n\
+         From: Li Wei <li.wei@example.com>\nTo: {REPLY}\nSubject: Re\nIn-Reply-To: {received}\n\n还是不行\n"
+    );
+    assert_eq!(handle_mail(&app, 4, &genuine), "customer_reply");
+    assert_eq!(customer_messages(&app, &reference), ["还是不行"]);
+}
+
+/// An out-of-scope ticket's escalation, approved: its packet is on its way
+/// to the platform's contact. The ticket's reference and the escalation.
+async fn approved_escalation(app: &TestApp) -> (String, String) {
+    let oos = with(&with(&with(&complete_fields(), "platform", "alipay"), "symptom", "button_inert"), "error_code", "");
+    let (reference, _) = app.file_api(&with(&oos, "error_message", "")).await;
+    let escalation: Option<String> = tickets::table
+        .filter(tickets::reference.eq(&reference))
+        .select(tickets::escalation_id)
+        .first(&mut app.conn())
+        .unwrap();
+    let escalation = escalation.expect("an out-of-scope case is escalated");
+    let supervisor = app.staff("supervisor").await;
+    let res = supervisor.post(&format!("/supervisor/escalations/{escalation}/approve"), &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    (reference, escalation)
+}
+
+#[tokio::test]
+async fn a_packets_reply_address_is_capped_and_a_forged_platform_answer_is_marked_unverified() {
+    let app = spawn().await;
+    let (reference, escalation) = approved_escalation(&app).await;
+    let contact = "mini-program-review@alipay.example";
+    let packet: String = outbox::table
+        .filter(outbox::escalation_id.eq(&escalation))
+        .filter(outbox::kind.eq("escalation_packet"))
+        .select(outbox::message_id)
+        .first(&mut app.conn())
+        .unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    let token = paydesk::inbound::packet_reply_token(&mut app.conn(), &escalation, now).unwrap();
+    let to = paydesk::inbound::ReplyAddress::parse(REPLY).unwrap().with_token(&token);
+
+    // The platform's From, on a reply to the packet's Message-ID (which
+    // travels with every copy of it) rather than its own address: unverified.
+    let by_id = format!("From: {contact}\nTo: {REPLY}\nIn-Reply-To: {packet}\nSubject: Re\n\nDeclined.\n");
+    assert_eq!(handle_mail(&app, 1, &by_id), "other_sender");
+    // To its own address, but found forged by the receiving server: the same.
+    let forged = format!(
+        "Authentication-Results: mx.paydesk.test; dkim=fail header.d=alipay.example\nFrom: {contact}\nTo: {to}\n\
+         Subject: Re\n\nApproved, reference ALI-1.\n"
+    );
+    assert_eq!(handle_mail(&app, 2, &forged), "other_sender");
+    // The platform itself: its answer.
+    let genuine = format!("From: Alipay Review <{contact}>\nTo: {to}\nSubject: Re\n\n场景已开通\n");
+    assert_eq!(handle_mail(&app, 3, &genuine), "platform_answer");
+
+    // A flood to the packet's address: cut off as ticket mail is.
+    let limit = paydesk::inbound::EMAILS_PER_TICKET_PER_HOUR;
+    let mut outcomes = Vec::new();
+    for uid in 4..4 + limit as u32 {
+        outcomes.push(handle_mail(&app, uid, &format!("From: bot@spam.example\nTo: {to}\nSubject: x\n\nspam {uid}\n")));
+    }
+    let kept: i64 = paydesk::db::schema::escalation_mail_answers::table
+        .filter(paydesk::db::schema::escalation_mail_answers::escalation_id.eq(&escalation))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(kept, limit, "{outcomes:?}");
+    assert!(outcomes.iter().rev().take(3).all(|o| o == "refused"), "{outcomes:?}");
+    // Once the outcome is recorded, late answers become notes: still capped.
+    let supervisor = app.staff("supervisor").await;
+    let res = supervisor
+        .post(
+            &format!("/supervisor/escalations/{escalation}/answer"),
+            &[("outcome", "approved"), ("reference", "ALI-1"), ("text", "场景已开通")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    for uid in 100..110 {
+        handle_mail(&app, uid, &format!("From: bot@spam.example\nTo: {to}\nSubject: x\n\nlate {uid}\n"));
+    }
+    assert!(app.internal_notes(&reference).is_empty(), "no note past the cap");
+}
+
+const BIN: &str = env!("CARGO_BIN_EXE_paydesk");
+
+#[tokio::test]
+async fn mail_about_an_anonymised_ticket_is_answered_with_the_form_and_kept_without_its_sender() {
+    let app = spawn_with(|c| c.sweep_secs = 3600).await;
+    let (reference, _) = app.file_api(&complete_fields()).await;
+    let id = ticket_id(&app, &reference);
+    let now = chrono::Utc::now().naive_utc();
+    let token = paydesk::inbound::reply_token(&mut app.conn(), &id, now).unwrap();
+    let to = paydesk::inbound::ReplyAddress::parse(REPLY).unwrap().with_token(&token);
+    // Closed long ago, and anonymised by the purge.
+    diesel::update(tickets::table.find(&id))
+        .set((tickets::status.eq("resolved"), tickets::updated_at.eq(now - chrono::Duration::days(400))))
+        .execute(&mut app.conn())
+        .unwrap();
+    let purge = || {
+        let out = Command::new(BIN)
+            .arg("purge")
+            .env("DATABASE_URL", app.db.url())
+            .env_remove("PAYDESK_SCREENSHOT_RETENTION_DAYS")
+            .env_remove("PAYDESK_EMAIL_RETENTION_DAYS")
+            .current_dir(std::env::temp_dir())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    purge();
+
+    // The customer (or whoever holds the old email) writes again.
+    let raw = format!(
+        "From: Li.Wei@example.com\nTo: {to}\nSubject: 我的电费 PD\n\n又失败了，我的新邮箱 li.new@example.com\n"
+    );
+    assert_eq!(handle_mail(&app, 1, &raw), "unmatched", "answered with the form");
+    let kept: Vec<(String, String)> =
+        inbound_mail::table.select((inbound_mail::sender, inbound_mail::subject)).load(&mut app.conn()).unwrap();
+    assert_eq!(kept, [(String::new(), String::new())], "kept without its sender or subject");
+    assert!(app.internal_notes(&reference).is_empty(), "no note quotes the address");
+    assert!(customer_messages(&app, &reference).is_empty());
+    let answers: Vec<String> = outbox::table
+        .filter(outbox::kind.eq("inbound_unmatched"))
+        .select(outbox::recipient)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(answers, ["li.wei@example.com"], "one pointer to the form");
+    // Once a day, however often they write.
+    assert_eq!(handle_mail(&app, 2, &raw), "unmatched_quiet");
+
+    // What earlier versions kept (a note naming the sender, the sender in
+    // the inbound log) is taken out by the next purge.
+    {
+        use paydesk::db::schema::ticket_events as e;
+        let mut conn = app.conn();
+        diesel::insert_into(e::table)
+            .values((
+                e::id.eq("old-note"),
+                e::ticket_id.eq(&id),
+                e::kind.eq("internal_note"),
+                e::author_kind.eq("system"),
+                e::is_public.eq(false),
+                e::body.eq("✉ li.wei@example.com:\n又失败了"),
+                e::created_at.eq(now),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        diesel::update(inbound_mail::table)
+            .set(inbound_mail::sender.eq("li.wei@example.com"))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    purge();
+    let notes = app.internal_notes(&reference);
+    assert_eq!(notes.len(), 1);
+    assert!(!notes[0].0.contains("li.wei") && notes[0].0.contains("[address]"), "{notes:?}");
+    let senders: Vec<String> = inbound_mail::table.select(inbound_mail::sender).load(&mut app.conn()).unwrap();
+    assert!(senders.iter().all(String::is_empty), "{senders:?}");
+}

@@ -28,7 +28,18 @@ async fn an_admin_turns_a_frequent_unknown_message_into_a_rule() {
     assert!(group.trim_start().starts_with("</td>\n    <td>3 "), "{group}");
 
     // Tested before saving: the corpus does not move, the tickets would.
+    let test = |phrase: &'static str| {
+        let admin = &admin;
+        async move {
+            let res = admin.post("/admin/routing/test", &[("phrase", phrase), ("kind", "timeout_busy")]).await;
+            assert_eq!(res.status().as_u16(), 200);
+            res.text().await.unwrap()
+        }
+    };
+    // A GET tests nothing (another site could make an admin's browser ask).
     let page = admin.text("/admin/routing?phrase=%E5%96%B5%E5%96%B5%E9%94%99%E8%AF%AF&kind=timeout_busy").await;
+    assert!(!page.contains("id=\"preview\""), "a GET tests nothing");
+    let page = test("喵喵错误").await;
     assert!(page.contains("id=\"preview\""), "{page}");
     let corpus = page.split("Corpus accuracy: ").nth(1).unwrap().split("</p>").next().unwrap();
     let (before, after) = corpus.split_once(" → ").unwrap();
@@ -37,7 +48,7 @@ async fn an_admin_turns_a_frequent_unknown_message_into_a_rule() {
         assert!(page.contains(&format!(">{r}</a> → ")), "{r} would be routed");
     }
     // A phrase routing already knows is refused, with the reason.
-    let page = admin.text("/admin/routing?phrase=%E4%BD%99%E9%A2%9D%E4%B8%8D%E8%B6%B3&kind=timeout_busy").await;
+    let page = test("余额不足").await;
     assert!(page.contains("id=\"refused\""), "余额不足 is known");
     let res = admin.post("/admin/routing/phrases", &[("phrase", "余额不足"), ("kind", "timeout_busy")]).await;
     assert_eq!(res.status().as_u16(), 409);

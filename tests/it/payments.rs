@@ -440,10 +440,20 @@ async fn setup() -> Setup {
 }
 
 fn money_taken(order: &str) -> Vec<(&'static str, String)> {
+    paid_as(order, "128.50", "2026-11-20T09:30")
+}
+
+/// Money taken, the customer saying how much and when (China time).
+fn paid_as(order: &str, amount: &str, at: &str) -> Vec<(&'static str, String)> {
     let f = with(&complete_fields(), "symptom", "money_taken_not_paid");
-    let f = with(&f, "occurred_at", "2026-11-20T09:30");
-    let f = with(&f, "amount", "128.50");
+    let f = with(&f, "occurred_at", at);
+    let f = with(&f, "amount", amount);
     with(&f, "order_number", order)
+}
+
+/// The refunded payment as its customer describes it.
+fn refunded() -> Vec<(&'static str, String)> {
+    paid_as("PD-REFUND-3", "50.00", "2026-11-19T20:00")
 }
 
 impl Setup {
@@ -554,7 +564,8 @@ async fn every_provider_state_reads_as_paydesks_and_unknown_numbers_are_not_foun
         ("PD-REFUND-3", "refunding", serde_json::Value::from("not_credited"), "shows that a refund was started"),
         ("PD-NO-SUCH-1", "not_found", serde_json::Value::Null, "has no payment with the order number you gave"),
     ] {
-        let (reference, tracking) = s.app.file_api(&money_taken(order)).await;
+        let fields = if order == "PD-REFUND-3" { refunded() } else { money_taken(order) };
+        let (reference, tracking) = s.app.file_api(&fields).await;
         let t = s.checked(&reference).await;
         assert_eq!(t["payment_check"]["state"], state, "{order}: {t}");
         if state != "not_found" {
@@ -703,7 +714,7 @@ async fn a_refund_is_followed_until_it_arrives_and_a_stuck_one_is_explained() {
     s.wechat.refunds.lock().unwrap().insert("RF-3".into(), "PROCESSING");
     // The order system names the refund the merchant started: it is
     // followed from then on, and the customer sees it under way.
-    let (reference, tracking) = s.app.file_api(&money_taken("PD-REFUND-3")).await;
+    let (reference, tracking) = s.app.file_api(&refunded()).await;
     s.checked(&reference).await;
     for _ in 0..100 {
         if s.ticket(&reference).await["refunds"][0]["state"] == "processing" {
@@ -760,7 +771,10 @@ async fn a_refund_is_followed_until_it_arrives_and_a_stuck_one_is_explained() {
 #[tokio::test]
 async fn an_alipay_payment_is_checked_the_same_way() {
     let s = setup().await;
-    let alipay = |order: &str| with(&with(&money_taken(order), "payment_method", "alipay"), "platform", "alipay");
+    let alipay = |order: &str| {
+        let paid = paid_as(order, "66.00", "2026-11-21T10:00");
+        with(&with(&paid, "payment_method", "alipay"), "platform", "alipay")
+    };
     let (reference, tracking) = s.app.file_api(&alipay("AP-ORDER-1")).await;
     let t = s.checked(&reference).await;
     let c = &t["payment_check"];
@@ -783,4 +797,69 @@ async fn an_alipay_payment_is_checked_the_same_way() {
     assert_eq!(t["priority"], "high");
     let page = s.app.get_lang(&forged_tracking, "en").await.text().await.unwrap();
     assert!(!page.contains("What we found about your payment"));
+}
+
+#[tokio::test]
+async fn a_stranger_naming_someone_elses_payment_learns_nothing_and_cannot_try_number_after_number() {
+    let s = setup().await;
+    // The attack: someone else's paid transaction, with an amount and a
+    // time of the stranger's own.
+    let (reference, tracking) = s.app.file_api(&paid_as(PAID_ID, "313.37", "2026-11-25T15:00")).await;
+    let t = s.checked(&reference).await;
+    // The agent sees what the provider found, marked as not what the
+    // customer said; nothing is acted on.
+    let c = &t["payment_check"];
+    assert_eq!(c["state"], "paid", "{t}");
+    assert!(c["problem"].as_str().unwrap().contains("does not match what the customer said"), "{c}");
+    assert_eq!(t["priority"], "high", "not made urgent");
+    assert!(t["escalation"].is_null(), "not escalated");
+    let agent = s.app.staff("agent").await;
+    let page = agent.text(&format!("/agent/tickets/{reference}")).await;
+    assert!(page.contains("does not match what the customer said"), "the agent is told");
+    // The stranger is asked to check the number, and learns nothing of the
+    // payment: no amount, no time, no "received".
+    let page = told(&s, &tracking, "does not match the amount and time you told us").await;
+    for private in ["128.50", "2026-11-20 09:30", "received ¥"] {
+        assert!(!page.contains(private), "{private} on the stranger's page");
+    }
+    assert!(page.contains("name=\"order_number\""), "the number may be corrected");
+    s.app.wait_outbox_sent(2).await;
+    for e in std::fs::read_dir(s.app.mail_dir.path()).unwrap().flatten() {
+        let raw = std::fs::read(e.path()).unwrap();
+        let mail = mailparse::parse_mail(&raw).unwrap();
+        let mut text = mail.get_body().unwrap_or_default();
+        for part in &mail.subparts {
+            text.push_str(&part.get_body().unwrap_or_default());
+        }
+        let told = text.contains("128.50") || text.contains("2026-11-20 09:30");
+        assert!(!told, "nothing of the payment by email: {text}");
+    }
+
+    // A refund the merchant started is not followed for a customer whose
+    // facts do not fit it.
+    s.wechat.refunds.lock().unwrap().insert("RF-3".into(), "PROCESSING");
+    let (other, _) = s.app.file_api(&money_taken("PD-REFUND-3")).await;
+    let t = s.checked(&other).await;
+    assert!(t["refunds"].as_array().unwrap().is_empty(), "{t}");
+    assert!(t["escalation"].is_null());
+
+    // Number after number through one ticket: a few are asked about, then
+    // no more (an agent can still ask).
+    let csrf = s.app.csrf().await;
+    for n in 0..8 {
+        let res = s
+            .app
+            .client
+            .post(s.app.url(&format!("{tracking}/facts")))
+            .form(&[("csrf", csrf.as_str()), ("order_number", &format!("PD-GUESS-{n}"))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 303);
+        s.checked(&reference).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let asked = s.wechat.seen.lock().unwrap().iter().filter(|(p, _)| p.contains("PD-GUESS-")).count();
+    let cap = paydesk::domain::finding::CHECKS_BY_CUSTOMER as usize;
+    assert_eq!(asked, cap - 1, "the filing's check and {} more", cap - 1);
 }

@@ -381,3 +381,16 @@ async fn internal_addresses_are_refused_unless_allowed() {
         agent.post("/admin/webhooks", &[("url", "https://93.184.216.34/hook"), ("events", "ticket.created")]).await;
     assert_eq!(res.status().as_u16(), 403);
 }
+
+#[tokio::test]
+async fn a_public_endpoint_must_be_https() {
+    let app = spawn().await;
+    let admin = app.staff("admin").await;
+    let res =
+        admin.post("/admin/webhooks", &[("url", "http://93.184.216.34/hook"), ("events", "ticket.created")]).await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("Use an https:// address"));
+    use diesel::prelude::*;
+    let stored: i64 = paydesk::db::schema::webhooks::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(stored, 0);
+}

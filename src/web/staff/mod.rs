@@ -115,6 +115,7 @@ pub fn routes(t: &mut RouteTable) {
         .get("/admin/platforms", ADMIN, routing::platforms)
         .post("/admin/platforms/{code}", ADMIN, routing::save_platform)
         .get("/admin/routing", ADMIN, routing::rules)
+        .post("/admin/routing/test", ADMIN, routing::test_phrase)
         .post("/admin/routing/phrases", ADMIN, routing::add_phrase)
         .post("/admin/routing/phrases/{id}/delete", ADMIN, routing::delete_phrase)
         .get("/admin/inbound", ADMIN, inbound::show)

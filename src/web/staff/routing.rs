@@ -131,8 +131,6 @@ pub struct PreviewView {
 #[derive(Deserialize)]
 pub struct TestQuery {
     reference: Option<String>,
-    phrase: Option<String>,
-    kind: Option<String>,
     saved: Option<usize>,
 }
 
@@ -140,9 +138,8 @@ pub struct TestQuery {
 const RECENT_DAYS: i64 = 30;
 const RECENT_MAX: i64 = 2000;
 
-/// The rules, each with its conditions in words; `?reference=` tested; the
-/// tickets nothing matched, grouped; `?phrase=&kind=` tested against the
-/// corpus and those tickets before it may be saved.
+/// `GET /admin/routing`: the rules, each with its conditions in words;
+/// `?reference=` tested; the tickets nothing matched, grouped.
 pub async fn rules(
     p: PageLang,
     me: Staff,
@@ -150,8 +147,34 @@ pub async fn rules(
     q: web::Query<TestQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
+    let q = q.into_inner();
+    rules_page(p, me, csrf, state, q.reference.unwrap_or_default(), q.saved, None).await
+}
+
+/// `POST /admin/routing/test`: the page with a phrase tested against the
+/// corpus and the unmatched tickets before it may be saved. A POST with its
+/// CSRF token: the test routes thousands of tickets, which no other site
+/// may make a signed-in admin's browser do.
+pub async fn test_phrase(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    CsrfForm(form): CsrfForm<PhraseForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    rules_page(p, me, csrf, state, String::new(), None, Some((form.phrase, form.kind))).await
+}
+
+async fn rules_page(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    reference: String,
+    saved: Option<usize>,
+    asked: Option<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     let lang = p.lang;
-    let reference = q.reference.clone().unwrap_or_default();
     let result = match normalize_reference(&reference) {
         Some(r) => {
             let rules = state.rules.clone();
@@ -168,9 +191,7 @@ pub async fn rules(
         None => None,
     };
     let since = now() - chrono::Duration::days(RECENT_DAYS);
-    let phrase = q.phrase.clone().unwrap_or_default();
-    let kind = q.kind.clone().unwrap_or_default();
-    let asked = (!phrase.trim().is_empty() || !kind.is_empty()).then(|| (phrase.clone(), kind.clone()));
+    let (phrase, kind) = asked.clone().unwrap_or_default();
     let rules = state.rules.clone();
     // Grouping and testing route up to a few thousand tickets and the
     // corpus: done on the blocking pool with the reads, not on a worker.
@@ -203,7 +224,7 @@ pub async fn rules(
         kind,
         kinds: CaseKind::ALL.iter().filter(|k| **k != CaseKind::Other).map(|k| (k.as_str(), k.label(lang))).collect(),
         test,
-        saved: q.saved,
+        saved,
     })
 }
 

@@ -82,6 +82,7 @@ pub async fn create(
     match web::block(move || webhooks::check_target(&checked, allow_private)).await? {
         Ok(_) => {}
         Err(webhooks::TargetError::Private(_)) => errors.push(lang.t("webhooks-err-private")),
+        Err(webhooks::TargetError::PlainHttp) => errors.push(lang.t("webhooks-err-http")),
         Err(_) => errors.push(lang.t("webhooks-err-url")),
     }
     let events = webhooks::parse_events(&chosen.join(","));

@@ -635,6 +635,7 @@ pay-tell-paid_credited = { $provider } received ¥{ $amount } from you at { $tim
 pay-tell-not_paid = { $provider } has no completed payment with this number: no money was taken by this payment. If your bank shows a charge, it is usually a hold that is released within a few working days. You can try paying again, or use another card or wallet.
 pay-tell-refund = { $provider } shows that a refund was started for this payment. The money goes back the way you paid, usually within a few working days. We keep this request open until it arrives.
 pay-tell-not_found = { $provider } has no payment with the order number you gave. Please check it: it is on the payment record in your wallet or bank app (e.g. "Transaction ID" or "Merchant order number"), and add it again on your request page.
+pay-tell-check_number = We asked { $provider } about the order number you gave, and what it shows does not match the amount and time you told us. Please check the number: it is on the payment record in your wallet or bank app (e.g. "Transaction ID" or "Merchant order number"). Correct it on your request page, and the amount or time too if they were not exact.
 refund-state-requested = Requested
 refund-state-processing = Under way
 refund-state-succeeded = Arrived
@@ -670,6 +671,7 @@ webhooks-verify = Each request carries Paydesk-Signature: t=<unix seconds>,v1=<h
 webhooks-failures = Deliveries that keep failing are set aside in the outbox, where they can be sent again:
 webhooks-err-url = Enter an http:// or https:// address whose host can be found.
 webhooks-err-private = This address is on a loopback or private network. Webhooks may only reach the public internet (unless the server runs with --webhooks-allow-private).
+webhooks-err-http = Use an https:// address: plain http:// would carry customers' details unencrypted (it is allowed only when the server runs with --webhooks-allow-private, for an endpoint on its own network).
 webhooks-err-events = Tick at least one event.
 webhooks-err-secret = A secret needs at least 16 visible characters (no spaces), or leave it empty.
 

@@ -635,6 +635,7 @@ pay-tell-paid_credited = { $provider }已于{ $time }（北京时间）收到您
 pay-tell-not_paid = { $provider }没有这笔订单号的成功付款记录：这笔支付没有扣走您的钱。如果银行显示有扣款，通常是预授权冻结，会在几个工作日内自动解冻。您可以重新支付，或换一张卡、换一个钱包。
 pay-tell-refund = { $provider }显示这笔付款已发起退款。款项将原路退回，通常需要几个工作日。到账前我们会一直保留这个求助。
 pay-tell-not_found = { $provider }查不到您填写的订单号。请核对：订单号在钱包或银行应用的付款记录里（如“交易单号”或“商户单号”），然后在求助页面重新补充。
+pay-tell-check_number = 我们向{ $provider }查询了您填写的订单号，但查到的结果与您填写的金额和时间不一致。请核对订单号：它在钱包或银行应用的付款记录里（如“交易单号”或“商户单号”）。请在求助页面更正；如果金额或时间填得不准确，也请一并更正。
 refund-state-requested = 已申请
 refund-state-processing = 处理中
 refund-state-succeeded = 已到账
@@ -670,6 +671,7 @@ webhooks-verify = 每个请求带有 Paydesk-Signature: t=<Unix 秒数>,v1=<用�
 webhooks-failures = 多次失败的投递会被搁置在发件箱中，可在那里重新发送：
 webhooks-err-url = 请输入 http:// 或 https:// 开头、主机可解析的地址。
 webhooks-err-private = 此地址位于本机或内部网络。Webhook 只能发往公网（除非服务器以 --webhooks-allow-private 运行）。
+webhooks-err-http = 请使用 https:// 地址：http:// 会以明文传送客户信息（仅当服务器以 --webhooks-allow-private 运行、接收端在其内网时才允许）。
 webhooks-err-events = 请至少勾选一个事件。
 webhooks-err-secret = 密钥至少需要 16 个可见字符（不含空格），或留空。
 
