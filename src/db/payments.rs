@@ -74,6 +74,31 @@ pub fn last_verified(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Option<C
         .optional()
 }
 
+/// How long a provider's answer nonce is remembered: twice the five
+/// minutes its signed time may be off, so a replay within that time is
+/// always caught.
+pub const NONCES_KEPT: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Remembers a nonce a provider signed an answer with; `false` when it was
+/// seen before (the answer is a replay), on this server or another. Run
+/// outside a transaction: the unique key decides, and a conflict must not
+/// abort anything else.
+pub fn remember_nonce(conn: &mut DbConn, nonce: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    use super::schema::provider_nonces as n;
+    let inserted = diesel::insert_into(n::table).values((n::nonce.eq(nonce), n::seen_at.eq(now))).execute(conn);
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Forgets nonces older than [`NONCES_KEPT`] (a sweep).
+pub fn forget_nonces(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
+    use super::schema::provider_nonces as n;
+    diesel::delete(n::table.filter(n::seen_at.lt(now - NONCES_KEPT))).execute(conn)
+}
+
 /// How many times a ticket's payment was asked about (jobs are kept once
 /// done).
 pub fn checks_made(conn: &mut DbConn, ticket_id: &str) -> QueryResult<i64> {

@@ -61,6 +61,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    provider_nonces (nonce) {
+        nonce -> Text,
+        seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     idempotency_keys (caller, key) {
         caller -> Text,
         key -> Text,
@@ -483,6 +490,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_checks,
     refunds,
     idempotency_keys,
+    provider_nonces,
     inbound_mail,
     reply_addresses,
     packet_reply_addresses,

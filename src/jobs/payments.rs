@@ -13,12 +13,15 @@ use crate::db::new_id;
 use crate::db::payments::{self as store, Check};
 use crate::db::tickets::{self, Ticket};
 use crate::db::{backend, Pools};
-use crate::payments::{CheckError, Payments};
+use crate::payments::{CheckError, Payments, RefundAnswer};
 use diesel::Connection;
 
 /// A worker holds a claimed job this long; a crashed worker's jobs are
 /// taken by another after it.
 const LEASE: Duration = Duration::seconds(120);
+
+/// Why a signed answer that came again is not taken.
+const REPLAYED: &str = "an answer already received (its nonce was used)";
 
 pub struct Worker {
     pub pools: Pools,
@@ -65,6 +68,16 @@ impl Worker {
         };
         let Some(ticket) = ticket else { return Ok(1) };
         let outcome = self.check(&ticket, now);
+        // A signed answer is taken once, whichever server it reached
+        // before: its nonce is remembered in the database.
+        let outcome = match outcome {
+            Ok((_, _, Some(nonce)))
+                if !store::remember_nonce(&mut *write()?, &nonce, now).map_err(|e| e.to_string())? =>
+            {
+                Err(CheckError::Unverified(REPLAYED.into()))
+            }
+            other => other.map(|(check, refund, _)| (check, refund)),
+        };
         let now = crate::clock::now();
         let mut conn = write()?;
         let result = conn.transaction(|c| {
@@ -132,6 +145,14 @@ impl Worker {
             Some(p) => p.refund(&order, &refund.refund_number, now),
             None => Err(CheckError::Failed("the refund's provider is no longer configured".into())),
         };
+        let answer = match answer {
+            Ok(RefundAnswer { nonce: Some(ref nonce), .. })
+                if !store::remember_nonce(&mut *write()?, nonce, now).map_err(|e| e.to_string())? =>
+            {
+                Err(CheckError::Unverified(REPLAYED.into()))
+            }
+            other => other,
+        };
         let now = crate::clock::now();
         let mut conn = write()?;
         let result = conn.transaction(|c| match &answer {
@@ -153,8 +174,9 @@ impl Worker {
     }
 
     /// Asks the provider, then the order system, about the ticket's payment.
-    /// What was found, and the refund number the order system named, if any.
-    fn check(&self, t: &Ticket, now: NaiveDateTime) -> Result<(Check, Option<String>), CheckError> {
+    /// What was found, the refund number the order system named, if any,
+    /// and the nonce the provider signed its answer with.
+    fn check(&self, t: &Ticket, now: NaiveDateTime) -> Result<(Check, Option<String>, Option<String>), CheckError> {
         let number = t.order_number.as_deref().ok_or_else(|| CheckError::Failed("no order number".into()))?;
         let provider = self
             .payments
@@ -169,6 +191,7 @@ impl Worker {
             _ => None,
         };
         let refund_number = bill.as_ref().and_then(|b| b.refund_number.clone());
+        let nonce = answer.nonce.clone();
         let check = Check {
             state: answer.state,
             provider_state: answer.provider_state,
@@ -178,7 +201,7 @@ impl Worker {
             bill_state: bill.map(|b| b.state),
             ..blank(t, provider.name(), now)
         };
-        Ok((check, refund_number))
+        Ok((check, refund_number, nonce))
     }
 }
 

@@ -43,7 +43,7 @@ type Step = fn(&mut DbConn, &Limits, NaiveDateTime) -> Result<usize, AppError>;
 /// gives it back, so intake waits at most for one step, never for the
 /// whole sweep.
 pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize, String> {
-    let steps: [Step; 6] = [
+    let steps: [Step; 7] = [
         resolve_silent_self_service,
         escalate_old_deductions,
         |c, _, now| Ok(notify_breaches(c, now)?),
@@ -52,6 +52,8 @@ pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize
         |c, _, now| Ok(crate::db::users::forget_old_failures(c, now).map(|_| 0)?),
         // Idempotency keys are kept a day (no ticket touched).
         |c, _, now| Ok(crate::db::idempotency::purge(c, now).map(|_| 0)?),
+        // Providers' answer nonces, a few minutes (no ticket touched).
+        |c, _, now| Ok(crate::db::payments::forget_nonces(c, now).map(|_| 0)?),
     ];
     let mut touched = 0;
     for step in steps {

@@ -212,6 +212,8 @@ impl Provider for Alipay {
                 amount_cents: None,
                 paid_at: None,
                 order_number: None,
+                // Alipay signs no nonce (see the module's note).
+                nonce: None,
             });
         }
         if t.code != "10000" {
@@ -232,6 +234,7 @@ impl Provider for Alipay {
             paid_at,
             order_number: Some(t.out_trade_no).filter(|n| !n.is_empty()),
             provider_state: t.trade_status,
+            nonce: None,
         })
     }
 
@@ -257,6 +260,7 @@ impl Provider for Alipay {
             state,
             provider_state: r.refund_status.unwrap_or_default(),
             amount_cents: r.refund_amount.as_deref().and_then(cents),
+            nonce: None,
         })
     }
 }

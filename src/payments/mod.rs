@@ -188,6 +188,10 @@ pub struct Answer {
     /// The merchant's own order number for the payment, as the provider
     /// knows it: what the order system is asked about.
     pub order_number: Option<String>,
+    /// The nonce the provider signed the answer with (WeChat Pay): an
+    /// answer is taken once, on whichever server it arrives
+    /// (`db::payments::remember_nonce`).
+    pub nonce: Option<String>,
 }
 
 /// Why a check gave no answer to act on. Both are retried.
@@ -234,6 +238,8 @@ pub struct RefundAnswer {
     pub provider_state: String,
     /// In fen, as the provider recorded it.
     pub amount_cents: Option<i64>,
+    /// As for [`Answer::nonce`].
+    pub nonce: Option<String>,
 }
 
 impl Payments {

@@ -37,9 +37,6 @@ pub struct Keys {
 }
 
 pub struct WechatPay {
-    /// Answer nonces seen in the last minutes, with their time: a signed
-    /// answer is taken once.
-    seen_nonces: std::sync::Mutex<std::collections::HashMap<String, i64>>,
     mchid: String,
     serial: String,
     private_key: PKey<Private>,
@@ -63,7 +60,6 @@ impl WechatPay {
         }
         super::check_base_url(&keys.base_url, "PAYDESK_WECHATPAY_BASE_URL")?;
         Ok(WechatPay {
-            seen_nonces: Default::default(),
             mchid: keys.mchid,
             serial: keys.serial,
             private_key,
@@ -85,7 +81,7 @@ impl WechatPay {
     }
 
     /// Checks an answer's signature headers over its raw body.
-    pub fn verify(&self, headers: &reqwest::header::HeaderMap, body: &[u8], now: i64) -> Result<(), CheckError> {
+    pub fn verify(&self, headers: &reqwest::header::HeaderMap, body: &[u8], now: i64) -> Result<String, CheckError> {
         let header = |name: &str| {
             headers
                 .get(name)
@@ -122,13 +118,10 @@ impl WechatPay {
         if !ok {
             return Err(CheckError::Unverified("the signature does not match".into()));
         }
-        // A genuine answer sent again (by whoever saw it) is not a new one.
-        let mut seen = self.seen_nonces.lock().unwrap_or_else(|e| e.into_inner());
-        seen.retain(|_, at| (now - *at).abs() < 2 * MAX_SKEW_SECS);
-        if seen.insert(nonce.to_string(), ts).is_some() {
-            return Err(CheckError::Unverified("an answer already received (its nonce was used)".into()));
-        }
-        Ok(())
+        // A genuine answer sent again (by whoever saw it) is not a new one:
+        // its nonce is remembered in the database, across servers, by the
+        // job that takes the answer (`db::payments::remember_nonce`).
+        Ok(nonce.to_string())
     }
 
     /// The path for a number: WeChat's transaction ids are 28 digits; any
@@ -217,7 +210,8 @@ pub fn state_of(trade_state: &str) -> CheckState {
 
 impl WechatPay {
     /// A signed GET; the answer verified before anything in it is read.
-    fn get(&self, path: &str, now: NaiveDateTime) -> Result<(u16, Vec<u8>), CheckError> {
+    /// Its status, body and signed nonce.
+    fn get(&self, path: &str, now: NaiveDateTime) -> Result<(u16, Vec<u8>, String), CheckError> {
         let auth = self.authorization("GET", path, "", now.and_utc().timestamp(), &super::nonce());
         let res = super::http()?
             .get(format!("{}{path}", self.base_url))
@@ -229,8 +223,8 @@ impl WechatPay {
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let body = res.bytes().map_err(|_| CheckError::Failed("WeChat Pay's answer broke off".into()))?.to_vec();
-        self.verify(&headers, &body, now.and_utc().timestamp())?;
-        Ok((status, body))
+        let nonce = self.verify(&headers, &body, now.and_utc().timestamp())?;
+        Ok((status, body, nonce))
     }
 }
 
@@ -247,7 +241,7 @@ impl Provider for WechatPay {
         if !super::merchant::valid_number(refund_number) {
             return Err(CheckError::Failed("not a refund number".into()));
         }
-        let (status, body) = self.get(&format!("/v3/refund/domestic/refunds/{refund_number}"), now)?;
+        let (status, body, nonce) = self.get(&format!("/v3/refund/domestic/refunds/{refund_number}"), now)?;
         if status != 200 {
             let e: Option<ApiError> = serde_json::from_slice(&body).ok();
             return Err(CheckError::Failed(match e {
@@ -264,6 +258,7 @@ impl Provider for WechatPay {
             state: refund_state_of(&r.status),
             provider_state: r.status,
             amount_cents: r.amount.and_then(|a| a.refund),
+            nonce: Some(nonce),
         })
     }
 
@@ -284,7 +279,7 @@ impl Provider for WechatPay {
         // Every answer is verified before anything in it is read; one that
         // is not (WeChat Pay does not promise to sign its errors) is never
         // acted on: it is tried again, and the agent sees why.
-        self.verify(&headers, &body, now.and_utc().timestamp())?;
+        let nonce = self.verify(&headers, &body, now.and_utc().timestamp())?;
         if status.is_success() {
             let t: Transaction = serde_json::from_slice(&body)
                 .map_err(|_| CheckError::Failed("WeChat Pay's answer is not the documented JSON".into()))?;
@@ -304,6 +299,7 @@ impl Provider for WechatPay {
                 amount_cents: amount,
                 paid_at,
                 order_number: Some(t.out_trade_no).filter(|n| !n.is_empty()),
+                nonce: Some(nonce),
             });
         }
         let error: Option<ApiError> = serde_json::from_slice(&body).ok();
@@ -315,6 +311,7 @@ impl Provider for WechatPay {
                 amount_cents: None,
                 paid_at: None,
                 order_number: None,
+                nonce: Some(nonce),
             }),
             (code, Some(e)) => Err(CheckError::Failed(format!("WeChat Pay answered {code} {}: {}", e.code, e.message))),
             (code, None) => Err(CheckError::Failed(format!("WeChat Pay answered {code}"))),
@@ -365,10 +362,10 @@ mod tests {
         let id = "PUB_KEY_ID_0000000000000024101100397200000006";
         let body = r#"{"trade_state":"SUCCESS"}"#;
         let now = 1_722_850_421;
-        assert_eq!(w.verify(&signed(&platform, now, body, id), body.as_bytes(), now), Ok(()));
-        // The same genuine answer again: its nonce was used.
-        let again = w.verify(&signed(&platform, now, body, id), body.as_bytes(), now).unwrap_err();
-        assert!(again.to_string().contains("already received"), "{again}");
+        // Verified, with the nonce to remember (an answer sent again is
+        // refused by the job, which keeps nonces in the database).
+        let nonce = w.verify(&signed(&platform, now, body, id), body.as_bytes(), now);
+        assert_eq!(nonce.as_deref(), Ok("d824f2e086d3c1df967785d13fcd22ef"));
         // A changed body, another key id, an old answer, a probe: refused.
         assert!(w.verify(&signed(&platform, now, body, id), b"{\"trade_state\":\"NOTPAY\"}", now).is_err());
         assert!(w.verify(&signed(&platform, now, body, "PUB_KEY_ID_OTHER"), body.as_bytes(), now).is_err());

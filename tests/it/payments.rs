@@ -39,6 +39,10 @@ enum Mode {
     /// Answers every question with a genuine, freshly signed answer about
     /// another payment (the paid one): a replay of a real answer.
     OtherPayment,
+    /// Sends again, byte for byte, the signed answer it first gave in this
+    /// mode (its time, nonce and signature): what whoever captured one, on
+    /// the way to this server or another, could send.
+    Replay,
 }
 
 struct Order {
@@ -57,6 +61,9 @@ struct WechatStandIn {
     /// Refund number → WeChat Pay's refund status (SUCCESS, PROCESSING…).
     refunds: Arc<Mutex<HashMap<String, &'static str>>>,
 }
+
+/// When the answer `Mode::Replay` sends again was first signed.
+static REPLAYED_AT: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
 
 fn sign(key: &PKey<Private>, message: &str) -> String {
     let mut s = Signer::new(MessageDigest::sha256(), key).unwrap();
@@ -192,8 +199,16 @@ impl WechatStandIn {
                         }
                     };
                     let now = chrono::Utc::now().timestamp();
-                    let ts = if mode == Mode::OldTimestamp { now - 600 } else { now };
-                    let nonce = uuid::Uuid::new_v4().simple().to_string();
+                    let ts = match mode {
+                        Mode::OldTimestamp => now - 600,
+                        Mode::Replay => *REPLAYED_AT.get_or_init(|| now),
+                        _ => now,
+                    };
+                    let nonce = if mode == Mode::Replay {
+                        "5e1f0a2b3c4d5e6f708192a3b4c5d6e7".to_string()
+                    } else {
+                        uuid::Uuid::new_v4().simple().to_string()
+                    };
                     let key = if mode == Mode::WrongKey { &other } else { &platform };
                     let signature = sign(key, &format!("{ts}\n{nonce}\n{body}\n"));
                     let headers = vec![
@@ -862,4 +877,29 @@ async fn a_stranger_naming_someone_elses_payment_learns_nothing_and_cannot_try_n
     let asked = s.wechat.seen.lock().unwrap().iter().filter(|(p, _)| p.contains("PD-GUESS-")).count();
     let cap = paydesk::domain::finding::CHECKS_BY_CUSTOMER as usize;
     assert_eq!(asked, cap - 1, "the filing's check and {} more", cap - 1);
+}
+
+#[tokio::test]
+async fn a_signed_answer_sent_again_is_not_taken_on_any_server() {
+    let s = setup().await;
+    s.wechat.set(Mode::Replay);
+    // The first answer is genuine: taken.
+    let (first, _) = s.app.file_api(&money_taken(PAID_ID)).await;
+    assert_eq!(s.checked(&first).await["payment_check"]["state"], "paid");
+    // The same signed answer again, byte for byte: its nonce was used. The
+    // nonce is remembered in the database, not in this server's memory, so
+    // another server on the same database refuses it too.
+    let (second, tracking) = s.app.file_api(&money_taken(PAID_ID)).await;
+    let t = s.checked(&second).await;
+    let c = &t["payment_check"];
+    assert_eq!(c["state"], "unverified", "{t}");
+    assert!(c["problem"].as_str().unwrap().contains("already received"), "{c}");
+    assert_eq!(t["priority"], "high", "not acted on");
+    let page = s.app.get_lang(&tracking, "en").await.text().await.unwrap();
+    assert!(!page.contains("What we found about your payment"));
+    let kept: i64 = {
+        use diesel::prelude::*;
+        paydesk::db::schema::provider_nonces::table.count().get_result(&mut s.app.conn()).unwrap()
+    };
+    assert_eq!(kept, 1, "one nonce, remembered once");
 }
