@@ -341,6 +341,14 @@ pub fn screenshot_data(conn: &mut DbConn, ticket_id: &str, id: &str) -> QueryRes
 /// (each up to the size limit): a customer's messages can add no more.
 pub const MAX_SCREENSHOTS_PER_TICKET: i32 = 10;
 
+/// What the screenshot drafts hold in all, in bytes.
+pub fn drafts_bytes(conn: &mut DbConn) -> QueryResult<i64> {
+    use diesel::dsl::sql;
+    screenshot_drafts::table
+        .select(sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(LENGTH(data)), 0) AS BIGINT)"))
+        .first(conn)
+}
+
 /// Keeps a valid screenshot from a form that failed validation, so the
 /// customer does not have to pick it again. Returns the secret that names it.
 pub fn save_draft(conn: &mut DbConn, file_name: &str, shot: &Screenshot, now: NaiveDateTime) -> QueryResult<String> {

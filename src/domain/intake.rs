@@ -103,7 +103,9 @@ pub enum Problem {
     Choose,
     UnknownChoice,
     ChecksRequired,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     BadCharacters,
     Email,
     Account(AccountError),
@@ -111,6 +113,9 @@ pub enum Problem {
     ScreenshotRequired,
     Screenshot(ScreenshotError),
     ScreenshotExpired,
+    /// A valid screenshot on a refused form that could not be kept for the
+    /// next try (the drafts' caps, `web::tickets::refill`).
+    ScreenshotNotKept,
     DateFormat,
     DateInFuture,
     AmountFormat,
@@ -141,6 +146,7 @@ impl Problem {
             Problem::Screenshot(ScreenshotError::NotAnImage) => "err-screenshot-not-image",
             Problem::Screenshot(ScreenshotError::BadDimensions) => "err-screenshot-dimensions",
             Problem::ScreenshotExpired => "err-screenshot-expired",
+            Problem::ScreenshotNotKept => "err-screenshot-not-kept",
             Problem::DateFormat => "err-date-format",
             Problem::DateInFuture => "err-date-future",
             Problem::AmountFormat => "err-amount-format",

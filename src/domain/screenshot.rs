@@ -4,6 +4,11 @@
 
 use sha2::{Digest, Sha256};
 
+/// What the screenshots kept for refused forms (drafts, a day each) may
+/// hold in all: past it, a new one is not kept and its customer chooses it
+/// again.
+pub const DRAFTS_MAX_BYTES: i64 = 1 << 30;
+
 /// Far beyond any phone screen; refuses "decompression bombs" that declare
 /// huge dimensions in a tiny file.
 const MAX_SIDE: usize = 20_000;

@@ -88,6 +88,14 @@ impl<K: Hash + Eq + Clone> Limit<K> {
     /// Counts one request from `address`; too many: how long to wait.
     /// Counts one request for `key`; too many: how long to wait. Without a
     /// limit (0) there is no state to report.
+    /// Whether `key` may spend `n` units now (spending them if so): a
+    /// quota in bytes, say, rather than requests.
+    pub fn check_n(&self, key: K, n: u32) -> bool {
+        let Some(limiter) = &self.limiter else { return true };
+        let Some(n) = NonZeroU32::new(n) else { return true };
+        matches!(limiter.check_key_n(&key, n), Ok(Ok(_)))
+    }
+
     pub fn check(&self, key: K) -> Result<Option<RateState>, AppError> {
         let Some(limiter) = &self.limiter else { return Ok(None) };
         if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
@@ -121,7 +129,13 @@ pub struct RateLimits {
     /// "Find my request": wrong reference-and-email pairs, per asking
     /// address.
     pub find_misses: Failures,
+    /// KiB of screenshots one address may leave as drafts an hour.
+    pub draft_kib: Limit,
 }
+
+/// KiB of screenshot drafts one address may leave an hour: ten screenshots
+/// at the largest size.
+pub const DRAFT_KIB_PER_HOUR: u32 = 50 * 1024;
 
 /// Fresh links one request may be mailed an hour.
 pub const FIND_PER_HOUR: u32 = 3;
@@ -184,6 +198,7 @@ impl RateLimits {
             api: Limit::per_minute(config.api_per_minute),
             find: Limit::per_hour(FIND_PER_HOUR),
             find_misses: Failures::new(FIND_MISSES_PER_HOUR, std::time::Duration::from_secs(3600)),
+            draft_kib: Limit::per_hour(DRAFT_KIB_PER_HOUR),
         }
     }
 }

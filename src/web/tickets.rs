@@ -15,7 +15,7 @@ use crate::db::tickets as store;
 use crate::domain::account::MaskedAccount;
 use crate::domain::codes::*;
 use crate::domain::intake::{self, FieldErrors, IntakeInput, NewTicket, Problem};
-use crate::domain::screenshot::{Screenshot, ScreenshotError};
+use crate::domain::screenshot::{Screenshot, ScreenshotError, DRAFTS_MAX_BYTES};
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -348,7 +348,9 @@ pub async fn create(
             errors.add("screenshot", Problem::ScreenshotExpired);
         }
         let status = if errors.0.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-        let view = refill(&state, &form, lang, csrf.0, errors, kept, upload).await?;
+        let client = super::rate_limit::client_address(&req, &state.config);
+        let view = refill(&state, client, &form, lang, csrf.0, errors, kept, upload).await?;
+        let status = if view.errors.0.is_empty() { status } else { StatusCode::UNPROCESSABLE_ENTITY };
         let mut response = super::html_status(status, view)?;
         response.add_cookie(&super::lang::cookie(lang)).map_err(|e| AppError::Internal(e.to_string()))?;
         return Ok(response);
@@ -369,7 +371,8 @@ pub async fn create(
             Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
         }
         Err(errors) => {
-            let view = refill(&state, &form, lang, csrf.0, errors, kept, upload).await?;
+            let client = super::rate_limit::client_address(&req, &state.config);
+            let view = refill(&state, client, &form, lang, csrf.0, errors, kept, upload).await?;
             super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view)
         }
     }
@@ -377,20 +380,40 @@ pub async fn create(
 
 /// The form shown again with everything typed, its problems, and the
 /// screenshot kept (a newly chosen, valid one is saved as a draft for the
-/// next try).
+/// next try). Drafts are capped — by what one address may leave an hour,
+/// in bytes, and by what they hold in all — so nobody fills the disk with
+/// refused forms; past either, the screenshot is not kept, and the form
+/// says to choose it again.
+#[allow(clippy::too_many_arguments)]
 async fn refill(
     state: &AppState,
+    client: std::net::IpAddr,
     form: &FormData,
     lang: Lang,
     csrf: String,
-    errors: FieldErrors,
+    mut errors: FieldErrors,
     mut kept: Option<KeptScreenshot>,
     upload: Option<(String, Screenshot)>,
 ) -> Result<NewTicketPage, AppError> {
     if let Some((file_name, shot)) = upload {
+        let size = shot.data.len();
+        let allowed = state.limits.draft_kib.check_n(client, size.div_ceil(1024) as u32);
         let name = file_name.clone();
-        let token = state.write(move |c| Ok(store::save_draft(c, &name, &shot, now())?)).await?;
-        kept = Some(KeptScreenshot { token, file_name });
+        let token = state
+            .write(move |c| {
+                if !allowed || store::drafts_bytes(c)? + size as i64 > DRAFTS_MAX_BYTES {
+                    return Ok(None);
+                }
+                Ok(Some(store::save_draft(c, &name, &shot, now())?))
+            })
+            .await?;
+        match token {
+            Some(token) => kept = Some(KeptScreenshot { token, file_name }),
+            None => {
+                errors.0.remove("screenshot");
+                errors.add("screenshot", Problem::ScreenshotNotKept);
+            }
+        }
     }
     let mut view = NewTicketPage::new(lang, csrf, state.config.max_screenshot_bytes);
     for name in intake::text_fields() {

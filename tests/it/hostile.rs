@@ -238,3 +238,43 @@ async fn signing_in_too_often_from_one_address_is_429_even_with_the_right_passwo
     assert!(res.headers().contains_key("retry-after"));
     assert!(res.text().await.unwrap().contains("Please try again in"));
 }
+
+/// A PNG of noise, `side` pixels square: it does not compress, so its file
+/// is about `side × side × 3` bytes.
+fn noise_png(side: u32) -> Vec<u8> {
+    let mut state: u32 = 0x2545_f491;
+    let image = image::RgbImage::from_fn(side, side, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let [a, b, c, _] = state.to_le_bytes();
+        image::Rgb([a, b, c])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn refused_forms_cannot_fill_the_disk_with_kept_screenshots() {
+    use diesel::prelude::*;
+    use paydesk::db::schema::screenshot_drafts;
+    let app = spawn().await;
+    // Each refused form keeps its screenshot for the next try; one address
+    // may leave 50 MiB of them an hour: ten of the largest.
+    let big = noise_png(1290);
+    assert!(big.len() > 4_800_000 && big.len() < 5 * 1024 * 1024, "{}", big.len());
+    let refused = with(&complete_fields(), "city", "");
+    let mut last = String::new();
+    for _ in 0..11 {
+        let res = app.form_file(form(&refused, Some(png_part("big.png", big.clone()))), "en").await;
+        assert_eq!(res.status().as_u16(), 422);
+        last = res.text().await.unwrap();
+    }
+    let kept: i64 = screenshot_drafts::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(kept, 10, "the eleventh is not kept");
+    assert!(last.contains("We could not keep your screenshot for the next try"), "the form says so");
+    assert!(!last.contains("name=\"screenshot_token\""), "nothing kept to send again");
+    // What was typed is still there.
+    assert!(last.contains("li.wei@example.com"));
+}

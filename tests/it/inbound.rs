@@ -414,18 +414,8 @@ fn mail_to(dir: &Path, to: &str) -> Option<Vec<u8>> {
 async fn a_platform_answer_by_email_waits_on_its_escalation_for_a_supervisor() {
     let dovecot = Dovecot::start();
     let app = app_with_mailbox(&dovecot).await;
-    let oos = with(&with(&with(&complete_fields(), "platform", "alipay"), "symptom", "button_inert"), "error_code", "");
-    let oos = with(&oos, "error_message", "");
-    let (reference, _) = app.file_api(&oos).await;
-    let escalation: Option<String> = tickets::table
-        .filter(tickets::reference.eq(&reference))
-        .select(tickets::escalation_id)
-        .first(&mut app.conn())
-        .unwrap();
-    let escalation = escalation.expect("an out-of-scope case is escalated");
+    let (reference, escalation) = approved_escalation(&app).await;
     let supervisor = app.staff("supervisor").await;
-    let res = supervisor.post(&format!("/supervisor/escalations/{escalation}/approve"), &[]).await;
-    assert_eq!(res.status().as_u16(), 303);
     let contact = "mini-program-review@alipay.example";
     let mut packet = None;
     for _ in 0..100 {
@@ -698,8 +688,6 @@ async fn a_packets_reply_address_is_capped_and_a_forged_platform_answer_is_marke
     assert!(app.internal_notes(&reference).is_empty(), "no note past the cap");
 }
 
-const BIN: &str = env!("CARGO_BIN_EXE_paydesk");
-
 #[tokio::test]
 async fn mail_about_an_anonymised_ticket_is_answered_with_the_form_and_kept_without_its_sender() {
     let app = spawn_with(|c| c.sweep_secs = 3600).await;
@@ -713,18 +701,7 @@ async fn mail_about_an_anonymised_ticket_is_answered_with_the_form_and_kept_with
         .set((tickets::status.eq("resolved"), tickets::updated_at.eq(now - chrono::Duration::days(400))))
         .execute(&mut app.conn())
         .unwrap();
-    let purge = || {
-        let out = Command::new(BIN)
-            .arg("purge")
-            .env("DATABASE_URL", app.db.url())
-            .env_remove("PAYDESK_SCREENSHOT_RETENTION_DAYS")
-            .env_remove("PAYDESK_EMAIL_RETENTION_DAYS")
-            .current_dir(std::env::temp_dir())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    };
-    purge();
+    purge_command(&app.db.url());
 
     // The customer (or whoever holds the old email) writes again.
     let raw = format!(
@@ -767,7 +744,7 @@ async fn mail_about_an_anonymised_ticket_is_answered_with_the_form_and_kept_with
             .execute(&mut conn)
             .unwrap();
     }
-    purge();
+    purge_command(&app.db.url());
     let notes = app.internal_notes(&reference);
     assert_eq!(notes.len(), 1);
     assert!(!notes[0].0.contains("li.wei") && notes[0].0.contains("[address]"), "{notes:?}");

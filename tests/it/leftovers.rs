@@ -27,21 +27,6 @@ fn age(conn: &mut paydesk::db::DbConn, reference: &str, days: i64) {
         .unwrap();
 }
 
-/// `paydesk purge` on a database, as an operator runs it (from another
-/// working directory than the server's).
-fn purge(database_url: &str) -> String {
-    let out = std::process::Command::new(BIN)
-        .arg("purge")
-        .env("DATABASE_URL", database_url)
-        .env_remove("PAYDESK_SCREENSHOT_RETENTION_DAYS")
-        .env_remove("PAYDESK_EMAIL_RETENTION_DAYS")
-        .current_dir(std::env::temp_dir())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// Every `.eml` file in a folder, with its content.
 fn eml_files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
     std::fs::read_dir(dir)
@@ -85,7 +70,7 @@ async fn the_eml_files_of_an_anonymised_ticket_are_deleted_and_nobody_elses() {
     assert_eq!(with_address, 2, "received + resolved, each a file naming the customer");
 
     age(&mut app.conn(), &old, 400);
-    let done = purge(&app.db.url());
+    let done = purge_command(&app.db.url());
     assert!(done.contains("anonymised the contact email of 1 closed tickets"), "{done}");
 
     let files = eml_files(app.mail_dir.path());
@@ -236,7 +221,7 @@ async fn an_smtp_refusal_quoting_the_address_is_neither_stored_nor_logged_nor_sh
         .execute(&mut conn)
         .unwrap();
     age(&mut conn, &reference, 400);
-    purge(&db.url());
+    purge_command(&db.url());
     assert!(last_errors(&mut conn).iter().all(|e| !e.contains(ADDRESS)), "{:?}", last_errors(&mut conn));
 
     // The admin's outbox page names nobody now.
@@ -276,7 +261,7 @@ async fn the_links_of_an_anonymised_ticket_answer_410_and_a_message_cannot_reope
     assert_eq!(app.get(&shot_path).await.status().as_u16(), 200);
     let mut conn = app.conn();
     age(&mut conn, &reference, 400);
-    purge(&app.db.url());
+    purge_command(&app.db.url());
 
     for (lang, own, other) in
         [("en", "its details were removed", "详情已删除"), ("zh-CN", "详情已删除", "its details were removed")]

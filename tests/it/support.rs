@@ -493,3 +493,18 @@ impl TestApp {
             .unwrap()
     }
 }
+
+/// `paydesk purge` on a database, as an operator runs it (from another
+/// working directory than the server's).
+pub fn purge_command(database_url: &str) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paydesk"))
+        .arg("purge")
+        .env("DATABASE_URL", database_url)
+        .env_remove("PAYDESK_SCREENSHOT_RETENTION_DAYS")
+        .env_remove("PAYDESK_EMAIL_RETENTION_DAYS")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}

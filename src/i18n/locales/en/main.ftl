@@ -145,6 +145,7 @@ err-screenshot-too-large = The screenshot is too large. Please send one under { 
 err-screenshot-not-image = This file is not a PNG, JPEG or WebP image. Please choose a screenshot.
 err-screenshot-dimensions = This image's size is not valid. Please choose a normal screenshot.
 err-screenshot-expired = Your earlier screenshot has expired. Please choose it again.
+err-screenshot-not-kept = We could not keep your screenshot for the next try. Please choose it again when you send the form.
 err-date-format = Please give the date and time, e.g. 2026-11-21 09:30.
 err-date-future = This time is in the future. Please check it.
 err-amount-format = Please give the amount in yuan, e.g. 128.50.

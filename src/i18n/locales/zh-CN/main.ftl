@@ -145,6 +145,7 @@ err-screenshot-too-large = 截图太大，请上传小于 { $max } 的图片。
 err-screenshot-not-image = 该文件不是 PNG、JPEG 或 WebP 图片，请选择截图。
 err-screenshot-dimensions = 图片尺寸无效，请选择正常的截图。
 err-screenshot-expired = 之前的截图已过期，请重新选择。
+err-screenshot-not-kept = 我们无法为下次提交保留您的截图。再次提交表单时，请重新选择截图。
 err-date-format = 请填写日期和时间，例如 2026-11-21 09:30。
 err-date-future = 这个时间还没到，请检查。
 err-amount-format = 请以元为单位填写金额，例如 128.50。
