@@ -13,7 +13,7 @@ use crate::db::new_id;
 use crate::db::payments::{self as store, Check};
 use crate::db::tickets::{self, Ticket};
 use crate::db::{backend, Pools};
-use crate::payments::{CheckError, Payments, RefundAnswer};
+use crate::payments::{CheckError, Payments};
 use diesel::Connection;
 
 /// A worker holds a claimed job this long; a crashed worker's jobs are
@@ -71,11 +71,7 @@ impl Worker {
         // A signed answer is taken once, whichever server it reached
         // before: its nonce is remembered in the database.
         let outcome = match outcome {
-            Ok((_, _, Some(nonce)))
-                if !store::remember_nonce(&mut *write()?, &nonce, now).map_err(|e| e.to_string())? =>
-            {
-                Err(CheckError::Unverified(REPLAYED.into()))
-            }
+            Ok((_, _, nonce)) if self.replayed(nonce.as_deref(), now)? => Err(CheckError::Unverified(REPLAYED.into())),
             other => other.map(|(check, refund, _)| (check, refund)),
         };
         let now = crate::clock::now();
@@ -146,11 +142,7 @@ impl Worker {
             None => Err(CheckError::Failed("the refund's provider is no longer configured".into())),
         };
         let answer = match answer {
-            Ok(RefundAnswer { nonce: Some(ref nonce), .. })
-                if !store::remember_nonce(&mut *write()?, nonce, now).map_err(|e| e.to_string())? =>
-            {
-                Err(CheckError::Unverified(REPLAYED.into()))
-            }
+            Ok(ref a) if self.replayed(a.nonce.as_deref(), now)? => Err(CheckError::Unverified(REPLAYED.into())),
             other => other,
         };
         let now = crate::clock::now();
@@ -167,6 +159,15 @@ impl Worker {
         });
         result.map_err(|e| e.to_string())?;
         Ok(1)
+    }
+
+    /// Whether a signed answer was taken before, on this server or another:
+    /// its nonce is remembered in the database (answers without one, as
+    /// Alipay's, are judged by what they are about).
+    fn replayed(&self, nonce: Option<&str>, now: NaiveDateTime) -> Result<bool, String> {
+        let Some(nonce) = nonce else { return Ok(false) };
+        let mut conn = self.pools.write.get().map_err(|e| e.to_string())?;
+        Ok(!store::remember_nonce(&mut conn, nonce, now).map_err(|e| e.to_string())?)
     }
 
     fn provider_name(&self, t: &Ticket) -> &'static str {

@@ -87,8 +87,8 @@ pub fn record_finding(
         }
     }
     let same = previous.is_some_and(|p| {
-        (p.state, p.bill_state, p.amount_cents, p.problem == check.problem)
-            == (check.state, check.bill_state, check.amount_cents, true)
+        (p.state, p.bill_state, p.amount_cents) == (check.state, check.bill_state, check.amount_cents)
+            && p.problem == check.problem
     });
     if same {
         return Ok(());

@@ -262,24 +262,22 @@ pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64)
         .set(outbox::recipient.eq(""))
         .execute(conn)?;
     }
-    // What reached an anonymised ticket after it was anonymised, kept with
-    // its sender before paydesk stopped doing so: the same goes for it.
-    let anonymised = tickets::table.filter(tickets::contact_email.eq("")).select(tickets::id.nullable());
-    diesel::update(
-        inbound_mail::table.filter(inbound_mail::sender.ne("")).filter(inbound_mail::ticket_id.eq_any(anonymised)),
-    )
-    .set((inbound_mail::sender.eq(""), inbound_mail::subject.eq("")))
-    .execute(conn)?;
-    let quoting: Vec<String> = ticket_events::table
-        .inner_join(tickets::table)
+    // Mail that reached a ticket after it was anonymised, kept with its
+    // sender (and quoted in a note) before paydesk stopped doing so: found
+    // through the inbound log, which is small (not by reading every note of
+    // every old ticket each sweep), and cleaned as anonymising does.
+    let reached: Vec<String> = inbound_mail::table
+        .inner_join(tickets::table.on(tickets::id.nullable().eq(inbound_mail::ticket_id)))
+        .filter(inbound_mail::sender.ne(""))
         .filter(tickets::contact_email.eq(""))
-        .filter(ticket_events::kind.eq(EventKind::InternalNote))
-        .filter(ticket_events::body.like("%@%"))
-        .select(ticket_events::ticket_id)
+        .select(tickets::id)
         .distinct()
         .limit(limit)
         .load(conn)?;
-    redact_notes(conn, &quoting)?;
+    redact_notes(conn, &reached)?;
+    diesel::update(inbound_mail::table.filter(inbound_mail::ticket_id.eq_any(&reached)))
+        .set((inbound_mail::sender.eq(""), inbound_mail::subject.eq("")))
+        .execute(conn)?;
     // Screenshots kept for a refused form that was never sent again.
     diesel::delete(screenshot_drafts::table.filter(screenshot_drafts::created_at.lt(now - chrono::Duration::days(1))))
         .execute(conn)?;

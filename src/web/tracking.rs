@@ -298,17 +298,17 @@ pub(super) fn gone(page: PageLang) -> Result<HttpResponse, AppError> {
     super::html_status(StatusCode::GONE, GonePage { lang: page.lang, path: page.path })
 }
 
-/// Builds the page for a ticket; `typed` carries a refused form back.
+/// Builds the page for a ticket (as read by its link, or again after a
+/// write); `typed` carries a refused form back.
 async fn tracking_page(
     state: &AppState,
     page: PageLang,
     csrf: String,
-    token: String,
+    (ticket, token): (Ticket, String),
     sent: bool,
     typed: Typed,
 ) -> Result<TrackingPage, AppError> {
     let lang = page.lang;
-    let ticket = load(state, &token).await?;
     let ticket_id = ticket.id.clone();
     let rate = super::satisfaction::rate_box(state, lang, &ticket).await?;
     let (events, shots, payment) = state
@@ -486,11 +486,11 @@ pub struct ShowQuery {
 pub async fn show(
     page: PageLang,
     csrf: CsrfToken,
-    Tracked { token, .. }: Tracked,
+    Tracked { ticket, token }: Tracked,
     query: web::Query<ShowQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    html(tracking_page(&state, page, csrf.0, token, query.sent.is_some(), Typed::default()).await?)
+    html(tracking_page(&state, page, csrf.0, (ticket, token), query.sent.is_some(), Typed::default()).await?)
 }
 
 /// What to fix, in the page's language, by field.
@@ -555,9 +555,8 @@ pub async fn add_message(
         problems.push(too_many_screenshots(lang));
     }
     if !problems.is_empty() {
-        let view =
-            tracking_page(&state, page, csrf.0, token, false, Typed { message: raw, problems, ..Default::default() })
-                .await?;
+        let typed = Typed { message: raw, problems, ..Default::default() };
+        let view = tracking_page(&state, page, csrf.0, (ticket, token), false, typed).await?;
         return super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
     }
     let rules = state.rules.clone();
@@ -574,15 +573,9 @@ pub async fn add_message(
         crate::ops::intake::CustomerMessage::Anonymised => gone(page),
         crate::ops::intake::CustomerMessage::TooManyScreenshots => {
             let problems = vec![too_many_screenshots(lang)];
-            let view = tracking_page(
-                &state,
-                page,
-                csrf.0,
-                token,
-                false,
-                Typed { message: raw, problems, ..Default::default() },
-            )
-            .await?;
+            let ticket = load(&state, &token).await?;
+            let typed = Typed { message: raw, problems, ..Default::default() };
+            let view = tracking_page(&state, page, csrf.0, (ticket, token), false, typed).await?;
             super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view)
         }
     }
@@ -614,7 +607,7 @@ pub async fn add_facts(
             let problems = messages(page.lang, &errors, state.config.max_screenshot_bytes);
             let facts = ADDED_FIELDS.iter().map(|f| (f.to_string(), get(f))).collect();
             let typed = Typed { facts, problems, ..Default::default() };
-            let view = tracking_page(&state, page, csrf.0, token, false, typed).await?;
+            let view = tracking_page(&state, page, csrf.0, (ticket, token), false, typed).await?;
             return super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
         }
     };
@@ -684,7 +677,7 @@ pub async fn ask_supervisor(
             complaint_error: Some(error),
             ..Default::default()
         };
-        let view = tracking_page(&state, page, csrf.0, token, false, typed).await?;
+        let view = tracking_page(&state, page, csrf.0, (ticket, token), false, typed).await?;
         return super::html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
     }
     let words = cleaned.ok().flatten().unwrap_or_default();
@@ -707,6 +700,8 @@ pub async fn ask_supervisor(
         Outcome::Refused(Refusal::NotYet) => lang.t("complaint-refused-not-yet"),
     };
     let typed = Typed { complaint_refused: Some(refused), ..Default::default() };
-    let view = tracking_page(&state, page, csrf.0, token, false, typed).await?;
+    // Read again: the page shows the complaint as the refusal found it.
+    let ticket = load(&state, &token).await?;
+    let view = tracking_page(&state, page, csrf.0, (ticket, token), false, typed).await?;
     super::html_status(StatusCode::CONFLICT, view)
 }
