@@ -123,6 +123,8 @@ pub struct Config {
     pub retention: Retention,
     #[command(flatten)]
     pub payments: crate::payments::Settings,
+    #[command(flatten)]
+    pub sms: crate::sms::Settings,
 }
 
 /// How long a closed ticket keeps its personal data (`serve` and `purge`).
@@ -131,7 +133,7 @@ pub struct Retention {
     /// Days after a closed ticket's last change its screenshots are deleted (0: never)
     #[arg(long, env = "PAYDESK_SCREENSHOT_RETENTION_DAYS", default_value_t = 90)]
     pub screenshot_retention_days: i64,
-    /// Days after a closed ticket's last change its contact email is anonymised (0: never)
+    /// Days after a closed ticket's last change its contact email and mobile number are anonymised (0: never)
     #[arg(long, env = "PAYDESK_EMAIL_RETENTION_DAYS", default_value_t = 365)]
     pub email_retention_days: i64,
 }

@@ -196,6 +196,9 @@ struct TicketRow {
     amount_cents: Option<i64>,
     order_number: Option<String>,
     contact_email: String,
+    contact_phone: String,
+    contact_channel: &'static str,
+    sms_extend_code: String,
     description: &'static str,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
@@ -562,6 +565,7 @@ fn make_ticket(
     }
     let updated_at = [Some(created), first_response_at, resolved_at].into_iter().flatten().max().unwrap_or(created);
     let money = symptom == Symptom::MoneyTakenNotPaid;
+    let by_phone = rng.random_range(0..10) < 7;
     let account = format!("{:02}******{:04}", rng.random_range(10..99), rng.random_range(0..10_000));
     let first_response_met = first_response_at.map(|at| at <= created + Duration::hours(target.first_response));
     let resolved_met = resolved_at.map(|at| at <= created + Duration::hours(target.resolution));
@@ -583,7 +587,20 @@ fn make_ticket(
         occurred_at: money.then(|| created - Duration::hours(2)),
         amount_cents: money.then(|| rng.random_range(2_000..50_000)),
         order_number: money.then(|| format!("420000{:012}", rng.random_range(0..1_000_000_000_000u64))),
-        contact_email: format!("customer{}@example.com", rng.random_range(0..10_000_000)),
+        // Most customers leave a mobile number and are texted; some an
+        // email only; a few both.
+        contact_email: if by_phone && rng.random_range(0..4) > 0 {
+            String::new()
+        } else {
+            format!("customer{}@example.com", rng.random_range(0..10_000_000))
+        },
+        contact_phone: if by_phone {
+            format!("13{}{:08}", rng.random_range(3..10), rng.random_range(0..100_000_000))
+        } else {
+            String::new()
+        },
+        contact_channel: if by_phone { "sms" } else { "email" },
+        sms_extend_code: crate::domain::sms::new_extend_code(),
         description,
         created_at: created,
         updated_at,

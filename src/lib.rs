@@ -30,6 +30,7 @@ pub mod ops;
 pub mod payments;
 pub mod present;
 pub mod routing;
+pub mod sms;
 pub mod startup;
 pub mod web;
 pub mod webhooks;

@@ -30,6 +30,8 @@ pub enum StartError {
     RulesFile(String, std::io::Error),
     #[error("payment checks: {0}")]
     Payments(String),
+    #[error("SMS: {0}")]
+    Sms(String),
     #[error("PAYDESK_IMAP_URL: {0}")]
     ImapUrl(String),
     #[error("PAYDESK_REPLY_ADDRESS is not an address like support@example.com: {0}")]
@@ -72,6 +74,19 @@ impl Application {
             None => None,
         };
         let mail_dir = transport.describe();
+        let sms = config.sms.load(&config.mail_dir).map_err(StartError::Sms)?;
+        let push_token = sms.push_token.clone();
+        let texts = crate::jobs::sms::Worker {
+            pools: pools.clone(),
+            provider: sms.provider,
+            composer: crate::jobs::sms::Composer { public_url: public_url.clone(), templates: sms.templates },
+            quiet: sms.quiet,
+            max_per_hour: sms.max_per_hour,
+            poll: std::time::Duration::from_millis(config.mail_poll_ms),
+            retry_base: chrono::Duration::seconds(config.mail_retry_base_secs),
+            max_attempts: config.mail_max_attempts,
+        };
+        tokio::spawn(std::sync::Arc::new(texts).run());
         let mail = crate::jobs::mail::Worker {
             pools: pools.clone(),
             transport,
@@ -143,6 +158,7 @@ impl Application {
             metrics: Default::default(),
             limits: std::sync::Arc::new(crate::web::rate_limit::RateLimits::new(&config)),
             payments,
+            sms_push_token: push_token,
         });
         let metrics_state = state.clone();
 

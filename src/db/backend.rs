@@ -157,6 +157,24 @@ pub fn claim_outbox(
     Ok(ids.into_iter().map(|c| c.id).collect())
 }
 
+/// Leases up to `limit` SMS due to go (waiting ones, and sent ones whose
+/// provider never answered and whose receipt never came: see
+/// `db::sms::mark_unsettled`) until `until`, and returns their ids.
+pub fn claim_sms(conn: &mut DbConn, until: NaiveDateTime, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+    const PICK: &str = "SELECT id FROM sms_messages WHERE status IN ('pending', 'unsettled') \
+                        AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until < $2) \
+                        ORDER BY next_attempt_at LIMIT $3";
+    let skip_locked = if matches!(conn, DbConn::Postgres(_)) { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let q = diesel::sql_query(format!(
+        "UPDATE sms_messages SET locked_until = $1, attempts = attempts + 1 WHERE id IN ({PICK}{skip_locked}) RETURNING id"
+    ))
+    .bind::<Timestamp, _>(until)
+    .bind::<Timestamp, _>(now)
+    .bind::<BigInt, _>(limit);
+    let ids: Vec<ClaimedId> = on_backend!(conn, |c| q.load(c))?;
+    Ok(ids.into_iter().map(|c| c.id).collect())
+}
+
 /// Leases up to `limit` due payment-check jobs until `until` (as
 /// [`claim_outbox`] does messages), and returns their ids.
 pub fn claim_payment_jobs(

@@ -16,6 +16,7 @@ pub mod queue;
 pub mod ratings;
 pub mod routing;
 pub mod schema;
+pub mod sms;
 pub mod stats;
 pub mod tickets;
 pub mod users;

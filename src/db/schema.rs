@@ -44,6 +44,64 @@ diesel::table! {
         version -> BigInt,
         change_seq -> BigInt,
         complaint_at -> Nullable<Timestamp>,
+        contact_phone -> Text,
+        contact_channel -> Text,
+        sms_extend_code -> Text,
+    }
+}
+
+diesel::table! {
+    sms_messages (id) {
+        id -> Text,
+        kind -> Text,
+        ticket_id -> Nullable<Text>,
+        event_id -> Nullable<Text>,
+        phone -> Text,
+        language -> Text,
+        params -> Nullable<Text>,
+        status -> Text,
+        urgent -> Bool,
+        essential -> Bool,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        held_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        provider_code -> Nullable<Text>,
+        biz_id -> Nullable<Text>,
+        file -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        reported_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sms_codes (id) {
+        id -> Text,
+        ticket_id -> Text,
+        phone -> Text,
+        code_hash -> Text,
+        tries -> Integer,
+        requester -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sms_optouts (phone_hash) {
+        phone_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sms_replies (id) {
+        id -> Text,
+        phone_hash -> Text,
+        ticket_id -> Nullable<Text>,
+        received_at -> Timestamp,
     }
 }
 
@@ -448,6 +506,8 @@ diesel::table! {
 }
 
 diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(sms_messages -> tickets (ticket_id));
+diesel::joinable!(sms_codes -> tickets (ticket_id));
 diesel::joinable!(ratings -> tickets (ticket_id));
 diesel::joinable!(refunds -> tickets (ticket_id));
 diesel::joinable!(payment_jobs -> tickets (ticket_id));
@@ -491,6 +551,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     refunds,
     idempotency_keys,
     provider_nonces,
+    sms_messages,
+    sms_codes,
+    sms_optouts,
+    sms_replies,
     inbound_mail,
     reply_addresses,
     packet_reply_addresses,

@@ -7,7 +7,8 @@ use sha2::Digest;
 use super::schema::{screenshot_drafts, screenshots, ticket_events, tickets, tracking_links};
 use super::{new_id, DbConn};
 use crate::domain::codes::{
-    CaseKind, Checks, FailingStep, PaymentMethod, PaymentScenario, Platform, Priority, Queue, Status, Symptom,
+    CaseKind, Checks, ContactChannel, FailingStep, PaymentMethod, PaymentScenario, Platform, Priority, Queue, Status,
+    Symptom,
 };
 use crate::domain::completeness::{self, Assessment, Fact, Holds};
 use crate::domain::intake::NewTicket;
@@ -65,6 +66,13 @@ pub struct Ticket {
     /// When the customer asked for a supervisor, while that complaint is
     /// open (`domain::complaint`).
     pub complaint_at: Option<NaiveDateTime>,
+    /// A normalised mainland mobile number; empty when not given or once
+    /// anonymised.
+    pub contact_phone: String,
+    pub contact_channel: ContactChannel,
+    /// Sent with the ticket's SMS so that a reply lands here
+    /// (`domain::sms::new_extend_code`).
+    pub sms_extend_code: String,
 }
 
 impl Holds for Ticket {
@@ -81,6 +89,22 @@ impl Holds for Ticket {
 }
 
 impl Ticket {
+    /// Whether the retention purge removed how to reach the customer (at
+    /// filing there is always a phone or an email).
+    pub fn anonymised(&self) -> bool {
+        self.contact_email.is_empty() && self.contact_phone.is_empty()
+    }
+
+    /// The email address we write to, if the customer asked for email.
+    pub fn email_to(&self) -> Option<&str> {
+        (self.contact_channel.by_email() && !self.contact_email.is_empty()).then_some(self.contact_email.as_str())
+    }
+
+    /// The number we text, if the customer asked for SMS.
+    pub fn phone_to(&self) -> Option<&str> {
+        (self.contact_channel.by_sms() && !self.contact_phone.is_empty()).then_some(self.contact_phone.as_str())
+    }
+
     /// The completeness model on this ticket: its symptom and kind.
     pub fn completeness(&self) -> Assessment {
         completeness::assess(self.symptom, Some(self.case_kind), self)
@@ -151,6 +175,9 @@ pub fn insert(conn: &mut DbConn, t: &NewTicket, row: &NewRow<'_>, now: NaiveDate
             tickets::amount_cents.eq(t.amount_cents),
             tickets::order_number.eq(&t.order_number),
             tickets::contact_email.eq(&t.contact_email),
+            tickets::contact_phone.eq(&t.contact_phone),
+            tickets::contact_channel.eq(t.contact_channel),
+            tickets::sms_extend_code.eq(crate::domain::sms::new_extend_code()),
             tickets::description.eq(&t.description),
             tickets::created_at.eq(now),
             tickets::updated_at.eq(now),
@@ -264,6 +291,14 @@ pub fn find_by_token(conn: &mut DbConn, token: &str) -> QueryResult<Option<Ticke
 /// A fresh tracking link for a ticket (for an email); stored only hashed.
 pub fn mint_link(conn: &mut DbConn, ticket_id: &str, now: NaiveDateTime) -> QueryResult<String> {
     let token = TrackingToken::generate();
+    insert_link(conn, ticket_id, &token, now)?;
+    Ok(token.as_str().to_string())
+}
+
+/// A fresh short link's code (for an SMS, `/s/{code}`): 96 random bits,
+/// stored only hashed, opening the ticket as a long link does.
+pub fn mint_short_link(conn: &mut DbConn, ticket_id: &str, now: NaiveDateTime) -> QueryResult<String> {
+    let token = TrackingToken::short();
     insert_link(conn, ticket_id, &token, now)?;
     Ok(token.as_str().to_string())
 }

@@ -465,6 +465,45 @@ code_enum!(
         FreshLink => "fresh_link",
         InboundUnmatched => "inbound_unmatched",
         Complaint => "complaint",
+        FindCode => "find_code",
+        ComplaintReceived => "complaint_received",
+    }
+);
+
+code_enum!(
+    /// How a customer asked to be reached: by SMS, by email, or both.
+    ContactChannel, "channel" {
+        Sms => "sms",
+        Email => "email",
+        Both => "both",
+    }
+);
+
+impl ContactChannel {
+    pub fn by_sms(self) -> bool {
+        matches!(self, ContactChannel::Sms | ContactChannel::Both)
+    }
+
+    pub fn by_email(self) -> bool {
+        matches!(self, ContactChannel::Email | ContactChannel::Both)
+    }
+}
+
+code_enum!(
+    /// Where an SMS is: waiting (for its time, quiet hours or a cap); sent
+    /// with no answer from the provider (a timeout: its delivery receipt
+    /// settles it, it is not sent again blindly); accepted by the provider;
+    /// delivered or not, as the carrier's receipt says; refused for good by
+    /// the provider (a bad number, a blocked word); or given up after too
+    /// many failures.
+    SmsStatus, "sms-status" {
+        Pending => "pending",
+        Unsettled => "unsettled",
+        Sent => "sent",
+        Delivered => "delivered",
+        Undelivered => "undelivered",
+        Refused => "refused",
+        Dead => "dead",
     }
 );
 

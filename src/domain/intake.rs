@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDateTime};
 
 use super::account::{AccountError, MaskedAccount};
-use super::codes::{CheckTried, FailingStep, PaymentMethod, PaymentScenario, Platform, Symptom};
+use super::codes::{CheckTried, ContactChannel, FailingStep, PaymentMethod, PaymentScenario, Platform, Symptom};
 use super::completeness::{need, Fact, Need};
 use super::screenshot::{Screenshot, ScreenshotError};
+use super::sms::normalize_phone;
 use super::text::{self, TextError};
 use crate::i18n::Lang;
 
@@ -40,7 +41,9 @@ pub const FIELDS: &[&str] = &[
     "occurred_at",
     "amount",
     "order_number",
+    "contact_phone",
     "contact_email",
+    "contact_channel",
     "description",
 ];
 
@@ -66,7 +69,10 @@ pub struct IntakeInput {
     pub occurred_at: String,
     pub amount: String,
     pub order_number: String,
+    pub contact_phone: String,
     pub contact_email: String,
+    /// `sms`, `email` or `both`; blank: SMS when a phone is given.
+    pub contact_channel: String,
     pub description: String,
     /// `None`: no file chosen; `Some(Err)`: a file that is not an acceptable image.
     pub screenshot: Option<Result<Screenshot, ScreenshotError>>,
@@ -90,7 +96,11 @@ pub struct NewTicket {
     pub occurred_at: Option<NaiveDateTime>,
     pub amount_cents: Option<i64>,
     pub order_number: Option<String>,
+    /// A normalised mainland mobile number, or empty.
+    pub contact_phone: String,
+    /// Empty when only a phone was given.
     pub contact_email: String,
+    pub contact_channel: ContactChannel,
     pub description: String,
     pub screenshot: Option<Screenshot>,
 }
@@ -108,6 +118,13 @@ pub enum Problem {
     },
     BadCharacters,
     Email,
+    Phone,
+    /// Neither a phone nor an email: no way to reach the customer.
+    ContactRequired,
+    /// SMS chosen without a phone number.
+    ChannelNeedsPhone,
+    /// Email chosen without an address.
+    ChannelNeedsEmail,
     Account(AccountError),
     ErrorDetailRequired,
     ScreenshotRequired,
@@ -135,6 +152,10 @@ impl Problem {
             Problem::TooLong { .. } => "err-too-long",
             Problem::BadCharacters => "err-bad-characters",
             Problem::Email => "err-email",
+            Problem::Phone => "err-phone",
+            Problem::ContactRequired => "err-contact-required",
+            Problem::ChannelNeedsPhone => "err-channel-phone",
+            Problem::ChannelNeedsEmail => "err-channel-email",
             Problem::Account(AccountError::Missing) => "err-required",
             Problem::Account(AccountError::BadCharacters) => "err-account-characters",
             Problem::Account(AccountError::BadLength) => "err-account-length",
@@ -219,7 +240,7 @@ pub fn validate(input: IntakeInput, language: Lang, now: NaiveDateTime) -> Resul
     let occurred_at = errors.check("occurred_at", occurred_at(&input.occurred_at, now));
     let amount_cents = errors.check("amount", amount(&input.amount));
     let order_number = errors.check("order_number", order_number(&input.order_number));
-    let contact_email = errors.check("contact_email", email(&input.contact_email));
+    let contact = contact(&input, &mut errors);
     let description = errors.check("description", optional_text(&input.description, DESCRIPTION_MAX, true));
     let screenshot = match input.screenshot {
         None => Some(None),
@@ -269,7 +290,7 @@ pub fn validate(input: IntakeInput, language: Lang, now: NaiveDateTime) -> Resul
         Some(occurred_at),
         Some(amount_cents),
         Some(order_number),
-        Some(contact_email),
+        Some((contact_phone, contact_email, contact_channel)),
         Some(description),
         Some(screenshot),
     ) = (
@@ -286,7 +307,7 @@ pub fn validate(input: IntakeInput, language: Lang, now: NaiveDateTime) -> Resul
         occurred_at,
         amount_cents,
         order_number,
-        contact_email,
+        contact,
         description,
         screenshot,
     )
@@ -311,7 +332,9 @@ pub fn validate(input: IntakeInput, language: Lang, now: NaiveDateTime) -> Resul
         occurred_at,
         amount_cents,
         order_number,
+        contact_phone,
         contact_email,
+        contact_channel,
         description: description.unwrap_or_default(),
         screenshot,
     })
@@ -352,6 +375,39 @@ fn checks(values: &[String]) -> Result<Vec<CheckTried>, Problem> {
     }
     checks.sort();
     Ok(checks)
+}
+
+/// How we reach the customer: a mobile number, an email, or both (at least
+/// one), and the channel they chose (SMS by default when a phone is given).
+fn contact(input: &IntakeInput, errors: &mut FieldErrors) -> Option<(String, String, ContactChannel)> {
+    let phone = match input.contact_phone.trim() {
+        "" => Some(String::new()),
+        typed => errors.check("contact_phone", normalize_phone(typed).ok_or(Problem::Phone)),
+    };
+    let email = match input.contact_email.trim() {
+        "" => Some(String::new()),
+        _ => errors.check("contact_email", email(&input.contact_email)),
+    };
+    let given = |v: &Option<String>| v.as_ref().is_some_and(|v| !v.is_empty());
+    let channel = match input.contact_channel.trim() {
+        "" if given(&phone) => Some(ContactChannel::Sms),
+        "" => Some(ContactChannel::Email),
+        code => errors.check("contact_channel", ContactChannel::parse(code).ok_or(Problem::UnknownChoice)),
+    };
+    let (phone, email, channel) = (phone?, email?, channel?);
+    if phone.is_empty() && email.is_empty() {
+        errors.add("contact_phone", Problem::ContactRequired);
+        return None;
+    }
+    if channel.by_sms() && phone.is_empty() {
+        errors.add("contact_phone", Problem::ChannelNeedsPhone);
+        return None;
+    }
+    if channel.by_email() && email.is_empty() {
+        errors.add("contact_email", Problem::ChannelNeedsEmail);
+        return None;
+    }
+    Some((phone, email, channel))
 }
 
 fn email(value: &str) -> Result<String, Problem> {
@@ -526,7 +582,7 @@ mod tests {
                 "account_number",
                 "checks_tried",
                 "city",
-                "contact_email",
+                "contact_phone",
                 "failing_step",
                 "payment_scenario",
                 "platform",
@@ -535,6 +591,35 @@ mod tests {
         );
         assert_eq!(errors.get("checks_tried"), [Problem::ChecksRequired]);
         assert_eq!(errors.get("platform"), [Problem::Choose]);
+    }
+
+    #[test]
+    fn a_mobile_number_alone_is_enough_and_sms_is_then_the_default() {
+        let mut input = complete();
+        input.contact_email = String::new();
+        input.contact_phone = "+86 138-0013-8000".into();
+        let t = validate(input.clone(), Lang::ZhCn, now()).unwrap();
+        assert_eq!((t.contact_phone.as_str(), t.contact_email.as_str()), ("13800138000", ""));
+        assert_eq!(t.contact_channel, ContactChannel::Sms);
+        // Email chosen, none given.
+        input.contact_channel = "email".into();
+        assert_eq!(problems(input.clone()).get("contact_email"), [Problem::ChannelNeedsEmail]);
+        // Neither.
+        input.contact_phone = String::new();
+        input.contact_channel = String::new();
+        assert_eq!(problems(input.clone()).get("contact_phone"), [Problem::ContactRequired]);
+        // SMS chosen with only an email.
+        input.contact_email = "li@example.com".into();
+        input.contact_channel = "sms".into();
+        assert_eq!(problems(input.clone()).get("contact_phone"), [Problem::ChannelNeedsPhone]);
+        // A number that is not a mainland mobile, and a channel we do not know.
+        input.contact_phone = "12345".into();
+        input.contact_channel = "fax".into();
+        let errors = problems(input);
+        assert_eq!(errors.get("contact_phone"), [Problem::Phone]);
+        assert_eq!(errors.get("contact_channel"), [Problem::UnknownChoice]);
+        // Only an email: by email, as before.
+        assert_eq!(validate(complete(), Lang::En, now()).unwrap().contact_channel, ContactChannel::Email);
     }
 
     #[test]
@@ -655,6 +740,7 @@ mod tests {
                 contact_email: t.7,
                 description: t.8,
                 screenshot: Some(Screenshot::parse(samples::png(), 1 << 20)),
+                ..IntakeInput::default()
             })
         }
 

@@ -16,6 +16,7 @@ pub mod satisfaction;
 pub mod screenshot;
 pub mod secret;
 pub mod sla;
+pub mod sms;
 pub mod spikes;
 pub mod text;
 pub mod triage;

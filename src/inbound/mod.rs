@@ -256,7 +256,7 @@ pub fn handle(
         // Mail about an anonymised ticket is kept without who sent it and
         // what they called it.
         let m = match ticket {
-            Some(t) if t.contact_email.is_empty() => Incoming { sender: String::new(), subject: String::new(), ..m },
+            Some(t) if t.anonymised() => Incoming { sender: String::new(), subject: String::new(), ..m },
             _ => m,
         };
         record(conn, place, &m, outcome, ticket.map(|t| t.id.as_str()), now)?;
@@ -510,7 +510,7 @@ fn act(
     // the mail is answered as one that matched no ticket (a pointer to the
     // form), and kept without its sender (`handle`) — nothing puts the
     // address back.
-    if ticket.contact_email.is_empty() {
+    if ticket.anonymised() {
         return answer_unmatched(conn, m, now);
     }
     // A looping mail program, or someone forging the customer's address,

@@ -5,6 +5,7 @@
 //! outcome, and tries again with backoff.
 //!
 //! - `mail`: the outbox's email, composed by `mail::compose`;
+//! - `sms`: SMS to customers, composed by `sms::compose`;
 //! - `webhooks`: webhook events fanned out to endpoints, signed and posted;
 //! - `payments`: payment checks and refunds at the provider and order system;
 //! - `inbound`: customers' and platforms' email read over IMAP;
@@ -13,6 +14,7 @@
 pub mod inbound;
 pub mod mail;
 pub mod payments;
+pub mod sms;
 pub mod sweeps;
 pub mod webhooks;
 

@@ -82,6 +82,7 @@ pub fn render(
         MailKind::Resolved => (vec![t("body")], vec![t("reopen")]),
         MailKind::FreshLink => (vec![t("body")], vec![t("after")]),
         MailKind::InboundUnmatched => (vec![t("body")], vec![t("after")]),
+        MailKind::ComplaintReceived => (vec![t("body")], vec![]),
         _ => (vec![], vec![]),
     };
     let rate = (kind_ == MailKind::Resolved && !f.link.is_empty()).then(|| RateLinks {

@@ -48,7 +48,7 @@ pub fn ask(
 ) -> QueryResult<Outcome> {
     conn.transaction(|conn| {
         let t = backend::lock_ticket(conn, ticket_id)?.ok_or(diesel::result::Error::NotFound)?;
-        if t.contact_email.is_empty() {
+        if t.anonymised() {
             return Ok(Outcome::Anonymised);
         }
         if let Err(refusal) = complaint::may_ask(t.status, t.due_at, t.complaint_at, now) {
@@ -98,6 +98,11 @@ pub fn ask(
             after: complaint::PRIORITY.as_str(),
         };
         audit::record(conn, entry, now)?;
+        // The page they complained on confirms it; an SMS leaves the
+        // customer reached by phone a note with the link (no email: the
+        // emails they get already carry the link).
+        let by_phone = super::notify::Customer { email: None, ..super::notify::Customer::of(&t) };
+        super::notify::customer(conn, &by_phone, MailKind::ComplaintReceived, None, now)?;
         for email in supervisors_of(conn, t.queue)? {
             outbox::enqueue(conn, MailKind::Complaint, &t.id, Some(&event_id), &email, Lang::ZhCn, now)?;
         }

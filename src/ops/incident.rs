@@ -422,7 +422,13 @@ pub fn post_update(
             };
             let event_id = insert_event(conn, &t.id, e, now)?;
             diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
-            outbox::enqueue(conn, MailKind::IncidentUpdate, &t.id, Some(&event_id), &t.contact_email, t.language, now)?;
+            super::notify::customer(
+                conn,
+                &super::notify::Customer::of(t),
+                MailKind::IncidentUpdate,
+                Some(&event_id),
+                now,
+            )?;
         }
         insert_update(conn, &i, UpdateKind::Update, words, open.len(), actor, now)?;
         record(conn, actor, "incident_update", &i, None, &open.len().to_string(), now)?;

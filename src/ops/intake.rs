@@ -12,7 +12,7 @@ use crate::db::schema::tickets;
 use crate::db::tickets::{
     self as tickets_db, insert_event, insert_screenshot, NewEvent, NewRow, Ticket, MAX_SCREENSHOTS_PER_TICKET,
 };
-use crate::db::{new_id, outbox, stats, DbConn};
+use crate::db::{new_id, stats, DbConn};
 use crate::domain::codes::{CaseKind, EventAuthor, EventKind, MailKind, Status};
 use crate::domain::intake::{Added, NewTicket};
 use crate::domain::reference::{new_reference, TrackingToken};
@@ -163,7 +163,18 @@ fn store(
         crate::db::payments::enqueue(conn, &id, now)?;
     }
     let event_id = insert_event(conn, &id, NewEvent::public(EventKind::Created, EventAuthor::Customer, ""), now)?;
-    outbox::enqueue(conn, MailKind::Received, &id, None, &t.contact_email, t.language, now)?;
+    let customer = super::notify::Customer {
+        ticket_id: &id,
+        language: t.language,
+        case_kind: d.kind,
+        email: (t.contact_channel.by_email() && !t.contact_email.is_empty()).then_some(t.contact_email.as_str()),
+        phone: (t.contact_channel.by_sms() && !t.contact_phone.is_empty()).then_some(t.contact_phone.as_str()),
+    };
+    super::notify::customer(conn, &customer, MailKind::Received, None, now)?;
+    // Choosing SMS again, after answering "TD" once, asks for SMS again.
+    if let Some(phone) = customer.phone {
+        crate::db::sms::opt_in(conn, phone)?;
+    }
     if let Some(shot) = &t.screenshot {
         insert_screenshot(conn, &id, Some(&event_id), shot, now)?;
     }
@@ -218,7 +229,7 @@ pub fn add_customer_message(
         // Read again under the lock: the purge or another message may have
         // come in between.
         let ticket = &crate::db::backend::lock_ticket(conn, &ticket.id)?.ok_or(diesel::result::Error::NotFound)?;
-        if ticket.contact_email.is_empty() {
+        if ticket.anonymised() {
             return Ok(CustomerMessage::Anonymised);
         }
         if screenshot.is_some() && ticket.screenshot_count >= MAX_SCREENSHOTS_PER_TICKET {
@@ -300,7 +311,7 @@ fn pass_on_to_merged(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let target = crate::db::backend::lock_ticket(conn, target_id)?.ok_or(diesel::result::Error::NotFound)?;
-    if !target.contact_email.is_empty() {
+    if !target.anonymised() {
         after_reply(conn, &target, rules, now)?;
     }
     let note = format!("↪ {from_reference}:\n{body}");
@@ -323,7 +334,7 @@ pub fn add_facts(
 ) -> QueryResult<CustomerMessage> {
     conn.transaction(|conn| {
         let t = crate::db::backend::lock_ticket(conn, ticket_id)?.ok_or(diesel::result::Error::NotFound)?;
-        if t.contact_email.is_empty() {
+        if t.anonymised() {
             return Ok(CustomerMessage::Anonymised);
         }
         diesel::update(tickets::table.find(&t.id))

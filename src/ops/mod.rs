@@ -10,10 +10,12 @@ pub mod complaint;
 pub mod escalation;
 pub mod incident;
 pub mod intake;
+pub mod notify;
 pub mod payments;
 pub mod retention;
 pub mod routing;
 pub mod satisfaction;
+pub mod sms;
 pub mod sweeps;
 pub mod ticket;
 

@@ -95,7 +95,7 @@ pub fn record_finding(
     }
     if misfits.is_empty() {
         act(conn, &t.id, &check, rules, now)?;
-    } else if !matches!(t.status, Status::Closed | Status::Resolved) && !t.contact_email.is_empty() {
+    } else if !matches!(t.status, Status::Closed | Status::Resolved) && !t.anonymised() {
         tell(conn, t, "check_number", &check.provider, &[], now)?;
     }
     Ok(())
@@ -147,7 +147,7 @@ pub fn act(
     let lock = |conn: &mut DbConn| crate::db::backend::lock_ticket(conn, ticket_id);
     let Some(t) = lock(conn)? else { return Ok(None) };
     // Done with, or anonymised: nothing more is said or changed.
-    if matches!(t.status, Status::Closed | Status::Resolved) || t.contact_email.is_empty() {
+    if matches!(t.status, Status::Closed | Status::Resolved) || t.anonymised() {
         return Ok(None);
     }
     let bill = check.bill_state.map_or("-", |b| b.as_str());
@@ -201,7 +201,7 @@ fn tell(
     let body = lang.t_args(&format!("pay-tell-{key}"), &values);
     let event_id =
         insert_event(conn, &t.id, NewEvent::public(EventKind::PaymentFound, EventAuthor::System, &body), now)?;
-    crate::db::outbox::enqueue(conn, MailKind::PaymentFound, &t.id, Some(&event_id), &t.contact_email, lang, now)?;
+    super::notify::customer(conn, &super::notify::Customer::of(t), MailKind::PaymentFound, Some(&event_id), now)?;
     Ok(())
 }
 
@@ -275,7 +275,7 @@ pub fn refund_changed(
         RefundState::Abnormal => "refund_abnormal",
         RefundState::Requested | RefundState::Processing => return Ok(()),
     };
-    if t.contact_email.is_empty() {
+    if t.anonymised() {
         return Ok(());
     }
     let amount = answer.amount_cents.map(crate::present::amount).unwrap_or_default();

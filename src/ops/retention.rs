@@ -21,6 +21,9 @@ use crate::i18n::Lang;
 /// (SQLite uses a partial index only when the query repeats its terms).
 const CLOSED_WITH_SCREENSHOTS: &str = "screenshot_count > 0 AND status IN ('resolved', 'closed')";
 const CLOSED_WITH_EMAIL: &str = "contact_email <> '' AND status IN ('resolved', 'closed')";
+const CLOSED_WITH_PHONE: &str = "contact_phone <> '' AND status IN ('resolved', 'closed')";
+/// What anonymising claims a ticket by (either way to reach the customer).
+const CLOSED_WITH_CONTACT: &str = "(contact_email <> '' OR contact_phone <> '') AND status IN ('resolved', 'closed')";
 
 pub mod action {
     pub const SCREENSHOTS_PURGED: &str = "retention_screenshots_purged";
@@ -62,7 +65,17 @@ pub fn plan(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64) 
     };
     Ok(Plan {
         screenshots: due(conn, CLOSED_WITH_SCREENSHOTS, policy.screenshot_cutoff(now))?,
-        emails: due(conn, CLOSED_WITH_EMAIL, policy.email_cutoff(now))?,
+        emails: {
+            // Tickets with an email, and those reached only by phone.
+            let mut due_ones = due(conn, CLOSED_WITH_EMAIL, policy.email_cutoff(now))?;
+            for t in due(conn, CLOSED_WITH_PHONE, policy.email_cutoff(now))? {
+                if !due_ones.iter().any(|d| d.id == t.id) {
+                    due_ones.push(t);
+                }
+            }
+            due_ones.truncate(limit.max(0) as usize);
+            due_ones
+        },
     })
 }
 
@@ -82,6 +95,33 @@ impl Done {
         self.emails += other.emails;
         self.mail_files += other.mail_files;
     }
+}
+
+/// Deletes up to `limit` `.sms` files (no SMS provider) of anonymised
+/// tickets, and forgets each deleted (or already missing) one.
+fn delete_sms_files(conn: &mut DbConn, limit: i64) -> QueryResult<usize> {
+    use crate::db::schema::sms_messages;
+    let files: Vec<(String, String)> = sms_messages::table
+        .filter(sms_messages::file.is_not_null())
+        .filter(sms_messages::phone.eq(""))
+        .select((sms_messages::id, sms_messages::file.assume_not_null()))
+        .limit(limit)
+        .load(conn)?;
+    let mut deleted = 0;
+    for (id, file) in files {
+        // Only ever a file the worker wrote: an absolute `….sms` path.
+        let path = std::path::Path::new(&file);
+        if !path.is_absolute() || path.extension().is_none_or(|e| e != "sms") {
+            continue;
+        }
+        match std::fs::remove_file(path) {
+            Ok(()) => deleted += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => continue,
+        }
+        diesel::update(sms_messages::table.find(&id)).set(sms_messages::file.eq(None::<String>)).execute(conn)?;
+    }
+    Ok(deleted)
 }
 
 /// Deletes up to `limit` `.eml` files of messages whose recipient was
@@ -178,9 +218,9 @@ pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64)
         let cutoff = policy.email_cutoff(now).unwrap_or(now);
         let anonymised = conn.transaction(|conn| {
             let claimed = diesel::update(tickets::table.find(&t.id))
-                .filter(sql::<Bool>(CLOSED_WITH_EMAIL))
+                .filter(sql::<Bool>(CLOSED_WITH_CONTACT))
                 .filter(tickets::updated_at.lt(cutoff))
-                .set(tickets::contact_email.eq(""))
+                .set((tickets::contact_email.eq(""), tickets::contact_phone.eq("")))
                 .execute(conn)?;
             if claimed == 0 {
                 return Ok(false);
@@ -219,6 +259,9 @@ pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64)
             diesel::update(inbound_mail::table.filter(inbound_mail::ticket_id.eq(&t.id)))
                 .set((inbound_mail::sender.eq(""), inbound_mail::subject.eq("")))
                 .execute(conn)?;
+            // The number on its SMS, with any one-time code (their files
+            // go after commit, as the mail's).
+            crate::db::sms::anonymise(conn, &t.id)?;
             // And in the notes that name who wrote about it (`✉ sender:`).
             redact_notes(conn, std::slice::from_ref(&t.id))?;
             // Never the address itself in the audit log.
@@ -240,6 +283,7 @@ pub fn purge(conn: &mut DbConn, policy: &Policy, now: NaiveDateTime, limit: i64)
     // address in `To:`: deleted once the anonymisation has committed. What a
     // crash left between the two is found here on the next run.
     done.mail_files += delete_mail_files(conn, limit)?;
+    done.mail_files += delete_sms_files(conn, limit)?;
     // Email that matched no ticket keeps its sender only while the "one
     // answer a day" rule needs it, and no longer than a ticket's would.
     if let Some(cutoff) = policy.email_cutoff(now) {

@@ -43,7 +43,7 @@ type Step = fn(&mut DbConn, &Limits, NaiveDateTime) -> Result<usize, AppError>;
 /// gives it back, so intake waits at most for one step, never for the
 /// whole sweep.
 pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize, String> {
-    let steps: [Step; 7] = [
+    let steps: [Step; 8] = [
         resolve_silent_self_service,
         escalate_old_deductions,
         |c, _, now| Ok(notify_breaches(c, now)?),
@@ -54,6 +54,8 @@ pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize
         |c, _, now| Ok(crate::db::idempotency::purge(c, now).map(|_| 0)?),
         // Providers' answer nonces, a few minutes (no ticket touched).
         |c, _, now| Ok(crate::db::payments::forget_nonces(c, now).map(|_| 0)?),
+        // One-time codes past their life (no ticket touched).
+        |c, _, now| Ok(crate::db::sms::forget_codes(c, now).map(|_| 0)?),
     ];
     let mut touched = 0;
     for step in steps {

@@ -10,7 +10,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::audit::{self, Entry};
-use crate::db::outbox;
 use crate::db::schema::tickets;
 use crate::db::stats;
 use crate::db::tickets::{insert_event, NewEvent, Ticket};
@@ -141,7 +140,7 @@ pub fn set_status(
         super::complaint::end_if_answered(conn, t, EventKind::StatusChanged, to)?;
         if to == Status::Resolved {
             stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
-            outbox::enqueue(conn, MailKind::Resolved, &t.id, None, &t.contact_email, t.language, now)?;
+            super::notify::customer(conn, &super::notify::Customer::of(t), MailKind::Resolved, None, now)?;
         }
         Ok(audit_entry(conn, actor, "status", t, t.status.as_str(), to.as_str(), now)?)
     })
@@ -305,7 +304,7 @@ fn public_message(
             (EventKind::InfoRequested, _) => MailKind::InfoRequest,
             _ => MailKind::Reply,
         };
-        outbox::enqueue(conn, mail, &t.id, Some(&event_id), &t.contact_email, t.language, now)?;
+        super::notify::customer(conn, &super::notify::Customer::of(t), mail, Some(&event_id), now)?;
         if then != t.status {
             insert_event(conn, &t.id, staff_event(actor, EventKind::StatusChanged, true, then.as_str()), now)?;
         }
@@ -467,7 +466,7 @@ fn resolve_saying(
         let event_id = insert_event(conn, &t.id, by.event(kind, body), now)?;
         insert_event(conn, &t.id, by.event(EventKind::StatusChanged, Status::Resolved.as_str()), now)?;
         super::complaint::end_if_answered(conn, t, EventKind::StatusChanged, Status::Resolved)?;
-        outbox::enqueue(conn, mail, &t.id, Some(&event_id), &t.contact_email, t.language, now)?;
+        super::notify::customer(conn, &super::notify::Customer::of(t), mail, Some(&event_id), now)?;
         let entry = Entry {
             actor_id: by.id(),
             action: "resolve_with_message",

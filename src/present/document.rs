@@ -45,6 +45,9 @@ pub fn ticket_json(
         "amount": t.amount_cents.map(amount),
         "order_number": t.order_number,
         "contact_email": t.contact_email,
+        // Masked: staff who need to call reveal it on the ticket's page (audited).
+        "contact_phone": crate::domain::sms::mask_phone(&t.contact_phone),
+        "contact_channel": t.contact_channel,
         "description": t.description,
         "missing_facts": t.missing_facts().iter().map(|f| f.as_str()).collect::<Vec<_>>(),
         "screenshot_count": t.screenshot_count,

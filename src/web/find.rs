@@ -10,6 +10,12 @@
 //! forwarded confirmation) lock the customer out of their own request with
 //! one form post; adding one gives them nothing, since only the mailbox's
 //! owner reads the new link.
+//!
+//! By phone (issue 28): the reference and the mobile number; when both
+//! match, a 6-digit code is texted (one a minute to a number, ten an hour
+//! from an address, the SMS caps beside); the right code, within five
+//! minutes and five tries, shows a fresh link on the page. Same answers,
+//! match or not.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -169,6 +175,161 @@ pub async fn submit(
         None => state.limits.find_misses.failed(asker),
     }
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/find?sent=1")).finish())
+}
+
+#[derive(Deserialize)]
+pub struct PhoneForm {
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Template)]
+#[template(path = "tracking/find_code.html")]
+struct CodePage {
+    lang: Lang,
+    path: String,
+    csrf: String,
+    reference: String,
+    phone: String,
+    /// The code was wrong or had expired.
+    wrong: bool,
+    /// The link the right code opened.
+    link: Option<String>,
+}
+
+/// Asked too often from this address: the find page with the calm words.
+fn limited_page(lang: Lang, path: String, csrf: String, wait: i64) -> Result<HttpResponse, AppError> {
+    let view = FindPage {
+        lang,
+        path,
+        csrf,
+        reference: String::new(),
+        email: String::new(),
+        sent: false,
+        limited: Some((wait + 59) / 60),
+        errors: vec![],
+    };
+    let mut res = html_status(StatusCode::TOO_MANY_REQUESTS, view)?;
+    res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
+    Ok(res)
+}
+
+/// The filing quota per address, then this asker's wrong guesses.
+fn asker_limit(req: &HttpRequest, state: &AppState, asker: &std::net::IpAddr) -> Result<(), AppError> {
+    state.check_intake_rate(req).and_then(|_| match state.limits.find_misses.blocked(asker) {
+        Some(wait) => Err(AppError::TooManyAttempts { retry_after_secs: wait as i64 }),
+        None => Ok(()),
+    })
+}
+
+/// `POST /find/phone`: texts a code when the reference and number match.
+pub async fn phone(
+    req: HttpRequest,
+    page: PageLang,
+    csrf: CsrfToken,
+    CsrfForm(f): CsrfForm<PhoneForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let lang = page.lang;
+    let reference = normalize_reference(&f.reference);
+    let phone = crate::domain::sms::normalize_phone(&f.phone);
+    let (Some(reference), Some(phone)) = (reference.clone(), phone.clone()) else {
+        let mut errors = Vec::new();
+        if reference.is_none() {
+            errors.push(("reference", lang.t("find-error-reference")));
+        }
+        if phone.is_none() {
+            errors.push(("phone", lang.t("find-error-phone")));
+        }
+        let view = FindPage {
+            lang,
+            path: page.path,
+            csrf: csrf.0,
+            reference: f.reference.trim().to_string(),
+            email: String::new(),
+            sent: false,
+            limited: None,
+            errors,
+        };
+        return html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
+    };
+    let asker = super::rate_limit::client_address(&req, &state.config);
+    if let Err(AppError::TooManyAttempts { retry_after_secs }) = asker_limit(&req, &state, &asker) {
+        return limited_page(lang, page.path, csrf.0, retry_after_secs);
+    }
+    let wanted = reference.clone();
+    let ticket = state.db(move |c| Ok(store::find_by_reference(c, &wanted)?)).await?;
+    match ticket.filter(|t| !t.anonymised() && t.contact_phone == phone) {
+        Some(t) => {
+            // Written in the background, as the email's fresh link: a match
+            // answers no slower than a miss.
+            let (state, phone) = (state.clone(), phone.clone());
+            actix_web::rt::spawn(async move {
+                let queued = state
+                    .write(move |c| Ok(crate::ops::notify::send_code(c, &t, &phone, &asker.to_string(), now())?))
+                    .await;
+                if let Err(e) = queued {
+                    tracing::warn!(error = %e, "find by phone: the code was not queued");
+                }
+            });
+        }
+        None => state.limits.find_misses.failed(asker),
+    }
+    html(CodePage { lang, path: page.path, csrf: csrf.0, reference, phone, wrong: false, link: None })
+}
+
+/// `POST /find/code`: the right code shows a fresh link.
+pub async fn code(
+    req: HttpRequest,
+    page: PageLang,
+    csrf: CsrfToken,
+    CsrfForm(f): CsrfForm<PhoneForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let lang = page.lang;
+    let asker = super::rate_limit::client_address(&req, &state.config);
+    if let Err(AppError::TooManyAttempts { retry_after_secs }) = asker_limit(&req, &state, &asker) {
+        return limited_page(lang, page.path, csrf.0, retry_after_secs);
+    }
+    let reference = normalize_reference(&f.reference).unwrap_or_default();
+    let phone = crate::domain::sms::normalize_phone(&f.phone).unwrap_or_default();
+    let code = f.code.trim().to_string();
+    let (wanted, number) = (reference.clone(), phone.clone());
+    let token = state
+        .write(move |c| {
+            let Some(t) =
+                store::find_by_reference(c, &wanted)?.filter(|t| !t.anonymised() && t.contact_phone == number)
+            else {
+                return Ok(None);
+            };
+            if !crate::db::sms::try_code(c, &t.id, &number, &code, now())? {
+                return Ok(None);
+            }
+            Ok(Some(store::mint_link(c, &t.id, now())?))
+        })
+        .await?;
+    let wrong = token.is_none();
+    if wrong {
+        state.limits.find_misses.failed(asker);
+    }
+    let view = CodePage {
+        lang,
+        path: page.path,
+        csrf: csrf.0,
+        reference,
+        phone,
+        wrong,
+        link: token.map(|t| format!("{}/t/{t}", state.public_url)),
+    };
+    if wrong {
+        html_status(StatusCode::UNPROCESSABLE_ENTITY, view)
+    } else {
+        html(view)
+    }
 }
 
 #[cfg(test)]

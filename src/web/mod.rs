@@ -16,6 +16,7 @@ pub mod redirect;
 pub mod route_table;
 pub mod satisfaction;
 pub mod session;
+pub mod sms_hooks;
 pub mod staff;
 pub mod thumbs;
 pub mod tickets;
@@ -49,6 +50,9 @@ pub struct AppState {
     pub limits: std::sync::Arc<rate_limit::RateLimits>,
     /// The payment providers and order system paydesk may ask (issue 17).
     pub payments: std::sync::Arc<crate::payments::Payments>,
+    /// What the SMS provider's pushes must carry (`web::sms_hooks`); none:
+    /// pushes are refused.
+    pub sms_push_token: Option<crate::domain::secret::Secret<String>>,
 }
 
 impl AppState {
@@ -113,6 +117,11 @@ pub fn table() -> RouteTable {
         .post("/tickets", Public, tickets::create)
         .get("/find", Public, find::form)
         .post("/find", Public, find::submit)
+        .post("/find/phone", Public, find::phone)
+        .post("/find/code", Public, find::code)
+        .get("/s/{code}", Public, sms_hooks::short_link)
+        .post("/hooks/sms/aliyun/report", Public, sms_hooks::report)
+        .post("/hooks/sms/aliyun/up", Public, sms_hooks::up)
         .get("/t/{token}", TrackingLink, tracking::show)
         .get("/t/{token}/created", TrackingLink, tracking::created)
         .post("/t/{token}/messages", TrackingLink, tracking::add_message)

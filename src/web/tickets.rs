@@ -35,7 +35,9 @@ pub fn intake_input(form: &FormData, max_file: usize) -> IntakeInput {
         occurred_at: form.text("occurred_at"),
         amount: form.text("amount"),
         order_number: form.text("order_number"),
+        contact_phone: form.text("contact_phone"),
         contact_email: form.text("contact_email"),
+        contact_channel: form.text("contact_channel"),
         description: form.text("description"),
         screenshot: form.file.as_ref().map(|file| match &file.data {
             Some(data) => Screenshot::parse(data.clone(), max_file),
@@ -192,6 +194,12 @@ impl NewTicketPage {
             .collect()
     }
 
+    /// How to reach the customer; none chosen until they choose (SMS when a
+    /// number is given, else email).
+    fn channel_options(&self) -> Vec<OptionView> {
+        self.options("contact_channel")
+    }
+
     fn check_options(&self) -> Vec<OptionView> {
         CheckTried::ALL
             .iter()
@@ -234,6 +242,7 @@ fn choices(name: &str) -> Vec<(&'static str, String)> {
         "payment_method" => pairs(PaymentMethod::ALL, PaymentMethod::as_str, PaymentMethod::label_key),
         "failing_step" => pairs(FailingStep::ALL, FailingStep::as_str, FailingStep::label_key),
         "symptom" => pairs(Symptom::ALL, Symptom::as_str, Symptom::label_key),
+        "contact_channel" => pairs(ContactChannel::ALL, ContactChannel::as_str, ContactChannel::label_key),
         _ => Vec::new(),
     }
 }

@@ -36,8 +36,8 @@ struct CreatedPage {
     missing: Vec<String>,
     /// What happens next, for this kind of case.
     next: NextView,
-    /// Where the link was emailed, partly masked.
-    email_masked: String,
+    /// Where the link was sent (texted, emailed), partly masked.
+    sent_to: Vec<String>,
 }
 
 /// `GET /t/{token}/created`: the confirmation after filing.
@@ -53,7 +53,13 @@ pub async fn created(
         missing: ticket.missing_facts().iter().map(|f| lang.t(&f.label_key())).collect(),
         lang,
         path: page.path,
-        email_masked: super::mask_email(&ticket.contact_email),
+        sent_to: [
+            ticket.phone_to().map(|p| lang.t_with("created-texted", "phone", crate::domain::sms::mask_phone(p))),
+            ticket.email_to().map(|e| lang.t_with("created-emailed", "email", super::mask_email(e))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
         reference: ticket.reference,
         tracking_url: format!("{}/t/{}", state.public_url, token),
         token,
@@ -282,7 +288,7 @@ pub(super) async fn load(state: &AppState, token: &str) -> Result<Ticket, AppErr
 /// is required at intake; only the purge blanks it). Its links open nothing
 /// any more: whoever holds an old email cannot read it, or reopen it.
 pub(super) fn anonymised(ticket: &Ticket) -> bool {
-    ticket.contact_email.is_empty()
+    ticket.anonymised()
 }
 
 #[derive(Template)]
@@ -420,7 +426,7 @@ pub fn facts(lang: Lang, t: &Ticket, for_staff: bool) -> Vec<(String, String)> {
     // A fact that does not apply to this case is not listed as "not given".
     let not_applicable = t.completeness().not_applicable;
     let applies = |f: Fact| !not_applicable.contains(&f);
-    let rows: [(&str, Option<String>, bool); 15] = [
+    let rows: [(&str, Option<String>, bool); 17] = [
         ("field-symptom", Some(t.symptom.label(lang)), true),
         ("field-failing_step", Some(t.failing_step.label(lang)), true),
         ("field-platform", Some(t.platform.label(lang)), true),
@@ -434,11 +440,19 @@ pub fn facts(lang: Lang, t: &Ticket, for_staff: bool) -> Vec<(String, String)> {
         ("field-occurred_at", t.occurred_at.map(super::china_time), applies(Fact::OccurredAt)),
         ("field-amount", t.amount_cents.map(super::yuan), applies(Fact::Amount)),
         ("field-order_number", opt(&t.order_number), applies(Fact::OrderNumber)),
+        // Staff see the number masked until one of them reveals it (audited).
+        (
+            "field-contact_phone",
+            Some(crate::domain::sms::mask_phone(&t.contact_phone)).filter(|p| !p.is_empty()),
+            false,
+        ),
         (
             "field-contact_email",
-            Some(if for_staff { t.contact_email.clone() } else { super::mask_email(&t.contact_email) }),
-            true,
+            Some(if for_staff { t.contact_email.clone() } else { super::mask_email(&t.contact_email) })
+                .filter(|e| !e.is_empty()),
+            false,
         ),
+        ("field-contact_channel", Some(t.contact_channel.label(lang)), true),
         ("field-description", (!t.description.is_empty()).then(|| t.description.clone()), true),
     ];
     rows.into_iter()

@@ -30,7 +30,6 @@ async fn each_required_field_missing_alone_is_named() {
         ("symptom", "Please choose one."),
         ("city", "Please fill this in."),
         ("account_number", "Please fill this in."),
-        ("contact_email", "Please fill this in."),
         ("checks_tried", "Tick at least one check you already tried."),
     ];
     for (field, message) in required {
@@ -41,6 +40,13 @@ async fn each_required_field_missing_alone_is_named() {
         assert_eq!(errors.keys().collect::<Vec<_>>(), [field], "only {field} is reported");
         assert_eq!(errors[field][0], message);
     }
+    // Without an email (and no phone): named on the phone, which comes first.
+    let (status, body) =
+        app.api_file(form(&with(&complete, "contact_email", ""), Some(png_part("e.png", samples::png()))), "en").await;
+    assert_eq!(status, 422, "{body}");
+    let errors = body["errors"].as_object().unwrap();
+    assert_eq!(errors.keys().collect::<Vec<_>>(), ["contact_phone"]);
+    assert_eq!(errors["contact_phone"][0], "Give a mobile number or an email, so we can tell you what we find.");
 }
 
 #[tokio::test]
@@ -56,7 +62,7 @@ async fn every_problem_is_reported_at_once() {
             "account_number",
             "checks_tried",
             "city",
-            "contact_email",
+            "contact_phone",
             "failing_step",
             "payment_scenario",
             "platform",

@@ -269,10 +269,11 @@ async fn customer_journey(app: &TestApp, lang: &str, javascript: bool) {
         .send_keys(&shot.path().display().to_string())
         .await
         .unwrap();
-    // No email yet: refused, with the field marked and the screenshot kept.
+    // No way to reach them yet: refused, with the first contact field
+    // marked and the screenshot kept.
     b.click("form[action='/tickets'] button[type=submit]").await;
     assert!(b.wait_for("#error-summary").await, "the error summary");
-    assert!(b.has("#contact_email[aria-invalid=true][aria-describedby~='contact_email-error']").await);
+    assert!(b.has("#contact_phone[aria-invalid=true][aria-describedby~='contact_phone-error']").await);
     assert!(b.has("input[name=screenshot_token]").await, "the screenshot is kept");
     let city = b.client.find(Locator::Css("#city")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(city.as_deref(), Some("上海"), "what was typed is kept");

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod after_filing;
+mod aliyun_standin;
 mod api;
 mod api_contract;
 mod authz;
@@ -33,6 +34,7 @@ mod routing;
 mod satisfaction;
 mod schema;
 mod security;
+mod sms;
 mod staff;
 mod supervisor_pages;
 mod support;

@@ -56,6 +56,27 @@ pub mod patterns {
         }
     }
 
+    /// A mainland mobile number as `domain::sms::normalize_phone` takes
+    /// it: `+86`, `0086` or `86` before 11 digits starting 1[3-9], with
+    /// spaces, dashes, dots or brackets anywhere (full-width digits too);
+    /// `required`: not blank.
+    pub fn phone(required: bool) -> String {
+        let s = r"[ \-.()（）\u3000]*";
+        let d = "[0-9０-９]";
+        let core = format!("{s}(?:[+＋]{s}8{s}6{s}|0{s}0{s}8{s}6{s}|8{s}6{s})?[1１]{s}[3-9３-９]{s}(?:{d}{s}){{9}}");
+        if required {
+            format!("^[{SPACE}]*{core}[{SPACE}]*$")
+        } else {
+            format!("^[{SPACE}]*(?:{core}[{SPACE}]*)?$")
+        }
+    }
+
+    /// An email, or nothing (when a phone is given instead).
+    pub fn optional_email() -> String {
+        let label = "[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?";
+        format!(r"^[{SPACE}]*(?:[a-zA-Z0-9.!#$%&'*+/=?^_`{{|}}~-]{{1,64}}@{label}(?:\.{label})*[{SPACE}]*)?$")
+    }
+
     /// An email address the validator takes (its plain ASCII form; the
     /// server also takes internationalised domains).
     pub fn email() -> String {
@@ -176,7 +197,9 @@ fn intake_schema() -> Value {
         "occurred_at": { "type": "string", "pattern": patterns::occurred_at(false), "description": "When it happened: RFC 3339, or China time YYYY-MM-DDTHH:MM; not in the future." },
         "amount": { "type": "string", "pattern": patterns::amount(false), "description": "Yuan, e.g. 128.50." },
         "order_number": { "type": "string", "maxLength": ORDER_NUMBER_MAX, "pattern": patterns::order_number(false) },
-        "contact_email": { "type": "string", "maxLength": EMAIL_MAX, "pattern": patterns::email() },
+        "contact_phone": { "type": "string", "maxLength": 24, "pattern": patterns::phone(false), "description": "A mainland China mobile number (+86 138 0013 8000 and the like); stored as its 11 digits. A phone, an email, or both." },
+        "contact_email": { "type": "string", "maxLength": EMAIL_MAX, "pattern": patterns::optional_email(), "description": "A phone, an email, or both." },
+        "contact_channel": { "type": "string", "enum": ["sms", "email", "both", ""], "description": "How we reach the customer; empty or absent: SMS when a phone is given, else email. SMS needs the phone, email the email." },
         "description": text(DESCRIPTION_MAX, false, true),
         "lang": { "type": "string", "enum": ["zh-CN", "en", ""], "description": "The language of the answers and emails (empty or absent: Accept-Language)." }
     });
@@ -227,10 +250,21 @@ fn intake_schema() -> Value {
             json!({ "if": { "properties": { "symptom": { "const": symptom.as_str() } }, "required": ["symptom"] }, "then": then })
         })
         .collect();
+    // A way to reach the customer, and the one they chose, given.
+    let phone_given = json!({ "required": ["contact_phone"], "properties": { "contact_phone": { "pattern": patterns::phone(true) } } });
+    let email_given =
+        json!({ "required": ["contact_email"], "properties": { "contact_email": { "pattern": patterns::email() } } });
+    let chosen = |codes: [&str; 2]| json!({ "required": ["contact_channel"], "properties": { "contact_channel": { "enum": codes } } });
+    let mut branches = branches;
+    // At least one (as alternatives: a generator takes one branch and fills
+    // it, where "if not this then that" would be mostly filtered out).
+    branches.push(json!({ "anyOf": [phone_given.clone(), email_given.clone()] }));
+    branches.push(json!({ "if": chosen(["sms", "both"]), "then": phone_given }));
+    branches.push(json!({ "if": chosen(["email", "both"]), "then": email_given }));
     json!({
         "description": "A help request. What else is required depends on the symptom (one condition each): an error shown needs its code or message and a screenshot; money taken but not credited needs when, how much and the order number.",
         "type": "object",
-        "required": ["platform", "payment_scenario", "failing_step", "symptom", "city", "account_number", "contact_email", "checks_tried"],
+        "required": ["platform", "payment_scenario", "failing_step", "symptom", "city", "account_number", "checks_tried"],
         "properties": properties,
         "additionalProperties": false,
         "allOf": branches
@@ -272,7 +306,9 @@ fn ticket_schema() -> Value {
             "occurred_at": { "type": ["string", "null"], "format": "date-time" },
             "amount": nullable_string,
             "order_number": nullable_string,
-            "contact_email": { "type": "string", "description": "Empty once the retention purge anonymised the ticket." },
+            "contact_email": { "type": "string", "description": "Empty when only a phone was given, or once the retention purge anonymised the ticket." },
+            "contact_phone": { "type": "string", "description": "Masked (138****8000); empty when not given or anonymised." },
+            "contact_channel": { "type": "string", "enum": ["sms", "email", "both"] },
             "description": { "type": "string" },
             "missing_facts": { "type": "array", "items": { "type": "string" }, "description": "Facts this kind of case needs that the request lacks." },
             "screenshot_count": { "type": "integer", "minimum": 0 },
@@ -653,6 +689,14 @@ mod tests {
         #[test]
         fn the_account_pattern_agrees_with_the_parser(s in tricky()) {
             prop_assert_eq!(re(&patterns::account()).is_match(&s), MaskedAccount::parse(&s).is_ok(), "{:?}", s);
+        }
+
+        #[test]
+        fn the_phone_pattern_agrees_with_the_normaliser(
+            s in "[ +＋()（）.\\-]{0,2}(0086|86|\\+86)?[ -]?1[0-9３８]{2}[ -]?[0-9]{3,5}[ .-]?[0-9]{3,5}[ ]?",
+        ) {
+            let normalised = crate::domain::sms::normalize_phone(&s);
+            prop_assert_eq!(re(&patterns::phone(true)).is_match(&s), normalised.is_some(), "{:?}", s);
         }
 
         #[test]

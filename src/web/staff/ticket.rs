@@ -92,6 +92,10 @@ struct TicketPage {
     note_draft: String,
     /// A refused action: (action, message).
     problem: Option<(String, String)>,
+    /// The SMS sent about it, newest first, in words.
+    sms: Vec<String>,
+    /// The full number, after this agent asked to see it (audited).
+    phone_revealed: Option<String>,
 }
 
 impl TicketPage {
@@ -125,6 +129,8 @@ struct Draft {
     /// After a collision: when the agent's page was opened; what happened
     /// since is marked on the timeline.
     since: Option<chrono::NaiveDateTime>,
+    /// Show the full phone number (the agent asked; it was audited).
+    reveal: bool,
 }
 
 async fn page(
@@ -139,6 +145,8 @@ async fn page(
     let case_kind = t.case_kind;
     let escalation_id = t.escalation_id.clone();
     let incident_id = t.incident_id.clone();
+    let sms_of = ticket_id.clone();
+    let sms = state.db(move |c| Ok(crate::db::sms::of_ticket(c, &sms_of)?)).await?;
     let (events, shots, staff, canned, chosen, merged_ref, escalation, incident, decisions, payment) = state
         .db(move |c| {
             let merged_ref = match merged_into {
@@ -283,6 +291,8 @@ async fn page(
         reply_draft: chosen.map(|c| c.body).unwrap_or(draft.reply),
         note_draft: draft.note,
         problem: draft.problem,
+        sms: sms.iter().map(|m| super::words::sms_line(lang, m)).collect(),
+        phone_revealed: (draft.reveal && !t.contact_phone.is_empty()).then(|| t.contact_phone.clone()),
         t,
         me,
     })
@@ -304,10 +314,41 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let t = load(&state, &reference).await?;
-    let draft = Draft { reply: String::new(), note: String::new(), problem: None, since: None };
+    let draft = Draft { reply: String::new(), note: String::new(), problem: None, since: None, reveal: false };
     crate::web::html(
         page(&state, Chrome { lang: p.lang, path: p.path, me, csrf: csrf.0 }, t, q.canned.clone(), draft).await?,
     )
+}
+
+#[derive(Deserialize)]
+pub struct RevealForm {}
+
+/// `POST /agent/tickets/{reference}/phone`: the full number, for an agent
+/// who needs to call; who saw it, and when, goes in the audit log.
+pub async fn reveal_phone(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    reference: web::Path<String>,
+    CsrfForm(_): CsrfForm<RevealForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let t = load(&state, &reference).await?;
+    let (actor, ticket_id) = (me.id.clone(), t.id.clone());
+    state
+        .write(move |c| {
+            let entry = crate::db::audit::Entry {
+                actor_id: Some(&actor),
+                action: "phone_revealed",
+                ticket_id: Some(&ticket_id),
+                before: "",
+                after: "",
+            };
+            Ok(crate::db::audit::record(c, entry, now())?)
+        })
+        .await?;
+    let draft = Draft { reply: String::new(), note: String::new(), problem: None, since: None, reveal: true };
+    crate::web::html(page(&state, Chrome { lang: p.lang, path: p.path, me, csrf: csrf.0 }, t, None, draft).await?)
 }
 
 /// `GET /agent/tickets/{reference}/screenshots/{id}`: staff only.
@@ -657,6 +698,7 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
         note,
         problem: Some((name.to_string(), lang.t(problem_key))),
         since: None,
+        reveal: false,
     };
     // What was typed, kept whatever happens.
     let (typed_reply, typed_note) = match &act {
@@ -810,13 +852,16 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
         // it is now, with what changed marked, and keep what was typed.
         Err(AppError::Stale { .. }) => {
             let problem = Some(("conflict".to_string(), lang.t("ticket-conflict")));
-            (Draft { reply: typed_reply, note: typed_note, problem, since: opened.at() }, StatusCode::CONFLICT)
+            (
+                Draft { reply: typed_reply, note: typed_note, problem, since: opened.at(), reveal: false },
+                StatusCode::CONFLICT,
+            )
         }
         // The ticket is closed (perhaps since this page was opened): it
         // takes no more messages, merges or requests; shown as it is now.
         Err(AppError::Refused(Refusal::Closed)) => {
             let problem = Some((name.to_string(), lang.t("ticket-closed")));
-            (Draft { reply: typed_reply, note: typed_note, problem, since: None }, StatusCode::CONFLICT)
+            (Draft { reply: typed_reply, note: typed_note, problem, since: None, reveal: false }, StatusCode::CONFLICT)
         }
         Err(e) => return Err(e),
     };

@@ -89,6 +89,45 @@ fn fact_in_words(lang: Lang, fact: &str) -> String {
     }
 }
 
+/// One SMS as staff read it: when, what, where it is, and why it was
+/// refused — never the number or the text.
+pub fn sms_line(lang: Lang, m: &crate::db::sms::Sms) -> String {
+    let kind = lang.try_t(&format!("sms-kind-{}", m.kind)).unwrap_or_else(|| m.kind.to_string());
+    let mut line = format!("{} · {kind}: {}", crate::present::china_time(m.created_at), m.status.label(lang));
+    if m.status == SmsStatus::Pending && m.next_attempt_at > crate::clock::now() {
+        line.push_str(&format!(
+            " ({})",
+            lang.t_with("sms-held-until", "time", crate::present::china_time(m.next_attempt_at))
+        ));
+    }
+    if let (SmsStatus::Refused | SmsStatus::Undelivered, Some(code)) = (m.status, &m.provider_code) {
+        line.push_str(" — ");
+        line.push_str(&sms_refusal(lang, code));
+    } else if let (SmsStatus::Pending | SmsStatus::Dead | SmsStatus::Unsettled, Some(e)) = (m.status, &m.last_error) {
+        line.push_str(&format!(" — {e}"));
+    }
+    line
+}
+
+/// Why the provider (or paydesk) refused an SMS, in words.
+pub fn sms_refusal(lang: Lang, code: &str) -> String {
+    let key = match code {
+        "isv.MOBILE_NUMBER_ILLEGAL" | "isv.BLACK_LIST" | "isv.DOMESTIC_NUMBER_NOT_SUPPORTED" => "sms-why-bad-number",
+        "isv.BLACK_KEY_CONTROL_LIMIT"
+        | "isv.SMS_CONTENT_ILLEGAL"
+        | "isv.SMS_TEMPLATE_ILLEGAL"
+        | "isv.SMS_SIGNATURE_ILLEGAL"
+        | "isv.SMS_SIGN_ILLEGAL"
+        | "isv.PARAM_LENGTH_LIMIT"
+        | "isv.PARAM_NOT_SUPPORT_URL"
+        | "isv.TEMPLATE_MISSING_PARAMETERS" => "sms-why-blocked",
+        "paydesk.OPTED_OUT" => "sms-why-opted-out",
+        "paydesk.ANONYMISED" => "sms-why-anonymised",
+        _ => return lang.t_with("sms-why-other", "code", code),
+    };
+    lang.t(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
