@@ -322,6 +322,19 @@ pub fn find_by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Opti
     tickets::table.filter(tickets::reference.eq(reference)).select(Ticket::as_select()).first(conn).optional()
 }
 
+/// Whether staff changed the ticket's priority by hand (a timeline entry
+/// of theirs says so).
+pub fn priority_set_by_staff(conn: &mut DbConn, ticket_id: &str) -> QueryResult<bool> {
+    use crate::domain::codes::{EventAuthor, EventKind};
+    let n: i64 = ticket_events::table
+        .filter(ticket_events::ticket_id.eq(ticket_id))
+        .filter(ticket_events::kind.eq(EventKind::PriorityChanged))
+        .filter(ticket_events::author_kind.eq(EventAuthor::Staff))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 /// The text of one timeline entry.
 pub fn event_body(conn: &mut DbConn, id: &str) -> QueryResult<Option<String>> {
     ticket_events::table.find(id).select(ticket_events::body).first(conn).optional()

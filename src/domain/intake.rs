@@ -447,8 +447,26 @@ fn occurred_at(value: &str, now: NaiveDateTime) -> Result<Option<NaiveDateTime>,
 
 /// `128`, `128.5`, `¥1,280.00` → cents.
 pub(crate) fn amount(value: &str) -> Result<Option<i64>, Problem> {
-    let cleaned: String =
-        value.trim().trim_start_matches(['¥', '￥']).chars().filter(|c| *c != ',' && !c.is_whitespace()).collect();
+    // As people write money: `¥128.50`, `128.5元`, `RMB 128`, `1,280块`,
+    // full-width digits and point from a Chinese keyboard.
+    let halfwidth: String = value
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' => '.',
+            '，' => ',',
+            other => other,
+        })
+        .collect();
+    let mut s = halfwidth.trim();
+    for prefix in ["¥", "￥", "RMB", "rmb", "CNY", "cny"] {
+        s = s.strip_prefix(prefix).unwrap_or(s).trim_start();
+    }
+    for suffix in ["元", "块", "圆", "RMB", "rmb", "CNY", "cny", "yuan", "Yuan"] {
+        s = s.strip_suffix(suffix).unwrap_or(s).trim_end();
+    }
+    let cleaned: String = s.chars().filter(|c| *c != ',' && !c.is_whitespace()).collect();
     if cleaned.is_empty() {
         return Ok(None);
     }
@@ -678,6 +696,12 @@ mod tests {
         assert_eq!(amount("0"), Err(Problem::AmountRange));
         assert_eq!(amount("-5"), Err(Problem::AmountFormat));
         assert_eq!(amount("1e5"), Err(Problem::AmountFormat));
+        for written in ["128.5元", "¥128.50", "￥ 128.50", "RMB 128.5", "128.50 CNY", "１２８．５元", "128.5 yuan"]
+        {
+            assert_eq!(amount(written), Ok(Some(12_850)), "{written}");
+        }
+        assert_eq!(amount("1,280块"), Ok(Some(128_000)));
+        assert_eq!(amount("元"), Ok(None), "nothing but the unit: not given");
         assert_eq!(amount(""), Ok(None));
     }
 

@@ -51,7 +51,10 @@ impl Composer {
         };
         // Staff get the ticket page; customers a fresh private link.
         let for_staff = [MailKind::SlaBreach, MailKind::EscalationWaiting, MailKind::Complaint].contains(&m.kind);
-        let link = if for_staff {
+        let link = if let (MailKind::EscalationWaiting, Some(e)) = (m.kind, &ticket.escalation_id) {
+            // What the supervisor is asked to do is on the review page.
+            format!("{}/supervisor/escalations#esc-{e}", self.public_url)
+        } else if for_staff {
             format!("{}/agent/tickets/{}", self.public_url, ticket.reference)
         } else {
             let token = store::mint_link(conn, &ticket.id, crate::clock::now()).map_err(|e| e.to_string())?;

@@ -207,10 +207,14 @@ pub fn correct(
                 tickets::updated_at.eq(now),
             ))
             .execute(conn)?;
-        let (decision, why) = match c.kind {
+        let (mut decision, why) = match c.kind {
             Some(kind) => (by_hand(rules, kind, actor), cause::SET_BY_HAND),
             None => (decide(conn, &after, rules)?, cause::AGENT_CORRECTION),
         };
+        // A priority staff set by hand is theirs: routing again keeps it.
+        if crate::db::tickets::priority_set_by_staff(conn, &before.id)? {
+            decision.priority = before.priority;
+        }
         apply(conn, &after, &decision, why, Some(actor), rules, now, false)?;
         // The audit names what changed, not the customer's words: those stay
         // on the ticket, where retention can reach them.

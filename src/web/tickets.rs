@@ -428,9 +428,11 @@ async fn refill(
     for name in intake::text_fields() {
         view.values.insert(name, form.text(name));
     }
-    // The full account number is never shown back: its masked form is, and
-    // it is accepted again as it stands.
-    let account = MaskedAccount::parse(&form.text("account_number")).map(|m| m.to_string()).unwrap_or_default();
+    // A full account number is never shown back: its masked form is, and it
+    // is accepted again as it stands. One that could not be read is shown
+    // as typed, to be corrected rather than typed again.
+    let typed = form.text("account_number");
+    let account = MaskedAccount::parse(&typed).map(|m| m.to_string()).unwrap_or(typed);
     view.values.insert("account_number", account);
     view.checks = form.all("checks_tried");
     view.errors = errors;

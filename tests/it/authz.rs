@@ -73,6 +73,7 @@ async fn every_staff_route_checks_the_role_on_the_server() {
         ("/agent/tickets/{reference}/priority", vec![sample(format!("{t}/priority"), vec![("priority", "high")])]),
         ("/agent/tickets/{reference}/claim", vec![sample(format!("{t}/claim"), vec![])]),
         ("/agent/tickets/{reference}/phone", vec![sample(format!("{t}/phone"), vec![])]),
+        ("/agent/tickets/{reference}/canned", vec![sample(format!("{t}/canned"), vec![("body", "x")])]),
         (
             "/agent/tickets/{reference}/change",
             vec![sample(format!("{t}/change"), vec![("status", "no-such-status"), ("priority", "high")])],

@@ -350,7 +350,7 @@ async fn agent_journey_in_a_phone_browser() {
         b.click("form[action$='/claim'] button[type=submit]").await;
         assert!(b.shows(&format!("Agent {lang}")).await, "claimed");
         b.click("form[action$='/reply'] details > summary").await;
-        b.click("a[href*='?canned=']").await;
+        b.click("button[name=canned]").await;
         let draft =
             b.client.find(Locator::Css("#reply-body")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
         assert!(!draft.trim().is_empty(), "the canned reply fills the reply box");

@@ -41,3 +41,4 @@ mod support;
 mod tracking;
 mod triage;
 mod webhooks;
+mod words;

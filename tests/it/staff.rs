@@ -352,10 +352,20 @@ async fn canned_replies_fill_the_reply_box_and_supervisors_edit_them() {
     // Offered in the customer's language.
     assert!(page.contains("余额与银行卡限额"));
     assert!(!page.contains("Balance and card limits"));
-    let link = page.split("?canned=").nth(1).unwrap().split('#').next().unwrap().to_string();
+    let link = page.split("name=\"canned\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     let filled = agent.text(&format!("/agent/tickets/{reference}?canned={link}")).await;
     let textarea = filled.split("id=\"reply-body\" name=\"body\" rows=\"6\">").nth(1).unwrap();
     assert!(!textarea.starts_with("</textarea>"), "the reply box holds the canned text");
+    // Chosen while a reply is being typed: added after it, nothing lost
+    // (issue 29, 8).
+    let res = agent
+        .post(&format!("/agent/tickets/{reference}/canned"), &[("body", "您好，李先生："), ("canned", &link)])
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let page = res.text().await.unwrap();
+    let textarea = page.split("id=\"reply-body\" name=\"body\" rows=\"6\">").nth(1).unwrap();
+    let draft = textarea.split("</textarea>").next().unwrap();
+    assert!(draft.starts_with("您好，李先生：\n\n") && draft.len() > "您好，李先生：\n\n".len(), "{draft}");
 
     let list = supervisor.text("/supervisor/canned").await;
     assert!(list.contains("Network and app self-check") && list.contains("网络与应用自查"));

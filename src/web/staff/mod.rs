@@ -77,6 +77,7 @@ pub fn routes(t: &mut RouteTable) {
         .get("/agent/tickets/{reference}", AGENT, ticket::show)
         .get("/agent/tickets/{reference}/screenshots/{id}", AGENT, ticket::screenshot)
         .post("/agent/tickets/{reference}/phone", AGENT, ticket::reveal_phone)
+        .post("/agent/tickets/{reference}/canned", AGENT, ticket::add_canned)
         .post("/agent/tickets/{reference}/claim", AGENT, ticket::claim)
         .post("/agent/tickets/{reference}/assign", AGENT, ticket::assign)
         .post("/agent/tickets/{reference}/status", AGENT, ticket::status)

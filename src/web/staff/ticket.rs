@@ -288,7 +288,12 @@ async fn page(
         reply_statuses: Status::AFTER_REPLY.into_iter().map(|s| (s.as_str(), super::words::status(lang, s))).collect(),
         priorities: options(lang, Priority::ALL, Priority::as_str, Priority::label_key, t.priority),
         canned,
-        reply_draft: chosen.map(|c| c.body).unwrap_or(draft.reply),
+        // A canned reply is added after what was typed, never in its place.
+        reply_draft: match chosen {
+            Some(c) if draft.reply.trim().is_empty() => c.body,
+            Some(c) => format!("{}\n\n{}", draft.reply.trim_end(), c.body),
+            None => draft.reply,
+        },
         note_draft: draft.note,
         problem: draft.problem,
         sms: sms.iter().map(|m| super::words::sms_line(lang, m)).collect(),
@@ -318,6 +323,30 @@ pub async fn show(
     crate::web::html(
         page(&state, Chrome { lang: p.lang, path: p.path, me, csrf: csrf.0 }, t, q.canned.clone(), draft).await?,
     )
+}
+
+#[derive(Deserialize)]
+pub struct CannedForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    canned: String,
+}
+
+/// `POST /agent/tickets/{reference}/canned`: the reply box's draft with
+/// the chosen canned reply added after it (the page again; nothing sent).
+pub async fn add_canned(
+    p: PageLang,
+    me: Staff,
+    csrf: CsrfToken,
+    reference: web::Path<String>,
+    CsrfForm(f): CsrfForm<CannedForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let t = load(&state, &reference).await?;
+    let draft = Draft { reply: f.body, note: String::new(), problem: None, since: None, reveal: false };
+    let chosen = (!f.canned.is_empty()).then_some(f.canned);
+    crate::web::html(page(&state, Chrome { lang: p.lang, path: p.path, me, csrf: csrf.0 }, t, chosen, draft).await?)
 }
 
 #[derive(Deserialize)]

@@ -55,4 +55,4 @@ mail-fresh_link-body = Someone, we hope you, asked on our website for the link t
 mail-fresh_link-after = If it was not you, you can ignore this email: nobody can open your request without a link we sent to this address.
 mail-received-body-review = Thank you. We have your request about a failed payment. A person reviews it within { $within }. You can follow it and add information on your request page.
 mail-received-body-self_service = Thank you. We have your request about a failed payment. This is usually something you can fix yourself: please try the steps below, and if they do not help, write on your request page. If we hear nothing from you for { $within }, the request closes by itself; writing on the page keeps it open.
-mail-received-body-platform = Thank you. We have your request about a failed payment. Only the platform can enable this payment scenario: a supervisor reviews your request and sends it to the platform, and we tell you its answer.
+mail-received-body-platform = Thank you. We have your request about a failed payment.

@@ -55,4 +55,4 @@ mail-fresh_link-body = 有人（希望是您本人）在我们网站上申请了
 mail-fresh_link-after = 如果不是您本人操作，可以忽略这封邮件：没有我们发到这个邮箱的链接，谁也打不开您的求助。
 mail-received-body-review = 谢谢。我们已收到您关于支付失败的求助。客服人员会在 { $within }内查看。您可以在求助页面上查看进度并补充信息。
 mail-received-body-self_service = 谢谢。我们已收到您关于支付失败的求助。这类问题通常可以自己解决：请按下面的步骤试一试；如果仍然不行，请在求助页面上告诉我们。如果 { $within }内没有收到您的回复，求助会自动关闭；在页面上留言即可保持开启。
-mail-received-body-platform = 谢谢。我们已收到您关于支付失败的求助。这种缴费只有平台才能开通：主管会审核您的求助并提交给平台，平台答复后我们会告诉您。
+mail-received-body-platform = 谢谢。我们已收到您关于支付失败的求助。
