@@ -351,8 +351,19 @@ async fn agent_journey_in_a_phone_browser() {
         assert!(b.shows(&format!("Agent {lang}")).await, "claimed");
         b.click("form[action$='/reply'] details > summary").await;
         b.click("button[name=canned]").await;
-        let draft =
-            b.client.find(Locator::Css("#reply-body")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+        // The page comes back with the canned text added to the (empty) draft.
+        let mut draft = String::new();
+        for _ in 0..50 {
+            if b.wait_for("#reply-body").await {
+                if let Ok(field) = b.client.find(Locator::Css("#reply-body")).await {
+                    draft = field.prop("value").await.ok().flatten().unwrap_or_default();
+                }
+            }
+            if !draft.trim().is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         assert!(!draft.trim().is_empty(), "the canned reply fills the reply box");
         b.check("canned").await;
         b.choose("#reply-then", "open").await;

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use mailparse::MailHeaderMap;
+
 use crate::support::*;
 
 /// The plain-text part of every `.eml` written so far, with its subject.
