@@ -56,6 +56,16 @@ pub fn nice_max(max: i64) -> i64 {
     [1, 2, 5, 10].iter().map(|m| m * magnitude).find(|&v| v >= max).unwrap_or(10 * magnitude)
 }
 
+/// The value a gridline stands at, `k` halves of `max` up: the middle one
+/// of a scale to 5 is 2.5, not 2.
+fn gridline_value(max: i64, k: i64) -> String {
+    if (max * k) % 2 == 0 {
+        (max * k / 2).to_string()
+    } else {
+        format!("{:.1}", (max * k) as f64 / 2.0)
+    }
+}
+
 /// Columns along `xs`, each stacked from the series (name, one value per x).
 pub fn stacked_columns(title: &str, xs: &[String], series: &[(String, Vec<i64>)]) -> Chart {
     let (width, height) = (640.0, 260.0);
@@ -104,7 +114,7 @@ pub fn stacked_columns(title: &str, xs: &[String], series: &[(String, Vec<i64>)]
     for k in 0..=2 {
         let y = round(top + plot_h * (1.0 - k as f64 / 2.0));
         lines.push((left, y, width - right, y));
-        labels.push(Label { x: left - 6.0, y: y + 6.0, text: (max * k / 2).to_string(), anchor: "end" });
+        labels.push(Label { x: left - 6.0, y: y + 6.0, text: gridline_value(max, k), anchor: "end" });
     }
     let legend = series.iter().enumerate().map(|(s, (name, _))| (name.clone(), format!("s{}", s % PALETTE))).collect();
     let empty = totals.iter().all(|t| *t == 0);
@@ -169,6 +179,18 @@ mod tests {
         assert_eq!(nice_max(51), 100);
         assert_eq!(nice_max(1000), 1000);
         assert_eq!(nice_max(1001), 2000);
+    }
+
+    #[test]
+    fn gridlines_say_the_value_they_stand_at() {
+        assert_eq!(
+            (gridline_value(5, 0), gridline_value(5, 1), gridline_value(5, 2)),
+            ("0".into(), "2.5".into(), "5".into())
+        );
+        assert_eq!(gridline_value(10, 1), "5");
+        assert_eq!(gridline_value(1, 1), "0.5");
+        let c = stacked_columns("t", &["11-20".to_string()], &[("a".to_string(), vec![3])]);
+        assert!(c.labels.iter().any(|l| l.text == "2.5"), "the middle of a scale to 5");
     }
 
     #[test]

@@ -67,7 +67,15 @@ async fn a_bulk_change_updates_the_ticked_tickets_and_leaves_one_changed_meanwhi
     let res = me.post("/agent/bulk", &fields).await;
     assert_eq!(res.status().as_u16(), 303);
     let location = res.headers()["location"].to_str().unwrap().to_string();
-    assert_eq!(location, "/agent?view=open&sort=oldest&done=3&stale=1&same=0&refused=1");
+    // The two left as they were are named, and ticked again (issue 29, 12).
+    let (id3, id4) = (&shown[3].0, &shown[4].0);
+    assert_eq!(
+        location,
+        format!(
+            "/agent?view=open&sort=oldest&done=3&stale=1&same=0&refused=1&which={},{}&tick={id3},{id4}",
+            refs[3], refs[4]
+        )
+    );
 
     for r in &refs[..3] {
         let (id, _, status, priority, _) = row(&app, r);
@@ -83,6 +91,10 @@ async fn a_bulk_change_updates_the_ticked_tickets_and_leaves_one_changed_meanwhi
     let en = text_in(&me, &location, "en").await;
     assert!(en.contains("3 updated, 1 changed by someone else meanwhile"), "{en}");
     assert!(en.contains("1 refused"));
+    assert!(en.contains(&format!("Left as they were: {}, {}.", refs[3], refs[4])), "{en}");
+    // (The closed one is not in the open view; the other is, ticked.)
+    let checkbox = en.split(&format!("name=\"t_{id3}\"")).nth(1).unwrap().split('>').next().unwrap();
+    assert!(checkbox.contains("checked"), "ticked again");
     let zh = text_in(&me, &location, "zh-CN").await;
     assert!(zh.contains("已更新 3 个，1 个在此期间已被他人改动"), "{zh}");
     assert!(zh.contains("1 个无法修改"));
@@ -116,7 +128,10 @@ async fn a_bulk_change_needs_a_ticket_a_change_a_valid_form_and_an_agent() {
             &[(ticked.as_str(), version.as_str()), ("assignee", "0191e3c2-7d2e-7a3c-9a1b-2b3c4d5e6f70")],
         )
         .await;
-    assert_eq!(res.headers()["location"], "/agent?done=0&stale=0&same=0&refused=1");
+    assert_eq!(
+        res.headers()["location"],
+        format!("/agent?done=0&stale=0&same=0&refused=1&which={reference}&tick={id}")
+    );
 
     // Without the CSRF field, or without signing in: nothing is done.
     let url = me.url("/agent/bulk");

@@ -135,3 +135,46 @@ async fn routing_again_keeps_a_priority_set_by_hand() {
         .unwrap();
     assert_eq!((kind.as_str(), priority.as_str()), ("product_bug", "high"), "the kind changed, the priority kept");
 }
+
+#[tokio::test]
+async fn an_answer_recorded_without_an_outcome_comes_back_with_what_was_typed() {
+    use diesel::prelude::*;
+    use paydesk::db::schema::{escalations, tickets};
+    let app = spawn().await;
+    let supervisor = app.staff("supervisor").await;
+    let f = with(&complete_fields(), "platform", "alipay");
+    let f = with(&with(&f, "symptom", "button_inert"), "error_code", "");
+    let (reference, _) = app.file_api(&with(&f, "error_message", "")).await;
+    let escalation: String = tickets::table
+        .filter(tickets::reference.eq(&reference))
+        .select(tickets::escalation_id.assume_not_null())
+        .first(&mut app.conn())
+        .unwrap();
+    // Sent to the platform (as approving does), now waiting for its answer.
+    diesel::update(escalations::table.find(&escalation))
+        .set(escalations::status.eq("sent"))
+        .execute(&mut app.conn())
+        .unwrap();
+    for (lang, words) in
+        [("en", "Choose whether the answer approved or declined"), ("zh-CN", "请选择答复是同意还是拒绝")]
+    {
+        let csrf = supervisor.csrf().await;
+        let res = supervisor
+            .client
+            .post(supervisor.url(&format!("/supervisor/escalations/{escalation}/answer")))
+            .header("Accept-Language", lang)
+            .form(&[("csrf", csrf.as_str()), ("reference", "ALI-2026-0042"), ("text", "场景已开通 / scenario enabled")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 422, "{lang}");
+        let page = res.text().await.unwrap();
+        assert!(page.contains(words), "{lang}: the problem in words");
+        assert!(page.contains(&format!("id=\"outcome-error-{escalation}\"")), "next to the field");
+        assert!(page.contains(">场景已开通 / scenario enabled</textarea>"), "{lang}: the text is kept");
+        assert!(page.contains("value=\"ALI-2026-0042\""), "{lang}: the reference is kept");
+    }
+    let status: String =
+        escalations::table.find(&escalation).select(escalations::status).first(&mut app.conn()).unwrap();
+    assert_eq!(status, "sent", "nothing recorded");
+}

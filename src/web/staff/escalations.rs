@@ -82,6 +82,36 @@ struct EscalationsPage {
     error: Option<Refusal>,
     pending: Vec<EscalationView>,
     sent: Vec<EscalationView>,
+    /// An answer form refused for want of an outcome: what was typed, shown
+    /// again in that escalation's form.
+    draft: Option<AnswerDraft>,
+}
+
+/// What a supervisor typed into an answer form that was refused.
+struct AnswerDraft {
+    escalation_id: String,
+    reference: String,
+    text: String,
+}
+
+impl EscalationsPage {
+    /// The answer form's text: what was typed (after a refusal), else the
+    /// emailed answer it suggests.
+    fn answer_text<'a>(&'a self, v: &'a EscalationView) -> &'a str {
+        match &self.draft {
+            Some(d) if d.escalation_id == v.e.id => &d.text,
+            _ => v.suggested_text(),
+        }
+    }
+
+    fn answer_reference(&self, id: &str) -> &str {
+        self.draft.as_ref().filter(|d| d.escalation_id == id).map_or("", |d| d.reference.as_str())
+    }
+
+    /// Whether this escalation's answer form was refused for want of an outcome.
+    fn outcome_missing(&self, id: &str) -> bool {
+        self.draft.as_ref().is_some_and(|d| d.escalation_id == id)
+    }
 }
 
 fn view(lang: Lang, e: Escalation, tickets: Vec<Ticket>, packet: Option<Preview>) -> EscalationView {
@@ -116,7 +146,7 @@ pub async fn list(
     csrf: CsrfToken,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    page(p, me, csrf, state, None).await
+    page(p, me, csrf, state, None, None).await
 }
 
 /// The page, with a problem the last form had (then answered 422).
@@ -126,6 +156,7 @@ async fn page(
     csrf: CsrfToken,
     state: web::Data<AppState>,
     error: Option<Refusal>,
+    draft: Option<AnswerDraft>,
 ) -> Result<HttpResponse, AppError> {
     let lang = p.lang;
     let st = state.clone();
@@ -180,6 +211,7 @@ async fn page(
             error,
             pending: to_views(pending),
             sent: to_views(sent),
+            draft,
         },
     )
 }
@@ -215,7 +247,7 @@ pub async fn approve(
         Approval::Sent(_) => Ok(back_to_list()),
         Approval::NoPlatformContact(platform) => {
             let message = p.lang.t_with("esc-no-contact", "platform", platform.label(p.lang));
-            page(p, me, csrf, state, Some(Refusal { message, platforms_link: true })).await
+            page(p, me, csrf, state, Some(Refusal { message, platforms_link: true }), None).await
         }
     }
 }
@@ -239,7 +271,7 @@ pub async fn send_back(
         text::clean(form.reason.trim(), text::limits::REASON, true).map_err(|_| AppError::BadRequest("reason"))?;
     let Some(reason) = reason else {
         let message = p.lang.t("esc-reason-required");
-        return page(p, me, csrf, state, Some(Refusal { message, platforms_link: false })).await;
+        return page(p, me, csrf, state, Some(Refusal { message, platforms_link: false }), None).await;
     };
     let id = path.into_inner();
     let (me_id, me_name) = (me.id.clone(), me.name.clone());
@@ -256,7 +288,9 @@ pub enum Outcome {
 
 #[derive(Deserialize)]
 pub struct AnswerForm {
-    outcome: Outcome,
+    /// None chosen: the form comes back with what was typed and the problem.
+    #[serde(default)]
+    outcome: Option<Outcome>,
     #[serde(default)]
     reference: String,
     #[serde(default)]
@@ -265,18 +299,25 @@ pub struct AnswerForm {
 
 /// `POST /supervisor/escalations/{id}/answer`: the answer received.
 pub async fn answer(
+    p: PageLang,
     me: Staff,
+    csrf: CsrfToken,
     path: web::Path<String>,
     CsrfForm(form): CsrfForm<AnswerForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
+    let Some(outcome) = form.outcome else {
+        let message = p.lang.t("esc-outcome-required");
+        let draft = AnswerDraft { escalation_id: path.into_inner(), reference: form.reference, text: form.text };
+        return page(p, me, csrf, state, Some(Refusal { message, platforms_link: false }), Some(draft)).await;
+    };
     let text = text::clean(form.text.trim(), text::limits::MESSAGE, true)
         .map_err(|_| AppError::BadRequest("text"))?
         .unwrap_or_default();
     let reference = text::clean(form.reference.trim(), text::limits::SHORT_TITLE, false)
         .map_err(|_| AppError::BadRequest("reference"))?
         .unwrap_or_default();
-    let approved = form.outcome == Outcome::Approved;
+    let approved = outcome == Outcome::Approved;
     let id = path.into_inner();
     let (me_id, me_name) = (me.id.clone(), me.name.clone());
     state

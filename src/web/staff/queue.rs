@@ -11,6 +11,7 @@ use crate::auth::Staff;
 use crate::db::queue::{self, Conversation, Cursor, Filter, RowData, Sort, SortCursor, View, Viewer};
 use crate::db::{tickets, users};
 use crate::domain::codes::*;
+use crate::domain::reference::normalize_reference;
 use crate::domain::sla::SlaState;
 use crate::domain::triage;
 use crate::error::AppError;
@@ -55,6 +56,10 @@ pub struct QueueQuery {
     /// A bulk change that was not made: `none` (nothing ticked) or
     /// `nochange` (nothing chosen to change).
     pub bulk: Option<String>,
+    /// After a bulk change: the references left as they were (changed by
+    /// someone else, or refused), named, and their ids, ticked again.
+    pub which: Option<String>,
+    pub tick: Option<String>,
 }
 
 fn some(v: &Option<String>) -> Option<&str> {
@@ -219,8 +224,16 @@ struct QueuePage {
     bulk_priorities: Vec<Choice>,
     /// After a bulk change: what happened, in words.
     outcome: Option<String>,
+    /// Tickets ticked again after a bulk change left them as they were.
+    ticked: Vec<String>,
     /// This view with its filters, as CSV.
     export: String,
+}
+
+impl QueuePage {
+    fn is_ticked(&self, id: &str) -> bool {
+        self.ticked.iter().any(|t| t == id)
+    }
 }
 
 fn select<T: Copy>(
@@ -262,7 +275,16 @@ fn outcome(lang: Lang, q: &QueueQuery) -> Option<String> {
     }
     // Not after a bulk change: nothing to say.
     q.done?;
-    Some(parts.join(&lang.t("staff-outcome-separator")))
+    let mut said = parts.join(&lang.t("staff-outcome-separator"));
+    if let Some(which) = some(&q.which) {
+        // References only (`PD-` and the alphabet), whatever the URL says.
+        let refs: Vec<&str> = which.split(',').filter(|r| normalize_reference(r).is_some()).take(20).collect();
+        if !refs.is_empty() {
+            said.push(' ');
+            said.push_str(&lang.t_with("staff-bulk-which", "references", refs.join(", ")));
+        }
+    }
+    Some(said)
 }
 
 pub async fn show(
@@ -370,6 +392,7 @@ pub async fn show(
         export,
         back: query.link(None, None),
         outcome: outcome(lang, q),
+        ticked: some(&q.tick).map(|t| t.split(',').map(str::to_string).collect()).unwrap_or_default(),
         sorts: Sort::ALL
             .iter()
             .map(|s| (s.as_str(), lang.t(&format!("staff-sort-{}", s.as_str())), s.as_str() == sort_code))
@@ -416,6 +439,9 @@ pub struct Tally {
     pub stale: u32,
     pub same: u32,
     pub refused: u32,
+    /// The tickets left as they were (changed meanwhile, or refused):
+    /// (id, reference).
+    pub left: Vec<(String, String)>,
 }
 
 /// `POST /agent/bulk`: one change (assignee, status and/or priority) to
@@ -480,6 +506,7 @@ pub async fn bulk(
                 };
                 if t.version != version {
                     tally.stale += 1;
+                    tally.left.push((t.id.clone(), t.reference.clone()));
                     continue;
                 }
                 let patch = wanted.clone().beyond(t.assignee_id.as_deref(), t.priority, t.status);
@@ -489,15 +516,28 @@ pub async fn bulk(
                 }
                 match ops::ticket::update(c, &id, Seen::Version(version), patch, &rules, &actor, now()) {
                     Ok(()) => tally.done += 1,
-                    Err(AppError::Stale { .. }) => tally.stale += 1,
-                    Err(AppError::Refused(_) | AppError::BadRequest(_)) => tally.refused += 1,
+                    Err(AppError::Stale { .. }) => {
+                        tally.stale += 1;
+                        tally.left.push((t.id.clone(), t.reference.clone()));
+                    }
+                    Err(AppError::Refused(_) | AppError::BadRequest(_)) => {
+                        tally.refused += 1;
+                        tally.left.push((t.id.clone(), t.reference.clone()));
+                    }
                     Err(e) => return Err(e),
                 }
             }
             Ok(tally)
         })
         .await?;
-    let location =
+    let mut location =
         format!("{back}{sep}done={}&stale={}&same={}&refused={}", tally.done, tally.stale, tally.same, tally.refused);
+    // The ones left as they were: named, and ticked again to look at and retry.
+    let left: Vec<&(String, String)> = tally.left.iter().take(20).collect();
+    if !left.is_empty() {
+        let refs: Vec<&str> = left.iter().map(|(_, r)| r.as_str()).collect();
+        let ids: Vec<&str> = left.iter().map(|(id, _)| id.as_str()).collect();
+        location.push_str(&format!("&which={}&tick={}", refs.join(","), ids.join(",")));
+    }
     Ok(HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location)).finish())
 }

@@ -80,3 +80,4 @@ staff-field-checks_tried = Checks the customer tried
 staff-field-payment_scenario = What the customer was paying
 staff-field-platform = App the customer paid in
 staff-field-description = Customer's own words
+staff-bulk-which = Left as they were: { $references }. They are still ticked below.

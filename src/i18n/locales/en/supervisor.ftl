@@ -103,3 +103,4 @@ sv-action-webhook_add = Added a webhook
 sv-action-webhook_remove = Removed a webhook
 sv-action-retention_screenshots_purged = Screenshots deleted (retention)
 sv-action-retention_email_anonymised = Email address removed (retention)
+esc-outcome-required = Choose whether the answer approved or declined the request; what you typed is kept below.

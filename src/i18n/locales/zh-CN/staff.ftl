@@ -64,3 +64,4 @@ staff-field-checks_tried = 客户已尝试的检查
 staff-field-payment_scenario = 客户缴费的项目
 staff-field-platform = 客户缴费所用的应用
 staff-field-description = 客户的补充说明
+staff-bulk-which = 未修改的工单：{ $references }。它们在下方仍保持勾选。

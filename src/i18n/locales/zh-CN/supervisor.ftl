@@ -102,3 +102,4 @@ sv-action-webhook_add = 添加 Webhook
 sv-action-webhook_remove = 删除 Webhook
 sv-action-retention_screenshots_purged = 删除截图（保存期满）
 sv-action-retention_email_anonymised = 删除邮箱地址（保存期满）
+esc-outcome-required = 请选择答复是同意还是拒绝；您输入的内容已保留在下方。
