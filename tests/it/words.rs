@@ -177,4 +177,53 @@ async fn an_answer_recorded_without_an_outcome_comes_back_with_what_was_typed() 
     let status: String =
         escalations::table.find(&escalation).select(escalations::status).first(&mut app.conn()).unwrap();
     assert_eq!(status, "sent", "nothing recorded");
+    // With the outcome: recorded, and the list says so (issue 29, 10).
+    let res = supervisor
+        .post(
+            &format!("/supervisor/escalations/{escalation}/answer"),
+            &[("outcome", "approved"), ("reference", "ALI-2026-0042"), ("text", "scenario enabled")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    let list = supervisor.text(&to).await;
+    assert!(list.contains("role=\"status\" id=\"done\">Answer recorded; the customers are told."), "{list}");
+}
+
+#[tokio::test]
+async fn each_action_says_what_it_did_and_how_the_customer_was_reached() {
+    let app = spawn().await;
+    let agent = app.staff("agent").await;
+    let by_email = app.file_api(&complete_fields()).await.0;
+    let by_phone =
+        app.file_api(&with(&with(&complete_fields(), "contact_email", ""), "contact_phone", "13800138000")).await.0;
+    for (reference, en, zh) in [
+        (&by_email, "Reply sent to the customer by email.", "回复已发送给客户（电子邮件）。"),
+        (&by_phone, "Reply sent to the customer by SMS.", "回复已发送给客户（短信）。"),
+    ] {
+        let page = agent.text(&format!("/agent/tickets/{reference}")).await;
+        assert!(!page.contains("id=\"done\""), "nothing said before anything is done");
+        let version = hidden_value(&page, "version").unwrap();
+        let seen = hidden_value(&page, "seen").unwrap();
+        let res = agent
+            .post(
+                &format!("/agent/tickets/{reference}/reply"),
+                &[
+                    ("body", "Please check your bank record."),
+                    ("status", "open"),
+                    ("version", &version),
+                    ("seen", &seen),
+                ],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 303);
+        let to = res.headers()["location"].to_str().unwrap().to_string();
+        let page = agent.text(&to).await;
+        assert!(page.contains(&format!("role=\"status\" id=\"done\">{en}")), "{page}");
+        let zh_page = agent.client.get(agent.url(&to)).header("Accept-Language", "zh-CN").send().await.unwrap();
+        assert!(zh_page.text().await.unwrap().contains(zh));
+    }
+    let res = agent.post(&format!("/agent/tickets/{by_email}/note"), &[("body", "Called the bank.")]).await;
+    let page = agent.text(res.headers()["location"].to_str().unwrap()).await;
+    assert!(page.contains("Internal note added (the customer does not see it)."));
 }

@@ -85,6 +85,8 @@ struct EscalationsPage {
     /// An answer form refused for want of an outcome: what was typed, shown
     /// again in that escalation's form.
     draft: Option<AnswerDraft>,
+    /// What the action just done did, in words (a status region).
+    done: Option<String>,
 }
 
 /// What a supervisor typed into an answer form that was refused.
@@ -140,13 +142,24 @@ fn view(lang: Lang, e: Escalation, tickets: Vec<Ticket>, packet: Option<Preview>
     }
 }
 
+#[derive(Deserialize)]
+pub struct ListQuery {
+    /// The action just done: `approved`, `sent_back` or `answered`.
+    done: Option<String>,
+}
+
 pub async fn list(
     p: PageLang,
     me: Staff,
     csrf: CsrfToken,
+    q: web::Query<ListQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    page(p, me, csrf, state, None, None).await
+    let done = match q.done.as_deref() {
+        Some(action @ ("approved" | "sent_back" | "answered")) => Some(p.lang.t(&format!("esc-done-{action}"))),
+        _ => None,
+    };
+    page(p, me, csrf, state, None, None, done).await
 }
 
 /// The page, with a problem the last form had (then answered 422).
@@ -157,6 +170,7 @@ async fn page(
     state: web::Data<AppState>,
     error: Option<Refusal>,
     draft: Option<AnswerDraft>,
+    done: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let lang = p.lang;
     let st = state.clone();
@@ -212,12 +226,14 @@ async fn page(
             pending: to_views(pending),
             sent: to_views(sent),
             draft,
+            done,
         },
     )
 }
 
-fn back_to_list() -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, "/supervisor/escalations")).finish()
+/// Back to the list, which says what was done.
+fn back_to_list(done: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/supervisor/escalations?done={done}"))).finish()
 }
 
 /// `POST /supervisor/escalations/{id}/approve` (the form carries only its
@@ -244,10 +260,10 @@ pub async fn approve(
         })
         .await?;
     match done {
-        Approval::Sent(_) => Ok(back_to_list()),
+        Approval::Sent(_) => Ok(back_to_list("approved")),
         Approval::NoPlatformContact(platform) => {
             let message = p.lang.t_with("esc-no-contact", "platform", platform.label(p.lang));
-            page(p, me, csrf, state, Some(Refusal { message, platforms_link: true }), None).await
+            page(p, me, csrf, state, Some(Refusal { message, platforms_link: true }), None, None).await
         }
     }
 }
@@ -271,12 +287,12 @@ pub async fn send_back(
         text::clean(form.reason.trim(), text::limits::REASON, true).map_err(|_| AppError::BadRequest("reason"))?;
     let Some(reason) = reason else {
         let message = p.lang.t("esc-reason-required");
-        return page(p, me, csrf, state, Some(Refusal { message, platforms_link: false }), None).await;
+        return page(p, me, csrf, state, Some(Refusal { message, platforms_link: false }), None, None).await;
     };
     let id = path.into_inner();
     let (me_id, me_name) = (me.id.clone(), me.name.clone());
     state.write(move |c| ops::send_back(c, &id, &reason, &Actor { id: &me_id, name: &me_name }, now())).await?;
-    Ok(back_to_list())
+    Ok(back_to_list("sent_back"))
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -309,7 +325,7 @@ pub async fn answer(
     let Some(outcome) = form.outcome else {
         let message = p.lang.t("esc-outcome-required");
         let draft = AnswerDraft { escalation_id: path.into_inner(), reference: form.reference, text: form.text };
-        return page(p, me, csrf, state, Some(Refusal { message, platforms_link: false }), Some(draft)).await;
+        return page(p, me, csrf, state, Some(Refusal { message, platforms_link: false }), Some(draft), None).await;
     };
     let text = text::clean(form.text.trim(), text::limits::MESSAGE, true)
         .map_err(|_| AppError::BadRequest("text"))?
@@ -323,5 +339,5 @@ pub async fn answer(
     state
         .write(move |c| ops::answer(c, &id, approved, &reference, &text, &Actor { id: &me_id, name: &me_name }, now()))
         .await?;
-    Ok(back_to_list())
+    Ok(back_to_list("answered"))
 }

@@ -96,6 +96,26 @@ struct TicketPage {
     sms: Vec<String>,
     /// The full number, after this agent asked to see it (audited).
     phone_revealed: Option<String>,
+    /// What the action just done did, in words (a status region).
+    done: Option<String>,
+}
+
+/// What an action did, said after it (`?done=<action>`): a reply or a
+/// question names how it reached the customer.
+fn done_words(lang: Lang, action: &str, t: &Ticket) -> Option<String> {
+    let how = match (t.phone_to().is_some(), t.email_to().is_some()) {
+        (true, true) => "ticket-done-how-both",
+        (true, false) => "ticket-done-how-sms",
+        (false, true) => "ticket-done-how-email",
+        (false, false) => "ticket-done-how-page",
+    };
+    match action {
+        "reply" | "ask" => Some(lang.t_with(&format!("ticket-done-{action}"), "how", lang.t(how))),
+        "claim" | "assign" | "status" | "priority" | "change" | "note" | "merge" | "correct" | "payment" => {
+            Some(lang.t(&format!("ticket-done-{action}")))
+        }
+        _ => None,
+    }
 }
 
 impl TicketPage {
@@ -298,6 +318,7 @@ async fn page(
         problem: draft.problem,
         sms: sms.iter().map(|m| super::words::sms_line(lang, m)).collect(),
         phone_revealed: (draft.reveal && !t.contact_phone.is_empty()).then(|| t.contact_phone.clone()),
+        done: None,
         t,
         me,
     })
@@ -306,6 +327,8 @@ async fn page(
 #[derive(Deserialize)]
 pub struct ShowQuery {
     canned: Option<String>,
+    /// The action just done (`Act::name`), said at the top of the page.
+    done: Option<String>,
 }
 
 /// `GET /agent/tickets/{reference}` (`?canned=<id>` puts that canned reply
@@ -320,9 +343,10 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let t = load(&state, &reference).await?;
     let draft = Draft { reply: String::new(), note: String::new(), problem: None, since: None, reveal: false };
-    crate::web::html(
-        page(&state, Chrome { lang: p.lang, path: p.path, me, csrf: csrf.0 }, t, q.canned.clone(), draft).await?,
-    )
+    let lang = p.lang;
+    let mut page = page(&state, Chrome { lang, path: p.path, me, csrf: csrf.0 }, t, q.canned.clone(), draft).await?;
+    page.done = q.done.as_deref().and_then(|action| done_words(lang, action, &page.t));
+    crate::web::html(page)
 }
 
 #[derive(Deserialize)]
@@ -873,7 +897,7 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
     });
     let (draft, status) = match result {
         Ok(None) => {
-            let location = format!("/agent/tickets/{}#timeline", t.reference);
+            let location = format!("/agent/tickets/{}?done={}#timeline", t.reference, name);
             return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish());
         }
         Ok(Some(draft)) => (draft, StatusCode::UNPROCESSABLE_ENTITY),

@@ -104,3 +104,6 @@ sv-action-webhook_remove = Removed a webhook
 sv-action-retention_screenshots_purged = Screenshots deleted (retention)
 sv-action-retention_email_anonymised = Email address removed (retention)
 esc-outcome-required = Choose whether the answer approved or declined the request; what you typed is kept below.
+esc-done-approved = Approved: the packet is on its way.
+esc-done-sent_back = Sent back to the agents with your reason.
+esc-done-answered = Answer recorded; the customers are told.

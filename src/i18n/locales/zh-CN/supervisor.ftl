@@ -103,3 +103,6 @@ sv-action-webhook_remove = 删除 Webhook
 sv-action-retention_screenshots_purged = 删除截图（保存期满）
 sv-action-retention_email_anonymised = 删除邮箱地址（保存期满）
 esc-outcome-required = 请选择答复是同意还是拒绝；您输入的内容已保留在下方。
+esc-done-approved = 已批准：资料包正在发出。
+esc-done-sent_back = 已附上您的理由退回给客服。
+esc-done-answered = 答复已记录，并已告知客户。
