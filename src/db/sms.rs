@@ -277,17 +277,33 @@ pub fn opt_in(conn: &mut DbConn, phone: &str) -> QueryResult<()> {
     Ok(())
 }
 
-/// A number wrote to us (its SMS caps loosen for a day).
-pub fn record_reply(conn: &mut DbConn, phone: &str, ticket_id: Option<&str>, now: NaiveDateTime) -> QueryResult<()> {
+/// A number wrote to us (its SMS caps loosen for a day). `sequence_id`,
+/// the provider's id of the reply, keys the row: `false` when that reply was
+/// recorded before (Alibaba pushes again after 1, 5 and 10 minutes when an
+/// answer is lost).
+pub fn record_reply(
+    conn: &mut DbConn,
+    phone: &str,
+    ticket_id: Option<&str>,
+    sequence_id: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let id = match sequence_id {
+        Some(seq) => format!("up:{}", hash_secret(&format!("{phone}:{seq}"))),
+        None => new_id(),
+    };
+    if sms_replies::table.find(&id).count().get_result::<i64>(conn)? > 0 {
+        return Ok(false);
+    }
     diesel::insert_into(sms_replies::table)
         .values((
-            sms_replies::id.eq(new_id()),
+            sms_replies::id.eq(&id),
             sms_replies::phone_hash.eq(hash_secret(phone)),
             sms_replies::ticket_id.eq(ticket_id),
             sms_replies::received_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(true)
 }
 
 /// The ticket a reply from `phone` is about: the one whose extension code
@@ -405,21 +421,4 @@ pub fn anonymise(conn: &mut DbConn, ticket_id: &str) -> QueryResult<()> {
         .execute(conn)?;
     diesel::delete(sms_codes::table.filter(sms_codes::ticket_id.eq(ticket_id))).execute(conn)?;
     Ok(())
-}
-
-/// Whether this is the first push of the reply `sequence_id` from `phone`
-/// (Alibaba pushes again after 1, 5 and 10 minutes when an answer is lost).
-pub fn first_push(conn: &mut DbConn, phone: &str, sequence_id: &str, now: NaiveDateTime) -> QueryResult<bool> {
-    let key = format!("up:{}", hash_secret(&format!("{phone}:{sequence_id}")));
-    let seen = sms_replies::table.find(&key).count().get_result::<i64>(conn)? > 0;
-    if !seen {
-        diesel::insert_into(sms_replies::table)
-            .values((
-                sms_replies::id.eq(&key),
-                sms_replies::phone_hash.eq(hash_secret(phone)),
-                sms_replies::received_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
-    Ok(!seen)
 }

@@ -97,12 +97,12 @@ impl Ticket {
 
     /// The email address we write to, if the customer asked for email.
     pub fn email_to(&self) -> Option<&str> {
-        (self.contact_channel.by_email() && !self.contact_email.is_empty()).then_some(self.contact_email.as_str())
+        self.contact_channel.reach(&self.contact_email, &self.contact_phone).0
     }
 
     /// The number we text, if the customer asked for SMS.
     pub fn phone_to(&self) -> Option<&str> {
-        (self.contact_channel.by_sms() && !self.contact_phone.is_empty()).then_some(self.contact_phone.as_str())
+        self.contact_channel.reach(&self.contact_email, &self.contact_phone).1
     }
 
     /// The completeness model on this ticket: its symptom and kind.

@@ -487,6 +487,12 @@ impl ContactChannel {
     pub fn by_email(self) -> bool {
         matches!(self, ContactChannel::Email | ContactChannel::Both)
     }
+
+    /// Where a message goes: (email, phone), each when chosen and given
+    /// (blank once anonymised).
+    pub fn reach<'a>(self, email: &'a str, phone: &'a str) -> (Option<&'a str>, Option<&'a str>) {
+        ((self.by_email() && !email.is_empty()).then_some(email), (self.by_sms() && !phone.is_empty()).then_some(phone))
+    }
 }
 
 code_enum!(

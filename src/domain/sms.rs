@@ -235,6 +235,15 @@ mod tests {
     }
 
     #[test]
+    fn a_message_goes_where_the_customer_chose_and_gave() {
+        use crate::domain::codes::ContactChannel;
+        assert_eq!(ContactChannel::Both.reach("a@b.cn", "13800138000"), (Some("a@b.cn"), Some("13800138000")));
+        assert_eq!(ContactChannel::Sms.reach("a@b.cn", "13800138000"), (None, Some("13800138000")));
+        // Anonymised: nowhere.
+        assert_eq!(ContactChannel::Both.reach("", ""), (None, None));
+    }
+
+    #[test]
     fn stop_words_are_recognised() {
         assert!(is_stop(" td ") && is_stop("退订") && is_stop("T D"));
         assert!(!is_stop("还没到账") && !is_stop("TD 还没到账"));

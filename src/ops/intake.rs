@@ -163,13 +163,8 @@ fn store(
         crate::db::payments::enqueue(conn, &id, now)?;
     }
     let event_id = insert_event(conn, &id, NewEvent::public(EventKind::Created, EventAuthor::Customer, ""), now)?;
-    let customer = super::notify::Customer {
-        ticket_id: &id,
-        language: t.language,
-        case_kind: d.kind,
-        email: (t.contact_channel.by_email() && !t.contact_email.is_empty()).then_some(t.contact_email.as_str()),
-        phone: (t.contact_channel.by_sms() && !t.contact_phone.is_empty()).then_some(t.contact_phone.as_str()),
-    };
+    let (email, phone) = t.contact_channel.reach(&t.contact_email, &t.contact_phone);
+    let customer = super::notify::Customer { ticket_id: &id, language: t.language, case_kind: d.kind, email, phone };
     super::notify::customer(conn, &customer, MailKind::Received, None, now)?;
     // Choosing SMS again, after answering "TD" once, asks for SMS again.
     if let Some(phone) = customer.phone {

@@ -44,13 +44,10 @@ pub fn receive_reply(
     let body: String =
         content.chars().filter(|c| !c.is_control() || *c == '\n').take(MAX_CHARS).collect::<String>().trim().into();
     let target = conn.transaction(|conn| -> QueryResult<Result<Option<String>, Reply>> {
-        if let Some(seq) = sequence_id {
-            if !sms::first_push(conn, phone, seq, now)? {
-                return Ok(Err(Reply::Duplicate));
-            }
-        }
         let target = sms::reply_target(conn, phone, dest_code)?;
-        sms::record_reply(conn, phone, target.as_deref(), now)?;
+        if !sms::record_reply(conn, phone, target.as_deref(), sequence_id, now)? {
+            return Ok(Err(Reply::Duplicate));
+        }
         if crate::domain::sms::is_stop(&body) {
             sms::opt_out(conn, phone, now)?;
             if let Some(id) = &target {

@@ -61,16 +61,7 @@ pub struct FindQuery {
 
 /// `GET /find`.
 pub async fn form(page: PageLang, csrf: CsrfToken, q: web::Query<FindQuery>) -> Result<HttpResponse, AppError> {
-    html(FindPage {
-        lang: page.lang,
-        path: page.path,
-        csrf: csrf.0,
-        reference: String::new(),
-        email: String::new(),
-        sent: q.sent.is_some(),
-        limited: None,
-        errors: vec![],
-    })
+    html(FindPage { sent: q.sent.is_some(), ..blank(page.lang, page.path, csrf.0) })
 }
 
 #[derive(Deserialize)]
@@ -117,14 +108,9 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let lang = page.lang;
     let mut view = FindPage {
-        lang,
-        path: page.path,
-        csrf: csrf.0,
         reference: f.reference.trim().to_string(),
         email: f.email.trim().to_string(),
-        sent: false,
-        limited: None,
-        errors: vec![],
+        ..blank(lang, page.path, csrf.0)
     };
     let wanted = match check(lang, &f) {
         Ok(w) => w,
@@ -137,17 +123,9 @@ pub async fn submit(
     // failures count, and only against whoever made them: nobody can spend
     // a request's or an address's tries and lock its owner out.
     let asker = super::rate_limit::client_address(&req, &state.config);
-    let limited = state.check_intake_rate(&req).and_then(|_| match state.limits.find_misses.blocked(&asker) {
-        Some(wait) => Err(AppError::TooManyAttempts { retry_after_secs: wait as i64 }),
-        None => Ok(()),
-    });
-    if let Err(AppError::TooManyAttempts { retry_after_secs }) = limited {
-        view.limited = Some((retry_after_secs + 59) / 60);
-        let mut res = html_status(StatusCode::TOO_MANY_REQUESTS, view)?;
-        res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after_secs));
-        return Ok(res);
+    if let Some(wait) = asker_wait(&req, &state, &asker) {
+        return limited(view, wait);
     }
-    limited?;
     let reference = wanted.reference.clone();
     let ticket = state.db(move |c| Ok(store::find_by_reference(c, &reference)?)).await?;
     match ticket.filter(|t| crate::domain::text::same_email(&t.contact_email, &wanted.email)) {
@@ -201,29 +179,38 @@ struct CodePage {
     link: Option<String>,
 }
 
-/// Asked too often from this address: the find page with the calm words.
-fn limited_page(lang: Lang, path: String, csrf: String, wait: i64) -> Result<HttpResponse, AppError> {
-    let view = FindPage {
+/// Asked too often from this address: the find page with the calm words,
+/// and how long to wait.
+fn limited(mut view: FindPage, wait: i64) -> Result<HttpResponse, AppError> {
+    view.limited = Some((wait + 59) / 60);
+    let mut res = html_status(StatusCode::TOO_MANY_REQUESTS, view)?;
+    res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
+    Ok(res)
+}
+
+/// The seconds this asker must wait, if any: the filing quota per address,
+/// then their wrong guesses. Only failures count, and only against whoever
+/// made them: nobody can spend a request's or an address's tries and lock
+/// its owner out.
+fn asker_wait(req: &HttpRequest, state: &AppState, asker: &std::net::IpAddr) -> Option<i64> {
+    match state.check_intake_rate(req) {
+        Err(AppError::TooManyAttempts { retry_after_secs }) => Some(retry_after_secs),
+        _ => state.limits.find_misses.blocked(asker).map(|wait| wait as i64),
+    }
+}
+
+/// The find page, empty but for what is given.
+fn blank(lang: Lang, path: String, csrf: String) -> FindPage {
+    FindPage {
         lang,
         path,
         csrf,
         reference: String::new(),
         email: String::new(),
         sent: false,
-        limited: Some((wait + 59) / 60),
+        limited: None,
         errors: vec![],
-    };
-    let mut res = html_status(StatusCode::TOO_MANY_REQUESTS, view)?;
-    res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
-    Ok(res)
-}
-
-/// The filing quota per address, then this asker's wrong guesses.
-fn asker_limit(req: &HttpRequest, state: &AppState, asker: &std::net::IpAddr) -> Result<(), AppError> {
-    state.check_intake_rate(req).and_then(|_| match state.limits.find_misses.blocked(asker) {
-        Some(wait) => Err(AppError::TooManyAttempts { retry_after_secs: wait as i64 }),
-        None => Ok(()),
-    })
+    }
 }
 
 /// `POST /find/phone`: texts a code when the reference and number match.
@@ -245,21 +232,12 @@ pub async fn phone(
         if phone.is_none() {
             errors.push(("phone", lang.t("find-error-phone")));
         }
-        let view = FindPage {
-            lang,
-            path: page.path,
-            csrf: csrf.0,
-            reference: f.reference.trim().to_string(),
-            email: String::new(),
-            sent: false,
-            limited: None,
-            errors,
-        };
+        let view = FindPage { reference: f.reference.trim().to_string(), errors, ..blank(lang, page.path, csrf.0) };
         return html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
     };
     let asker = super::rate_limit::client_address(&req, &state.config);
-    if let Err(AppError::TooManyAttempts { retry_after_secs }) = asker_limit(&req, &state, &asker) {
-        return limited_page(lang, page.path, csrf.0, retry_after_secs);
+    if let Some(wait) = asker_wait(&req, &state, &asker) {
+        return limited(blank(lang, page.path, csrf.0), wait);
     }
     let wanted = reference.clone();
     let ticket = state.db(move |c| Ok(store::find_by_reference(c, &wanted)?)).await?;
@@ -292,8 +270,8 @@ pub async fn code(
 ) -> Result<HttpResponse, AppError> {
     let lang = page.lang;
     let asker = super::rate_limit::client_address(&req, &state.config);
-    if let Err(AppError::TooManyAttempts { retry_after_secs }) = asker_limit(&req, &state, &asker) {
-        return limited_page(lang, page.path, csrf.0, retry_after_secs);
+    if let Some(wait) = asker_wait(&req, &state, &asker) {
+        return limited(blank(lang, page.path, csrf.0), wait);
     }
     let reference = normalize_reference(&f.reference).unwrap_or_default();
     let phone = crate::domain::sms::normalize_phone(&f.phone).unwrap_or_default();

@@ -59,10 +59,23 @@ fn answer(status: actix_web::http::StatusCode, code: i32, msg: &str) -> HttpResp
     HttpResponse::build(status).json(serde_json::json!({ "code": code, "msg": msg }))
 }
 
-/// The push carries our token (compared by hash: no early exit on the
-/// first differing byte).
-fn authorised(state: &AppState, token: &str) -> bool {
-    state.sms_push_token.as_ref().is_some_and(|t| hash_secret(t.expose()) == hash_secret(token))
+/// The push's array, when it carries our token (compared by hash: no early
+/// exit on the first differing byte) and is one; else why not, to answer.
+fn pushed<T: serde::de::DeserializeOwned>(state: &AppState, token: &str, body: &[u8]) -> Result<Vec<T>, Refused> {
+    let authorised = state.sms_push_token.as_ref().is_some_and(|t| hash_secret(t.expose()) == hash_secret(token));
+    if !authorised {
+        return Err(Refused(actix_web::http::StatusCode::FORBIDDEN, "forbidden"));
+    }
+    serde_json::from_slice(body).map_err(|_| Refused(actix_web::http::StatusCode::BAD_REQUEST, "not a JSON array"))
+}
+
+/// A push refused: the status and words to answer it with.
+struct Refused(actix_web::http::StatusCode, &'static str);
+
+impl Refused {
+    fn answer(self) -> HttpResponse {
+        answer(self.0, i32::from(self.0.as_u16()), self.1)
+    }
 }
 
 /// `POST /hooks/sms/aliyun/report?token=…`.
@@ -71,11 +84,9 @@ pub async fn report(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    if !authorised(&state, &q.token) {
-        return Ok(answer(actix_web::http::StatusCode::FORBIDDEN, 403, "forbidden"));
-    }
-    let Ok(reports) = serde_json::from_slice::<Vec<Report>>(&body) else {
-        return Ok(answer(actix_web::http::StatusCode::BAD_REQUEST, 400, "not a JSON array of reports"));
+    let reports: Vec<Report> = match pushed(&state, &q.token, &body) {
+        Ok(reports) => reports,
+        Err(refused) => return Ok(refused.answer()),
     };
     state
         .write(move |c| {
@@ -94,11 +105,9 @@ pub async fn up(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    if !authorised(&state, &q.token) {
-        return Ok(answer(actix_web::http::StatusCode::FORBIDDEN, 403, "forbidden"));
-    }
-    let Ok(replies) = serde_json::from_slice::<Vec<Up>>(&body) else {
-        return Ok(answer(actix_web::http::StatusCode::BAD_REQUEST, 400, "not a JSON array of replies"));
+    let replies: Vec<Up> = match pushed(&state, &q.token, &body) {
+        Ok(replies) => replies,
+        Err(refused) => return Ok(refused.answer()),
     };
     let rules = state.rules.clone();
     state

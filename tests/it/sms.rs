@@ -219,6 +219,9 @@ async fn an_agents_reply_is_texted_and_the_customers_sms_reply_lands_on_the_righ
     assert_eq!(status, 403);
     let (status, _) = push(&app, "up", "", up.clone()).await;
     assert_eq!(status, 403);
+    // Not the documented array: refused (Alibaba pushes again), nothing changed.
+    let (status, answer) = push(&app, "up", PUSH_TOKEN, json!({ "phone_number": PHONE, "content": "x" })).await;
+    assert_eq!(status, 400, "{answer}");
     assert!(customer_messages(&app, &first).is_empty());
 
     // Back to the first ticket's extension code: on the first ticket, even
@@ -272,6 +275,8 @@ async fn a_503_is_sent_once_after_and_a_permanent_refusal_is_shown_and_not_retri
     wait_status(&app, &reference, "received", "delivered").await;
     let agent = app.staff("agent").await;
     assert!(agent.text(&format!("/agent/tickets/{reference}")).await.contains("Delivered"));
+    let zh = agent.client.get(agent.url(&format!("/agent/tickets/{reference}"))).header("Accept-Language", "zh-CN");
+    assert!(zh.send().await.unwrap().text().await.unwrap().contains("已送达"), "in Chinese too");
 
     // A number Alibaba says cannot receive SMS: refused for good.
     aliyun.answer_next(Next::Code("isv.MOBILE_NUMBER_ILLEGAL"));
