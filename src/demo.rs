@@ -500,7 +500,7 @@ fn make_ticket(
     let status = if age < Duration::hours(2) {
         if decision.kind == CaseKind::OutOfScope {
             Status::PendingPlatform
-        } else if decision.self_service {
+        } else if decision.self_service && !decision.kind.steps_left(&checks).is_empty() {
             Status::PendingCustomer
         } else {
             Status::New

@@ -3,6 +3,7 @@
 //   symptom as it is chosen; the server sends each marker's words for every
 //   case (data-required / data-optional / data-unknown), so nothing here
 //   knows the rules or the language.
+// - The boxes of "what have you tried?" follow the symptom too.
 // - A chosen screenshot is shown, so the customer sees it is the right one.
 (function () {
   "use strict";
@@ -21,7 +22,20 @@
         }
       }
     };
+    // The boxes of "what have you tried?" are the chosen symptom's advice;
+    // a ticked box always stays in sight.
+    var followChecks = function () {
+      var code = symptom.value;
+      var boxes = document.querySelectorAll("[data-checks-for]");
+      for (var i = 0; i < boxes.length; i++) {
+        var box = boxes[i];
+        var fits = code === "" || box.getAttribute("data-checks-for").split(" ").indexOf(code) >= 0;
+        var ticked = box.querySelector("input").checked;
+        box.hidden = !fits && !ticked;
+      }
+    };
     symptom.addEventListener("change", follow);
+    symptom.addEventListener("change", followChecks);
   }
 
   var file = document.getElementById("screenshot");

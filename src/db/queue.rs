@@ -537,6 +537,20 @@ pub fn counts(conn: &mut DbConn, viewer: &Viewer<'_>) -> QueryResult<Vec<(View, 
     View::ALL.into_iter().map(|v| Ok((v, view_query(viewer, v).count().get_result(conn)?))).collect()
 }
 
+/// The tab counts while a search is on: how many of each tab's tickets it
+/// finds, so the agent sees where the hits are.
+pub fn counts_matching(
+    conn: &mut DbConn,
+    viewer: &Viewer<'_>,
+    filter: &Filter,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(View, i64)>> {
+    View::ALL
+        .into_iter()
+        .map(|v| Ok((v, apply_filter(view_query(viewer, v), filter, now).count().get_result(conn)?)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -227,11 +227,20 @@ code_enum!(
     CheckTried, "check" {
         SwitchedNetwork => "switched_network",
         ReloggedIn => "relogged_in",
+        // No longer offered (the wallet advice says "or another card");
+        // kept so tickets filed before still read.
         OtherCard => "other_card",
         OtherWallet => "other_wallet",
         UpdatedApp => "updated_app",
         RetriedLater => "retried_later",
         SmallPurchaseTest => "small_purchase_test",
+        CheckedBalance => "checked_balance",
+        ClearedCache => "cleared_cache",
+        CheckedBankRecord => "checked_bank_record",
+        DidNotPayAgain => "did_not_pay_again",
+        OtherChannel => "other_channel",
+        // Nothing tried yet: an honest answer, not a missing one.
+        NoneYet => "none_yet",
     }
 );
 
@@ -595,12 +604,65 @@ impl Status {
     }
 }
 
+impl SelfCheck {
+    /// The box a customer ticks once they followed this advice: the form
+    /// asks about exactly what the help page told them to try.
+    pub fn tried(self) -> CheckTried {
+        use CheckTried as T;
+        match self {
+            SelfCheck::OtherNetwork => T::SwitchedNetwork,
+            SelfCheck::UpdateApp => T::UpdatedApp,
+            SelfCheck::ClearCache => T::ClearedCache,
+            SelfCheck::LogInAgain => T::ReloggedIn,
+            SelfCheck::BalanceAndLimits => T::CheckedBalance,
+            SelfCheck::SmallPurchase => T::SmallPurchaseTest,
+            SelfCheck::RetryLater => T::RetriedLater,
+            SelfCheck::OtherWallet => T::OtherWallet,
+            SelfCheck::CheckBankRecord => T::CheckedBankRecord,
+            SelfCheck::WaitForRefund => T::DidNotPayAgain,
+            SelfCheck::OtherChannels => T::OtherChannel,
+        }
+    }
+}
+
+impl CaseKind {
+    /// What a customer can try alone for a kind they can fix themselves,
+    /// most likely fix first; empty for the kinds only we can act on.
+    pub fn self_checks(self) -> &'static [SelfCheck] {
+        use SelfCheck::*;
+        match self {
+            CaseKind::InsufficientFunds => &[BalanceAndLimits, SmallPurchase, OtherWallet],
+            CaseKind::TimeoutBusy => &[RetryLater, OtherWallet, OtherChannels],
+            CaseKind::ClientConnectivity => &[OtherNetwork, UpdateApp, ClearCache, OtherWallet],
+            CaseKind::LoginExpired => &[LogInAgain, UpdateApp],
+            _ => &[],
+        }
+    }
+
+    /// The steps of `self_checks` the customer has not told us they tried:
+    /// advice already followed is never given again.
+    pub fn steps_left(self, tried: &[CheckTried]) -> Vec<SelfCheck> {
+        let done = |s: SelfCheck| {
+            tried.contains(&s.tried()) || (s == SelfCheck::OtherWallet && tried.contains(&CheckTried::OtherCard))
+        };
+        self.self_checks().iter().copied().filter(|s| !done(*s)).collect()
+    }
+}
+
 impl Symptom {
+    /// The boxes the form offers for this symptom: what its help page
+    /// advised, in the same order, then "none of these yet".
+    pub fn checks_offered(self) -> Vec<CheckTried> {
+        self.self_checks().iter().map(|s| s.tried()).chain([CheckTried::NoneYet]).collect()
+    }
+
     /// The self-checks that fit this symptom, most likely fix first.
     pub fn self_checks(self) -> &'static [SelfCheck] {
         use SelfCheck::*;
         match self {
-            Symptom::ErrorShown => &[BalanceAndLimits, LogInAgain, OtherNetwork, RetryLater, OtherWallet],
+            Symptom::ErrorShown => {
+                &[BalanceAndLimits, LogInAgain, OtherNetwork, RetryLater, OtherWallet, SmallPurchase]
+            }
             Symptom::StuckLoading => &[OtherNetwork, RetryLater, UpdateApp, ClearCache, OtherWallet],
             Symptom::ButtonInert => &[UpdateApp, LogInAgain, OtherChannels],
             Symptom::MoneyTakenNotPaid => &[CheckBankRecord, WaitForRefund],
@@ -623,6 +685,15 @@ mod tests {
             assert!(!s.self_checks().is_empty());
         }
         assert_eq!(CheckTried::parse("switched_network"), Some(CheckTried::SwitchedNetwork));
+        // Every check the form asks about is advice we gave (issue 29, 2),
+        // and every box but "none yet" is some advice followed.
+        for c in CheckTried::ALL.iter().filter(|c| ![CheckTried::NoneYet, CheckTried::OtherCard].contains(c)) {
+            assert!(SelfCheck::ALL.iter().any(|s| s.tried() == *c), "{c:?} is advice we give");
+        }
+        let money = Symptom::MoneyTakenNotPaid.checks_offered();
+        assert_eq!(money, [CheckTried::CheckedBankRecord, CheckTried::DidNotPayAgain, CheckTried::NoneYet]);
+        assert!(!money.contains(&CheckTried::RetriedLater), "we told them not to pay again");
+        assert!(Symptom::ErrorShown.checks_offered().contains(&CheckTried::CheckedBalance));
         assert_eq!(CheckTried::parse("Switched_Network"), None);
         assert_eq!(Status::New.label_key(), "status-new");
     }
@@ -644,6 +715,17 @@ mod tests {
         assert!(!Status::Open.can_be_set_by_staff(Status::PendingPlatform));
         assert!(!Status::Closed.can_be_set_by_staff(Status::Open));
         assert!(!Status::Open.can_be_set_by_staff(Status::Open));
+    }
+
+    #[test]
+    fn advice_already_followed_is_not_given_again() {
+        use CheckTried::*;
+        let busy = CaseKind::TimeoutBusy;
+        assert_eq!(busy.steps_left(&[]), busy.self_checks());
+        assert_eq!(busy.steps_left(&[RetriedLater]), [SelfCheck::OtherWallet, SelfCheck::OtherChannels]);
+        assert!(busy.steps_left(&[RetriedLater, OtherWallet, OtherChannel]).is_empty());
+        assert_eq!(CaseKind::InsufficientFunds.steps_left(&[OtherCard]).len(), 2, "another card is another wallet");
+        assert!(CaseKind::DeductedNotCredited.steps_left(&[]).is_empty(), "only we can act");
     }
 
     #[test]

@@ -234,7 +234,8 @@ pub fn validate(input: IntakeInput, language: Lang, now: NaiveDateTime) -> Resul
     let symptom = errors.check("symptom", choice(&input.symptom, Symptom::parse));
     let error_code = errors.check("error_code", optional_text(&input.error_code, ERROR_CODE_MAX, false));
     let error_message = errors.check("error_message", optional_text(&input.error_message, ERROR_MESSAGE_MAX, false));
-    let city = errors.check("city", required_text(&input.city, CITY_MAX));
+    // One value however the city is written (上海, 上海市, Shanghai).
+    let city = errors.check("city", required_text(&input.city, CITY_MAX)).map(|c| super::cities::canonical(&c));
     let account = errors.check("account_number", MaskedAccount::parse(&input.account_number).map_err(Problem::Account));
     let checks_tried = errors.check("checks_tried", checks(&input.checks_tried));
     let occurred_at = errors.check("occurred_at", occurred_at(&input.occurred_at, now));
@@ -372,6 +373,11 @@ fn checks(values: &[String]) -> Result<Vec<CheckTried>, Problem> {
     }
     if checks.is_empty() {
         return Err(Problem::ChecksRequired);
+    }
+    // "None of these yet" beside a check ticked is a slip: what they ticked
+    // is what they did.
+    if checks.len() > 1 {
+        checks.retain(|c| *c != CheckTried::NoneYet);
     }
     checks.sort();
     Ok(checks)
@@ -667,6 +673,15 @@ mod tests {
         assert_eq!(ticket.amount_cents, Some(128_050));
         // 09:30 in China is 01:30 UTC.
         assert_eq!(ticket.occurred_at.unwrap().to_string(), "2026-11-21 01:30:00");
+    }
+
+    #[test]
+    fn none_yet_is_an_answer_and_a_ticked_box_beats_it() {
+        let mut input = complete();
+        input.checks_tried = vec!["none_yet".into()];
+        assert_eq!(validate(input.clone(), Lang::En, now()).unwrap().checks_tried, [CheckTried::NoneYet]);
+        input.checks_tried = vec!["none_yet".into(), "retried_later".into()];
+        assert_eq!(validate(input, Lang::En, now()).unwrap().checks_tried, [CheckTried::RetriedLater]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod canned;
 pub mod china;
+pub mod cities;
 pub mod codes;
 pub mod complaint;
 pub mod completeness;

@@ -31,6 +31,20 @@ pub fn normalize_reference(input: &str) -> Option<String> {
     valid.then(|| format!("PD-{code}"))
 }
 
+/// Whether a search names one ticket rather than words: a reference, the
+/// digits of a masked account or an order number (ASCII letters, digits,
+/// `*` and dashes, with at least four digits). Such a search looks through
+/// every ticket the agent may see, not only the tab they are on: whoever
+/// types a number wants that ticket wherever it waits.
+pub fn names_a_ticket(search: &str) -> bool {
+    let text = search.trim();
+    if normalize_reference(text).is_some() {
+        return true;
+    }
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    digits >= 4 && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '*' | '-' | ' '))
+}
+
 /// A secret of 256 random bits, given once to the customer in their link and
 /// stored only as its hash.
 #[derive(Clone)]
@@ -82,6 +96,16 @@ pub fn hash_secret(secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reference_account_or_order_number_names_a_ticket() {
+        for yes in ["PD-7KM3QX", "pd 7km3qx", "3100****1234", "1234", "4200001234567890", "T2026-1107-88"] {
+            assert!(names_a_ticket(yes), "{yes}");
+        }
+        for no in ["系统繁忙", "余额不足", "timeout", "12", "交易 1234"] {
+            assert!(!names_a_ticket(no), "{no}");
+        }
+    }
 
     #[test]
     fn references_use_the_unambiguous_alphabet() {

@@ -188,7 +188,7 @@ pub fn read(raw: &[u8]) -> Incoming {
         .map(|p| p.contents().to_vec())
         .collect();
     let subject = scrub(m.subject().unwrap_or(""));
-    let chinese = format!("{subject}{text}").chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let chinese = format!("{subject}{text}").chars().any(crate::domain::text::is_cjk);
     // The topmost header is our own receiving server's; one further down
     // could have been written by anyone on the way.
     // (mail_parser's `header_raw` gives the last of a repeated header, so

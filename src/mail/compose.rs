@@ -11,7 +11,7 @@ use crate::db::outbox::Message;
 use crate::db::tickets as store;
 use crate::db::DbConn;
 use crate::db::{incidents, routing};
-use crate::domain::codes::MailKind;
+use crate::domain::codes::{CaseKind, MailKind};
 use crate::i18n::Lang;
 
 /// Everything a message needs besides its row: who it is from, where links
@@ -61,7 +61,15 @@ impl Composer {
             format!("{}/t/{}", self.public_url, token)
         };
         let lang = m.language;
-        let guide = if for_staff { None } else { lang.try_t(&format!("guide-{}", ticket.case_kind)) };
+        // The steps left while it waits on them; for a case only the
+        // platform can enable, why and the other ways to pay.
+        let guide = match (for_staff, ticket.case_kind) {
+            (true, _) => vec![],
+            (false, CaseKind::OutOfScope) => vec![lang.t("guide-out_of_scope")],
+            (false, kind) => crate::present::guide::Guide::of(lang, kind, ticket.status, &ticket.checks_tried)
+                .map(|g| g.paragraphs())
+                .unwrap_or_default(),
+        };
         let intro = (m.kind == MailKind::Received).then(|| self.received_intro(lang, &ticket)).flatten();
         let facts = Facts { reference: &ticket.reference, body, link: &link, guide, subject: None, intro };
         let (subject, text, html) = render(m.kind, lang, facts).map_err(|e| e.to_string())?;
@@ -85,7 +93,8 @@ impl Composer {
         let lang = m.language;
         let link = format!("{}/tickets/new", self.public_url);
         let subject = lang.t("mail-inbound_unmatched-subject");
-        let facts = Facts { reference: "", body: None, link: &link, guide: None, subject: Some(subject), intro: None };
+        let facts =
+            Facts { reference: "", body: None, link: &link, guide: vec![], subject: Some(subject), intro: None };
         let (subject, text, html) = render(m.kind, lang, facts).map_err(|e| e.to_string())?;
         let outgoing =
             Outgoing { to: m.recipient.clone(), subject, text, html, message_id: m.message_id.clone(), reply_to: None };
@@ -138,7 +147,7 @@ impl Composer {
             reference: &i.title,
             body: Some(summary),
             link: &link,
-            guide: None,
+            guide: vec![],
             subject: Some(subject),
             intro: None,
         };

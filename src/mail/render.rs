@@ -52,7 +52,7 @@ pub struct Facts<'a> {
     /// An absolute link to the customer's request page.
     pub link: &'a str,
     /// What the customer can do now (self-service and out-of-scope kinds).
-    pub guide: Option<String>,
+    pub guide: Vec<String>,
     /// A subject of the message's own, instead of the kind's subject with
     /// the reference (a spike alert's: no customer-typed text in it).
     pub subject: Option<String>,
@@ -70,7 +70,7 @@ pub fn render(
     let t = |key: &str| lang.t(&format!("mail-{kind_}-{key}"));
     let subject = f.subject.unwrap_or_else(|| lang.t_with(&format!("mail-{kind_}-subject"), "reference", f.reference));
     let (paragraphs, after) = match kind_ {
-        MailKind::Received => (vec![f.intro.unwrap_or_else(|| t("body"))], f.guide.iter().cloned().collect()),
+        MailKind::Received => (vec![f.intro.unwrap_or_else(|| t("body"))], f.guide.clone()),
         MailKind::PlatformAnswer => (vec![t("body")], vec![]),
         MailKind::SlaBreach | MailKind::EscalationWaiting | MailKind::SpikeAlert => (vec![t("body")], vec![]),
         // The customer's reason is quoted as text; the subject has only the reference.
@@ -205,7 +205,7 @@ mod tests {
                     reference: "PD-7KM3QX",
                     body,
                     link: "https://x/t/abc",
-                    guide: None,
+                    guide: vec![],
                     subject: None,
                     intro: None,
                 };

@@ -21,6 +21,7 @@ use crate::domain::codes::{
 use crate::error::{AppError, Refusal};
 use crate::i18n::Lang;
 use crate::ops::ticket::{resolve_with_platform_answer, Actor, Resolver};
+use crate::present::words::{platform_answer, PlatformWords};
 use crate::routing::Decision;
 
 /// The escalation routing opens for a kind of case: out-of-scope cases wait
@@ -235,15 +236,20 @@ pub fn send_back(
 /// Records the answer to a sent escalation (the platform's, engineering's
 /// or the provider's): every grouped ticket still open is told, in its
 /// customer's language, and resolved.
+/// The platform's answer recorded: the escalation keeps it, and every
+/// ticket grouped under it is resolved with what the answer means and the
+/// platform's words, each customer in their language
+/// (`present::words::platform_answer`).
 pub fn answer(
     conn: &mut DbConn,
     id: &str,
     approved: bool,
     reference: &str,
-    text: &str,
+    words: &PlatformWords<'_>,
     actor: &Actor<'_>,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
+    let text = words.text;
     conn.transaction(|conn| {
         let e = &locked_in(conn, id, EscalationStatus::Sent)?;
         let to = if approved { EscalationStatus::Approved } else { EscalationStatus::Declined };
@@ -258,8 +264,7 @@ pub fn answer(
         let mut grouped = escalation_tickets(conn, &e.id)?;
         grouped.sort_by(|a, b| a.id.cmp(&b.id));
         for t in grouped {
-            let key = if approved { "platform-answer-approved" } else { "platform-answer-declined" };
-            let message = t.language.t(key);
+            let message = platform_answer(t.language, approved, words);
             resolve_with_platform_answer(conn, &t.id, &message, Resolver::Staff(actor), now)?;
         }
         record(conn, actor, "escalation_answer", e, &format!("{to} {reference}"), now)?;

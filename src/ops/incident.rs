@@ -27,7 +27,6 @@ use crate::db::{backend, outbox, DbConn};
 use crate::domain::codes::{EventAuthor, EventKind, IncidentStatus, MailKind, UpdateKind};
 use crate::domain::spikes::{Dimension, SpikeRules};
 use crate::error::{AppError, Refusal};
-use crate::i18n::Lang;
 
 /// A dismissed proposal is not raised again for this long.
 const QUIET_AFTER_DISMISSAL: Duration = Duration::hours(24);
@@ -195,6 +194,14 @@ pub fn create(
 ) -> Result<String, AppError> {
     conn.transaction(|conn| {
         let (dimension, value) = matching.map(|(d, v)| (Some(d), v)).unwrap_or((None, ""));
+        // A city is one value however it is written (tickets store it so).
+        let city;
+        let value = if dimension == Some(Dimension::City) {
+            city = crate::domain::cities::canonical(value);
+            city.as_str()
+        } else {
+            value
+        };
         let id = insert(
             conn,
             New {
@@ -367,14 +374,11 @@ pub fn unlink(
     })
 }
 
-/// The words for one customer: their language's, or Chinese when no
-/// English was written.
-fn body_for<'a>(t: &Ticket, (zh, en): Words<'a>) -> &'a str {
-    if t.language == Lang::En && !en.trim().is_empty() {
-        en
-    } else {
-        zh
-    }
+/// The words for one customer (`present::words::bilingual`): theirs first,
+/// the other language's after, each marked with its language when it is
+/// not theirs.
+fn body_for(t: &Ticket, (zh, en): Words<'_>) -> String {
+    crate::present::words::bilingual(t.language, zh, en)
 }
 
 fn insert_update(
@@ -416,9 +420,10 @@ pub fn post_update(
         must_be(&i, IncidentStatus::Open)?;
         let open = lock_open_linked(conn, &i)?;
         for t in &open {
+            let body = body_for(t, words);
             let e = NewEvent {
                 author_id: Some(actor.id),
-                ..NewEvent::public(EventKind::IncidentUpdate, EventAuthor::Staff, body_for(t, words))
+                ..NewEvent::public(EventKind::IncidentUpdate, EventAuthor::Staff, &body)
             };
             let event_id = insert_event(conn, &t.id, e, now)?;
             diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
@@ -458,7 +463,7 @@ pub fn resolve(
             .execute(conn)?;
         let open = lock_open_linked(conn, &i)?;
         for t in &open {
-            crate::ops::ticket::resolve_with_message(conn, &t.id, body_for(t, words), Resolver::Staff(actor), now)?;
+            crate::ops::ticket::resolve_with_message(conn, &t.id, &body_for(t, words), Resolver::Staff(actor), now)?;
         }
         insert_update(conn, &i, UpdateKind::Resolution, words, open.len(), actor, now)?;
         record(conn, actor, "incident_resolve", &i, None, &open.len().to_string(), now)?;

@@ -13,7 +13,7 @@ use crate::db::tickets::{
     self as tickets_db, insert_event, insert_screenshot, NewEvent, NewRow, Ticket, MAX_SCREENSHOTS_PER_TICKET,
 };
 use crate::db::{new_id, stats, DbConn};
-use crate::domain::codes::{CaseKind, EventAuthor, EventKind, MailKind, Status};
+use crate::domain::codes::{CaseKind, CheckTried, EventAuthor, EventKind, MailKind, Status};
 use crate::domain::intake::{Added, NewTicket};
 use crate::domain::reference::{new_reference, TrackingToken};
 use crate::domain::screenshot::Screenshot;
@@ -50,11 +50,13 @@ pub struct Routed<'a> {
 
 impl Routed<'_> {
     /// Where a new ticket starts: with the platform when only it can help,
-    /// with the customer when they can fix it alone, else new.
-    pub fn status(&self) -> Status {
+    /// with the customer when they can fix it alone and have something
+    /// left to try, else new (a person looks: telling someone to do again
+    /// what they did helps nobody).
+    pub fn status(&self, tried: &[CheckTried]) -> Status {
         if self.decision.kind == CaseKind::OutOfScope {
             Status::PendingPlatform
-        } else if self.decision.self_service {
+        } else if self.decision.self_service && !self.decision.kind.steps_left(tried).is_empty() {
             Status::PendingCustomer
         } else {
             Status::New
@@ -105,7 +107,7 @@ pub fn file(
     loop {
         attempts += 1;
         let token = claimed.clone().unwrap_or_else(TrackingToken::generate);
-        let created = Created { reference: new_reference(), token, status: routed.status() };
+        let created = Created { reference: new_reference(), token, status: routed.status(&ticket.checks_tried) };
         let stored = conn.transaction(|conn| {
             store(conn, ticket, &routed, &created, filing.draft_token, now)?;
             match filing.claim {
@@ -267,7 +269,7 @@ fn merge_chain(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
 /// resolved or closed is due again within its priority's first-response
 /// target from now (its old due time has long passed, and it would reopen
 /// already overdue), its breach notice cleared.
-fn after_reply(conn: &mut DbConn, t: &Ticket, rules: &Rules, now: NaiveDateTime) -> QueryResult<()> {
+pub(crate) fn after_reply(conn: &mut DbConn, t: &Ticket, rules: &Rules, now: NaiveDateTime) -> QueryResult<()> {
     let next = t.status.after_customer_reply(t.merged_into.is_some());
     let reopened = matches!(t.status, Status::Resolved | Status::Closed) && next != t.status;
     let (due, paused) = if reopened {

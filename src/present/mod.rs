@@ -4,6 +4,7 @@
 //! and webhooks, so each says a thing the same way.
 
 pub mod document;
+pub mod guide;
 pub mod payment;
 pub mod words;
 
@@ -55,6 +56,16 @@ pub fn mask_email(email: &str) -> String {
 /// A time as the API and webhooks write it: RFC 3339, UTC, to the second.
 pub fn rfc3339(t: NaiveDateTime) -> String {
     t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A city as the reader's language writes it: cities are stored as one
+/// value (`domain::cities::canonical`, the Chinese name when known); an
+/// English page shows the English name; a city we do not know, as typed.
+pub fn city(lang: crate::i18n::Lang, value: &str) -> String {
+    match lang {
+        crate::i18n::Lang::En => crate::domain::cities::english(value).unwrap_or(value).to_string(),
+        crate::i18n::Lang::ZhCn => value.to_string(),
+    }
 }
 
 #[cfg(test)]

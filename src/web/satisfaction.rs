@@ -75,9 +75,11 @@ struct RatePage {
     csrf: String,
     token: String,
     reference: String,
-    /// `ask`, `done` (thanks), `already` (the first rating stands) or
-    /// `not_resolved`.
+    /// `ask`, `done` (thanks), `reopened` (not solved: open again),
+    /// `already` (the first rating stands) or `not_resolved`.
     state: &'static str,
+    /// When an agent will answer again ("4 hours"), for `reopened`.
+    within: String,
     /// The choice preselected (from the email's link) or typed.
     good: Option<bool>,
     reason: String,
@@ -120,11 +122,12 @@ pub async fn form(
 ) -> Result<HttpResponse, AppError> {
     let t = ticket.clone();
     let may = state.db(move |c| Ok(crate::db::ratings::may_rate(c, &t)?)).await?;
-    let view = match (query.done.is_some(), may) {
-        (true, _) => "done",
-        (false, MayRate::Yes(_)) => "ask",
-        (false, MayRate::AlreadyRated) => "already",
-        (false, MayRate::NotResolved) => "not_resolved",
+    let view = match (query.done.as_deref(), may) {
+        (Some("reopened"), _) => "reopened",
+        (Some(_), _) => "done",
+        (None, MayRate::Yes(_)) => "ask",
+        (None, MayRate::AlreadyRated) => "already",
+        (None, MayRate::NotResolved) => "not_resolved",
     };
     super::html(RatePage {
         lang: page.lang,
@@ -132,6 +135,7 @@ pub async fn form(
         csrf: csrf.0,
         reference: ticket.reference.clone(),
         state: view,
+        within: crate::present::words::span_words(page.lang, state.rules.first_response(ticket.priority).num_hours()),
         good: parse_good(query.good.as_deref()),
         reason: String::new(),
         comment: String::new(),
@@ -183,6 +187,7 @@ pub async fn submit(
         token: token.clone(),
         reference: ticket.reference.clone(),
         state: "ask",
+        within: String::new(),
         good,
         reason: reason.clone(),
         comment: form.comment.clone(),
@@ -195,14 +200,17 @@ pub async fn submit(
     };
     let comment = comment.unwrap_or_default();
     let id = ticket.id.clone();
+    let rules = state.rules.clone();
     let outcome = state
         .write(move |c| {
-            crate::ops::satisfaction::rate(c, &id, &Rating { good, reason: &reason, comment: &comment }, now())
+            let rating = Rating { good, reason: &reason, comment: &comment };
+            crate::ops::satisfaction::rate(c, &id, &rating, &rules, now())
         })
         .await?;
     match outcome {
-        Rated::Recorded => {
-            let location = format!("/t/{token}/rate?done=1");
+        Rated::Recorded | Rated::Reopened => {
+            let done = if outcome == Rated::Reopened { "reopened" } else { "1" };
+            let location = format!("/t/{token}/rate?done={done}");
             Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
         }
         Rated::AlreadyRated => {

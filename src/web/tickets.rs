@@ -96,6 +96,16 @@ pub struct OptionView {
     pub selected: bool,
 }
 
+/// One box of "what have you tried?".
+pub struct CheckOption {
+    pub code: &'static str,
+    pub label: String,
+    pub selected: bool,
+    /// The symptom codes it fits, space-separated (for the script).
+    pub symptoms: String,
+    pub hidden: bool,
+}
+
 #[derive(Template)]
 #[template(path = "tickets/new.html")]
 pub struct NewTicketPage {
@@ -200,13 +210,28 @@ impl NewTicketPage {
         self.options("contact_channel")
     }
 
-    fn check_options(&self) -> Vec<OptionView> {
+    /// The boxes "what have you tried?": the advice of the help page for
+    /// the chosen symptom plus "none of these yet" (issue 29, 2). Every box
+    /// is sent, each naming the symptoms it fits, so the script can follow
+    /// the symptom as it changes; the ones that do not fit the symptom
+    /// chosen so far are hidden — never one the customer ticked.
+    fn check_options(&self) -> Vec<CheckOption> {
+        let chosen = self.symptom().map(Symptom::checks_offered);
+        let offered: Vec<CheckTried> = Symptom::ALL.iter().flat_map(|s| s.checks_offered()).collect();
         CheckTried::ALL
             .iter()
-            .map(|c| OptionView {
-                code: c.as_str(),
-                label: self.lang.t(&c.label_key()),
-                selected: self.checks.iter().any(|v| v == c.as_str()),
+            .map(|c| (c, self.checks.iter().any(|v| v == c.as_str())))
+            .filter(|(c, selected)| offered.contains(c) || *selected)
+            .map(|(c, selected)| {
+                let fits: Vec<&str> =
+                    Symptom::ALL.iter().filter(|s| s.checks_offered().contains(c)).map(|s| s.as_str()).collect();
+                CheckOption {
+                    code: c.as_str(),
+                    label: self.lang.t(&c.label_key()),
+                    selected,
+                    symptoms: fits.join(" "),
+                    hidden: !selected && chosen.as_ref().is_some_and(|list| !list.contains(c)),
+                }
             })
             .collect()
     }

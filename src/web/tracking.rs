@@ -20,6 +20,7 @@ use crate::domain::screenshot::{Screenshot, ScreenshotError};
 use crate::domain::text;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::present::guide::Guide;
 use crate::present::words::span_words;
 
 #[derive(Template)]
@@ -28,7 +29,7 @@ struct CreatedPage {
     lang: Lang,
     path: String,
     /// What the customer can do now, for kinds they can fix alone.
-    guide: Option<String>,
+    guide: Option<Guide>,
     reference: String,
     tracking_url: String,
     token: String,
@@ -67,13 +68,19 @@ pub async fn created(
     })
 }
 
-/// The self-checks for a kind the customer can fix alone, while the
+/// The self-checks left for a kind the customer can fix alone, while the
 /// request waits on them. (An out-of-scope case's words are in its next
 /// steps: why, who, and the other ways to pay.)
-fn guide(lang: Lang, ticket: &Ticket) -> Option<String> {
+fn guide(lang: Lang, ticket: &Ticket) -> Option<Guide> {
+    Guide::of(lang, ticket.case_kind, ticket.status, &ticket.checks_tried)
+}
+
+/// The status as the customer reads it: a request waiting for them to try
+/// the steps says so, not "waiting for your answer" with nothing asked.
+fn status_words(lang: Lang, ticket: &Ticket) -> String {
     match next_steps::Path::of(ticket.case_kind, ticket.status) {
-        next_steps::Path::SelfService => lang.try_t(&format!("guide-{}", ticket.case_kind)),
-        _ => None,
+        next_steps::Path::SelfService => lang.t("status-self_service"),
+        _ => ticket.status.label(lang),
     }
 }
 
@@ -167,7 +174,7 @@ pub struct ShotView {
 struct TrackingPage {
     lang: Lang,
     path: String,
-    guide: Option<String>,
+    guide: Option<Guide>,
     csrf: String,
     token: String,
     reference: String,
@@ -195,6 +202,8 @@ struct TrackingPage {
     asked: Option<EventView>,
     /// "Ask for a supervisor": shown when allowed, asked, or just refused.
     complaint: Option<ComplaintView>,
+    /// The platform's answer, at the top of the page once it came.
+    platform_answer: Option<EventView>,
     /// "Did this solve it?", while the current resolution may be rated.
     rate: Option<super::satisfaction::RateBox>,
 }
@@ -391,7 +400,16 @@ async fn tracking_page(
     }
     let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
     let asked = next_steps::open_question(ticket.status, &kinds).map(|i| event_view(lang, events[i].clone()));
+    // The platform's answer is what the customer waited for: it leads the
+    // page while the request stays resolved by it.
+    let platform_answer = events
+        .iter()
+        .rev()
+        .find(|e| e.kind == EventKind::PlatformAnswer)
+        .filter(|_| !ticket.status.is_open())
+        .map(|e| event_view(lang, e.clone()));
     Ok(TrackingPage {
+        platform_answer,
         complaint,
         guide: guide(lang, &ticket),
         next: NextView::build(lang, &ticket, state, now()),
@@ -401,7 +419,7 @@ async fn tracking_page(
         csrf,
         path: page.path,
         reference: ticket.reference.clone(),
-        status: ticket.status.label(lang),
+        status: status_words(lang, &ticket),
         filed: super::china_time(ticket.created_at),
         facts: facts(lang, &ticket, false),
         still_needed: completeness.missing.iter().map(|f| lang.t(&f.label_key())).collect(),
@@ -434,7 +452,7 @@ pub fn facts(lang: Lang, t: &Ticket, for_staff: bool) -> Vec<(String, String)> {
         ("field-payment_method", t.payment_method.map(|m| m.label(lang)), applies(Fact::PaymentMethod)),
         ("field-error_code", opt(&t.error_code), applies(Fact::ErrorDetail)),
         ("field-error_message", opt(&t.error_message), applies(Fact::ErrorDetail)),
-        ("field-city", Some(t.city.clone()), true),
+        ("field-city", Some(crate::present::city(lang, &t.city)), true),
         ("field-account_number", Some(t.account_masked.clone()), true),
         ("field-checks_tried", Some(checks), true),
         ("field-occurred_at", t.occurred_at.map(super::china_time), applies(Fact::OccurredAt)),

@@ -102,9 +102,11 @@ async fn a_self_service_case_is_told_when_it_closes_by_itself() {
     // The tracking page says it too, with the customer's word for the status.
     let tracking = created.trim_end_matches("/created");
     let en = page(&app, tracking, "en").await;
-    assert!(en.contains("id=\"status\">Waiting for your answer<"));
+    // …and a status that agrees with the guide (issue 29, 3): nothing is
+    // asked, they are to try the steps.
+    assert!(en.contains("id=\"status\">Waiting for you to try the steps<"));
     assert!(en.contains("id=\"auto-close\""));
-    assert!(page(&app, tracking, "zh-CN").await.contains("id=\"status\">等待您的回复<"));
+    assert!(page(&app, tracking, "zh-CN").await.contains("id=\"status\">等待您先试试建议的方法<"));
 
     // With the default, three days.
     let app = spawn().await;

@@ -236,7 +236,7 @@ async fn an_agent_correction_routes_again_and_keeps_every_decision() {
     assert_eq!(decisions.matches("<li>").count(), 2, "{decisions}");
     // Why routing decided, in words (issue 19: no internal codes).
     assert!(decisions.contains("On filing") && decisions.contains("After an agent corrected the facts"), "{decisions}");
-    assert!(decisions.contains("declined-or-limit"), "{decisions}");
+    assert!(decisions.contains("declined or over a limit"), "{decisions}");
     assert!(page.contains("单日累计交易金额超限"));
     // Told on the phone: the agent adds the time and the amount; a blank
     // order number keeps what the ticket holds.
@@ -365,10 +365,10 @@ async fn a_customer_adding_the_error_text_routes_the_ticket_again() {
     let page = agent.text(&format!("/agent/tickets/{reference}")).await;
     let decisions = section(&page, "id=\"decisions\"", "</ol>");
     assert!(
-        decisions.contains("After the customer added facts") && decisions.contains("declined-or-limit"),
+        decisions.contains("After the customer added facts") && decisions.contains("declined or over a limit"),
         "{decisions}"
     );
-    assert!(page.contains("id=\"kind\">Insufficient") || page.contains("declined-or-limit"));
+    assert!(page.contains("id=\"kind\">Insufficient") || page.contains("declined or over a limit"));
 }
 
 #[tokio::test]

@@ -461,7 +461,10 @@ async fn a_platform_answer_by_email_waits_on_its_escalation_for_a_supervisor() {
     assert!(page.contains("Answer received by email"), "{page}");
     assert!(page.contains(contact) && page.contains("someone@else.example"));
     assert!(page.contains("not from the address the packet went to"));
-    assert!(page.contains("rows=\"3\">场景已开通，参考号 ALI-2026-0042</textarea>"), "the platform's words suggested");
+    assert!(
+        page.contains("aria-describedby=\"text-hint-") && page.contains(">场景已开通，参考号 ALI-2026-0042</textarea>"),
+        "the platform's words suggested"
+    );
     assert!(!page.contains("您好：以下客户无法完成"), "quoted packet dropped");
     let res = supervisor
         .post(

@@ -95,7 +95,7 @@ async fn self_service_customers_get_guidance_at_once_and_the_clock_pauses() {
         .await;
     let created = res.headers()["location"].to_str().unwrap().to_string();
     let page = app.get_lang(&created, "en").await.text().await.unwrap();
-    assert!(page.contains("What you can do now") && page.contains("Check your balance and the card&#39;s limits"));
+    assert!(page.contains("What you can do now") && page.contains("Check your balance and your card&#39;s limits"));
     let tracking = created.trim_end_matches("/created").to_string();
     let reference = page.split("id=\"reference\">").nth(1).unwrap().split('<').next().unwrap().to_string();
 

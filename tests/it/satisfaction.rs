@@ -1,6 +1,7 @@
 //! Satisfaction ratings (issue 20): a resolved ticket asks "did this solve
 //! it?" on its tracking page and in its "resolved" email; once per
-//! resolution; bad ratings wait in the supervisors' follow-up list; the
+//! resolution; a bad rating reopens the request to the agent who resolved
+//! it (issue 29, 1) and waits in the supervisors' follow-up list; the
 //! dashboard shows the share of good ratings by kind, queue and agent.
 
 use diesel::prelude::*;
@@ -112,15 +113,16 @@ async fn a_bad_rating_from_the_email_link_is_confirmed_recorded_once_and_followe
     let app = spawn().await;
     let agent = app.staff("agent").await;
     let boss = app.staff("supervisor").await;
-    for (lang, question, reason_label, already, listed_reason) in [
+    for (lang, question, reason_label, reopened, open_again, listed_reason) in [
         (
             "en",
             "Did this solve it?",
             "The money isn&#39;t back yet",
-            "Your first answer is the one we keep",
+            "Your request is open again",
+            "open again",
             "The money isn&#39;t back yet",
         ),
-        ("zh-CN", "问题解决了吗？", "钱还没退回", "我们以您第一次的评价为准", "钱还没退回"),
+        ("zh-CN", "问题解决了吗？", "钱还没退回", "您的求助已重新打开", "已重新处理中", "钱还没退回"),
     ] {
         let mut fields = money_taken();
         if lang == "zh-CN" {
@@ -168,10 +170,34 @@ async fn a_bad_rating_from_the_email_link_is_confirmed_recorded_once_and_followe
         assert_eq!(status, 303, "{location}");
         assert_eq!(ratings_of(&app, &reference), vec![(1, false, "money_not_back".into(), "还没到账".into())]);
 
-        // A second rating of the same resolution: refused, the first stands.
+        // "Not solved" reopens the request, back with the agent who
+        // resolved it, due again within the first-response target, and
+        // the page says so.
+        assert!(location.ends_with("/rate?done=reopened"), "{location}");
+        let (_, said) = page(&app, &location, lang).await;
+        assert!(said.contains("id=\"rate-reopened\"") && said.contains(reopened), "{lang}: {said}");
+        let (now_status, assignee, due): (String, Option<String>, chrono::NaiveDateTime) = tickets::table
+            .filter(tickets::reference.eq(&reference))
+            .select((tickets::status, tickets::assignee_id, tickets::due_at))
+            .first(&mut app.conn())
+            .unwrap();
+        assert_eq!(now_status, "open", "{lang}: reopened");
+        let resolver: Option<String> = paydesk::db::schema::ticket_events::table
+            .inner_join(tickets::table)
+            .filter(tickets::reference.eq(&reference))
+            .filter(paydesk::db::schema::ticket_events::body.eq("resolved"))
+            .select(paydesk::db::schema::ticket_events::author_id)
+            .first(&mut app.conn())
+            .unwrap();
+        assert_eq!(assignee, resolver, "back with the agent who resolved it");
+        assert!(due > chrono::Utc::now().naive_utc(), "due again, in the future");
+        let (_, own_page) = page(&app, &tracking, lang).await;
+        assert!(own_page.contains("还没到账"), "{lang}: their words on their page");
+
+        // Rating again: nothing to rate while it is open; the first stands.
         let (status, second) = rate(&app, &tracking, lang, &[("good", "1")]).await;
         assert_eq!(status, 409);
-        assert!(second.contains(already), "{lang}: {second}");
+        assert!(second.contains(open_again), "{lang}: {second}");
         assert_eq!(ratings_of(&app, &reference).len(), 1);
         assert!(!ratings_of(&app, &reference)[0].1, "still the first (bad) rating");
 
@@ -208,8 +234,13 @@ async fn a_reopened_ticket_resolved_again_may_be_rated_again() {
     let agent = app.staff("agent").await;
     let (reference, tracking) = app.file_api(&complete_fields()).await;
     resolve(&agent, &reference).await;
-    let (status, _) = rate(&app, &tracking, "en", &[("good", "1")]).await;
+    let (status, location) = rate(&app, &tracking, "en", &[("good", "1")]).await;
     assert_eq!(status, 303);
+    assert!(location.ends_with("/rate?done=1"), "solved: stays resolved");
+    // A second rating of the same resolution: refused, the first stands.
+    let (status, second) = rate(&app, &tracking, "en", &[("good", "0")]).await;
+    assert_eq!(status, 409);
+    assert!(second.contains("Your first answer is the one we keep"), "{second}");
     // The customer writes again: the ticket reopens, nothing to rate.
     let res = app
         .post_multipart(&format!("{tracking}/messages"), form(&[("message", "It failed again".into())], None), "en")

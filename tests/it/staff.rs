@@ -334,8 +334,9 @@ async fn every_ticket_action_is_done_and_audited() {
         let said = paydesk::web::staff::words::action_label(paydesk::i18n::Lang::En, action);
         assert!(audit.contains(&format!("<td>{said}</td>")), "{action} audited");
     }
-    assert!(audit.contains("normal → urgent"));
-    assert!(audit.contains("new → open"));
+    // Codes in words (issue 29, 11).
+    assert!(audit.contains("Normal → Urgent"), "{audit}");
+    assert!(audit.contains("New → Open"), "{audit}");
     let merges = supervisor.text("/supervisor/audit?action=merge").await;
     assert!(merges.contains(&other) && merges.contains(&format!("→ {reference}")));
     // Agents may not read it.

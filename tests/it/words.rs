@@ -227,3 +227,109 @@ async fn each_action_says_what_it_did_and_how_the_customer_was_reached() {
     let page = agent.text(res.headers()["location"].to_str().unwrap()).await;
     assert!(page.contains("Internal note added (the customer does not see it)."));
 }
+
+/// The boxes "what have you tried?" are what the help page advised for the
+/// chosen symptom, plus "none of these yet" (issue 29, 2).
+#[tokio::test]
+async fn the_checks_asked_are_the_checks_advised() {
+    let app = spawn().await;
+    for (lang, bank, none) in [
+        ("en", "Checked my bank or wallet record", "None of these yet"),
+        ("zh-CN", "查看过银行或钱包的扣款记录", "以上都还没有试过"),
+    ] {
+        let help = app.get_lang("/help/money_taken_not_paid", lang).await.text().await.unwrap();
+        let form = app.get_lang("/tickets/new?symptom=money_taken_not_paid", lang).await.text().await.unwrap();
+        assert!(form.contains(bank) && form.contains(none), "{lang}: the advice as boxes");
+        let shown = |code: &str| {
+            let at = form.find(&format!("id=\"check-{code}\"")).unwrap_or_else(|| panic!("{code} sent"));
+            let label = &form[..at];
+            !label[label.rfind("<label").unwrap()..].contains(" hidden")
+        };
+        assert!(shown("checked_bank_record") && shown("did_not_pay_again") && shown("none_yet"), "{lang}");
+        assert!(!shown("retried_later"), "{lang}: we told them not to pay again");
+        assert!(help.contains(if lang == "en" { "Do not pay again" } else { "不要" }), "{lang}: the advice");
+        let errors = app.get_lang("/tickets/new?symptom=error_shown", lang).await.text().await.unwrap();
+        assert!(errors.contains("id=\"check-checked_balance\""), "{lang}: balance and limits has a box");
+    }
+    // "None of these yet" is an answer; beside a ticked box it is dropped.
+    let (reference, _) = app.file_api(&with(&complete_fields(), "checks_tried", "none_yet")).await;
+    let agent = app.staff("agent").await;
+    assert!(agent.text(&format!("/agent/tickets/{reference}")).await.contains("None of these yet"));
+}
+
+/// 上海, 上海市 and Shanghai are one city: one row on the dashboard, and an
+/// incident matched by city takes the English ticket too (issue 29, 17).
+#[tokio::test]
+async fn a_city_is_one_value_however_it_is_written() {
+    use diesel::prelude::*;
+    use paydesk::db::schema::tickets;
+    let app = spawn().await;
+    let mut refs = vec![];
+    for city in ["上海", "上海市", "Shanghai", " shanghai city "] {
+        refs.push(app.file_api(&with(&complete_fields(), "city", city)).await.0);
+    }
+    let unknown = app.file_api(&with(&complete_fields(), "city", "Springfield")).await.0;
+    let cities: Vec<String> =
+        tickets::table.filter(tickets::reference.eq_any(&refs)).select(tickets::city).load(&mut app.conn()).unwrap();
+    assert_eq!(cities, ["上海"; 4], "one value");
+    let kept: String =
+        tickets::table.filter(tickets::reference.eq(&unknown)).select(tickets::city).first(&mut app.conn()).unwrap();
+    assert_eq!(kept, "Springfield", "an unknown name as typed");
+
+    let boss = app.staff("supervisor").await;
+    let en = boss.text("/supervisor/dashboard/cities.csv").await;
+    let zh = boss
+        .client
+        .get(boss.url("/supervisor"))
+        .header("Accept-Language", "zh-CN")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(zh.contains("上海") && !zh.contains("上海市"), "one row in Chinese");
+    let page = boss.text("/supervisor").await;
+    assert!(page.contains("Shanghai") && !en.contains("上海市"), "the English name on an English page");
+
+    // An incident matched by "Shanghai" takes every one of them.
+    let res = boss
+        .post("/supervisor/incidents", &[("title", "Shanghai gateway"), ("dimension", "city"), ("value", "Shanghai")])
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let linked: i64 = tickets::table
+        .filter(tickets::reference.eq_any(&refs))
+        .filter(tickets::incident_id.is_not_null())
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(linked, 4);
+}
+
+/// An update written only in Chinese reaches an English customer marked as
+/// Chinese; written in both, each customer reads theirs first and the other
+/// after it, marked (issue 29, 18).
+#[tokio::test]
+async fn an_incident_update_says_which_language_it_is_in() {
+    let app = spawn().await;
+    let (_, zh_page) = app.file_api(&with(&with(&complete_fields(), "city", "厦门"), "lang", "zh-CN")).await;
+    let (_, en_page) = app.file_api(&with(&with(&complete_fields(), "city", "厦门"), "lang", "en")).await;
+    let boss = app.staff("supervisor").await;
+    let res = boss
+        .post("/supervisor/incidents", &[("title", "厦门 gateway"), ("dimension", "city"), ("value", "Xiamen")])
+        .await;
+    let incident = res.headers()["location"].to_str().unwrap().to_string();
+    let res =
+        boss.post(&format!("{incident}/update"), &[("body_zh", "银行网关故障，正在修复。"), ("body_en", "")]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let en = app.get_lang(&en_page, "en").await.text().await.unwrap();
+    assert!(en.contains("In Chinese:\n银行网关故障，正在修复。"), "marked as Chinese: {en}");
+    let zh = app.get_lang(&zh_page, "zh-CN").await.text().await.unwrap();
+    assert!(zh.contains("银行网关故障，正在修复。") && !zh.contains("中文："), "theirs, unmarked");
+    let both = [("body_zh", "已找到原因。"), ("body_en", "We found the cause.")];
+    assert_eq!(boss.post(&format!("{incident}/update"), &both).await.status().as_u16(), 303);
+    let en = app.get_lang(&en_page, "en").await.text().await.unwrap();
+    assert!(en.contains("We found the cause.\n\nIn Chinese:\n已找到原因。"), "{en}");
+    let zh = app.get_lang(&zh_page, "zh-CN").await.text().await.unwrap();
+    assert!(zh.contains("已找到原因。\n\n英文：\nWe found the cause."), "{zh}");
+}

@@ -198,7 +198,7 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
         "cities",
         "dash-cities",
         "col-city",
-        d.cities.iter().map(|t| (t.value.clone(), t.count)).collect(),
+        d.cities.iter().map(|t| (crate::present::city(lang, &t.value), t.count)).collect(),
         &in_range,
     ));
     out.push(tally(

@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::ops::escalation::{self as ops, Addresses, Approval};
 use crate::ops::ticket::Actor;
+use crate::present::words::PlatformWords;
 use crate::web::lang::PageLang;
 use crate::web::{now, AppState};
 
@@ -94,6 +95,8 @@ struct AnswerDraft {
     escalation_id: String,
     reference: String,
     text: String,
+    text_lang: String,
+    text_other: String,
 }
 
 impl EscalationsPage {
@@ -103,6 +106,20 @@ impl EscalationsPage {
         match &self.draft {
             Some(d) if d.escalation_id == v.e.id => &d.text,
             _ => v.suggested_text(),
+        }
+    }
+
+    /// The answer's words in the other language, as typed after a refusal.
+    fn answer_other(&self, id: &str) -> &str {
+        self.draft.as_ref().filter(|d| d.escalation_id == id).map_or("", |d| d.text_other.as_str())
+    }
+
+    /// Whether the language radio for `code` is chosen: as typed after a
+    /// refusal, else Chinese (most platforms answer in Chinese).
+    fn answer_lang_is(&self, id: &str, code: &str) -> bool {
+        match self.draft.as_ref().filter(|d| d.escalation_id == id) {
+            Some(d) if !d.text_lang.is_empty() => d.text_lang == code,
+            _ => code == Lang::ZhCn.code(),
         }
     }
 
@@ -135,7 +152,7 @@ fn view(lang: Lang, e: Escalation, tickets: Vec<Ticket>, packet: Option<Preview>
                     .join(" · "),
                 checks: t.checks_tried.iter().map(|c| lang.t(&c.label_key())).collect::<Vec<_>>().join(", "),
                 reference: t.reference,
-                city: t.city,
+                city: crate::present::city(lang, &t.city),
             })
             .collect(),
         e,
@@ -311,6 +328,12 @@ pub struct AnswerForm {
     reference: String,
     #[serde(default)]
     text: String,
+    /// The language `text` is in (`zh-CN`, `en`); blank: read from it.
+    #[serde(default)]
+    text_lang: String,
+    /// The same words in the other language, for its customers.
+    #[serde(default)]
+    text_other: String,
 }
 
 /// `POST /supervisor/escalations/{id}/answer`: the answer received.
@@ -324,20 +347,39 @@ pub async fn answer(
 ) -> Result<HttpResponse, AppError> {
     let Some(outcome) = form.outcome else {
         let message = p.lang.t("esc-outcome-required");
-        let draft = AnswerDraft { escalation_id: path.into_inner(), reference: form.reference, text: form.text };
+        let draft = AnswerDraft {
+            escalation_id: path.into_inner(),
+            reference: form.reference,
+            text: form.text,
+            text_lang: form.text_lang,
+            text_other: form.text_other,
+        };
         return page(p, me, csrf, state, Some(Refusal { message, platforms_link: false }), Some(draft), None).await;
     };
     let text = text::clean(form.text.trim(), text::limits::MESSAGE, true)
         .map_err(|_| AppError::BadRequest("text"))?
         .unwrap_or_default();
+    let other = text::clean(form.text_other.trim(), text::limits::MESSAGE, true)
+        .map_err(|_| AppError::BadRequest("text_other"))?
+        .unwrap_or_default();
     let reference = text::clean(form.reference.trim(), text::limits::SHORT_TITLE, false)
         .map_err(|_| AppError::BadRequest("reference"))?
         .unwrap_or_default();
+    // Which language the words are in: as the supervisor said, else what
+    // they look like (any Chinese character: Chinese).
+    let text_lang = Lang::parse(&form.text_lang).unwrap_or(if text.chars().any(crate::domain::text::is_cjk) {
+        Lang::ZhCn
+    } else {
+        Lang::En
+    });
     let approved = outcome == Outcome::Approved;
     let id = path.into_inner();
     let (me_id, me_name) = (me.id.clone(), me.name.clone());
     state
-        .write(move |c| ops::answer(c, &id, approved, &reference, &text, &Actor { id: &me_id, name: &me_name }, now()))
+        .write(move |c| {
+            let words = PlatformWords { text: &text, lang: text_lang, other: &other };
+            ops::answer(c, &id, approved, &reference, &words, &Actor { id: &me_id, name: &me_name }, now())
+        })
         .await?;
     Ok(back_to_list("answered"))
 }

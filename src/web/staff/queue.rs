@@ -88,7 +88,7 @@ impl QueueQuery {
             status: opt(&self.status, Status::parse)?,
             case_kind: opt(&self.case_kind, CaseKind::parse)?,
             queue: opt(&self.queue, Queue::parse)?,
-            city: words(&self.city)?,
+            city: words(&self.city)?.map(|c| crate::domain::cities::canonical(&c)),
             priority: opt(&self.priority, Priority::parse)?,
             assignee: words(&self.assignee)?.map(|a| if a == "none" { None } else { Some(a) }),
             sla: opt(&self.sla, SlaState::parse)?,
@@ -166,7 +166,7 @@ fn row_view(lang: Lang, r: &RowData, talk: Option<&Conversation>, now: NaiveDate
         version: r.version,
         reference: r.reference.clone(),
         kind: r.case_kind.label(lang),
-        city: r.city.clone(),
+        city: present::city(lang, &r.city),
         step: r.failing_step.label(lang),
         status: words::status(lang, r.status),
         priority: r.priority.label(lang),
@@ -214,6 +214,8 @@ struct QueuePage {
     next: Option<String>,
     /// How many filters are set (shown on the folded filters).
     active_filters: usize,
+    /// A search that looked through every ticket, in words.
+    everywhere: Option<String>,
     /// The order: (code, label, chosen).
     sorts: Vec<(&'static str, String, bool)>,
     /// This page's address, where a bulk change comes back to.
@@ -313,14 +315,25 @@ pub async fn show(
             .into_iter()
             .filter(|v| some(v).is_some())
             .count();
+    // A reference, account or order number looks through every ticket the
+    // agent may see, whatever the tab (issue 29, 7); any search counts its
+    // hits per tab.
+    let searching = filter.search.is_some();
+    let everywhere = filter.search.as_deref().is_some_and(crate::domain::reference::names_a_ticket);
+    let shown_view = if everywhere { View::All } else { view };
     let (me_id, queues) = (me.id.clone(), me.queues.clone());
     let (rows, talks, counts, staff) = state
         .db(move |c| {
             let viewer = Viewer { id: &me_id, queues: &queues };
-            let rows = queue::sorted_page(c, &viewer, view, &filter, sort, after.as_ref(), PAGE_SIZE, now())?;
+            let rows = queue::sorted_page(c, &viewer, shown_view, &filter, sort, after.as_ref(), PAGE_SIZE, now())?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let talks = queue::conversations(c, &ids)?;
-            Ok((rows, talks, queue::counts(c, &viewer)?, users::active(c)?))
+            let counts = if searching {
+                queue::counts_matching(c, &viewer, &filter, now())?
+            } else {
+                queue::counts(c, &viewer)?
+            };
+            Ok((rows, talks, counts, users::active(c)?))
         })
         .await?;
     let now = now();
@@ -330,8 +343,12 @@ pub async fn show(
     });
     let tabs = counts
         .into_iter()
-        .map(|(v, n)| (query.link(Some(v), None), lang.t(&format!("view-{}", v.as_str())), n, v == view))
+        .map(|(v, n)| (query.link(Some(v), None), lang.t(&format!("view-{}", v.as_str())), n, v == shown_view))
         .collect();
+    let everywhere = everywhere.then(|| {
+        let search = some(&query.q).unwrap_or_default();
+        lang.t_args("agent-search-everywhere", &[("search", search.to_string()), ("count", rows.len().to_string())])
+    });
     let q = &query;
     let sla_states = [SlaState::Ok, SlaState::DueSoon, SlaState::Breached];
     let mut assignee = Select {
@@ -398,6 +415,7 @@ pub async fn show(
             .map(|s| (s.as_str(), lang.t(&format!("staff-sort-{}", s.as_str())), s.as_str() == sort_code))
             .collect(),
         active_filters,
+        everywhere,
         bulk_staff,
         bulk_statuses,
         bulk_priorities,

@@ -124,8 +124,14 @@ pub fn section(lang: Lang, t: &[Vec<Tally>; 3]) -> Section {
     let mut charts_out = Vec::new();
     let mut rows = Vec::new();
     for ((by, key), tallies) in groups.iter().zip(t.iter()) {
+        // A share says nothing without its count: "0%" of one rating is
+        // not "0%" of fifty.
+        let label = |x: &Tally| {
+            let of = lang.t_args("dash-sat-of", &[("good", x.good.to_string()), ("total", x.total.to_string())]);
+            format!("{} · {of}", name(*by, &x.value))
+        };
         let bars: Vec<(String, i64)> =
-            tallies.iter().filter_map(|x| percent_good(x.good, x.total).map(|p| (name(*by, &x.value), p))).collect();
+            tallies.iter().filter_map(|x| percent_good(x.good, x.total).map(|p| (label(x), p))).collect();
         charts_out.push(charts::bars(&lang.t(key), &bars, "%", Some(100)));
         for x in tallies {
             rows.push(vec![

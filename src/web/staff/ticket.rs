@@ -42,6 +42,9 @@ pub struct Option_ {
     pub selected: bool,
 }
 
+/// How many of the latest timeline entries show unfolded.
+const RECENT_EVENTS: usize = 5;
+
 #[derive(Template)]
 #[template(path = "staff/ticket.html")]
 struct TicketPage {
@@ -82,6 +85,8 @@ struct TicketPage {
     askable: Vec<(&'static str, String, bool)>,
     screenshots: Vec<ShotView>,
     events: Vec<StaffEvent>,
+    /// How many of the oldest entries are folded.
+    earlier: usize,
     staff: Vec<Option_>,
     statuses: Vec<Option_>,
     priorities: Vec<Option_>,
@@ -222,7 +227,12 @@ async fn page(
             }
             StaffEvent { view, internal, author, changed }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // The timeline folds to its last entries (a long one put the reply box
+    // thousands of pixels down a phone's page); nothing new since the
+    // agent's draft is ever folded away.
+    let first_changed = events.iter().position(|e| e.changed).unwrap_or(events.len());
+    let earlier = events.len().saturating_sub(RECENT_EVENTS).min(first_changed);
     // Active staff, and the current assignee even if no longer active: the
     // one form must send back what it showed, or saving a priority would
     // silently unassign the ticket.
@@ -296,6 +306,7 @@ async fn page(
             .collect(),
         screenshots: shots.into_iter().map(|s| ShotView { id: s.id, width: s.width, height: s.height }).collect(),
         events,
+        earlier,
         staff: staff_options,
         statuses: settable
             .iter()

@@ -29,6 +29,10 @@ pub fn event(lang: Lang, e: Event) -> EventView {
         EventKind::StatusChanged => view.body = Status::parse(&body).map(|s| status(lang, s)).unwrap_or(body),
         EventKind::OutOfScope => view.body = lang.t("staff-guide-out_of_scope"),
         EventKind::Rated => view.body = crate::web::satisfaction::rated_words(lang, &body),
+        EventKind::Rerouted => view.body = rerouted_words(lang, &body).unwrap_or(body),
+        EventKind::PriorityChanged => view.body = code_words(lang, &body),
+        // The rule that sent it for review.
+        EventKind::Escalated => view.body = rule_label(lang, &body, None),
         _ => {}
     }
     view
@@ -52,6 +56,93 @@ pub fn facts(lang: Lang, rows: Vec<(String, String)>) -> Vec<(String, String)> {
 /// "To the payment provider · Waiting for review".
 pub fn escalation_line(lang: Lang, e: &Escalation) -> String {
     format!("{} · {}", lang.t(&format!("esc-target-{}", e.target)), lang.t(&format!("esc-state-{}", e.status)))
+}
+
+/// A stored code (a status, priority, kind of case or queue) as its label
+/// in the page's language; anything else (a name, a number) as it is.
+pub fn code_words(lang: Lang, value: &str) -> String {
+    if let Some(s) = Status::parse(value) {
+        status(lang, s)
+    } else if let Some(p) = Priority::parse(value) {
+        p.label(lang)
+    } else if let Some(k) = CaseKind::parse(value) {
+        k.label(lang)
+    } else if let Some(q) = Queue::parse(value) {
+        q.label(lang)
+    } else {
+        value.to_string()
+    }
+}
+
+/// What an audit entry's before or after holds, in words: codes as their
+/// labels, a correction of the facts as the fields changed and the kind
+/// and rule decided (`ops::routing::correct`: "changed [symptom] →
+/// kind=product_bug (set-by-hand)").
+pub fn audit_value(lang: Lang, action: &str, value: &str) -> String {
+    if action == "correct_facts" {
+        if let Some(words) = facts_change_words(lang, value) {
+            return words;
+        }
+    }
+    if action.starts_with("escalation_") {
+        return escalation_words(lang, value);
+    }
+    code_words(lang, value)
+}
+
+/// An escalation's audit entry (`ops::escalation::record`: "platform
+/// alipay/electricity_bill sent", "sent to x@y", "approved ALI-42"), each
+/// code as its label; addresses, references and reasons as written.
+fn escalation_words(lang: Lang, value: &str) -> String {
+    let (prefix, rest) = match value.strip_prefix("sent to ") {
+        Some(to) => (format!("{} ", lang.t("audit-sent-to")), to),
+        None => (String::new(), value),
+    };
+    let token = |t: &str| {
+        if let Some(target) = EscalationTarget::parse(t) {
+            return lang.t(&format!("esc-target-{target}"));
+        }
+        if let Some(state) = EscalationStatus::parse(t) {
+            return lang.t(&format!("esc-state-{state}"));
+        }
+        if let Some((p, s)) =
+            t.split_once('/').filter(|(p, s)| Platform::parse(p).is_some() && PaymentScenario::parse(s).is_some())
+        {
+            return format!("{}/{}", Platform::label_of(p, lang), PaymentScenario::label_of(s, lang));
+        }
+        t.to_string()
+    };
+    let words: Vec<String> = rest.split(' ').map(token).collect();
+    format!("{prefix}{}", words.join(" "))
+}
+
+fn facts_change_words(lang: Lang, value: &str) -> Option<String> {
+    let (changed, decided) = match value.strip_prefix("changed [") {
+        Some(rest) => {
+            let (fields, decided) = rest.split_once("] → ")?;
+            (Some(fields), decided)
+        }
+        None => (None, value),
+    };
+    let (kind, rule) = decided.strip_prefix("kind=")?.split_once(" (")?;
+    let decided = format!("{} ({})", code_words(lang, kind), rule_label(lang, rule.strip_suffix(')')?, None));
+    Some(match changed.filter(|f| !f.is_empty()) {
+        Some(fields) => {
+            let names: Vec<String> = fields.split(", ").map(|f| lang.t(&format!("field-{f}"))).collect();
+            format!("{} → {decided}", names.join(if lang == Lang::ZhCn { "、" } else { ", " }))
+        }
+        None => decided,
+    })
+}
+
+/// A routing decision's timeline entry (`ops::routing`: "from → kind ·
+/// queue · priority (rule)") in words; `None` when it is not in that form.
+pub fn rerouted_words(lang: Lang, body: &str) -> Option<String> {
+    let (from, rest) = body.split_once(" → ")?;
+    let (decided, rule) = rest.rsplit_once(" (")?;
+    let rule = rule.strip_suffix(')')?;
+    let decided: Vec<String> = decided.split(" · ").map(|c| code_words(lang, c)).collect();
+    Some(format!("{} → {} ({})", code_words(lang, from), decided.join(" · "), rule_label(lang, rule, None)))
 }
 
 /// What an audit entry records (`audit_log.action`), in words.
@@ -82,11 +173,28 @@ fn fact_in_words(lang: Lang, fact: &str) -> String {
         named("sv-fact-not-tried", CheckTried::label_of(v, lang))
     } else if let Some(v) = fact.strip_prefix("scenario_allowed=") {
         lang.t(if v == "false" { "sv-fact-scenario-not-allowed" } else { "sv-fact-scenario-allowed" })
+    } else if let Some(name) = fact.strip_prefix("set by ") {
+        lang.t_with("sv-fact-set-by", "name", name)
     } else if let Some(v) = fact.strip_prefix("text contains ") {
         named("sv-fact-text-contains", v.to_string())
+    } else if let Some((v, source)) = fact.strip_prefix("code ").and_then(|r| r.rsplit_once(" (")) {
+        // The provider's own code stays, marked as such.
+        let source = source_label(lang, source.trim_end_matches(')'));
+        lang.t_args("sv-fact-code-of", &[("code", v.to_string()), ("source", source)])
+    } else if let Some((v, source)) = fact.strip_prefix("message says ").and_then(|r| r.rsplit_once(" (")) {
+        let source = source_label(lang, source.trim_end_matches(')'));
+        lang.t_args("sv-fact-message-says", &[("words", v.to_string()), ("source", source)])
+    } else if let Some((v, source)) = fact.strip_prefix("description says ").and_then(|r| r.rsplit_once(" (")) {
+        let source = source_label(lang, source.trim_end_matches(')'));
+        lang.t_args("sv-fact-description-says", &[("words", v.to_string()), ("source", source)])
     } else {
         fact.to_string()
     }
+}
+
+/// Where a code or phrase of the vocabulary comes from, in words.
+fn source_label(lang: Lang, source: &str) -> String {
+    lang.try_t(&format!("sv-source-{source}")).unwrap_or_else(|| source.to_string())
 }
 
 /// One SMS as staff read it: when, what, where it is, and why it was
@@ -133,6 +241,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stored_codes_are_said_in_words() {
+        let zh = Lang::ZhCn;
+        assert_eq!(code_words(zh, "pending_customer"), status(zh, Status::PendingCustomer));
+        let rerouted = rerouted_words(zh, "timeout_busy → product_bug · engineering · normal (set-by-hand)").unwrap();
+        assert!(!rerouted.contains('_') && !rerouted.contains("set-by-hand"), "{rerouted}");
+        let audit =
+            audit_value(zh, "correct_facts", "changed [symptom, error_message] → kind=product_bug (set-by-hand)");
+        assert!(!audit.is_ascii() && !audit.contains("product_bug"), "{audit}");
+        assert_eq!(facts_in_words(zh, "set by Ann"), "由 Ann 设定");
+        let esc = audit_value(zh, "escalation_answer", "platform alipay/electricity_bill sent");
+        assert!(!esc.contains("alipay") && !esc.contains("electricity_bill") && !esc.contains("sent"), "{esc}");
+        assert!(audit_value(zh, "escalation_approve", "sent to a@b.example").ends_with(" a@b.example"));
+        let code = facts_in_words(zh, "code SYSTEMERROR (wechat_pay)");
+        assert!(code.contains("SYSTEMERROR") && code.contains("微信支付") && !code.contains("wechat_pay"), "{code}");
+    }
+
+    #[test]
     fn statuses_are_worded_for_staff_in_both_languages() {
         assert_eq!(status(Lang::En, Status::PendingCustomer), "Waiting on the customer");
         assert_eq!(status(Lang::ZhCn, Status::PendingCustomer), "等待客户回复");
@@ -169,7 +294,8 @@ mod tests {
             rule_label(Lang::En, "my-own-rule", Some(EscalationTarget::Platform)),
             Lang::En.t("sv-why-platform")
         );
-        // What the screen said is kept as written.
-        assert_eq!(facts_in_words(Lang::En, "code 101 (wechat)"), "code 101 (wechat)");
+        // What the screen said is kept as written, the code marked as the
+        // provider's own.
+        assert_eq!(facts_in_words(Lang::En, "code 101 (wechat_pay)"), "Code 101 (WeChat Pay's own code)");
     }
 }
