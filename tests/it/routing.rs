@@ -253,7 +253,7 @@ async fn out_of_scope_cases_are_grouped_reviewed_sent_and_answered() {
     let audit = supervisor.text("/supervisor/audit?action=escalation_approve").await;
     assert!(audit.contains("sent to mini-program-review@alipay.example"));
     assert!(supervisor.text("/supervisor/audit?action=escalation_send_back").await.contains("city office"));
-    assert!(supervisor.text("/supervisor/audit?action=escalation_answer").await.contains("approved ALI-2026-77"));
+    assert!(supervisor.text("/supervisor/audit?action=escalation_answer").await.contains("Approved ALI-2026-77"));
     // Each grouped ticket's resolution is audited under the supervisor's name.
     let resolutions: Vec<(Option<String>, String)> = audit_log::table
         .filter(audit_log::action.eq("resolve_with_message"))
