@@ -86,6 +86,11 @@ pub struct Config {
     /// Routing rules file (default: the built-in rules)
     #[arg(long = "rules", env = "PAYDESK_RULES", value_name = "FILE")]
     pub rules_path: Option<String>,
+    /// Every queue on this calendar (`24x7`, `cn-workdays` or an admin's),
+    /// in place of the rules file's; an admin's choice per queue still
+    /// comes first (default: the rules file's calendars)
+    #[arg(long, env = "PAYDESK_CALENDAR", value_name = "NAME")]
+    pub calendar: Option<String>,
     /// Where approved escalations to engineering go
     #[arg(long, env = "PAYDESK_ENGINEERING_EMAIL", default_value = "engineering@paydesk.localhost")]
     pub engineering_email: String,

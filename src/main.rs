@@ -50,6 +50,22 @@ enum Command {
     /// Manage webhook endpoints.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Working-time calendars.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Add a holiday feed's days (an iCalendar file: all-day events marked
+    /// by CATEGORIES 节假日/Holiday or 调休/Business Day, or by their title)
+    /// to a calendar, created when new.
+    Import {
+        /// The calendar to add them to (e.g. cn-workdays).
+        #[arg(long)]
+        calendar: String,
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -190,6 +206,9 @@ fn main() -> ExitCode {
                 Ok(())
             })
         }
+        Command::Calendar(CalendarCommand::Import { calendar, file }) => {
+            import_calendar(&cli.database_url, &calendar, &file)
+        }
         Command::Migrate => db::DatabaseUrl::parse(&cli.database_url)
             .and_then(|url| db::migrate(&url))
             .map(|()| tracing::info!("database is up to date"))
@@ -245,6 +264,25 @@ fn serve(config: Config) -> Result<(), String> {
         let app = Application::build(config).map_err(|e| e.to_string())?;
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+fn import_calendar(database_url: &str, name: &str, file: &std::path::Path) -> Result<(), String> {
+    use paydesk::domain::calendar_ics;
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let feed = calendar_ics::read(&text).map_err(|_| format!("{}: not an iCalendar file", file.display()))?;
+    if name.trim().is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err("--calendar needs a name without spaces".into());
+    }
+    let mut conn = open(database_url)?;
+    let source = file.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
+    let now = chrono::Utc::now().naive_utc();
+    let done =
+        paydesk::ops::calendars::import(&mut conn, name, &feed, &source, None, now).map_err(|e| e.to_string())?;
+    println!(
+        "{name}: {} closed days, {} make-up working days, years {:?}; {} events said neither and were left out",
+        done.closed, done.open, done.years, done.skipped
+    );
+    Ok(())
 }
 
 fn open(database_url: &str) -> Result<db::PooledConn, String> {

@@ -57,6 +57,10 @@ impl Application {
             }
             None => Rules::default_rules(),
         };
+        let rules = match &config.calendar {
+            Some(name) => rules.with_calendar(name),
+            None => rules,
+        };
         let rules = std::sync::Arc::new(rules);
         let payments = std::sync::Arc::new(config.payments.load().map_err(StartError::Payments)?);
         let pools = db::Pools::open(config.database_url.expose(), config.db_pool_size)?;
@@ -96,6 +100,7 @@ impl Application {
                 // Replies come back only where a mailbox is read.
                 reply: imap.as_ref().and(reply.clone()),
                 self_service_timeout: chrono::Duration::hours(config.self_service_timeout_hours),
+                calendars: rules.calendars.clone(),
             },
             poll: std::time::Duration::from_millis(config.mail_poll_ms),
             retry_base: chrono::Duration::seconds(config.mail_retry_base_secs),
@@ -109,6 +114,7 @@ impl Application {
                 provider_after: chrono::Duration::days(config.provider_after_days),
                 spikes: rules.spikes,
                 retention: config.retention(),
+                rules: rules.clone(),
             },
             every: std::time::Duration::from_secs(config.sweep_secs),
         };

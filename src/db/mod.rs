@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod backend;
+pub mod calendars;
 pub mod canned;
 pub mod idempotency;
 pub mod incidents;

@@ -524,6 +524,33 @@ diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(tickets -> users (assignee_id));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(audit_log -> tickets (ticket_id));
+diesel::table! {
+    calendars (name) {
+        name -> Text,
+        hours -> Text,
+        weekdays -> Text,
+        known_years -> Text,
+        source -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_days (calendar, day) {
+        calendar -> Text,
+        day -> Text,
+        is_open -> Bool,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    queue_calendars (queue) {
+        queue -> Text,
+        calendar -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tickets,
     ticket_events,
@@ -562,4 +589,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ratings,
     webhooks,
     webhook_events,
+    calendars,
+    calendar_days,
+    queue_calendars,
 );

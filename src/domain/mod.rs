@@ -2,6 +2,8 @@
 //! valid; the web layer parses into them and storage writes them.
 
 pub mod account;
+pub mod calendar;
+pub mod calendar_ics;
 pub mod canned;
 pub mod china;
 pub mod cities;

@@ -25,6 +25,9 @@ pub struct Composer {
     /// When a silent self-service request closes by itself (the sweep's
     /// limit), promised in the confirmation.
     pub self_service_timeout: Duration,
+    /// Which calendar each queue works by: a promise is a day and a time
+    /// in it (issue 30).
+    pub calendars: crate::domain::calendar::QueueCalendars,
 }
 
 /// Screenshots of this many tickets go with a packet; the rest are listed.
@@ -70,7 +73,14 @@ impl Composer {
                 .map(|g| g.paragraphs())
                 .unwrap_or_default(),
         };
-        let intro = (m.kind == MailKind::Received).then(|| self.received_intro(lang, &ticket)).flatten();
+        let intro = match m.kind {
+            MailKind::Received => {
+                let cal =
+                    crate::db::calendars::for_queue(conn, ticket.queue, &self.calendars).map_err(|e| e.to_string())?;
+                self.received_intro(lang, &ticket, &cal)
+            }
+            _ => None,
+        };
         let facts = Facts { reference: &ticket.reference, body, link: &link, guide, subject: None, intro };
         let (subject, text, html) = render(m.kind, lang, facts).map_err(|e| e.to_string())?;
         // A customer's answer to this message comes back to the ticket.
@@ -110,7 +120,7 @@ impl Composer {
     /// The confirmation's first paragraph for the path the case takes: the
     /// promise is the ticket's own first-response target (its due time at
     /// filing), a self-service request hears when it closes by itself.
-    fn received_intro(&self, lang: Lang, t: &store::Ticket) -> Option<String> {
+    fn received_intro(&self, lang: Lang, t: &store::Ticket, cal: &crate::domain::calendar::Calendar) -> Option<String> {
         use crate::domain::next_steps::Path;
         use crate::present::words::span_words;
         match Path::of(t.case_kind, t.status) {
@@ -120,6 +130,12 @@ impl Composer {
             }
             Path::Platform => Some(lang.t("mail-received-body-platform")),
             Path::Done => None,
+            // On a calendar that closes: the day and the time, and the
+            // holiday in the way (as the confirmation page says it).
+            _ if t.first_response_at.is_none() && t.paused_at.is_none() && !cal.is_always_open() => {
+                let by = crate::present::promise::by(lang, cal, t.created_at, t.due_at);
+                Some(lang.t_with("mail-received-body-review-by", "by", by))
+            }
             _ if t.first_response_at.is_none() && t.paused_at.is_none() => {
                 let hours = (t.due_at - t.created_at).num_hours();
                 Some(lang.t_with("mail-received-body-review", "within", span_words(lang, hours)))

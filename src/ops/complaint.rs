@@ -57,12 +57,15 @@ pub fn ask(
         // A resolved ticket is open again; one still open keeps its status
         // (new, open, or waiting on the platform).
         let status = if t.status == Status::Resolved { Status::Open } else { t.status };
+        // The complaint's promise, in the queue's working time.
+        let promise = chrono::Duration::hours(rules.complaint.first_response_hours);
+        let due = super::sla::calendar_of(conn, t.queue, rules)?.add(now, promise);
         diesel::update(tickets::table.find(&t.id))
             .set((
                 tickets::complaint_at.eq(Some(now)),
                 tickets::priority.eq(complaint::PRIORITY.as_str()),
                 tickets::status.eq(status.as_str()),
-                tickets::due_at.eq(rules.complaint.due_at(now)),
+                tickets::due_at.eq(due),
                 tickets::paused_at.eq(None::<NaiveDateTime>),
                 // Late again on the complaint's own promise: supervisors are
                 // told again.

@@ -240,12 +240,14 @@ pub fn send_back(
 /// ticket grouped under it is resolved with what the answer means and the
 /// platform's words, each customer in their language
 /// (`present::words::platform_answer`).
+#[allow(clippy::too_many_arguments)]
 pub fn answer(
     conn: &mut DbConn,
     id: &str,
     approved: bool,
     reference: &str,
     words: &PlatformWords<'_>,
+    rules: &crate::routing::Rules,
     actor: &Actor<'_>,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
@@ -265,7 +267,7 @@ pub fn answer(
         grouped.sort_by(|a, b| a.id.cmp(&b.id));
         for t in grouped {
             let message = platform_answer(t.language, approved, words);
-            resolve_with_platform_answer(conn, &t.id, &message, Resolver::Staff(actor), now)?;
+            resolve_with_platform_answer(conn, &t.id, &message, Resolver::Staff(actor), rules, now)?;
         }
         record(conn, actor, "escalation_answer", e, &format!("{to} {reference}"), now)?;
         Ok(())

@@ -448,6 +448,7 @@ pub fn resolve(
     conn: &mut DbConn,
     incident_id: &str,
     words: Words<'_>,
+    rules: &crate::routing::Rules,
     actor: &Actor<'_>,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
@@ -463,7 +464,8 @@ pub fn resolve(
             .execute(conn)?;
         let open = lock_open_linked(conn, &i)?;
         for t in &open {
-            crate::ops::ticket::resolve_with_message(conn, &t.id, &body_for(t, words), Resolver::Staff(actor), now)?;
+            let body = body_for(t, words);
+            crate::ops::ticket::resolve_with_message(conn, &t.id, &body, Resolver::Staff(actor), rules, now)?;
         }
         insert_update(conn, &i, UpdateKind::Resolution, words, open.len(), actor, now)?;
         record(conn, actor, "incident_resolve", &i, None, &open.len().to_string(), now)?;

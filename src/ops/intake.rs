@@ -13,6 +13,7 @@ use crate::db::tickets::{
     self as tickets_db, insert_event, insert_screenshot, NewEvent, NewRow, Ticket, MAX_SCREENSHOTS_PER_TICKET,
 };
 use crate::db::{new_id, stats, DbConn};
+use crate::domain::calendar::Calendar;
 use crate::domain::codes::{CaseKind, CheckTried, EventAuthor, EventKind, MailKind, Status};
 use crate::domain::intake::{Added, NewTicket};
 use crate::domain::reference::{new_reference, TrackingToken};
@@ -43,6 +44,9 @@ pub struct Created {
 /// What routing decided for a new ticket, and the SLA targets to apply.
 pub struct Routed<'a> {
     pub decision: &'a Decision,
+    /// The calendar of the queue it goes to: its due time counts working
+    /// time (issue 30).
+    pub calendar: &'a Calendar,
     /// Ask the payment's provider about it (issue 17).
     pub check_payment: bool,
     pub rules: &'a Rules,
@@ -100,7 +104,8 @@ pub fn file(
     // A payment its provider can be asked about is checked in the
     // background, the job written with the ticket.
     let check_payment = payments.checks(ticket.payment_method, ticket.order_number.as_deref());
-    let routed = Routed { decision: &decision, rules, check_payment };
+    let calendar = super::sla::calendar_of(conn, decision.queue, rules)?;
+    let routed = Routed { decision: &decision, calendar: &calendar, rules, check_payment };
     let claimed = filing.claim.map(|claim| claimed_token(conn, claim, now)).transpose()?;
     // References are short, so a collision is possible; retry with a new one.
     let mut attempts = 0;
@@ -143,7 +148,7 @@ fn store(
         reference: &created.reference,
         token: &created.token,
         status: created.status,
-        due_at: now + routed.rules.first_response(d.priority),
+        due_at: routed.calendar.add(now, routed.rules.first_response(d.priority)),
         decision: d,
     };
     // The first statement writes, so SQLite takes its write lock at once and
@@ -272,10 +277,11 @@ fn merge_chain(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
 pub(crate) fn after_reply(conn: &mut DbConn, t: &Ticket, rules: &Rules, now: NaiveDateTime) -> QueryResult<()> {
     let next = t.status.after_customer_reply(t.merged_into.is_some());
     let reopened = matches!(t.status, Status::Resolved | Status::Closed) && next != t.status;
+    let cal = super::sla::calendar_of(conn, t.queue, rules)?;
     let (due, paused) = if reopened {
-        (now + rules.first_response(t.priority), None)
+        (cal.add(now, rules.first_response(t.priority)), None)
     } else {
-        crate::ops::ticket::clock(t, t.due_at, next, now)
+        super::sla::clock(&cal, t, t.due_at, next, now)
     };
     let breach_notified_at = if reopened { None } else { t.breach_notified_at };
     diesel::update(tickets::table.find(&t.id))

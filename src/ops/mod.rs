@@ -6,6 +6,7 @@
 //! Web handlers and the API parse, call one of these, and render; pages read
 //! straight from `db`.
 
+pub mod calendars;
 pub mod complaint;
 pub mod escalation;
 pub mod incident;
@@ -15,6 +16,7 @@ pub mod payments;
 pub mod retention;
 pub mod routing;
 pub mod satisfaction;
+pub mod sla;
 pub mod sms;
 pub mod sweeps;
 pub mod ticket;

@@ -78,8 +78,13 @@ pub(crate) fn apply(
             .execute(conn)?;
         return Ok(());
     }
-    let due =
-        rules.due_at(t.created_at, d.priority, t.first_response_at.is_some()) + super::ticket::paused_so_far(t, rules);
+    // The new target in the new queue's working time, keeping the working
+    // time it already waited paused (measured in the calendar it waited by).
+    let (was, now_on) =
+        (super::sla::calendar_of(conn, t.queue, rules)?, super::sla::calendar_of(conn, d.queue, rules)?);
+    let paused = super::sla::paused_so_far(&was, rules, t);
+    let responded = t.first_response_at.is_some();
+    let due = now_on.add(super::sla::due_unpaused(&now_on, rules, t.created_at, d.priority, responded), paused);
     diesel::update(tickets::table.find(&t.id))
         .set((
             tickets::case_kind.eq(d.kind.as_str()),

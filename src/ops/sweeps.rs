@@ -28,6 +28,8 @@ pub struct Limits {
     pub provider_after: Duration,
     pub spikes: SpikeRules,
     pub retention: crate::domain::retention::Policy,
+    /// SLA targets and the queues' calendars.
+    pub rules: std::sync::Arc<crate::routing::Rules>,
 }
 
 /// Tickets purged per transaction batch; the retention step goes on in such
@@ -46,7 +48,7 @@ pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize
     let steps: [Step; 8] = [
         resolve_silent_self_service,
         escalate_old_deductions,
-        |c, _, now| Ok(notify_breaches(c, now)?),
+        |c, limits, now| Ok(notify_breaches(c, &limits.rules, now)?),
         |c, limits, now| Ok(crate::ops::incident::propose_for_spikes(c, &limits.spikes, now)?),
         // Sign-in failures already forgiven: their rows go (no ticket touched).
         |c, _, now| Ok(crate::db::users::forget_old_failures(c, now).map(|_| 0)?),
@@ -107,7 +109,7 @@ fn resolve_silent_self_service(conn: &mut DbConn, limits: &Limits, now: NaiveDat
                 return Ok(false);
             }
             let message = locked.language.t("auto-resolved");
-            resolve_with_message(conn, &t.id, &message, Resolver::System, now)
+            resolve_with_message(conn, &t.id, &message, Resolver::System, &limits.rules, now)
         });
         if done? {
             resolved += 1;
@@ -151,18 +153,28 @@ fn escalate_old_deductions(conn: &mut DbConn, limits: &Limits, now: NaiveDateTim
 
 /// Tells every active supervisor, once per ticket, that it is past due. A
 /// ticket waiting on the customer is paused, so it is not counted.
-fn notify_breaches(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
+fn notify_breaches(conn: &mut DbConn, rules: &crate::routing::Rules, now: NaiveDateTime) -> QueryResult<usize> {
     let counted = [Status::New, Status::Open, Status::PendingPlatform];
-    let late: Vec<String> = tickets::table
+    let late: Vec<(String, crate::domain::codes::Queue)> = tickets::table
         .filter(tickets::status.eq_any(counted))
         .filter(tickets::due_at.lt(now))
         .filter(tickets::breach_notified_at.is_null())
-        .select(tickets::id)
+        .select((tickets::id, tickets::queue))
         .limit(100)
         .load(conn)?;
     if late.is_empty() {
         return Ok(0);
     }
+    // Nobody is told in closed time: a ticket late on Friday night is
+    // told of when its queue opens again (issue 30).
+    let mut open = std::collections::HashMap::new();
+    for (_, queue) in &late {
+        if !open.contains_key(queue) {
+            let cal = crate::ops::sla::calendar_of(conn, *queue, rules)?;
+            open.insert(*queue, cal.is_open_at(now));
+        }
+    }
+    let late: Vec<String> = late.into_iter().filter(|(_, q)| open[q]).map(|(id, _)| id).collect();
     let supervisors = crate::db::users::supervisors(conn)?;
     let mut told = 0;
     for id in &late {

@@ -15,8 +15,8 @@ use crate::db::stats;
 use crate::db::tickets::{insert_event, NewEvent, Ticket};
 use crate::db::{backend, users, DbConn};
 use crate::domain::codes::{EventAuthor, EventKind, MailKind, Priority, Status};
-use crate::domain::sla;
 use crate::error::{AppError, Refusal};
+use crate::ops::sla;
 use crate::routing::Rules;
 
 /// What the person acting saw of the ticket.
@@ -116,6 +116,7 @@ pub fn set_status(
     ticket_id: &str,
     seen: Seen,
     to: Status,
+    rules: &Rules,
     actor: &Actor<'_>,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
@@ -127,7 +128,8 @@ pub fn set_status(
         if !t.status.can_be_set_by_staff(to) {
             return Err(AppError::Refused(Refusal::Status));
         }
-        let (due, paused) = clock(t, t.due_at, to, now);
+        let cal = sla::calendar_of(conn, t.queue, rules)?;
+        let (due, paused) = sla::clock(&cal, t, t.due_at, to, now);
         diesel::update(tickets::table.find(&t.id))
             .set((
                 tickets::status.eq(to.as_str()),
@@ -139,7 +141,7 @@ pub fn set_status(
         insert_event(conn, &t.id, staff_event(actor, EventKind::StatusChanged, true, to.as_str()), now)?;
         super::complaint::end_if_answered(conn, t, EventKind::StatusChanged, to)?;
         if to == Status::Resolved {
-            stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
+            stats::resolved(conn, t, sla::resume(&cal, t.due_at, t.paused_at, now), now)?;
             super::notify::customer(conn, &super::notify::Customer::of(t), MailKind::Resolved, None, now)?;
         }
         Ok(audit_entry(conn, actor, "status", t, t.status.as_str(), to.as_str(), now)?)
@@ -158,7 +160,8 @@ pub fn set_priority(
     conn.transaction(|conn| {
         let t = &current(conn, ticket_id, seen)?;
         // The new target, keeping any paused time already added.
-        let due = rules.due_at(t.created_at, to, t.first_response_at.is_some()) + paused_so_far(t, rules);
+        let cal = sla::calendar_of(conn, t.queue, rules)?;
+        let due = sla::due_again(&cal, rules, t, to, t.first_response_at.is_some());
         diesel::update(tickets::table.find(&t.id))
             .set((tickets::priority.eq(to.as_str()), tickets::due_at.eq(due), tickets::updated_at.eq(now)))
             .execute(conn)?;
@@ -215,7 +218,7 @@ pub fn update(
             set_priority(conn, ticket_id, Seen::Latest, p, rules, actor, now)?;
         }
         if let Some(s) = patch.status {
-            set_status(conn, ticket_id, Seen::Latest, s, actor, now)?;
+            set_status(conn, ticket_id, Seen::Latest, s, rules, actor, now)?;
         }
         Ok(())
     })
@@ -272,12 +275,10 @@ fn public_message(
         let first_response = t.first_response_at.unwrap_or(now);
         // The first answer meets the first-response target; the ticket is
         // then due for resolution (plus any time it already waited paused).
-        let base = if t.first_response_at.is_some() {
-            t.due_at
-        } else {
-            rules.due_at(t.created_at, t.priority, true) + paused_so_far(t, rules)
-        };
-        let (due, paused) = clock(t, base, then, now);
+        let cal = sla::calendar_of(conn, t.queue, rules)?;
+        let base =
+            if t.first_response_at.is_some() { t.due_at } else { sla::due_again(&cal, rules, t, t.priority, true) };
+        let (due, paused) = sla::clock(&cal, t, base, then, now);
         diesel::update(tickets::table.find(&t.id))
             .set((
                 tickets::status.eq(then.as_str()),
@@ -288,13 +289,13 @@ fn public_message(
             ))
             .execute(conn)?;
         if t.first_response_at.is_none() {
-            stats::first_response(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
+            stats::first_response(conn, t, sla::resume(&cal, t.due_at, t.paused_at, now), now)?;
         }
         // A reply on a ticket already resolved that leaves it resolved is
         // counted (and mailed) as a reply, not as a second resolution.
         let resolves = then == Status::Resolved && t.status != Status::Resolved;
         if resolves {
-            stats::resolved(conn, t, sla::resume(due, paused, now), now)?;
+            stats::resolved(conn, t, sla::resume(&cal, due, paused, now), now)?;
         }
         let event_id = insert_event(conn, &t.id, staff_event(actor, kind, true, body), now)?;
         super::complaint::end_if_answered(conn, t, kind, then)?;
@@ -310,23 +311,6 @@ fn public_message(
         }
         Ok(audit_entry(conn, actor, action, t, t.status.as_str(), then.as_str(), now)?)
     })
-}
-
-/// How much later than its target a ticket is due: the time it already
-/// waited, paused, on the customer.
-pub(crate) fn paused_so_far(t: &Ticket, rules: &Rules) -> chrono::Duration {
-    t.due_at - rules.due_at(t.created_at, t.priority, t.first_response_at.is_some())
-}
-
-/// The SLA clock around a status change: it stops when a ticket starts
-/// waiting on the customer and, when it stops waiting, the time waited is
-/// added to its due time. Returns (due time, paused since).
-pub fn clock(t: &Ticket, due: NaiveDateTime, to: Status, now: NaiveDateTime) -> (NaiveDateTime, Option<NaiveDateTime>) {
-    match (t.paused_at, to == Status::PendingCustomer) {
-        (Some(since), true) => (due, Some(since)),
-        (None, true) => (due, Some(now)),
-        (paused, false) => (sla::resume(due, paused, now), None),
-    }
 }
 
 /// An internal note: never shown to the customer. A closed ticket takes
@@ -425,9 +409,10 @@ pub fn resolve_with_message(
     ticket_id: &str,
     body: &str,
     by: Resolver<'_>,
+    rules: &Rules,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    resolve_saying(conn, ticket_id, (EventKind::PublicReply, MailKind::Resolved), body, by, now)
+    resolve_saying(conn, ticket_id, (EventKind::PublicReply, MailKind::Resolved), body, by, rules, now)
 }
 
 /// The same, when the message is a platform's (or engineering's, or the
@@ -437,9 +422,10 @@ pub fn resolve_with_platform_answer(
     ticket_id: &str,
     body: &str,
     by: Resolver<'_>,
+    rules: &Rules,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    resolve_saying(conn, ticket_id, (EventKind::PlatformAnswer, MailKind::PlatformAnswer), body, by, now)
+    resolve_saying(conn, ticket_id, (EventKind::PlatformAnswer, MailKind::PlatformAnswer), body, by, rules, now)
 }
 
 fn resolve_saying(
@@ -448,6 +434,7 @@ fn resolve_saying(
     (kind, mail): (EventKind, MailKind),
     body: &str,
     by: Resolver<'_>,
+    rules: &Rules,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
     conn.transaction(|conn| {
@@ -462,7 +449,8 @@ fn resolve_saying(
                 tickets::updated_at.eq(now),
             ))
             .execute(conn)?;
-        stats::resolved(conn, t, sla::resume(t.due_at, t.paused_at, now), now)?;
+        let cal = sla::calendar_of(conn, t.queue, rules)?;
+        stats::resolved(conn, t, sla::resume(&cal, t.due_at, t.paused_at, now), now)?;
         let event_id = insert_event(conn, &t.id, by.event(kind, body), now)?;
         insert_event(conn, &t.id, by.event(EventKind::StatusChanged, Status::Resolved.as_str()), now)?;
         super::complaint::end_if_answered(conn, t, EventKind::StatusChanged, Status::Resolved)?;

@@ -6,6 +6,7 @@
 pub mod document;
 pub mod guide;
 pub mod payment;
+pub mod promise;
 pub mod words;
 
 use chrono::NaiveDateTime;

@@ -120,8 +120,10 @@ pub async fn form(
     query: web::Query<RateQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let t = ticket.clone();
-    let may = state.db(move |c| Ok(crate::db::ratings::may_rate(c, &t)?)).await?;
+    let (t, rules) = (ticket.clone(), state.rules.clone());
+    let (may, cal) = state
+        .db(move |c| Ok((crate::db::ratings::may_rate(c, &t)?, crate::ops::sla::calendar_of(c, t.queue, &rules)?)))
+        .await?;
     let view = match (query.done.as_deref(), may) {
         (Some("reopened"), _) => "reopened",
         (Some(_), _) => "done",
@@ -135,7 +137,7 @@ pub async fn form(
         csrf: csrf.0,
         reference: ticket.reference.clone(),
         state: view,
-        within: crate::present::words::span_words(page.lang, state.rules.first_response(ticket.priority).num_hours()),
+        within: crate::present::promise::span(page.lang, &cal, state.rules.target(ticket.priority).first_response),
         good: parse_good(query.good.as_deref()),
         reason: String::new(),
         comment: String::new(),

@@ -48,7 +48,9 @@ pub async fn created(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let lang = page.lang;
-    let next = NextView::build(lang, &ticket, &state, now());
+    let (rules, queue) = (state.rules.clone(), ticket.queue);
+    let cal = state.db(move |c| Ok(crate::ops::sla::calendar_of(c, queue, &rules)?)).await?;
+    let next = NextView::build(lang, &ticket, &state, &cal, now());
     html(CreatedPage {
         guide: guide(lang, &ticket),
         missing: ticket.missing_facts().iter().map(|f| lang.t(&f.label_key())).collect(),
@@ -100,16 +102,28 @@ pub struct NextView {
 }
 
 impl NextView {
-    pub fn build(lang: Lang, t: &Ticket, state: &AppState, now: chrono::NaiveDateTime) -> NextView {
+    pub fn build(
+        lang: Lang,
+        t: &Ticket,
+        state: &AppState,
+        cal: &crate::domain::calendar::Calendar,
+        now: chrono::NaiveDateTime,
+    ) -> NextView {
         use next_steps::Path;
         let path = Path::of(t.case_kind, t.status);
         let within = |hours: i64| span_words(lang, hours);
-        // The priority's first-response target, from the rules in force.
-        let first_response = within(state.rules.target(t.priority).first_response);
+        // The priority's first-response target, from the rules in force, in
+        // the queue's working time.
+        let first_response = crate::present::promise::span(lang, cal, state.rules.target(t.priority).first_response);
         // The ticket's own due time: before the first answer, "reviewed by";
         // after it, "settled by". Not while the clock waits on the customer.
+        // On a calendar that closes, the promise is a day and a time, with
+        // the holiday in the way (issue 30).
         let promise = || match (t.first_response_at, t.paused_at) {
             (_, Some(_)) => None,
+            (None, None) if !cal.is_always_open() => {
+                Some(lang.t_with("next-review-first-by", "by", crate::present::promise::by(lang, cal, now, t.due_at)))
+            }
             (None, None) => Some(lang.t_args(
                 "next-review-first",
                 &[("within", first_response.clone()), ("time", super::china_time(t.due_at))],
@@ -326,12 +340,14 @@ async fn tracking_page(
     let lang = page.lang;
     let ticket_id = ticket.id.clone();
     let rate = super::satisfaction::rate_box(state, lang, &ticket).await?;
-    let (events, shots, payment) = state
+    let (rules, queue) = (state.rules.clone(), ticket.queue);
+    let (events, shots, payment, cal) = state
         .db(move |c| {
             Ok((
                 store::public_timeline(c, &ticket_id)?,
                 store::screenshot_list(c, &ticket_id)?,
                 crate::present::payment::PaymentView::load(c, &ticket_id)?,
+                crate::ops::sla::calendar_of(c, queue, &rules)?,
             ))
         })
         .await?;
@@ -360,7 +376,11 @@ async fn tracking_page(
         });
         (allowed || open.is_some() || complaint_refused.is_some()).then(|| ComplaintView {
             allowed,
-            next: lang.t_with("complaint-next", "within", span_words(lang, state.rules.complaint.first_response_hours)),
+            next: lang.t_with(
+                "complaint-next",
+                "within",
+                crate::present::promise::span(lang, &cal, state.rules.complaint.first_response_hours),
+            ),
             open,
             refused: complaint_refused,
             text: complaint_text,
@@ -412,7 +432,7 @@ async fn tracking_page(
         platform_answer,
         complaint,
         guide: guide(lang, &ticket),
-        next: NextView::build(lang, &ticket, state, now()),
+        next: NextView::build(lang, &ticket, state, &cal, now()),
         asked,
         rate,
         lang,

@@ -131,6 +131,13 @@ async fn every_staff_route_checks_the_role_on_the_server() {
         ),
         ("/admin/users", vec![sample("/admin/users", vec![("email", "x"), ("name", ""), ("role", "agent")])]),
         ("/admin/users/{id}", vec![sample(format!("/admin/users/{user_id}"), vec![("name", ""), ("role", "agent")])]),
+        ("/admin/calendars", vec![sample("/admin/calendars", vec![])]),
+        ("/admin/calendars/queues", vec![sample("/admin/calendars/queues", vec![("q_general", "24x7")])]),
+        ("/admin/calendars/import", vec![sample("/admin/calendars/import", vec![("calendar", "x")])]),
+        (
+            "/admin/calendars/{name}/days",
+            vec![sample("/admin/calendars/24x7/days", vec![("day", "2026-10-01"), ("kind", "closed")])],
+        ),
         ("/admin/platforms", vec![sample("/admin/platforms", vec![])]),
         (
             "/admin/platforms/{code}",
@@ -229,8 +236,9 @@ async fn every_staff_route_checks_the_role_on_the_server() {
                             (303, true) => "sign-in",
                             (403, _) => "forbidden",
                             // Past the role check: done, refused for its
-                            // content (422, 400) or not found (404).
-                            (200 | 303 | 400 | 404 | 422, false) => "allowed",
+                            // content (422, 400; 415: an upload sent as a
+                            // plain form) or not found (404).
+                            (200 | 303 | 400 | 404 | 415 | 422, false) => "allowed",
                             other => panic!("{label} as {who:?}: unexpected {other:?}"),
                         };
                         let expected = match who.role() {

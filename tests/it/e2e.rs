@@ -965,6 +965,7 @@ async fn codes_shown(b: &Browser, lang: &str) -> Vec<String> {
 ///   page, marked as Chinese for an English reader.
 #[tokio::test]
 async fn what_we_tell_people_is_true_on_a_phone_and_a_desktop() {
+    let _not_with_lighthouse = crate::support::TIMED.lock().await;
     use diesel::prelude::*;
     use paydesk::db::schema::{escalations, tickets};
     let app = spawn().await;
@@ -1118,6 +1119,7 @@ async fn what_we_tell_people_is_true_on_a_phone_and_a_desktop() {
 /// its count (19).
 #[tokio::test]
 async fn what_people_tell_us_goes_somewhere_on_a_phone_and_a_desktop() {
+    let _not_with_lighthouse = crate::support::TIMED.lock().await;
     use diesel::prelude::*;
     use paydesk::db::schema::{escalations, tickets};
     let app = spawn().await;

@@ -77,6 +77,7 @@ fn cookie_header(jar: &reqwest::cookie::Jar, base: &str) -> String {
 
 #[tokio::test]
 async fn the_main_pages_score_at_least_95_in_every_lighthouse_category() {
+    let _alone = TIMED.lock().await;
     let app = spawn().await;
     let options = paydesk::demo::Options { tickets: 300, days: 30, screenshot_every: 10, seed: 7 };
     paydesk::demo::seed(&mut app.conn(), &options, &mut |_| {}).unwrap();

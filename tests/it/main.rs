@@ -42,3 +42,4 @@ mod tracking;
 mod triage;
 mod webhooks;
 mod words;
+mod working_time;

@@ -140,6 +140,9 @@ pub fn start_server_with_metrics(
     // have their own tests (hostile.rs), which turn them on.
     config.intake_per_minute = 0;
     config.sign_in_per_minute = 0;
+    // Due times in wall time, whatever day the suite runs on; working time
+    // has its own tests (working_time.rs), which choose their calendars.
+    config.calendar = Some("24x7".into());
     adjust(&mut config);
     let app = Application::build(config).expect("server starts");
     let base = format!("http://127.0.0.1:{}", app.port());
@@ -417,6 +420,11 @@ impl Browser {
 }
 
 pub const PASSWORD: &str = "a long enough password";
+
+/// Held by Lighthouse (whose performance score is timed) and by the
+/// longest browser journeys, so the two never run at once on a 2-core
+/// machine; the other tests run beside either.
+pub static TIMED: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 impl TestApp {
     pub fn browser(&self) -> Browser {

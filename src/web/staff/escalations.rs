@@ -375,10 +375,11 @@ pub async fn answer(
     let approved = outcome == Outcome::Approved;
     let id = path.into_inner();
     let (me_id, me_name) = (me.id.clone(), me.name.clone());
+    let rules = state.rules.clone();
     state
         .write(move |c| {
             let words = PlatformWords { text: &text, lang: text_lang, other: &other };
-            ops::answer(c, &id, approved, &reference, &words, &Actor { id: &me_id, name: &me_name }, now())
+            ops::answer(c, &id, approved, &reference, &words, &rules, &Actor { id: &me_id, name: &me_name }, now())
         })
         .await?;
     Ok(back_to_list("answered"))

@@ -433,5 +433,6 @@ pub async fn update(on: On, CsrfForm(f): CsrfForm<WordsForm>) -> Result<HttpResp
 /// tickets resolved, with the message.
 pub async fn resolve(on: On, CsrfForm(f): CsrfForm<WordsForm>) -> Result<HttpResponse, AppError> {
     let Some((zh, en)) = f.words() else { return on.refuse("inc-body-required").await };
-    on.run(move |c, id, actor| op::resolve(c, id, (&zh, &en), actor, now()).map(|_| Ok(()))).await
+    let rules = on.state.rules.clone();
+    on.run(move |c, id, actor| op::resolve(c, id, (&zh, &en), &rules, actor, now()).map(|_| Ok(()))).await
 }

@@ -3,6 +3,7 @@
 //! each user's settings. Every handler takes `Staff` and checks its role.
 
 pub mod admin;
+pub mod calendars;
 pub mod dashboard;
 pub mod escalations;
 pub mod export;
@@ -114,6 +115,10 @@ pub fn routes(t: &mut RouteTable) {
         .post("/admin/users", ADMIN, admin::create)
         .get("/admin/users/{id}", ADMIN, admin::edit)
         .post("/admin/users/{id}", ADMIN, admin::update)
+        .get("/admin/calendars", ADMIN, calendars::show)
+        .post("/admin/calendars/queues", ADMIN, calendars::set_queues)
+        .post("/admin/calendars/import", ADMIN, calendars::import)
+        .post("/admin/calendars/{name}/days", ADMIN, calendars::set_day)
         .get("/admin/platforms", ADMIN, routing::platforms)
         .post("/admin/platforms/{code}", ADMIN, routing::save_platform)
         .get("/admin/routing", ADMIN, routing::rules)

@@ -786,7 +786,8 @@ async fn perform(on: On, opened: Opened, act: Act) -> Result<HttpResponse, AppEr
                 .map(|_| None)
         }
         Act::SetStatus(to) => {
-            run(&state, &me, &t.id, move |c, id, actor| ops::ticket::set_status(c, id, seen, to, actor, now()))
+            let rules = state.rules.clone();
+            run(&state, &me, &t.id, move |c, id, actor| ops::ticket::set_status(c, id, seen, to, &rules, actor, now()))
                 .await
                 .map(|_| None)
         }

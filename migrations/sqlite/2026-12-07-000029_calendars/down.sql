@@ -1,0 +1,3 @@
+DROP TABLE queue_calendars;
+DROP TABLE calendar_days;
+DROP TABLE calendars;
