@@ -270,8 +270,8 @@ fn import_calendar(database_url: &str, name: &str, file: &std::path::Path) -> Re
     use paydesk::domain::calendar_ics;
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let feed = calendar_ics::read(&text).map_err(|_| format!("{}: not an iCalendar file", file.display()))?;
-    if name.trim().is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err("--calendar needs a name without spaces".into());
+    if !paydesk::domain::calendar::valid_name(name) {
+        return Err("--calendar: a name of ASCII letters, digits and dashes (at most 40)".into());
     }
     let mut conn = open(database_url)?;
     let source = file.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();

@@ -273,3 +273,15 @@ pub fn claim_webhook_events(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<St
     let ids: Vec<ClaimedId> = on_backend!(conn, |c| q.load(c))?;
     Ok(ids.into_iter().map(|c| c.id).collect())
 }
+
+/// Serialises changes to calendars (an import, a day, a queue's choice):
+/// each reads a calendar and writes it whole. PostgreSQL: a transaction
+/// advisory lock; SQLite: the write lock first, as `lock_ticket` takes it,
+/// so the read that follows cannot go stale (the command-line import runs
+/// beside the server).
+pub fn lock_calendars(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Postgres(c) => diesel::sql_query("SELECT pg_advisory_xact_lock(7300030)").execute(c).map(|_| ()),
+        DbConn::Sqlite(c) => diesel::sql_query("UPDATE calendars SET name = name WHERE 0").execute(c).map(|_| ()),
+    }
+}

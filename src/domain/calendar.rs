@@ -222,6 +222,9 @@ impl Calendar {
     /// way. Weekends are not listed, only dated closures.
     pub fn closures_between(&self, from: NaiveDateTime, to: NaiveDateTime) -> Vec<NaiveDate> {
         let (first, last) = (china::day(from), china::day(to));
+        if first > last {
+            return Vec::new();
+        }
         self.days.range(first..=last).filter(|(_, open)| !**open).map(|(d, _)| *d).collect()
     }
 }
@@ -311,6 +314,12 @@ pub fn parse_years(text: &str) -> BTreeSet<i32> {
     text.split(',').filter_map(|y| y.trim().parse().ok()).collect()
 }
 
+/// A calendar's name: ASCII letters, digits and dashes, 1 to 40 (it is part
+/// of a page's address).
+pub fn valid_name(name: &str) -> bool {
+    (1..=40).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
 /// Which weekday a day is, Monday 0.
 pub fn weekday_index(w: Weekday) -> usize {
     w.num_days_from_monday() as usize
@@ -335,6 +344,8 @@ mod tests {
         let due = cal.add(cn("2026-09-30 17:00"), Duration::hours(9));
         assert_eq!(due, cn("2026-10-08 17:00"));
         assert_eq!(cal.closures_between(cn("2026-09-30 17:00"), due).len(), 7);
+        // Already past: nothing in the way (and no panic).
+        assert!(cal.closures_between(due, cn("2026-09-30 17:00")).is_empty());
     }
 
     #[test]

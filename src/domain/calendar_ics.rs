@@ -61,6 +61,17 @@ pub fn says(categories: &str, title: &str) -> Option<bool> {
     }
 }
 
+/// A feed title as a holiday's name: without the word for "holiday" or
+/// "day off" it usually ends in ("国庆节假期", "国庆节 休", "National Day
+/// Holiday"), since a promise adds its own ("…假期之后", "the … holiday").
+pub fn holiday_name(title: &str) -> String {
+    let mut name = title.trim();
+    for suffix in ["假期", "放假", "休", " holiday", " Holiday", " HOLIDAY"] {
+        name = name.strip_suffix(suffix).unwrap_or(name).trim_end();
+    }
+    if name.is_empty() { title.trim() } else { name }.to_string()
+}
+
 fn day_of(d: DatePerhapsTime) -> Option<NaiveDate> {
     match d {
         DatePerhapsTime::Date(day) => Some(day),
@@ -97,7 +108,7 @@ pub fn read(text: &str) -> Result<Feed, FeedError> {
         };
         let mut day = first;
         while day < end && (day - first).num_days() < LONGEST {
-            feed.days.push(FeedDay { day, open, note: title.clone() });
+            feed.days.push(FeedDay { day, open, note: holiday_name(&title) });
             day += Duration::days(1);
         }
     }
@@ -141,5 +152,9 @@ mod tests {
         assert_eq!(says("WORKDAY", "国庆节假期"), Some(true), "categories first");
         assert_eq!(says("", "Christmas Eve"), None);
         assert_eq!(read("hello"), Err(FeedError::NotICalendar));
+        assert_eq!(holiday_name("国庆节假期"), "国庆节");
+        assert_eq!(holiday_name("国庆节 休"), "国庆节");
+        assert_eq!(holiday_name("National Day Holiday"), "National Day");
+        assert_eq!(holiday_name("休"), "休");
     }
 }

@@ -5,7 +5,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::codes::{CaseKind, EventKind, Status};
+use super::codes::{CaseKind, CheckTried, EventKind, Status};
 
 /// Kinds a customer can fix alone (routing sends them to wait on the
 /// customer); with no answer for the self-service timeout they are resolved
@@ -34,6 +34,16 @@ pub enum Path {
 }
 
 impl Path {
+    /// The path of a ticket: as `of`, except that a customer who already
+    /// tried every step of a self-service kind is waited on for something
+    /// else, not for the steps (issue 29, 3).
+    pub fn of_ticket(kind: CaseKind, status: Status, tried: &[CheckTried]) -> Path {
+        match Path::of(kind, status) {
+            Path::SelfService if kind.steps_left(tried).is_empty() => Path::WaitingForYou,
+            path => path,
+        }
+    }
+
     pub fn of(kind: CaseKind, status: Status) -> Path {
         match (kind, status) {
             (_, Status::Resolved | Status::Closed) => Path::Done,
@@ -75,10 +85,13 @@ impl Path {
 pub fn closes_by_itself_at(
     kind: CaseKind,
     status: Status,
+    tried: &[CheckTried],
     paused_at: Option<NaiveDateTime>,
     timeout: Duration,
 ) -> Option<NaiveDateTime> {
-    if status != Status::PendingCustomer || !SELF_SERVICE.contains(&kind) {
+    // Only while there are steps left to try: a customer who tried them all
+    // and is asked something else is not closed on for silence.
+    if Path::of_ticket(kind, status, tried) != Path::SelfService {
         return None;
     }
     paused_at.map(|since| since + timeout)
@@ -145,10 +158,16 @@ mod tests {
     fn only_silent_self_service_requests_close_by_themselves() {
         let t = NaiveDateTime::parse_from_str("2026-12-01 08:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
         let h72 = Duration::hours(72);
-        assert_eq!(closes_by_itself_at(CaseKind::LoginExpired, Status::PendingCustomer, Some(t), h72), Some(t + h72));
-        assert_eq!(closes_by_itself_at(CaseKind::LoginExpired, Status::Open, Some(t), h72), None);
-        assert_eq!(closes_by_itself_at(CaseKind::Other, Status::PendingCustomer, Some(t), h72), None);
-        assert_eq!(closes_by_itself_at(CaseKind::LoginExpired, Status::PendingCustomer, None, h72), None);
+        assert_eq!(
+            closes_by_itself_at(CaseKind::LoginExpired, Status::PendingCustomer, &[], Some(t), h72),
+            Some(t + h72)
+        );
+        assert_eq!(closes_by_itself_at(CaseKind::LoginExpired, Status::Open, &[], Some(t), h72), None);
+        assert_eq!(closes_by_itself_at(CaseKind::Other, Status::PendingCustomer, &[], Some(t), h72), None);
+        assert_eq!(closes_by_itself_at(CaseKind::LoginExpired, Status::PendingCustomer, &[], None, h72), None);
+        // Every step tried: asked something else, never closed for silence.
+        let all = [CheckTried::ReloggedIn, CheckTried::UpdatedApp];
+        assert_eq!(closes_by_itself_at(CaseKind::LoginExpired, Status::PendingCustomer, &all, Some(t), h72), None);
     }
 
     #[test]

@@ -123,7 +123,7 @@ impl Composer {
     fn received_intro(&self, lang: Lang, t: &store::Ticket, cal: &crate::domain::calendar::Calendar) -> Option<String> {
         use crate::domain::next_steps::Path;
         use crate::present::words::span_words;
-        match Path::of(t.case_kind, t.status) {
+        match Path::of_ticket(t.case_kind, t.status, &t.checks_tried) {
             Path::SelfService => {
                 let hours = self.self_service_timeout.num_hours();
                 Some(lang.t_with("mail-received-body-self_service", "within", span_words(lang, hours)))

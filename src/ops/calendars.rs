@@ -33,6 +33,7 @@ pub fn import(
     now: NaiveDateTime,
 ) -> QueryResult<Imported> {
     conn.transaction(|conn| {
+        crate::db::backend::lock_calendars(conn)?;
         let mut cal = store::find(conn, name)?.unwrap_or_else(|| Calendar {
             name: name.to_string(),
             days: Default::default(),
@@ -55,7 +56,8 @@ pub fn import(
             skipped: feed.skipped,
             years: years.into_iter().collect(),
         };
-        let after = format!("{} closed, {} open ({source})", imported.closed, imported.open);
+        // Said in words on the audit page (`web::staff::words::audit_value`).
+        let after = format!("{}/{}", imported.closed, imported.open);
         let entry = Entry { actor_id, action: "calendar_import", ticket_id: None, before: name, after: &after };
         audit::record(conn, entry, now)?;
         Ok(imported)
@@ -71,6 +73,7 @@ pub fn set_queue(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     conn.transaction(|conn| {
+        crate::db::backend::lock_calendars(conn)?;
         let before = store::set_for(conn, queue)?.unwrap_or_default();
         store::set_queue(conn, queue, name)?;
         let after = name.unwrap_or_default();
@@ -93,6 +96,7 @@ pub fn set_day(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     conn.transaction(|conn| {
+        crate::db::backend::lock_calendars(conn)?;
         let Some(mut cal) = store::find(conn, name)? else { return Ok(false) };
         match kind {
             Some(open) => {

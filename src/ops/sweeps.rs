@@ -103,8 +103,13 @@ fn resolve_silent_self_service(conn: &mut DbConn, limits: &Limits, now: NaiveDat
         let done = conn.transaction(|conn| {
             let locked = current(conn, &t.id, Seen::Latest)?;
             // The rule the customer pages announce (`next_steps`).
-            let closes =
-                closes_by_itself_at(locked.case_kind, locked.status, locked.paused_at, limits.self_service_timeout);
+            let closes = closes_by_itself_at(
+                locked.case_kind,
+                locked.status,
+                &locked.checks_tried,
+                locked.paused_at,
+                limits.self_service_timeout,
+            );
             if closes.is_none_or(|at| at > now) {
                 return Ok(false);
             }
@@ -155,26 +160,27 @@ fn escalate_old_deductions(conn: &mut DbConn, limits: &Limits, now: NaiveDateTim
 /// ticket waiting on the customer is paused, so it is not counted.
 fn notify_breaches(conn: &mut DbConn, rules: &crate::routing::Rules, now: NaiveDateTime) -> QueryResult<usize> {
     let counted = [Status::New, Status::Open, Status::PendingPlatform];
-    let late: Vec<(String, crate::domain::codes::Queue)> = tickets::table
+    // Nobody is told in closed time: a ticket late on Friday night is told
+    // of when its queue opens again (issue 30). Only open queues are read,
+    // so closed ones never crowd them out of a batch.
+    let mut open = Vec::new();
+    for queue in crate::domain::codes::Queue::ALL {
+        if crate::ops::sla::calendar_of(conn, *queue, rules)?.is_open_at(now) {
+            open.push(queue.as_str());
+        }
+    }
+    let late: Vec<String> = tickets::table
         .filter(tickets::status.eq_any(counted))
         .filter(tickets::due_at.lt(now))
         .filter(tickets::breach_notified_at.is_null())
-        .select((tickets::id, tickets::queue))
+        .filter(tickets::queue.eq_any(open))
+        .order(tickets::due_at.asc())
+        .select(tickets::id)
         .limit(100)
         .load(conn)?;
     if late.is_empty() {
         return Ok(0);
     }
-    // Nobody is told in closed time: a ticket late on Friday night is
-    // told of when its queue opens again (issue 30).
-    let mut open = std::collections::HashMap::new();
-    for (_, queue) in &late {
-        if !open.contains_key(queue) {
-            let cal = crate::ops::sla::calendar_of(conn, *queue, rules)?;
-            open.insert(*queue, cal.is_open_at(now));
-        }
-    }
-    let late: Vec<String> = late.into_iter().filter(|(_, q)| open[q]).map(|(id, _)| id).collect();
     let supervisors = crate::db::users::supervisors(conn)?;
     let mut told = 0;
     for id in &late {

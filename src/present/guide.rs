@@ -20,7 +20,7 @@ impl Guide {
     /// While the request waits on the customer to try the steps; `None`
     /// otherwise (a person has it, or nothing is left to try).
     pub fn of(lang: Lang, kind: CaseKind, status: Status, tried: &[CheckTried]) -> Option<Guide> {
-        if Path::of(kind, status) != Path::SelfService {
+        if Path::of_ticket(kind, status, tried) != Path::SelfService {
             return None;
         }
         let steps: Vec<String> = kind.steps_left(tried).iter().map(|s| lang.t(&s.label_key())).collect();

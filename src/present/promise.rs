@@ -36,15 +36,36 @@ pub fn holidays(cal: &Calendar, from: NaiveDateTime, due: NaiveDateTime) -> Vec<
 
 /// "by Thu 8 Oct, 17:00 (Beijing time), after the 国庆节 holiday".
 pub fn by(lang: Lang, cal: &Calendar, from: NaiveDateTime, due: NaiveDateTime) -> String {
-    let names = holidays(cal, from, due);
+    let names: Vec<String> = holidays(cal, from, due).iter().map(|n| holiday_in(lang, n)).collect();
     let mut said = lang.t_with("promise-by", "when", when(lang, due));
     if !names.is_empty() {
-        said.push_str(&lang.t_with("promise-after-holiday", "holiday", names.join("、")));
+        let and = if lang == Lang::ZhCn { "、" } else { " and " };
+        said.push_str(&lang.t_with("promise-after-holiday", "holiday", names.join(and)));
     }
+    // A day whose year's notice is not out yet (a December day waits for
+    // the next year's, which may move it).
     if cal.is_provisional(china::day(due)) {
         said.push_str(&lang.t("promise-provisional"));
     }
     said
+}
+
+/// A holiday's name as the reader's language says it: the built-in ones
+/// have English names; a feed's own names stay as written.
+fn holiday_in(lang: Lang, name: &str) -> String {
+    const ENGLISH: [(&str, &str); 7] = [
+        ("元旦", "New Year"),
+        ("春节", "Spring Festival"),
+        ("清明节", "Qingming Festival"),
+        ("劳动节", "Labour Day"),
+        ("端午节", "Dragon Boat Festival"),
+        ("中秋节", "Mid-Autumn Festival"),
+        ("国庆节", "National Day"),
+    ];
+    match lang {
+        Lang::En => ENGLISH.iter().find(|(zh, _)| *zh == name).map_or(name, |(_, en)| *en).to_string(),
+        Lang::ZhCn => name.to_string(),
+    }
 }
 
 /// A target as a span: "24 hours", or "24 working hours" on a calendar
@@ -71,7 +92,7 @@ mod tests {
         let cal = Calendar::cn_workdays();
         let (from, due) = (cn("2026-09-30 17:00"), cn("2026-10-08 17:00"));
         let en = by(Lang::En, &cal, from, due);
-        assert_eq!(en, "by Thu 8 Oct, 17:00 (Beijing time), after the 国庆节 holiday");
+        assert_eq!(en, "by Thu 8 Oct, 17:00 (Beijing time), after the National Day holiday");
         let zh = by(Lang::ZhCn, &cal, from, due);
         assert_eq!(zh, "北京时间 10月8日（周四）17:00 前，国庆节假期之后");
         assert!(by(Lang::En, &cal, cn("2026-12-07 10:00"), cn("2026-12-08 10:00")).starts_with("by Tue 8 Dec"));

@@ -80,7 +80,7 @@ fn guide(lang: Lang, ticket: &Ticket) -> Option<Guide> {
 /// The status as the customer reads it: a request waiting for them to try
 /// the steps says so, not "waiting for your answer" with nothing asked.
 fn status_words(lang: Lang, ticket: &Ticket) -> String {
-    match next_steps::Path::of(ticket.case_kind, ticket.status) {
+    match next_steps::Path::of_ticket(ticket.case_kind, ticket.status, &ticket.checks_tried) {
         next_steps::Path::SelfService => lang.t("status-self_service"),
         _ => ticket.status.label(lang),
     }
@@ -110,7 +110,7 @@ impl NextView {
         now: chrono::NaiveDateTime,
     ) -> NextView {
         use next_steps::Path;
-        let path = Path::of(t.case_kind, t.status);
+        let path = Path::of_ticket(t.case_kind, t.status, &t.checks_tried);
         let within = |hours: i64| span_words(lang, hours);
         // The priority's first-response target, from the rules in force, in
         // the queue's working time.
@@ -121,7 +121,8 @@ impl NextView {
         // the holiday in the way (issue 30).
         let promise = || match (t.first_response_at, t.paused_at) {
             (_, Some(_)) => None,
-            (None, None) if !cal.is_always_open() => {
+            // Overdue: no date in the past is promised (the review line).
+            (None, None) if !cal.is_always_open() && t.due_at > now => {
                 Some(lang.t_with("next-review-first-by", "by", crate::present::promise::by(lang, cal, now, t.due_at)))
             }
             (None, None) => Some(lang.t_args(
@@ -159,7 +160,7 @@ impl NextView {
         }
         // The sweep's own rule and timeout (PAYDESK_SELF_SERVICE_TIMEOUT_HOURS).
         let timeout = chrono::Duration::hours(state.config.self_service_timeout_hours);
-        let auto_close = next_steps::closes_by_itself_at(t.case_kind, t.status, t.paused_at, timeout)
+        let auto_close = next_steps::closes_by_itself_at(t.case_kind, t.status, &t.checks_tried, t.paused_at, timeout)
             .map(|at| at.max(now))
             .map(|at| {
                 lang.t_args(
@@ -422,12 +423,15 @@ async fn tracking_page(
     let asked = next_steps::open_question(ticket.status, &kinds).map(|i| event_view(lang, events[i].clone()));
     // The platform's answer is what the customer waited for: it leads the
     // page while the request stays resolved by it.
+    // (Not once an agent or the customer wrote after it.)
     let platform_answer = events
         .iter()
-        .rev()
-        .find(|e| e.kind == EventKind::PlatformAnswer)
+        .rposition(|e| e.kind == EventKind::PlatformAnswer)
+        .filter(|i| {
+            !events[i + 1..].iter().any(|e| matches!(e.kind, EventKind::PublicReply | EventKind::CustomerMessage))
+        })
         .filter(|_| !ticket.status.is_open())
-        .map(|e| event_view(lang, e.clone()));
+        .map(|i| event_view(lang, events[i].clone()));
     Ok(TrackingPage {
         platform_answer,
         complaint,

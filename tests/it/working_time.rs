@@ -21,9 +21,9 @@ fn feed(closed: &[NaiveDate], open: &[NaiveDate], titles: bool) -> String {
     let mut ics = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//paydesk tests//EN\r\n");
     for (i, (day, is_open)) in closed.iter().map(|d| (d, false)).chain(open.iter().map(|d| (d, true))).enumerate() {
         let (summary, categories) = match (titles, is_open) {
-            (true, false) => ("测试假期", None),
-            (true, true) => ("上班(补测试假期)", None),
-            (false, false) => ("Test holiday", Some("节假日")),
+            (true, false) => ("测试节假期", None),
+            (true, true) => ("上班(补测试节)", None),
+            (false, false) => ("Test Day", Some("节假日")),
             (false, true) => ("Test make-up day", Some("调休")),
         };
         ics.push_str(&format!(
@@ -103,7 +103,7 @@ async fn a_make_up_saturday_counts_and_the_promise_is_the_due_time() {
     ] {
         let page = app.get_lang(&tracking, lang).await.text().await.unwrap();
         assert!(page.contains(&when), "{lang}: the promise is the due time ({when})");
-        let holiday = if lang == "en" { "after the Test holiday holiday" } else { "Test holiday假期之后" };
+        let holiday = if lang == "en" { "after the Test Day holiday" } else { "Test Day假期之后" };
         assert!(page.contains(holiday), "{lang}: the holiday in the way");
     }
 }
@@ -172,5 +172,5 @@ async fn nobody_is_told_of_a_breach_in_closed_time() {
     }
     assert!(told(), "open: the breach is told");
     let page = admin.text("/admin/calendars").await;
-    assert!(page.contains("Test holiday") && page.contains("cn-workdays"), "the imported day is listed");
+    assert!(page.contains("Test Day") && page.contains("cn-workdays"), "the imported day is listed");
 }

@@ -208,7 +208,7 @@ pub async fn import(
     let form = crate::web::multipart::read(&req, payload, MAX, MAX).await?;
     csrf.check(&form.text(crate::auth::csrf::FIELD))?;
     let name = form.text("calendar").trim().to_string();
-    if name.is_empty() || name.len() > 40 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+    if !crate::domain::calendar::valid_name(&name) {
         let problem = p.lang.t("cal-name-rule");
         return page(p, me, csrf, &state, None, Some(problem)).await;
     }

@@ -115,12 +115,10 @@ impl EscalationsPage {
     }
 
     /// Whether the language radio for `code` is chosen: as typed after a
-    /// refusal, else Chinese (most platforms answer in Chinese).
+    /// refusal; none at first (the server then reads it from the text:
+    /// any Chinese character, Chinese).
     fn answer_lang_is(&self, id: &str, code: &str) -> bool {
-        match self.draft.as_ref().filter(|d| d.escalation_id == id) {
-            Some(d) if !d.text_lang.is_empty() => d.text_lang == code,
-            _ => code == Lang::ZhCn.code(),
-        }
+        self.draft.as_ref().filter(|d| d.escalation_id == id).is_some_and(|d| d.text_lang == code)
     }
 
     fn answer_reference(&self, id: &str) -> &str {

@@ -60,6 +60,9 @@ pub struct QueueQuery {
     /// someone else, or refused), named, and their ids, ticked again.
     pub which: Option<String>,
     pub tick: Option<String>,
+    /// `1`: a tab the agent clicked while searching — its own hits, not a
+    /// search through every ticket.
+    pub tab: Option<String>,
 }
 
 fn some(v: &Option<String>) -> Option<&str> {
@@ -106,6 +109,8 @@ impl QueueQuery {
     /// This query string without the cursor, with another view or cursor.
     fn link(&self, view: Option<View>, after: Option<&str>) -> String {
         let mut pairs: Vec<(&str, String)> = Vec::new();
+        // A tab's own link, while searching, shows that tab's hits.
+        let tab = if view.is_some() && some(&self.q).is_some() { Some("1".to_string()) } else { self.tab.clone() };
         let view = view.map(|v| v.as_str().to_string()).or_else(|| self.view.clone());
         for (k, v) in [
             ("view", &view),
@@ -119,6 +124,7 @@ impl QueueQuery {
             ("complaint", &self.complaint),
             ("q", &self.q),
             ("sort", &self.sort),
+            ("tab", &tab),
         ] {
             if let Some(v) = some(v) {
                 pairs.push((k, v.to_string()));
@@ -318,11 +324,13 @@ pub async fn show(
     // A reference, account or order number looks through every ticket the
     // agent may see, whatever the tab (issue 29, 7); any search counts its
     // hits per tab.
+    // A tab the agent clicked (its link names it) shows that tab's hits.
     let searching = filter.search.is_some();
-    let everywhere = filter.search.as_deref().is_some_and(crate::domain::reference::names_a_ticket);
+    let everywhere =
+        some(&query.tab).is_none() && filter.search.as_deref().is_some_and(crate::domain::reference::names_a_ticket);
     let shown_view = if everywhere { View::All } else { view };
     let (me_id, queues) = (me.id.clone(), me.queues.clone());
-    let (rows, talks, counts, staff) = state
+    let (rows, talks, counts, staff, found) = state
         .db(move |c| {
             let viewer = Viewer { id: &me_id, queues: &queues };
             let rows = queue::sorted_page(c, &viewer, shown_view, &filter, sort, after.as_ref(), PAGE_SIZE, now())?;
@@ -333,7 +341,8 @@ pub async fn show(
             } else {
                 queue::counts(c, &viewer)?
             };
-            Ok((rows, talks, counts, users::active(c)?))
+            let found = if everywhere { queue::count(c, &viewer, View::All, &filter, now())? } else { 0 };
+            Ok((rows, talks, counts, users::active(c)?, found))
         })
         .await?;
     let now = now();
@@ -347,7 +356,7 @@ pub async fn show(
         .collect();
     let everywhere = everywhere.then(|| {
         let search = some(&query.q).unwrap_or_default();
-        lang.t_args("agent-search-everywhere", &[("search", search.to_string()), ("count", rows.len().to_string())])
+        lang.t_args("agent-search-everywhere", &[("search", search.to_string()), ("count", found.to_string())])
     });
     let q = &query;
     let sla_states = [SlaState::Ok, SlaState::DueSoon, SlaState::Breached];

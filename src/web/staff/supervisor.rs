@@ -74,6 +74,9 @@ pub const ACTIONS: &[&str] = &[
     "incident_update",
     "incident_resolve",
     "rating_follow_up",
+    "calendar_import",
+    "calendar_queue",
+    "calendar_day",
 ];
 
 pub async fn audit(

@@ -87,6 +87,12 @@ pub fn audit_value(lang: Lang, action: &str, value: &str) -> String {
     if action.starts_with("escalation_") {
         return escalation_words(lang, value);
     }
+    if let Some((closed, open)) = value.split_once('/').filter(|_| action == "calendar_import") {
+        return lang.t_args("audit-calendar-import", &[("closed", closed.to_string()), ("open", open.to_string())]);
+    }
+    if let Some((day, kind)) = value.split_once(' ').filter(|_| action == "calendar_day") {
+        return format!("{day} {}", lang.t(&format!("cal-{kind}")));
+    }
     code_words(lang, value)
 }
 

@@ -138,3 +138,7 @@ esc-done-sent_back = Sent back to the agents with your reason.
 esc-done-answered = Answer recorded; the customers are told.
 audit-sent-to = sent to
 sv-fact-set-by = set by { $name }
+sv-action-calendar_import = Imported a holiday feed
+sv-action-calendar_queue = Set a queue's calendar
+sv-action-calendar_day = Set a calendar's day
+audit-calendar-import = { $closed } closed days, { $open } make-up working days

@@ -137,3 +137,7 @@ esc-done-sent_back = 已附上您的理由退回给客服。
 esc-done-answered = 答复已记录，并已告知客户。
 audit-sent-to = 已发送至
 sv-fact-set-by = 由 { $name } 设定
+sv-action-calendar_import = 导入了节假日日历
+sv-action-calendar_queue = 设置了队列的日历
+sv-action-calendar_day = 设置了日历中的一天
+audit-calendar-import = { $closed } 个休息日，{ $open } 个调休上班日
