@@ -210,6 +210,7 @@ impl Application {
                 .route("/favicon.ico", web::get().to(crate::web::assets::favicon_ico))
                 .route("/static/form.js", web::get().to(form_script))
                 .route("/static/copy.js", web::get().to(copy_script))
+                .route("/static/reply.js", web::get().to(reply_script))
                 .configure(routes::routes)
                 .default_service(web::to(crate::web::fallback))
         })
@@ -307,4 +308,12 @@ async fn copy_script() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=300"))
         .body(include_str!("../static/copy.js"))
+}
+
+/// The ticket page's canned replies at the cursor (progressive enhancement).
+async fn reply_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .body(include_str!("../static/reply.js"))
 }

@@ -152,8 +152,14 @@ pub async fn fallback(req: actix_web::HttpRequest) -> Result<HttpResponse, AppEr
     let paths = PATHS.get_or_init(|| {
         let mut paths: Vec<_> =
             endpoints().into_iter().map(|e| (actix_web::dev::ResourceDef::new(e.path), e.method)).collect();
-        for asset in ["/static/style.css", "/static/favicon.svg", "/favicon.ico", "/static/form.js", "/static/copy.js"]
-        {
+        for asset in [
+            "/static/style.css",
+            "/static/favicon.svg",
+            "/favicon.ico",
+            "/static/form.js",
+            "/static/copy.js",
+            "/static/reply.js",
+        ] {
             paths.push((actix_web::dev::ResourceDef::new(asset), Method::GET));
         }
         paths
