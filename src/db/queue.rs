@@ -3,15 +3,18 @@
 //! what page 1 costs. Every view and filter is served by an index
 //! (migration 2).
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{ticket_events, tickets, users};
 use super::DbConn;
+use crate::domain::calendar::Calendar;
 use crate::domain::codes::{CaseKind, EventAuthor, EventKind, FailingStep, Platform, Priority, Queue, Status, Symptom};
 use crate::domain::completeness::{self, Fact, Holds};
 use crate::domain::reference::normalize_reference;
-use crate::domain::sla::SlaState;
+use crate::domain::sla::{self, SlaState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum View {
@@ -119,6 +122,9 @@ pub struct RowData {
     pub amount_cents: Option<i64>,
     pub description: String,
     pub complaint_at: Option<NaiveDateTime>,
+    /// Since when the clock is paused (waiting on the customer, or on a
+    /// refund at the provider).
+    pub paused_at: Option<NaiveDateTime>,
 }
 
 impl Holds for RowData {
@@ -194,17 +200,19 @@ fn apply_filter<'a>(mut q: Boxed<'a>, f: &Filter, now: NaiveDateTime) -> Boxed<'
         Some(Some(id)) => q = q.filter(tickets::assignee_id.eq(id.clone())),
         None => {}
     }
-    // A ticket waiting on the customer has its clock paused: never late.
-    let paused = Status::PendingCustomer.as_str();
+    // A ticket whose clock is paused (waiting on the customer, or on a
+    // refund at the provider) is never late.
     match f.sla {
-        Some(SlaState::Breached) => q = q.filter(tickets::due_at.lt(now)).filter(tickets::status.ne(paused)),
+        Some(SlaState::Breached) => q = q.filter(tickets::due_at.lt(now)).filter(tickets::paused_at.is_null()),
         Some(SlaState::DueSoon) => {
             q = q
                 .filter(tickets::due_at.ge(now))
                 .filter(tickets::due_at.lt(now + SlaState::SOON))
-                .filter(tickets::status.ne(paused))
+                .filter(tickets::paused_at.is_null())
         }
-        Some(SlaState::Ok) => q = q.filter(tickets::due_at.ge(now + SlaState::SOON)),
+        Some(SlaState::Ok) => {
+            q = q.filter(tickets::due_at.ge(now + SlaState::SOON).or(tickets::paused_at.is_not_null()))
+        }
         None => {}
     }
     if f.complaint {
@@ -264,10 +272,15 @@ pub enum Sort {
     Oldest,
     /// Changed most recently first.
     Updated,
+    /// The least working time left first, each ticket counted in its
+    /// queue's calendar (a ticket in a queue that closes for the weekend
+    /// may have less left than one due sooner in a 24×7 queue); paused
+    /// clocks last.
+    Left,
 }
 
 impl Sort {
-    pub const ALL: [Sort; 4] = [Sort::Due, Sort::Priority, Sort::Oldest, Sort::Updated];
+    pub const ALL: [Sort; 5] = [Sort::Due, Sort::Left, Sort::Priority, Sort::Oldest, Sort::Updated];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -275,6 +288,7 @@ impl Sort {
             Sort::Priority => "priority",
             Sort::Oldest => "oldest",
             Sort::Updated => "updated",
+            Sort::Left => "left",
         }
     }
 
@@ -290,7 +304,9 @@ const URGENT_FIRST: [Priority; 4] = [Priority::Urgent, Priority::High, Priority:
 /// for the `Priority` sort, its sort time, its id).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SortCursor {
-    /// Index in `URGENT_FIRST` (0 for the other sorts).
+    /// Index in `URGENT_FIRST` for the `Priority` sort; for `Left`, the
+    /// row's queue and whether its clock is paused (`2 × queue + paused`);
+    /// 0 for the other sorts.
     pub group: usize,
     pub at: NaiveDateTime,
     pub id: String,
@@ -304,6 +320,10 @@ impl SortCursor {
             Sort::Priority => (URGENT_FIRST.iter().position(|p| *p == row.priority).unwrap_or(0), row.due_at),
             Sort::Oldest => (0, row.created_at),
             Sort::Updated => (0, row.updated_at),
+            Sort::Left => {
+                let queue = Queue::ALL.iter().position(|q| *q == row.queue).unwrap_or(0);
+                (2 * queue + usize::from(row.paused_at.is_some()), row.due_at)
+            }
         };
         SortCursor { group, at, id: row.id.clone() }
     }
@@ -314,7 +334,7 @@ impl SortCursor {
 
     pub fn decode(s: &str) -> Option<SortCursor> {
         let (group, rest) = s.split_once('.')?;
-        let group: usize = group.parse().ok().filter(|g| *g < URGENT_FIRST.len())?;
+        let group: usize = group.parse().ok().filter(|g| *g < URGENT_FIRST.len().max(2 * Queue::ALL.len()))?;
         let c = Cursor::decode(rest)?;
         Some(SortCursor { group, at: c.due_at, id: c.id })
     }
@@ -331,12 +351,14 @@ pub fn sorted_page(
     view: View,
     filter: &Filter,
     sort: Sort,
+    calendars: &BTreeMap<Queue, Calendar>,
     after: Option<&SortCursor>,
     limit: i64,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<RowData>> {
     let base = || apply_filter(view_query(viewer, view), filter, now);
     let ids: Vec<String> = match sort {
+        Sort::Left => by_working_time_left(conn, &base, calendars, after, limit, now)?,
         Sort::Due => {
             let after = after.map(|c| Cursor { due_at: c.at, id: c.id.clone() });
             return page(conn, viewer, view, filter, after.as_ref(), limit, now);
@@ -381,6 +403,68 @@ pub fn sorted_page(
         }
     };
     rows(conn, &ids)
+}
+
+/// The `Left` order: running clocks by working time left, then paused
+/// ones by due time. The running ones are read a calendar at a time, by
+/// due time (within one calendar the same order, served by the due-time
+/// index), and merged; a page starts after the cursor's working time left
+/// (`domain::sla::due_times_with` turns it into due times in each
+/// calendar), ties going by due time and id.
+fn by_working_time_left<'a>(
+    conn: &mut DbConn,
+    base: &dyn Fn() -> Boxed<'a>,
+    calendars: &BTreeMap<Queue, Calendar>,
+    after: Option<&SortCursor>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    let always = Calendar::always();
+    let calendar_of = |q: Queue| calendars.get(&q).unwrap_or(&always);
+    let after_paused = after.is_some_and(|c| c.group % 2 == 1);
+    let mut ids = Vec::new();
+    if !after_paused {
+        let mut groups: BTreeMap<&str, (Vec<&'static str>, &Calendar)> = BTreeMap::new();
+        for q in Queue::ALL {
+            let cal = calendar_of(*q);
+            groups.entry(cal.name.as_str()).or_insert((Vec::new(), cal)).0.push(q.as_str());
+        }
+        let from = after.map(|c| {
+            let queue = Queue::ALL.get(c.group / 2).copied().unwrap_or(Queue::General);
+            (sla::working_left(calendar_of(queue), c.at, None, now), c)
+        });
+        let mut found: Vec<(chrono::Duration, NaiveDateTime, String)> = Vec::new();
+        for (queues, cal) in groups.into_values() {
+            let mut q = base().filter(tickets::paused_at.is_null()).filter(tickets::queue.eq_any(queues));
+            if let Some((left, c)) = &from {
+                let (first, last) = sla::due_times_with(cal, *left, now);
+                q = q.filter(
+                    tickets::due_at.gt(last).or(tickets::due_at
+                        .ge(first)
+                        .and(tickets::due_at.gt(c.at).or(tickets::due_at.eq(c.at).and(tickets::id.gt(c.id.clone()))))),
+                );
+            }
+            let rows: Vec<(String, NaiveDateTime)> = q
+                .select((tickets::id, tickets::due_at))
+                .order((tickets::due_at.asc(), tickets::id.asc()))
+                .limit(limit)
+                .load(conn)?;
+            found.extend(rows.into_iter().map(|(id, due)| (sla::working_left(cal, due, None, now), due, id)));
+        }
+        found.sort();
+        ids.extend(found.into_iter().take(limit as usize).map(|(_, _, id)| id));
+    }
+    let left = limit - ids.len() as i64;
+    if left > 0 {
+        let mut q = base().filter(tickets::paused_at.is_not_null());
+        if let Some(c) = after.filter(|_| after_paused) {
+            q = q.filter(tickets::due_at.gt(c.at).or(tickets::due_at.eq(c.at).and(tickets::id.gt(c.id.clone()))));
+        }
+        let paused: Vec<String> =
+            q.select(tickets::id).order((tickets::due_at.asc(), tickets::id.asc())).limit(left).load(conn)?;
+        ids.extend(paused);
+    }
+    Ok(ids)
 }
 
 /// What the queue shows of a ticket's conversation.
@@ -526,6 +610,7 @@ pub fn rows(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<RowData>> {
             tickets::amount_cents,
             tickets::description,
             tickets::complaint_at,
+            tickets::paused_at,
         ))
         .load(conn)?;
     found.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
@@ -588,7 +673,7 @@ mod tests {
             id: uuid::Uuid::now_v7().to_string(),
         };
         assert_eq!(SortCursor::decode(&c.encode()), Some(c));
-        assert_eq!(SortCursor::decode("9.12~0191e3c2-7d2e-7a3c-9a1b-2b3c4d5e6f70"), None);
+        assert_eq!(SortCursor::decode("10.12~0191e3c2-7d2e-7a3c-9a1b-2b3c4d5e6f70"), None);
         assert_eq!(SortCursor::decode("12~0191e3c2-7d2e-7a3c-9a1b-2b3c4d5e6f70"), None);
         assert_eq!(Sort::parse("priority"), Some(Sort::Priority));
         assert_eq!(Sort::parse("random"), None);

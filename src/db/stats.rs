@@ -268,6 +268,20 @@ struct Buckets {
     b4: Option<i64>,
 }
 
+/// Open tickets of a queue whose running clock falls due from `from` to
+/// `until`: what will be late unless someone answers (a paused clock is
+/// not counted).
+pub fn due_between(conn: &mut DbConn, queue: Queue, from: NaiveDateTime, until: NaiveDateTime) -> QueryResult<i64> {
+    tickets::table
+        .filter(tickets::queue.eq(queue.as_str()))
+        .filter(tickets::status.eq_any(Status::OPEN))
+        .filter(tickets::paused_at.is_null())
+        .filter(tickets::due_at.ge(from))
+        .filter(tickets::due_at.lt(until))
+        .count()
+        .get_result(conn)
+}
+
 /// Open tickets by age now, per `AGE_BUCKETS`; one scan of the open
 /// tickets' (status, queue, created_at) index.
 pub fn backlog_by_age(conn: &mut DbConn, queue: Option<Queue>, now: NaiveDateTime) -> QueryResult<Vec<(String, i64)>> {
@@ -303,15 +317,15 @@ pub struct Workload {
 }
 
 /// Open tickets per active staff member, and how many are past due (a
-/// ticket waiting on the customer is paused, so never past due).
+/// ticket whose clock is paused — waiting on the customer, or on a refund
+/// — is never past due).
 pub fn workload(conn: &mut DbConn, queue: Option<Queue>, now: NaiveDateTime) -> QueryResult<Vec<Workload>> {
     let q = diesel::sql_query(format!(
         "SELECT u.name AS name, CAST(COUNT(t.id) AS BIGINT) AS open, \
-         CAST(SUM(CASE WHEN t.due_at < $1 AND t.status <> '{paused}' THEN 1 ELSE 0 END) AS BIGINT) AS breached \
+         CAST(SUM(CASE WHEN t.due_at < $1 AND t.paused_at IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS breached \
          FROM users u JOIN tickets t ON t.assignee_id = u.id \
          WHERE t.status IN ({open}) AND ($2 = '' OR t.queue = $2) \
          GROUP BY u.id, u.name ORDER BY open DESC, name",
-        paused = Status::PendingCustomer,
         open = open_statuses(),
     ))
     .bind::<Timestamp, _>(now)
@@ -400,7 +414,7 @@ pub fn headline(conn: &mut DbConn, queue: Option<Queue>, now: NaiveDateTime) -> 
     let open = in_queue(queue).filter(tickets::status.eq_any(Status::OPEN)).count().get_result(conn)?;
     let overdue = in_queue(queue)
         .filter(tickets::status.eq_any(Status::OPEN))
-        .filter(tickets::status.ne(Status::PendingCustomer.as_str()))
+        .filter(tickets::paused_at.is_null())
         .filter(tickets::due_at.lt(now))
         .count()
         .get_result(conn)?;

@@ -120,6 +120,17 @@ impl Calendar {
         self.hours.is_none() && self.weekdays == [true; 7] && self.days.values().all(|open| *open)
     }
 
+    /// One working day's worth of working time (09:00–18:00: nine hours;
+    /// around the clock: 24): what "the next working day" is, counted
+    /// from now, on the supervisors' planning view.
+    pub fn working_day(&self) -> Duration {
+        match self.hours {
+            Some((start, end)) if end > start => end - start,
+            Some((start, end)) => end - start + Duration::days(1),
+            None => Duration::days(1),
+        }
+    }
+
     /// Whether a China calendar day is a working day.
     pub fn is_working_day(&self, day: NaiveDate) -> bool {
         match self.days.get(&day) {

@@ -9,6 +9,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 
+use super::codes::{BillState, CheckState, RefundState};
 use super::completeness::Fact;
 
 /// How far the time a customer gave may be from the provider's: people
@@ -40,9 +41,48 @@ pub fn misfits(
     out
 }
 
+/// Whether a finding confirms the customer's money was taken and did not
+/// reach the bill: the provider says paid, the merchant's order system
+/// says not credited, and it fits what the customer stated. Such a case
+/// is a customer out of pocket, so its clock runs around the clock
+/// whatever its queue's calendar (issue 30).
+pub fn money_taken_confirmed(state: CheckState, bill: Option<BillState>, fits: bool) -> bool {
+    fits && state == CheckState::Paid && bill == Some(BillState::NotCredited)
+}
+
+/// Whether a refund is still on its way and within the time the provider
+/// allows: while it is, the ticket's resolution waits on the provider, not
+/// on the agent. A stuck refund (`abnormal`: it could not reach the card)
+/// needs the agent, so it does not wait.
+pub fn refund_under_way(state: RefundState, due: NaiveDateTime, now: NaiveDateTime) -> bool {
+    matches!(state, RefundState::Requested | RefundState::Processing) && now < due
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_fitting_paid_not_credited_finding_confirms_money_taken() {
+        let not_credited = Some(BillState::NotCredited);
+        assert!(money_taken_confirmed(CheckState::Paid, not_credited, true));
+        assert!(!money_taken_confirmed(CheckState::Paid, not_credited, false), "someone else's payment");
+        assert!(!money_taken_confirmed(CheckState::Paid, Some(BillState::Credited), true));
+        assert!(!money_taken_confirmed(CheckState::Paid, None, true), "no word from the order system");
+        assert!(!money_taken_confirmed(CheckState::Refunding, not_credited, true));
+    }
+
+    #[test]
+    fn a_refund_waits_on_the_provider_until_it_ends_is_stuck_or_is_late() {
+        let now = at("2026-11-20 12:00").unwrap();
+        let due = at("2026-11-27 12:00").unwrap();
+        assert!(refund_under_way(RefundState::Requested, due, now));
+        assert!(refund_under_way(RefundState::Processing, due, now));
+        assert!(!refund_under_way(RefundState::Processing, due, due), "past its due date");
+        assert!(!refund_under_way(RefundState::Abnormal, due, now), "stuck: the agent acts");
+        assert!(!refund_under_way(RefundState::Succeeded, due, now));
+        assert!(!refund_under_way(RefundState::Closed, due, now));
+    }
 
     fn at(s: &str) -> Option<NaiveDateTime> {
         Some(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap())

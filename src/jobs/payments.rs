@@ -150,7 +150,7 @@ impl Worker {
         let result = conn.transaction(|c| match &answer {
             Ok(a) => {
                 let next = (!a.state.is_final()).then(|| now + self.refund_every);
-                crate::ops::payments::refund_changed(c, &refund, a, next, now)
+                crate::ops::payments::refund_changed(c, &refund, a, next, &self.rules, now)
             }
             Err(e) => {
                 tracing::info!(refund = %refund.id, error = %e, "refund check will be tried again");

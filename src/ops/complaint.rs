@@ -59,7 +59,7 @@ pub fn ask(
         let status = if t.status == Status::Resolved { Status::Open } else { t.status };
         // The complaint's promise, in the queue's working time.
         let promise = chrono::Duration::hours(rules.complaint.first_response_hours);
-        let due = super::sla::calendar_of(conn, t.queue, rules)?.add(now, promise);
+        let due = super::sla::calendar_for(conn, &t.id, t.queue, rules)?.add(now, promise);
         diesel::update(tickets::table.find(&t.id))
             .set((
                 tickets::complaint_at.eq(Some(now)),

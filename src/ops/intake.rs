@@ -277,11 +277,12 @@ fn merge_chain(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
 pub(crate) fn after_reply(conn: &mut DbConn, t: &Ticket, rules: &Rules, now: NaiveDateTime) -> QueryResult<()> {
     let next = t.status.after_customer_reply(t.merged_into.is_some());
     let reopened = matches!(t.status, Status::Resolved | Status::Closed) && next != t.status;
-    let cal = super::sla::calendar_of(conn, t.queue, rules)?;
+    let cal = super::sla::calendar_for(conn, &t.id, t.queue, rules)?;
     let (due, paused) = if reopened {
         (cal.add(now, rules.first_response(t.priority)), None)
     } else {
-        super::sla::clock(&cal, t, t.due_at, next, now)
+        let waits = super::sla::waits_on_provider(conn, t, t.first_response_at.is_some(), now)?;
+        super::sla::clock(&cal, t, t.due_at, next, waits, now)
     };
     let breach_notified_at = if reopened { None } else { t.breach_notified_at };
     diesel::update(tickets::table.find(&t.id))

@@ -83,7 +83,9 @@ pub fn record_finding(
     note_check(conn, &t.id, &check, now)?;
     if misfits.is_empty() {
         if let Some(number) = refund_number {
-            store::track_refund(conn, &t.id, &check.provider, number, now + refund_due, now)?;
+            if store::track_refund(conn, &t.id, &check.provider, number, now + refund_due, now)? {
+                super::sla::wait_on_provider(conn, &t.id, now)?;
+            }
         }
     }
     let same = previous.is_some_and(|p| {
@@ -225,6 +227,7 @@ pub fn track_refund(
         if !store::track_refund(conn, &t.id, provider.name(), refund_number, due, now)? {
             return Ok(false);
         }
+        super::sla::wait_on_provider(conn, &t.id, now)?;
         let entry = NewEvent {
             kind: EventKind::RefundUpdate,
             author_kind: EventAuthor::Staff,
@@ -250,12 +253,14 @@ pub fn track_refund(
 
 /// Records what the provider said of a refund, inside the caller's
 /// transaction, and tells the customer when it arrived, closed or got
-/// stuck (each once: only when the state changes).
+/// stuck (each once: only when the state changes). A ticket whose clock
+/// waited on it runs again.
 pub fn refund_changed(
     conn: &mut DbConn,
     refund: &store::Refund,
     answer: &crate::payments::RefundAnswer,
     next: Option<NaiveDateTime>,
+    rules: &crate::routing::Rules,
     now: NaiveDateTime,
 ) -> diesel::QueryResult<()> {
     use crate::domain::codes::RefundState;
@@ -263,6 +268,7 @@ pub fn refund_changed(
     if answer.state == refund.state {
         return Ok(());
     }
+    super::sla::provider_done(conn, &refund.ticket_id, rules, now)?;
     let Some(t) = crate::db::backend::lock_ticket(conn, &refund.ticket_id)? else { return Ok(()) };
     let internal = NewEvent {
         is_public: false,

@@ -78,10 +78,11 @@ pub(crate) fn apply(
             .execute(conn)?;
         return Ok(());
     }
-    // The new target in the new queue's working time, keeping the working
-    // time it already waited paused (measured in the calendar it waited by).
+    // The new target in the new queue's working time (around the clock
+    // once the money is confirmed taken), keeping the working time it
+    // already waited paused (measured in the queue's calendar it waited by).
     let (was, now_on) =
-        (super::sla::calendar_of(conn, t.queue, rules)?, super::sla::calendar_of(conn, d.queue, rules)?);
+        (super::sla::calendar_of(conn, t.queue, rules)?, super::sla::calendar_for(conn, &t.id, d.queue, rules)?);
     let paused = super::sla::paused_so_far(&was, rules, t);
     let responded = t.first_response_at.is_some();
     let due = now_on.add(super::sla::due_unpaused(&now_on, rules, t.created_at, d.priority, responded), paused);

@@ -45,9 +45,10 @@ type Step = fn(&mut DbConn, &Limits, NaiveDateTime) -> Result<usize, AppError>;
 /// gives it back, so intake waits at most for one step, never for the
 /// whole sweep.
 pub fn run(writer: &DbPool, limits: &Limits, now: NaiveDateTime) -> Result<usize, String> {
-    let steps: [Step; 8] = [
+    let steps: [Step; 9] = [
         resolve_silent_self_service,
         escalate_old_deductions,
+        |c, limits, now| Ok(restart_clocks_past_their_refund(c, &limits.rules, now)?),
         |c, limits, now| Ok(notify_breaches(c, &limits.rules, now)?),
         |c, limits, now| Ok(crate::ops::incident::propose_for_spikes(c, &limits.spikes, now)?),
         // Sign-in failures already forgiven: their rows go (no ticket touched).
@@ -156,8 +157,31 @@ fn escalate_old_deductions(conn: &mut DbConn, limits: &Limits, now: NaiveDateTim
     Ok(escalated)
 }
 
+/// A ticket whose clock stopped for a refund runs again once the refund is
+/// past its due date (or stuck): the provider's time is up, the agent's
+/// begins. (A refund that ends restarts it at once: `ops::payments`.)
+fn restart_clocks_past_their_refund(
+    conn: &mut DbConn,
+    rules: &crate::routing::Rules,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    // Only tickets waiting on a refund are paused while active: few, and
+    // each is read by its key.
+    let paused: Vec<String> = tickets::table
+        .filter(tickets::status.eq_any(Status::ACTIVE))
+        .filter(tickets::paused_at.is_not_null())
+        .select(tickets::id)
+        .load(conn)?;
+    let mut restarted = 0;
+    for id in &paused {
+        restarted += usize::from(conn.transaction(|conn| crate::ops::sla::provider_done(conn, id, rules, now))?);
+    }
+    Ok(restarted)
+}
+
 /// Tells every active supervisor, once per ticket, that it is past due. A
-/// ticket waiting on the customer is paused, so it is not counted.
+/// ticket whose clock is paused (waiting on the customer, or on a refund at
+/// the provider) is not counted.
 fn notify_breaches(conn: &mut DbConn, rules: &crate::routing::Rules, now: NaiveDateTime) -> QueryResult<usize> {
     let counted = [Status::New, Status::Open, Status::PendingPlatform];
     // Nobody is told in closed time: a ticket late on Friday night is told
@@ -172,6 +196,7 @@ fn notify_breaches(conn: &mut DbConn, rules: &crate::routing::Rules, now: NaiveD
     let late: Vec<String> = tickets::table
         .filter(tickets::status.eq_any(counted))
         .filter(tickets::due_at.lt(now))
+        .filter(tickets::paused_at.is_null())
         .filter(tickets::breach_notified_at.is_null())
         .filter(tickets::queue.eq_any(open))
         .order(tickets::due_at.asc())
@@ -193,6 +218,7 @@ fn notify_breaches(conn: &mut DbConn, rules: &crate::routing::Rules, now: NaiveD
                     .find(id)
                     .filter(tickets::breach_notified_at.is_null())
                     .filter(tickets::status.eq_any(counted))
+                    .filter(tickets::paused_at.is_null())
                     .filter(tickets::due_at.lt(now)),
             )
             .set(tickets::breach_notified_at.eq(now))

@@ -128,8 +128,9 @@ pub fn set_status(
         if !t.status.can_be_set_by_staff(to) {
             return Err(AppError::Refused(Refusal::Status));
         }
-        let cal = sla::calendar_of(conn, t.queue, rules)?;
-        let (due, paused) = sla::clock(&cal, t, t.due_at, to, now);
+        let cal = sla::calendar_for(conn, &t.id, t.queue, rules)?;
+        let waits = sla::waits_on_provider(conn, t, t.first_response_at.is_some(), now)?;
+        let (due, paused) = sla::clock(&cal, t, t.due_at, to, waits, now);
         diesel::update(tickets::table.find(&t.id))
             .set((
                 tickets::status.eq(to.as_str()),
@@ -160,7 +161,7 @@ pub fn set_priority(
     conn.transaction(|conn| {
         let t = &current(conn, ticket_id, seen)?;
         // The new target, keeping any paused time already added.
-        let cal = sla::calendar_of(conn, t.queue, rules)?;
+        let cal = sla::calendar_for(conn, &t.id, t.queue, rules)?;
         let due = sla::due_again(&cal, rules, t, to, t.first_response_at.is_some());
         diesel::update(tickets::table.find(&t.id))
             .set((tickets::priority.eq(to.as_str()), tickets::due_at.eq(due), tickets::updated_at.eq(now)))
@@ -275,10 +276,12 @@ fn public_message(
         let first_response = t.first_response_at.unwrap_or(now);
         // The first answer meets the first-response target; the ticket is
         // then due for resolution (plus any time it already waited paused).
-        let cal = sla::calendar_of(conn, t.queue, rules)?;
+        let cal = sla::calendar_for(conn, &t.id, t.queue, rules)?;
         let base =
             if t.first_response_at.is_some() { t.due_at } else { sla::due_again(&cal, rules, t, t.priority, true) };
-        let (due, paused) = sla::clock(&cal, t, base, then, now);
+        // Answered while a refund is under way: resolving waits on the provider.
+        let waits = sla::waits_on_provider(conn, t, true, now)?;
+        let (due, paused) = sla::clock(&cal, t, base, then, waits, now);
         diesel::update(tickets::table.find(&t.id))
             .set((
                 tickets::status.eq(then.as_str()),
@@ -449,7 +452,7 @@ fn resolve_saying(
                 tickets::updated_at.eq(now),
             ))
             .execute(conn)?;
-        let cal = sla::calendar_of(conn, t.queue, rules)?;
+        let cal = sla::calendar_for(conn, &t.id, t.queue, rules)?;
         stats::resolved(conn, t, sla::resume(&cal, t.due_at, t.paused_at, now), now)?;
         let event_id = insert_event(conn, &t.id, by.event(kind, body), now)?;
         insert_event(conn, &t.id, by.event(EventKind::StatusChanged, Status::Resolved.as_str()), now)?;

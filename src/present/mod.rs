@@ -30,6 +30,35 @@ pub fn age(lang: crate::i18n::Lang, since: NaiveDateTime, now: NaiveDateTime) ->
     lang.t_with(key, "n", n)
 }
 
+/// The working time a ticket has left, for staff: "3 h 20 min of working
+/// time left" (on a calendar that closes) or "3 h 20 min left" (24×7);
+/// a paused clock says why; nothing when late (the "Overdue" badge says
+/// it).
+pub fn time_left(
+    lang: crate::i18n::Lang,
+    cal: &crate::domain::calendar::Calendar,
+    due: NaiveDateTime,
+    paused_at: Option<NaiveDateTime>,
+    status: crate::domain::codes::Status,
+    now: NaiveDateTime,
+) -> String {
+    use crate::domain::codes::Status;
+    if paused_at.is_some() {
+        return match status {
+            Status::PendingCustomer => lang.t("staff-left-paused-customer"),
+            _ => lang.t("staff-left-paused-provider"),
+        };
+    }
+    let left = crate::domain::sla::working_left(cal, due, None, now);
+    if left < chrono::Duration::zero() {
+        return String::new();
+    }
+    let minutes = left.num_minutes();
+    let span = lang.t_args("staff-left-span", &[("h", (minutes / 60).to_string()), ("m", (minutes % 60).to_string())]);
+    let key = if cal.is_always_open() { "staff-left-always" } else { "staff-left-working" };
+    lang.t_with(key, "time", span)
+}
+
 /// Cents → `¥128.50`.
 pub fn yuan(cents: i64) -> String {
     format!("¥{}", amount(cents))

@@ -122,7 +122,9 @@ pub async fn form(
 ) -> Result<HttpResponse, AppError> {
     let (t, rules) = (ticket.clone(), state.rules.clone());
     let (may, cal) = state
-        .db(move |c| Ok((crate::db::ratings::may_rate(c, &t)?, crate::ops::sla::calendar_of(c, t.queue, &rules)?)))
+        .db(move |c| {
+            Ok((crate::db::ratings::may_rate(c, &t)?, crate::ops::sla::calendar_for(c, &t.id, t.queue, &rules)?))
+        })
         .await?;
     let view = match (query.done.as_deref(), may) {
         (Some("reopened"), _) => "reopened",

@@ -48,8 +48,8 @@ pub async fn created(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let lang = page.lang;
-    let (rules, queue) = (state.rules.clone(), ticket.queue);
-    let cal = state.db(move |c| Ok(crate::ops::sla::calendar_of(c, queue, &rules)?)).await?;
+    let (rules, queue, id) = (state.rules.clone(), ticket.queue, ticket.id.clone());
+    let cal = state.db(move |c| Ok(crate::ops::sla::calendar_for(c, &id, queue, &rules)?)).await?;
     let next = NextView::build(lang, &ticket, &state, &cal, now());
     html(CreatedPage {
         guide: guide(lang, &ticket),
@@ -348,7 +348,7 @@ async fn tracking_page(
                 store::public_timeline(c, &ticket_id)?,
                 store::screenshot_list(c, &ticket_id)?,
                 crate::present::payment::PaymentView::load(c, &ticket_id)?,
-                crate::ops::sla::calendar_of(c, queue, &rules)?,
+                crate::ops::sla::calendar_for(c, &ticket_id, queue, &rules)?,
             ))
         })
         .await?;

@@ -505,6 +505,19 @@ impl Setup {
 #[tokio::test]
 async fn a_paid_payment_not_credited_to_the_bill_is_found_within_seconds() {
     let s = setup().await;
+    // The refunds queue on a calendar closed today and the next four days:
+    // a payment confirmed taken still runs around the clock (issue 30).
+    let admin = s.app.staff("admin").await;
+    let today = paydesk::domain::china::day(chrono::Utc::now().naive_utc());
+    for n in 0..5 {
+        let day = (today + chrono::Duration::days(n)).format("%Y-%m-%d").to_string();
+        let res = admin
+            .post("/admin/calendars/cn-workdays/days", &[("day", day.as_str()), ("kind", "closed"), ("note", "Test")])
+            .await;
+        assert_eq!(res.status().as_u16(), 303, "{day}");
+    }
+    let res = admin.post("/admin/calendars/queues", &[("q_refunds", "cn-workdays")]).await;
+    assert_eq!(res.status().as_u16(), 303);
     let (reference, tracking) = s.app.file_api(&money_taken(PAID_ID)).await;
     let t = s.checked(&reference).await;
     let c = &t["payment_check"];
@@ -533,6 +546,19 @@ async fn a_paid_payment_not_credited_to_the_bill_is_found_within_seconds() {
     );
     assert_eq!(t["escalation"]["target"], "provider");
     assert_eq!(t["escalation"]["status"], "pending_review");
+    let due: chrono::NaiveDateTime = {
+        use diesel::prelude::*;
+        use paydesk::db::schema::tickets;
+        tickets::table
+            .filter(tickets::reference.eq(&reference))
+            .select(tickets::due_at)
+            .first(&mut s.app.conn())
+            .unwrap()
+    };
+    assert!(
+        due < chrono::Utc::now().naive_utc() + chrono::Duration::days(1),
+        "money confirmed taken: due within hours ({due}), not after the queue's closed days"
+    );
     let customer = s.app.get_lang(&tracking, "en").await.text().await.unwrap();
     assert!(!customer.contains("SUCCESS"));
     assert!(
@@ -743,10 +769,33 @@ async fn a_refund_is_followed_until_it_arrives_and_a_stuck_one_is_explained() {
     assert_eq!(t["refunds"][0]["amount"], "50.00");
     let page = s.app.get_lang(&tracking, "en").await.text().await.unwrap();
     assert!(page.contains("id=\"refunds\"") && page.contains("Under way"), "{page}");
+    // Answered while the refund is under way: the resolution clock waits
+    // on the provider, not on the agent (issue 30).
+    let clock = || -> (chrono::NaiveDateTime, Option<chrono::NaiveDateTime>) {
+        use diesel::prelude::*;
+        use paydesk::db::schema::tickets;
+        tickets::table
+            .filter(tickets::reference.eq(&reference))
+            .select((tickets::due_at, tickets::paused_at))
+            .first(&mut s.app.conn())
+            .unwrap()
+    };
+    let agent = s.app.staff("agent").await;
+    let reply = [("body", "退款已在处理中，请留意到账。"), ("then", "open")];
+    let res = agent.post(&format!("/agent/tickets/{reference}/reply"), &reply).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let (due, paused) = clock();
+    assert!(paused.is_some(), "the clock stops while the refund is under way");
+    let page = agent.text(&format!("/agent/tickets/{reference}")).await;
+    assert!(page.contains("Clock paused: a refund is under way at the provider"), "the agent sees why");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     // It arrives: the customer is told once, and it is no longer asked about.
     s.wechat.refunds.lock().unwrap().insert("RF-3".into(), "SUCCESS");
     let page = told(&s, &tracking, "The refund of ¥50.00 from WeChat Pay has arrived").await;
     assert_eq!(page.matches("has arrived").count(), 1);
+    let (due_after, paused_after) = clock();
+    assert!(paused_after.is_none(), "the clock runs again once the provider is done");
+    assert!(due_after >= due + chrono::Duration::seconds(1), "the time waited on the provider is added back");
     let t = s.ticket(&reference).await;
     assert_eq!(t["refunds"][0]["state"], "succeeded");
     assert!(t["refunds"][0]["finished_at"].is_string());

@@ -143,6 +143,9 @@ pub fn start_server_with_metrics(
     // Due times in wall time, whatever day the suite runs on; working time
     // has its own tests (working_time.rs), which choose their calendars.
     config.calendar = Some("24x7".into());
+    // SMS go at once whatever the hour the suite runs at; quiet hours have
+    // their own test (sms.rs), which sets them.
+    config.sms.sms_quiet_hours = "off".into();
     adjust(&mut config);
     let app = Application::build(config).expect("server starts");
     let base = format!("http://127.0.0.1:{}", app.port());

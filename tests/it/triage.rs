@@ -344,9 +344,14 @@ async fn each_order_pages_through_every_ticket_once() {
     let now = chrono::Utc::now().naive_utc();
     let viewer = Viewer { id: "nobody", queues: &[] };
     let mut conn = app.conn();
+    // Working time left counted on the real calendar where the tickets are.
+    let calendars: std::collections::BTreeMap<_, _> = paydesk::domain::codes::Queue::ALL
+        .iter()
+        .map(|q| (*q, paydesk::domain::calendar::Calendar::cn_workdays()))
+        .collect();
     for sort in Sort::ALL {
         let whole: Vec<String> =
-            sorted_page(&mut conn, &viewer, View::AllOpen, &Filter::default(), sort, None, 50, now)
+            sorted_page(&mut conn, &viewer, View::AllOpen, &Filter::default(), sort, &calendars, None, 50, now)
                 .unwrap()
                 .into_iter()
                 .map(|r| r.reference)
@@ -356,8 +361,18 @@ async fn each_order_pages_through_every_ticket_once() {
         let mut paged = Vec::new();
         let mut after: Option<SortCursor> = None;
         loop {
-            let page = sorted_page(&mut conn, &viewer, View::AllOpen, &Filter::default(), sort, after.as_ref(), 2, now)
-                .unwrap();
+            let page = sorted_page(
+                &mut conn,
+                &viewer,
+                View::AllOpen,
+                &Filter::default(),
+                sort,
+                &calendars,
+                after.as_ref(),
+                2,
+                now,
+            )
+            .unwrap();
             let Some(last) = page.last() else { break };
             after = Some(SortCursor::decode(&SortCursor::after(sort, last).encode()).unwrap());
             paged.extend(page.iter().map(|r| r.reference.clone()));

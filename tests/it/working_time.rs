@@ -174,3 +174,69 @@ async fn nobody_is_told_of_a_breach_in_closed_time() {
     let page = admin.text("/admin/calendars").await;
     assert!(page.contains("Test Day") && page.contains("cn-workdays"), "the imported day is listed");
 }
+
+/// The queue says how much working time each ticket has left, counted in
+/// its queue's calendar, and sorts by it: a ticket in a queue closed for
+/// days may have less left than one due sooner in a 24×7 queue. The
+/// dashboard counts, per queue, what falls due within the next working
+/// day. Both languages.
+#[tokio::test]
+async fn the_queue_shows_and_sorts_by_working_time_left_and_the_dashboard_plans_the_next_working_day() {
+    let (app, admin) = working_app().await;
+    // General (cn-workdays) closed today and the next four days; Payments
+    // around the clock.
+    import(&admin, &feed(&days(today(), today() + chrono::Duration::days(4)), &[], false)).await;
+    let res = admin.post("/admin/calendars/queues", &[("q_payments", "24x7")]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    // A: General, filed in closed time: all its 24 working hours left.
+    let (a, _) = app.file_api(&complete_fields()).await;
+    // B: Payments, due in 30 hours of wall time (a minute more, so the
+    // page still reads 30 h however long it takes to draw).
+    let (b, _) = app.file_api(&complete_fields()).await;
+    let b_due = chrono::Utc::now().naive_utc() + chrono::Duration::hours(30) + chrono::Duration::minutes(1);
+    diesel::update(tickets::table.filter(tickets::reference.eq(&b)))
+        .set((tickets::queue.eq("payments"), tickets::due_at.eq(b_due)))
+        .execute(&mut app.conn())
+        .unwrap();
+    // C: General, due three working hours into the first open day.
+    let mut open_day = today() + chrono::Duration::days(5);
+    while matches!(open_day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+        open_day = open_day.succ_opt().unwrap();
+    }
+    let (c, _) = app.file_api(&complete_fields()).await;
+    diesel::update(tickets::table.filter(tickets::reference.eq(&c)))
+        .set(tickets::due_at.eq(cn(open_day, 12, 0)))
+        .execute(&mut app.conn())
+        .unwrap();
+
+    let boss = app.staff("supervisor").await;
+    let order = |page: &str| -> Vec<usize> {
+        [&c, &a, &b].iter().map(|r| page.find(&format!(">{r}<")).unwrap_or_else(|| panic!("{r} listed"))).collect()
+    };
+    // By due time, B (tomorrow) comes before A (after the closed days).
+    let by_due = boss.text("/agent?view=open&sort=due").await;
+    let at = order(&by_due);
+    assert!(at[2] < at[1], "by due time: B before A");
+    // By working time left: C (3 h), A (24 h), then B (30 h).
+    let by_left = boss.text("/agent?view=open&sort=left").await;
+    let at = order(&by_left);
+    assert!(at[0] < at[1] && at[1] < at[2], "by working time left: C, A, B");
+    assert!(by_left.contains("24 h 0 min of working time left"), "A's time left, in working time");
+    assert!(by_left.contains("3 h 0 min of working time left"), "C's");
+    assert!(by_left.contains("30 h 0 min left"), "B's, around the clock");
+    assert!(by_left.contains("Least working time left first"), "the order is offered");
+    boss.text("/lang/zh-CN?next=/agent").await;
+    let zh = boss.text("/agent?view=open&sort=left").await;
+    assert!(zh.contains("剩余工作时间 24小时0分钟"), "in Chinese too");
+    let ticket = boss.text(&format!("/agent/tickets/{a}")).await;
+    assert!(ticket.contains("剩余工作时间 24小时0分钟"), "the ticket page says it too");
+    boss.text("/lang/en?next=/agent").await;
+
+    // The dashboard: General has one ticket (C) due within its next
+    // working day; Payments none (B is 30 h away, a working day is 24).
+    let dash = boss.text("/supervisor").await;
+    assert!(dash.contains("id=\"due-next\""), "the planning section");
+    let csv = boss.text("/supervisor/dashboard/due-next.csv").await;
+    assert!(csv.contains("General,1,"), "{csv}");
+    assert!(csv.contains("Payments,0,"), "{csv}");
+}

@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
 use super::export::{csv_bytes, csv_response};
@@ -104,6 +104,9 @@ struct Data {
     sla: Vec<SlaRow>,
     backlog: Vec<(String, i64)>,
     workload: Vec<stats::Workload>,
+    /// Per queue: how many fall due within its next working day, and when
+    /// that day's worth of working time ends.
+    due_next: Vec<(Queue, i64, NaiveDateTime)>,
     escalations: Vec<stats::EscalationRow>,
     answers: Vec<(String, i64, f64)>,
     incidents: Vec<Incident>,
@@ -114,6 +117,7 @@ struct Data {
 }
 
 async fn load(state: &AppState, r: Range) -> Result<Data, AppError> {
+    let rules = state.rules.clone();
     state
         .db(move |c| {
             let n = now();
@@ -125,6 +129,7 @@ async fn load(state: &AppState, r: Range) -> Result<Data, AppError> {
                 sla: stats::sla_by_queue(c, &r)?,
                 backlog: stats::backlog_by_age(c, q, n)?,
                 workload: stats::workload(c, q, n)?,
+                due_next: due_next(c, &rules, q, n)?,
                 escalations: stats::escalations_by_state(c, &r)?,
                 answers: stats::platform_answer_times(c, &r)?,
                 incidents: incidents::list(c, 20)?.into_iter().filter(|i| i.is_active()).collect(),
@@ -134,6 +139,23 @@ async fn load(state: &AppState, r: Range) -> Result<Data, AppError> {
             })
         })
         .await
+}
+
+/// Per queue (or the one chosen), the tickets that will be late within
+/// the next working day of its calendar, counted from now.
+fn due_next(
+    c: &mut crate::db::DbConn,
+    rules: &crate::routing::Rules,
+    queue: Option<Queue>,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<Vec<(Queue, i64, NaiveDateTime)>> {
+    let mut out = Vec::new();
+    for q in Queue::ALL.iter().filter(|q| queue.is_none_or(|chosen| chosen == **q)) {
+        let cal = crate::ops::sla::calendar_of(c, *q, rules)?;
+        let until = cal.add(now, cal.working_day());
+        out.push((*q, stats::due_between(c, *q, now, until)?, until));
+    }
+    Ok(out)
 }
 
 fn percent(v: Option<i64>) -> String {
@@ -282,6 +304,28 @@ fn sections(lang: Lang, r: &Range, d: &Data) -> Vec<Section> {
         table: Table {
             header: vec![lang.t("col-assignee"), lang.t("dash-open"), lang.t("dash-breached")],
             rows: d.workload.iter().map(|w| vec![w.name.clone(), w.open.to_string(), w.breached.to_string()]).collect(),
+        },
+        title,
+    });
+
+    let title = lang.t("dash-due-next");
+    let due: Vec<&(Queue, i64, NaiveDateTime)> = d.due_next.iter().filter(|(_, n, _)| *n > 0).collect();
+    out.push(Section {
+        key: "due-next",
+        empty: lang.t("dash-due-next-empty"),
+        charts: vec![charts::bars(
+            &title,
+            &due.iter().map(|(q, n, _)| (q.label(lang), *n)).collect::<Vec<_>>(),
+            "",
+            None,
+        )],
+        table: Table {
+            header: vec![lang.t("field-queue"), lang.t("dash-due-next-count"), lang.t("dash-due-next-until")],
+            rows: d
+                .due_next
+                .iter()
+                .map(|(q, n, until)| vec![q.label(lang), n.to_string(), crate::present::china_time(until)])
+                .collect(),
         },
         title,
     });

@@ -10,6 +10,7 @@ use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Staff;
 use crate::db::queue::{self, Conversation, Cursor, Filter, RowData, Sort, SortCursor, View, Viewer};
 use crate::db::{tickets, users};
+use crate::domain::calendar::Calendar;
 use crate::domain::codes::*;
 use crate::domain::reference::normalize_reference;
 use crate::domain::sla::SlaState;
@@ -151,6 +152,9 @@ pub struct RowView {
     pub age: String,
     pub updated: String,
     pub due: String,
+    /// The working time left, in the ticket's queue's calendar (or why
+    /// its clock is paused).
+    pub left: String,
     pub sla: SlaState,
     pub assignee: String,
     pub missing: usize,
@@ -165,7 +169,7 @@ pub struct RowView {
     pub complaint: bool,
 }
 
-fn row_view(lang: Lang, r: &RowData, talk: Option<&Conversation>, now: NaiveDateTime) -> RowView {
+fn row_view(lang: Lang, r: &RowData, talk: Option<&Conversation>, cal: &Calendar, now: NaiveDateTime) -> RowView {
     let words = talk.and_then(|c| c.last_customer_words.as_deref()).unwrap_or(&r.description);
     RowView {
         id: r.id.clone(),
@@ -180,8 +184,9 @@ fn row_view(lang: Lang, r: &RowData, talk: Option<&Conversation>, now: NaiveDate
         age: present::age(lang, r.created_at, now),
         updated: lang.t_with("staff-updated-ago", "age", present::age(lang, r.updated_at, now)),
         due: china_time(r.due_at),
-        // Paused while waiting on the customer: never shown as late.
-        sla: if r.status == Status::PendingCustomer { SlaState::Ok } else { SlaState::of(r.due_at, now) },
+        left: present::time_left(lang, cal, r.due_at, r.paused_at, r.status, now),
+        // Paused (waiting on the customer, or on a refund): never shown as late.
+        sla: if r.paused_at.is_some() { SlaState::Ok } else { SlaState::of(r.due_at, now) },
         assignee: r.assignee_name.clone().unwrap_or_else(|| lang.t("agent-nobody")),
         missing: r.missing_facts().len(),
         words: triage::snippet(words, triage::SNIPPET_CHARS),
@@ -329,11 +334,22 @@ pub async fn show(
     let everywhere =
         some(&query.tab).is_none() && filter.search.as_deref().is_some_and(crate::domain::reference::names_a_ticket);
     let shown_view = if everywhere { View::All } else { view };
-    let (me_id, queues) = (me.id.clone(), me.queues.clone());
-    let (rows, talks, counts, staff, found) = state
+    let (me_id, queues, rules) = (me.id.clone(), me.queues.clone(), state.rules.clone());
+    let (rows, talks, counts, staff, found, calendars) = state
         .db(move |c| {
             let viewer = Viewer { id: &me_id, queues: &queues };
-            let rows = queue::sorted_page(c, &viewer, shown_view, &filter, sort, after.as_ref(), PAGE_SIZE, now())?;
+            let calendars = crate::ops::sla::calendars(c, &rules)?;
+            let rows = queue::sorted_page(
+                c,
+                &viewer,
+                shown_view,
+                &filter,
+                sort,
+                &calendars,
+                after.as_ref(),
+                PAGE_SIZE,
+                now(),
+            )?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let talks = queue::conversations(c, &ids)?;
             let counts = if searching {
@@ -342,10 +358,11 @@ pub async fn show(
                 queue::counts(c, &viewer)?
             };
             let found = if everywhere { queue::count(c, &viewer, View::All, &filter, now())? } else { 0 };
-            Ok((rows, talks, counts, users::active(c)?, found))
+            Ok((rows, talks, counts, users::active(c)?, found, calendars))
         })
         .await?;
     let now = now();
+    let always = Calendar::always();
     let next = (rows.len() as i64 == PAGE_SIZE).then(|| {
         let last = rows.last().expect("a full page has a last row");
         query.link(None, Some(&SortCursor::after(sort, last).encode()))
@@ -436,7 +453,10 @@ pub async fn show(
         selects,
         city: q.city.clone().unwrap_or_default(),
         search: q.q.clone().unwrap_or_default(),
-        rows: rows.iter().map(|r| row_view(lang, r, talks.get(&r.id), now)).collect(),
+        rows: rows
+            .iter()
+            .map(|r| row_view(lang, r, talks.get(&r.id), calendars.get(&r.queue).unwrap_or(&always), now))
+            .collect(),
         next,
         me,
     })

@@ -59,6 +59,8 @@ struct TicketPage {
     priority_label: String,
     assignee: String,
     due: String,
+    /// The working time left (or why the clock is paused).
+    left: String,
     sla: SlaState,
     customer_language: String,
     merged_into: Option<String>,
@@ -171,7 +173,12 @@ async fn page(
     let escalation_id = t.escalation_id.clone();
     let incident_id = t.incident_id.clone();
     let sms_of = ticket_id.clone();
-    let sms = state.db(move |c| Ok(crate::db::sms::of_ticket(c, &sms_of)?)).await?;
+    let (rules, queue) = (state.rules.clone(), t.queue);
+    let (sms, cal) = state
+        .db(move |c| {
+            Ok((crate::db::sms::of_ticket(c, &sms_of)?, crate::ops::sla::calendar_for(c, &sms_of, queue, &rules)?))
+        })
+        .await?;
     let (events, shots, staff, canned, chosen, merged_ref, escalation, incident, decisions, payment) = state
         .db(move |c| {
             let merged_ref = match merged_into {
@@ -266,7 +273,9 @@ async fn page(
             .map(|n| n.to_string())
             .unwrap_or_else(|| lang.t("agent-nobody")),
         due: china_time(t.due_at),
-        sla: SlaState::of(t.due_at, now),
+        left: crate::present::time_left(lang, &cal, t.due_at, t.paused_at, t.status, now),
+        // Paused (waiting on the customer, or on a refund): never late.
+        sla: if t.paused_at.is_some() { SlaState::Ok } else { SlaState::of(t.due_at, now) },
         customer_language: t.language.t("lang-name"),
         merged_into: merged_ref,
         escalation,
