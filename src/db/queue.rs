@@ -310,11 +310,16 @@ pub struct SortCursor {
     pub group: usize,
     pub at: NaiveDateTime,
     pub id: String,
+    /// For `Left`: the instant the first page counted working time from.
+    /// Later pages count from it too, so that a 24×7 ticket's time left
+    /// shrinking while a closed queue's stands still cannot move rows
+    /// across a page boundary.
+    pub counted_at: Option<NaiveDateTime>,
 }
 
 impl SortCursor {
-    /// The cursor after `row` in `sort`.
-    pub fn after(sort: Sort, row: &RowData) -> SortCursor {
+    /// The cursor after `row` in `sort`, its page counted at `now`.
+    pub fn after(sort: Sort, row: &RowData, now: NaiveDateTime) -> SortCursor {
         let (group, at) = match sort {
             Sort::Due => (0, row.due_at),
             Sort::Priority => (URGENT_FIRST.iter().position(|p| *p == row.priority).unwrap_or(0), row.due_at),
@@ -325,18 +330,29 @@ impl SortCursor {
                 (2 * queue + usize::from(row.paused_at.is_some()), row.due_at)
             }
         };
-        SortCursor { group, at, id: row.id.clone() }
+        SortCursor { group, at, id: row.id.clone(), counted_at: (sort == Sort::Left).then_some(now) }
     }
 
     pub fn encode(&self) -> String {
-        format!("{}.{}~{}", self.group, self.at.and_utc().timestamp_micros(), self.id)
+        let at = |t: NaiveDateTime| t.and_utc().timestamp_micros();
+        match self.counted_at {
+            Some(counted) => format!("{}.{}~{}~{}", self.group, at(self.at), self.id, at(counted)),
+            None => format!("{}.{}~{}", self.group, at(self.at), self.id),
+        }
     }
 
     pub fn decode(s: &str) -> Option<SortCursor> {
         let (group, rest) = s.split_once('.')?;
         let group: usize = group.parse().ok().filter(|g| *g < URGENT_FIRST.len().max(2 * Queue::ALL.len()))?;
+        let (rest, counted_at) = match rest.matches('~').count() {
+            2 => {
+                let (rest, counted) = rest.rsplit_once('~')?;
+                (rest, Some(chrono::DateTime::from_timestamp_micros(counted.parse().ok()?)?.naive_utc()))
+            }
+            _ => (rest, None),
+        };
         let c = Cursor::decode(rest)?;
-        Some(SortCursor { group, at: c.due_at, id: c.id })
+        Some(SortCursor { group, at: c.due_at, id: c.id, counted_at })
     }
 }
 
@@ -358,7 +374,10 @@ pub fn sorted_page(
 ) -> QueryResult<Vec<RowData>> {
     let base = || apply_filter(view_query(viewer, view), filter, now);
     let ids: Vec<String> = match sort {
-        Sort::Left => by_working_time_left(conn, &base, calendars, after, limit, now)?,
+        Sort::Left => {
+            let counted_at = after.and_then(|c| c.counted_at).unwrap_or(now);
+            by_working_time_left(conn, &base, calendars, after, limit, counted_at)?
+        }
         Sort::Due => {
             let after = after.map(|c| Cursor { due_at: c.at, id: c.id.clone() });
             return page(conn, viewer, view, filter, after.as_ref(), limit, now);
@@ -667,12 +686,11 @@ mod tests {
 
     #[test]
     fn sort_cursors_round_trip_and_refuse_garbage() {
-        let c = SortCursor {
-            group: 2,
-            at: NaiveDateTime::parse_from_str("2026-11-21 12:00:00.5", "%Y-%m-%d %H:%M:%S%.f").unwrap(),
-            id: uuid::Uuid::now_v7().to_string(),
-        };
-        assert_eq!(SortCursor::decode(&c.encode()), Some(c));
+        let at = NaiveDateTime::parse_from_str("2026-11-21 12:00:00.5", "%Y-%m-%d %H:%M:%S%.f").unwrap();
+        let c = SortCursor { group: 2, at, id: uuid::Uuid::now_v7().to_string(), counted_at: None };
+        assert_eq!(SortCursor::decode(&c.encode()), Some(c.clone()));
+        let left = SortCursor { counted_at: Some(at + chrono::Duration::hours(1)), ..c };
+        assert_eq!(SortCursor::decode(&left.encode()), Some(left));
         assert_eq!(SortCursor::decode("10.12~0191e3c2-7d2e-7a3c-9a1b-2b3c4d5e6f70"), None);
         assert_eq!(SortCursor::decode("12~0191e3c2-7d2e-7a3c-9a1b-2b3c4d5e6f70"), None);
         assert_eq!(Sort::parse("priority"), Some(Sort::Priority));

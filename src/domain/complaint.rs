@@ -37,10 +37,11 @@ impl ComplaintRules {
 }
 
 /// Whether a ticket has waited past its promise: the queue's `sla=breached`
-/// rule (its due time passed; a ticket waiting on the customer is paused,
-/// never late), on a ticket still open to us.
-pub fn overdue(status: Status, due_at: NaiveDateTime, now: NaiveDateTime) -> bool {
-    status.is_open() && status != Status::PendingCustomer && SlaState::of(due_at, now) == SlaState::Breached
+/// rule (its due time passed; a paused clock — waiting on the customer, or
+/// on a refund at the provider — is never late), on a ticket still open to
+/// us.
+pub fn overdue(status: Status, due_at: NaiveDateTime, paused: bool, now: NaiveDateTime) -> bool {
+    status.is_open() && !paused && SlaState::of(due_at, now) == SlaState::Breached
 }
 
 /// Why a customer may not ask for a supervisor now.
@@ -59,13 +60,14 @@ pub enum Refusal {
 pub fn may_ask(
     status: Status,
     due_at: NaiveDateTime,
+    paused: bool,
     complaint_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> Result<(), Refusal> {
     if complaint_at.is_some() {
         return Err(Refusal::AlreadyOpen);
     }
-    if status == Status::Resolved || overdue(status, due_at, now) {
+    if status == Status::Resolved || overdue(status, due_at, paused, now) {
         Ok(())
     } else {
         Err(Refusal::NotYet)
@@ -102,14 +104,15 @@ mod tests {
     #[test]
     fn allowed_when_resolved_or_past_its_promise_once() {
         let now = t(0);
-        assert_eq!(may_ask(Status::Resolved, t(5), None, now), Ok(()));
-        assert_eq!(may_ask(Status::Open, t(-1), None, now), Ok(()));
-        assert_eq!(may_ask(Status::New, t(-1), None, now), Ok(()));
-        assert_eq!(may_ask(Status::Open, t(1), None, now), Err(Refusal::NotYet));
-        // Waiting on the customer: the clock is paused, never late.
-        assert_eq!(may_ask(Status::PendingCustomer, t(-1), None, now), Err(Refusal::NotYet));
-        assert_eq!(may_ask(Status::Closed, t(-1), None, now), Err(Refusal::NotYet));
-        assert_eq!(may_ask(Status::Resolved, t(5), Some(t(-2)), now), Err(Refusal::AlreadyOpen));
+        assert_eq!(may_ask(Status::Resolved, t(5), false, None, now), Ok(()));
+        assert_eq!(may_ask(Status::Open, t(-1), false, None, now), Ok(()));
+        assert_eq!(may_ask(Status::New, t(-1), false, None, now), Ok(()));
+        assert_eq!(may_ask(Status::Open, t(1), false, None, now), Err(Refusal::NotYet));
+        // Waiting on the customer, or on a refund: the clock is paused, never late.
+        assert_eq!(may_ask(Status::PendingCustomer, t(-1), true, None, now), Err(Refusal::NotYet));
+        assert_eq!(may_ask(Status::Open, t(-1), true, None, now), Err(Refusal::NotYet));
+        assert_eq!(may_ask(Status::Closed, t(-1), false, None, now), Err(Refusal::NotYet));
+        assert_eq!(may_ask(Status::Resolved, t(5), false, Some(t(-2)), now), Err(Refusal::AlreadyOpen));
     }
 
     #[test]

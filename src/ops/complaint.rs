@@ -51,7 +51,7 @@ pub fn ask(
         if t.anonymised() {
             return Ok(Outcome::Anonymised);
         }
-        if let Err(refusal) = complaint::may_ask(t.status, t.due_at, t.complaint_at, now) {
+        if let Err(refusal) = complaint::may_ask(t.status, t.due_at, t.paused_at.is_some(), t.complaint_at, now) {
             return Ok(Outcome::Refused(refusal));
         }
         // A resolved ticket is open again; one still open keeps its status

@@ -154,6 +154,19 @@ pub fn act(
     }
     let bill = check.bill_state.map_or("-", |b| b.as_str());
     let used = vec![format!("payment {} ({}), bill {bill}", check.state, check.provider_state)];
+    let routed = rule.route.is_some() && t.routing_rule != BY_HAND;
+    if !routed && t.paused_at.is_none() && super::sla::money_taken_confirmed(conn, &t.id)? {
+        // Not routed again (kind set by hand, or a rule that only tells):
+        // the working time it had left now runs around the clock.
+        use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+        let left =
+            crate::domain::sla::working_left(&super::sla::calendar_of(conn, t.queue, rules)?, t.due_at, None, now);
+        if left > chrono::Duration::zero() {
+            diesel::update(crate::db::schema::tickets::table.find(&t.id))
+                .set(crate::db::schema::tickets::due_at.eq(now + left))
+                .execute(conn)?;
+        }
+    }
     if let Some((kind, queue, priority)) = rule.route.filter(|_| t.routing_rule != BY_HAND) {
         let d = Decision { rule: format!("payment:{}", rule.name), kind, queue, priority, self_service: false, used };
         apply(conn, &t, &d, cause::PAYMENT_CHECK, None, rules, now, true)?;
@@ -268,7 +281,10 @@ pub fn refund_changed(
     if answer.state == refund.state {
         return Ok(());
     }
+    // Ended, stuck or late: the clock runs again; under way again (a stuck
+    // refund retried): it waits again.
     super::sla::provider_done(conn, &refund.ticket_id, rules, now)?;
+    super::sla::wait_on_provider(conn, &refund.ticket_id, now)?;
     let Some(t) = crate::db::backend::lock_ticket(conn, &refund.ticket_id)? else { return Ok(()) };
     let internal = NewEvent {
         is_public: false,

@@ -119,9 +119,21 @@ pub(crate) fn apply(
     if !escalated {
         super::escalation::escalate_if_needed(conn, &t.id, d, t.platform, t.payment_scenario, now)?;
         if d.kind == CaseKind::OutOfScope && matches!(t.status, Status::New | Status::Open | Status::PendingCustomer) {
-            diesel::update(tickets::table.find(&t.id))
-                .set((tickets::status.eq(Status::PendingPlatform.as_str()), tickets::updated_at.eq(now)))
-                .execute(conn)?;
+            // Waiting on the platform is not a pause: a clock stopped for
+            // the customer (or a refund) runs again, with its time left.
+            if let Some(now_t) = crate::db::backend::lock_ticket(conn, &t.id)? {
+                let cal = super::sla::calendar_for(conn, &t.id, now_t.queue, rules)?;
+                let to = Status::PendingPlatform;
+                let (due, paused) = super::sla::clock(&cal, &now_t, now_t.due_at, to, false, now);
+                diesel::update(tickets::table.find(&t.id))
+                    .set((
+                        tickets::status.eq(to.as_str()),
+                        tickets::due_at.eq(due),
+                        tickets::paused_at.eq(paused),
+                        tickets::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
         }
     }
     let body = format!("{} → {} · {} · {} ({})", t.case_kind, d.kind, d.queue, d.priority, d.rule);

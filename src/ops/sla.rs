@@ -127,6 +127,12 @@ pub fn clock(
 ) -> (NaiveDateTime, Option<NaiveDateTime>) {
     let waits = to == Status::PendingCustomer || (provider_waits && Status::ACTIVE.contains(&to));
     match (t.paused_at, waits) {
+        // Stopped for a refund, now asked of the customer: the wait on the
+        // customer starts now (the self-service timeout counts from it),
+        // the time already waited on the provider folded into the due time.
+        (Some(since), true) if to == Status::PendingCustomer && t.status != Status::PendingCustomer => {
+            (calendar::resume(cal, due, Some(since), now), Some(now))
+        }
         (Some(since), true) => (due, Some(since)),
         (None, true) => (due, Some(now)),
         (paused, false) => (calendar::resume(cal, due, paused, now), None),

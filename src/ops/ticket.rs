@@ -366,6 +366,8 @@ pub fn merge(
             .set((
                 tickets::status.eq(Status::Closed.as_str()),
                 tickets::merged_into.eq(&into.id),
+                // Closed: no clock runs or waits any more.
+                tickets::paused_at.eq(None::<NaiveDateTime>),
                 tickets::updated_at.eq(now),
             ))
             .execute(conn)?;

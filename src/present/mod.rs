@@ -46,7 +46,8 @@ pub fn time_left(
     if paused_at.is_some() {
         return match status {
             Status::PendingCustomer => lang.t("staff-left-paused-customer"),
-            _ => lang.t("staff-left-paused-provider"),
+            Status::New | Status::Open => lang.t("staff-left-paused-provider"),
+            _ => String::new(),
         };
     }
     let left = crate::domain::sla::working_left(cal, due, None, now);

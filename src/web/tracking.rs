@@ -368,7 +368,9 @@ async fn tracking_page(
     let complaint = {
         use crate::domain::complaint;
         let at = now();
-        let allowed = complaint::may_ask(ticket.status, ticket.due_at, ticket.complaint_at, at).is_ok();
+        let allowed =
+            complaint::may_ask(ticket.status, ticket.due_at, ticket.paused_at.is_some(), ticket.complaint_at, at)
+                .is_ok();
         let open = ticket.complaint_at.map(|since| {
             lang.t_args(
                 "complaint-open",

@@ -374,7 +374,7 @@ async fn each_order_pages_through_every_ticket_once() {
             )
             .unwrap();
             let Some(last) = page.last() else { break };
-            after = Some(SortCursor::decode(&SortCursor::after(sort, last).encode()).unwrap());
+            after = Some(SortCursor::decode(&SortCursor::after(sort, last, now).encode()).unwrap());
             paged.extend(page.iter().map(|r| r.reference.clone()));
         }
         assert_eq!(paged, whole, "{sort:?}: the same tickets in the same order, none twice");

@@ -321,6 +321,7 @@ pub async fn show(
         Some(a) => Some(SortCursor::decode(a).ok_or(AppError::BadRequest("cursor"))?),
         None => None,
     };
+    let after_counted = after.as_ref().and_then(|c| c.counted_at);
     let active_filters =
         [&query.status, &query.case_kind, &query.queue, &query.city, &query.priority, &query.assignee, &query.sla]
             .into_iter()
@@ -365,7 +366,10 @@ pub async fn show(
     let always = Calendar::always();
     let next = (rows.len() as i64 == PAGE_SIZE).then(|| {
         let last = rows.last().expect("a full page has a last row");
-        query.link(None, Some(&SortCursor::after(sort, last).encode()))
+        // The working time left is counted from the first page's instant
+        // on every page after it.
+        let counted_at = after_counted.unwrap_or(now);
+        query.link(None, Some(&SortCursor::after(sort, last, counted_at).encode()))
     });
     let tabs = counts
         .into_iter()
