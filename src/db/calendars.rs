@@ -73,6 +73,31 @@ pub fn for_queue(conn: &mut DbConn, queue: Queue, names: &calendar::QueueCalenda
     Ok(find(conn, &name)?.unwrap_or_else(Calendar::cn_workdays))
 }
 
+/// Every queue's calendar, as `for_queue` gives it, in one read of the
+/// admins' choices and one read per calendar used (what a page of tickets
+/// from several queues needs, without two reads per queue).
+pub fn for_queues(
+    conn: &mut DbConn,
+    names: &calendar::QueueCalendars,
+) -> QueryResult<std::collections::BTreeMap<Queue, Calendar>> {
+    let set: Vec<(String, String)> =
+        queue_calendars::table.select((queue_calendars::queue, queue_calendars::calendar)).load(conn)?;
+    let mut read: std::collections::BTreeMap<String, Calendar> = std::collections::BTreeMap::new();
+    let mut out = std::collections::BTreeMap::new();
+    for queue in Queue::ALL {
+        let name = match set.iter().find(|(q, _)| q == queue.as_str()) {
+            Some((_, name)) => name.clone(),
+            None => names.name_for(*queue).to_string(),
+        };
+        if !read.contains_key(&name) {
+            let cal = find(conn, &name)?.unwrap_or_else(Calendar::cn_workdays);
+            read.insert(name.clone(), cal);
+        }
+        out.insert(*queue, read[&name].clone());
+    }
+    Ok(out)
+}
+
 /// The calendar name an admin set for a queue, if any.
 pub fn set_for(conn: &mut DbConn, queue: Queue) -> QueryResult<Option<String>> {
     queue_calendars::table.find(queue.as_str()).select(queue_calendars::calendar).first(conn).optional()

@@ -21,7 +21,7 @@ pub fn calendar_of(conn: &mut DbConn, queue: Queue, rules: &Rules) -> QueryResul
 /// Every queue's calendar, each read once: what a page of tickets from
 /// several queues counts working time by.
 pub fn calendars(conn: &mut DbConn, rules: &Rules) -> QueryResult<std::collections::BTreeMap<Queue, Calendar>> {
-    Queue::ALL.iter().map(|q| Ok((*q, calendar_of(conn, *q, rules)?))).collect()
+    crate::db::calendars::for_queues(conn, &rules.calendars)
 }
 
 /// The calendar a ticket's clock runs by: its queue's, except that a

@@ -187,12 +187,9 @@ fn notify_breaches(conn: &mut DbConn, rules: &crate::routing::Rules, now: NaiveD
     // Nobody is told in closed time: a ticket late on Friday night is told
     // of when its queue opens again (issue 30). Only open queues are read,
     // so closed ones never crowd them out of a batch.
-    let mut open = Vec::new();
-    for queue in crate::domain::codes::Queue::ALL {
-        if crate::ops::sla::calendar_of(conn, *queue, rules)?.is_open_at(now) {
-            open.push(queue.as_str());
-        }
-    }
+    let calendars = crate::ops::sla::calendars(conn, rules)?;
+    let open: Vec<&str> =
+        calendars.iter().filter(|(_, cal)| cal.is_open_at(now)).map(|(queue, _)| queue.as_str()).collect();
     let late: Vec<String> = tickets::table
         .filter(tickets::status.eq_any(counted))
         .filter(tickets::due_at.lt(now))

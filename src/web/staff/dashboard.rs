@@ -149,9 +149,9 @@ fn due_next(
     queue: Option<Queue>,
     now: NaiveDateTime,
 ) -> diesel::QueryResult<Vec<(Queue, i64, NaiveDateTime)>> {
+    let calendars = crate::ops::sla::calendars(c, rules)?;
     let mut out = Vec::new();
-    for q in Queue::ALL.iter().filter(|q| queue.is_none_or(|chosen| chosen == **q)) {
-        let cal = crate::ops::sla::calendar_of(c, *q, rules)?;
+    for (q, cal) in calendars.iter().filter(|(q, _)| queue.is_none_or(|chosen| chosen == **q)) {
         let until = cal.add(now, cal.working_day());
         out.push((*q, stats::due_between(c, *q, now, until)?, until));
     }
