@@ -122,17 +122,7 @@ pub(crate) fn apply(
             // Waiting on the platform is not a pause: a clock stopped for
             // the customer (or a refund) runs again, with its time left.
             if let Some(now_t) = crate::db::backend::lock_ticket(conn, &t.id)? {
-                let cal = super::sla::calendar_for(conn, &t.id, now_t.queue, rules)?;
-                let to = Status::PendingPlatform;
-                let (due, paused) = super::sla::clock(&cal, &now_t, now_t.due_at, to, false, now);
-                diesel::update(tickets::table.find(&t.id))
-                    .set((
-                        tickets::status.eq(to.as_str()),
-                        tickets::due_at.eq(due),
-                        tickets::paused_at.eq(paused),
-                        tickets::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
+                super::sla::set_status(conn, &now_t, Status::PendingPlatform, rules, now)?;
             }
         }
     }

@@ -139,6 +139,32 @@ pub fn clock(
     }
 }
 
+/// Moves a ticket to another status with its clock (`clock`, in the
+/// ticket's calendar, waiting on a refund where one is under way); returns
+/// the calendar it counted in.
+pub fn set_status(
+    conn: &mut DbConn,
+    t: &Ticket,
+    to: Status,
+    rules: &Rules,
+    now: NaiveDateTime,
+) -> QueryResult<Calendar> {
+    use crate::db::schema::tickets;
+    use diesel::prelude::*;
+    let cal = calendar_for(conn, &t.id, t.queue, rules)?;
+    let waits = waits_on_provider(conn, t, t.first_response_at.is_some(), now)?;
+    let (due, paused) = clock(&cal, t, t.due_at, to, waits, now);
+    diesel::update(tickets::table.find(&t.id))
+        .set((
+            tickets::status.eq(to.as_str()),
+            tickets::due_at.eq(due),
+            tickets::paused_at.eq(paused),
+            tickets::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(cal)
+}
+
 /// The due time as it stands now, a pause ended at `now` (what the
 /// dashboard's attainment compares with).
 pub fn resume(cal: &Calendar, due: NaiveDateTime, paused: Option<NaiveDateTime>, now: NaiveDateTime) -> NaiveDateTime {

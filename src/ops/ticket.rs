@@ -128,17 +128,7 @@ pub fn set_status(
         if !t.status.can_be_set_by_staff(to) {
             return Err(AppError::Refused(Refusal::Status));
         }
-        let cal = sla::calendar_for(conn, &t.id, t.queue, rules)?;
-        let waits = sla::waits_on_provider(conn, t, t.first_response_at.is_some(), now)?;
-        let (due, paused) = sla::clock(&cal, t, t.due_at, to, waits, now);
-        diesel::update(tickets::table.find(&t.id))
-            .set((
-                tickets::status.eq(to.as_str()),
-                tickets::due_at.eq(due),
-                tickets::paused_at.eq(paused),
-                tickets::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        let cal = sla::set_status(conn, t, to, rules, now)?;
         insert_event(conn, &t.id, staff_event(actor, EventKind::StatusChanged, true, to.as_str()), now)?;
         super::complaint::end_if_answered(conn, t, EventKind::StatusChanged, to)?;
         if to == Status::Resolved {
