@@ -100,10 +100,22 @@ enum RoutingCommand {
         /// Also list every case routed wrong.
         #[arg(long)]
         misses: bool,
+        /// k-fold cross-validation instead: the vocabulary alone, the
+        /// learned model alone (trained on the other folds) and both.
+        #[arg(long, value_name = "K")]
+        cv: Option<usize>,
         /// Route with this rules file instead of the built-in one (the
         /// server's PAYDESK_RULES).
         #[arg(long, env = "PAYDESK_RULES")]
         rules: Option<std::path::PathBuf>,
+    },
+    /// Print, as corpus rows, the tickets whose kind an agent set by hand
+    /// (long numbers and email addresses masked), to review and add to a
+    /// corpus.
+    ExportCorrections {
+        /// Only tickets filed on or after this day (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
     },
 }
 
@@ -190,9 +202,10 @@ fn main() -> ExitCode {
         Command::Webhook(WebhookCommand::Add { url, secret, events, webhooks_allow_private }) => {
             add_webhook(&cli.database_url, &url, &secret, &events, webhooks_allow_private)
         }
-        Command::Routing(RoutingCommand::Eval { file, misses, rules }) => {
-            routing_eval(file.as_deref(), rules.as_deref(), misses)
+        Command::Routing(RoutingCommand::Eval { file, misses, cv, rules }) => {
+            routing_eval(file.as_deref(), rules.as_deref(), misses, cv)
         }
+        Command::Routing(RoutingCommand::ExportCorrections { since }) => export_corrections(&cli.database_url, since),
         Command::Purge { dry_run, retention } => purge(&cli.database_url, &retention.policy(), dry_run),
         Command::Demo(DemoCommand::Seed { tickets, days, screenshot_every, seed }) => {
             let options = paydesk::demo::Options { tickets, days, screenshot_every, seed };
@@ -231,6 +244,7 @@ fn routing_eval(
     file: Option<&std::path::Path>,
     rules: Option<&std::path::Path>,
     show_misses: bool,
+    cv: Option<usize>,
 ) -> Result<(), String> {
     use paydesk::routing::{eval, Rules};
     let rules = match rules {
@@ -245,18 +259,47 @@ fn routing_eval(
         None => eval::CORPUS.to_string(),
     };
     let cases = eval::parse(&text)?;
-    let score = eval::score(&rules, &cases, None);
-    print!("{}", score.table());
+    let score = match cv {
+        Some(k) => {
+            let cv = eval::cross_validate(&rules, &cases, k);
+            print!("{}", cv.table());
+            cv.both
+        }
+        None => {
+            let score = eval::score(&rules, &cases, None);
+            print!("{}", score.table());
+            score
+        }
+    };
     if show_misses {
         println!();
         for (c, got) in &score.misses {
-            println!("line {}: {} → {got}: {}", c.line, c.expected, c.error_message.as_deref().unwrap_or("-"));
+            println!(
+                "line {}: {} → {got}: {} | {}",
+                c.line,
+                c.expected,
+                c.error_message.as_deref().unwrap_or("-"),
+                c.description
+            );
         }
     }
     match score.shortfalls() {
         s if s.is_empty() => Ok(()),
         s => Err(s.join("; ")),
     }
+}
+
+fn export_corrections(database_url: &str, since: Option<chrono::NaiveDate>) -> Result<(), String> {
+    let mut conn = open(database_url)?;
+    let since = since.and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or_default();
+    let rows = paydesk::ops::routing::corrections_as_corpus(&mut conn, since).map_err(|e| e.to_string())?;
+    println!("# paydesk routing corrections: kinds set by hand by agents, as corpus rows (8 columns).");
+    println!("# Review each row before adding it to a corpus: the kind is the agent's, the words the customer's.");
+    for row in &rows {
+        println!("{row}");
+    }
+    eprintln!("{} tickets", rows.len());
+    Ok(())
 }
 
 fn serve(config: Config) -> Result<(), String> {

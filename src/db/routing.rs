@@ -193,6 +193,22 @@ pub struct LearnedPhrase {
     pub created_by: Option<String>,
 }
 
+/// Tickets whose current routing decision was made by this rule, filed at
+/// or after `since`, oldest first (`paydesk routing export-corrections`).
+pub fn tickets_routed_by(
+    conn: &mut DbConn,
+    rule: &str,
+    since: chrono::NaiveDateTime,
+) -> QueryResult<Vec<super::tickets::Ticket>> {
+    use super::schema::tickets;
+    tickets::table
+        .filter(tickets::routing_rule.eq(rule))
+        .filter(tickets::created_at.ge(since))
+        .order((tickets::created_at.asc(), tickets::id.asc()))
+        .select(super::tickets::Ticket::as_select())
+        .load(conn)
+}
+
 pub fn learned_phrases(conn: &mut DbConn) -> QueryResult<Vec<LearnedPhrase>> {
     use super::schema::routing_phrases as p;
     p::table

@@ -16,7 +16,9 @@ use crate::i18n::Lang;
 
 /// Limits on free text, in characters.
 pub const CITY_MAX: usize = 40;
-pub const ERROR_CODE_MAX: usize = 32;
+/// Providers' codes as printed: Alipay's `ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR`
+/// is 40 characters, `isv.*` sub-codes run longer.
+pub const ERROR_CODE_MAX: usize = 64;
 pub const ERROR_MESSAGE_MAX: usize = 500;
 pub const ORDER_NUMBER_MAX: usize = 64;
 pub const EMAIL_MAX: usize = 254;

@@ -46,6 +46,19 @@ pub fn facts_of<'a>(t: &'a Ticket, scenario_allowed: bool, learned: &'a Vocabula
     }
 }
 
+/// The tickets whose kind an agent set by hand since `since`, as corpus
+/// rows (`paydesk routing export-corrections`); tickets whose words the
+/// retention purge removed are left out.
+pub fn corrections_as_corpus(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<String>> {
+    let tickets = store::tickets_routed_by(conn, BY_HAND, since)?;
+    let nothing = Vocabulary::default();
+    Ok(tickets
+        .iter()
+        .filter(|t| !t.anonymised())
+        .map(|t| crate::routing::eval::corpus_row(t.case_kind, &facts_of(t, true, &nothing)))
+        .collect())
+}
+
 /// What the rules decide for this ticket as it is stored now.
 pub fn decide(conn: &mut DbConn, t: &Ticket, rules: &Rules) -> QueryResult<Decision> {
     let allowed = store::allows(conn, t.platform, t.payment_scenario)?;

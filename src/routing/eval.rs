@@ -37,6 +37,8 @@ pub struct Case {
     pub checks_tried: Vec<CheckTried>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    /// The customer's own words (an optional eighth column).
+    pub description: String,
 }
 
 impl Case {
@@ -46,7 +48,7 @@ impl Case {
             failing_step: self.failing_step,
             error_code: self.error_code.as_deref(),
             error_message: self.error_message.as_deref(),
-            description: "",
+            description: &self.description,
             checks_tried: &self.checks_tried,
             payment_method: self.payment_method,
             scenario_allowed: true,
@@ -56,7 +58,8 @@ impl Case {
 }
 
 /// Reads the corpus: tab-separated `kind symptom step method checks code
-/// message`, `-` for none, `#` comments. An error names the line.
+/// message [description]`, `-` for none, `#` comments. An error names the
+/// line.
 pub fn parse(text: &str) -> Result<Vec<Case>, String> {
     let mut cases = Vec::new();
     for (i, raw) in text.lines().enumerate() {
@@ -65,8 +68,8 @@ pub fn parse(text: &str) -> Result<Vec<Case>, String> {
             continue;
         }
         let cols: Vec<&str> = raw.split('\t').collect();
-        if cols.len() != 7 {
-            return Err(format!("line {line}: {} columns, expected 7", cols.len()));
+        if !(7..=8).contains(&cols.len()) {
+            return Err(format!("line {line}: {} columns, expected 7 or 8", cols.len()));
         }
         let none = |s: &str| {
             let s = s.trim();
@@ -92,9 +95,63 @@ pub fn parse(text: &str) -> Result<Vec<Case>, String> {
             checks_tried,
             error_code: none(cols[5]),
             error_message: none(cols[6]),
+            description: cols.get(7).and_then(|d| none(d)).unwrap_or_default(),
         });
     }
     Ok(cases)
+}
+
+/// A ticket's facts as one corpus row (eight columns), for a team to grow
+/// its corpus from the kinds its agents set by hand. Free text is kept on
+/// one line, and what could be personal is left out: every run of four or
+/// more digits (card, phone, order and account numbers) becomes `#`, and a
+/// word with `@` in it (an email address) becomes `#@#`.
+pub fn corpus_row(kind: CaseKind, f: &Facts<'_>) -> String {
+    let text = |t: Option<&str>| {
+        let t = scrub(t.unwrap_or(""));
+        if t.is_empty() {
+            "-".to_string()
+        } else {
+            t
+        }
+    };
+    let checks: Vec<&str> = f.checks_tried.iter().map(|c| c.as_str()).collect();
+    [
+        kind.as_str().to_string(),
+        f.symptom.as_str().to_string(),
+        f.failing_step.as_str().to_string(),
+        f.payment_method.map(|m| m.as_str().to_string()).unwrap_or_else(|| "-".into()),
+        if checks.is_empty() { "-".into() } else { checks.join(",") },
+        text(f.error_code),
+        text(f.error_message),
+        text(Some(f.description)),
+    ]
+    .join("\t")
+}
+
+fn scrub(text: &str) -> String {
+    let mut words = Vec::new();
+    for word in text.split_whitespace() {
+        if word.contains('@') {
+            words.push("#@#".to_string());
+            continue;
+        }
+        let mut out = String::new();
+        let mut digits = String::new();
+        for c in word.chars().chain(std::iter::once(' ')) {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            out.push_str(if digits.len() >= 4 { "#" } else { &digits });
+            digits.clear();
+            if c != ' ' {
+                out.push(c);
+            }
+        }
+        words.push(out);
+    }
+    words.join(" ")
 }
 
 /// The corpus routed: per case, what came out.
@@ -112,10 +169,83 @@ fn index(k: CaseKind) -> usize {
 }
 
 pub fn score(rules: &Rules, cases: &[Case], learned: Option<&Vocabulary>) -> Score {
-    let n = CaseKind::ALL.len();
-    let mut s = Score { cases: cases.len(), correct: 0, confusion: vec![vec![0; n]; n], misses: vec![] };
-    for case in cases {
-        let got = rules.route(&case.facts(learned)).kind;
+    Score::of(cases.iter().map(|c| (c, rules.route(&c.facts(learned)).kind)))
+}
+
+/// k-fold cross-validation (`paydesk routing eval --cv 10`): every case
+/// routed by the vocabulary alone, by the model alone (its best guess,
+/// however unsure) and by both together, the model trained each time on
+/// the other folds only. Cases are dealt to folds in turn, so the split is
+/// the same every run. The vocabulary was written with the whole corpus in
+/// view, so its figure is not a held-out one; the model's is.
+pub struct CrossValidation {
+    pub folds: usize,
+    pub vocabulary: Score,
+    pub model: Score,
+    pub both: Score,
+}
+
+pub fn cross_validate(rules: &Rules, cases: &[Case], folds: usize) -> CrossValidation {
+    use super::model::{Example, Model};
+    let folds = folds.clamp(2, cases.len().max(2));
+    let examples: Vec<Example> = cases.iter().map(Example::of_case).collect();
+    let (mut alone, mut both) = (Vec::new(), Vec::new());
+    for fold in 0..folds {
+        let model = Model::train(examples.iter().enumerate().filter(|(i, _)| i % folds != fold).map(|(_, e)| e));
+        for (i, case) in cases.iter().enumerate().filter(|(i, _)| i % folds == fold) {
+            alone.push((case, model.guess_pieces(&examples[i].pieces).kind));
+            both.push((case, rules.route_with(&case.facts(None), Some(&model)).kind));
+        }
+    }
+    CrossValidation {
+        folds,
+        vocabulary: Score::of(cases.iter().map(|c| (c, rules.route_with(&c.facts(None), None).kind))),
+        model: Score::of(alone.into_iter()),
+        both: Score::of(both.into_iter()),
+    }
+}
+
+impl CrossValidation {
+    /// One line per way of routing, then per-kind recall side by side.
+    pub fn table(&self) -> String {
+        let mut t = String::new();
+        let _ = writeln!(t, "{}-fold cross-validation, {} cases.\n", self.folds, self.both.cases);
+        let _ = writeln!(t, "| kind | vocabulary alone | model alone | both |\n|---|---:|---:|---:|");
+        let pct = |x: f64| format!("{:.1}%", x * 100.0);
+        let _ = writeln!(
+            t,
+            "| **accuracy** | {} | {} | {} |",
+            pct(self.vocabulary.accuracy()),
+            pct(self.model.accuracy()),
+            pct(self.both.accuracy())
+        );
+        for k in CaseKind::ALL {
+            let _ = writeln!(
+                t,
+                "| {k} recall | {} | {} | {} |",
+                pct(self.vocabulary.recall(*k)),
+                pct(self.model.recall(*k)),
+                pct(self.both.recall(*k))
+            );
+        }
+        t
+    }
+}
+
+impl Score {
+    /// Scores (case, kind routed to) pairs.
+    pub fn of<'a>(routed: impl Iterator<Item = (&'a Case, CaseKind)>) -> Score {
+        let n = CaseKind::ALL.len();
+        let mut s = Score { cases: 0, correct: 0, confusion: vec![vec![0; n]; n], misses: vec![] };
+        for (case, got) in routed {
+            s.add(case, got);
+        }
+        s
+    }
+
+    fn add(&mut self, case: &Case, got: CaseKind) {
+        let s = self;
+        s.cases += 1;
         s.confusion[index(case.expected)][index(got)] += 1;
         if got == case.expected {
             s.correct += 1;
@@ -123,7 +253,6 @@ pub fn score(rules: &Rules, cases: &[Case], learned: Option<&Vocabulary>) -> Sco
             s.misses.push((case.clone(), got));
         }
     }
-    s
 }
 
 impl Score {
@@ -232,11 +361,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_corrected_ticket_becomes_a_corpus_row_without_personal_data() {
+        let checks = [CheckTried::SwitchedNetwork, CheckTried::RetriedLater];
+        let f = Facts {
+            symptom: Symptom::ErrorShown,
+            failing_step: FailingStep::TapPay,
+            error_code: Some("51"),
+            error_message: Some("交易失败\t(51)"),
+            description: "卡号 6222021234567890 还是不行，\n联系我 a.b@example.com 或 13912345678",
+            checks_tried: &checks,
+            payment_method: Some(PaymentMethod::BankCard),
+            scenario_allowed: true,
+            learned: None,
+        };
+        let row = corpus_row(CaseKind::InsufficientFunds, &f);
+        assert_eq!(
+            row,
+            "insufficient_funds\terror_shown\ttap_pay\tbank_card\tswitched_network,retried_later\t51\t交易失败 (51)\t\
+             卡号 # 还是不行， 联系我 #@# 或 #"
+        );
+        let back = parse(&row).unwrap();
+        assert_eq!((back[0].expected, back[0].checks_tried.len()), (CaseKind::InsufficientFunds, 2));
+    }
+
+    #[test]
     fn the_corpus_reads_and_a_bad_line_is_named() {
         let cases = parse(CORPUS).unwrap();
         assert!(cases.len() >= 300, "{} cases", cases.len());
         let e = parse("# x\ntimeout_busy\terror_shown\ttap_pay\t-\t-\t-\n").unwrap_err();
-        assert_eq!(e, "line 2: 6 columns, expected 7");
+        assert_eq!(e, "line 2: 6 columns, expected 7 or 8");
         let e = parse("slow\terror_shown\ttap_pay\t-\t-\t-\tx\n").unwrap_err();
         assert_eq!(e, "line 1: unknown kind \"slow\"");
     }
@@ -254,11 +407,31 @@ mod tests {
         assert!(s.shortfalls().is_empty(), "{:?}\nmisses:\n{}", s.shortfalls(), misses.join("\n"));
     }
 
+    /// Cross-validated, the vocabulary and the model together meet the
+    /// issue's bar: 97% of cases, no kind below 90% (issue 33).
+    #[test]
+    fn vocabulary_and_model_together_meet_the_bar_cross_validated() {
+        let cv = cross_validate(&Rules::default_rules(), corpus(), 10);
+        assert!(cv.both.accuracy() >= 0.97, "{}", cv.table());
+        for k in CaseKind::ALL {
+            assert!(cv.both.recall(*k) >= MIN_RECALL, "{k}: {}", cv.table());
+        }
+        // The same split every run: the figure in the README is the figure.
+        let again = cross_validate(&Rules::default_rules(), corpus(), 10);
+        assert_eq!(cv.table(), again.table());
+    }
+
     /// The README shows the table `paydesk routing eval` prints today.
     #[test]
     fn the_readme_carries_the_current_score() {
         let readme = include_str!("../../README.md");
         let s = score(&Rules::default_rules(), &parse(CORPUS).unwrap(), None);
         assert!(readme.contains(&s.table()), "update the README's table with `paydesk routing eval`:\n{}", s.table());
+        let cv = cross_validate(&Rules::default_rules(), corpus(), 10);
+        assert!(
+            readme.contains(&cv.table()),
+            "update the README's table with `paydesk routing eval --cv 10`:\n{}",
+            cv.table()
+        );
     }
 }

@@ -16,6 +16,7 @@ use crate::domain::spikes::SpikeRules;
 
 pub mod eval;
 pub mod learn;
+pub mod model;
 pub mod normalize;
 pub mod vocabulary;
 
@@ -118,6 +119,8 @@ struct RuleFile {
     #[serde(default)]
     self_service: bool,
     #[serde(default)]
+    tentative: bool,
+    #[serde(default)]
     when: WhenFile,
 }
 
@@ -129,6 +132,7 @@ struct WhenFile {
     error_code: Option<Vec<String>>,
     text_contains: Option<Vec<String>>,
     message_means: Option<Vec<String>>,
+    words_mean: Option<Vec<String>>,
     description_means: Option<Vec<String>>,
     scenario_allowed: Option<bool>,
     checks_not_tried: Option<Vec<String>>,
@@ -142,6 +146,9 @@ pub struct Rule {
     pub queue: Queue,
     pub priority: Priority,
     pub self_service: bool,
+    /// A guess from where it failed, not from what anyone said: the
+    /// model's sure reading of the words outranks it.
+    pub tentative: bool,
     pub symptom: Option<Vec<Symptom>>,
     pub failing_step: Option<Vec<FailingStep>>,
     pub error_code: Option<Vec<String>>,
@@ -149,6 +156,9 @@ pub struct Rule {
     pub text_contains: Option<Vec<String>>,
     /// The kinds the vocabulary may have read in the code and message.
     pub message_means: Option<Vec<CaseKind>>,
+    /// The kinds a cause in the customer's words, or else the model's sure
+    /// guess, may point to.
+    pub words_mean: Option<Vec<CaseKind>>,
     /// The kinds the vocabulary may have read in the description.
     pub description_means: Option<Vec<CaseKind>>,
     pub scenario_allowed: Option<bool>,
@@ -234,6 +244,7 @@ impl Rules {
                 failing_step: codes(&r.name, "failing_step", w.failing_step, FailingStep::parse)?,
                 checks_not_tried: codes(&r.name, "check", w.checks_not_tried, CheckTried::parse)?,
                 message_means: codes(&r.name, "kind", w.message_means, CaseKind::parse)?,
+                words_mean: codes(&r.name, "kind", w.words_mean, CaseKind::parse)?,
                 description_means: codes(&r.name, "kind", w.description_means, CaseKind::parse)?,
                 error_code: w.error_code,
                 text_contains: w.text_contains.map(|ts| ts.iter().map(|t| t.to_lowercase()).collect()),
@@ -243,6 +254,7 @@ impl Rules {
                 queue,
                 priority,
                 self_service: r.self_service,
+                tentative: r.tentative,
             });
         }
         let s = file.sla;
@@ -334,12 +346,103 @@ impl Rules {
         created_at + if responded { self.resolution(p) } else { self.first_response(p) }
     }
 
-    /// The first rule that holds for these facts, and what it looked at.
+    /// The first rule that holds for these facts, and what it looked at,
+    /// with the second opinion of the model learned from the corpus and
+    /// the phrases admins taught.
     pub fn route(&self, f: &Facts<'_>) -> Decision {
+        self.route_with(f, Some(&model::trained(f.learned)))
+    }
+
+    /// Routing with this model, or by the vocabulary alone (`None`): what
+    /// `paydesk routing eval` compares.
+    ///
+    /// What the rules are given to read:
+    /// - the screen (`message_means`): the vocabulary's reading of the code
+    ///   and message — unless it only says how the payment ended ("交易失败",
+    ///   "请稍后再试") and the words below name a cause;
+    /// - the words (`words_mean`): a cause the customer wrote (a bank's SMS
+    ///   about its quick-pay limit, a bill listed twice), else, when the
+    ///   vocabulary found no cause anywhere, the model's guess if it is sure;
+    /// - the description (`description_means`): the vocabulary's reading
+    ///   of it, outcome or cause.
+    ///
+    /// Agents see why: the phrase or code, or the model's strongest pieces
+    /// and its confidence; where the screen and the words disagree, or the
+    /// model sure of another kind, that too. A ticket nothing decides and
+    /// the model is unsure of is `other`, marked for a human look.
+    pub fn route_with(&self, f: &Facts<'_>, model: Option<&model::Model>) -> Decision {
         let (screen, description) = self.read(f);
+        let cause = |r: &Option<Reading>| r.as_ref().filter(|r| !r.is_outcome()).cloned();
+        let mut notes = Vec::new();
+        if let (Some(s), Some(d)) = (cause(&screen), cause(&description)) {
+            if s.kind != d.kind {
+                notes.push(format!("screen says {}, words say {}", s.kind, d.kind));
+            }
+        }
+        // The vocabulary first: an outcome on the screen yields to a cause
+        // the customer wrote.
+        let words = cause(&description);
+        let screen = if words.is_some() { cause(&screen) } else { screen };
+        let (mut decision, by_outcome) = self.first_rule(f, screen.as_ref(), words.as_ref(), description.as_ref());
+        let guess = model.map(|m| m.guess(f));
+        if let Some(g) = &guess {
+            let nothing_said_why = decision.kind == CaseKind::Other || by_outcome;
+            if nothing_said_why && g.sure() && g.kind != CaseKind::Other {
+                // The model decides what the vocabulary, the step and the
+                // symptom could not: its guess stands for the words, and
+                // outcomes step aside.
+                let guessed = Reading {
+                    kind: g.kind,
+                    tier: vocabulary::Tier::Model,
+                    evidence: g.evidence(),
+                    source: Source::Model,
+                };
+                let (d, _) = self.first_rule(f, cause(&screen).as_ref(), Some(&guessed), cause(&description).as_ref());
+                decision = d;
+            } else if nothing_said_why && g.sure() && g.kind == CaseKind::Other {
+                // Sure it is none of the kinds ("电费能开发票吗？"): a person
+                // reads it, rather than a guess from where it failed.
+                decision.kind = CaseKind::Other;
+                decision.rule = "none".into();
+                decision.used = vec![format!("model reads other {}", g.evidence())];
+            } else if decision.kind == CaseKind::Other && !g.sure() {
+                decision.used.push(format!("unsure {} {}", g.kind, g.evidence()));
+            } else if g.sure() && g.kind != decision.kind {
+                notes.push(format!("second opinion {} {}", g.kind, g.evidence()));
+            }
+            let catch_all = self.rules.iter().find(|r| r.name == decision.rule).is_none_or(Rule::is_catch_all);
+            if decision.kind == CaseKind::Other && catch_all {
+                // Nothing said clearly what went wrong: `other`, in the
+                // queue and priority of the file's catch-all rule, marked
+                // for a person (an admin's own rule for `other` keeps its
+                // name).
+                let fallback = self.rules.iter().rev().find(|r| r.kind == CaseKind::Other && r.is_catch_all());
+                decision.rule = NEEDS_A_LOOK.into();
+                if let Some(r) = fallback {
+                    (decision.queue, decision.priority, decision.self_service) = (r.queue, r.priority, r.self_service);
+                }
+            }
+        }
+        decision.used.extend(notes);
+        decision
+    }
+
+    /// The first rule that holds, and whether it went by how the payment
+    /// ended rather than why (an outcome phrase).
+    fn first_rule(
+        &self,
+        f: &Facts<'_>,
+        screen: Option<&Reading>,
+        words: Option<&Reading>,
+        description: Option<&Reading>,
+    ) -> (Decision, bool) {
         for rule in &self.rules {
-            if let Some(used) = rule.matches(f, screen.as_ref(), description.as_ref()) {
-                return Decision {
+            if let Some(used) = rule.matches(f, screen, words, description) {
+                let outcome = |r: Option<&Reading>| r.is_some_and(Reading::is_outcome);
+                let by_outcome = rule.tentative
+                    || (rule.message_means.is_some() && outcome(screen))
+                    || (rule.description_means.is_some() && outcome(description));
+                let d = Decision {
                     rule: rule.name.clone(),
                     kind: rule.kind,
                     queue: rule.queue,
@@ -347,18 +450,24 @@ impl Rules {
                     self_service: rule.self_service,
                     used,
                 };
+                return (d, by_outcome);
             }
         }
-        Decision {
+        let d = Decision {
             rule: "none".into(),
             kind: CaseKind::Other,
             queue: Queue::General,
             priority: Priority::Normal,
             self_service: false,
             used: vec![],
-        }
+        };
+        (d, false)
     }
 }
+
+/// The rule name of a ticket nothing decided and the model was unsure of:
+/// `other`, for a human to read.
+pub const NEEDS_A_LOOK: &str = "needs-a-human-look";
 
 /// Checks a payment rule: known states, never an unverified or failed
 /// check (nothing is acted on from those), a complete route or none.
@@ -425,8 +534,27 @@ pub struct Decision {
 }
 
 impl Rule {
+    /// A rule with no condition: what holds when nothing else does.
+    pub fn is_catch_all(&self) -> bool {
+        self.symptom.is_none()
+            && self.failing_step.is_none()
+            && self.error_code.is_none()
+            && self.text_contains.is_none()
+            && self.message_means.is_none()
+            && self.words_mean.is_none()
+            && self.description_means.is_none()
+            && self.scenario_allowed.is_none()
+            && self.checks_not_tried.is_none()
+    }
+
     /// `Some(facts used)` when every condition holds.
-    fn matches(&self, f: &Facts<'_>, screen: Option<&Reading>, description: Option<&Reading>) -> Option<Vec<String>> {
+    fn matches(
+        &self,
+        f: &Facts<'_>,
+        screen: Option<&Reading>,
+        words: Option<&Reading>,
+        description: Option<&Reading>,
+    ) -> Option<Vec<String>> {
         let mut used = Vec::new();
         if let Some(s) = &self.symptom {
             s.contains(&f.symptom).then(|| used.push(format!("symptom={}", f.symptom)))?;
@@ -445,6 +573,10 @@ impl Rule {
         }
         if let Some(kinds) = &self.message_means {
             let r = screen.filter(|r| kinds.contains(&r.kind))?;
+            used.push(r.to_string());
+        }
+        if let Some(kinds) = &self.words_mean {
+            let r = words.filter(|r| kinds.contains(&r.kind))?;
             used.push(r.to_string());
         }
         if let Some(kinds) = &self.description_means {

@@ -1,11 +1,81 @@
 //! The one way text is compared when routing reads an error message: the
 //! vocabulary's phrases, the customer's message and an admin's learned
 //! phrase all pass through [`normalize`], so "余额 不足", "餘額不足" and
-//! "＂余额不足！＂" read the same, as do "Timed-Out" and "timed out".
+//! "＂余额不足！＂" read the same, as do "Timed-Out" and "timed out" — and
+//! so do the slips of voice typing ("于额不足") and Cantonese ("唔够钱").
 
 /// Lower case, half-width, Simplified; punctuation and spacing dropped
-/// between Chinese characters and collapsed to one space between words.
+/// between Chinese characters and collapsed to one space between words;
+/// voice typing's homophones and Cantonese words mended ([`MENDS`]).
 pub fn normalize(text: &str) -> String {
+    let mut out = squeeze(text);
+    if out.chars().any(|c| c as u32 >= 0x4E00) {
+        for (heard, meant) in MENDS {
+            if out.contains(heard) {
+                out = out.replace(heard, meant);
+            }
+        }
+    }
+    out
+}
+
+/// What voice input writes for the words of a failed payment, and what
+/// Cantonese says for them, to the Mandarin the vocabulary is written in.
+/// Only pairs that mean nothing else in a payment ticket: "于额" is never
+/// anything but 余额 misheard. Applied after [`simplified`].
+const MENDS: &[(&str, &str)] = &[
+    // Voice typing (the same sound, another character).
+    ("于额", "余额"),
+    ("鱼额", "余额"),
+    ("余鹅", "余额"),
+    ("严正", "验证"),
+    ("验正", "验证"),
+    ("严证", "验证"),
+    ("言证", "验证"),
+    ("验政", "验证"),
+    ("严重码", "验证码"),
+    ("登陆", "登录"),
+    ("扣宽", "扣款"),
+    ("风空", "风控"),
+    ("疯控", "风控"),
+    ("冻洁", "冻结"),
+    ("线额", "限额"),
+    ("现额", "限额"),
+    ("仙额", "限额"),
+    ("网落", "网络"),
+    ("往络", "网络"),
+    ("超食", "超时"),
+    ("烦忙", "繁忙"),
+    ("凡忙", "繁忙"),
+    ("密马", "密码"),
+    ("秘码", "密码"),
+    ("实明", "实名"),
+    ("认正", "认证"),
+    ("身分", "身份"),
+    ("流亮", "流量"),
+    ("交费", "缴费"),
+    ("到帐", "到账"),
+    ("帐户", "账户"),
+    ("帐号", "账号"),
+    ("帐单", "账单"),
+    ("扣帐", "扣账"),
+    ("入帐", "入账"),
+    // Cantonese, as Hong Kong customers write it.
+    ("唔够", "不够"),
+    ("唔得", "不行"),
+    ("唔到", "不到"),
+    ("唔可以", "不可以"),
+    ("唔能够", "不能"),
+    ("唔", "不"),
+    ("冇", "没"),
+    ("咗", "了"),
+    ("嘅", "的"),
+    ("俾钱", "付钱"),
+    ("畀钱", "付钱"),
+    ("撳", "按"),
+];
+
+fn squeeze(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut gap = false;
     for c in text.chars().map(half_width).flat_map(char::to_lowercase).map(simplified) {
@@ -300,6 +370,81 @@ fn simplified(c: char) -> char {
         ('終', '终'),
         ('辦', '办'),
         ('續', '续'),
+        // Identity and verification wording, and the rest of a Hong Kong
+        // or Taiwan customer's account of it (issue 33).
+        ('註', '注'),
+        ('冊', '册'),
+        ('簽', '签'),
+        ('協', '协'),
+        ('議', '议'),
+        ('憑', '凭'),
+        ('補', '补'),
+        ('齊', '齐'),
+        ('嘗', '尝'),
+        ('換', '换'),
+        ('張', '张'),
+        ('綫', '线'),
+        ('鏈', '链'),
+        ('覽', '览'),
+        ('瀏', '浏'),
+        ('軟', '软'),
+        ('體', '体'),
+        ('螢', '萤'),
+        ('畫', '画'),
+        ('達', '达'),
+        ('陸', '陆'),
+        ('國', '国'),
+        ('際', '际'),
+        ('匯', '汇'),
+        ('貸', '贷'),
+        ('償', '偿'),
+        ('銷', '销'),
+        ('稅', '税'),
+        ('預', '预'),
+        ('領', '领'),
+        ('遞', '递'),
+        ('約', '约'),
+        ('產', '产'),
+        ('場', '场'),
+        ('條', '条'),
+        ('親', '亲'),
+        ('屬', '属'),
+        ('鄰', '邻'),
+        ('車', '车'),
+        ('賣', '卖'),
+        ('頓', '顿'),
+        ('圖', '图'),
+        ('誌', '志'),
+        ('經', '经'),
+        ('隱', '隐'),
+        ('衛', '卫'),
+        ('醫', '医'),
+        ('診', '诊'),
+        ('則', '则'),
+        ('規', '规'),
+        ('財', '财'),
+        ('員', '员'),
+        ('鍵', '键'),
+        ('盤', '盘'),
+        ('嚴', '严'),
+        ('餵', '喂'),
+        ('髮', '发'),
+        ('襪', '袜'),
+        ('歡', '欢'),
+        ('鐵', '铁'),
+        ('竊', '窃'),
+        ('盜', '盗'),
+        ('騙', '骗'),
+        ('詐', '诈'),
+        ('罰', '罚'),
+        ('違', '违'),
+        ('攝', '摄'),
+        ('閱', '阅'),
+        ('剛', '刚'),
+        ('啓', '启'),
+        ('廣', '广'),
+        ('東', '东'),
+        ('灣', '湾'),
     ];
     if (c as u32) < 0x4E00 {
         return c;

@@ -17,7 +17,13 @@ fn facts() -> Facts<'static> {
     }
 }
 
+/// The rules and the vocabulary alone (the model is tested below).
 fn route(f: Facts<'_>) -> Decision {
+    Rules::default_rules().route_with(&f, None)
+}
+
+/// As intake routes: with the model trained on the corpus.
+fn route_with_model(f: Facts<'_>) -> Decision {
     Rules::default_rules().route(&f)
 }
 
@@ -166,8 +172,16 @@ fn every_default_rule_routes_its_case() {
             true,
         ),
         (
-            "description-says-busy-or-timeout",
+            "words-say-busy-or-timeout",
             Facts { error_message: Some("支付失败"), description: "一直提示系统繁忙", ..facts() },
+            TimeoutBusy,
+            Queue::Payments,
+            Priority::Normal,
+            true,
+        ),
+        (
+            "description-says-busy-or-timeout",
+            Facts { error_message: Some("支付失败"), description: "一直转圈", ..facts() },
             TimeoutBusy,
             Queue::Payments,
             Priority::Normal,
@@ -185,19 +199,31 @@ fn every_default_rule_routes_its_case() {
         seen.insert(rule);
     }
     let rules = Rules::default_rules();
-    // The description rules mirror the message rules one for one; one is
-    // enough here, the rest are the same shape (checked below).
+    // The words and description rules mirror the message rules one for
+    // one; one of each is enough here, the rest are the same shape
+    // (checked below).
     let all: HashSet<&str> = rules
         .rules
         .iter()
         .map(|r| r.name.as_str())
-        .filter(|n| !n.starts_with("description-says-") || *n == "description-says-busy-or-timeout")
+        .filter(|n| {
+            !(n.starts_with("description-says-") || n.starts_with("words-say-"))
+                || *n == "description-says-busy-or-timeout"
+                || *n == "words-say-busy-or-timeout"
+        })
         .collect();
     assert_eq!(seen, all, "every default rule has a case above");
-    for r in rules.rules.iter().filter(|r| r.description_means.is_some()) {
-        assert_eq!(r.description_means.as_deref(), Some(&[r.kind][..]), "{} reads its own kind", r.name);
+    fn mirrors(r: &Rule) -> Option<&[CaseKind]> {
+        r.description_means.as_deref().or(r.words_mean.as_deref())
+    }
+    for r in rules.rules.iter().filter(|r| mirrors(r).is_some()) {
+        assert_eq!(mirrors(r), Some(&[r.kind][..]), "{} reads its own kind", r.name);
         let twin = rules.rules.iter().find(|m| m.message_means.as_deref() == Some(&[r.kind][..])).unwrap();
         assert_eq!((r.queue, r.priority, r.self_service), (twin.queue, twin.priority, twin.self_service), "{}", r.name);
+    }
+    // Every kind the vocabulary can name has its words rule.
+    for k in CaseKind::ALL.iter().filter(|k| **k != Other) {
+        assert!(rules.rules.iter().any(|r| r.words_mean.as_deref() == Some(&[*k][..])), "words rule for {k}");
     }
 }
 
@@ -223,9 +249,14 @@ fn precedence_follows_the_file() {
 }
 
 #[test]
-fn the_screen_beats_the_description_and_the_symptom_beats_the_description() {
-    // Stuck, no network switch, a description that says "busy": the
-    // missing check decides, not the customer's wording.
+fn a_cause_on_the_screen_beats_the_words_and_a_cause_in_the_words_beats_the_rest() {
+    // A cause on the screen beats the description, and the disagreement is
+    // noted for the agent.
+    let d = route(Facts { error_message: Some("余额不足"), description: "系统繁忙", ..facts() });
+    assert_eq!(d.kind, InsufficientFunds);
+    assert!(d.used.contains(&"screen says insufficient_funds, words say timeout_busy".to_string()), "{:?}", d.used);
+    // A cause in the words beats where it failed: stuck, network not yet
+    // switched, but the customer quotes "系统繁忙".
     let d = route(Facts {
         symptom: Symptom::StuckLoading,
         checks_tried: &[],
@@ -233,9 +264,102 @@ fn the_screen_beats_the_description_and_the_symptom_beats_the_description() {
         description: "一直转圈，系统繁忙",
         ..facts()
     });
+    assert_eq!((d.kind, d.rule.as_str()), (TimeoutBusy, "words-say-busy-or-timeout"));
+    // Only an outcome in the words ("一直转圈"): the missing check decides.
+    let d = route(Facts {
+        symptom: Symptom::StuckLoading,
+        checks_tried: &[],
+        error_message: None,
+        description: "一直转圈",
+        ..facts()
+    });
     assert_eq!(d.kind, ClientConnectivity);
-    let d = route(Facts { error_message: Some("余额不足"), description: "系统繁忙", ..facts() });
-    assert_eq!(d.kind, InsufficientFunds);
+    // The bank's SMS in the description beats "try later" on the screen.
+    let d = route(Facts {
+        error_message: Some("支付失败，请稍后再试"),
+        description: "银行短信：您尾号1234的卡本次交易超过快捷支付单笔限额",
+        ..facts()
+    });
+    assert_eq!((d.kind, d.rule.as_str()), (InsufficientFunds, "words-say-declined-or-limit"));
+    assert!(d.used[0].starts_with("description says"), "{:?}", d.used);
+}
+
+#[test]
+fn product_faults_told_only_in_words_go_to_engineering() {
+    for description in [
+        "同一个月的电费账单列了两条，都是158.6元",
+        "输入我家户号，显示的是别人的名字和地址",
+        "账单页是128元，到确认页金额变成了218元",
+        "缴费截止日期显示1970-01-01",
+        "The bill appears twice in the list",
+        "Shows someone else's name after I typed my own account number",
+    ] {
+        let d = route(Facts { error_message: None, description, ..facts() });
+        assert_eq!((d.kind, d.queue), (ProductBug, Queue::Engineering), "{description}: {:?}", d.used);
+    }
+}
+
+#[test]
+fn not_supported_is_out_of_scope_only_when_the_platform_is_what_does_not_support_it() {
+    // The card, not the scenario: another card is the answer.
+    for message in
+        ["該銀行卡暫不支持此業務", "暂不支持香港卡", "本商户暂不支持信用卡付款", "This card is not supported"]
+    {
+        let d = route(Facts { error_message: Some(message), ..facts() });
+        assert_eq!(d.kind, InsufficientFunds, "{message}: {:?}", d.used);
+    }
+    // The app's version: update it.
+    let d = route(Facts { error_message: Some("当前版本不支持，请升级到最新版本"), ..facts() });
+    assert_eq!(d.kind, ClientConnectivity);
+    // The scenario: only the platform can open it.
+    let d = route(Facts { error_message: Some("该业务暂不支持在本平台缴费"), ..facts() });
+    assert_eq!(d.kind, OutOfScope);
+}
+
+#[test]
+fn voice_typing_traditional_and_cantonese_read_as_meant() {
+    for (description, kind) in [
+        ("于额不足付不了", InsufficientFunds),
+        ("一直让我严正身份，严正完还是不行，风空拦截", RiskControl),
+        ("登陆过期了", LoginExpired),
+        ("請先完成實名認證", RiskControl),
+        ("張卡唔夠錢", InsufficientFunds),
+        ("已关闭“微信”的无线数据", ClientConnectivity),
+        ("流量用完了被限速，页面一直出不来", ClientConnectivity),
+    ] {
+        let d = route(Facts { error_message: None, description, ..facts() });
+        assert_eq!(d.kind, kind, "{description}: {:?}", d.used);
+    }
+}
+
+#[test]
+fn the_model_decides_what_the_words_leave_open_and_says_why() {
+    // No phrase of the vocabulary, but wording the corpus knows well.
+    let f = Facts {
+        error_message: None,
+        description: "卡里的钱不太够了，付电费的时候被拒了好几次，额度也快用完",
+        ..facts()
+    };
+    let alone = route(f);
+    let d = route_with_model(f);
+    assert_eq!(d.kind, InsufficientFunds, "{alone:?} / {d:?}");
+    let said = d.used.iter().find(|u| u.starts_with("model reads insufficient_funds ")).expect("the model said why");
+    assert!(said.contains('%') && said.contains('['), "{said}");
+    // Vague words: the model is unsure, a person looks.
+    let d = route_with_model(Facts { error_message: Some("交易失败"), description: "", ..facts() });
+    assert_eq!((d.kind, d.rule.as_str()), (Other, NEEDS_A_LOOK), "{:?}", d.used);
+    assert!(d.used.iter().any(|u| u.starts_with("unsure ")), "{:?}", d.used);
+    // A guess from where it failed yields to what the words say: the pay
+    // button did nothing because the login was gone.
+    let f = Facts {
+        symptom: Symptom::ButtonInert,
+        error_message: None,
+        description: "点支付没反应，后来发现我的页面头像没了，要重新登录授权才行",
+        ..facts()
+    };
+    assert_eq!(route(f).kind, ProductBug, "the vocabulary alone goes by the button");
+    let d = route_with_model(f);
+    assert_eq!(d.kind, LoginExpired, "{:?}", d.used);
 }
 
 #[test]

@@ -52,6 +52,9 @@ pub enum Source {
     Paydesk,
     Wording,
     Learned,
+    /// The learned second opinion (`model.rs`); never in a vocabulary file.
+    #[serde(skip)]
+    Model,
 }
 
 impl Source {
@@ -63,6 +66,7 @@ impl Source {
             Source::Paydesk => "paydesk",
             Source::Wording => "wording",
             Source::Learned => "learned",
+            Source::Model => "model",
         }
     }
 
@@ -110,6 +114,8 @@ pub enum VocabularyError {
 /// Where the words being read come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tier {
+    /// The model's guess, when the vocabulary found no cause.
+    Model,
     DescriptionOutcome,
     DescriptionPhrase,
     MessageNumber,
@@ -145,6 +151,11 @@ pub struct Reading {
 }
 
 impl Reading {
+    /// How the payment ended ("交易失败", "一直转圈"), not why.
+    pub fn is_outcome(&self) -> bool {
+        matches!(self.tier, Tier::MessageOutcome | Tier::DescriptionOutcome)
+    }
+
     /// How much this reading counts against another: where it was found,
     /// then how long the phrase is.
     pub fn strength(&self) -> (Tier, usize) {
@@ -163,6 +174,7 @@ impl fmt::Display for Reading {
             Tier::DescriptionPhrase | Tier::DescriptionOutcome => {
                 write!(f, "description says \"{}\" ({source})", self.evidence)
             }
+            Tier::Model => write!(f, "model reads {} {}", self.kind, self.evidence),
         }
     }
 }
@@ -230,6 +242,17 @@ impl Vocabulary {
     pub fn phrase_kind(&self, phrase: &str) -> Option<CaseKind> {
         let text = normalize(phrase);
         self.phrases.iter().find(|p| p.text == text).map(|p| p.kind)
+    }
+
+    /// Every phrase (normalised) with its kind: what the model learns
+    /// from an admin's taught phrases.
+    pub fn phrases(&self) -> impl Iterator<Item = (&str, CaseKind)> {
+        self.phrases.iter().map(|p| (p.text.as_str(), p.kind))
+    }
+
+    /// Every code (upper-cased) with its kind.
+    pub fn codes(&self) -> impl Iterator<Item = (&str, CaseKind)> {
+        self.codes.iter().map(|(c, (k, _))| (c.as_str(), *k))
     }
 
     pub fn code_count(&self) -> usize {

@@ -281,3 +281,56 @@ fn the_readme_configuration_table_matches_serve_help() {
         }
     }
 }
+
+/// Issue 33: the kinds agents set by hand come out as corpus rows, without
+/// personal data, and `routing eval` reads them.
+#[tokio::test]
+async fn corrections_by_agents_export_as_corpus_rows() {
+    use crate::support::*;
+    let app = spawn().await;
+    let agent = app.staff("agent").await;
+    let f = with(&complete_fields(), "description", "卡号 6222021234567890 付电费说我户名不对，电话 13912345678");
+    let (reference, _) = app.file_api(&f).await;
+    let (untouched, _) = app.file_api(&complete_fields()).await;
+    let ticket = agent.text(&format!("/agent/tickets/{reference}")).await;
+    let version = hidden_value(&ticket, "version").unwrap();
+    let res = agent
+        .post(
+            &format!("/agent/tickets/{reference}/facts"),
+            &[
+                ("version", version.as_str()),
+                ("symptom", "error_shown"),
+                ("failing_step", "tap_pay"),
+                ("error_message", "支付失败"),
+                ("kind", "product_bug"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let out = Command::new(BIN)
+        .args(["routing", "export-corrections", "--since", "2020-01-01"])
+        .env("DATABASE_URL", app.db.url())
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(rows.len(), 1, "only the corrected ticket ({untouched} was not): {text}");
+    assert!(rows[0].starts_with("product_bug\terror_shown\ttap_pay\t"), "{}", rows[0]);
+    assert!(rows[0].ends_with("\t卡号 # 付电费说我户名不对，电话 #"), "numbers masked: {}", rows[0]);
+    // A later day leaves it out.
+    let out = Command::new(BIN)
+        .args(["routing", "export-corrections", "--since", "2999-01-01"])
+        .env("DATABASE_URL", app.db.url())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().filter(|l| !l.starts_with('#')).count(), 0);
+    // The rows are a corpus `routing eval` reads.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mine.tsv");
+    std::fs::write(&file, &text).unwrap();
+    let out = Command::new(BIN).args(["routing", "eval"]).arg(&file).output().await.unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("of 1 cases"), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -50,7 +50,8 @@ async fn tickets_are_classified_and_say_why() {
             "money-taken-bill-unpaid",
         ),
         (out_of_scope("electricity_bill"), "out_of_scope", "pending_platform", "scenario-not-allowed-by-platform"),
-        (complete_fields(), "other", "new", "everything-else"),
+        // Nothing says why, and the learned model is unsure: a person looks.
+        (complete_fields(), "other", "new", paydesk::routing::NEEDS_A_LOOK),
     ];
     for (fields, kind, status, rule) in cases {
         let mut fields = fields;
@@ -85,6 +86,115 @@ async fn tickets_are_classified_and_say_why() {
     assert_eq!(t["queue"], "payments");
     assert_eq!(t["routing"]["rule"], "busy-or-timeout");
     assert_eq!(t["routing"]["facts"], "code 202 (paydesk)");
+}
+
+/// Issue 33: every real provider code files as printed, through the form
+/// and the API — the vocabulary's longest codes, and a 64-character one.
+#[tokio::test]
+async fn the_longest_provider_codes_file_through_the_form_and_the_api() {
+    let app = spawn().await;
+    let vocabulary = paydesk::routing::Vocabulary::default_vocabulary();
+    let mut codes: Vec<(String, paydesk::domain::codes::CaseKind)> =
+        vocabulary.codes().map(|(c, k)| (c.to_string(), k)).collect();
+    codes.sort_by_key(|(c, _)| std::cmp::Reverse(c.len()));
+    assert!(codes[0].0.len() > 32, "the vocabulary has codes longer than the old limit: {:?}", codes[0]);
+    let browser = app.browser();
+    let csrf = browser.csrf().await;
+    let post_form = |code: String| {
+        let browser = &browser;
+        let mut fields = with(&complete_fields(), "error_code", &code);
+        fields.push(("csrf", csrf.clone()));
+        async move {
+            browser
+                .client
+                .post(browser.url("/tickets"))
+                .header("Accept-Language", "en")
+                .multipart(form(&fields, Some(png_part("e.png", samples::png()))))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let mut tried = codes[..3].to_vec();
+    tried
+        .push(("ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR".into(), paydesk::domain::codes::CaseKind::InsufficientFunds));
+    for (code, kind) in &tried {
+        // The API, as a provider prints it (lower case where it is).
+        let (reference, _) = app.file_api(&with(&complete_fields(), "error_code", code)).await;
+        let (_, k, _, _, _) = ticket_row(&app, &reference);
+        assert_eq!(k, kind.as_str(), "{code} by the API");
+        // The form.
+        let res = post_form(code.clone()).await;
+        assert_eq!(res.status().as_u16(), 303, "{code} by the form");
+    }
+    let longest = format!("isv.{}", "x".repeat(60));
+    assert_eq!(longest.chars().count(), paydesk::domain::intake::ERROR_CODE_MAX);
+    let (reference, _) = app.file_api(&with(&complete_fields(), "error_code", &longest)).await;
+    let stored: Option<String> = tickets::table
+        .filter(tickets::reference.eq(&reference))
+        .select(tickets::error_code)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some(longest.as_str()));
+    // One more is refused, saying the limit, with nothing lost.
+    let too_long = format!("{longest}y");
+    let res = post_form(too_long.clone()).await;
+    assert_eq!(res.status().as_u16(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("64") && page.contains(&too_long), "the limit is said and the code kept");
+}
+
+/// Issue 33: the customer's words route, and the agent reads why.
+#[tokio::test]
+async fn the_customers_words_route_and_the_agent_reads_why() {
+    let app = spawn().await;
+    let agent = app.staff("agent").await;
+    // The bank's SMS in the description beats "try later" on the screen.
+    let f = with(&complete_fields(), "error_code", "");
+    let f = with(&f, "error_message", "支付失败，请稍后再试");
+    let f = with(&f, "description", "银行短信：您尾号1234的卡本次交易超过快捷支付单笔限额，请调整后再试");
+    let (reference, _) = app.file_api(&f).await;
+    let (_, kind, rule, _, _) = ticket_row(&app, &reference);
+    assert_eq!((kind.as_str(), rule.as_str()), ("insufficient_funds", "words-say-declined-or-limit"));
+    let page = agent.text(&format!("/agent/tickets/{reference}")).await;
+    assert!(page.contains("words say it was declined or over a limit"), "rule in words: {page}");
+    assert!(page.contains("The customer wrote"), "the phrase the words used");
+    // A product fault told only in words goes to engineering.
+    let f = with(&f, "error_message", "");
+    let f = with(&f, "symptom", "other");
+    let f = with(&f, "description", "输入我家户号后显示的是别人的名字和地址，不敢交");
+    let (reference, _) = app.file_api(&f).await;
+    let (_, kind, _, _, _) = ticket_row(&app, &reference);
+    assert_eq!(kind, "product_bug");
+    // Wording no phrase holds: the learned model decides, and says how
+    // sure it is and which words counted.
+    let f = with(&f, "symptom", "error_shown");
+    let f = with(&f, "error_message", "支付失败");
+    let f = with(&f, "description", "卡里的钱不太够了，付电费的时候被拒了好几次，额度也快用完");
+    let (reference, _) = app.file_api(&f).await;
+    let (_, kind, rule, _, _) = ticket_row(&app, &reference);
+    assert_eq!((kind.as_str(), rule.as_str()), ("insufficient_funds", "words-say-declined-or-limit"));
+    let page = agent.text(&format!("/agent/tickets/{reference}")).await;
+    assert!(page.contains("The learned model reads Balance / declined, "), "the model reading in words: {page}");
+    assert!(page.contains("% sure (strongest words: "), "its confidence and its words");
+    // Vague: a person looks, with what the model made of it.
+    let f = with(&f, "description", "付不了，怎么回事");
+    let (reference, _) = app.file_api(&f).await;
+    let (_, kind, rule, _, _) = ticket_row(&app, &reference);
+    assert_eq!((kind.as_str(), rule.as_str()), ("other", paydesk::routing::NEEDS_A_LOOK));
+    let page = agent.text(&format!("/agent/tickets/{reference}")).await;
+    assert!(page.contains("Needs a human look") && page.contains("The learned model"), "{page}");
+    let page = agent
+        .client
+        .get(agent.url(&format!("/agent/tickets/{reference}")))
+        .header("Accept-Language", "zh-CN")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("需要人工查看") && page.contains("学习模型"), "in Chinese too");
 }
 
 #[tokio::test]

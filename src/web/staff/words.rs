@@ -190,12 +190,37 @@ fn fact_in_words(lang: Lang, fact: &str) -> String {
     } else if let Some((v, source)) = fact.strip_prefix("message says ").and_then(|r| r.rsplit_once(" (")) {
         let source = source_label(lang, source.trim_end_matches(')'));
         lang.t_args("sv-fact-message-says", &[("words", v.to_string()), ("source", source)])
+    } else if let Some(words) = model_words(lang, fact) {
+        words
+    } else if let Some((screen, words)) = fact.strip_prefix("screen says ").and_then(|r| r.split_once(", words say ")) {
+        lang.t_args("sv-fact-disagree", &[("screen", code_words(lang, screen)), ("words", code_words(lang, words))])
     } else if let Some((v, source)) = fact.strip_prefix("description says ").and_then(|r| r.rsplit_once(" (")) {
         let source = source_label(lang, source.trim_end_matches(')'));
         lang.t_args("sv-fact-description-says", &[("words", v.to_string()), ("source", source)])
     } else {
         fact.to_string()
     }
+}
+
+/// What the learned model said (`routing::model`): "model reads KIND 87%
+/// [a b c]", "unsure …", "second opinion …".
+fn model_words(lang: Lang, fact: &str) -> Option<String> {
+    let (key, rest) = [
+        ("model reads ", "sv-fact-model"),
+        ("unsure ", "sv-fact-unsure"),
+        ("second opinion ", "sv-fact-second-opinion"),
+    ]
+    .iter()
+    .find_map(|(prefix, key)| fact.strip_prefix(prefix).map(|rest| (*key, rest)))?;
+    let (kind, rest) = rest.split_once(' ')?;
+    let (percent, pieces) = rest.split_once("% [")?;
+    let pieces = pieces.strip_suffix(']')?;
+    let pieces = if pieces.is_empty() {
+        "—".to_string()
+    } else {
+        pieces.split(' ').collect::<Vec<_>>().join(if lang == Lang::ZhCn { "、" } else { ", " })
+    };
+    Some(lang.t_args(key, &[("kind", code_words(lang, kind)), ("percent", percent.to_string()), ("pieces", pieces)]))
 }
 
 /// Where a code or phrase of the vocabulary comes from, in words.
@@ -303,5 +328,35 @@ mod tests {
         // What the screen said is kept as written, the code marked as the
         // provider's own.
         assert_eq!(facts_in_words(Lang::En, "code 101 (wechat_pay)"), "Code 101 (WeChat Pay's own code)");
+    }
+
+    #[test]
+    fn the_learned_model_and_a_disagreement_read_as_words() {
+        let facts =
+            "model reads insufficient_funds 91% [额度 快捷 limit]; screen says timeout_busy, words say risk_control";
+        assert_eq!(
+            facts_in_words(Lang::En, facts),
+            "The learned model reads Balance / declined, 91% sure (strongest words: 额度, 快捷, limit); \
+             The screen says Timeout / busy; the customer's words say Risk control"
+        );
+        for fact in [
+            "model reads other 88% [发票]",
+            "unsure login_expired 41% []",
+            "second opinion product_bug 85% [白屏]",
+            "screen says out_of_scope, words say insufficient_funds",
+        ] {
+            for lang in Lang::ALL {
+                let said = facts_in_words(lang, fact);
+                assert!(
+                    !said.contains('_') && !said.contains("[") && said.contains('%') == fact.contains('%'),
+                    "{said}"
+                );
+            }
+        }
+        for rule in ["words-say-product-fault", crate::routing::NEEDS_A_LOOK] {
+            for lang in Lang::ALL {
+                assert!(!rule_label(lang, rule, None).contains('-'), "{rule}");
+            }
+        }
     }
 }
