@@ -62,6 +62,9 @@ impl Application {
             None => rules,
         };
         let rules = std::sync::Arc::new(rules);
+        // The learned second opinion is trained now (jieba's dictionary
+        // loaded, the corpus cut), not inside the first customer's request.
+        let _ = crate::routing::model::trained(None);
         let payments = std::sync::Arc::new(config.payments.load().map_err(StartError::Payments)?);
         let pools = db::Pools::open(config.database_url.expose(), config.db_pool_size)?;
         let listener = TcpListener::bind(&config.bind).map_err(|e| StartError::Bind(config.bind.clone(), e))?;

@@ -103,18 +103,16 @@ pub fn parse(text: &str) -> Result<Vec<Case>, String> {
 
 /// A ticket's facts as one corpus row (eight columns), for a team to grow
 /// its corpus from the kinds its agents set by hand. Free text is kept on
-/// one line, and what could be personal is left out: every run of four or
-/// more digits (card, phone, order and account numbers) becomes `#`, and a
-/// word with `@` in it (an email address) becomes `#@#`.
+/// one line, and numbers and addresses that could be personal are masked:
+/// every number of four or more digits, even written in groups ("139 1234
+/// 5678", "139-1234-5678", full-width), becomes `#`, and a word with `@`
+/// in it (an email address) becomes `#@#`. Names and street addresses are
+/// not recognised: rows are for a person to review before they join a
+/// corpus. The error code is kept as printed (`40004` is a code, not a
+/// phone number).
 pub fn corpus_row(kind: CaseKind, f: &Facts<'_>) -> String {
-    let text = |t: Option<&str>| {
-        let t = scrub(t.unwrap_or(""));
-        if t.is_empty() {
-            "-".to_string()
-        } else {
-            t
-        }
-    };
+    let one_line = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let column = |t: String| if t.is_empty() { "-".to_string() } else { t };
     let checks: Vec<&str> = f.checks_tried.iter().map(|c| c.as_str()).collect();
     [
         kind.as_str().to_string(),
@@ -122,36 +120,72 @@ pub fn corpus_row(kind: CaseKind, f: &Facts<'_>) -> String {
         f.failing_step.as_str().to_string(),
         f.payment_method.map(|m| m.as_str().to_string()).unwrap_or_else(|| "-".into()),
         if checks.is_empty() { "-".into() } else { checks.join(",") },
-        text(f.error_code),
-        text(f.error_message),
-        text(Some(f.description)),
+        column(one_line(f.error_code.unwrap_or(""))),
+        column(scrub(f.error_message.unwrap_or(""))),
+        column(scrub(f.description)),
     ]
     .join("\t")
 }
 
+/// Masks what could be personal in free text (see [`corpus_row`]).
 fn scrub(text: &str) -> String {
-    let mut words = Vec::new();
-    for word in text.split_whitespace() {
-        if word.contains('@') {
-            words.push("#@#".to_string());
+    // Full-width digits and ＠ count as their ASCII selves; the rest of
+    // the customer's punctuation stays as typed.
+    let text: String = text
+        .chars()
+        .map(|c| match c {
+            '０'..='９' | '＠' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        .collect();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // An email address: the letters, digits and . _ % + - around an @.
+    let email_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
+    let mut masked = String::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find('@') {
+        let start = rest[..at]
+            .rfind(|c: char| !email_char(c))
+            .map_or(0, |i| i + rest[i..].chars().next().map_or(1, char::len_utf8));
+        let end = rest[at + 1..].find(|c: char| !email_char(c)).map_or(rest.len(), |i| at + 1 + i);
+        masked.push_str(&rest[..start]);
+        masked.push_str("#@#");
+        rest = &rest[end..];
+    }
+    masked.push_str(rest);
+    let text = masked;
+    // Runs of digits, with the single spaces or dashes people write
+    // between groups, are one number.
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
             continue;
         }
-        let mut out = String::new();
-        let mut digits = String::new();
-        for c in word.chars().chain(std::iter::once(' ')) {
-            if c.is_ascii_digit() {
-                digits.push(c);
-                continue;
-            }
-            out.push_str(if digits.len() >= 4 { "#" } else { &digits });
-            digits.clear();
-            if c != ' ' {
-                out.push(c);
+        let (start, mut end, mut digits) = (i, i, 0);
+        let mut j = i;
+        while j < chars.len() {
+            if chars[j].is_ascii_digit() {
+                digits += 1;
+                end = j + 1;
+                j += 1;
+            } else if matches!(chars[j], ' ' | '-') && chars.get(j + 1).is_some_and(|c| c.is_ascii_digit()) {
+                j += 1;
+            } else {
+                break;
             }
         }
-        words.push(out);
+        if digits >= 4 {
+            out.push('#');
+        } else {
+            out.extend(&chars[start..end]);
+        }
+        i = end;
     }
-    words.join(" ")
+    out
 }
 
 /// The corpus routed: per case, what came out.
@@ -380,6 +414,13 @@ mod tests {
             "insufficient_funds\terror_shown\ttap_pay\tbank_card\tswitched_network,retried_later\t51\t交易失败 (51)\t\
              卡号 # 还是不行， 联系我 #@# 或 #"
         );
+        let f = Facts {
+            error_code: Some("40004"),
+            description: "电话 139-1234-5678 或 139 1234 5678，１３９１２３４５６７８，邮箱 a＠b.cn，扣了 88 元",
+            ..f
+        };
+        let row = corpus_row(CaseKind::InsufficientFunds, &f);
+        assert!(row.ends_with("\t40004\t交易失败 (51)\t电话 # 或 #，#，邮箱 #@#，扣了 88 元"), "{row}");
         let back = parse(&row).unwrap();
         assert_eq!((back[0].expected, back[0].checks_tried.len()), (CaseKind::InsufficientFunds, 2));
     }

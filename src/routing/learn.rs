@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::eval::{self, Case, Score};
-use super::normalize::{contains_phrase, normalize};
+use super::normalize::normalize;
 use super::{Facts, Rules, Source, Vocabulary};
 use crate::domain::codes::CaseKind;
 
@@ -153,17 +153,12 @@ pub fn preview(
     }
     let mut with = learned.clone();
     with.add_phrase(trimmed, kind, Source::Learned).map_err(|_| Refusal::Empty)?;
-    // Only what contains the phrase can change: route just those again.
-    let needle = normalize(trimmed);
-    let touched = |f: &Facts<'_>| {
-        let screen = normalize(&format!("{} {}", f.error_code.unwrap_or(""), f.error_message.unwrap_or("")));
-        contains_phrase(&screen, &needle) || contains_phrase(&normalize(f.description), &needle)
-    };
+    // A taught phrase also retrains the model, which can move cases that
+    // do not contain it: every case and ticket is routed again.
     let cases = eval::corpus();
     let before = eval::score(rules, cases, Some(learned));
     let corpus_changes: Vec<(Case, CaseKind, CaseKind)> = cases
         .iter()
-        .filter(|c| touched(&c.facts(None)))
         .filter_map(|c| {
             let a = rules.route(&c.facts(Some(learned))).kind;
             let b = rules.route(&c.facts(Some(&with))).kind;
@@ -173,7 +168,6 @@ pub fn preview(
     let after = before.with_changes(corpus_changes.iter().map(|(c, a, b)| (c, *a, *b)));
     let tickets = recent
         .iter()
-        .filter(|t| touched(&t.facts))
         .filter_map(|t| {
             let facts = Facts { learned: Some(&with), ..t.facts };
             let d = rules.route(&facts);

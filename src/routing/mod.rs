@@ -385,8 +385,11 @@ impl Rules {
         let screen = if words.is_some() { cause(&screen) } else { screen };
         let (mut decision, by_outcome) = self.first_rule(f, screen.as_ref(), words.as_ref(), description.as_ref());
         let guess = model.map(|m| m.guess(f));
+        // An admin's own rule for `other` (with conditions) is a decision,
+        // not a gap: the model neither overrides nor renames it.
+        let catch_all = |rule: &str| self.rules.iter().find(|r| r.name == rule).is_none_or(Rule::is_catch_all);
         if let Some(g) = &guess {
-            let nothing_said_why = decision.kind == CaseKind::Other || by_outcome;
+            let nothing_said_why = by_outcome || (decision.kind == CaseKind::Other && catch_all(&decision.rule));
             if nothing_said_why && g.sure() && g.kind != CaseKind::Other {
                 // The model decides what the vocabulary, the step and the
                 // symptom could not: its guess stands for the words, and
@@ -398,20 +401,28 @@ impl Rules {
                     source: Source::Model,
                 };
                 let (d, _) = self.first_rule(f, cause(&screen).as_ref(), Some(&guessed), cause(&description).as_ref());
-                decision = d;
+                // Kept only where a rule read the guess (a rules file
+                // without `words_mean` rules keeps its own decision).
+                if d.kind == g.kind {
+                    decision = d;
+                }
             } else if nothing_said_why && g.sure() && g.kind == CaseKind::Other {
                 // Sure it is none of the kinds ("电费能开发票吗？"): a person
                 // reads it, rather than a guess from where it failed.
-                decision.kind = CaseKind::Other;
-                decision.rule = "none".into();
-                decision.used = vec![format!("model reads other {}", g.evidence())];
+                decision = Decision {
+                    rule: "none".into(),
+                    kind: CaseKind::Other,
+                    queue: Queue::General,
+                    priority: Priority::Normal,
+                    self_service: false,
+                    used: vec![format!("model reads other {}", g.evidence())],
+                };
             } else if decision.kind == CaseKind::Other && !g.sure() {
                 decision.used.push(format!("unsure {} {}", g.kind, g.evidence()));
             } else if g.sure() && g.kind != decision.kind {
                 notes.push(format!("second opinion {} {}", g.kind, g.evidence()));
             }
-            let catch_all = self.rules.iter().find(|r| r.name == decision.rule).is_none_or(Rule::is_catch_all);
-            if decision.kind == CaseKind::Other && catch_all {
+            if decision.kind == CaseKind::Other && catch_all(&decision.rule) {
                 // Nothing said clearly what went wrong: `other`, in the
                 // queue and priority of the file's catch-all rule, marked
                 // for a person (an admin's own rule for `other` keeps its

@@ -142,7 +142,10 @@ impl Model {
         let weights: Vec<f64> = score.iter().map(|s| ((s - top) / TEMPERATURE).exp()).collect();
         let sum: f64 = weights.iter().sum();
         let best = (0..n).max_by(|&a, &b| score[a].total_cmp(&score[b]).then(b.cmp(&a))).unwrap_or(0);
-        let confidence = if known.is_empty() { 0.0 } else { weights[best] / sum };
+        // The step and the symptom alone are where it failed, not what
+        // went wrong: with no known word of text the guess is unsure.
+        let words = known.iter().filter(|(p, _)| !p.starts_with('@')).count();
+        let confidence = if words == 0 { 0.0 } else { weights[best] / sum };
         // A piece counts for the kind by how much likelier it is under it
         // than under the average other kind.
         let mut lift: Vec<(f64, &String)> = known
@@ -191,8 +194,16 @@ pub fn trained(learned: Option<&Vocabulary>) -> Arc<Model> {
     let taught: Vec<(String, CaseKind)> =
         learned.map(|v| v.phrases().map(|(p, k)| (p.to_string(), k)).collect()).unwrap_or_default();
     let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
-    if let Some((_, model)) = cache.lock().unwrap_or_else(|e| e.into_inner()).iter().find(|(p, _)| *p == taught) {
-        return model.clone();
+    {
+        let mut cached = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(at) = cached.iter().position(|(p, _)| *p == taught) {
+            // The most recently used last: intake's model is not pushed out
+            // by an admin's previews.
+            let hit = cached.remove(at);
+            let model = hit.1.clone();
+            cached.push(hit);
+            return model;
+        }
     }
     let extra: Vec<Example> =
         taught.iter().map(|(phrase, kind)| Example { pieces: text_pieces(phrase), kind: *kind }).collect();

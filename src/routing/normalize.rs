@@ -21,37 +21,43 @@ pub fn normalize(text: &str) -> String {
 
 /// What voice input writes for the words of a failed payment, and what
 /// Cantonese says for them, to the Mandarin the vocabulary is written in.
-/// Only pairs that mean nothing else in a payment ticket: "于额" is never
-/// anything but 余额 misheard. Applied after [`simplified`].
+/// Only pairs that mean nothing else in a payment ticket, written with the
+/// word around the slip ("于额不足", not "于额", which "关于额度" holds).
+/// Applied after [`simplified`] and after punctuation is dropped, so a
+/// pair never spans two words a customer separated.
 const MENDS: &[(&str, &str)] = &[
-    // Voice typing (the same sound, another character).
-    ("于额", "余额"),
-    ("鱼额", "余额"),
-    ("余鹅", "余额"),
-    ("严正", "验证"),
-    ("验正", "验证"),
-    ("严证", "验证"),
-    ("言证", "验证"),
-    ("验政", "验证"),
-    ("严重码", "验证码"),
+    // Voice typing (the same sound, another character), each with the word
+    // it sits in, so that "关于额度" or "确认正确" stay what they are.
+    ("于额不", "余额不"),
+    ("账户于额", "账户余额"),
+    ("卡里于额", "卡里余额"),
+    ("鱼额不", "余额不"),
+    ("严正码", "验证码"),
+    ("严正失败", "验证失败"),
+    ("严正不", "验证不"),
+    ("身份严正", "身份验证"),
+    ("严正身份", "验证身份"),
+    ("验正码", "验证码"),
+    ("验正失败", "验证失败"),
+    ("身份验正", "身份验证"),
+    ("言证码", "验证码"),
     ("登陆", "登录"),
     ("扣宽", "扣款"),
     ("风空", "风控"),
     ("疯控", "风控"),
     ("冻洁", "冻结"),
-    ("线额", "限额"),
-    ("现额", "限额"),
-    ("仙额", "限额"),
+    ("单笔线额", "单笔限额"),
+    ("单日线额", "单日限额"),
     ("网落", "网络"),
-    ("往络", "网络"),
     ("超食", "超时"),
-    ("烦忙", "繁忙"),
-    ("凡忙", "繁忙"),
+    ("系统烦忙", "系统繁忙"),
+    ("系统凡忙", "系统繁忙"),
     ("密马", "密码"),
-    ("秘码", "密码"),
-    ("实明", "实名"),
-    ("认正", "认证"),
-    ("身分", "身份"),
+    ("实明认证", "实名认证"),
+    ("实明制", "实名制"),
+    ("实名认正", "实名认证"),
+    ("身份认正", "身份认证"),
+    ("身分证", "身份证"),
     ("流亮", "流量"),
     ("交费", "缴费"),
     ("到帐", "到账"),
@@ -60,13 +66,16 @@ const MENDS: &[(&str, &str)] = &[
     ("帐单", "账单"),
     ("扣帐", "扣账"),
     ("入帐", "入账"),
-    // Cantonese, as Hong Kong customers write it.
+    // Cantonese, as Hong Kong customers write it: 唔 only before the verbs
+    // it negates (alone it is also a Mandarin "um").
     ("唔够", "不够"),
     ("唔得", "不行"),
     ("唔到", "不到"),
     ("唔可以", "不可以"),
     ("唔能够", "不能"),
-    ("唔", "不"),
+    ("唔支持", "不支持"),
+    ("唔识", "不会"),
+    ("唔俾", "不给"),
     ("冇", "没"),
     ("咗", "了"),
     ("嘅", "的"),
@@ -465,6 +474,19 @@ mod tests {
         assert_eq!(normalize("Timed-Out, please  RETRY"), "timed out please retry");
         assert_eq!(normalize("ＮＯＴＥＮＯＵＧＨ"), "notenough");
         assert_eq!(normalize("支付失败：Limit exceeded（单日）"), "支付失败limit exceeded单日");
+    }
+
+    #[test]
+    fn voice_typing_slips_are_mended_in_their_words_only() {
+        assert_eq!(normalize("于额不足"), "余额不足");
+        assert_eq!(normalize("严正码收不到"), "验证码收不到");
+        assert_eq!(normalize("登陆过期"), "登录过期");
+        assert_eq!(normalize("張卡唔夠錢"), "张卡不够钱");
+        // Words that only look like a slip stay as they are.
+        for kept in ["关于额度", "由于额外", "出现额外费用", "确认正确", "其实明明扣了", "严正要求", "唔，好吧"]
+        {
+            assert_eq!(normalize(kept), squeeze(kept), "{kept}");
+        }
     }
 
     #[test]

@@ -285,6 +285,35 @@ fn a_cause_on_the_screen_beats_the_words_and_a_cause_in_the_words_beats_the_rest
 }
 
 #[test]
+fn an_admins_own_rule_for_other_is_neither_overridden_nor_renamed() {
+    let file = DEFAULT_RULES.replace(
+        "[[rule]]\nname = \"money-taken-bill-unpaid\"",
+        "[[rule]]\nname = \"invoice-questions\"\nkind = \"other\"\nqueue = \"platform\"\npriority = \"low\"\n\
+         when.text_contains = [\"发票\"]\n\n[[rule]]\nname = \"money-taken-bill-unpaid\"",
+    );
+    let rules = Rules::parse(&file).unwrap();
+    // Words the model would read as a limit, but the admin's rule holds.
+    let f = Facts {
+        error_message: None,
+        description: "卡里的钱不太够了，付电费的时候被拒了好几次，额度也快用完，能开发票吗",
+        ..facts()
+    };
+    let d = rules.route(&f);
+    assert_eq!((d.rule.as_str(), d.kind, d.queue), ("invoice-questions", Other, Queue::Platform), "{:?}", d.used);
+    // A sure "none of these" from the model on a guess from the step
+    // resets the queue, priority and self-service of the guess.
+    let d = route_with_model(Facts {
+        failing_step: FailingStep::OpenOrLogin,
+        error_message: None,
+        description: "电费能开发票吗？在哪里开电子发票",
+        ..facts()
+    });
+    if d.kind == Other {
+        assert_eq!((d.rule.as_str(), d.self_service, d.queue), (NEEDS_A_LOOK, false, Queue::General), "{:?}", d.used);
+    }
+}
+
+#[test]
 fn product_faults_told_only_in_words_go_to_engineering() {
     for description in [
         "同一个月的电费账单列了两条，都是158.6元",
