@@ -36,6 +36,10 @@ pub struct Config {
     /// Database connections kept open
     #[arg(long = "db-pool", env = "PAYDESK_DB_POOL", value_name = "N", default_value_t = 8)]
     pub db_pool_size: u32,
+    /// On SIGTERM, how long the requests in flight and the jobs' current
+    /// rounds get to finish, in seconds (/readyz answers 503 meanwhile)
+    #[arg(long = "shutdown-timeout", env = "PAYDESK_SHUTDOWN_TIMEOUT", value_name = "SECS", default_value_t = 30)]
+    pub shutdown_timeout_secs: u64,
     /// HTTP worker threads (default: one per core)
     #[arg(long, env = "PAYDESK_WORKERS")]
     pub workers: Option<usize>,

@@ -305,6 +305,21 @@ fn export_corrections(database_url: &str, since: Option<chrono::NaiveDate>) -> R
 fn serve(config: Config) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async {
         let app = Application::build(config).map_err(|e| e.to_string())?;
+        // SIGTERM (a rolling restart) and SIGINT drain; a second one stops
+        // at once.
+        let drainer = app.drainer();
+        actix_web::rt::spawn(async move {
+            use tokio::signal::unix::{signal, SignalKind};
+            let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+                tracing::error!("no signal handlers: SIGTERM will not drain");
+                return;
+            };
+            tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+            actix_web::rt::spawn(drainer.drain());
+            tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+            tracing::warn!("second signal: stopping now");
+            std::process::exit(1);
+        });
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
 }

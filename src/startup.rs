@@ -45,6 +45,73 @@ pub struct Application {
     server: Server,
     /// `/metrics`, on a listener of its own (`Config::metrics_listener`).
     metrics: Option<Server>,
+    drainer: Drainer,
+}
+
+/// Stops a server gracefully (issue 31): `/readyz` answers 503 at once; a
+/// moment later ([`READY_GRACE`]) the listener closes and the requests in
+/// flight are answered (within `--shutdown-timeout`); the jobs finish the
+/// round they are in; the leases are let go, so another server takes the
+/// sweeps at its next look. `paydesk serve` drains on SIGTERM and SIGINT.
+#[derive(Clone)]
+pub struct Drainer {
+    draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    server: actix_web::dev::ServerHandle,
+    metrics: Option<actix_web::dev::ServerHandle>,
+    stop: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
+    jobs: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    writer: db::DbPool,
+    holder: String,
+    timeout: std::time::Duration,
+    done: std::sync::Arc<tokio::sync::Notify>,
+}
+
+/// How long `/readyz` says 503 before the listener closes: a balancer that
+/// polls it sends nothing new meanwhile.
+pub const READY_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Drainer {
+    pub async fn drain(self) {
+        use std::sync::atomic::Ordering;
+        if self.draining.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        tracing::info!("draining: /readyz answers 503");
+        tokio::time::sleep(READY_GRACE.min(self.timeout)).await;
+        let _ = self.stop.send(true);
+        let jobs: Vec<_> = std::mem::take(&mut *self.jobs.lock().unwrap_or_else(|e| e.into_inner()));
+        let (writer, holder, timeout) = (self.writer.clone(), self.holder.clone(), self.timeout);
+        let background = async move {
+            // Each job ends after the round it is in; one still busy when
+            // the time is up is left (what it claimed comes back when its
+            // lease runs out).
+            let _ = tokio::time::timeout(timeout, futures_util::future::join_all(jobs)).await;
+            let released = tokio::task::spawn_blocking(move || {
+                let mut conn = writer.get().map_err(|e| e.to_string())?;
+                db::leases::release_all(&mut conn, &holder).map_err(|e| e.to_string())
+            })
+            .await;
+            match released {
+                Ok(Ok(n)) => tracing::info!(leases = n, "draining: leases let go"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "draining: leases not let go; they run out"),
+                Err(_) => {}
+            }
+        };
+        let http = async {
+            self.server.stop(true).await;
+            if let Some(m) = &self.metrics {
+                m.stop(true).await;
+            }
+        };
+        futures_util::future::join(http, background).await;
+        tracing::info!("drained");
+        self.done.notify_one();
+    }
+
+    /// Whether the server is draining (`/readyz`).
+    pub fn draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl Application {
@@ -67,6 +134,20 @@ impl Application {
         let _ = crate::routing::model::trained(None);
         let payments = std::sync::Arc::new(config.payments.load().map_err(StartError::Payments)?);
         let pools = db::Pools::open(config.database_url.expose(), config.db_pool_size)?;
+        let shared_limits =
+            matches!(db::DatabaseUrl::parse(config.database_url.expose()), Ok(db::DatabaseUrl::Postgres(_)))
+                .then(|| pools.write.clone());
+        // This server's name among the others (leases): host and process,
+        // and a random part, as a process id may come back.
+        let holder = format!(
+            "{}:{}:{}",
+            std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into()),
+            std::process::id(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let (stop_tx, stop) = crate::jobs::Stop::new();
+        let sweep_stats = std::sync::Arc::new(crate::jobs::sweeps::SweepStats::default());
+        let mut jobs = Vec::new();
         let listener = TcpListener::bind(&config.bind).map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         let address = listener.local_addr().map_err(|e| StartError::Bind(config.bind.clone(), e))?;
         let public_url =
@@ -93,7 +174,7 @@ impl Application {
             retry_base: chrono::Duration::seconds(config.mail_retry_base_secs),
             max_attempts: config.mail_max_attempts,
         };
-        tokio::spawn(std::sync::Arc::new(texts).run());
+        jobs.push(tokio::spawn(std::sync::Arc::new(texts).run(stop.clone())));
         let mail = crate::jobs::mail::Worker {
             pools: pools.clone(),
             transport,
@@ -109,7 +190,7 @@ impl Application {
             retry_base: chrono::Duration::seconds(config.mail_retry_base_secs),
             max_attempts: config.mail_max_attempts,
         };
-        tokio::spawn(std::sync::Arc::new(mail).run());
+        jobs.push(tokio::spawn(std::sync::Arc::new(mail).run(stop.clone())));
         let sweeper = crate::jobs::sweeps::Sweeper {
             pools: pools.clone(),
             limits: crate::ops::sweeps::Limits {
@@ -120,8 +201,11 @@ impl Application {
                 rules: rules.clone(),
             },
             every: std::time::Duration::from_secs(config.sweep_secs),
+            holder: holder.clone(),
+            last: Default::default(),
+            stats: sweep_stats.clone(),
         };
-        tokio::spawn(std::sync::Arc::new(sweeper).run());
+        jobs.push(tokio::spawn(std::sync::Arc::new(sweeper).run(stop.clone())));
         let checker = crate::jobs::payments::Worker {
             pools: pools.clone(),
             payments: payments.clone(),
@@ -132,7 +216,7 @@ impl Application {
             refund_every: chrono::Duration::seconds(config.payments.refund_check_secs),
             refund_due: chrono::Duration::days(config.payments.refund_due_days),
         };
-        tokio::spawn(std::sync::Arc::new(checker).run());
+        jobs.push(tokio::spawn(std::sync::Arc::new(checker).run(stop.clone())));
         let webhooks = crate::jobs::webhooks::Worker {
             pools: pools.clone(),
             public_url: public_url.clone(),
@@ -141,7 +225,7 @@ impl Application {
             retry_base: chrono::Duration::seconds(config.mail_retry_base_secs),
             max_attempts: config.mail_max_attempts,
         };
-        tokio::spawn(std::sync::Arc::new(webhooks).run());
+        jobs.push(tokio::spawn(std::sync::Arc::new(webhooks).run(stop.clone())));
         if let Some(url) = imap {
             let inbound = crate::jobs::inbound::Worker {
                 pools: pools.clone(),
@@ -154,10 +238,15 @@ impl Application {
                 poll: std::time::Duration::from_secs(config.imap_poll_secs.max(1)),
                 max_bytes: u32::try_from(config.max_inbound_bytes).unwrap_or(u32::MAX),
                 failures: Default::default(),
+                holder: holder.clone(),
             };
-            tokio::spawn(std::sync::Arc::new(inbound).run());
+            jobs.push(tokio::spawn(std::sync::Arc::new(inbound).run(stop.clone())));
         }
+        let draining = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = pools.write.clone();
         let state = web::Data::new(AppState {
+            draining: draining.clone(),
+            sweeps: sweep_stats,
             pool: pools.read,
             writer: pools.write,
             config: config.clone(),
@@ -165,7 +254,7 @@ impl Application {
             mail_dir,
             rules,
             metrics: Default::default(),
-            limits: std::sync::Arc::new(crate::web::rate_limit::RateLimits::new(&config)),
+            limits: std::sync::Arc::new(crate::web::rate_limit::RateLimits::new(&config, shared_limits)),
             payments,
             sms_push_token: push_token,
         });
@@ -218,14 +307,26 @@ impl Application {
                 .default_service(web::to(crate::web::fallback))
         })
         .listen(listener)
-        .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        .map_err(|e| StartError::Bind(config.bind.clone(), e))?
+        // SIGTERM drains (`Drainer`, set up by `paydesk serve`), not actix.
+        .disable_signals()
+        .shutdown_timeout(config.shutdown_timeout_secs);
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
         tracing::info!(%address, "paydesk listening");
-        let (metrics, metrics_port) = match config.metrics_listener() {
-            Some(bind) => {
-                let listener = TcpListener::bind(bind).map_err(|e| StartError::Bind(bind.to_string(), e))?;
+        // A second server on the same host finds the metrics port taken: it
+        // serves without /metrics and says so, rather than not starting
+        // (issue 31); give each server its own --metrics-bind to scrape it.
+        let metrics_listener = config.metrics_listener().and_then(|bind| match TcpListener::bind(bind) {
+            Ok(l) => Some((bind, l)),
+            Err(e) => {
+                tracing::warn!(%bind, error = %e, "metrics not served: the address is taken (another paydesk on this host?); give each server its own --metrics-bind");
+                None
+            }
+        });
+        let (metrics, metrics_port) = match metrics_listener {
+            Some((bind, listener)) => {
                 let address = listener.local_addr().map_err(|e| StartError::Bind(bind.to_string(), e))?;
                 let state = metrics_state;
                 let server = HttpServer::new(move || {
@@ -235,6 +336,8 @@ impl Application {
                         .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
                 })
                 .workers(1)
+                .disable_signals()
+                .shutdown_timeout(1)
                 .listen(listener)
                 .map_err(|e| StartError::Bind(bind.to_string(), e))?;
                 tracing::info!(%address, "metrics listening");
@@ -242,7 +345,25 @@ impl Application {
             }
             None => (None, None),
         };
-        Ok(Application { port: address.port(), metrics_port, public_url, server: server.run(), metrics })
+        let server = server.run();
+        let metrics: Option<Server> = metrics;
+        let drainer = Drainer {
+            draining,
+            server: server.handle(),
+            metrics: metrics.as_ref().map(|m| m.handle()),
+            stop: std::sync::Arc::new(stop_tx),
+            jobs: std::sync::Arc::new(std::sync::Mutex::new(jobs)),
+            writer,
+            holder,
+            timeout: std::time::Duration::from_secs(config.shutdown_timeout_secs),
+            done: Default::default(),
+        };
+        Ok(Application { port: address.port(), metrics_port, public_url, server, metrics, drainer })
+    }
+
+    /// What drains this server (SIGTERM in `paydesk serve`; tests call it).
+    pub fn drainer(&self) -> Drainer {
+        self.drainer.clone()
     }
 
     pub fn port(&self) -> u16 {
@@ -258,11 +379,20 @@ impl Application {
         &self.public_url
     }
 
+    /// Serves until stopped; after a drain, returns once it is complete
+    /// (the jobs ended, the leases let go).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        match self.metrics {
+        let drainer = self.drainer.clone();
+        let done = drainer.done.clone();
+        let waiting = done.notified();
+        let served = match self.metrics {
             Some(metrics) => futures_util::future::try_join(self.server, metrics).await.map(|_| ()),
             None => self.server.await,
+        };
+        if drainer.draining() {
+            waiting.await;
         }
+        served
     }
 }
 

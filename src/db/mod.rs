@@ -11,6 +11,8 @@ pub mod calendars;
 pub mod canned;
 pub mod idempotency;
 pub mod incidents;
+pub mod leases;
+pub mod limits;
 pub mod outbox;
 pub mod payments;
 pub mod queue;
@@ -185,7 +187,17 @@ pub fn migrate(url: &DatabaseUrl) -> Result<(), DbError> {
         }
         DatabaseUrl::Postgres(url) => {
             let mut conn = PgConnection::establish(url).map_err(|e| DbError::Connect(e.to_string()))?;
-            conn.run_pending_migrations(POSTGRES_MIGRATIONS).map_err(|e| DbError::Migrate(e.to_string()))?;
+            // Several servers starting at once (a rolling deploy) migrate
+            // one after the other: the first does the work, the others find
+            // nothing pending. The lock is the session's, so a server that
+            // dies holding it lets it go.
+            conn.batch_execute("SELECT pg_advisory_lock(7277310331)").map_err(|e| DbError::Migrate(e.to_string()))?;
+            let migrated = conn
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|_| ())
+                .map_err(|e| DbError::Migrate(e.to_string()));
+            let _ = conn.batch_execute("SELECT pg_advisory_unlock(7277310331)");
+            migrated?;
         }
     }
     Ok(())

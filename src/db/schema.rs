@@ -545,6 +545,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    leases (name) {
+        name -> Text,
+        holder -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        tat_us -> BigInt,
+    }
+}
+
+diesel::table! {
     queue_calendars (queue) {
         queue -> Text,
         calendar -> Text,
@@ -592,4 +607,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendars,
     calendar_days,
     queue_calendars,
+    leases,
+    rate_limits,
 );

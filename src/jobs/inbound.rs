@@ -70,23 +70,56 @@ pub struct Worker {
     pub max_bytes: u32,
     /// Messages that failed, by (UIDVALIDITY, UID), and how often.
     pub failures: std::sync::Mutex<std::collections::HashMap<(u32, u32), u32>>,
+    /// This server's name in `leases`: one server reads the mailbox.
+    pub holder: String,
 }
 
 /// A message that fails this many times is recorded as refused.
 const MAX_ATTEMPTS: u32 = 3;
 
 impl Worker {
-    pub async fn run(self: Arc<Self>) {
+    /// Reads the mailbox while this server holds the `inbound` lease (one
+    /// server at a time: two would answer one message twice), until the
+    /// server drains.
+    pub async fn run(self: Arc<Self>, mut stop: super::Stop) {
         let mut backoff = Duration::from_secs(1);
-        loop {
-            match self.session().await {
+        while !stop.stopping() {
+            if !self.hold().await {
+                if stop.sleep(super::sweeps::LOOK).await {
+                    break;
+                }
+                continue;
+            }
+            match self.session(&stop).await {
                 Ok(()) => backoff = Duration::from_secs(1),
                 Err(e) => {
                     tracing::warn!(host = %self.url.host, error = %e, "inbound email: connection failed, retrying");
-                    tokio::time::sleep(backoff).await;
+                    if stop.sleep(backoff).await {
+                        break;
+                    }
                     backoff = (backoff * 2).min(Duration::from_secs(300));
                 }
             }
+        }
+    }
+
+    /// Takes or renews the `inbound` lease; false when another server has it.
+    async fn hold(&self) -> bool {
+        let (pool, holder) = (self.pools.write.clone(), self.holder.clone());
+        let ttl = chrono::Duration::from_std(super::sweeps::LEASE).unwrap_or(chrono::Duration::seconds(30));
+        let taken = tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            crate::db::leases::take(&mut conn, crate::db::leases::INBOUND, &holder, crate::clock::now(), ttl)
+                .map_err(|e| e.to_string())
+        })
+        .await;
+        match taken {
+            Ok(Ok(held)) => held,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "inbound email: the lease could not be taken");
+                false
+            }
+            Err(_) => false,
         }
     }
 
@@ -106,22 +139,29 @@ impl Worker {
         client.login(&self.url.user, self.url.password.expose()).await.map_err(|(e, _)| format!("login: {e}"))
     }
 
-    /// One connection: rounds of fetching, with IDLE (or a pause) between.
-    async fn session(&self) -> Result<(), String> {
+    /// One connection: rounds of fetching, with IDLE (or a pause) between,
+    /// while the lease is this server's (renewed before every round, and
+    /// IDLE no longer than a look, so it never runs out unrenewed).
+    async fn session(&self, stop: &super::Stop) -> Result<(), String> {
         let mut session = self.connect().await?;
         let idle = session.capabilities().await.map_err(|e| e.to_string())?.has_str("IDLE");
+        let wait = self.poll.min(super::sweeps::LOOK);
         loop {
+            if stop.stopping() || !self.hold().await {
+                let _ = session.logout().await;
+                return Ok(());
+            }
             let mailbox = session.select(&self.url.mailbox).await.map_err(|e| format!("select: {e}"))?;
             let uid_validity = mailbox.uid_validity.ok_or("the server gives no UIDVALIDITY")?;
             self.round(&mut session, uid_validity).await?;
             if idle {
                 let mut handle = session.idle();
                 handle.init().await.map_err(|e| format!("idle: {e}"))?;
-                let (wait, _stop) = handle.wait_with_timeout(self.poll);
-                wait.await.map_err(|e| format!("idle: {e}"))?;
+                let (waiting, _interrupt) = handle.wait_with_timeout(wait);
+                waiting.await.map_err(|e| format!("idle: {e}"))?;
                 session = handle.done().await.map_err(|e| format!("idle done: {e}"))?;
             } else {
-                tokio::time::sleep(self.poll).await;
+                tokio::time::sleep(wait).await;
             }
         }
     }

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
-use diesel::Connection;
 
 use crate::db::outbox;
 use crate::domain::retention::redact_addresses;
@@ -31,15 +30,18 @@ const BATCH: i64 = 20;
 
 impl Worker {
     /// Runs until the process ends.
-    pub async fn run(self: Arc<Self>) {
+    pub async fn run(self: Arc<Self>, stop: super::Stop) {
         let poll = self.poll;
-        super::repeat("mail", poll, move || self.send_due().map(super::Round::Handled)).await
+        super::repeat("mail", poll, stop, move || self.send_due().map(super::Round::Handled)).await
     }
 
     /// Sends what is due; returns how many messages it handled.
-    /// The writers' connection is taken three times a batch (claim, prepare,
-    /// record) and never held while sending, so mail neither holds up nor
-    /// queues behind intake for long.
+    /// The writers' connection is taken to claim and prepare the batch, and
+    /// after each message to record it — never held while sending, so mail
+    /// neither holds up nor queues behind intake for long. Recording each
+    /// message as soon as it went means a server killed mid-batch sends
+    /// again (when its claim runs out) at most the one message it was
+    /// sending, with the same Message-ID (issue 31).
     pub fn send_due(&self) -> Result<usize, String> {
         let write = || self.pools.write.get().map_err(|e| e.to_string());
         let batch = outbox::claim(&mut *write()?, crate::clock::now(), LEASE, BATCH).map_err(|e| e.to_string())?;
@@ -51,26 +53,22 @@ impl Worker {
             let mut conn = write()?;
             batch.iter().map(|m| self.composer.compose(&mut conn, m)).collect()
         };
-        let outcomes: Vec<Result<Option<String>, String>> =
-            prepared.into_iter().map(|msg| msg.and_then(|msg| self.transport.send(&msg))).collect();
-        let now = crate::clock::now();
-        let mut conn = write()?;
-        conn.transaction(|conn| {
-            for (m, outcome) in batch.iter().zip(&outcomes) {
-                match outcome {
-                    Ok(file) => outbox::mark_sent(conn, &m.id, file.as_deref(), now)?,
-                    Err(e) => {
-                        // Recipients are personal data: log the message, not
-                        // them, and not an error quoting one.
-                        let e = redact_addresses(e);
-                        tracing::warn!(message = %m.message_id, attempt = m.attempts, error = %e, "email not sent");
-                        outbox::mark_failed(conn, m, &e, now, self.max_attempts, self.retry_base)?
-                    }
+        for (m, msg) in batch.iter().zip(prepared) {
+            let outcome = msg.and_then(|msg| self.transport.send(&msg));
+            let now = crate::clock::now();
+            let mut conn = write()?;
+            match outcome {
+                Ok(file) => outbox::mark_sent(&mut conn, &m.id, file.as_deref(), now),
+                Err(e) => {
+                    // Recipients are personal data: log the message, not
+                    // them, and not an error quoting one.
+                    let e = redact_addresses(&e);
+                    tracing::warn!(message = %m.message_id, attempt = m.attempts, error = %e, "email not sent");
+                    outbox::mark_failed(&mut conn, m, &e, now, self.max_attempts, self.retry_base)
                 }
             }
-            diesel::QueryResult::Ok(())
-        })
-        .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?;
+        }
         Ok(batch.len())
     }
 }

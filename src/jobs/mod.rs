@@ -10,6 +10,11 @@
 //! - `payments`: payment checks and refunds at the provider and order system;
 //! - `inbound`: customers' and platforms' email read over IMAP;
 //! - `sweeps`: the time-driven work (`ops::sweeps`).
+//!
+//! Queued work is claimed row by row, so every server helps with it; the
+//! time-driven work (sweeps, the inbound mailbox) runs on the one server
+//! holding its lease (`db::leases`). A draining server (`Stop`) finishes
+//! the round it is in, starts no other, and lets its leases go.
 
 pub mod inbound;
 pub mod mail;
@@ -29,16 +34,45 @@ pub enum Round {
     Done,
 }
 
-/// Runs `round` on the blocking pool until the process ends: again at once
-/// while it finds work, else after `pause`. A failed round (the database
-/// away, say) is logged and tried again after `pause`; nothing is lost, as
-/// what it claimed comes back when its lease ends.
-pub async fn repeat<F>(job: &'static str, pause: Duration, round: F)
+/// Tells the jobs the server is draining: each finishes its round and
+/// ends (`Application::drain`).
+#[derive(Clone)]
+pub struct Stop(tokio::sync::watch::Receiver<bool>);
+
+impl Stop {
+    /// The signal, and what raises it.
+    pub fn new() -> (tokio::sync::watch::Sender<bool>, Stop) {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        (tx, Stop(rx))
+    }
+
+    pub fn stopping(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Waits `pause`, or less if the server starts draining; true when
+    /// it is.
+    pub async fn sleep(&mut self, pause: Duration) -> bool {
+        if self.stopping() {
+            return true;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => self.stopping(),
+            _ = self.0.changed() => true,
+        }
+    }
+}
+
+/// Runs `round` on the blocking pool until the server drains: again at
+/// once while it finds work, else after `pause`. A failed round (the
+/// database away, say) is logged and tried again after `pause`; nothing is
+/// lost, as what it claimed comes back when its lease ends.
+pub async fn repeat<F>(job: &'static str, pause: Duration, mut stop: Stop, round: F)
 where
     F: Fn() -> Result<Round, String> + Send + Sync + 'static,
 {
     let round = std::sync::Arc::new(round);
-    loop {
+    while !stop.stopping() {
         let this = round.clone();
         match tokio::task::spawn_blocking(move || this()).await {
             Ok(Ok(Round::Handled(n))) if n > 0 => continue,
@@ -46,6 +80,8 @@ where
             Ok(Err(e)) => tracing::warn!(job, error = %e, "round failed"),
             Err(e) => tracing::error!(job, error = %e, "round panicked"),
         }
-        tokio::time::sleep(pause).await;
+        if stop.sleep(pause).await {
+            break;
+        }
     }
 }

@@ -38,9 +38,9 @@ pub struct Worker {
 
 impl Worker {
     /// Runs until the process ends.
-    pub async fn run(self: Arc<Self>) {
+    pub async fn run(self: Arc<Self>, stop: super::Stop) {
         let poll = self.poll;
-        super::repeat("payments", poll, move || {
+        super::repeat("payments", poll, stop, move || {
             let now = crate::clock::now();
             Ok(super::Round::Handled(self.check_due(now)? + self.refresh_refund(now)?))
         })

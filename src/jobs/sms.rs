@@ -40,9 +40,9 @@ const BATCH: i64 = 20;
 const FLOW_CONTROL_WAIT: Duration = Duration::minutes(10);
 
 impl Worker {
-    pub async fn run(self: Arc<Self>) {
+    pub async fn run(self: Arc<Self>, stop: super::Stop) {
         let poll = self.poll;
-        super::repeat("sms", poll, move || self.send_due().map(super::Round::Handled)).await
+        super::repeat("sms", poll, stop, move || self.send_due().map(super::Round::Handled)).await
     }
 
     /// Sends what is due; returns how many messages it handled.

@@ -1,28 +1,76 @@
 //! The time-driven work: every `every`, `ops::sweeps::run` resolves silent
 //! self-service requests, sends old deductions to the provider, tells
-//! supervisors of breaches and spikes, and purges what retention says.
-//! Each step takes the writers' connection for itself; on several servers
-//! the steps' own locks and conditions keep them from doing a thing twice.
+//! supervisors of breaches and spikes, and purges what retention says —
+//! on one server at a time: the one holding the `sweeper` lease
+//! (`db::leases`). Every server looks every [`LOOK`] (or every sweep
+//! interval, if shorter); the holder renews the lease and sweeps when a
+//! sweep is due; when it dies, another takes the lease once it has run out
+//! (three looks: [`LEASE`] by default), within a minute.
 
-use std::sync::Arc;
-use std::time::Duration as StdDuration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
 
+use crate::db::leases;
 use crate::ops::sweeps::{self, Limits};
+
+/// How often every server looks at the lease.
+pub const LOOK: StdDuration = StdDuration::from_secs(10);
+/// How long a lease lasts unrenewed, three looks: a dead sweeper's work is
+/// taken up after at most this plus one look.
+pub const LEASE: StdDuration = StdDuration::from_secs(30);
+
+/// Sweeps this server ran, and whether it holds the lease now (for
+/// `/metrics`).
+#[derive(Debug, Default)]
+pub struct SweepStats {
+    pub sweeps: AtomicU64,
+    pub leading: AtomicBool,
+}
 
 pub struct Sweeper {
     pub pools: crate::db::Pools,
     pub limits: Limits,
     pub every: StdDuration,
+    /// This server's name in `leases`.
+    pub holder: String,
+    /// When this server last swept.
+    pub last: Mutex<Option<Instant>>,
+    pub stats: Arc<SweepStats>,
 }
 
 impl Sweeper {
-    /// Runs until the process ends: one sweep at start, then one every
-    /// `every`.
-    pub async fn run(self: Arc<Self>) {
-        let every = self.every;
-        super::repeat("sweeps", every, move || {
-            sweeps::run(&self.pools.write, &self.limits, crate::clock::now()).map(|_| super::Round::Done)
-        })
-        .await
+    /// Runs until the server drains: looks every [`LOOK`] (or `every`, if
+    /// shorter), sweeping when it holds the lease and a sweep is due.
+    pub async fn run(self: Arc<Self>, stop: super::Stop) {
+        let look = self.every.min(LOOK);
+        super::repeat("sweeps", look, stop, move || self.round().map(|_| super::Round::Done)).await
+    }
+
+    /// One look: take or renew the lease; sweep if due.
+    pub fn round(&self) -> Result<bool, String> {
+        let now = crate::clock::now();
+        let look = self.every.min(LOOK);
+        let ttl = chrono::Duration::from_std(look * 3).unwrap_or(chrono::Duration::seconds(30));
+        let mut conn = self.pools.write.get().map_err(|e| e.to_string())?;
+        let held = leases::take(&mut conn, leases::SWEEPER, &self.holder, now, ttl).map_err(|e| e.to_string())?;
+        drop(conn);
+        self.stats.leading.store(held, Ordering::Relaxed);
+        if !held {
+            // Whoever sweeps next after taking over starts at once.
+            *self.last.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            return Ok(false);
+        }
+        let due = self.last.lock().unwrap_or_else(|e| e.into_inner()).is_none_or(|t| t.elapsed() >= self.every);
+        if !due {
+            return Ok(false);
+        }
+        sweeps::run(&self.pools.write, &self.limits, now)?;
+        // Rate-limit rows whose bucket is full again (PostgreSQL).
+        let mut conn = self.pools.write.get().map_err(|e| e.to_string())?;
+        crate::db::limits::prune(&mut conn).map_err(|e| e.to_string())?;
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        self.stats.sweeps.fetch_add(1, Ordering::Relaxed);
+        Ok(true)
     }
 }

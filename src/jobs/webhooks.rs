@@ -12,7 +12,6 @@ use chrono::Duration;
 use crate::db::outbox::{self, Message};
 use crate::db::Pools;
 use crate::webhooks;
-use diesel::Connection;
 
 const LEASE: Duration = Duration::seconds(120);
 const BATCH: i64 = 10;
@@ -44,9 +43,9 @@ fn client(host: &str, address: std::net::SocketAddr) -> Result<reqwest::blocking
 
 impl Worker {
     /// Runs until the process ends.
-    pub async fn run(self: Arc<Self>) {
+    pub async fn run(self: Arc<Self>, stop: super::Stop) {
         let poll = self.poll;
-        super::repeat("webhooks", poll, move || self.work().map(super::Round::Handled)).await
+        super::repeat("webhooks", poll, stop, move || self.work().map(super::Round::Handled)).await
     }
 
     /// Queues new events' deliveries and sends what is due; how much it did.
@@ -68,23 +67,22 @@ impl Worker {
                 })
                 .collect::<Result<_, _>>()?
         };
-        let outcomes: Vec<Result<(), String>> =
-            batch.iter().zip(&endpoints).map(|(m, w)| self.deliver(m, w.as_ref())).collect();
-        let now = crate::clock::now();
-        let mut conn = write()?;
-        conn.transaction(|conn| {
-            for (m, outcome) in batch.iter().zip(&outcomes) {
-                match outcome {
-                    Ok(()) => outbox::mark_sent(conn, &m.id, None, now)?,
-                    Err(e) => {
-                        tracing::warn!(delivery = %m.id, attempt = m.attempts, error = %e, "webhook not delivered");
-                        outbox::mark_failed(conn, m, e, now, self.max_attempts, self.retry_base)?
-                    }
+        // Each delivery recorded as soon as it is answered: a server killed
+        // mid-batch delivers again only the one it was sending (same
+        // Paydesk-Delivery id, for the receiver to drop).
+        for (m, w) in batch.iter().zip(&endpoints) {
+            let outcome = self.deliver(m, w.as_ref());
+            let now = crate::clock::now();
+            let mut conn = write()?;
+            match outcome {
+                Ok(()) => outbox::mark_sent(&mut conn, &m.id, None, now),
+                Err(e) => {
+                    tracing::warn!(delivery = %m.id, attempt = m.attempts, error = %e, "webhook not delivered");
+                    outbox::mark_failed(&mut conn, m, &e, now, self.max_attempts, self.retry_base)
                 }
             }
-            diesel::QueryResult::Ok(())
-        })
-        .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?;
+        }
         Ok(queued + batch.len())
     }
 

@@ -123,16 +123,20 @@ pub async fn submit(
     // failures count, and only against whoever made them: nobody can spend
     // a request's or an address's tries and lock its owner out.
     let asker = super::rate_limit::client_address(&req, &state.config);
-    if let Some(wait) = asker_wait(&req, &state, &asker) {
+    if let Some(wait) = asker_wait(&req, &state, &asker).await? {
         return limited(view, wait);
     }
     let reference = wanted.reference.clone();
     let ticket = state.db(move |c| Ok(store::find_by_reference(c, &reference)?)).await?;
-    match ticket.filter(|t| crate::domain::text::same_email(&t.contact_email, &wanted.email)) {
-        // A few fresh links an hour for one request, whoever asks (the
-        // owner's inbox is not flooded); past that, the same answer and no
-        // mail.
-        Some(t) if state.limits.find.check(format!("ref:{}", t.reference)).is_ok() => {
+    let ticket = ticket.filter(|t| crate::domain::text::same_email(&t.contact_email, &wanted.email));
+    // A few fresh links an hour for one request, whoever asks (the owner's
+    // inbox is not flooded); past that, the same answer and no mail.
+    let within_quota = match &ticket {
+        Some(t) => state.limits.find.check(format!("ref:{}", t.reference)).await.is_ok(),
+        None => false,
+    };
+    match ticket {
+        Some(t) if within_quota => {
             // Queued in the background: the answer does not wait for the
             // write, so a match is no slower than a miss. The worker mints
             // the link when it sends (stored hashed, as for every customer
@@ -150,7 +154,7 @@ pub async fn submit(
             });
         }
         Some(_) => {}
-        None => state.limits.find_misses.failed(asker),
+        None => state.limits.find_misses.failed(asker).await?,
     }
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/find?sent=1")).finish())
 }
@@ -192,10 +196,11 @@ fn limited(mut view: FindPage, wait: i64) -> Result<HttpResponse, AppError> {
 /// then their wrong guesses. Only failures count, and only against whoever
 /// made them: nobody can spend a request's or an address's tries and lock
 /// its owner out.
-fn asker_wait(req: &HttpRequest, state: &AppState, asker: &std::net::IpAddr) -> Option<i64> {
-    match state.check_intake_rate(req) {
-        Err(AppError::TooManyAttempts { retry_after_secs }) => Some(retry_after_secs),
-        _ => state.limits.find_misses.blocked(asker).map(|wait| wait as i64),
+async fn asker_wait(req: &HttpRequest, state: &AppState, asker: &std::net::IpAddr) -> Result<Option<i64>, AppError> {
+    match state.check_intake_rate(req).await {
+        Err(AppError::TooManyAttempts { retry_after_secs }) => Ok(Some(retry_after_secs)),
+        Err(e) => Err(e),
+        Ok(()) => Ok(state.limits.find_misses.blocked(asker).await?.map(|wait| wait as i64)),
     }
 }
 
@@ -236,7 +241,7 @@ pub async fn phone(
         return html_status(StatusCode::UNPROCESSABLE_ENTITY, view);
     };
     let asker = super::rate_limit::client_address(&req, &state.config);
-    if let Some(wait) = asker_wait(&req, &state, &asker) {
+    if let Some(wait) = asker_wait(&req, &state, &asker).await? {
         return limited(blank(lang, page.path, csrf.0), wait);
     }
     let wanted = reference.clone();
@@ -255,7 +260,7 @@ pub async fn phone(
                 }
             });
         }
-        None => state.limits.find_misses.failed(asker),
+        None => state.limits.find_misses.failed(asker).await?,
     }
     html(CodePage { lang, path: page.path, csrf: csrf.0, reference, phone, wrong: false, link: None })
 }
@@ -270,7 +275,7 @@ pub async fn code(
 ) -> Result<HttpResponse, AppError> {
     let lang = page.lang;
     let asker = super::rate_limit::client_address(&req, &state.config);
-    if let Some(wait) = asker_wait(&req, &state, &asker) {
+    if let Some(wait) = asker_wait(&req, &state, &asker).await? {
         return limited(blank(lang, page.path, csrf.0), wait);
     }
     let reference = normalize_reference(&f.reference).unwrap_or_default();
@@ -292,7 +297,7 @@ pub async fn code(
         .await?;
     let wrong = token.is_none();
     if wrong {
-        state.limits.find_misses.failed(asker);
+        state.limits.find_misses.failed(asker).await?;
     }
     let view = CodePage {
         lang,

@@ -35,6 +35,10 @@ pub use route_table::{Access, Endpoint, RouteTable};
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// Set when the server drains (`startup::Drainer`): `/readyz` says 503.
+    pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// This server's share of the time-driven work, for `/metrics`.
+    pub sweeps: std::sync::Arc<crate::jobs::sweeps::SweepStats>,
     /// For reads (and the odd small write); see `db::Pools`.
     pub pool: DbPool,
     /// For work that writes.
@@ -57,8 +61,8 @@ pub struct AppState {
 
 impl AppState {
     /// Counts a ticket or customer message from this request's client.
-    pub fn check_intake_rate(&self, req: &actix_web::HttpRequest) -> Result<(), AppError> {
-        self.limits.intake.check_request(req, rate_limit::client_address(req, &self.config))
+    pub async fn check_intake_rate(&self, req: &actix_web::HttpRequest) -> Result<(), AppError> {
+        self.limits.intake.check_request(req, rate_limit::client_address(req, &self.config)).await
     }
 }
 

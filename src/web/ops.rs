@@ -89,12 +89,27 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, AppErro
     m.outbox.with_label_values(&["dead"]).set(dead);
     let mut body = Vec::new();
     TextEncoder::new().encode(&m.registry.gather(), &mut body).map_err(|e| AppError::Internal(e.to_string()))?;
+    // This server's share of the time-driven work (one server sweeps).
+    use std::sync::atomic::Ordering::Relaxed;
+    body.extend_from_slice(
+        format!(
+            "# HELP paydesk_sweeps_total Sweeps this server ran\n# TYPE paydesk_sweeps_total counter\n\
+             paydesk_sweeps_total {}\n# HELP paydesk_sweeper_leader 1 while this server holds the sweeper lease\n\
+             # TYPE paydesk_sweeper_leader gauge\npaydesk_sweeper_leader {}\n",
+            state.sweeps.sweeps.load(Relaxed),
+            u8::from(state.sweeps.leading.load(Relaxed))
+        )
+        .as_bytes(),
+    );
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body))
 }
 
 /// `GET /readyz`: ready to take traffic (the database answers and the
-/// schema is there).
+/// schema is there, and the server is not draining).
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(AppError::Unavailable("draining".into()));
+    }
     state
         .db(|c| {
             tickets::table

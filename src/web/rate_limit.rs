@@ -4,10 +4,13 @@
 //! Each sign-in costs an argon2 hash and each ticket a write, so a single
 //! address must not be able to spend the server's time for everyone else.
 //!
-//! Limits are kept in memory, per server process (several servers behind a
-//! balancer each allow the quota). They are generous on purpose: Chinese
-//! mobile carriers put many customers behind one address.
+//! One server on SQLite keeps them in memory; on PostgreSQL they are kept
+//! in the database (`db::limits`), so that several servers behind a
+//! balancer count one quota (issue 31) — one statement per check. They
+//! are generous on purpose: Chinese mobile carriers put many customers
+//! behind one address.
 
+use std::fmt::Display;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -20,6 +23,7 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
 use crate::config::Config;
+use crate::db::DbPool;
 use crate::error::AppError;
 
 type Limiter<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
@@ -29,6 +33,8 @@ type Limiter<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateI
 /// minute).
 pub struct Limit<K: Hash + Eq + Clone = IpAddr> {
     limiter: Option<Limiter<K>>,
+    /// Counted in the database, for every server, instead of `limiter`.
+    shared: Option<Shared>,
     /// Requests a period (a minute, or an hour).
     quota: u32,
     /// The seconds the bucket takes to refill (60 for a per-minute quota).
@@ -56,7 +62,7 @@ impl<K: Hash + Eq + Clone> Limit<K> {
     pub fn per_minute(per_minute: u32) -> Self {
         let limiter = NonZeroU32::new(per_minute)
             .map(|n| RateLimiter::dashmap(Quota::per_minute(n)).with_middleware::<StateInformationMiddleware>());
-        Limit { limiter, quota: per_minute, period_secs: 60, checks: AtomicU32::new(0) }
+        Limit { limiter, shared: None, quota: per_minute, period_secs: 60, checks: AtomicU32::new(0) }
     }
 
     /// `per_hour` 0: no limit. For what costs a person, not the server: an
@@ -64,13 +70,29 @@ impl<K: Hash + Eq + Clone> Limit<K> {
     pub fn per_hour(per_hour: u32) -> Self {
         let limiter = NonZeroU32::new(per_hour)
             .map(|n| RateLimiter::dashmap(Quota::per_hour(n)).with_middleware::<StateInformationMiddleware>());
-        Limit { limiter, quota: per_hour, period_secs: 3600, checks: AtomicU32::new(0) }
+        Limit { limiter, shared: None, quota: per_hour, period_secs: 3600, checks: AtomicU32::new(0) }
+    }
+
+    /// This limit counted in the database (`None`: in memory).
+    pub fn shared(mut self, shared: Option<Shared>) -> Self {
+        self.shared = shared;
+        self
+    }
+
+    /// A request's share of the bucket, and the bucket's depth, in
+    /// microseconds (GCRA's emission interval and burst tolerance).
+    fn interval_and_period_us(&self) -> (i64, i64) {
+        let interval = (self.period_secs as i64 * 1_000_000) / i64::from(self.quota.max(1));
+        (interval, interval * i64::from(self.quota))
     }
 
     /// [`Limit::check`], leaving the key's state on the request, where the
     /// API's answer finds it for its `RateLimit-*` headers.
-    pub fn check_request(&self, req: &HttpRequest, key: K) -> Result<(), AppError> {
-        let result = self.check(key);
+    pub async fn check_request(&self, req: &HttpRequest, key: K) -> Result<(), AppError>
+    where
+        K: Display,
+    {
+        let result = self.check(key).await;
         let state = match &result {
             Ok(Some(state)) => Some(*state),
             Ok(None) => None,
@@ -85,18 +107,61 @@ impl<K: Hash + Eq + Clone> Limit<K> {
         result.map(|_| ())
     }
 
-    /// Counts one request from `address`; too many: how long to wait.
-    /// Counts one request for `key`; too many: how long to wait. Without a
-    /// limit (0) there is no state to report.
     /// Whether `key` may spend `n` units now (spending them if so): a
     /// quota in bytes, say, rather than requests.
-    pub fn check_n(&self, key: K, n: u32) -> bool {
-        let Some(limiter) = &self.limiter else { return true };
-        let Some(n) = NonZeroU32::new(n) else { return true };
-        matches!(limiter.check_key_n(&key, n), Ok(Ok(_)))
+    pub async fn check_n(&self, key: K, n: u32) -> Result<bool, AppError>
+    where
+        K: Display,
+    {
+        if self.quota == 0 || n == 0 {
+            return Ok(true);
+        }
+        if let Some(shared) = &self.shared {
+            if n > self.quota {
+                return Ok(false);
+            }
+            let (interval, period) = self.interval_and_period_us();
+            let (row, cost) = (shared.key(&key), interval * i64::from(n));
+            return Ok(shared.run(move |c| crate::db::limits::spend(c, &row, cost, period)).await?.is_ok());
+        }
+        let Some(limiter) = &self.limiter else { return Ok(true) };
+        let Some(n) = NonZeroU32::new(n) else { return Ok(true) };
+        Ok(matches!(limiter.check_key_n(&key, n), Ok(Ok(_))))
     }
 
-    pub fn check(&self, key: K) -> Result<Option<RateState>, AppError> {
+    /// Counts one request for `key`; too many: how long to wait. Without a
+    /// limit (0) there is no state to report.
+    pub async fn check(&self, key: K) -> Result<Option<RateState>, AppError>
+    where
+        K: Display,
+    {
+        if self.quota == 0 {
+            return Ok(None);
+        }
+        let Some(shared) = &self.shared else { return self.check_here(key) };
+        let (shared, row, quota) = (shared.clone(), shared.key(&key), self.quota);
+        let (interval, period) = self.interval_and_period_us();
+        actix_web::web::block(move || shared.check(&row, quota, interval, period))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+
+    /// [`Limit::check`] from code already on a blocking thread (inside a
+    /// database closure).
+    pub fn check_blocking(&self, key: K) -> Result<Option<RateState>, AppError>
+    where
+        K: Display,
+    {
+        if self.quota == 0 {
+            return Ok(None);
+        }
+        let Some(shared) = &self.shared else { return self.check_here(key) };
+        let (interval, period) = self.interval_and_period_us();
+        shared.check(&shared.key(&key), self.quota, interval, period)
+    }
+
+    /// The in-memory check (one server).
+    fn check_here(&self, key: K) -> Result<Option<RateState>, AppError> {
         let Some(limiter) = &self.limiter else { return Ok(None) };
         if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             limiter.retain_recent();
@@ -115,6 +180,61 @@ impl<K: Hash + Eq + Clone> Limit<K> {
                 Err(AppError::TooManyAttempts { retry_after_secs: wait.as_secs() as i64 + 1 })
             }
         }
+    }
+}
+
+/// A limit kept in PostgreSQL for every server: the pool it counts on and
+/// the limit's name (part of each key).
+#[derive(Clone)]
+pub struct Shared {
+    pool: DbPool,
+    name: &'static str,
+}
+
+impl Shared {
+    pub fn new(pool: DbPool, name: &'static str) -> Self {
+        Shared { pool, name }
+    }
+
+    /// The row's key: a hash, so no address or token is stored.
+    fn key(&self, key: &impl Display) -> String {
+        crate::domain::reference::hash_secret(&format!("{}:{key}", self.name))[..32].to_string()
+    }
+
+    /// One request counted in the database (blocking).
+    fn check(&self, row: &str, quota: u32, interval: i64, period: i64) -> Result<Option<RateState>, AppError> {
+        let mut conn = self.pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
+        match crate::db::limits::spend(&mut conn, row, interval, period)? {
+            Ok(s) => {
+                let ahead = (s.tat_us - s.now_us).max(0);
+                let remaining = ((period - ahead).max(0) / interval) as u32;
+                Ok(Some(RateState {
+                    limit: quota,
+                    remaining: remaining.min(quota),
+                    reset_secs: (ahead as u64).div_ceil(1_000_000),
+                }))
+            }
+            Err(s) => {
+                // Room for one more once the TAT is less than a period
+                // minus one request ahead of now.
+                let wait_us = (s.tat_us - s.now_us - (period - interval)).max(0);
+                Err(AppError::TooManyAttempts { retry_after_secs: (wait_us as u64).div_ceil(1_000_000).max(1) as i64 })
+            }
+        }
+    }
+
+    /// Runs a limits query on the blocking pool.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut crate::db::DbConn) -> diesel::QueryResult<T> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
+            Ok(f(&mut conn)?)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
     }
 }
 
@@ -153,16 +273,55 @@ pub struct Failures<K: Hash + Eq + Clone = IpAddr> {
     max: usize,
     window: std::time::Duration,
     seen: std::sync::Mutex<std::collections::HashMap<K, Vec<std::time::Instant>>>,
+    /// Counted in the database for every server: each failure takes
+    /// `window / max` of a bucket `window` deep (GCRA), so `max` failures
+    /// block until the oldest share has drained.
+    shared: Option<Shared>,
 }
 
-impl<K: Hash + Eq + Clone> Failures<K> {
+impl<K: Hash + Eq + Clone + Display> Failures<K> {
     pub fn new(max: usize, window: std::time::Duration) -> Self {
-        Failures { max, window, seen: Default::default() }
+        Failures { max, window, seen: Default::default(), shared: None }
+    }
+
+    /// These failures counted in the database (`None`: in memory).
+    pub fn shared(mut self, shared: Option<Shared>) -> Self {
+        self.shared = shared;
+        self
+    }
+
+    fn interval_and_window_us(&self) -> (i64, i64) {
+        let window = self.window.as_micros() as i64;
+        (window / self.max.max(1) as i64, window)
     }
 
     /// `Some(seconds to wait)` while `key` has failed `max` times within
     /// the window.
-    pub fn blocked(&self, key: &K) -> Option<u64> {
+    pub async fn blocked(&self, key: &K) -> Result<Option<u64>, AppError> {
+        if self.max == 0 {
+            return Ok(None);
+        }
+        let Some(shared) = &self.shared else { return Ok(self.blocked_here(key)) };
+        let (interval, window) = self.interval_and_window_us();
+        let row = shared.key(key);
+        let s = shared.run(move |c| crate::db::limits::standing(c, &row)).await?;
+        let over = s.tat_us - s.now_us - (window - interval);
+        Ok((over > 0).then(|| (over as u64).div_ceil(1_000_000)))
+    }
+
+    /// Counts one failure for `key`.
+    pub async fn failed(&self, key: K) -> Result<(), AppError> {
+        let Some(shared) = &self.shared else {
+            self.failed_here(key);
+            return Ok(());
+        };
+        let (interval, _) = self.interval_and_window_us();
+        let row = shared.key(&key);
+        shared.run(move |c| crate::db::limits::count(c, &row, interval)).await?;
+        Ok(())
+    }
+
+    fn blocked_here(&self, key: &K) -> Option<u64> {
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         let times = seen.get(key)?;
         let recent: Vec<_> = times.iter().filter(|t| t.elapsed() < self.window).collect();
@@ -175,8 +334,7 @@ impl<K: Hash + Eq + Clone> Failures<K> {
         Some(self.window.saturating_sub(oldest.elapsed()).as_secs() + 1)
     }
 
-    /// Counts one failure for `key`.
-    pub fn failed(&self, key: K) {
+    fn failed_here(&self, key: K) {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         // Keys whose failures have all left the window are dropped, so the
         // map holds only recent askers.
@@ -191,14 +349,18 @@ impl<K: Hash + Eq + Clone> Failures<K> {
 }
 
 impl RateLimits {
-    pub fn new(config: &Config) -> Self {
+    /// `shared`: the pool of a PostgreSQL database, whose limits every
+    /// server counts against; `None`: this process counts alone.
+    pub fn new(config: &Config, shared: Option<DbPool>) -> Self {
+        let on = |name: &'static str| shared.clone().map(|pool| Shared::new(pool, name));
         RateLimits {
-            intake: Limit::per_minute(config.intake_per_minute),
-            sign_in: Limit::per_minute(config.sign_in_per_minute),
-            api: Limit::per_minute(config.api_per_minute),
-            find: Limit::per_hour(FIND_PER_HOUR),
-            find_misses: Failures::new(FIND_MISSES_PER_HOUR, std::time::Duration::from_secs(3600)),
-            draft_kib: Limit::per_hour(DRAFT_KIB_PER_HOUR),
+            intake: Limit::per_minute(config.intake_per_minute).shared(on("intake")),
+            sign_in: Limit::per_minute(config.sign_in_per_minute).shared(on("sign_in")),
+            api: Limit::per_minute(config.api_per_minute).shared(on("api")),
+            find: Limit::per_hour(FIND_PER_HOUR).shared(on("find")),
+            find_misses: Failures::new(FIND_MISSES_PER_HOUR, std::time::Duration::from_secs(3600))
+                .shared(on("find_misses")),
+            draft_kib: Limit::per_hour(DRAFT_KIB_PER_HOUR).shared(on("draft_kib")),
         }
     }
 }
@@ -240,13 +402,13 @@ mod tests {
         let limit: Limit = Limit::per_minute(3);
         let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         for _ in 0..3 {
-            assert!(limit.check(a).is_ok());
+            assert!(limit.check_here(a).is_ok());
         }
-        match limit.check(a) {
+        match limit.check_here(a) {
             Err(AppError::TooManyAttempts { retry_after_secs }) => assert!((1..=21).contains(&retry_after_secs)),
             other => panic!("expected a wait, got {other:?}"),
         }
-        assert!(limit.check(b).is_ok(), "another address has its own quota");
+        assert!(limit.check_here(b).is_ok(), "another address has its own quota");
     }
 
     #[test]
@@ -254,27 +416,27 @@ mod tests {
         let failures: Failures = Failures::new(3, std::time::Duration::from_secs(3600));
         let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         for _ in 0..10 {
-            assert_eq!(failures.blocked(&a), None, "asking counts nothing");
+            assert_eq!(failures.blocked_here(&a), None, "asking counts nothing");
         }
         for _ in 0..3 {
-            assert_eq!(failures.blocked(&a), None);
-            failures.failed(a);
+            assert_eq!(failures.blocked_here(&a), None);
+            failures.failed_here(a);
         }
-        let wait = failures.blocked(&a).expect("three failures: blocked");
+        let wait = failures.blocked_here(&a).expect("three failures: blocked");
         assert!((3500..=3601).contains(&wait), "{wait}");
-        assert_eq!(failures.blocked(&b), None, "another asker is not");
+        assert_eq!(failures.blocked_here(&b), None, "another asker is not");
         let short: Failures = Failures::new(1, std::time::Duration::from_millis(30));
-        short.failed(a);
-        assert!(short.blocked(&a).is_some());
+        short.failed_here(a);
+        assert!(short.blocked_here(&a).is_some());
         std::thread::sleep(std::time::Duration::from_millis(40));
-        assert_eq!(short.blocked(&a), None, "failures leave the window");
+        assert_eq!(short.blocked_here(&a), None, "failures leave the window");
     }
 
     #[test]
     fn zero_means_no_limit() {
         let limit: Limit = Limit::per_minute(0);
         for _ in 0..10_000 {
-            assert!(limit.check("10.0.0.1".parse().unwrap()).is_ok());
+            assert!(limit.check_blocking("10.0.0.1".parse().unwrap()).is_ok());
         }
     }
 

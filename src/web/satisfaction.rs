@@ -171,7 +171,7 @@ pub async fn submit(
     Tracked { ticket, token }: Tracked,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    state.check_intake_rate(&req)?;
+    state.check_intake_rate(&req).await?;
     let lang = page.lang;
     let good = parse_good(form.good.as_deref());
     // A reason the kind does not offer (a stale or forged form) is dropped

@@ -103,7 +103,7 @@ impl FromRequest for ApiStaff {
             let Some(token) = token else { return Err(AppError::Unauthorized.into()) };
             // Counted per token before it is looked up: a flood of calls
             // with one token, valid or not, stops here.
-            state.limits.api.check_request(&req, crate::domain::reference::hash_secret(&token))?;
+            state.limits.api.check_request(&req, crate::domain::reference::hash_secret(&token)).await?;
             let user = state.db(move |c| Ok(users::token_user(c, &token, now())?)).await?;
             user.map(|u| ApiStaff(Staff::from(u))).ok_or_else(|| AppError::Unauthorized.into())
         })

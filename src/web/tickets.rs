@@ -336,7 +336,7 @@ pub async fn create(
     // day (a draft): that counts, so the button cannot be used to fill it.
     let uploads = form.file.as_ref().is_some_and(|f| f.data.is_some());
     if switch_to.is_none() || uploads {
-        state.check_intake_rate(&req)?;
+        state.check_intake_rate(&req).await?;
     }
     let lang = switch_to.or_else(|| Lang::parse(&form.text("lang"))).unwrap_or(page.lang);
     let mut input = intake_input(&form, max_file);
@@ -431,7 +431,7 @@ async fn refill(
 ) -> Result<NewTicketPage, AppError> {
     if let Some((file_name, shot)) = upload {
         let size = shot.data.len();
-        let allowed = state.limits.draft_kib.check_n(client, size.div_ceil(1024) as u32);
+        let allowed = state.limits.draft_kib.check_n(client, size.div_ceil(1024) as u32).await?;
         let name = file_name.clone();
         let token = state
             .write(move |c| {

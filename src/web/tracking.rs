@@ -573,7 +573,7 @@ pub async fn add_message(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    state.check_intake_rate(&req)?;
+    state.check_intake_rate(&req).await?;
     let max_file = state.config.max_screenshot_bytes;
     let form = multipart::read(&req, payload, state.config.max_body_bytes(), max_file).await?;
     csrf.check(&form.text(crate::auth::csrf::FIELD))?;
@@ -649,7 +649,7 @@ pub async fn add_facts(
     Tracked { ticket, token }: Tracked,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    state.check_intake_rate(&req)?;
+    state.check_intake_rate(&req).await?;
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let input = AddedInput {
         payment_method: get("payment_method"),
@@ -718,7 +718,7 @@ pub async fn ask_supervisor(
 ) -> Result<HttpResponse, AppError> {
     use crate::domain::complaint::{Refusal, REASONS, REASON_MAX};
     use crate::ops::complaint::Outcome;
-    state.check_intake_rate(&req)?;
+    state.check_intake_rate(&req).await?;
     let lang = page.lang;
     // An unknown kind is ignored (only the list is offered); the words count.
     let kind = REASONS.iter().find(|c| **c == form.reason_kind).copied();

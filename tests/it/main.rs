@@ -25,6 +25,7 @@ mod learning;
 mod leftovers;
 mod lighthouse;
 mod mail;
+mod many_servers;
 mod ops;
 mod pages;
 mod payments;

@@ -15,13 +15,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A request the endpoint received.
 #[derive(Debug, Clone)]
-struct Received {
+pub struct Received {
     headers: Vec<(String, String)>,
-    body: String,
+    pub body: String,
 }
 
 impl Received {
-    fn header(&self, name: &str) -> &str {
+    pub fn header(&self, name: &str) -> &str {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).unwrap_or("")
     }
 
@@ -32,14 +32,14 @@ impl Received {
 
 /// A receiving endpoint: records each request, and answers 500 to the
 /// first `failures` of them (or to all while `failing`), 204 otherwise.
-struct Endpoint {
-    url: String,
+pub struct Endpoint {
+    pub url: String,
     received: Arc<Mutex<Vec<Received>>>,
     failing: Arc<Mutex<bool>>,
 }
 
 impl Endpoint {
-    async fn start(failures: usize) -> Endpoint {
+    pub async fn start(failures: usize) -> Endpoint {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hooks/paydesk", listener.local_addr().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -99,7 +99,7 @@ impl Endpoint {
         Endpoint { url, received, failing }
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 

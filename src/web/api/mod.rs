@@ -127,7 +127,7 @@ pub async fn create_ticket(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    state.check_intake_rate(&req)?;
+    state.check_intake_rate(&req).await?;
     let key = idempotency_key(&req)?;
     let max_file = state.config.max_screenshot_bytes;
     let form = multipart::read(&req, payload, state.config.max_body_bytes(), max_file).await?;

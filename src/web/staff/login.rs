@@ -83,7 +83,7 @@ pub async fn submit(
     // browser that says it is trusted: whether it is, is checked first, so
     // a neighbour behind the same address cannot hold it back (below).
     if device_cookie.is_none() {
-        state.limits.sign_in.check(client)?;
+        state.limits.sign_in.check(client).await?;
     }
     let limits = state.limits.clone();
     let email = users::normalize_email(&form.email);
@@ -109,7 +109,7 @@ pub async fn submit(
                 _ => None,
             };
             if trusted.is_none() && device_cookie.is_some() {
-                limits.sign_in.check(client)?;
+                limits.sign_in.check_blocking(client)?;
             }
             let keys: Vec<(String, i32)> = match &trusted {
                 Some(nonce) => vec![(device::throttle_key(nonce), throttle::ACCOUNT_FREE_FAILURES)],
