@@ -33,6 +33,11 @@ pub struct Config {
         value_parser = mebibytes
     )]
     pub max_screenshot_bytes: usize,
+    /// A PostgreSQL streaming replica the queue, the dashboard and the API's
+    /// lists read from; a browser reads the primary for 5 s after it wrote
+    /// (default: everything reads the primary)
+    #[arg(long, env = "PAYDESK_DATABASE_READ_URL", hide_env_values = true)]
+    pub database_read_url: Option<Secret<String>>,
     /// Database connections kept open
     #[arg(long = "db-pool", env = "PAYDESK_DB_POOL", value_name = "N", default_value_t = 8)]
     pub db_pool_size: u32,

@@ -242,6 +242,10 @@ impl Application {
             };
             jobs.push(tokio::spawn(std::sync::Arc::new(inbound).run(stop.clone())));
         }
+        let replica = match &config.database_read_url {
+            Some(url) => Some(db::connect_replica(url.expose(), config.db_pool_size)?),
+            None => None,
+        };
         let draining = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let writer = pools.write.clone();
         let state = web::Data::new(AppState {
@@ -249,6 +253,7 @@ impl Application {
             sweeps: sweep_stats,
             pool: pools.read,
             writer: pools.write,
+            replica,
             config: config.clone(),
             public_url: public_url.clone(),
             mail_dir,
@@ -284,6 +289,7 @@ impl Application {
                         .error_handler(|_, _| AppError::BadRequest("form").into()),
                 )
                 .wrap(from_fn(crate::web::session::csrf_layer))
+                .wrap(from_fn(crate::web::replica_reads))
                 .wrap(from_fn(crate::web::api::layer))
                 .wrap(security_headers())
                 // gzip for pages, the stylesheet, JSON and CSV when the

@@ -128,6 +128,17 @@ pub fn connect(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
     Ok(pool)
 }
 
+/// A pool on a PostgreSQL streaming replica: read only, never migrated
+/// (the primary's schema arrives with its WAL).
+pub fn connect_replica(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
+    match DatabaseUrl::parse(url)? {
+        url @ DatabaseUrl::Postgres(_) => build_pool(&url, pool_size),
+        DatabaseUrl::Sqlite(_) => {
+            Err(DbError::Connect("--database-read-url: a PostgreSQL replica (postgres://…)".into()))
+        }
+    }
+}
+
 /// A new row's id: a UUIDv7, so ids sort by creation time.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -43,6 +43,9 @@ pub struct AppState {
     pub pool: DbPool,
     /// For work that writes.
     pub writer: DbPool,
+    /// A PostgreSQL streaming replica for the queue, the dashboard and the
+    /// API's lists (`--database-read-url`), if any.
+    pub replica: Option<DbPool>,
     pub config: Config,
     /// Absolute base of the links we hand out, without a trailing slash.
     pub public_url: String,
@@ -76,6 +79,22 @@ impl AppState {
         run(self.pool.clone(), f).await
     }
 
+    /// Reads that may come from the read replica (`--database-read-url`):
+    /// the queue, the dashboard, the API's lists. A browser that wrote a
+    /// moment ago ([`replica_reads`]) reads the primary, so it sees its own
+    /// change; so does any read outside a request.
+    pub async fn db_replica<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let primary = READ_PRIMARY.try_with(|p| *p).unwrap_or(true);
+        match &self.replica {
+            Some(replica) if !primary => run(replica.clone(), f).await,
+            _ => run(self.pool.clone(), f).await,
+        }
+    }
+
     /// Runs storage code that writes, on the writers' connection.
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
@@ -95,6 +114,47 @@ impl AppState {
     {
         self.write(move |c| diesel::Connection::transaction(c, f)).await
     }
+}
+
+tokio::task_local! {
+    /// Whether this request reads the primary (it, or the browser sending
+    /// it, wrote a moment ago).
+    static READ_PRIMARY: bool;
+}
+
+/// The cookie that says "this browser wrote a moment ago".
+const FRESH_COOKIE: &str = "paydesk_fresh";
+
+/// How long after a write a browser reads the primary: longer than a
+/// streaming replica's usual lag.
+pub const READ_YOUR_WRITES: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// With a read replica: a request that changes something marks its
+/// browser to read the primary for [`READ_YOUR_WRITES`] (a short cookie,
+/// so it holds whichever server answers next); a request from a marked
+/// browser reads the primary.
+pub async fn replica_reads(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::http::Method;
+    let replica = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.replica.is_some());
+    if !replica {
+        return READ_PRIMARY.scope(true, next.call(req)).await;
+    }
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let fresh = req.cookie(FRESH_COOKIE).is_some();
+    let mut res = READ_PRIMARY.scope(writes || fresh, next.call(req)).await?;
+    if writes && res.status().as_u16() < 400 {
+        let cookie = actix_web::cookie::Cookie::build(FRESH_COOKIE, "1")
+            .path("/")
+            .http_only(true)
+            .same_site(actix_web::cookie::SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::seconds(READ_YOUR_WRITES.as_secs() as i64))
+            .finish();
+        let _ = res.response_mut().add_cookie(&cookie);
+    }
+    Ok(res)
 }
 
 async fn run<T, F>(pool: DbPool, f: F) -> Result<T, AppError>

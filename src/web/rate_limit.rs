@@ -82,7 +82,7 @@ impl<K: Hash + Eq + Clone> Limit<K> {
     /// A request's share of the bucket, and the bucket's depth, in
     /// microseconds (GCRA's emission interval and burst tolerance).
     fn interval_and_period_us(&self) -> (i64, i64) {
-        let interval = (self.period_secs as i64 * 1_000_000) / i64::from(self.quota.max(1));
+        let interval = ((self.period_secs as i64 * 1_000_000) / i64::from(self.quota.max(1))).max(1);
         (interval, interval * i64::from(self.quota))
     }
 
@@ -292,7 +292,7 @@ impl<K: Hash + Eq + Clone + Display> Failures<K> {
 
     fn interval_and_window_us(&self) -> (i64, i64) {
         let window = self.window.as_micros() as i64;
-        (window / self.max.max(1) as i64, window)
+        ((window / self.max.max(1) as i64).max(1), window)
     }
 
     /// `Some(seconds to wait)` while `key` has failed `max` times within

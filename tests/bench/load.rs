@@ -6,7 +6,10 @@
 //!   latency, errors, and the server's peak RSS; beside it a bare actix-web
 //!   handler receiving the same body, as the ceiling, and the ratio to it;
 //! - the agent queue's default view, a filtered search and the supervisor
-//!   dashboard at 10k, 100k and 1M tickets (`paydesk demo seed`): p50/p95.
+//!   dashboard at 10k, 100k and 1M tickets (`paydesk demo seed`): p50/p95;
+//! - (`--parts servers`) intake through Debian's nginx in front of 1, 2
+//!   and 3 servers on one PostgreSQL, with the CPU each ticket costs the
+//!   servers and nginx, and one server with the shared rate limit on.
 //!
 //! The real `paydesk` binary (release build) runs as its own process; the
 //! load comes from this one, on the same machine. Options:
@@ -82,6 +85,9 @@ fn main() {
     }
     if o.parts.iter().any(|p| p == "reads") {
         runtime.block_on(read_table(&o));
+    }
+    if o.parts.iter().any(|p| p == "servers") {
+        runtime.block_on(servers_table(&o));
     }
 }
 
@@ -168,6 +174,10 @@ async fn wait_up(base: &str) {
 /// `paydesk serve`, mailing (as in production) through SMTP: to a local
 /// server that drops what it gets (Python's aiosmtpd, as in the tests).
 async fn start_paydesk(database_url: &str, work: &Path) -> Server {
+    start_paydesk_with(database_url, work, &[]).await
+}
+
+async fn start_paydesk_with(database_url: &str, work: &Path, env: &[(&str, &str)]) -> Server {
     let (port, smtp_port) = (free_port(), free_port());
     let smtp = Command::new("python3")
         .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{smtp_port}"), "-c", "aiosmtpd.handlers.Sink"])
@@ -187,6 +197,7 @@ async fn start_paydesk(database_url: &str, work: &Path) -> Server {
         .env("PAYDESK_EMAIL_RETENTION_DAYS", "0")
         .env("PAYDESK_MAIL_DIR", work.join("mail"))
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -544,4 +555,125 @@ async fn open_count(client: &reqwest::Client, base: &str) -> String {
         .and_then(|s| s.split(')').next())
         .unwrap_or("?")
         .to_string()
+}
+
+// ---------------------------------------------------------------- servers
+
+/// CPU seconds a process and its children's threads used so far
+/// (`/proc/PID/stat` utime + stime, and its child processes': nginx's
+/// workers).
+fn cpu_secs(pid: u32) -> f64 {
+    let ticks = |pid: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                let after = s.rsplit(')').next()?.split_whitespace().collect::<Vec<_>>();
+                // Fields 14 and 15 of stat, counted after the command name.
+                Some(after.get(11)?.parse::<f64>().ok()? + after.get(12)?.parse::<f64>().ok()?)
+            })
+            .unwrap_or(0.0)
+    };
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    let total = ticks(&pid.to_string()) + children.split_whitespace().map(ticks).sum::<f64>();
+    total / 100.0
+}
+
+/// nginx in front of `servers`, on a free port.
+fn start_nginx(servers: &[&Server], work: &Path) -> Server {
+    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].into_iter().find(|p| Path::new(p).exists()).expect("nginx");
+    let port = free_port();
+    let prefix = work.join(format!("nginx-{port}"));
+    std::fs::create_dir_all(&prefix).unwrap();
+    let _ = Command::new("chmod").args(["-R", "a+rwx"]).arg(&prefix).status();
+    let upstreams: String =
+        servers.iter().map(|s| format!("server {};\n", s.base.trim_start_matches("http://"))).collect();
+    let p = prefix.display();
+    let conf = prefix.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "daemon off; worker_processes 1; pid {p}/nginx.pid; error_log {p}/error.log error;\n\
+             events {{ worker_connections 1024; }}\n\
+             http {{ access_log off; client_body_temp_path {p}/body; proxy_temp_path {p}/proxy;\n\
+             fastcgi_temp_path {p}/fastcgi; uwsgi_temp_path {p}/uwsgi; scgi_temp_path {p}/scgi;\n\
+             client_max_body_size 8m; client_body_buffer_size 512k;\n\
+             upstream paydesk {{ {upstreams} keepalive 64; }}\n\
+             server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://paydesk;\n\
+             proxy_http_version 1.1; proxy_set_header Connection \"\"; }} }} }}\n"
+        ),
+    )
+    .unwrap();
+    let child = Command::new(nginx)
+        .arg("-p")
+        .arg(&prefix)
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    Server { child, base: format!("http://127.0.0.1:{port}"), smtp: None }
+}
+
+/// Intake through nginx in front of 1, 2 and 3 servers on one PostgreSQL.
+/// This machine's cores are shared by the servers, nginx, PostgreSQL and
+/// the load itself: the throughput shows what one host does; the CPU per
+/// ticket is what each server would need of its own cores on its own
+/// machine.
+async fn servers_table(o: &Options) {
+    println!("## Several servers behind nginx on one PostgreSQL, {} s a run", o.seconds);
+    println!();
+    println!("| servers | screenshot | concurrency | tickets/s | p50 ms | p99 ms | errors | server CPU ms per ticket (all servers) | nginx CPU ms per ticket |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let db = BenchDb::new("postgres", o);
+    seed(&db.url, 2_000, 20);
+    let mut servers = Vec::new();
+    for _ in 0..3 {
+        servers.push(start_paydesk(&db.url, db.dir()).await);
+    }
+    for n in 1..=3 {
+        let group: Vec<&Server> = servers.iter().take(n).collect();
+        let front = start_nginx(&group, db.dir());
+        wait_up(&front.base).await;
+        for shot in [true, false] {
+            for c in [8, 64] {
+                let before: f64 = group.iter().map(|s| cpu_secs(s.pid())).sum();
+                let nginx_before = cpu_secs(front.pid());
+                let run = hammer(&front, &intake_body(shot, false), c, o.seconds).await;
+                let spent: f64 = group.iter().map(|s| cpu_secs(s.pid())).sum::<f64>() - before;
+                let nginx = cpu_secs(front.pid()) - nginx_before;
+                let tickets = (run.per_second * o.seconds as f64).max(1.0);
+                println!(
+                    "| {n} | {} | {c} | {:.0} | {:.1} | {:.1} | {} | {:.2} | {:.2} |",
+                    if shot { "200 KB" } else { "none" },
+                    run.per_second,
+                    run.p50_ms,
+                    run.p99_ms,
+                    run.errors,
+                    spent * 1000.0 / tickets,
+                    nginx * 1000.0 / tickets,
+                );
+            }
+        }
+    }
+    println!();
+    // What the shared rate limit costs: one server, direct, the intake
+    // quota counted in PostgreSQL (high enough never to refuse) or off.
+    println!("| one server, direct | screenshot | concurrency | tickets/s | p50 ms | p99 ms |");
+    println!("|---|---|---|---|---|---|");
+    drop(servers);
+    for (label, quota) in [("intake limit off", "0"), ("intake limit in PostgreSQL", "1000000")] {
+        let server = start_paydesk_with(&db.url, db.dir(), &[("PAYDESK_INTAKE_PER_MINUTE", quota)]).await;
+        for c in [8, 64] {
+            let run = hammer(&server, &intake_body(false, false), c, o.seconds).await;
+            println!("| {label} | none | {c} | {:.0} | {:.1} | {:.1} |", run.per_second, run.p50_ms, run.p99_ms);
+        }
+    }
+    println!();
 }

@@ -111,7 +111,7 @@ async fn a_server_killed_mid_load_keeps_every_ticket_it_confirmed() {
 /// A PostgreSQL server of this test's own, so stopping it harms no other
 /// test: `initdb` and `pg_ctl` from the machine's PostgreSQL, run as the
 /// `postgres` user (PostgreSQL refuses to run as root).
-struct PrivatePostgres {
+pub struct PrivatePostgres {
     dir: tempfile::TempDir,
     port: u16,
 }
@@ -141,7 +141,48 @@ impl PrivatePostgres {
         cmd.output().expect("run a PostgreSQL tool")
     }
 
-    fn start_new() -> Self {
+    /// A streaming replica of this server (`pg_basebackup -R`), started
+    /// on a port of its own, hot standby (issue 31).
+    pub fn replica(&self) -> Self {
+        let dir = tempfile::Builder::new().prefix("paydesk-pg-replica-").tempdir_in("/tmp").unwrap();
+        let path = dir.path().to_str().unwrap().to_string();
+        if Self::is_root() {
+            std::process::Command::new("chown").args(["postgres:", &path]).status().unwrap();
+        }
+        let data = format!("{path}/data");
+        let out = Self::as_postgres(&[
+            &Self::bin("pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &self.port.to_string(),
+            "-U",
+            "postgres",
+            "-D",
+            &data,
+            "-R",
+            "-X",
+            "stream",
+        ]);
+        assert!(out.status.success(), "pg_basebackup: {}", String::from_utf8_lossy(&out.stderr));
+        let replica = PrivatePostgres { dir, port: free_port() };
+        replica.start();
+        replica
+    }
+
+    /// Runs SQL in database `db` of this server, as postgres.
+    pub fn sql(&self, db: &str, sql: &str) -> String {
+        let out = std::process::Command::new("psql")
+            .arg(format!("{}/{db}", self.server()))
+            .args(["-qAtc", sql])
+            .env("PGSSLMODE", "disable")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    pub fn start_new() -> Self {
         let dir = tempfile::Builder::new().prefix("paydesk-pg-").tempdir_in("/tmp").unwrap();
         let path = dir.path().to_str().unwrap().to_string();
         if Self::is_root() {
@@ -174,8 +215,13 @@ impl PrivatePostgres {
         self.ctl(&["stop", "-m", "fast"]);
     }
 
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    pub fn url(&self) -> String {
+        self.server() + "/postgres"
+    }
+
+    /// `postgres://…:port`, without a database.
+    pub fn server(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}", self.port)
     }
 }
 

@@ -577,3 +577,75 @@ async fn behind_nginx_three_servers_lose_nothing_when_one_is_killed_and_one_rest
     );
     let _ = lb.start_kill();
 }
+
+/// Reads from a real streaming replica (`pg_basebackup` and a second
+/// `postgres`, started here): with replay paused, the queue, the
+/// dashboard and the API's list read the replica and do not yet see a new
+/// ticket, while the browser that just wrote reads the primary and sees
+/// its change; replay resumed, everyone does.
+#[tokio::test]
+#[ignore = "PostgreSQL only: run by .ci/test's PostgreSQL run"]
+async fn the_queue_and_api_lists_read_a_replica_and_a_writer_reads_its_writes() {
+    postgres_only();
+    let primary = crate::durability::PrivatePostgres::start_new();
+    primary.sql("postgres", "CREATE DATABASE pd");
+    let url = format!("{}/pd", primary.server());
+    // The schema first, so the replica starts with it.
+    let migrate = std::process::Command::new(BIN).arg("migrate").env("DATABASE_URL", &url).output().unwrap();
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    let replica = primary.replica();
+    let mail_dir = tempfile::tempdir().unwrap();
+    let replica_url = format!("{}/pd", replica.server());
+    let base = start_server(&url, mail_dir.path(), move |c| {
+        c.database_read_url = Some(replica_url.into());
+    });
+    let db = TestDb::Postgres { server: primary.server(), name: "pd".into() };
+    let app = TestApp { base, metrics: None, client: test_client(), db, mail_dir };
+    let reader = app.staff("agent").await;
+    let id = app.add_staff("api-reader@paydesk.test", "API", "agent", &["general", "payments"]);
+    let token = paydesk::db::users::create_token(&mut app.conn(), &id, "t", chrono::Utc::now().naive_utc()).unwrap();
+    // The reader's sign-in was a write: wait until it reads the replica.
+    tokio::time::sleep(paydesk::web::READ_YOUR_WRITES + Duration::from_millis(500)).await;
+    // Everything so far has reached the replica.
+    for _ in 0..100 {
+        if replica.sql("pd", "SELECT count(*) FROM users") == primary.sql("pd", "SELECT count(*) FROM users") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    replica.sql("pd", "SELECT pg_wal_replay_pause()");
+    let writer = app.staff("agent").await;
+    let (reference, _) = app.file_api(&complete_fields()).await;
+    // A browser that wrote moments ago (its sign-in) reads the primary,
+    // and sees the new ticket.
+    let page = writer.text("/agent?view=open").await;
+    assert!(page.contains(&reference), "the writer reads its writes");
+    // The reader, the dashboard and the API list read the replica: not yet.
+    let page = reader.text("/agent?view=open").await;
+    assert!(!page.contains(&reference), "the queue reads the replica");
+    // (A client of its own: the one that filed holds the "wrote a moment
+    // ago" cookie.)
+    let list = reqwest::Client::new()
+        .get(app.url("/api/v1/tickets?view=open"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!list.contains(&reference), "the API list reads the replica");
+    // A ticket read by reference is the primary's.
+    let one =
+        app.client.get(app.url(&format!("/api/v1/tickets/{reference}"))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(one.status(), 200);
+    replica.sql("pd", "SELECT pg_wal_replay_resume()");
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        if reader.text("/agent?view=open").await.contains(&reference) {
+            break;
+        }
+        assert!(Instant::now() < until, "replay resumed: the reader sees it");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

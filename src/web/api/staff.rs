@@ -142,7 +142,7 @@ pub async fn list(
     let (view, filter, after) = q.parse()?;
     if let Some(at) = feed {
         let (rows, next, caught_up) = state
-            .db(move |c| {
+            .db_replica(move |c| {
                 let viewer = Viewer { id: &me.id, queues: &me.queues };
                 Ok(queue::feed(c, &viewer, view, &filter, &at, limit, now())?)
             })
@@ -153,7 +153,7 @@ pub async fn list(
         );
     }
     let rows = state
-        .db(move |c| {
+        .db_replica(move |c| {
             let viewer = Viewer { id: &me.id, queues: &me.queues };
             Ok(queue::page(c, &viewer, view, &filter, after.as_ref(), limit, now())?)
         })

@@ -119,7 +119,7 @@ struct Data {
 async fn load(state: &AppState, r: Range) -> Result<Data, AppError> {
     let rules = state.rules.clone();
     state
-        .db(move |c| {
+        .db_replica(move |c| {
             let n = now();
             let q = r.queue;
             Ok(Data {

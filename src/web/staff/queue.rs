@@ -337,7 +337,7 @@ pub async fn show(
     let shown_view = if everywhere { View::All } else { view };
     let (me_id, queues, rules) = (me.id.clone(), me.queues.clone(), state.rules.clone());
     let (rows, talks, counts, staff, found, calendars) = state
-        .db(move |c| {
+        .db_replica(move |c| {
             let viewer = Viewer { id: &me_id, queues: &queues };
             let calendars = crate::ops::sla::calendars(c, &rules)?;
             let rows = queue::sorted_page(
