@@ -320,7 +320,10 @@ fn serve(config: Config) -> Result<(), String> {
             tracing::warn!("second signal: stopping now");
             std::process::exit(1);
         });
-        app.run_until_stopped().await.map_err(|e| e.to_string())
+        app.run_until_stopped().await.map_err(|e| e.to_string())?;
+        // Drained: exit now, rather than wait for a blocking task the
+        // drain's time limit already gave up on.
+        std::process::exit(0)
     })
 }
 

@@ -68,7 +68,7 @@ pub struct Drainer {
 
 /// How long `/readyz` says 503 before the listener closes: a balancer that
 /// polls it sends nothing new meanwhile.
-pub const READY_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+pub const READY_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Drainer {
     pub async fn drain(self) {
@@ -85,16 +85,24 @@ impl Drainer {
             // Each job ends after the round it is in; one still busy when
             // the time is up is left (what it claimed comes back when its
             // lease runs out).
-            let _ = tokio::time::timeout(timeout, futures_util::future::join_all(jobs)).await;
-            let released = tokio::task::spawn_blocking(move || {
-                let mut conn = writer.get().map_err(|e| e.to_string())?;
-                db::leases::release_all(&mut conn, &holder).map_err(|e| e.to_string())
-            })
+            // Leases are let go only once every job has ended: a sweep
+            // still running keeps its lease until it runs out.
+            if tokio::time::timeout(timeout, futures_util::future::join_all(jobs)).await.is_err() {
+                tracing::warn!("draining: a job is still busy; its lease runs out instead of being let go");
+                return;
+            }
+            let released = tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                tokio::task::spawn_blocking(move || {
+                    let mut conn = writer.get().map_err(|e| e.to_string())?;
+                    db::leases::release_all(&mut conn, &holder).map_err(|e| e.to_string())
+                }),
+            )
             .await;
             match released {
-                Ok(Ok(n)) => tracing::info!(leases = n, "draining: leases let go"),
-                Ok(Err(e)) => tracing::warn!(error = %e, "draining: leases not let go; they run out"),
-                Err(_) => {}
+                Ok(Ok(Ok(n))) => tracing::info!(leases = n, "draining: leases let go"),
+                Ok(Ok(Err(e))) => tracing::warn!(error = %e, "draining: leases not let go; they run out"),
+                _ => tracing::warn!("draining: the database did not answer; the leases run out"),
             }
         };
         let http = async {
@@ -136,7 +144,13 @@ impl Application {
         let pools = db::Pools::open(config.database_url.expose(), config.db_pool_size)?;
         let shared_limits =
             matches!(db::DatabaseUrl::parse(config.database_url.expose()), Ok(db::DatabaseUrl::Postgres(_)))
-                .then(|| pools.write.clone());
+                .then(|| -> Result<_, StartError> {
+                    let mut conn = pools.write.get().map_err(|e| StartError::Db(DbError::Connect(e.to_string())))?;
+                    let secret = db::users::server_secret(&mut conn, "rate_limits", chrono::Utc::now().naive_utc())
+                        .map_err(|e| StartError::Db(DbError::Connect(e.to_string())))?;
+                    Ok((pools.write.clone(), secret))
+                })
+                .transpose()?;
         // This server's name among the others (leases): host and process,
         // and a random part, as a process id may come back.
         let holder = format!(
@@ -324,13 +338,15 @@ impl Application {
         // A second server on the same host finds the metrics port taken: it
         // serves without /metrics and says so, rather than not starting
         // (issue 31); give each server its own --metrics-bind to scrape it.
-        let metrics_listener = config.metrics_listener().and_then(|bind| match TcpListener::bind(bind) {
-            Ok(l) => Some((bind, l)),
-            Err(e) => {
-                tracing::warn!(%bind, error = %e, "metrics not served: the address is taken (another paydesk on this host?); give each server its own --metrics-bind");
+        let metrics_listener = match config.metrics_listener().map(|bind| (bind, TcpListener::bind(bind))) {
+            Some((bind, Ok(l))) => Some((bind, l)),
+            Some((bind, Err(e))) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                tracing::warn!(%bind, "metrics not served: the address is taken (another paydesk on this host?); give each server its own --metrics-bind");
                 None
             }
-        });
+            Some((bind, Err(e))) => return Err(StartError::Bind(bind.to_string(), e)),
+            None => None,
+        };
         let (metrics, metrics_port) = match metrics_listener {
             Some((bind, listener)) => {
                 let address = listener.local_addr().map_err(|e| StartError::Bind(bind.to_string(), e))?;

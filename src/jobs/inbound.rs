@@ -106,7 +106,7 @@ impl Worker {
     /// Takes or renews the `inbound` lease; false when another server has it.
     async fn hold(&self) -> bool {
         let (pool, holder) = (self.pools.write.clone(), self.holder.clone());
-        let ttl = chrono::Duration::from_std(super::sweeps::LEASE).unwrap_or(chrono::Duration::seconds(30));
+        let ttl = chrono::Duration::from_std(super::sweeps::LEASE).unwrap_or(chrono::Duration::seconds(45));
         let taken = tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             crate::db::leases::take(&mut conn, crate::db::leases::INBOUND, &holder, crate::clock::now(), ttl)

@@ -3,9 +3,11 @@
 //! supervisors of breaches and spikes, and purges what retention says —
 //! on one server at a time: the one holding the `sweeper` lease
 //! (`db::leases`). Every server looks every [`LOOK`] (or every sweep
-//! interval, if shorter); the holder renews the lease and sweeps when a
-//! sweep is due; when it dies, another takes the lease once it has run out
-//! (three looks: [`LEASE`] by default), within a minute.
+//! interval, if shorter, but at least a second); the holder renews the
+//! lease and sweeps when a sweep is due, and renews it again after; when
+//! it dies, another takes the lease once it has run out ([`LEASE`]), within
+//! a minute. The lease outlasts the longest sweep (retention works to a
+//! ten-second budget), so two servers never sweep at once.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,9 +18,9 @@ use crate::ops::sweeps::{self, Limits};
 
 /// How often every server looks at the lease.
 pub const LOOK: StdDuration = StdDuration::from_secs(10);
-/// How long a lease lasts unrenewed, three looks: a dead sweeper's work is
-/// taken up after at most this plus one look.
-pub const LEASE: StdDuration = StdDuration::from_secs(30);
+/// How long a lease lasts unrenewed: a dead sweeper's work is taken up
+/// after at most this plus one look.
+pub const LEASE: StdDuration = StdDuration::from_secs(45);
 
 /// Sweeps this server ran, and whether it holds the lease now (for
 /// `/metrics`).
@@ -43,15 +45,16 @@ impl Sweeper {
     /// Runs until the server drains: looks every [`LOOK`] (or `every`, if
     /// shorter), sweeping when it holds the lease and a sweep is due.
     pub async fn run(self: Arc<Self>, stop: super::Stop) {
-        let look = self.every.min(LOOK);
+        let look = self.every.clamp(StdDuration::from_secs(1), LOOK);
         super::repeat("sweeps", look, stop, move || self.round().map(|_| super::Round::Done)).await
     }
 
     /// One look: take or renew the lease; sweep if due.
     pub fn round(&self) -> Result<bool, String> {
         let now = crate::clock::now();
-        let look = self.every.min(LOOK);
-        let ttl = chrono::Duration::from_std(look * 3).unwrap_or(chrono::Duration::seconds(30));
+        let ttl = chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::seconds(45));
+        // Not leading until the lease says so (a failed look reports 0).
+        self.stats.leading.store(false, Ordering::Relaxed);
         let mut conn = self.pools.write.get().map_err(|e| e.to_string())?;
         let held = leases::take(&mut conn, leases::SWEEPER, &self.holder, now, ttl).map_err(|e| e.to_string())?;
         drop(conn);
@@ -69,6 +72,7 @@ impl Sweeper {
         // Rate-limit rows whose bucket is full again (PostgreSQL).
         let mut conn = self.pools.write.get().map_err(|e| e.to_string())?;
         crate::db::limits::prune(&mut conn).map_err(|e| e.to_string())?;
+        leases::take(&mut conn, leases::SWEEPER, &self.holder, crate::clock::now(), ttl).map_err(|e| e.to_string())?;
         *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
         self.stats.sweeps.fetch_add(1, Ordering::Relaxed);
         Ok(true)

@@ -141,14 +141,18 @@ impl<K: Hash + Eq + Clone> Limit<K> {
         let Some(shared) = &self.shared else { return self.check_here(key) };
         let (shared, row, quota) = (shared.clone(), shared.key(&key), self.quota);
         let (interval, period) = self.interval_and_period_us();
-        actix_web::web::block(move || shared.check(&row, quota, interval, period))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
+        actix_web::web::block(move || {
+            let mut conn = shared.pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
+            Shared::count_on(&mut conn, &row, quota, interval, period)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
     }
 
-    /// [`Limit::check`] from code already on a blocking thread (inside a
-    /// database closure).
-    pub fn check_blocking(&self, key: K) -> Result<Option<RateState>, AppError>
+    /// [`Limit::check`] from inside a database closure, on the connection
+    /// it already holds (taking a second one from the same pool could
+    /// leave every connection waiting for another).
+    pub fn check_on(&self, conn: &mut crate::db::DbConn, key: K) -> Result<Option<RateState>, AppError>
     where
         K: Display,
     {
@@ -157,7 +161,7 @@ impl<K: Hash + Eq + Clone> Limit<K> {
         }
         let Some(shared) = &self.shared else { return self.check_here(key) };
         let (interval, period) = self.interval_and_period_us();
-        shared.check(&shared.key(&key), self.quota, interval, period)
+        Shared::count_on(conn, &shared.key(&key), self.quota, interval, period)
     }
 
     /// The in-memory check (one server).
@@ -189,22 +193,39 @@ impl<K: Hash + Eq + Clone> Limit<K> {
 pub struct Shared {
     pool: DbPool,
     name: &'static str,
+    /// The key of the keyed hash every server computes the same way.
+    secret: std::sync::Arc<crate::domain::secret::Secret<String>>,
 }
 
 impl Shared {
-    pub fn new(pool: DbPool, name: &'static str) -> Self {
-        Shared { pool, name }
+    pub fn new(
+        pool: DbPool,
+        name: &'static str,
+        secret: std::sync::Arc<crate::domain::secret::Secret<String>>,
+    ) -> Self {
+        Shared { pool, name, secret }
     }
 
-    /// The row's key: a hash, so no address or token is stored.
+    /// The row's key: an HMAC under a secret kept in the database (a plain
+    /// hash of an IPv4 address is reversed by trying them all), so no
+    /// address or token can be read back from the table.
     fn key(&self, key: &impl Display) -> String {
-        crate::domain::reference::hash_secret(&format!("{}:{key}", self.name))[..32].to_string()
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(self.secret.expose().as_bytes())
+            .expect("HMAC takes a key of any length");
+        mac.update(format!("{}:{key}", self.name).as_bytes());
+        hex::encode(mac.finalize().into_bytes())[..32].to_string()
     }
 
     /// One request counted in the database (blocking).
-    fn check(&self, row: &str, quota: u32, interval: i64, period: i64) -> Result<Option<RateState>, AppError> {
-        let mut conn = self.pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
-        match crate::db::limits::spend(&mut conn, row, interval, period)? {
+    fn count_on(
+        conn: &mut crate::db::DbConn,
+        row: &str,
+        quota: u32,
+        interval: i64,
+        period: i64,
+    ) -> Result<Option<RateState>, AppError> {
+        match crate::db::limits::spend(conn, row, interval, period)? {
             Ok(s) => {
                 let ahead = (s.tat_us - s.now_us).max(0);
                 let remaining = ((period - ahead).max(0) / interval) as u32;
@@ -350,9 +371,11 @@ impl<K: Hash + Eq + Clone + Display> Failures<K> {
 
 impl RateLimits {
     /// `shared`: the pool of a PostgreSQL database, whose limits every
-    /// server counts against; `None`: this process counts alone.
-    pub fn new(config: &Config, shared: Option<DbPool>) -> Self {
-        let on = |name: &'static str| shared.clone().map(|pool| Shared::new(pool, name));
+    /// server counts against, and the secret its keys are hashed with;
+    /// `None`: this process counts alone.
+    pub fn new(config: &Config, shared: Option<(DbPool, crate::domain::secret::Secret<String>)>) -> Self {
+        let shared = shared.map(|(pool, secret)| (pool, std::sync::Arc::new(secret)));
+        let on = |name: &'static str| shared.clone().map(|(pool, secret)| Shared::new(pool, name, secret));
         RateLimits {
             intake: Limit::per_minute(config.intake_per_minute).shared(on("intake")),
             sign_in: Limit::per_minute(config.sign_in_per_minute).shared(on("sign_in")),
@@ -436,7 +459,7 @@ mod tests {
     fn zero_means_no_limit() {
         let limit: Limit = Limit::per_minute(0);
         for _ in 0..10_000 {
-            assert!(limit.check_blocking("10.0.0.1".parse().unwrap()).is_ok());
+            assert!(limit.check_here("10.0.0.1".parse().unwrap()).is_ok());
         }
     }
 

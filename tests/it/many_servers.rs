@@ -140,6 +140,7 @@ async fn a_quota_is_one_quota_across_three_servers() {
         .collect();
     let client = test_client();
     let mut statuses = Vec::new();
+    let started = Instant::now();
     for i in 0..16 {
         let res = client
             .post(format!("{}/api/v1/tickets", bases[i % 3]))
@@ -149,13 +150,18 @@ async fn a_quota_is_one_quota_across_three_servers() {
             .unwrap();
         statuses.push(res.status().as_u16());
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 10, "{statuses:?}");
-    assert!(statuses[10..].iter().all(|s| *s == 429), "the rest wait: {statuses:?}");
+    // Ten, plus one more for every 6 s the requests took (the bucket
+    // refills evenly): never three servers' thirty.
+    let refilled = (started.elapsed().as_secs() / 6) as usize;
+    let ok = statuses.iter().filter(|s| **s == 201).count();
+    assert!((10..=10 + refilled).contains(&ok), "{statuses:?}");
+    assert!(statuses[..10].iter().all(|s| *s == 201), "{statuses:?}");
     // Sign-in: five a minute per address, whichever server is asked (the
     // CSRF cookie is the host's, whatever the port: every server reads it).
     let page = client.get(format!("{}/login", bases[0])).send().await.unwrap().text().await.unwrap();
     let csrf = hidden_value(&page, "csrf").unwrap();
     let mut signed = Vec::new();
+    let started = Instant::now();
     for i in 0..8 {
         let res = client
             .post(format!("{}/login", bases[i % 3]))
@@ -165,7 +171,9 @@ async fn a_quota_is_one_quota_across_three_servers() {
             .unwrap();
         signed.push(res.status().as_u16());
     }
-    assert_eq!(signed.iter().filter(|s| **s == 429).count(), 3, "{signed:?}");
+    let refilled = (started.elapsed().as_secs() / 12) as usize;
+    let refused = signed.iter().filter(|s| **s == 429).count();
+    assert!((3 - refilled.min(3)..=3).contains(&refused), "{signed:?}");
 }
 
 /// Looks at every server until `check` holds for what they say of the
@@ -215,12 +223,21 @@ async fn one_server_sweeps_and_another_takes_over_when_it_drains_or_dies() {
     // grace, then the process ends cleanly and lets the lease go.
     let mut leader = servers.remove(first);
     let pid = leader.child.id().unwrap();
+    // A connection kept open, as a balancer's is.
+    let client = test_client();
+    assert_eq!(client.get(format!("{}/readyz", leader.base())).send().await.unwrap().status(), 200);
     leader.signal("-TERM");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let ready = reqwest::get(format!("{}/readyz", leader.base())).await.unwrap();
-    assert_eq!(ready.status(), 503, "draining: not ready");
+    let until = Instant::now() + Duration::from_secs(2);
+    loop {
+        let ready = client.get(format!("{}/readyz", leader.base())).send().await.unwrap();
+        if ready.status() == 503 {
+            break;
+        }
+        assert!(Instant::now() < until, "draining: /readyz says 503 at once");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let (reference, _) = {
-        let res = test_client()
+        let res = client
             .post(format!("{}/api/v1/tickets", leader.base()))
             .multipart(form(&complete_fields(), Some(png_part("e.png", samples::png()))))
             .send()
@@ -247,7 +264,7 @@ async fn one_server_sweeps_and_another_takes_over_when_it_drains_or_dies() {
 
     let rest: Vec<&Server> = servers.iter().collect();
     let taken = Instant::now();
-    let seen = wait_sweeping(&rest, Duration::from_secs(5), "another takes over at its next look", |s| {
+    let seen = wait_sweeping(&rest, Duration::from_secs(10), "another takes over at its next look", |s| {
         s.iter().filter(|(_, leading)| *leading).count() == 1 && s.iter().any(|(n, _)| *n >= 1)
     })
     .await;
@@ -260,7 +277,7 @@ async fn one_server_sweeps_and_another_takes_over_when_it_drains_or_dies() {
     let _ = dead.child.wait().await;
     let last: Vec<&Server> = servers.iter().collect();
     let killed = Instant::now();
-    wait_sweeping(&last, Duration::from_secs(10), "the last takes over when the lease runs out", |s| {
+    wait_sweeping(&last, Duration::from_secs(60), "the last takes over when the lease runs out", |s| {
         s[0].1 && s[0].0 >= 1
     })
     .await;
@@ -614,8 +631,8 @@ async fn the_queue_and_api_lists_read_a_replica_and_a_writer_reads_its_writes() 
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     replica.sql("pd", "SELECT pg_wal_replay_pause()");
-    let writer = app.staff("agent").await;
     let (reference, _) = app.file_api(&complete_fields()).await;
+    let writer = app.staff("agent").await;
     // A browser that wrote moments ago (its sign-in) reads the primary,
     // and sees the new ticket.
     let page = writer.text("/agent?view=open").await;

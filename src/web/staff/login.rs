@@ -109,7 +109,7 @@ pub async fn submit(
                 _ => None,
             };
             if trusted.is_none() && device_cookie.is_some() {
-                limits.sign_in.check_blocking(client)?;
+                limits.sign_in.check_on(c, client)?;
             }
             let keys: Vec<(String, i32)> = match &trusted {
                 Some(nonce) => vec![(device::throttle_key(nonce), throttle::ACCOUNT_FREE_FAILURES)],
