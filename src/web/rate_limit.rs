@@ -141,12 +141,7 @@ impl<K: Hash + Eq + Clone> Limit<K> {
         let Some(shared) = &self.shared else { return self.check_here(key) };
         let (shared, row, quota) = (shared.clone(), shared.key(&key), self.quota);
         let (interval, period) = self.interval_and_period_us();
-        actix_web::web::block(move || {
-            let mut conn = shared.pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
-            Shared::count_on(&mut conn, &row, quota, interval, period)
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        super::run(shared.pool.clone(), move |c| Shared::count_on(c, &row, quota, interval, period)).await
     }
 
     /// [`Limit::check`] from inside a database closure, on the connection
@@ -249,13 +244,7 @@ impl Shared {
         &self,
         f: impl FnOnce(&mut crate::db::DbConn) -> diesel::QueryResult<T> + Send + 'static,
     ) -> Result<T, AppError> {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
-            Ok(f(&mut conn)?)
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        super::run(self.pool.clone(), move |c| Ok(f(c)?)).await
     }
 }
 

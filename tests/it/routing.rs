@@ -184,16 +184,7 @@ async fn the_customers_words_route_and_the_agent_reads_why() {
     assert_eq!((kind.as_str(), rule.as_str()), ("other", paydesk::routing::NEEDS_A_LOOK));
     let page = agent.text(&format!("/agent/tickets/{reference}")).await;
     assert!(page.contains("Needs a human look") && page.contains("The learned model"), "{page}");
-    let page = agent
-        .client
-        .get(agent.url(&format!("/agent/tickets/{reference}")))
-        .header("Accept-Language", "zh-CN")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = agent.text_in(&format!("/agent/tickets/{reference}"), "zh-CN").await;
     assert!(page.contains("需要人工查看") && page.contains("学习模型"), "in Chinese too");
 }
 

@@ -409,6 +409,11 @@ impl Browser {
         self.get(path).await.text().await.unwrap()
     }
 
+    /// A page as a reader of `lang` gets it.
+    pub async fn text_in(&self, path: &str, lang: &str) -> String {
+        self.client.get(self.url(path)).header("Accept-Language", lang).send().await.expect("GET").text().await.unwrap()
+    }
+
     pub async fn csrf(&self) -> String {
         hidden_value(&self.text("/tickets/new").await, "csrf").expect("csrf field")
     }
