@@ -20,11 +20,12 @@ use crate::db::backend::{self, insert_many};
 use crate::db::schema::{screenshots, ticket_events, tickets, tracking_links};
 use crate::db::stats;
 use crate::db::users::{self, NewUser};
-use crate::db::{routing, DbConn};
+use crate::db::{routing, search, DbConn};
 use crate::domain::china;
 use crate::domain::codes::*;
 use crate::domain::reference::{hash_secret, new_reference};
 use crate::domain::screenshot::samples;
+use crate::domain::words;
 use crate::routing::{Facts, Rules};
 
 /// Every demo account signs in with this password.
@@ -214,6 +215,7 @@ struct TicketRow {
     paused_at: Option<NaiveDateTime>,
     resolved_at: Option<NaiveDateTime>,
     breach_notified_at: Option<NaiveDateTime>,
+    words_version: i32,
 }
 
 #[derive(Insertable)]
@@ -288,6 +290,7 @@ pub fn seed(conn: &mut DbConn, options: &Options, progress: &mut dyn FnMut(u64))
     // the largest indexes are appended to rather than written all over.
     let mut times: Vec<NaiveDateTime> = (0..options.tickets).map(|_| created_at(&mut rng, now, options.days)).collect();
     times.sort_unstable();
+    let mut terms_of: HashMap<String, std::collections::BTreeSet<String>> = HashMap::new();
     let mut done = 0;
     while done < options.tickets {
         let n = TICKETS_PER_TRANSACTION.min(options.tickets - done);
@@ -333,6 +336,16 @@ pub fn seed(conn: &mut DbConn, options: &Options, progress: &mut dyn FnMut(u64))
                 ticket_id: t.id.clone(),
                 created_at: t.created_at,
             });
+            // The terms of each text are cut once: the demo's texts repeat.
+            let mut words = std::collections::BTreeSet::new();
+            let searched = [t.error_code.unwrap_or(""), t.error_message.unwrap_or(""), t.description, t.city];
+            let said = made.events.iter().filter(|e| search::searched_event(e.kind, e.author_kind));
+            for text in searched.into_iter().chain(said.map(|e| e.body.as_str())) {
+                let cut = terms_of.entry(text.to_string()).or_insert_with(|| words::terms([text]));
+                words.extend(cut.iter().cloned());
+            }
+            words.extend(words::terms([t.account_masked.as_str()]));
+            batch.words.push((t.id.clone(), words.into_iter().collect::<Vec<_>>().join(" ")));
             batch.events.extend(made.events);
             batch.tickets.push(made.row);
         }
@@ -360,6 +373,8 @@ struct Batch {
     events: Vec<EventRow>,
     screenshots: Vec<ScreenshotRow>,
     links: Vec<LinkRow>,
+    /// Each ticket's search terms, space-joined.
+    words: Vec<(String, String)>,
 }
 
 impl Batch {
@@ -376,7 +391,7 @@ impl Batch {
         for chunk in self.screenshots.chunks(ROWS_PER_INSERT) {
             insert_many!(conn, screenshots::table, chunk)?;
         }
-        Ok(())
+        crate::db::search::store_many(conn, &self.words)
     }
 }
 
@@ -617,6 +632,7 @@ fn make_ticket(
         resolved_at,
         // Supervisors heard of a past-due ticket back then, not today.
         breach_notified_at: (status.is_open() && due_at < now).then_some(due_at),
+        words_version: crate::domain::words::VERSION,
         id,
     };
     Made { row, events, first_response_met, resolved_met }

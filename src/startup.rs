@@ -142,6 +142,16 @@ impl Application {
         let _ = crate::routing::model::trained(None);
         let payments = std::sync::Arc::new(config.payments.load().map_err(StartError::Payments)?);
         let pools = db::Pools::open(config.database_url.expose(), config.db_pool_size)?;
+        // Tickets filed before word search, or indexed by an older version
+        // of it, are indexed in the background: searches find them as it
+        // goes.
+        let indexing = pools.write.clone();
+        std::thread::spawn(move || match indexing.get().map(|mut c| crate::ops::search::index_stale(&mut c)) {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(tickets = n, "word search: indexed"),
+            Ok(Err(e)) => tracing::error!(error = %e, "word search: indexing failed"),
+            Err(e) => tracing::error!(error = %e, "word search: no connection to index with"),
+        });
         let shared_limits =
             matches!(db::DatabaseUrl::parse(config.database_url.expose()), Ok(db::DatabaseUrl::Postgres(_)))
                 .then(|| -> Result<_, StartError> {

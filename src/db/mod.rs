@@ -19,6 +19,7 @@ pub mod queue;
 pub mod ratings;
 pub mod routing;
 pub mod schema;
+pub mod search;
 pub mod sms;
 pub mod stats;
 pub mod tickets;

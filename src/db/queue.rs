@@ -9,12 +9,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{ticket_events, tickets, users};
+use super::search::{self, Dialect};
 use super::DbConn;
 use crate::domain::calendar::Calendar;
 use crate::domain::codes::{CaseKind, EventAuthor, EventKind, FailingStep, Platform, Priority, Queue, Status, Symptom};
 use crate::domain::completeness::{self, Fact, Holds};
 use crate::domain::reference::normalize_reference;
 use crate::domain::sla::{self, SlaState};
+use crate::domain::words::{self, Query};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum View {
@@ -173,13 +175,7 @@ fn view_query<'a>(viewer: &Viewer<'_>, view: View) -> Boxed<'a> {
     }
 }
 
-/// `%` and `_` typed by a person match themselves.
-fn like_pattern(s: &str) -> String {
-    let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
-fn apply_filter<'a>(mut q: Boxed<'a>, f: &Filter, now: NaiveDateTime) -> Boxed<'a> {
+fn apply_filter<'a>(mut q: Boxed<'a>, f: &Filter, now: NaiveDateTime, dialect: Dialect) -> Boxed<'a> {
     if let Some(s) = f.status {
         q = q.filter(tickets::status.eq(s.as_str()));
     }
@@ -222,20 +218,13 @@ fn apply_filter<'a>(mut q: Boxed<'a>, f: &Filter, now: NaiveDateTime) -> Boxed<'
         if let Some(reference) = normalize_reference(text) {
             q = q.filter(tickets::reference.eq(reference));
         } else {
-            let pattern = like_pattern(text);
-            // Masked account numbers are searched by what they show (the
-            // last four, say); order numbers exactly; words in the text.
-            let account = like_pattern(&text.to_ascii_uppercase());
-            q = q.filter(
-                tickets::account_masked
-                    .like(account)
-                    .escape('\\')
-                    .or(tickets::order_number.assume_not_null().eq(text.to_string()))
-                    .or(tickets::city.like(pattern.clone()).escape('\\'))
-                    .or(tickets::description.like(pattern.clone()).escape('\\'))
-                    .or(tickets::error_message.assume_not_null().like(pattern.clone()).escape('\\'))
-                    .or(tickets::error_code.assume_not_null().like(pattern).escape('\\')),
-            );
+            // An order number exactly; words (and the digits a masked
+            // account shows) through the word index.
+            let order = tickets::order_number.assume_not_null().eq(text.to_string());
+            q = match Query::parse(text) {
+                Some(words) => q.filter(order.or(search::holds(dialect, &words))),
+                None => q.filter(order),
+            };
         }
     }
     q
@@ -251,7 +240,7 @@ pub fn page(
     limit: i64,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<RowData>> {
-    let mut q = apply_filter(view_query(viewer, view), filter, now);
+    let mut q = apply_filter(view_query(viewer, view), filter, now, Dialect::of(conn));
     if let Some(c) = after {
         q = q.filter(tickets::due_at.gt(c.due_at).or(tickets::due_at.eq(c.due_at).and(tickets::id.gt(c.id.clone()))));
     }
@@ -277,10 +266,21 @@ pub enum Sort {
     /// may have less left than one due sooner in a 24×7 queue); paused
     /// clocks last.
     Left,
+    /// A word search's most relevant hits first (`domain::words::relevance`)
+    /// among its [`CANDIDATES`] newest; one page. Without words, by due time.
+    Relevance,
 }
 
+/// How many of a word search's newest hits are ranked by relevance: a word
+/// most tickets hold ranks among the newest this many (a filter or another
+/// word reaches further back; the other sorts page through every hit).
+pub const CANDIDATES: i64 = 200;
+
+/// Tab counts while searching stop at this many ("1000+").
+pub const COUNT_CAP: i64 = 1000;
+
 impl Sort {
-    pub const ALL: [Sort; 5] = [Sort::Due, Sort::Left, Sort::Priority, Sort::Oldest, Sort::Updated];
+    pub const ALL: [Sort; 6] = [Sort::Relevance, Sort::Due, Sort::Left, Sort::Priority, Sort::Oldest, Sort::Updated];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -289,6 +289,7 @@ impl Sort {
             Sort::Oldest => "oldest",
             Sort::Updated => "updated",
             Sort::Left => "left",
+            Sort::Relevance => "relevance",
         }
     }
 
@@ -321,7 +322,7 @@ impl SortCursor {
     /// The cursor after `row` in `sort`, its page counted at `now`.
     pub fn after(sort: Sort, row: &RowData, now: NaiveDateTime) -> SortCursor {
         let (group, at) = match sort {
-            Sort::Due => (0, row.due_at),
+            Sort::Due | Sort::Relevance => (0, row.due_at),
             Sort::Priority => (URGENT_FIRST.iter().position(|p| *p == row.priority).unwrap_or(0), row.due_at),
             Sort::Oldest => (0, row.created_at),
             Sort::Updated => (0, row.updated_at),
@@ -372,54 +373,80 @@ pub fn sorted_page(
     limit: i64,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<RowData>> {
-    let base = || apply_filter(view_query(viewer, view), filter, now);
-    let ids: Vec<String> = match sort {
-        Sort::Left => {
-            let counted_at = after.and_then(|c| c.counted_at).unwrap_or(now);
-            by_working_time_left(conn, &base, calendars, after, limit, counted_at)?
-        }
-        Sort::Due => {
-            let after = after.map(|c| Cursor { due_at: c.at, id: c.id.clone() });
-            return page(conn, viewer, view, filter, after.as_ref(), limit, now);
-        }
-        Sort::Oldest => {
-            let mut q = base();
-            if let Some(c) = after {
-                q = q.filter(
-                    tickets::created_at.gt(c.at).or(tickets::created_at.eq(c.at).and(tickets::id.gt(c.id.clone()))),
-                );
+    let dialect = Dialect::of(conn);
+    let base = || apply_filter(view_query(viewer, view), filter, now, dialect);
+    let words = filter.search.as_deref().filter(|s| normalize_reference(s).is_none()).and_then(Query::parse);
+    let ids: Vec<String> = match (sort, words) {
+        (Sort::Relevance, Some(words)) => {
+            if after.is_some() {
+                return Ok(vec![]);
             }
-            q.select(tickets::id).order((tickets::created_at.asc(), tickets::id.asc())).limit(limit).load(conn)?
+            let newest: Vec<String> =
+                base().select(tickets::id).order(tickets::id.desc()).limit(CANDIDATES).load(conn)?;
+            let fields = super::search::fields(conn, &newest)?;
+            let mut ranked: Vec<(u32, usize, &String)> = newest
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    let found = fields.iter().find(|f| f.id == *id);
+                    (found.map(|f| words::relevance(&words, &f.searched())).unwrap_or(0), i, id)
+                })
+                .collect();
+            // The most relevant first; ties newest first, as found.
+            ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            ranked.into_iter().take(limit as usize).map(|(_, _, id)| id.clone()).collect()
         }
-        Sort::Updated => {
-            let mut q = base();
-            if let Some(c) = after {
-                q = q.filter(
-                    tickets::updated_at.lt(c.at).or(tickets::updated_at.eq(c.at).and(tickets::id.lt(c.id.clone()))),
-                );
+        (sort, _) => match sort {
+            Sort::Left => {
+                let counted_at = after.and_then(|c| c.counted_at).unwrap_or(now);
+                by_working_time_left(conn, &base, calendars, after, limit, counted_at)?
             }
-            q.select(tickets::id).order((tickets::updated_at.desc(), tickets::id.desc())).limit(limit).load(conn)?
-        }
-        Sort::Priority => {
-            let start = after.map(|c| c.group).unwrap_or(0);
-            let mut ids: Vec<String> = Vec::new();
-            for (group, priority) in URGENT_FIRST.iter().enumerate().skip(start) {
-                let left = limit - ids.len() as i64;
-                if left <= 0 {
-                    break;
-                }
-                let mut q = base().filter(tickets::priority.eq(priority.as_str()));
-                if let Some(c) = after.filter(|c| c.group == group) {
+            Sort::Oldest => {
+                let mut q = base();
+                if let Some(c) = after {
                     q = q.filter(
-                        tickets::due_at.gt(c.at).or(tickets::due_at.eq(c.at).and(tickets::id.gt(c.id.clone()))),
+                        tickets::created_at.gt(c.at).or(tickets::created_at.eq(c.at).and(tickets::id.gt(c.id.clone()))),
                     );
                 }
-                let more: Vec<String> =
-                    q.select(tickets::id).order((tickets::due_at.asc(), tickets::id.asc())).limit(left).load(conn)?;
-                ids.extend(more);
+                q.select(tickets::id).order((tickets::created_at.asc(), tickets::id.asc())).limit(limit).load(conn)?
             }
-            ids
-        }
+            Sort::Updated => {
+                let mut q = base();
+                if let Some(c) = after {
+                    q = q.filter(
+                        tickets::updated_at.lt(c.at).or(tickets::updated_at.eq(c.at).and(tickets::id.lt(c.id.clone()))),
+                    );
+                }
+                q.select(tickets::id).order((tickets::updated_at.desc(), tickets::id.desc())).limit(limit).load(conn)?
+            }
+            Sort::Priority => {
+                let start = after.map(|c| c.group).unwrap_or(0);
+                let mut ids: Vec<String> = Vec::new();
+                for (group, priority) in URGENT_FIRST.iter().enumerate().skip(start) {
+                    let left = limit - ids.len() as i64;
+                    if left <= 0 {
+                        break;
+                    }
+                    let mut q = base().filter(tickets::priority.eq(priority.as_str()));
+                    if let Some(c) = after.filter(|c| c.group == group) {
+                        q = q.filter(
+                            tickets::due_at.gt(c.at).or(tickets::due_at.eq(c.at).and(tickets::id.gt(c.id.clone()))),
+                        );
+                    }
+                    let more: Vec<String> = q
+                        .select(tickets::id)
+                        .order((tickets::due_at.asc(), tickets::id.asc()))
+                        .limit(left)
+                        .load(conn)?;
+                    ids.extend(more);
+                }
+                ids
+            }
+            Sort::Due | Sort::Relevance => {
+                let after = after.map(|c| Cursor { due_at: c.at, id: c.id.clone() });
+                return page(conn, viewer, view, filter, after.as_ref(), limit, now);
+            }
+        },
     };
     rows(conn, &ids)
 }
@@ -574,7 +601,7 @@ pub fn feed(
     now: NaiveDateTime,
 ) -> QueryResult<(Vec<RowData>, FeedCursor, bool)> {
     let horizon = if at.horizon > 0 { at.horizon } else { super::backend::change_horizon(conn)? };
-    let q = apply_filter(view_query(viewer, view), filter, now)
+    let q = apply_filter(view_query(viewer, view), filter, now, Dialect::of(conn))
         .filter(tickets::updated_at.gt(at.since))
         .filter(tickets::change_seq.lt(horizon))
         .filter(tickets::change_seq.gt(at.seq).or(tickets::change_seq.eq(at.seq).and(tickets::id.gt(at.id.clone()))));
@@ -642,7 +669,8 @@ pub fn counts(conn: &mut DbConn, viewer: &Viewer<'_>) -> QueryResult<Vec<(View, 
 }
 
 /// The tab counts while a search is on: how many of each tab's tickets it
-/// finds, so the agent sees where the hits are.
+/// finds (up to [`COUNT_CAP`]: a word most tickets hold is not counted to
+/// the last), so the agent sees where the hits are.
 pub fn counts_matching(
     conn: &mut DbConn,
     viewer: &Viewer<'_>,
@@ -652,9 +680,12 @@ pub fn counts_matching(
     View::ALL.into_iter().map(|v| Ok((v, count(conn, viewer, v, filter, now)?))).collect()
 }
 
-/// How many tickets of a view a filter finds.
+/// How many tickets of a view a filter finds, up to [`COUNT_CAP`].
 pub fn count(conn: &mut DbConn, viewer: &Viewer<'_>, view: View, f: &Filter, now: NaiveDateTime) -> QueryResult<i64> {
-    apply_filter(view_query(viewer, view), f, now).count().get_result(conn)
+    let dialect = Dialect::of(conn);
+    let found: Vec<String> =
+        apply_filter(view_query(viewer, view), f, now, dialect).select(tickets::id).limit(COUNT_CAP).load(conn)?;
+    Ok(found.len() as i64)
 }
 
 #[cfg(test)]
@@ -695,10 +726,5 @@ mod tests {
         assert_eq!(SortCursor::decode("12~0191e3c2-7d2e-7a3c-9a1b-2b3c4d5e6f70"), None);
         assert_eq!(Sort::parse("priority"), Some(Sort::Priority));
         assert_eq!(Sort::parse("random"), None);
-    }
-
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(like_pattern("50%_off"), "%50\\%\\_off%");
     }
 }

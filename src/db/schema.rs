@@ -47,6 +47,7 @@ diesel::table! {
         contact_phone -> Text,
         contact_channel -> Text,
         sms_extend_code -> Text,
+        words_version -> Integer,
     }
 }
 

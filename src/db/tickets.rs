@@ -174,6 +174,8 @@ pub fn insert(conn: &mut DbConn, t: &NewTicket, row: &NewRow<'_>, now: NaiveDate
             tickets::occurred_at.eq(t.occurred_at),
             tickets::amount_cents.eq(t.amount_cents),
             tickets::order_number.eq(&t.order_number),
+            // Indexed in the same transaction (ops::search::index_filed).
+            tickets::words_version.eq(crate::domain::words::VERSION),
             tickets::contact_email.eq(&t.contact_email),
             tickets::contact_phone.eq(&t.contact_phone),
             tickets::contact_channel.eq(t.contact_channel),

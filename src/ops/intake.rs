@@ -170,6 +170,7 @@ fn store(
         crate::db::payments::enqueue(conn, &id, now)?;
     }
     let event_id = insert_event(conn, &id, NewEvent::public(EventKind::Created, EventAuthor::Customer, ""), now)?;
+    super::search::index_filed(conn, &id, t)?;
     let (email, phone) = t.contact_channel.reach(&t.contact_email, &t.contact_phone);
     let customer = super::notify::Customer { ticket_id: &id, language: t.language, case_kind: d.kind, email, phone };
     super::notify::customer(conn, &customer, MailKind::Received, None, now)?;
@@ -240,6 +241,7 @@ pub fn add_customer_message(
         after_reply(conn, ticket, rules, now)?;
         let message = NewEvent::public(EventKind::CustomerMessage, EventAuthor::Customer, body);
         let event_id = insert_event(conn, &ticket.id, message, now)?;
+        super::search::index(conn, &ticket.id)?;
         if let Some(shot) = screenshot {
             insert_screenshot(conn, &ticket.id, Some(&event_id), shot, now)?;
         }
@@ -353,6 +355,7 @@ pub fn add_facts(
             .execute(conn)?;
         let body = describe_added(t.language, added);
         insert_event(conn, &t.id, NewEvent::public(EventKind::FactsAdded, EventAuthor::Customer, &body), now)?;
+        super::search::index(conn, &t.id)?;
         after_reply(conn, &t, rules, now)?;
         let updated = crate::db::backend::lock_ticket(conn, &t.id)?.ok_or(diesel::result::Error::NotFound)?;
         crate::ops::routing::after_customer_facts(conn, &updated, rules, now)?;

@@ -16,6 +16,7 @@ pub mod payments;
 pub mod retention;
 pub mod routing;
 pub mod satisfaction;
+pub mod search;
 pub mod sla;
 pub mod sms;
 pub mod sweeps;

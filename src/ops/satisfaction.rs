@@ -123,7 +123,7 @@ fn reopen(
     };
     let message = NewEvent::public(EventKind::CustomerMessage, EventAuthor::Customer, &words);
     insert_event(conn, &t.id, message, now)?;
-    Ok(())
+    super::search::index(conn, &t.id)
 }
 
 /// Marks a bad rating followed up (audited). `Refusal::FollowedUp` when it already was.

@@ -291,6 +291,7 @@ fn public_message(
             stats::resolved(conn, t, sla::resume(&cal, due, paused, now), now)?;
         }
         let event_id = insert_event(conn, &t.id, staff_event(actor, kind, true, body), now)?;
+        super::search::index(conn, &t.id)?;
         super::complaint::end_if_answered(conn, t, kind, then)?;
         // One email says it all: the message, and "resolved" when it is.
         let mail = match (kind, resolves) {
@@ -320,6 +321,7 @@ pub fn note(
         let t = &current_not_closed(conn, ticket_id, seen)?;
         diesel::update(tickets::table.find(&t.id)).set(tickets::updated_at.eq(now)).execute(conn)?;
         insert_event(conn, &t.id, staff_event(actor, EventKind::InternalNote, false, body), now)?;
+        super::search::index(conn, &t.id)?;
         Ok(audit_entry(conn, actor, "note", t, "", "", now)?)
     })
 }
@@ -447,6 +449,7 @@ fn resolve_saying(
         let cal = sla::calendar_for(conn, &t.id, t.queue, rules)?;
         stats::resolved(conn, t, sla::resume(&cal, t.due_at, t.paused_at, now), now)?;
         let event_id = insert_event(conn, &t.id, by.event(kind, body), now)?;
+        super::search::index(conn, &t.id)?;
         insert_event(conn, &t.id, by.event(EventKind::StatusChanged, Status::Resolved.as_str()), now)?;
         super::complaint::end_if_answered(conn, t, EventKind::StatusChanged, Status::Resolved)?;
         super::notify::customer(conn, &super::notify::Customer::of(t), mail, Some(&event_id), now)?;

@@ -17,7 +17,8 @@ use crate::domain::spikes::SpikeRules;
 pub mod eval;
 pub mod learn;
 pub mod model;
-pub mod normalize;
+/// Text is read one way for routing and for word search alike.
+pub use crate::domain::normalize;
 pub mod vocabulary;
 
 pub use vocabulary::{Reading, Source, Vocabulary, Words};

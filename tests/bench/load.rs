@@ -5,8 +5,9 @@
 //!   screenshot and without) at concurrency 8 and 64: tickets/s, p50/p99
 //!   latency, errors, and the server's peak RSS; beside it a bare actix-web
 //!   handler receiving the same body, as the ceiling, and the ratio to it;
-//! - the agent queue's default view, a filtered search and the supervisor
-//!   dashboard at 10k, 100k and 1M tickets (`paydesk demo seed`): p50/p95;
+//! - the agent queue's default view, a filtered search, a word search and
+//!   the supervisor dashboard at 10k, 100k and 1M tickets (`paydesk demo
+//!   seed`): p50/p95;
 //! - (`--parts servers`) intake through Debian's nginx in front of 1, 2
 //!   and 3 servers on one PostgreSQL, with the CPU each ticket costs the
 //!   servers and nginx, and one server with the shared rate limit on.
@@ -495,8 +496,14 @@ async fn sign_in(base: &str, email: &str) -> reqwest::Client {
 
 /// p50 and p95 of `n` requests one after another, after 5 to warm up.
 async fn latency(client: &reqwest::Client, url: &str, n: usize) -> (f64, f64) {
+    latency_over(client, &[url.to_string()], n).await
+}
+
+/// The same, the requests going round the urls.
+async fn latency_over(client: &reqwest::Client, urls: &[String], n: usize) -> (f64, f64) {
     let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
     for i in 0..n + 5 {
+        let url = &urls[i % urls.len()];
         let t = Instant::now();
         let res = client.get(url).send().await.unwrap();
         assert_eq!(res.status().as_u16(), 200, "{url}");
@@ -511,8 +518,8 @@ async fn latency(client: &reqwest::Client, url: &str, n: usize) -> (f64, f64) {
 async fn read_table(o: &Options) {
     println!("## Reads: one signed-in client, requests one after another ({} per row)", o.reads);
     println!();
-    println!("| backend | tickets | open | seeded in s | queue default view p50 / p95 ms | filtered search p50 / p95 ms | dashboard p50 / p95 ms | server RSS MiB |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| backend | tickets | open | seeded in s | queue default view p50 / p95 ms | filtered search p50 / p95 ms | word search p50 / p95 ms | dashboard p50 / p95 ms | server RSS MiB |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for backend in &o.backends {
         for &size in &o.sizes {
             let db = BenchDb::new(backend, o);
@@ -529,13 +536,26 @@ async fn read_table(o: &Options) {
                 o.reads,
             )
             .await;
+            // An agent's word search in the queue's "all open" tab, ranked:
+            // words of the demo's texts, common and rare, two characters
+            // and four, Chinese and English, and one no ticket holds (转圈).
+            let words: Vec<String> = ["系统繁忙", "余额不足", "扣款", "转圈", "风控", "payment", "网络", "超出限额"]
+                .iter()
+                .map(|w| {
+                    let q: String = url::form_urlencoded::byte_serialize(w.as_bytes()).collect();
+                    format!("{base}/agent?view=open&q={q}")
+                })
+                .collect();
+            let word_search = latency_over(&agent, &words, o.reads).await;
             let dashboard = latency(&supervisor, &format!("{base}/supervisor"), (o.reads / 4).max(10)).await;
             println!(
-                "| {backend} | {size} | {open} | {seeded:.0} | {:.1} / {:.1} | {:.1} / {:.1} | {:.1} / {:.1} | {:.0} |",
+                "| {backend} | {size} | {open} | {seeded:.0} | {:.1} / {:.1} | {:.1} / {:.1} | {:.1} / {:.1} | {:.1} / {:.1} | {:.0} |",
                 queue.0,
                 queue.1,
                 filtered.0,
                 filtered.1,
+                word_search.0,
+                word_search.1,
                 dashboard.0,
                 dashboard.1,
                 rss_mib(server.pid())

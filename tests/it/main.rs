@@ -42,5 +42,6 @@ mod support;
 mod tracking;
 mod triage;
 mod webhooks;
+mod word_search;
 mod words;
 mod working_time;

@@ -217,7 +217,9 @@ struct QueuePage {
     me: Staff,
     csrf: String,
     view: &'static str,
-    tabs: Vec<(String, String, i64, bool)>,
+    tabs: Vec<(String, String, String, bool)>,
+    /// While searching words by relevance: how the hits are ranked.
+    ranked: Option<String>,
     selects: Vec<Select>,
     city: String,
     search: String,
@@ -313,10 +315,16 @@ pub async fn show(
     let mut plain = query.clone();
     plain.after = None;
     let (view, filter, _) = plain.parse()?;
+    // The page's own default: the best match while searching words, due
+    // time first otherwise.
     let sort = match some(&query.sort) {
         Some(s) => Sort::parse(s).ok_or(AppError::BadRequest("unknown sort"))?,
-        None => Sort::default(),
+        None => Sort::Relevance,
     };
+    let ranked = sort == Sort::Relevance
+        && filter.search.as_deref().is_some_and(|s| {
+            !crate::domain::reference::names_a_ticket(s) && crate::domain::words::Query::parse(s).is_some()
+        });
     let after = match some(&query.after) {
         Some(a) => Some(SortCursor::decode(a).ok_or(AppError::BadRequest("cursor"))?),
         None => None,
@@ -364,7 +372,8 @@ pub async fn show(
         .await?;
     let now = now();
     let always = Calendar::always();
-    let next = (rows.len() as i64 == PAGE_SIZE).then(|| {
+    // Ranked hits are one page: the due-time sort pages through them all.
+    let next = (rows.len() as i64 == PAGE_SIZE && !ranked).then(|| {
         let last = rows.last().expect("a full page has a last row");
         // The working time left is counted from the first page's instant
         // on every page after it.
@@ -373,8 +382,12 @@ pub async fn show(
     });
     let tabs = counts
         .into_iter()
-        .map(|(v, n)| (query.link(Some(v), None), lang.t(&format!("view-{}", v.as_str())), n, v == shown_view))
+        .map(|(v, n)| {
+            let n = if searching && n >= queue::COUNT_CAP { format!("{n}+") } else { n.to_string() };
+            (query.link(Some(v), None), lang.t(&format!("view-{}", v.as_str())), n, v == shown_view)
+        })
         .collect();
+    let ranked = ranked.then(|| lang.t_with("agent-search-ranked", "count", queue::CANDIDATES));
     let everywhere = everywhere.then(|| {
         let search = some(&query.q).unwrap_or_default();
         lang.t_args("agent-search-everywhere", &[("search", search.to_string()), ("count", found.to_string())])
@@ -446,6 +459,7 @@ pub async fn show(
             .collect(),
         active_filters,
         everywhere,
+        ranked,
         bulk_staff,
         bulk_statuses,
         bulk_priorities,

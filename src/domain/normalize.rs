@@ -1,6 +1,7 @@
-//! The one way text is compared when routing reads an error message: the
-//! vocabulary's phrases, the customer's message and an admin's learned
-//! phrase all pass through [`normalize`], so "余额 不足", "餘額不足" and
+//! The one way text is compared when routing reads an error message and
+//! when an agent searches words: the vocabulary's phrases, the customer's
+//! message, an admin's learned phrase, a ticket's indexed words and a
+//! search all pass through [`normalize`], so "余额 不足", "餘額不足" and
 //! "＂余额不足！＂" read the same, as do "Timed-Out" and "timed out" — and
 //! so do the slips of voice typing ("于额不足") and Cantonese ("唔够钱").
 

@@ -1,0 +1,2 @@
+ALTER TABLE tickets DROP COLUMN words_version;
+DROP TABLE ticket_words;
