@@ -124,6 +124,24 @@ pub fn serialize_assignment(conn: &mut DbConn) -> QueryResult<()> {
     Ok(())
 }
 
+/// Whether a new ticket is assigned in a transaction of its own, after the
+/// one that stores it: on PostgreSQL, so that intakes do not queue behind
+/// the assignment lock for each other's commits. SQLite has one writer and
+/// one fsync per transaction: there one transaction does both.
+pub fn assigns_after_commit(conn: &DbConn) -> bool {
+    matches!(conn, DbConn::Postgres(_))
+}
+
+/// The current transaction's commit returns before its WAL reaches the
+/// disk (PostgreSQL's `synchronous_commit = off`, for this transaction
+/// only): for writes a crash may lose without harm. SQLite: no change.
+pub fn commit_without_waiting(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Postgres(c) = conn {
+        c.batch_execute("SET LOCAL synchronous_commit = off")?;
+    }
+    Ok(())
+}
+
 #[derive(QueryableByName)]
 struct ClaimedId {
     #[diesel(sql_type = Text)]

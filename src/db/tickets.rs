@@ -201,6 +201,14 @@ pub fn set_assignee(conn: &mut DbConn, ticket_id: &str, agent_id: &str) -> Query
     Ok(())
 }
 
+/// Assigns a ticket nobody holds yet; whether it did.
+pub fn assign_if_unassigned(conn: &mut DbConn, ticket_id: &str, agent_id: &str) -> QueryResult<bool> {
+    let n = diesel::update(tickets::table.find(ticket_id).filter(tickets::assignee_id.is_null()))
+        .set(tickets::assignee_id.eq(agent_id))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Groups a ticket under an escalation.
 pub fn set_escalation(conn: &mut DbConn, ticket_id: &str, escalation_id: &str, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(tickets::table.find(ticket_id))

@@ -113,17 +113,34 @@ pub fn file(
         attempts += 1;
         let token = claimed.clone().unwrap_or_else(TrackingToken::generate);
         let created = Created { reference: new_reference(), token, status: routed.status(&ticket.checks_tried) };
+        let apart = crate::db::backend::assigns_after_commit(conn);
         let stored = conn.transaction(|conn| {
-            store(conn, ticket, &routed, &created, filing.draft_token, now)?;
-            match filing.claim {
-                Some(claim) => idempotency::complete(conn, claim, &created.reference, created.status),
-                None => Ok(()),
+            let id = store(conn, ticket, &routed, &created, filing.draft_token, now)?;
+            if !apart {
+                assign(conn, &id, decision.queue, now)?;
             }
+            if let Some(claim) = filing.claim {
+                idempotency::complete(conn, claim, &created.reference, created.status)?;
+            }
+            Ok(id)
         });
         match stored {
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) if attempts < 5 => continue,
             Err(e) => return Err(e),
-            Ok(()) => return Ok((created, decision)),
+            Ok(id) => {
+                // The ticket is stored: a failure to assign it leaves it
+                // in the unassigned tab, and the customer is answered.
+                let assigned = apart.then(|| {
+                    conn.transaction(|conn| {
+                        crate::db::backend::commit_without_waiting(conn)?;
+                        assign(conn, &id, decision.queue, now)
+                    })
+                });
+                if let Some(Err(e)) = assigned {
+                    tracing::warn!(error = %e, reference = %created.reference, "a new ticket was not assigned");
+                }
+                return Ok((created, decision));
+            }
         }
     }
 }
@@ -131,8 +148,8 @@ pub fn file(
 /// What filing a ticket means, inside the caller's transaction: its row,
 /// due within its priority's first-response target; the escalation its kind
 /// needs; the routing decision on record; the day's statistics; the
-/// incident it belongs to; its tracking link; the payment check; the
-/// "received" mail; its screenshot; and an agent, last.
+/// incident it belongs to; its words for search; its tracking link; the
+/// payment check; the "received" mail; its screenshot. Returns its id.
 fn store(
     conn: &mut DbConn,
     t: &NewTicket,
@@ -184,14 +201,26 @@ fn store(
     if let Some(token) = draft_token {
         tickets_db::delete_draft(conn, token)?;
     }
-    // Last: on PostgreSQL picking the agent takes a lock that every intake
-    // waits for until this transaction commits, so nothing else is done
-    // while holding it.
-    if let Some(agent) = routing::pick_assignee(conn, d.queue, now)? {
-        tickets_db::set_assignee(conn, &id, &agent.id)?;
-        let note =
-            NewEvent { is_public: false, ..NewEvent::public(EventKind::Assigned, EventAuthor::System, &agent.name) };
-        insert_event(conn, &id, note, now)?;
+    Ok(id)
+}
+
+/// Gives a new ticket to the least loaded agent of its queue, unless
+/// someone took it meanwhile. Picking takes a lock that every intake waits
+/// for on PostgreSQL (so that servers agree on who is least loaded): there
+/// it is done in a transaction of its own after the ticket's, which does
+/// not wait for its commit to reach the disk — intakes then wait for each
+/// other only for the few statements of a pick, not for a WAL flush each.
+/// A crash may lose such an assignment; the ticket is then in the
+/// unassigned tab, as if nobody had been free.
+fn assign(conn: &mut DbConn, id: &str, queue: crate::domain::codes::Queue, now: NaiveDateTime) -> QueryResult<()> {
+    if let Some(agent) = routing::pick_assignee(conn, queue, now)? {
+        if tickets_db::assign_if_unassigned(conn, id, &agent.id)? {
+            let note = NewEvent {
+                is_public: false,
+                ..NewEvent::public(EventKind::Assigned, EventAuthor::System, &agent.name)
+            };
+            insert_event(conn, id, note, now)?;
+        }
     }
     Ok(())
 }
