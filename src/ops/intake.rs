@@ -157,7 +157,7 @@ fn store(
     created: &Created,
     draft_token: Option<&str>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<String> {
     let id = new_id();
     let d = routed.decision;
     let row = NewRow {
