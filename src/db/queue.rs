@@ -220,10 +220,9 @@ fn apply_filter<'a>(mut q: Boxed<'a>, f: &Filter, now: NaiveDateTime, dialect: D
         } else {
             // An order number exactly; words (and the digits a masked
             // account shows) through the word index.
-            let order = tickets::order_number.assume_not_null().eq(text.to_string());
             q = match Query::parse(text) {
-                Some(words) => q.filter(order.or(search::holds(dialect, &words))),
-                None => q.filter(order),
+                Some(words) => q.filter(search::holds(dialect, &words, text)),
+                None => q.filter(tickets::order_number.assume_not_null().eq(text.to_string())),
             };
         }
     }

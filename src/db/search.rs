@@ -186,18 +186,28 @@ pub fn stale(conn: &mut DbConn, version: i32) -> QueryResult<i64> {
     tickets::table.filter(tickets::words_version.ne(version)).count().get_result(conn)
 }
 
-/// The queue's filter "holds every term of the search".
-pub fn holds(dialect: Dialect, query: &Query) -> Box<dyn BoxableExpression<tickets::table, Db, SqlType = Bool>> {
+/// The queue's filter "holds every term of the search, or has this order
+/// number": one set of tickets, which the database can walk (an `OR` of
+/// the two would make it read every ticket of the view).
+pub fn holds(
+    dialect: Dialect,
+    query: &Query,
+    order_number: &str,
+) -> Box<dyn BoxableExpression<tickets::table, Db, SqlType = Bool>> {
     match dialect {
         Dialect::Sqlite => Box::new(
             sql::<Bool>("tickets.rowid IN (SELECT rowid FROM ticket_words WHERE ticket_words MATCH ")
                 .bind::<Text, _>(fts5_match(&query.terms))
+                .sql(" UNION ALL SELECT rowid FROM tickets WHERE order_number = ")
+                .bind::<Text, _>(order_number.to_string())
                 .sql(")"),
         ),
         Dialect::Postgres => Box::new(
             sql::<Bool>("tickets.id IN (SELECT ticket_id FROM ticket_words WHERE terms @@ CAST(")
                 .bind::<Text, _>(tsquery(&query.terms))
-                .sql(" AS tsquery))"),
+                .sql(" AS tsquery) UNION ALL SELECT id FROM tickets WHERE order_number = ")
+                .bind::<Text, _>(order_number.to_string())
+                .sql(")"),
         ),
     }
 }
