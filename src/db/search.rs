@@ -137,7 +137,8 @@ impl Fields {
     }
 }
 
-fn fields_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Fields>> {
+/// The searched fields of these tickets (to index or rank them), in no order.
+pub fn fields(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Fields>> {
     tickets::table
         .filter(tickets::id.eq_any(ids))
         .select((
@@ -154,7 +155,7 @@ fn fields_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Fields>> {
 
 /// The texts of one ticket, for indexing it.
 pub fn texts(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Option<Texts>> {
-    let Some(fields) = fields_of(conn, &[ticket_id.to_string()])?.pop() else { return Ok(None) };
+    let Some(fields) = fields(conn, &[ticket_id.to_string()])?.pop() else { return Ok(None) };
     let conversation = ticket_events::table
         .filter(ticket_events::ticket_id.eq(ticket_id))
         .filter(ticket_events::kind.eq_any(SEARCHED_EVENTS.map(|k| k.as_str())))
@@ -163,11 +164,6 @@ pub fn texts(conn: &mut DbConn, ticket_id: &str) -> QueryResult<Option<Texts>> {
         .select(ticket_events::body)
         .load(conn)?;
     Ok(Some(Texts { fields, conversation }))
-}
-
-/// The searched fields of these tickets (to rank them), in no order.
-pub fn fields(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Fields>> {
-    fields_of(conn, ids)
 }
 
 /// Tickets not yet indexed by `version`, after `after` in id order.
